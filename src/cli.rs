@@ -1,0 +1,437 @@
+//! The clap command tree.
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::model::{ProviderKind, Status};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dbctl",
+    version,
+    about = "Manage databases on Upstash, Redis Cloud, Redis Enterprise and Azure Cosmos DB",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// Whole-request deadline in seconds, retries and pages included.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = positive_seconds)]
+    pub timeout: f64,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Output format.
+    #[arg(short, long, global = true, value_enum)]
+    pub output: Option<OutputFormat>,
+    /// Same as `-o json`.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Add the provider's own record under `raw` (secrets redacted).
+    #[arg(long, global = true)]
+    pub raw: bool,
+    /// Print passwords and keys. Nothing else ever does.
+    #[arg(long, global = true)]
+    pub show_secrets: bool,
+    /// Attempts per request for retryable failures.
+    #[arg(long, global = true, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub retries: u32,
+    /// Request logs on stderr (-vv adds headers and bodies; credentials are always masked).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Config file (default $XDG_CONFIG_HOME/dbctl/config.toml).
+    #[arg(long, global = true, env = "DBCTL_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// No colour (also NO_COLOR).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Skip TLS certificate verification for every profile (prints a warning).
+    #[arg(long, global = true)]
+    pub insecure: bool,
+    /// Run against the built-in emulator with seeded data; reads no credentials.
+    #[arg(long, global = true)]
+    pub demo: bool,
+}
+
+impl GlobalArgs {
+    pub fn format(&self) -> OutputFormat {
+        if self.json {
+            OutputFormat::Json
+        } else {
+            self.output.unwrap_or(OutputFormat::Table)
+        }
+    }
+    /// Errors are one JSON line on stderr when the output is JSON.
+    pub fn json_errors(&self) -> bool {
+        self.format() == OutputFormat::Json
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Yaml,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Databases: list, get, create, update, delete, wait, url, connect...
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Same as `db list`.
+    List(ListArgs),
+    /// Backups of a database.
+    #[command(subcommand)]
+    Backup(BackupCommand),
+    /// Asynchronous operations at the provider (Redis Cloud tasks, Redis Enterprise actions).
+    #[command(subcommand)]
+    Task(TaskCommand),
+    /// Each provider, whether it is configured, and from where.
+    Providers,
+    /// The config file: where it is, what it holds, whether it is valid.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+    /// The built-in emulator of all four provider APIs.
+    #[command(subcommand)]
+    Emulator(EmulatorCommand),
+    /// An authenticated raw call to any provider endpoint.
+    Api(ApiArgs),
+}
+
+/// Which profile a single-database command talks to.
+#[derive(Debug, Clone, Args, Default)]
+pub struct Target {
+    /// Provider (needed when several are configured).
+    #[arg(short = 'p', long = "provider", value_enum)]
+    pub provider: Option<ProviderKind>,
+    /// Profile name (env profiles are named after their provider).
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct ListArgs {
+    /// Only these providers (repeatable).
+    #[arg(short = 'p', long = "provider", value_enum)]
+    pub providers: Vec<ProviderKind>,
+    /// Only these profiles (repeatable).
+    #[arg(long = "profile")]
+    pub profiles: Vec<String>,
+    /// Only databases with this normalized status.
+    #[arg(long, value_enum)]
+    pub status: Option<Status>,
+    /// Only names matching this glob (`*` and `?`).
+    #[arg(long, value_name = "GLOB")]
+    pub name: Option<String>,
+    /// Only this region.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Sort order (default: provider, profile, name).
+    #[arg(long, value_enum)]
+    pub sort: Option<SortKey>,
+    /// Any failing profile fails the command, with nothing on stdout.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortKey {
+    Name,
+    Status,
+    Memory,
+    Created,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WaitArgs {
+    /// Wait until the operation finishes.
+    #[arg(long)]
+    pub wait: bool,
+    /// Seconds `--wait` may take.
+    #[arg(long, value_name = "SECS", default_value_t = 600.0, value_parser = positive_seconds)]
+    pub wait_timeout: f64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// List databases of every configured profile (or the selected ones).
+    List(ListArgs),
+    /// Show one database.
+    Get {
+        id: String,
+        #[command(flatten)]
+        target: Target,
+        /// Also list the containers (Cosmos).
+        #[arg(long)]
+        collections: bool,
+    },
+    /// Create a database.
+    Create {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        name: String,
+        /// Memory limit: 256MB, 1.5GB, 2GiB or bytes.
+        #[arg(long, value_parser = parse_size_arg)]
+        memory: Option<u64>,
+        #[arg(long)]
+        region: Option<String>,
+        /// Subscription to create it in (Redis Cloud).
+        #[arg(long)]
+        subscription: Option<String>,
+        /// Provider-specific setting (repeatable), e.g. plan=payg, shards_count=2.
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
+        settings: Vec<(String, String)>,
+        /// Show what would be sent (or validate at the provider) without creating.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Change a database.
+    Update {
+        id: String,
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, value_parser = parse_size_arg)]
+        memory: Option<u64>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
+        settings: Vec<(String, String)>,
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Delete a database.
+    Delete {
+        id: String,
+        #[command(flatten)]
+        target: Target,
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Wait until a database (or every selected one) reaches a status.
+    Wait {
+        /// Database id (or --all).
+        #[arg(required_unless_present = "all")]
+        id: Option<String>,
+        #[command(flatten)]
+        target: Target,
+        /// Wait for every database of the selected providers/profiles.
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
+        /// Status to wait for; `deleted` waits until it is gone.
+        #[arg(long, value_enum)]
+        status: WaitStatus,
+        /// Seconds to wait before giving up (exit 11).
+        #[arg(long, value_name = "SECS", default_value_t = 600.0, value_parser = positive_seconds)]
+        timeout: f64,
+        /// Seconds between polls (backs off up to 4x).
+        #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = positive_seconds)]
+        interval: f64,
+    },
+    /// The connection URL (password masked unless --show-secrets).
+    Url {
+        id: String,
+        #[command(flatten)]
+        target: Target,
+        /// `url` prints the URL; `env` prints VAR=URL for $GITHUB_ENV.
+        #[arg(long, value_enum, default_value_t = UrlFormat::Url)]
+        format: UrlFormat,
+        /// Variable name for --format env.
+        #[arg(long = "var", default_value = "REDIS_URL")]
+        var: String,
+    },
+    /// Run redis-cli against the database (password via REDISCLI_AUTH, never argv).
+    Connect {
+        id: String,
+        #[command(flatten)]
+        target: Target,
+        /// Extra redis-cli arguments, after `--`.
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// Delete every key.
+    Flush {
+        id: String,
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Rotate the database password.
+    ResetPassword {
+        id: String,
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Import data into a database (replaces its content).
+    Import {
+        id: String,
+        #[command(flatten)]
+        target: Target,
+        /// http, redis, ftp, aws-s3, azure-blob-storage, google-blob-storage.
+        #[arg(long)]
+        source_type: String,
+        /// Source URI (repeatable).
+        #[arg(long = "uri", required = true)]
+        uris: Vec<String>,
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WaitStatus {
+    Active,
+    Pending,
+    Suspended,
+    Deleting,
+    Failed,
+    Unknown,
+    Deleted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UrlFormat {
+    Url,
+    Env,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Backups of a database.
+    List {
+        db: String,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Take a backup now.
+    Create {
+        db: String,
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Restore a backup into its database (replaces its content).
+    Restore {
+        db: String,
+        backup_id: String,
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Show a task.
+    Get {
+        id: String,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Wait until a task completes (exit 0) or fails (exit 8).
+    Wait {
+        id: String,
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, value_name = "SECS", default_value_t = 600.0, value_parser = positive_seconds)]
+        timeout: f64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Where the config file is read from.
+    Path,
+    /// Every profile and its settings (secrets masked).
+    Show,
+    /// Resolve every profile and report every problem (exit 3 if any).
+    Validate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmulatorCommand {
+    /// Serve all four provider APIs on loopback until interrupted.
+    Serve {
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        #[arg(long, value_enum, default_value_t = Seed::Demo)]
+        seed: Seed,
+        /// Added latency per request, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        latency_ms: u64,
+        /// Inject faults: `STATUS[:EVERY]`, e.g. 503:3 answers 503 to every third request.
+        #[arg(long)]
+        fault: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Seed {
+    Demo,
+    Empty,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ApiArgs {
+    #[arg(value_enum)]
+    pub provider: ProviderKind,
+    /// GET, POST, PUT, PATCH or DELETE.
+    pub method: String,
+    /// Path under the provider's base URL, e.g. /redis/databases.
+    pub path: String,
+    /// Request body: JSON text or @file.
+    #[arg(long)]
+    pub data: Option<String>,
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+fn parse_setting(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("expected KEY=VALUE, got {text:?}")),
+    }
+}
+
+fn parse_size_arg(text: &str) -> Result<u64, String> {
+    text.parse::<crate::model::ByteSize>().map(|s| s.0)
+}
+
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v < 1e9 => Ok(v),
+        _ => Err(format!("expected a positive number of seconds, got {text:?}")),
+    }
+}

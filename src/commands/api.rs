@@ -1,0 +1,38 @@
+//! `dbctl api PROVIDER METHOD PATH`: an authenticated raw call.
+use reqwest::Method;
+use serde_json::Value;
+
+use super::App;
+use crate::cli::{ApiArgs, Target};
+use crate::error::{Error, Result};
+use crate::http::Call;
+
+pub async fn run(app: &App, args: ApiArgs) -> Result<()> {
+    let method: Method = args
+        .method
+        .to_ascii_uppercase()
+        .parse()
+        .map_err(|_| Error::usage(format!("unknown HTTP method {:?}", args.method)))?;
+    let provider = app.one(&Target { provider: Some(args.provider), profile: args.profile })?;
+    let path = if args.path.starts_with('/') { args.path } else { format!("/{}", args.path) };
+    let mut call = Call::new(method, path);
+    if let Some(data) = args.data {
+        let text = match data.strip_prefix('@') {
+            Some(file) => std::fs::read_to_string(file)
+                .map_err(|e| Error::usage(format!("cannot read {file}: {e}")))?,
+            None => data,
+        };
+        let body: Value = serde_json::from_str(&text)
+            .map_err(|e| Error::usage(format!("--data is not JSON: {e}")))?;
+        call = call.json(body);
+    }
+    let reply = provider.raw_call(call).await?;
+    if reply.body.is_empty() {
+        return Ok(());
+    }
+    let mut value: Value = reply.json()?;
+    if !app.shared.show_secrets {
+        crate::secret::redact_value(&mut value);
+    }
+    app.print(&(serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"))
+}

@@ -1,0 +1,53 @@
+//! `backup list|create|restore`.
+use std::time::Duration;
+
+use super::db::print_change;
+use super::{confirm, wait, App};
+use crate::cli::BackupCommand;
+use crate::error::Result;
+use crate::provider::{Change, Provider};
+
+pub async fn run(app: &App, command: BackupCommand) -> Result<()> {
+    match command {
+        BackupCommand::List { db, target } => {
+            let provider = app.one(&target)?;
+            supported(provider.as_ref(), "backup list")?;
+            let backups = provider.backups(&db).await?;
+            app.print(&app.out.list(&backups)?)
+        }
+        BackupCommand::Create { db, target, name, wait } => {
+            let provider = app.one(&target)?;
+            supported(provider.as_ref(), "backup create")?;
+            let change = provider.create_backup(&db, name.as_deref()).await?;
+            let change = match change {
+                Change::Task(task) if wait.wait => Change::Task(
+                    wait::task(app, provider.as_ref(), &task.id, Duration::from_secs_f64(wait.wait_timeout)).await?,
+                ),
+                other => other,
+            };
+            print_change(app, &change)
+        }
+        BackupCommand::Restore { db, backup_id, target, yes, wait } => {
+            let provider = app.one(&target)?;
+            supported(provider.as_ref(), "backup restore")?;
+            confirm(yes, &format!("overwrite with backup {backup_id} the {} database", provider.kind()), &db)?;
+            let change = provider.restore_backup(&db, &backup_id).await?;
+            let change = if wait.wait {
+                wait::change(app, provider.as_ref(), change, Some(&db), false, Duration::from_secs_f64(wait.wait_timeout)).await?
+            } else {
+                change
+            };
+            print_change(app, &change)
+        }
+    }
+}
+
+/// Backups are a declared capability; Redis Cloud can take one but keeps no history.
+fn supported(provider: &dyn Provider, what: &str) -> Result<()> {
+    let caps = provider.capabilities();
+    if caps.backups || (what == "backup create" && caps.tasks) {
+        Ok(())
+    } else {
+        Err(provider.unsupported(what))
+    }
+}

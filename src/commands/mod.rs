@@ -1,0 +1,202 @@
+//! Command groups. Nothing here knows a provider: commands see the `Provider` trait and the
+//! model only.
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cli::{Cli, Command, GlobalArgs, Target};
+use crate::config::{self, Config, Profile};
+use crate::context::{HttpSettings, OutputSettings};
+use crate::emulator::Emulator;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::ProviderKind;
+use crate::output::{emit, Renderer};
+use crate::provider::{self, Provider, Shared};
+
+mod api;
+mod backup;
+mod configure;
+mod db;
+mod emulator;
+mod list;
+mod shell;
+mod task;
+mod wait;
+
+pub async fn dispatch(cli: Cli) -> Result<()> {
+    let Cli {
+        global,
+        timeout,
+        command,
+    } = cli;
+    match command {
+        Command::Completions { shell } => return shell::completions(shell),
+        Command::Man => return shell::man(),
+        Command::Emulator(cmd) => return emulator::run(cmd).await,
+        Command::Config(cmd) if !global.demo => return configure::config(cmd, &global),
+        _ => {}
+    }
+    let app = App::new(&global, timeout).await?;
+    match command {
+        Command::Db(cmd) => db::run(&app, cmd).await,
+        Command::List(args) => list::run(&app, &args).await,
+        Command::Backup(cmd) => backup::run(&app, cmd).await,
+        Command::Task(cmd) => task::run(&app, cmd).await,
+        Command::Providers => configure::providers(&app),
+        Command::Config(cmd) => configure::config(cmd, &global),
+        Command::Api(args) => api::run(&app, args).await,
+        Command::Completions { .. } | Command::Man | Command::Emulator(_) => Ok(()),
+    }
+}
+
+/// Everything a command needs: the profiles, the shared settings and the renderer.
+pub struct App {
+    pub config: Config,
+    pub shared: Shared,
+    pub out: Renderer,
+    /// Keeps the `--demo` emulator serving for the life of the command.
+    _emulator: Option<Emulator>,
+}
+
+impl App {
+    async fn new(global: &GlobalArgs, timeout: f64) -> Result<App> {
+        let http = Arc::new(HttpSettings::new(
+            Duration::from_secs_f64(timeout),
+            global.retries,
+            global.verbose,
+            global.insecure,
+        ));
+        let (config, emulator) = if global.demo {
+            let emulator = Emulator::start(crate::emulator::Options::demo()).await?;
+            (emulator.config(), Some(emulator))
+        } else {
+            (config::load(global.config.as_deref())?, None)
+        };
+        for warning in &config.warnings {
+            eprintln!("warning: {warning}");
+        }
+        Ok(App {
+            config,
+            shared: Shared {
+                http,
+                raw: global.raw,
+                show_secrets: global.show_secrets,
+            },
+            out: Renderer::new(OutputSettings::from_args(global)),
+            _emulator: emulator,
+        })
+    }
+
+    pub fn print(&self, text: &str) -> Result<()> {
+        emit(text)
+    }
+
+    /// Profiles matching the filters (all of them when both are empty).
+    pub fn select(&self, providers: &[ProviderKind], names: &[String]) -> Result<Vec<&Profile>> {
+        for name in names {
+            if !self.config.profiles.iter().any(|p| &p.name == name) {
+                return Err(self.unknown_profile(name));
+            }
+        }
+        let selected: Vec<&Profile> = self
+            .config
+            .profiles
+            .iter()
+            .filter(|p| providers.is_empty() || providers.contains(&p.provider))
+            .filter(|p| names.is_empty() || names.contains(&p.name))
+            .collect();
+        if selected.is_empty() {
+            return Err(self.nothing_configured(providers));
+        }
+        Ok(selected)
+    }
+
+    /// The one provider a single-database command talks to.
+    pub fn one(&self, target: &Target) -> Result<Box<dyn Provider>> {
+        let providers: Vec<ProviderKind> = target.provider.into_iter().collect();
+        let names: Vec<String> = target.profile.iter().cloned().collect();
+        let selected = self.select(&providers, &names)?;
+        match selected.as_slice() {
+            [profile] => self.build(profile),
+            several => Err(Error::usage(format!(
+                "several profiles are configured ({}); choose one with -p PROVIDER or --profile NAME",
+                several
+                    .iter()
+                    .map(|p| format!("{} ({})", p.name, p.provider))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    pub fn build(&self, profile: &Profile) -> Result<Box<dyn Provider>> {
+        provider::build(profile, &self.shared)
+    }
+
+    fn unknown_profile(&self, name: &str) -> Error {
+        let known: Vec<&str> = self.config.profiles.iter().map(|p| p.name.as_str()).collect();
+        Error::config(format!(
+            "no profile named '{name}' (configured: {})",
+            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+        ))
+        .with_hint("`dbctl providers` lists the configured profiles")
+    }
+
+    fn nothing_configured(&self, providers: &[ProviderKind]) -> Error {
+        let kinds: Vec<ProviderKind> = if providers.is_empty() {
+            ProviderKind::ALL.to_vec()
+        } else {
+            providers.to_vec()
+        };
+        let wanted = kinds
+            .iter()
+            .map(|k| {
+                let vars: Vec<&str> = provider::env_vars(*k)
+                    .iter()
+                    .filter(|v| v.activates)
+                    .map(|v| v.var)
+                    .collect();
+                format!("{k}: {}", vars.join(" + "))
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let what = if providers.len() == 1 {
+            format!("no {} profile is configured", providers[0])
+        } else {
+            "no provider is configured".to_string()
+        };
+        Error::config(format!(
+            "{what}; set {wanted}, or add a profile to {}",
+            self.config.path.display()
+        ))
+        .with_hint("try `dbctl --demo db list` to see dbctl against the built-in emulator")
+    }
+}
+
+/// Asks before a destructive change: `--yes`, or the id typed back on a terminal.
+pub fn confirm(yes: bool, action: &str, id: &str) -> Result<()> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if yes {
+        return Ok(());
+    }
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            format!("refusing to {action} {id} without --yes; nothing was changed"),
+        )
+        .with_hint("add --yes to confirm"));
+    }
+    eprint!("This will {action} {id}. Type the id to confirm: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::internal(format!("cannot read the confirmation: {e}")))?;
+    if answer.trim() == id {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "confirmation did not match; nothing was changed ({action} {id})"
+        )))
+    }
+}

@@ -1,0 +1,27 @@
+//! `task get|wait`.
+use std::time::Duration;
+
+use super::{wait, App};
+use crate::cli::TaskCommand;
+use crate::error::Result;
+
+pub async fn run(app: &App, command: TaskCommand) -> Result<()> {
+    match command {
+        TaskCommand::Get { id, target } => {
+            let provider = app.one(&target)?;
+            if !provider.capabilities().tasks {
+                return Err(provider.unsupported("task get"));
+            }
+            let task = provider.task(&id).await?;
+            app.print(&app.out.one(&task)?)
+        }
+        TaskCommand::Wait { id, target, timeout } => {
+            let provider = app.one(&target)?;
+            if !provider.capabilities().tasks {
+                return Err(provider.unsupported("task wait"));
+            }
+            let task = wait::task(app, provider.as_ref(), &id, Duration::from_secs_f64(timeout)).await?;
+            app.print(&app.out.one(&task)?)
+        }
+    }
+}

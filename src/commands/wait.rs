@@ -1,0 +1,166 @@
+//! Polling until something is done: `db wait`, `task wait` and every `--wait`.
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::App;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Task, TaskStatus};
+use crate::provider::{Change, Provider};
+
+/// One poll's verdict.
+pub enum Step<T> {
+    Done(T),
+    /// Not yet; the status seen, for progress and the timeout message.
+    Waiting(String),
+}
+
+/// Polls `check` until it is done, the timeout passes (exit 11) or Ctrl-C (exit 130).
+/// The interval grows by half each poll, up to four times the first.
+pub async fn until<T, F, Fut>(
+    app: &App,
+    what: &str,
+    timeout: Duration,
+    interval: Duration,
+    mut check: F,
+) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Step<T>>>,
+{
+    let started = Instant::now();
+    let spinner = progress(app, what);
+    let mut delay = interval;
+    let mut last = String::from("not checked yet");
+    let outcome = async {
+        loop {
+            app.shared.http.restart_deadline();
+            match check().await? {
+                Step::Done(value) => return Ok(value),
+                Step::Waiting(status) => {
+                    if let Some(bar) = &spinner {
+                        bar.set_message(format!("{what}: {status} ({}s)", started.elapsed().as_secs()));
+                    }
+                    last = status;
+                }
+            }
+            let left = timeout.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return Err(Error::timeout(format!(
+                    "gave up after {}s waiting for {what}; last status: {last}",
+                    timeout.as_secs_f64()
+                )));
+            }
+            tokio::time::sleep(delay.min(left)).await;
+            delay = (delay.mul_f64(1.5)).min(interval * 4);
+        }
+    };
+    let result = tokio::select! {
+        result = outcome => result,
+        _ = tokio::signal::ctrl_c() => Err(Error::new(
+            ErrorKind::Interrupted,
+            format!("interrupted while waiting for {what}; the operation is still running at the provider"),
+        )),
+    };
+    if let Some(bar) = spinner {
+        bar.finish_and_clear();
+    }
+    result
+}
+
+/// A spinner on stderr, only when stderr is a terminal.
+fn progress(app: &App, what: &str) -> Option<ProgressBar> {
+    if !app.out.settings.stderr_tty {
+        return None;
+    }
+    let bar = ProgressBar::new_spinner();
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}") {
+        bar.set_style(style);
+    }
+    bar.set_message(format!("waiting for {what}"));
+    bar.enable_steady_tick(Duration::from_millis(120));
+    Some(bar)
+}
+
+/// Waits for a task to finish: completed → the task; failed → exit 8 with its error.
+pub async fn task(app: &App, provider: &dyn Provider, id: &str, timeout: Duration) -> Result<Task> {
+    let what = format!("{} task {id}", provider.kind());
+    let task = until(app, &what, timeout, Duration::from_secs(2), || async {
+        let task = match provider.task(id).await {
+            Ok(task) => task,
+            Err(e) if e.kind == ErrorKind::NotFound => {
+                return Ok(Step::Waiting("pending (not visible yet)".into()))
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(if task.status.is_done() {
+            Step::Done(task)
+        } else {
+            Step::Waiting(task.provider_status.clone().unwrap_or_else(|| task.status.to_string()))
+        })
+    })
+    .await?;
+    if task.status == TaskStatus::Failed {
+        return Err(Error::provider_error(format!(
+            "{} task {id} failed: {}",
+            task.provider,
+            task.error.as_deref().unwrap_or("no reason given")
+        ))
+        .with_origin(task.provider, &task.profile));
+    }
+    Ok(task)
+}
+
+/// Follows a change through to the end for `--wait`: the task finishes, then the database
+/// is active (or gone, when `gone` is set).
+pub async fn change(
+    app: &App,
+    provider: &dyn Provider,
+    change: Change,
+    database_id: Option<&str>,
+    gone: bool,
+    timeout: Duration,
+) -> Result<Change> {
+    let started = Instant::now();
+    let mut change = change;
+    let mut database_id = database_id.map(str::to_string);
+    if let Change::Task(task) = &change {
+        let done = self::task(app, provider, &task.id, timeout).await?;
+        if database_id.is_none() {
+            database_id = done.resource_id.clone();
+        }
+        change = Change::Task(done);
+    }
+    if let Change::Database(db) = &change {
+        database_id.get_or_insert_with(|| db.id.clone());
+    }
+    let Some(id) = database_id else {
+        return Ok(change);
+    };
+    let left = timeout.saturating_sub(started.elapsed());
+    let what = format!("{} database {id}", provider.kind());
+    if gone {
+        until(app, &what, left, Duration::from_secs(2), || async {
+            match provider.get(&id).await {
+                Ok(db) => Ok(Step::Waiting(db.status.to_string())),
+                Err(e) if e.kind == ErrorKind::NotFound => Ok(Step::Done(())),
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+        return Ok(change);
+    }
+    let db = until(app, &what, left, Duration::from_secs(2), || async {
+        let db = provider.get(&id).await?;
+        Ok(match db.status {
+            crate::model::Status::Active => Step::Done(db),
+            crate::model::Status::Failed => {
+                return Err(Error::provider_error(format!("{what} failed ({})", db.provider_status.as_deref().unwrap_or("failed"))))
+            }
+            other => Step::Waiting(other.to_string()),
+        })
+    })
+    .await?;
+    Ok(Change::Database(db))
+}

@@ -1,0 +1,72 @@
+//! Settings every command and the HTTP layer share for one run.
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::cli::{GlobalArgs, OutputFormat};
+
+/// What the HTTP layer needs: the deadline, attempts, and how much to log.
+#[derive(Debug)]
+pub struct HttpSettings {
+    pub timeout: Duration,
+    pub attempts: u32,
+    pub verbose: u8,
+    /// Skip certificate checks for every profile (`--insecure`).
+    pub insecure: bool,
+    deadline: Mutex<Instant>,
+}
+
+impl HttpSettings {
+    pub fn new(timeout: Duration, attempts: u32, verbose: u8, insecure: bool) -> Self {
+        HttpSettings {
+            timeout,
+            attempts,
+            verbose,
+            insecure,
+            deadline: Mutex::new(Instant::now() + timeout),
+        }
+    }
+
+    /// Time left before `--timeout` runs out.
+    pub fn remaining(&self) -> Duration {
+        let deadline = *self.deadline.lock().unwrap_or_else(|e| e.into_inner());
+        deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// Starts a fresh `--timeout` window: each poll of a wait loop is its own request.
+    pub fn restart_deadline(&self) {
+        *self.deadline.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now() + self.timeout;
+    }
+
+    pub fn log(&self, level: u8, line: impl AsRef<str>) {
+        if self.verbose >= level {
+            eprintln!("dbctl: {}", line.as_ref());
+        }
+    }
+}
+
+/// Output settings for renderers.
+#[derive(Debug, Clone)]
+pub struct OutputSettings {
+    pub format: OutputFormat,
+    pub raw: bool,
+    pub show_secrets: bool,
+    pub color: bool,
+    pub stdout_tty: bool,
+    pub stderr_tty: bool,
+}
+
+impl OutputSettings {
+    pub fn from_args(args: &GlobalArgs) -> Self {
+        use std::io::IsTerminal;
+        let stdout_tty = std::io::stdout().is_terminal();
+        let no_color = args.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        OutputSettings {
+            format: args.format(),
+            raw: args.raw,
+            show_secrets: args.show_secrets,
+            color: stdout_tty && !no_color,
+            stdout_tty,
+            stderr_tty: std::io::stderr().is_terminal(),
+        }
+    }
+}

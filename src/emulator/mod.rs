@@ -1,0 +1,155 @@
+//! An in-process imitation of the four provider APIs, used by `--demo` and
+//! `dbctl emulator serve`. Each API lives in its own file; they share one state store.
+//! The provider modules talk to it unchanged, with the real auth and paging.
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+
+use crate::config::{Config, Profile};
+use crate::error::{Error, Result};
+
+mod upstash;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub port: u16,
+    /// Start with the demo data (else empty).
+    pub seeded: bool,
+    /// Added to every answer.
+    pub latency: Duration,
+    pub fault: Option<Fault>,
+}
+
+impl Options {
+    /// `--demo`: seeded, on a free port, no latency, no faults.
+    pub fn demo() -> Self {
+        Options { port: 0, seeded: true, latency: Duration::ZERO, fault: None }
+    }
+}
+
+/// Answer `status` to every `every`-th request.
+#[derive(Debug, Clone, Copy)]
+pub struct Fault {
+    pub status: u16,
+    pub every: u64,
+}
+
+impl std::str::FromStr for Fault {
+    type Err = String;
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        let (status, every) = text.split_once(':').unwrap_or((text, "1"));
+        let status: u16 = status.parse().ok().filter(|s| (400..600).contains(s)).ok_or_else(|| {
+            format!("--fault wants STATUS[:EVERY] with a 4xx/5xx status, got {text:?}")
+        })?;
+        let every: u64 = every.parse().ok().filter(|e| *e > 0).ok_or_else(|| {
+            format!("--fault wants STATUS[:EVERY] with EVERY > 0, got {text:?}")
+        })?;
+        Ok(Fault { status, every })
+    }
+}
+
+/// The state of every emulated API, behind one lock each.
+pub struct Store {
+    pub upstash: Mutex<upstash::State>,
+    options: Options,
+    requests: AtomicU64,
+}
+
+/// Locks a part of the store; a poisoned lock (a panicked handler) still serves.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub struct Emulator {
+    addr: SocketAddr,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+impl Emulator {
+    pub async fn start(options: Options) -> Result<Emulator> {
+        let store = Arc::new(Store {
+            upstash: Mutex::new(upstash::State::new(options.seeded)),
+            options: options.clone(),
+            requests: AtomicU64::new(0),
+        });
+        let app = Router::new()
+            .nest(upstash::PREFIX, upstash::router(store.clone()))
+            .layer(middleware::from_fn_with_state(store, latency_and_faults));
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
+            .await
+            .map_err(|e| Error::usage(format!("emulator cannot listen on 127.0.0.1:{}: {e}", options.port)))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::internal(format!("emulator address: {e}")))?;
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Emulator { addr, _server: server })
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Profiles pointing every provider at this emulator, with its demo credentials.
+    pub fn config(&self) -> Config {
+        let base = self.base_url();
+        Config {
+            path: std::path::PathBuf::from("(demo)"),
+            file_exists: false,
+            profiles: vec![upstash::profile(&base)],
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The environment variables that point dbctl at this emulator.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        let base = self.base_url();
+        upstash::env(&base)
+    }
+}
+
+async fn latency_and_faults(State(store): State<Arc<Store>>, request: Request, next: Next) -> Response {
+    let count = store.requests.fetch_add(1, Ordering::Relaxed) + 1;
+    if !store.options.latency.is_zero() {
+        tokio::time::sleep(store.options.latency).await;
+    }
+    if let Some(fault) = store.options.fault {
+        if count % fault.every == 0 {
+            let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            return (status, "injected fault").into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Checks HTTP basic auth against the expected user and password.
+pub fn basic_auth_ok(headers: &HeaderMap, user: &str, password: &str) -> bool {
+    use base64::Engine;
+    let expected = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .is_some_and(|v| v.trim() == expected)
+}
+
+/// Builds a demo profile from (field, value) pairs.
+pub fn demo_profile(name: &str, kind: crate::model::ProviderKind, fields: &[(&str, String)]) -> Profile {
+    fields.iter().fold(
+        Profile::new(name, kind, crate::config::Origin::Demo),
+        |profile, (field, value)| profile.with(field, value.clone()),
+    )
+}
+
+/// Seconds since the epoch, for created timestamps.
+pub fn now_unix() -> i64 {
+    chrono::Utc::now().timestamp()
+}

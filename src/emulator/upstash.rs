@@ -1,0 +1,311 @@
+//! The Upstash Developer API: basic auth, databases, action endpoints answering "OK",
+//! backups, and Upstash's error shapes (bare JSON strings, `{"error": ...}`).
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State as AxumState};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::{basic_auth_ok, demo_profile, lock, now_unix, Store};
+use crate::config::Profile;
+use crate::model::ProviderKind;
+
+pub const PREFIX: &str = "/upstash";
+pub const EMAIL: &str = "demo@dbctl.dev";
+pub const API_KEY: &str = "demo-upstash-api-key";
+
+pub struct State {
+    databases: Vec<Value>,
+    backups: Vec<Value>,
+    next_id: u64,
+}
+
+impl State {
+    pub fn new(seeded: bool) -> Self {
+        let mut state = State { databases: Vec::new(), backups: Vec::new(), next_id: 1 };
+        if seeded {
+            state.add("sessions-cache", "us-east-1", "payg", "active", 1_699_000_000);
+            state.add("rate-limiter", "eu-west-1", "pro", "active", 1_702_000_000);
+            state.add("キャッシュ-tokyo", "ap-northeast-1", "free", "suspended", 1_705_000_000);
+            let first = state.databases[0]["database_id"].as_str().unwrap_or_default().to_string();
+            state.backups.push(json!({
+                "database_id": first, "customer_id": EMAIL, "name": "nightly",
+                "backup_id": "bk-0001", "creation_time": 1_731_000_000, "state": "completed",
+                "backup_size": 52_428_800, "daily_backup": "true", "hourly_backup": "false",
+            }));
+        }
+        state
+    }
+
+    fn add(&mut self, name: &str, region: &str, plan: &str, state: &str, created: i64) -> Value {
+        let n = self.next_id;
+        self.next_id += 1;
+        let record = json!({
+            "database_id": format!("a1b2c3d4-0000-4000-8000-{n:012}"),
+            "database_name": name,
+            "region": "global",
+            "port": 6379,
+            "creation_time": created,
+            "state": state,
+            "password": format!("demo-password-{n}"),
+            "user_email": EMAIL,
+            "endpoint": format!("demo-{name}-{n}").replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "x"),
+            "tls": true,
+            "eviction": false,
+            "auto_upgrade": false,
+            "consistent": false,
+            "rest_token": format!("demo-rest-token-{n}"),
+            "read_only_rest_token": format!("demo-ro-token-{n}"),
+            "db_max_clients": 1000,
+            "db_max_request_size": 10_485_760,
+            "db_disk_threshold": 107_374_182_400u64,
+            "db_max_entry_size": 104_857_600,
+            "db_memory_threshold": 3_221_225_472u64,
+            "db_max_commands_per_second": 10_000,
+            "db_request_limit": 9_223_372_036_854_775_808u64,
+            "type": plan,
+            "budget": 360,
+            "primary_region": region,
+            "primary_members": [region],
+            "all_members": [region],
+            "modifying_state": "",
+            "db_acl_enabled": "false",
+            "daily_backup_enabled": true,
+            "read_regions": [],
+        });
+        self.databases.push(record.clone());
+        record
+    }
+
+    fn find(&mut self, id: &str) -> Option<&mut Value> {
+        self.databases.iter_mut().find(|d| d["database_id"] == id)
+    }
+}
+
+pub fn profile(base: &str) -> Profile {
+    demo_profile(
+        "upstash",
+        ProviderKind::Upstash,
+        &[("email", EMAIL.into()), ("api_key", API_KEY.into()), ("url", format!("{base}{PREFIX}/v2"))],
+    )
+}
+
+pub fn env(base: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("UPSTASH_EMAIL", EMAIL.into()),
+        ("UPSTASH_API_KEY", API_KEY.into()),
+        ("UPSTASH_API_URL", format!("{base}{PREFIX}/v2")),
+    ]
+}
+
+type Shared = AxumState<Arc<Store>>;
+
+pub fn router(store: Arc<Store>) -> Router {
+    Router::new()
+        .route("/v2/redis/databases", get(list))
+        .route("/v2/redis/database", post(create))
+        .route("/v2/redis/database/{id}", get(get_one).delete(delete))
+        .route("/v2/redis/rename/{id}", post(rename))
+        .route("/v2/redis/change-plan/{id}", post(change_plan))
+        .route("/v2/redis/update-budget/{id}", patch(update_budget))
+        .route("/v2/redis/enable-tls/{id}", post(enable_tls))
+        .route("/v2/redis/enable-eviction/{id}", post(enable_eviction))
+        .route("/v2/redis/reset-password/{id}", post(reset_password))
+        .route("/v2/redis/list-backup/{id}", get(list_backups))
+        .route("/v2/redis/create-backup/{id}", post(create_backup))
+        .route("/v2/redis/restore-backup/{id}", post(restore_backup))
+        .with_state(store)
+}
+
+fn unauthorized() -> Response {
+    (StatusCode::UNAUTHORIZED, "Unauthorized").into_response()
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, Json(json!("database not found"))).into_response()
+}
+
+fn bad_request(message: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
+}
+
+fn ok() -> Response {
+    Json(json!("OK")).into_response()
+}
+
+/// Runs `f` on the database if the caller is authorized and the database exists.
+fn with_db(store: &Store, headers: &HeaderMap, id: &str, f: impl FnOnce(&mut Value) -> Response) -> Response {
+    if !basic_auth_ok(headers, EMAIL, API_KEY) {
+        return unauthorized();
+    }
+    let mut state = lock(&store.upstash);
+    match state.find(id) {
+        Some(db) => f(db),
+        None => not_found(),
+    }
+}
+
+async fn list(AxumState(store): Shared, headers: HeaderMap) -> Response {
+    if !basic_auth_ok(&headers, EMAIL, API_KEY) {
+        return unauthorized();
+    }
+    Json(Value::Array(lock(&store.upstash).databases.clone())).into_response()
+}
+
+async fn get_one(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let hide = query.get("credentials").is_some_and(|v| v == "hide");
+    with_db(&store, &headers, &id, |db| {
+        let mut db = db.clone();
+        if hide {
+            for field in ["password", "rest_token", "read_only_rest_token"] {
+                if let Some(map) = db.as_object_mut() {
+                    map.remove(field);
+                }
+            }
+        }
+        Json(db).into_response()
+    })
+}
+
+async fn create(AxumState(store): Shared, headers: HeaderMap, body: Option<Json<Value>>) -> Response {
+    if !basic_auth_ok(&headers, EMAIL, API_KEY) {
+        return unauthorized();
+    }
+    let Some(Json(body)) = body else { return bad_request("invalid request body") };
+    let Some(name) = body["database_name"].as_str().filter(|n| !n.is_empty()) else {
+        return bad_request("database_name is required");
+    };
+    let Some(region) = body["primary_region"].as_str() else {
+        return bad_request("primary_region is required");
+    };
+    let mut state = lock(&store.upstash);
+    if state.databases.iter().any(|d| d["database_name"] == name) {
+        return bad_request("database already exists");
+    }
+    let plan = body["plan"].as_str().unwrap_or("payg").to_string();
+    let mut record = state.add(name, region, &plan, "active", now_unix());
+    if let Some(tls) = body["tls"].as_bool() {
+        record["tls"] = json!(tls);
+        if let Some(db) = state.databases.last_mut() {
+            db["tls"] = json!(tls);
+        }
+    }
+    Json(record).into_response()
+}
+
+async fn delete(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if !basic_auth_ok(&headers, EMAIL, API_KEY) {
+        return unauthorized();
+    }
+    let mut state = lock(&store.upstash);
+    let before = state.databases.len();
+    state.databases.retain(|d| d["database_id"] != id.as_str());
+    if state.databases.len() == before {
+        return not_found();
+    }
+    ok()
+}
+
+async fn rename(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
+    with_db(&store, &headers, &id, |db| match body["name"].as_str() {
+        Some(name) if !name.is_empty() => {
+            db["database_name"] = json!(name);
+            ok()
+        }
+        _ => bad_request("name is required"),
+    })
+}
+
+async fn change_plan(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
+    with_db(&store, &headers, &id, |db| match body["plan_name"].as_str() {
+        Some(plan @ ("free" | "payg" | "pro" | "paid")) => {
+            db["type"] = json!(plan);
+            ok()
+        }
+        _ => bad_request("invalid plan_name"),
+    })
+}
+
+async fn update_budget(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
+    with_db(&store, &headers, &id, |db| match body["budget"].as_u64() {
+        Some(budget) => {
+            db["budget"] = json!(budget);
+            ok()
+        }
+        None => bad_request("invalid budget"),
+    })
+}
+
+async fn enable_tls(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    with_db(&store, &headers, &id, |db| {
+        db["tls"] = json!(true);
+        ok()
+    })
+}
+
+async fn enable_eviction(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    with_db(&store, &headers, &id, |db| {
+        db["eviction"] = json!(true);
+        ok()
+    })
+}
+
+async fn reset_password(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    with_db(&store, &headers, &id, |db| {
+        db["password"] = json!(format!("demo-password-{}", now_unix()));
+        ok()
+    })
+}
+
+async fn list_backups(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if !basic_auth_ok(&headers, EMAIL, API_KEY) {
+        return unauthorized();
+    }
+    let state = lock(&store.upstash);
+    if !state.databases.iter().any(|d| d["database_id"] == id.as_str()) {
+        return not_found();
+    }
+    let backups: Vec<Value> = state.backups.iter().filter(|b| b["database_id"] == id.as_str()).cloned().collect();
+    Json(Value::Array(backups)).into_response()
+}
+
+async fn create_backup(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
+    if !basic_auth_ok(&headers, EMAIL, API_KEY) {
+        return unauthorized();
+    }
+    let mut state = lock(&store.upstash);
+    if !state.databases.iter().any(|d| d["database_id"] == id.as_str()) {
+        return not_found();
+    }
+    let n = state.backups.len() + 1;
+    let backup = json!({
+        "database_id": id, "customer_id": EMAIL, "name": body["name"].as_str().unwrap_or("backup"),
+        "backup_id": format!("bk-{n:04}"), "creation_time": now_unix(), "state": "completed",
+        "backup_size": 1_048_576, "daily_backup": "false", "hourly_backup": "false",
+    });
+    state.backups.push(backup);
+    ok()
+}
+
+async fn restore_backup(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
+    if !basic_auth_ok(&headers, EMAIL, API_KEY) {
+        return unauthorized();
+    }
+    let state = lock(&store.upstash);
+    let exists = state.backups.iter().any(|b| b["database_id"] == id.as_str() && b["backup_id"] == body["backup_id"]);
+    if !state.databases.iter().any(|d| d["database_id"] == id.as_str()) {
+        return not_found();
+    }
+    if !exists {
+        return (StatusCode::NOT_FOUND, Json(json!({"error": "backup not found"}))).into_response();
+    }
+    ok()
+}

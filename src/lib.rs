@@ -1,0 +1,23 @@
+//! dbctl: one CLI for databases on Upstash, Redis Cloud, Redis Enterprise and Azure Cosmos DB.
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod context;
+pub mod emulator;
+pub mod error;
+pub mod http;
+pub mod model;
+pub mod output;
+pub mod provider;
+pub mod secret;
+pub mod tls;
+
+/// Builds the runtime and runs the parsed command line.
+pub fn run(cli: cli::Cli) -> error::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| error::Error::internal(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(commands::dispatch(cli))
+}

@@ -1,0 +1,300 @@
+//! The normalized model every provider converts into, and the size type used on input.
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProviderKind {
+    Upstash,
+    RedisCloud,
+    RedisEnterprise,
+    Cosmos,
+}
+
+impl ProviderKind {
+    pub const ALL: [ProviderKind; 4] = [
+        ProviderKind::Upstash,
+        ProviderKind::RedisCloud,
+        ProviderKind::RedisEnterprise,
+        ProviderKind::Cosmos,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Upstash => "upstash",
+            ProviderKind::RedisCloud => "redis-cloud",
+            ProviderKind::RedisEnterprise => "redis-enterprise",
+            ProviderKind::Cosmos => "cosmos",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ProviderKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Normalized database status.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Active,
+    Pending,
+    Suspended,
+    Deleting,
+    Failed,
+    Unknown,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Pending => "pending",
+            Status::Suspended => "suspended",
+            Status::Deleting => "deleting",
+            Status::Failed => "failed",
+            Status::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Database {
+    pub provider: ProviderKind,
+    pub profile: String,
+    pub id: String,
+    pub name: String,
+    pub status: Status,
+    pub provider_status: Option<String>,
+    pub region: Option<String>,
+    pub endpoint: Option<String>,
+    pub port: Option<u16>,
+    pub tls: Option<bool>,
+    pub memory_limit_bytes: Option<u64>,
+    pub plan: Option<String>,
+    pub created_at: Option<String>,
+    /// Containers of a Cosmos database, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collections: Option<Vec<String>>,
+    /// The provider's own record (secrets redacted), only with `--raw`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw: Option<Value>,
+}
+
+impl Database {
+    /// A database with every optional field empty; converters fill in what the provider says.
+    pub fn new(provider: ProviderKind, profile: &str, id: String, name: String) -> Self {
+        Database {
+            provider,
+            profile: profile.to_string(),
+            id,
+            name,
+            status: Status::Unknown,
+            provider_status: None,
+            region: None,
+            endpoint: None,
+            port: None,
+            tls: None,
+            memory_limit_bytes: None,
+            plan: None,
+            created_at: None,
+            collections: None,
+            raw: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Backup {
+    pub provider: ProviderKind,
+    pub profile: String,
+    pub database_id: String,
+    pub id: String,
+    pub name: Option<String>,
+    pub status: Option<String>,
+    pub created_at: Option<String>,
+    pub size_bytes: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskStatus {
+    Pending,
+    Running,
+    Completed,
+    Failed,
+}
+
+impl TaskStatus {
+    pub fn is_done(self) -> bool {
+        matches!(self, TaskStatus::Completed | TaskStatus::Failed)
+    }
+}
+
+impl fmt::Display for TaskStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TaskStatus::Pending => "pending",
+            TaskStatus::Running => "running",
+            TaskStatus::Completed => "completed",
+            TaskStatus::Failed => "failed",
+        })
+    }
+}
+
+/// An asynchronous operation at the provider (Redis Cloud task, Redis Enterprise action).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Task {
+    pub provider: ProviderKind,
+    pub profile: String,
+    pub id: String,
+    pub status: TaskStatus,
+    pub provider_status: Option<String>,
+    pub resource_id: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Unix seconds → RFC 3339 UTC; `None` for values out of range.
+pub fn rfc3339_from_unix(secs: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// Any timestamp string a provider sends (RFC 3339 with or without zone) → RFC 3339 UTC.
+pub fn rfc3339_from_text(text: &str) -> Option<String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(
+            t.with_timezone(&chrono::Utc)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        );
+    }
+    chrono::NaiveDateTime::parse_from_str(text.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|t| {
+            t.and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        })
+}
+
+/// A size given on the command line: `256MB`, `1.5GB`, `2GiB`, `1073741824`.
+/// B/KB/MB/GB/TB are 1024-based; the KiB spellings are aliases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+impl std::str::FromStr for ByteSize {
+    type Err = String;
+
+    fn from_str(input: &str) -> std::result::Result<Self, String> {
+        let text = input.trim();
+        let split = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let unit = unit.trim().to_ascii_lowercase();
+        let multiplier: u64 = match unit.as_str() {
+            "" | "b" => 1,
+            "k" | "kb" | "kib" => 1 << 10,
+            "m" | "mb" | "mib" => 1 << 20,
+            "g" | "gb" | "gib" => 1 << 30,
+            "t" | "tb" | "tib" => 1 << 40,
+            _ => return Err(format!("invalid size {input:?}: unknown unit {unit:?} (use B, KB, MB, GB, TB or KiB, MiB, GiB, TiB)")),
+        };
+        let value: f64 = number
+            .parse()
+            .map_err(|_| format!("invalid size {input:?}: expected a number with an optional unit, e.g. 256MB or 1.5GB"))?;
+        if !value.is_finite() || value <= 0.0 {
+            return Err(format!("invalid size {input:?}: must be greater than zero"));
+        }
+        let bytes = value * multiplier as f64;
+        if bytes < 1.0 || bytes > u64::MAX as f64 / 2.0 {
+            return Err(format!("invalid size {input:?}: out of range"));
+        }
+        Ok(ByteSize(bytes.round() as u64))
+    }
+}
+
+impl fmt::Display for ByteSize {
+    /// Human form with binary units: `1.5 GiB`, `256 MiB`, `512 B`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+        let mut value = self.0 as f64;
+        let mut unit = 0;
+        while value >= 1024.0 && unit < UNITS.len() - 1 {
+            value /= 1024.0;
+            unit += 1;
+        }
+        if unit == 0 || (value.fract() * 100.0).round() == 0.0 {
+            write!(f, "{} {}", value.round(), UNITS[unit])
+        } else {
+            let text = format!("{value:.2}");
+            let text = text.trim_end_matches('0').trim_end_matches('.');
+            write!(f, "{text} {}", UNITS[unit])
+        }
+    }
+}
+
+/// Parses a `--memory` value into bytes, refusing zero, negatives and garbage (exit 2).
+pub fn parse_size(input: &str) -> Result<u64> {
+    input
+        .parse::<ByteSize>()
+        .map(|s| s.0)
+        .map_err(Error::usage)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_1024_based() {
+        assert_eq!(parse_size("256MB").unwrap(), 256 << 20);
+        assert_eq!(parse_size("1.5GB").unwrap(), 3 << 29);
+        assert_eq!(parse_size("2GiB").unwrap(), 2 << 30);
+        assert_eq!(parse_size("1073741824").unwrap(), 1 << 30);
+        assert_eq!(parse_size("1 tb").unwrap(), 1 << 40);
+        for bad in ["0", "-1GB", "abc", "", "1.2.3GB", "5XB", "0MB", "NaN", "inf"] {
+            assert!(parse_size(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn sizes_format_human() {
+        assert_eq!(ByteSize(3 << 29).to_string(), "1.5 GiB");
+        assert_eq!(ByteSize(256 << 20).to_string(), "256 MiB");
+        assert_eq!(ByteSize(512).to_string(), "512 B");
+        assert_eq!(ByteSize(3221225472).to_string(), "3 GiB");
+    }
+
+    #[test]
+    fn timestamps_normalize() {
+        assert_eq!(rfc3339_from_unix(1752649602).unwrap(), "2025-07-16T07:06:42Z");
+        assert_eq!(
+            rfc3339_from_text("2024-03-01T10:00:00.123+02:00").unwrap(),
+            "2024-03-01T08:00:00Z"
+        );
+        assert_eq!(
+            rfc3339_from_text("2024-03-01T10:00:00").unwrap(),
+            "2024-03-01T10:00:00Z"
+        );
+    }
+}

@@ -1,0 +1,257 @@
+//! The one set of renderers: table, JSON, YAML and CSV for every record type.
+//! Everything is rendered to a string first, so stdout never gets half a document.
+use std::io::Write;
+
+use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::cli::OutputFormat;
+use crate::context::OutputSettings;
+use crate::error::{Error, Result};
+use crate::model::{Backup, ByteSize, Database, Task};
+
+mod record;
+
+pub use record::Record;
+
+pub struct Renderer {
+    pub settings: OutputSettings,
+}
+
+impl Renderer {
+    pub fn new(settings: OutputSettings) -> Self {
+        Renderer { settings }
+    }
+
+    pub fn format(&self) -> OutputFormat {
+        self.settings.format
+    }
+
+    /// A list: a bare JSON array, a YAML sequence, CSV with a header row, or a table.
+    pub fn list<T: Record>(&self, items: &[T]) -> Result<String> {
+        match self.settings.format {
+            OutputFormat::Json => json_text(&items),
+            OutputFormat::Yaml => yaml_text(&items),
+            OutputFormat::Csv => csv_text(T::FIELDS, items.iter().map(to_value)),
+            OutputFormat::Table => {
+                let mut table = self.table();
+                table.set_header(T::COLUMNS.iter().map(|h| Cell::new(h)));
+                for item in items {
+                    let status = item.status_column();
+                    table.add_row(item.cells().into_iter().enumerate().map(|(i, text)| {
+                        let cell = Cell::new(text);
+                        match status {
+                            Some((column, color)) if column == i && self.settings.color => cell.fg(color),
+                            _ => cell,
+                        }
+                    }));
+                }
+                Ok(finish_table(&table))
+            }
+        }
+    }
+
+    /// One record: a JSON object, or a FIELD/VALUE table.
+    pub fn one<T: Record>(&self, item: &T) -> Result<String> {
+        match self.settings.format {
+            OutputFormat::Csv => csv_text(T::FIELDS, std::iter::once(to_value(item))),
+            _ => self.value(&to_value(item)),
+        }
+    }
+
+    /// Any JSON value (dry runs, URLs, raw API answers).
+    pub fn value(&self, value: &Value) -> Result<String> {
+        match self.settings.format {
+            OutputFormat::Json => json_text(value),
+            OutputFormat::Yaml => yaml_text(value),
+            OutputFormat::Csv => match value {
+                Value::Object(map) => {
+                    let fields: Vec<&str> = map.keys().map(String::as_str).collect();
+                    csv_text(&fields, std::iter::once(value.clone()))
+                }
+                _ => json_text(value),
+            },
+            OutputFormat::Table => match value {
+                Value::Object(map) => {
+                    let mut table = self.table();
+                    for (key, field) in map {
+                        table.add_row(vec![Cell::new(key.to_uppercase()), Cell::new(plain(field))]);
+                    }
+                    Ok(finish_table(&table))
+                }
+                Value::String(s) => Ok(format!("{s}\n")),
+                other => Ok(format!("{}\n", serde_json::to_string_pretty(other).unwrap_or_default())),
+            },
+        }
+    }
+
+    fn table(&self) -> Table {
+        let mut table = Table::new();
+        table.load_preset(presets::NOTHING);
+        if self.settings.stdout_tty {
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+        } else {
+            table.set_content_arrangement(ContentArrangement::Disabled);
+            table.force_no_tty();
+        }
+        if self.settings.color {
+            table.enforce_styling();
+        }
+        table
+    }
+}
+
+/// The table's text without the padding comfy-table leaves at line ends.
+fn finish_table(table: &Table) -> String {
+    let mut text: String = table
+        .to_string()
+        .lines()
+        .map(|line| line.trim_end().to_string() + "\n")
+        .collect();
+    if text.is_empty() {
+        text.push('\n');
+    }
+    text
+}
+
+/// Writes a rendered document to stdout; a closed pipe (`| head`) is a quiet success.
+pub fn emit(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::internal(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+fn to_value<T: Serialize>(item: &T) -> Value {
+    serde_json::to_value(item).unwrap_or(Value::Null)
+}
+
+fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    serde_json::to_string_pretty(value)
+        .map(|s| s + "\n")
+        .map_err(|e| Error::internal(format!("cannot render JSON: {e}")))
+}
+
+fn yaml_text<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    serde_yaml::to_string(value).map_err(|e| Error::internal(format!("cannot render YAML: {e}")))
+}
+
+fn csv_text(fields: &[&str], rows: impl Iterator<Item = Value>) -> Result<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| Error::internal(format!("cannot render CSV: {e}"));
+    writer.write_record(fields).map_err(fail)?;
+    for row in rows {
+        writer
+            .write_record(fields.iter().map(|f| plain(row.get(*f).unwrap_or(&Value::Null))))
+            .map_err(fail)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| Error::internal(format!("cannot render CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| Error::internal(format!("cannot render CSV: {e}")))
+}
+
+/// A JSON value as a cell: strings bare, null empty, structures as compact JSON.
+fn plain(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn opt(value: &Option<impl ToString>) -> String {
+    value.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+fn status_color(word: &str) -> Color {
+    match word {
+        "active" | "completed" => Color::Green,
+        "pending" | "running" | "deleting" => Color::Yellow,
+        "failed" => Color::Red,
+        "suspended" => Color::Magenta,
+        _ => Color::Grey,
+    }
+}
+
+impl Record for Database {
+    const COLUMNS: &'static [&'static str] = &[
+        "PROVIDER", "PROFILE", "ID", "NAME", "STATUS", "REGION", "ENDPOINT", "MEMORY",
+    ];
+    const FIELDS: &'static [&'static str] = &[
+        "provider", "profile", "id", "name", "status", "provider_status", "region", "endpoint",
+        "port", "tls", "memory_limit_bytes", "plan", "created_at",
+    ];
+    fn cells(&self) -> Vec<String> {
+        let status = match &self.provider_status {
+            Some(word) if self.status == crate::model::Status::Unknown => format!("unknown ({word})"),
+            _ => self.status.to_string(),
+        };
+        vec![
+            self.provider.to_string(),
+            self.profile.clone(),
+            self.id.clone(),
+            self.name.clone(),
+            status,
+            opt(&self.region),
+            match (&self.endpoint, self.port) {
+                (Some(host), Some(port)) if host.contains(':') => format!("[{host}]:{port}"),
+                (Some(host), Some(port)) => format!("{host}:{port}"),
+                (Some(host), None) => host.clone(),
+                _ => String::new(),
+            },
+            opt(&self.memory_limit_bytes.map(ByteSize)),
+        ]
+    }
+    fn status_column(&self) -> Option<(usize, Color)> {
+        Some((4, status_color(self.status.as_str())))
+    }
+}
+
+impl Record for Backup {
+    const COLUMNS: &'static [&'static str] = &[
+        "PROVIDER", "PROFILE", "DATABASE", "ID", "NAME", "STATUS", "CREATED", "SIZE",
+    ];
+    const FIELDS: &'static [&'static str] = &[
+        "provider", "profile", "database_id", "id", "name", "status", "created_at", "size_bytes",
+    ];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.provider.to_string(),
+            self.profile.clone(),
+            self.database_id.clone(),
+            self.id.clone(),
+            opt(&self.name),
+            opt(&self.status),
+            opt(&self.created_at),
+            opt(&self.size_bytes.map(ByteSize)),
+        ]
+    }
+    fn status_column(&self) -> Option<(usize, Color)> {
+        self.status.as_deref().map(|s| (5, status_color(s)))
+    }
+}
+
+impl Record for Task {
+    const COLUMNS: &'static [&'static str] =
+        &["PROVIDER", "PROFILE", "ID", "STATUS", "RESOURCE", "ERROR"];
+    const FIELDS: &'static [&'static str] = &[
+        "provider", "profile", "id", "status", "provider_status", "resource_id", "error",
+    ];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.provider.to_string(),
+            self.profile.clone(),
+            self.id.clone(),
+            self.status.to_string(),
+            opt(&self.resource_id),
+            opt(&self.error),
+        ]
+    }
+    fn status_column(&self) -> Option<(usize, Color)> {
+        Some((3, status_color(&self.status.to_string())))
+    }
+}

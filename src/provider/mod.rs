@@ -1,0 +1,254 @@
+//! The `Provider` trait every provider implements, the requests commands pass to it, and the
+//! registry that builds a provider from a profile.
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::config::{EnvVar, Profile};
+use crate::context::HttpSettings;
+use crate::error::{Error, Result};
+use crate::model::{Backup, Database, ProviderKind, Task};
+use crate::secret::{redact_value, Secret};
+
+pub mod lenient;
+pub mod upstash;
+
+/// What a provider can do beyond list/get/create/update/delete.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    pub backups: bool,
+    pub flush: bool,
+    pub import: bool,
+    pub tasks: bool,
+    pub reset_password: bool,
+    /// Containers inside a database (`db get --collections`).
+    pub collections: bool,
+}
+
+impl Capabilities {
+    /// The names of what is supported, for `dbctl providers`.
+    pub fn names(&self) -> Vec<&'static str> {
+        [
+            (self.backups, "backups"),
+            (self.flush, "flush"),
+            (self.import, "import"),
+            (self.tasks, "tasks"),
+            (self.reset_password, "reset-password"),
+            (self.collections, "collections"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CreateRequest {
+    pub name: String,
+    pub memory_bytes: Option<u64>,
+    pub region: Option<String>,
+    pub subscription: Option<String>,
+    pub settings: Vec<(String, String)>,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UpdateRequest {
+    pub name: Option<String>,
+    pub memory_bytes: Option<u64>,
+    pub settings: Vec<(String, String)>,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    pub source_type: String,
+    pub uris: Vec<String>,
+}
+
+/// What a change answered.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// The changed (or created) database as it is now.
+    Database(Database),
+    /// An asynchronous operation to follow with `task get/wait`.
+    Task(Task),
+    /// Accepted with nothing to show but a message.
+    Accepted(String),
+    /// `--dry-run`: what would be sent, or what the provider said it would accept.
+    DryRun(Value),
+}
+
+/// How to connect to a database; the password stays a `Secret`.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub scheme: &'static str,
+    pub host: String,
+    pub port: Option<u16>,
+    pub tls: bool,
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    pub database: String,
+}
+
+/// Per-run settings a provider needs besides its profile.
+#[derive(Clone)]
+pub struct Shared {
+    pub http: Arc<HttpSettings>,
+    /// Attach the provider's own record (redacted) as `raw`.
+    pub raw: bool,
+    pub show_secrets: bool,
+}
+
+impl Shared {
+    /// The provider record for `--raw`: `None` unless asked, secrets masked unless shown.
+    pub fn raw_record(&self, record: &Value) -> Option<Value> {
+        self.raw.then(|| {
+            let mut record = record.clone();
+            if !self.show_secrets {
+                redact_value(&mut record);
+            }
+            record
+        })
+    }
+}
+
+#[async_trait]
+pub trait Provider: Send + Sync {
+    fn kind(&self) -> ProviderKind;
+    fn profile(&self) -> &str;
+    fn capabilities(&self) -> Capabilities;
+
+    async fn list(&self) -> Result<Vec<Database>>;
+    async fn get(&self, id: &str) -> Result<Database>;
+    async fn create(&self, request: &CreateRequest) -> Result<Change>;
+    async fn update(&self, id: &str, request: &UpdateRequest) -> Result<Change>;
+    async fn delete(&self, id: &str) -> Result<Change>;
+    /// Connection details with the password, for `db url` and `db connect`.
+    async fn connection(&self, id: &str) -> Result<Connection>;
+
+    async fn flush(&self, _id: &str) -> Result<Change> {
+        Err(self.unsupported("db flush"))
+    }
+    async fn reset_password(&self, _id: &str) -> Result<Change> {
+        Err(self.unsupported("db reset-password"))
+    }
+    async fn import(&self, _id: &str, _request: &ImportRequest) -> Result<Change> {
+        Err(self.unsupported("db import"))
+    }
+    async fn backups(&self, _id: &str) -> Result<Vec<Backup>> {
+        Err(self.unsupported("backup list"))
+    }
+    async fn create_backup(&self, _id: &str, _name: Option<&str>) -> Result<Change> {
+        Err(self.unsupported("backup create"))
+    }
+    async fn restore_backup(&self, _id: &str, _backup_id: &str) -> Result<Change> {
+        Err(self.unsupported("backup restore"))
+    }
+    async fn task(&self, _id: &str) -> Result<Task> {
+        Err(self.unsupported("task"))
+    }
+    /// Container names of a database (Cosmos).
+    async fn collections(&self, _id: &str) -> Result<Vec<String>> {
+        Err(self.unsupported("--collections"))
+    }
+    /// An authenticated raw call for `dbctl api`.
+    async fn raw_call(&self, call: crate::http::Call) -> Result<crate::http::Reply>;
+
+    fn unsupported(&self, what: &str) -> Error {
+        Error::unsupported(self.kind(), what).with_origin(self.kind(), self.profile())
+    }
+}
+
+/// The environment variables a provider reads into its implicit profile.
+pub fn env_vars(kind: ProviderKind) -> &'static [EnvVar] {
+    match kind {
+        ProviderKind::Upstash => upstash::ENV,
+        ProviderKind::RedisCloud => &[
+            EnvVar { var: "REDIS_CLOUD_API_KEY", field: "api_key", activates: true },
+            EnvVar { var: "REDIS_CLOUD_SECRET_KEY", field: "secret_key", activates: true },
+            EnvVar { var: "REDIS_CLOUD_API_SECRET", field: "secret_key", activates: true },
+            EnvVar { var: "REDIS_CLOUD_API_URL", field: "url", activates: false },
+        ],
+        ProviderKind::RedisEnterprise => &[
+            EnvVar { var: "REDIS_ENTERPRISE_URL", field: "url", activates: true },
+            EnvVar { var: "REDIS_ENTERPRISE_USER", field: "user", activates: true },
+            EnvVar { var: "REDIS_ENTERPRISE_PASSWORD", field: "password", activates: true },
+            EnvVar { var: "REDIS_ENTERPRISE_INSECURE", field: "insecure", activates: false },
+            EnvVar { var: "REDIS_ENTERPRISE_CA_CERT", field: "ca_cert", activates: false },
+        ],
+        ProviderKind::Cosmos => &[
+            EnvVar { var: "COSMOS_ENDPOINT", field: "endpoint", activates: true },
+            EnvVar { var: "COSMOS_KEY", field: "key", activates: true },
+        ],
+    }
+}
+
+/// Builds the provider a profile describes. Fails (exit 3) when the profile is incomplete.
+pub fn build(profile: &Profile, shared: &Shared) -> Result<Box<dyn Provider>> {
+    match profile.provider {
+        ProviderKind::Upstash => Ok(Box::new(upstash::Upstash::new(profile, shared)?)),
+        other => Err(Error::unsupported(other, "this provider").with_origin(other, &profile.name)),
+    }
+}
+
+/// Reads a `--set` value: `true`/`false`, integers and decimals become JSON numbers/booleans.
+pub fn setting_value(text: &str) -> Value {
+    let trimmed = text.trim();
+    match trimmed {
+        "true" => return Value::Bool(true),
+        "false" => return Value::Bool(false),
+        _ => {}
+    }
+    if let Ok(n) = trimmed.parse::<i64>() {
+        return Value::from(n);
+    }
+    if let Ok(f) = trimmed.parse::<f64>() {
+        if f.is_finite() && trimmed.contains('.') {
+            return Value::from(f);
+        }
+    }
+    if (trimmed.starts_with('{') || trimmed.starts_with('[')) && serde_json::from_str::<Value>(trimmed).is_ok() {
+        return serde_json::from_str(trimmed).unwrap_or(Value::Null);
+    }
+    Value::String(text.to_string())
+}
+
+/// Percent-encodes one path segment (ids may hold spaces, slashes or unicode).
+pub fn path_segment(id: &str) -> String {
+    percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+        .to_string()
+        .replace("%2D", "-")
+        .replace("%5F", "_")
+        .replace("%2E", ".")
+}
+
+/// The answer as a JSON array, or a provider error (exit 8) saying what came instead.
+pub fn expect_array(value: Value, provider: ProviderKind, what: &str) -> Result<Vec<Value>> {
+    match value {
+        Value::Array(items) => Ok(items),
+        other => Err(shape_error(provider, what, "a list", &other)),
+    }
+}
+
+/// The answer as a JSON object, or a provider error (exit 8).
+pub fn expect_object(value: Value, provider: ProviderKind, what: &str) -> Result<Value> {
+    match value {
+        Value::Object(_) => Ok(value),
+        other => Err(shape_error(provider, what, "an object", &other)),
+    }
+}
+
+fn shape_error(provider: ProviderKind, what: &str, expected: &str, got: &Value) -> Error {
+    let kind = match got {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    };
+    Error::provider_error(format!("{provider} sent {kind} where {what} should be {expected}"))
+        .with_provider(provider)
+}

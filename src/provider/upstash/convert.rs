@@ -1,0 +1,117 @@
+//! Upstash records → the model.
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::wire;
+use crate::error::{Error, Result};
+use crate::model::{rfc3339_from_unix, Backup, Database, ProviderKind, Status};
+use crate::provider::{Connection, Shared};
+use crate::secret::Secret;
+
+pub(super) fn database(record: &Value, profile: &str, shared: &Shared) -> Result<Database> {
+    let wire = wire::Database::deserialize(record).map_err(|e| undecodable("database", e))?;
+    let id = wire.database_id.clone().unwrap_or_default();
+    let name = wire.database_name.clone().unwrap_or_else(|| id.clone());
+    let mut db = Database::new(ProviderKind::Upstash, profile, id, name);
+    db.status = status(wire.state.as_deref());
+    db.provider_status = wire.state;
+    // `region` says "global" on new databases; the useful value is primary_region.
+    db.region = wire
+        .primary_region
+        .or(wire.region)
+        .filter(|r| !r.is_empty() && r != "global");
+    db.endpoint = wire.endpoint.as_deref().map(host);
+    db.port = wire.port;
+    db.tls = wire.tls;
+    db.memory_limit_bytes = wire.db_memory_threshold;
+    db.plan = wire.plan;
+    db.created_at = wire.creation_time.and_then(rfc3339_from_unix);
+    db.raw = shared.raw_record(record);
+    Ok(db)
+}
+
+fn status(state: Option<&str>) -> Status {
+    match state.map(str::to_ascii_lowercase).as_deref() {
+        Some("active") => Status::Active,
+        // "passive" is a database Upstash has put to sleep; it answers no traffic.
+        Some("suspended") | Some("passive") => Status::Suspended,
+        Some("deleting") => Status::Deleting,
+        Some("pending") | Some("creating") => Status::Pending,
+        Some("failed") => Status::Failed,
+        _ => Status::Unknown,
+    }
+}
+
+/// A slug (`beloved-stallion-58500`) is served at `<slug>.upstash.io`; a full host stays.
+fn host(endpoint: &str) -> String {
+    let endpoint = endpoint.trim();
+    let endpoint = endpoint
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or(endpoint);
+    let endpoint = endpoint.split(['/', ':']).next().unwrap_or(endpoint);
+    if endpoint.contains('.') {
+        endpoint.to_string()
+    } else {
+        format!("{endpoint}.upstash.io")
+    }
+}
+
+pub(super) fn backup(record: &Value, database_id: &str, profile: &str) -> Backup {
+    let wire = wire::Backup::deserialize(record).unwrap_or(wire::Backup {
+        backup_id: None,
+        name: None,
+        creation_time: None,
+        state: None,
+        backup_size: None,
+    });
+    Backup {
+        provider: ProviderKind::Upstash,
+        profile: profile.to_string(),
+        database_id: database_id.to_string(),
+        id: wire.backup_id.unwrap_or_default(),
+        name: wire.name,
+        status: wire.state,
+        created_at: wire.creation_time.and_then(|t| {
+            // The docs say seconds; some records carry milliseconds.
+            rfc3339_from_unix(if t > 100_000_000_000 { t / 1000 } else { t })
+        }),
+        size_bytes: wire.backup_size,
+    }
+}
+
+pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
+    let wire = wire::Database::deserialize(record).map_err(|e| undecodable("database", e))?;
+    let host = wire
+        .endpoint
+        .as_deref()
+        .map(host)
+        .ok_or_else(|| Error::provider_error(format!("upstash database {id} has no endpoint")))?;
+    let tls = wire.tls.unwrap_or(true);
+    Ok(Connection {
+        scheme: if tls { "rediss" } else { "redis" },
+        host,
+        port: wire.port,
+        tls,
+        user: Some("default".into()),
+        password: wire.password.filter(|p| !p.is_empty()).map(Secret::new),
+        database: id.to_string(),
+    })
+}
+
+fn undecodable(what: &str, error: serde_json::Error) -> Error {
+    Error::provider_error(format!("upstash sent a {what} record dbctl cannot read: {error}"))
+        .with_provider(ProviderKind::Upstash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_become_hosts() {
+        assert_eq!(host("beloved-stallion-58500"), "beloved-stallion-58500.upstash.io");
+        assert_eq!(host("eu1-x.upstash.io"), "eu1-x.upstash.io");
+        assert_eq!(host("https://eu1-x.upstash.io:6379"), "eu1-x.upstash.io");
+    }
+}

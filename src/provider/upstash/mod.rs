@@ -1,0 +1,182 @@
+//! Upstash Redis through the Upstash Developer API (basic auth `EMAIL:API_KEY`).
+mod client;
+mod convert;
+mod wire;
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+
+use crate::config::{EnvVar, Profile};
+use crate::error::{Error, Result};
+use crate::http::{Call, Reply};
+use crate::model::{Backup, Database, ProviderKind, Task};
+use crate::provider::{
+    setting_value, Capabilities, Change, Connection, CreateRequest, Provider, Shared,
+    UpdateRequest,
+};
+
+pub const ENV: &[EnvVar] = &[
+    EnvVar { var: "UPSTASH_EMAIL", field: "email", activates: true },
+    EnvVar { var: "UPSTASH_API_KEY", field: "api_key", activates: true },
+    EnvVar { var: "UPSTASH_API_URL", field: "url", activates: false },
+];
+
+pub const DEFAULT_URL: &str = "https://api.upstash.com/v2";
+
+/// `--set` keys `db create` accepts, sent as the body field of the same name.
+const CREATE_SETTINGS: &[&str] = &["platform", "plan", "budget", "eviction", "tls", "read_regions"];
+
+pub struct Upstash {
+    client: client::Client,
+    shared: Shared,
+    profile: String,
+}
+
+impl Upstash {
+    pub fn new(profile: &Profile, shared: &Shared) -> Result<Self> {
+        Ok(Upstash {
+            client: client::Client::new(profile, shared)?,
+            shared: shared.clone(),
+            profile: profile.name.clone(),
+        })
+    }
+
+    fn database(&self, record: &Value) -> Result<Database> {
+        convert::database(record, &self.profile, &self.shared)
+    }
+}
+
+#[async_trait]
+impl Provider for Upstash {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Upstash
+    }
+    fn profile(&self) -> &str {
+        &self.profile
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            backups: true,
+            reset_password: true,
+            ..Capabilities::default()
+        }
+    }
+
+    async fn list(&self) -> Result<Vec<Database>> {
+        let records = self.client.list_databases().await?;
+        records.iter().map(|r| self.database(r)).collect()
+    }
+
+    async fn get(&self, id: &str) -> Result<Database> {
+        let record = self.client.get_database(id, true).await?;
+        self.database(&record)
+    }
+
+    async fn create(&self, request: &CreateRequest) -> Result<Change> {
+        if request.memory_bytes.is_some() {
+            return Err(Error::invalid(
+                "upstash sizes databases by plan, not --memory; use --set plan=payg|pro|free",
+            ));
+        }
+        let region = request.region.clone().ok_or_else(|| {
+            Error::invalid("upstash needs --region, e.g. --region us-east-1")
+        })?;
+        let mut body = json!({
+            "database_name": request.name,
+            "platform": "aws",
+            "primary_region": region,
+            "tls": true,
+        });
+        for (key, value) in &request.settings {
+            if !CREATE_SETTINGS.contains(&key.as_str()) {
+                return Err(Error::invalid(format!(
+                    "upstash does not know --set {key}; accepted: {}",
+                    CREATE_SETTINGS.join(", ")
+                )));
+            }
+            body[key] = match key.as_str() {
+                "read_regions" => json!(value.split(',').map(str::trim).collect::<Vec<_>>()),
+                "plan" | "platform" => Value::String(value.clone()),
+                _ => setting_value(value),
+            };
+        }
+        if request.dry_run {
+            let mut shown = body.clone();
+            crate::secret::redact_value(&mut shown);
+            return Ok(Change::DryRun(json!({"method": "POST", "path": "/redis/database", "body": shown})));
+        }
+        let record = self.client.create_database(body).await?;
+        Ok(Change::Database(self.database(&record)?))
+    }
+
+    async fn update(&self, id: &str, request: &UpdateRequest) -> Result<Change> {
+        if request.memory_bytes.is_some() {
+            return Err(Error::invalid(
+                "upstash sizes databases by plan, not --memory; use --set plan=...",
+            ));
+        }
+        let calls = client::update_calls(id, request)?;
+        if calls.is_empty() {
+            return Err(Error::usage(
+                "nothing to change: give --name or --set plan=...|budget=...|tls=true|eviction=true",
+            ));
+        }
+        if request.dry_run {
+            let planned: Vec<Value> = calls
+                .iter()
+                .map(|c| json!({"method": c.method.as_str(), "path": c.path, "body": c.body}))
+                .collect();
+            return Ok(Change::DryRun(Value::Array(planned)));
+        }
+        for call in calls {
+            self.client.send(call).await?;
+        }
+        Ok(Change::Database(self.get(id).await?))
+    }
+
+    async fn delete(&self, id: &str) -> Result<Change> {
+        self.client.delete_database(id).await?;
+        Ok(Change::Accepted(format!("deleted upstash database {id}")))
+    }
+
+    async fn connection(&self, id: &str) -> Result<Connection> {
+        let record = self.client.get_database(id, false).await?;
+        convert::connection(&record, id)
+    }
+
+    async fn reset_password(&self, id: &str) -> Result<Change> {
+        self.client.reset_password(id).await?;
+        Ok(Change::Accepted(format!("reset the password of upstash database {id}")))
+    }
+
+    async fn backups(&self, id: &str) -> Result<Vec<Backup>> {
+        let records = self.client.list_backups(id).await?;
+        Ok(records
+            .iter()
+            .map(|r| convert::backup(r, id, &self.profile))
+            .collect())
+    }
+
+    async fn create_backup(&self, id: &str, name: Option<&str>) -> Result<Change> {
+        let name = name.map(str::to_string).unwrap_or_else(|| {
+            format!("dbctl-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S"))
+        });
+        self.client.create_backup(id, &name).await?;
+        Ok(Change::Accepted(format!("started backup {name:?} of upstash database {id}")))
+    }
+
+    async fn restore_backup(&self, id: &str, backup_id: &str) -> Result<Change> {
+        self.client.restore_backup(id, backup_id).await?;
+        Ok(Change::Accepted(format!(
+            "restored backup {backup_id} into upstash database {id}"
+        )))
+    }
+
+    async fn task(&self, _id: &str) -> Result<Task> {
+        Err(self.unsupported("task"))
+    }
+
+    async fn raw_call(&self, call: Call) -> Result<Reply> {
+        self.client.send(call).await
+    }
+}
