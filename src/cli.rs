@@ -432,6 +432,8 @@ fn parse_size_arg(text: &str) -> Result<u64, String> {
 fn positive_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v < 1e9 => Ok(v),
-        _ => Err(format!("expected a positive number of seconds, got {text:?}")),
+        _ => Err(format!(
+            "expected a positive number of seconds, got {text:?}"
+        )),
     }
 }

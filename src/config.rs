@@ -225,7 +225,9 @@ fn env_profiles() -> Vec<Profile> {
                 .or_insert_with(|| var.var.to_string());
             if let Some(value) = set(var.var) {
                 if !profile.fields.contains_key(var.field) {
-                    profile.env_names.insert(var.field.to_string(), var.var.to_string());
+                    profile
+                        .env_names
+                        .insert(var.field.to_string(), var.var.to_string());
                     profile
                         .fields
                         .insert(var.field.to_string(), toml::Value::String(value));
@@ -258,9 +260,9 @@ fn parse_file(path: &Path, text: &str) -> Result<Vec<Profile>> {
     for (name, body) in section {
         let line = line_of(text, name);
         let at = format!("{} line {line}", path.display());
-        let body = body.as_table().ok_or_else(|| {
-            Error::config(format!("{at}: profile '{name}' must be a table"))
-        })?;
+        let body = body
+            .as_table()
+            .ok_or_else(|| Error::config(format!("{at}: profile '{name}' must be a table")))?;
         let provider_name = body
             .get("provider")
             .and_then(toml::Value::as_str)

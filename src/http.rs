@@ -138,8 +138,10 @@ impl Http {
         tls: &TlsOptions,
     ) -> Result<Http> {
         let parsed = reqwest::Url::parse(base_url).map_err(|e| {
-            Error::config(format!("invalid URL {base_url:?} for profile '{profile}': {e}"))
-                .with_origin(provider, profile)
+            Error::config(format!(
+                "invalid URL {base_url:?} for profile '{profile}': {e}"
+            ))
+            .with_origin(provider, profile)
         })?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(Error::config(format!(
@@ -160,7 +162,8 @@ impl Http {
         let builder = crate::tls::configure(builder, tls, insecure)
             .map_err(|e| e.with_origin(provider, profile))?;
         let client = builder.build().map_err(|e| {
-            Error::config(format!("cannot build the HTTP client: {e}")).with_origin(provider, profile)
+            Error::config(format!("cannot build the HTTP client: {e}"))
+                .with_origin(provider, profile)
         })?;
         Ok(Http {
             client,
@@ -274,9 +277,11 @@ impl Http {
                 provider: self.provider,
             }));
         }
-        self.settings.log(1, format!("< {} {}", status.as_u16(), call.label()));
+        self.settings
+            .log(1, format!("< {} {}", status.as_u16(), call.label()));
         self.log_body(&body);
-        let mut error = status_error(status, &body, self.provider).with_origin(self.provider, &self.profile);
+        let mut error =
+            status_error(status, &body, self.provider).with_origin(self.provider, &self.profile);
         self.api.explain(&mut error, status.as_u16());
         Ok(Attempt::Refused(error, retry_after(&headers)))
     }
@@ -311,7 +316,10 @@ impl Http {
         let chain = error_chain(&error);
         let (message, hint) = if chain.to_ascii_lowercase().contains("certificate") {
             (
-                format!("TLS certificate verification failed for {}: {chain}", self.base),
+                format!(
+                    "TLS certificate verification failed for {}: {chain}",
+                    self.base
+                ),
                 Some(crate::tls::certificate_hint(self.provider)),
             )
         } else if error.is_connect() {
@@ -353,7 +361,8 @@ impl Http {
 
     fn log_body(&self, body: &[u8]) {
         if self.settings.verbose >= 2 {
-            self.settings.log(2, format!("<   body: {}", excerpt_n(body, 2000)));
+            self.settings
+                .log(2, format!("<   body: {}", excerpt_n(body, 2000)));
         }
     }
 }
@@ -371,7 +380,9 @@ fn backoff(attempt: u32) -> Duration {
     let ceiling = BACKOFF_BASE
         .saturating_mul(1u32 << attempt.saturating_sub(1).min(10))
         .min(BACKOFF_CAP);
-    Duration::from_millis(fastrand::u64(ceiling.as_millis() as u64 / 4..=ceiling.as_millis() as u64))
+    Duration::from_millis(fastrand::u64(
+        ceiling.as_millis() as u64 / 4..=ceiling.as_millis() as u64,
+    ))
 }
 
 /// `Retry-After` (seconds or an HTTP date) or `x-ms-retry-after-ms`.
@@ -383,7 +394,11 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     {
         return Some(Duration::from_millis(ms.max(0.0) as u64));
     }
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
@@ -403,8 +418,11 @@ async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>> {
     }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| {
-        Error::new(ErrorKind::Network, format!("reading the response failed: {}", error_chain(&e)))
-            .retryable(true)
+        Error::new(
+            ErrorKind::Network,
+            format!("reading the response failed: {}", error_chain(&e)),
+        )
+        .retryable(true)
     })? {
         if body.len() + chunk.len() > MAX_BODY_BYTES {
             return Err(too_large());
@@ -462,7 +480,10 @@ pub fn describe_body(body: &[u8]) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>")) {
         if start + 7 <= end {
-            return Some(format!("HTML page \"{}\"", one_line(&text[start + 7..end], 120)));
+            return Some(format!(
+                "HTML page \"{}\"",
+                one_line(&text[start + 7..end], 120)
+            ));
         }
     }
     Some(excerpt(body))
@@ -472,7 +493,14 @@ fn find_message(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Object(map) => {
-            for key in ["description", "message", "Message", "error_description", "detail", "error"] {
+            for key in [
+                "description",
+                "message",
+                "Message",
+                "error_description",
+                "detail",
+                "error",
+            ] {
                 match map.get(key) {
                     Some(Value::String(s)) if !s.is_empty() => return Some(s.clone()),
                     Some(inner @ Value::Object(_)) => {
@@ -528,23 +556,58 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
+/// HTTP basic auth (Upstash `EMAIL:API_KEY`, Redis Enterprise `user:password`).
+pub struct BasicAuth {
+    pub user: String,
+    pub password: crate::secret::Secret,
+}
+
+impl Api for BasicAuth {
+    fn authorize(&self, request: &mut reqwest::Request) -> Result<()> {
+        use base64::Engine;
+        let token = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            self.user,
+            self.password.expose()
+        ));
+        let mut value = HeaderValue::from_str(&format!("Basic {token}")).map_err(|_| {
+            Error::config("the credentials contain characters a header cannot carry")
+        })?;
+        value.set_sensitive(true);
+        request
+            .headers_mut()
+            .insert(reqwest::header::AUTHORIZATION, value);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn error_bodies_are_described() {
-        assert_eq!(describe_body(br#""database not found""#).unwrap(), "database not found");
+        assert_eq!(
+            describe_body(br#""database not found""#).unwrap(),
+            "database not found"
+        );
         assert_eq!(describe_body(br#"{"error":"bad key"}"#).unwrap(), "bad key");
         assert_eq!(
-            describe_body(br#"{"error_code":"missing_db_name","description":"DB name is required"}"#).unwrap(),
+            describe_body(
+                br#"{"error_code":"missing_db_name","description":"DB name is required"}"#
+            )
+            .unwrap(),
             "DB name is required"
         );
         assert_eq!(
-            describe_body(b"<html><head><title>429 Too Many Requests</title></head></html>").unwrap(),
+            describe_body(b"<html><head><title>429 Too Many Requests</title></head></html>")
+                .unwrap(),
             "HTML page \"429 Too Many Requests\""
         );
-        assert_eq!(describe_body(b"rate limited\n").unwrap(), "\"rate limited\"");
+        assert_eq!(
+            describe_body(b"rate limited\n").unwrap(),
+            "\"rate limited\""
+        );
         assert!(describe_body(b"").is_none());
     }
 
@@ -562,26 +625,5 @@ mod tests {
         for attempt in 1..20 {
             assert!(backoff(attempt) <= BACKOFF_CAP);
         }
-    }
-}
-
-/// HTTP basic auth (Upstash `EMAIL:API_KEY`, Redis Enterprise `user:password`).
-pub struct BasicAuth {
-    pub user: String,
-    pub password: crate::secret::Secret,
-}
-
-impl Api for BasicAuth {
-    fn authorize(&self, request: &mut reqwest::Request) -> Result<()> {
-        use base64::Engine;
-        let token = base64::engine::general_purpose::STANDARD
-            .encode(format!("{}:{}", self.user, self.password.expose()));
-        let mut value = HeaderValue::from_str(&format!("Basic {token}"))
-            .map_err(|_| Error::config("the credentials contain characters a header cannot carry"))?;
-        value.set_sensitive(true);
-        request
-            .headers_mut()
-            .insert(reqwest::header::AUTHORIZATION, value);
-        Ok(())
     }
 }

@@ -6,9 +6,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProviderKind {
     Upstash,
@@ -46,9 +44,7 @@ impl fmt::Display for ProviderKind {
 }
 
 /// Normalized database status.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Active,
@@ -255,10 +251,7 @@ impl fmt::Display for ByteSize {
 
 /// Parses a `--memory` value into bytes, refusing zero, negatives and garbage (exit 2).
 pub fn parse_size(input: &str) -> Result<u64> {
-    input
-        .parse::<ByteSize>()
-        .map(|s| s.0)
-        .map_err(Error::usage)
+    input.parse::<ByteSize>().map(|s| s.0).map_err(Error::usage)
 }
 
 #[cfg(test)]
@@ -272,7 +265,9 @@ mod tests {
         assert_eq!(parse_size("2GiB").unwrap(), 2 << 30);
         assert_eq!(parse_size("1073741824").unwrap(), 1 << 30);
         assert_eq!(parse_size("1 tb").unwrap(), 1 << 40);
-        for bad in ["0", "-1GB", "abc", "", "1.2.3GB", "5XB", "0MB", "NaN", "inf"] {
+        for bad in [
+            "0", "-1GB", "abc", "", "1.2.3GB", "5XB", "0MB", "NaN", "inf",
+        ] {
             assert!(parse_size(bad).is_err(), "{bad} should be refused");
         }
     }
@@ -287,7 +282,10 @@ mod tests {
 
     #[test]
     fn timestamps_normalize() {
-        assert_eq!(rfc3339_from_unix(1752649602).unwrap(), "2025-07-16T07:06:42Z");
+        assert_eq!(
+            rfc3339_from_unix(1752649602).unwrap(),
+            "2025-07-16T07:06:42Z"
+        );
         assert_eq!(
             rfc3339_from_text("2024-03-01T10:00:00.123+02:00").unwrap(),
             "2024-03-01T08:00:00Z"

@@ -25,12 +25,10 @@ pub fn configure(
     let Some(path) = &options.ca_cert else {
         return Ok(builder);
     };
-    let pem = std::fs::read(path).map_err(|e| {
-        Error::config(format!("cannot read CA file {}: {e}", path.display()))
-    })?;
-    let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-        Error::config(format!("CA file {} is not PEM: {e}", path.display()))
-    })?;
+    let pem = std::fs::read(path)
+        .map_err(|e| Error::config(format!("cannot read CA file {}: {e}", path.display())))?;
+    let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| Error::config(format!("CA file {} is not PEM: {e}", path.display())))?;
     if certificates.is_empty() {
         return Err(Error::config(format!(
             "CA file {} holds no certificate",

@@ -13,8 +13,15 @@ pub async fn run(app: &App, args: ApiArgs) -> Result<()> {
         .to_ascii_uppercase()
         .parse()
         .map_err(|_| Error::usage(format!("unknown HTTP method {:?}", args.method)))?;
-    let provider = app.one(&Target { provider: Some(args.provider), profile: args.profile })?;
-    let path = if args.path.starts_with('/') { args.path } else { format!("/{}", args.path) };
+    let provider = app.one(&Target {
+        provider: Some(args.provider),
+        profile: args.profile,
+    })?;
+    let path = if args.path.starts_with('/') {
+        args.path
+    } else {
+        format!("/{}", args.path)
+    };
     let mut call = Call::new(method, path);
     if let Some(data) = args.data {
         let text = match data.strip_prefix('@') {

@@ -15,25 +15,57 @@ pub async fn run(app: &App, command: BackupCommand) -> Result<()> {
             let backups = provider.backups(&db).await?;
             app.print(&app.out.list(&backups)?)
         }
-        BackupCommand::Create { db, target, name, wait } => {
+        BackupCommand::Create {
+            db,
+            target,
+            name,
+            wait,
+        } => {
             let provider = app.one(&target)?;
             supported(provider.as_ref(), "backup create")?;
             let change = provider.create_backup(&db, name.as_deref()).await?;
             let change = match change {
                 Change::Task(task) if wait.wait => Change::Task(
-                    wait::task(app, provider.as_ref(), &task.id, Duration::from_secs_f64(wait.wait_timeout)).await?,
+                    wait::task(
+                        app,
+                        provider.as_ref(),
+                        &task.id,
+                        Duration::from_secs_f64(wait.wait_timeout),
+                    )
+                    .await?,
                 ),
                 other => other,
             };
             print_change(app, &change)
         }
-        BackupCommand::Restore { db, backup_id, target, yes, wait } => {
+        BackupCommand::Restore {
+            db,
+            backup_id,
+            target,
+            yes,
+            wait,
+        } => {
             let provider = app.one(&target)?;
             supported(provider.as_ref(), "backup restore")?;
-            confirm(yes, &format!("overwrite with backup {backup_id} the {} database", provider.kind()), &db)?;
+            confirm(
+                yes,
+                &format!(
+                    "overwrite with backup {backup_id} the {} database",
+                    provider.kind()
+                ),
+                &db,
+            )?;
             let change = provider.restore_backup(&db, &backup_id).await?;
             let change = if wait.wait {
-                wait::change(app, provider.as_ref(), change, Some(&db), false, Duration::from_secs_f64(wait.wait_timeout)).await?
+                wait::change(
+                    app,
+                    provider.as_ref(),
+                    change,
+                    Some(&db),
+                    false,
+                    Duration::from_secs_f64(wait.wait_timeout),
+                )
+                .await?
             } else {
                 change
             };

@@ -47,7 +47,13 @@ pub fn providers(app: &App) -> Result<()> {
                 .as_array()
                 .map(|ps| {
                     ps.iter()
-                        .map(|p| format!("{} (from {})", p["name"].as_str().unwrap_or(""), p["from"].as_str().unwrap_or("")))
+                        .map(|p| {
+                            format!(
+                                "{} (from {})",
+                                p["name"].as_str().unwrap_or(""),
+                                p["from"].as_str().unwrap_or("")
+                            )
+                        })
                         .collect::<Vec<_>>()
                         .join(", ")
                 })
@@ -55,7 +61,11 @@ pub fn providers(app: &App) -> Result<()> {
             text.push_str(&format!(
                 "{:<17} {}\n",
                 row["provider"].as_str().unwrap_or(""),
-                if profiles.is_empty() { "not configured".to_string() } else { profiles }
+                if profiles.is_empty() {
+                    "not configured".to_string()
+                } else {
+                    profiles
+                }
             ));
         }
         return emit(&text);
@@ -123,12 +133,21 @@ fn validate(global: &GlobalArgs) -> Result<()> {
     let mut problems = Vec::new();
     for profile in &config.profiles {
         match provider::build(profile, &shared) {
-            Ok(_) => eprintln!("ok: profile '{}' ({}, from {})", profile.name, profile.provider, profile.origin),
-            Err(e) => problems.push(format!("profile '{}' ({}): {}", profile.name, profile.provider, e.message)),
+            Ok(_) => eprintln!(
+                "ok: profile '{}' ({}, from {})",
+                profile.name, profile.provider, profile.origin
+            ),
+            Err(e) => problems.push(format!(
+                "profile '{}' ({}): {}",
+                profile.name, profile.provider, e.message
+            )),
         }
     }
     if config.profiles.is_empty() {
-        problems.push(format!("no profiles: set provider variables or write {}", config.path.display()));
+        problems.push(format!(
+            "no profiles: set provider variables or write {}",
+            config.path.display()
+        ));
     }
     if problems.is_empty() {
         eprintln!("{} profile(s) valid", config.profiles.len());
@@ -137,5 +156,8 @@ fn validate(global: &GlobalArgs) -> Result<()> {
     for problem in &problems {
         eprintln!("problem: {problem}");
     }
-    Err(Error::config(format!("{} problem(s) in the configuration", problems.len())))
+    Err(Error::config(format!(
+        "{} problem(s) in the configuration",
+        problems.len()
+    )))
 }

@@ -14,7 +14,11 @@ use crate::secret::MASK;
 pub async fn run(app: &App, command: DbCommand) -> Result<()> {
     match command {
         DbCommand::List(args) => list::run(app, &args).await,
-        DbCommand::Get { id, target, collections } => {
+        DbCommand::Get {
+            id,
+            target,
+            collections,
+        } => {
             let provider = app.one(&target)?;
             let mut db = provider.get(&id).await?;
             if collections || (app.shared.raw && provider.capabilities().collections) {
@@ -22,19 +26,53 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             }
             app.print(&app.out.one(&db)?)
         }
-        DbCommand::Create { target, name, memory, region, subscription, settings, dry_run, wait } => {
+        DbCommand::Create {
+            target,
+            name,
+            memory,
+            region,
+            subscription,
+            settings,
+            dry_run,
+            wait,
+        } => {
             let provider = app.one(&target)?;
-            let request = CreateRequest { name, memory_bytes: memory, region, subscription, settings, dry_run };
+            let request = CreateRequest {
+                name,
+                memory_bytes: memory,
+                region,
+                subscription,
+                settings,
+                dry_run,
+            };
             let change = provider.create(&request).await?;
             finish(app, provider.as_ref(), change, None, false, &wait).await
         }
-        DbCommand::Update { id, target, memory, name, settings, dry_run, wait } => {
+        DbCommand::Update {
+            id,
+            target,
+            memory,
+            name,
+            settings,
+            dry_run,
+            wait,
+        } => {
             let provider = app.one(&target)?;
-            let request = UpdateRequest { name, memory_bytes: memory, settings, dry_run };
+            let request = UpdateRequest {
+                name,
+                memory_bytes: memory,
+                settings,
+                dry_run,
+            };
             let change = provider.update(&id, &request).await?;
             finish(app, provider.as_ref(), change, Some(&id), false, &wait).await
         }
-        DbCommand::Delete { id, target, yes, wait } => {
+        DbCommand::Delete {
+            id,
+            target,
+            yes,
+            wait,
+        } => {
             let provider = app.one(&target)?;
             confirm(yes, &format!("delete {} database", provider.kind()), &id)?;
             let change = provider.delete(&id).await?;
@@ -43,25 +81,61 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
         DbCommand::Flush { id, target, yes } => {
             let provider = app.one(&target)?;
             require(provider.as_ref(), provider.capabilities().flush, "db flush")?;
-            confirm(yes, &format!("delete every key of {} database", provider.kind()), &id)?;
+            confirm(
+                yes,
+                &format!("delete every key of {} database", provider.kind()),
+                &id,
+            )?;
             let change = provider.flush(&id).await?;
             print_change(app, &change)
         }
         DbCommand::ResetPassword { id, target, yes } => {
             let provider = app.one(&target)?;
-            require(provider.as_ref(), provider.capabilities().reset_password, "db reset-password")?;
-            confirm(yes, &format!("reset the password of {} database", provider.kind()), &id)?;
+            require(
+                provider.as_ref(),
+                provider.capabilities().reset_password,
+                "db reset-password",
+            )?;
+            confirm(
+                yes,
+                &format!("reset the password of {} database", provider.kind()),
+                &id,
+            )?;
             let change = provider.reset_password(&id).await?;
             print_change(app, &change)
         }
-        DbCommand::Import { id, target, source_type, uris, yes, wait } => {
+        DbCommand::Import {
+            id,
+            target,
+            source_type,
+            uris,
+            yes,
+            wait,
+        } => {
             let provider = app.one(&target)?;
-            require(provider.as_ref(), provider.capabilities().import, "db import")?;
-            confirm(yes, &format!("replace the data of {} database", provider.kind()), &id)?;
-            let change = provider.import(&id, &ImportRequest { source_type, uris }).await?;
+            require(
+                provider.as_ref(),
+                provider.capabilities().import,
+                "db import",
+            )?;
+            confirm(
+                yes,
+                &format!("replace the data of {} database", provider.kind()),
+                &id,
+            )?;
+            let change = provider
+                .import(&id, &ImportRequest { source_type, uris })
+                .await?;
             finish(app, provider.as_ref(), change, Some(&id), false, &wait).await
         }
-        DbCommand::Wait { id, target, all, status, timeout, interval } => {
+        DbCommand::Wait {
+            id,
+            target,
+            all,
+            status,
+            timeout,
+            interval,
+        } => {
             let timeout = Duration::from_secs_f64(timeout);
             let interval = Duration::from_secs_f64(interval);
             if all {
@@ -71,7 +145,12 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             let id = id.unwrap_or_default();
             wait_one(app, provider.as_ref(), &id, status, timeout, interval).await
         }
-        DbCommand::Url { id, target, format, var } => {
+        DbCommand::Url {
+            id,
+            target,
+            format,
+            var,
+        } => {
             let provider = app.one(&target)?;
             let connection = provider.connection(&id).await?;
             let show = app.shared.show_secrets;
@@ -116,7 +195,9 @@ pub fn print_change(app: &App, change: &Change) -> Result<()> {
         Change::DryRun(value) => app.out.value(&json!({"dry_run": true, "request": value}))?,
         Change::Accepted(message) => match app.out.format() {
             OutputFormat::Table => format!("{message}\n"),
-            _ => app.out.value(&json!({"result": "accepted", "message": message}))?,
+            _ => app
+                .out
+                .value(&json!({"result": "accepted", "message": message}))?,
         },
     };
     app.print(&text)
@@ -151,12 +232,18 @@ async fn wait_one(
     timeout: Duration,
     interval: Duration,
 ) -> Result<()> {
-    let what = format!("{} database {id} to be {}", provider.kind(), wait_word(wanted));
+    let what = format!(
+        "{} database {id} to be {}",
+        provider.kind(),
+        wait_word(wanted)
+    );
     let db = wait::until(app, &what, timeout, interval, || async {
         match provider.get(id).await {
             Ok(db) if reached(&db, wanted) => Ok(Step::Done(Some(db))),
             Ok(db) => Ok(Step::Waiting(status_word(&db))),
-            Err(e) if e.kind == ErrorKind::NotFound && wanted == WaitStatus::Deleted => Ok(Step::Done(None)),
+            Err(e) if e.kind == ErrorKind::NotFound && wanted == WaitStatus::Deleted => {
+                Ok(Step::Done(None))
+            }
             Err(e) => Err(e),
         }
     })
@@ -193,13 +280,13 @@ async fn wait_all(
             .filter(|db| !reached(db, wanted))
             .map(|db| format!("{}={}", db.name, status_word(db)))
             .collect();
-        Ok(if behind.is_empty() && wanted != WaitStatus::Deleted {
-            Step::Done(all)
-        } else if all.is_empty() {
-            Step::Done(all)
-        } else {
-            Step::Waiting(format!("{} not yet: {}", behind.len(), behind.join(", ")))
-        })
+        Ok(
+            if all.is_empty() || (behind.is_empty() && wanted != WaitStatus::Deleted) {
+                Step::Done(all)
+            } else {
+                Step::Waiting(format!("{} not yet: {}", behind.len(), behind.join(", ")))
+            },
+        )
     })
     .await?;
     app.print(&app.out.list(&databases)?)
@@ -228,7 +315,11 @@ impl Connection {
     /// `rediss://default:***@host:port`, or a Cosmos connection string.
     pub fn url(&self, show_secret: bool) -> String {
         let secret = |s: &crate::secret::Secret| {
-            if show_secret { s.expose().to_string() } else { MASK.to_string() }
+            if show_secret {
+                s.expose().to_string()
+            } else {
+                MASK.to_string()
+            }
         };
         if self.scheme == "cosmos" {
             let key = self.password.as_ref().map(secret).unwrap_or_default();
@@ -239,15 +330,26 @@ impl Connection {
                 self.host, self.database
             );
         }
-        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
         let port = self.port.map(|p| format!(":{p}")).unwrap_or_default();
         let userinfo = match (&self.user, &self.password) {
             (_, None) => String::new(),
             (user, Some(password)) => format!(
                 "{}:{}@",
-                percent_encoding::utf8_percent_encode(user.as_deref().unwrap_or("default"), percent_encoding::NON_ALPHANUMERIC),
+                percent_encoding::utf8_percent_encode(
+                    user.as_deref().unwrap_or("default"),
+                    percent_encoding::NON_ALPHANUMERIC
+                ),
                 if show_secret {
-                    percent_encoding::utf8_percent_encode(password.expose(), percent_encoding::NON_ALPHANUMERIC).to_string()
+                    percent_encoding::utf8_percent_encode(
+                        password.expose(),
+                        percent_encoding::NON_ALPHANUMERIC,
+                    )
+                    .to_string()
                 } else {
                     MASK.to_string()
                 }
@@ -275,7 +377,9 @@ fn connection_json(connection: &Connection, show: bool) -> Value {
 /// Runs redis-cli with the password in REDISCLI_AUTH, never on its command line.
 fn connect(connection: &Connection, extra: &[String]) -> Result<()> {
     if connection.scheme == "cosmos" {
-        return Err(Error::invalid("cosmos has no interactive client; `dbctl db url` prints a connection string"));
+        return Err(Error::invalid(
+            "cosmos has no interactive client; `dbctl db url` prints a connection string",
+        ));
     }
     let mut command = std::process::Command::new("redis-cli");
     command.arg("-h").arg(&connection.host);
@@ -302,6 +406,13 @@ fn connect(connection: &Connection, extra: &[String]) -> Result<()> {
     })?;
     match status.code() {
         Some(0) => Ok(()),
-        code => Err(Error::new(ErrorKind::Provider, format!("redis-cli exited with {}", code.map(|c| c.to_string()).unwrap_or_else(|| "a signal".into())))),
+        code => Err(Error::new(
+            ErrorKind::Provider,
+            format!(
+                "redis-cli exited with {}",
+                code.map(|c| c.to_string())
+                    .unwrap_or_else(|| "a signal".into())
+            ),
+        )),
     }
 }

@@ -4,12 +4,21 @@ use crate::emulator::{Emulator, Options};
 use crate::error::{Error, Result};
 
 pub async fn run(command: EmulatorCommand) -> Result<()> {
-    let EmulatorCommand::Serve { port, seed, latency_ms, fault } = command;
+    let EmulatorCommand::Serve {
+        port,
+        seed,
+        latency_ms,
+        fault,
+    } = command;
     let options = Options {
         port,
         seeded: seed == crate::cli::Seed::Demo,
         latency: std::time::Duration::from_millis(latency_ms),
-        fault: fault.as_deref().map(str::parse).transpose().map_err(Error::usage)?,
+        fault: fault
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(Error::usage)?,
     };
     let emulator = Emulator::start(options).await?;
     let mut text = String::new();
@@ -17,7 +26,10 @@ pub async fn run(command: EmulatorCommand) -> Result<()> {
         text.push_str(&format!("export {name}={value}\n"));
     }
     crate::output::emit(&text)?;
-    eprintln!("dbctl emulator listening on {}; Ctrl-C to stop", emulator.base_url());
+    eprintln!(
+        "dbctl emulator listening on {}; Ctrl-C to stop",
+        emulator.base_url()
+    );
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| Error::internal(format!("cannot wait for Ctrl-C: {e}")))?;

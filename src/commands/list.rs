@@ -28,7 +28,9 @@ pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
     let answered = profiles.len() - failures.len();
     if answered == 0 || (args.strict && !failures.is_empty()) {
         if failures.len() > 1 && app.out.format() != OutputFormat::Json {
-            failures[1..].iter().for_each(|e| crate::error::report(e, false));
+            failures[1..]
+                .iter()
+                .for_each(|e| crate::error::report(e, false));
         }
         return Err(failures.swap_remove(0));
     }
@@ -61,18 +63,27 @@ pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
         "{} of {} profiles failed; the list is incomplete{}",
         failures.len(),
         profiles.len(),
-        if json { format!(": {}", names.join("; ")) } else { String::new() }
+        if json {
+            format!(": {}", names.join("; "))
+        } else {
+            String::new()
+        }
     );
-    Err(Error::new(ErrorKind::Partial, summary).with_hint("use --strict to fail without printing a partial list"))
+    Err(Error::new(ErrorKind::Partial, summary)
+        .with_hint("use --strict to fail without printing a partial list"))
 }
 
 fn matches(db: &Database, args: &ListArgs) -> bool {
     args.status.is_none_or(|s| db.status == s)
+        && args.region.as_deref().is_none_or(|r| {
+            db.region
+                .as_deref()
+                .is_some_and(|d| d.eq_ignore_ascii_case(r))
+        })
         && args
-            .region
+            .name
             .as_deref()
-            .is_none_or(|r| db.region.as_deref().is_some_and(|d| d.eq_ignore_ascii_case(r)))
-        && args.name.as_deref().is_none_or(|glob| glob_match(glob, &db.name))
+            .is_none_or(|glob| glob_match(glob, &db.name))
 }
 
 /// Default order: provider, profile, name (then id) — the same whatever answered first.
@@ -85,7 +96,10 @@ fn sort(databases: &mut [Database], key: Option<SortKey>) {
             None => base(),
             Some(SortKey::Name) => a.name.cmp(&b.name).then_with(base),
             Some(SortKey::Status) => a.status.cmp(&b.status).then_with(base),
-            Some(SortKey::Memory) => a.memory_limit_bytes.cmp(&b.memory_limit_bytes).then_with(base),
+            Some(SortKey::Memory) => a
+                .memory_limit_bytes
+                .cmp(&b.memory_limit_bytes)
+                .then_with(base),
             Some(SortKey::Created) => a.created_at.cmp(&b.created_at).then_with(base),
         }
     });

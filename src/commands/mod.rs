@@ -133,10 +133,19 @@ impl App {
     }
 
     fn unknown_profile(&self, name: &str) -> Error {
-        let known: Vec<&str> = self.config.profiles.iter().map(|p| p.name.as_str()).collect();
+        let known: Vec<&str> = self
+            .config
+            .profiles
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
         Error::config(format!(
             "no profile named '{name}' (configured: {})",
-            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
         ))
         .with_hint("`dbctl providers` lists the configured profiles")
     }

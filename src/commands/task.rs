@@ -15,12 +15,22 @@ pub async fn run(app: &App, command: TaskCommand) -> Result<()> {
             let task = provider.task(&id).await?;
             app.print(&app.out.one(&task)?)
         }
-        TaskCommand::Wait { id, target, timeout } => {
+        TaskCommand::Wait {
+            id,
+            target,
+            timeout,
+        } => {
             let provider = app.one(&target)?;
             if !provider.capabilities().tasks {
                 return Err(provider.unsupported("task wait"));
             }
-            let task = wait::task(app, provider.as_ref(), &id, Duration::from_secs_f64(timeout)).await?;
+            let task = wait::task(
+                app,
+                provider.as_ref(),
+                &id,
+                Duration::from_secs_f64(timeout),
+            )
+            .await?;
             app.print(&app.out.one(&task)?)
         }
     }

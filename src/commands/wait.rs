@@ -40,7 +40,10 @@ where
                 Step::Done(value) => return Ok(value),
                 Step::Waiting(status) => {
                     if let Some(bar) = &spinner {
-                        bar.set_message(format!("{what}: {status} ({}s)", started.elapsed().as_secs()));
+                        bar.set_message(format!(
+                            "{what}: {status} ({}s)",
+                            started.elapsed().as_secs()
+                        ));
                     }
                     last = status;
                 }
@@ -97,7 +100,11 @@ pub async fn task(app: &App, provider: &dyn Provider, id: &str, timeout: Duratio
         Ok(if task.status.is_done() {
             Step::Done(task)
         } else {
-            Step::Waiting(task.provider_status.clone().unwrap_or_else(|| task.status.to_string()))
+            Step::Waiting(
+                task.provider_status
+                    .clone()
+                    .unwrap_or_else(|| task.status.to_string()),
+            )
         })
     })
     .await?;
@@ -156,7 +163,10 @@ pub async fn change(
         Ok(match db.status {
             crate::model::Status::Active => Step::Done(db),
             crate::model::Status::Failed => {
-                return Err(Error::provider_error(format!("{what} failed ({})", db.provider_status.as_deref().unwrap_or("failed"))))
+                return Err(Error::provider_error(format!(
+                    "{what} failed ({})",
+                    db.provider_status.as_deref().unwrap_or("failed")
+                )))
             }
             other => Step::Waiting(other.to_string()),
         })

@@ -30,7 +30,12 @@ pub struct Options {
 impl Options {
     /// `--demo`: seeded, on a free port, no latency, no faults.
     pub fn demo() -> Self {
-        Options { port: 0, seeded: true, latency: Duration::ZERO, fault: None }
+        Options {
+            port: 0,
+            seeded: true,
+            latency: Duration::ZERO,
+            fault: None,
+        }
     }
 }
 
@@ -45,12 +50,17 @@ impl std::str::FromStr for Fault {
     type Err = String;
     fn from_str(text: &str) -> std::result::Result<Self, String> {
         let (status, every) = text.split_once(':').unwrap_or((text, "1"));
-        let status: u16 = status.parse().ok().filter(|s| (400..600).contains(s)).ok_or_else(|| {
-            format!("--fault wants STATUS[:EVERY] with a 4xx/5xx status, got {text:?}")
-        })?;
-        let every: u64 = every.parse().ok().filter(|e| *e > 0).ok_or_else(|| {
-            format!("--fault wants STATUS[:EVERY] with EVERY > 0, got {text:?}")
-        })?;
+        let status: u16 = status
+            .parse()
+            .ok()
+            .filter(|s| (400..600).contains(s))
+            .ok_or_else(|| {
+                format!("--fault wants STATUS[:EVERY] with a 4xx/5xx status, got {text:?}")
+            })?;
+        let every: u64 =
+            every.parse().ok().filter(|e| *e > 0).ok_or_else(|| {
+                format!("--fault wants STATUS[:EVERY] with EVERY > 0, got {text:?}")
+            })?;
         Ok(Fault { status, every })
     }
 }
@@ -84,14 +94,22 @@ impl Emulator {
             .layer(middleware::from_fn_with_state(store, latency_and_faults));
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
             .await
-            .map_err(|e| Error::usage(format!("emulator cannot listen on 127.0.0.1:{}: {e}", options.port)))?;
+            .map_err(|e| {
+                Error::usage(format!(
+                    "emulator cannot listen on 127.0.0.1:{}: {e}",
+                    options.port
+                ))
+            })?;
         let addr = listener
             .local_addr()
             .map_err(|e| Error::internal(format!("emulator address: {e}")))?;
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(Emulator { addr, _server: server })
+        Ok(Emulator {
+            addr,
+            _server: server,
+        })
     }
 
     pub fn base_url(&self) -> String {
@@ -116,14 +134,19 @@ impl Emulator {
     }
 }
 
-async fn latency_and_faults(State(store): State<Arc<Store>>, request: Request, next: Next) -> Response {
+async fn latency_and_faults(
+    State(store): State<Arc<Store>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let count = store.requests.fetch_add(1, Ordering::Relaxed) + 1;
     if !store.options.latency.is_zero() {
         tokio::time::sleep(store.options.latency).await;
     }
     if let Some(fault) = store.options.fault {
         if count % fault.every == 0 {
-            let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let status =
+                StatusCode::from_u16(fault.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             return (status, "injected fault").into_response();
         }
     }
@@ -142,7 +165,11 @@ pub fn basic_auth_ok(headers: &HeaderMap, user: &str, password: &str) -> bool {
 }
 
 /// Builds a demo profile from (field, value) pairs.
-pub fn demo_profile(name: &str, kind: crate::model::ProviderKind, fields: &[(&str, String)]) -> Profile {
+pub fn demo_profile(
+    name: &str,
+    kind: crate::model::ProviderKind,
+    fields: &[(&str, String)],
+) -> Profile {
     fields.iter().fold(
         Profile::new(name, kind, crate::config::Origin::Demo),
         |profile, (field, value)| profile.with(field, value.clone()),

@@ -25,12 +25,31 @@ pub struct State {
 
 impl State {
     pub fn new(seeded: bool) -> Self {
-        let mut state = State { databases: Vec::new(), backups: Vec::new(), next_id: 1 };
+        let mut state = State {
+            databases: Vec::new(),
+            backups: Vec::new(),
+            next_id: 1,
+        };
         if seeded {
-            state.add("sessions-cache", "us-east-1", "payg", "active", 1_699_000_000);
+            state.add(
+                "sessions-cache",
+                "us-east-1",
+                "payg",
+                "active",
+                1_699_000_000,
+            );
             state.add("rate-limiter", "eu-west-1", "pro", "active", 1_702_000_000);
-            state.add("キャッシュ-tokyo", "ap-northeast-1", "free", "suspended", 1_705_000_000);
-            let first = state.databases[0]["database_id"].as_str().unwrap_or_default().to_string();
+            state.add(
+                "キャッシュ-tokyo",
+                "ap-northeast-1",
+                "free",
+                "suspended",
+                1_705_000_000,
+            );
+            let first = state.databases[0]["database_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             state.backups.push(json!({
                 "database_id": first, "customer_id": EMAIL, "name": "nightly",
                 "backup_id": "bk-0001", "creation_time": 1_731_000_000, "state": "completed",
@@ -89,7 +108,11 @@ pub fn profile(base: &str) -> Profile {
     demo_profile(
         "upstash",
         ProviderKind::Upstash,
-        &[("email", EMAIL.into()), ("api_key", API_KEY.into()), ("url", format!("{base}{PREFIX}/v2"))],
+        &[
+            ("email", EMAIL.into()),
+            ("api_key", API_KEY.into()),
+            ("url", format!("{base}{PREFIX}/v2")),
+        ],
     )
 }
 
@@ -137,7 +160,12 @@ fn ok() -> Response {
 }
 
 /// Runs `f` on the database if the caller is authorized and the database exists.
-fn with_db(store: &Store, headers: &HeaderMap, id: &str, f: impl FnOnce(&mut Value) -> Response) -> Response {
+fn with_db(
+    store: &Store,
+    headers: &HeaderMap,
+    id: &str,
+    f: impl FnOnce(&mut Value) -> Response,
+) -> Response {
     if !basic_auth_ok(headers, EMAIL, API_KEY) {
         return unauthorized();
     }
@@ -175,11 +203,17 @@ async fn get_one(
     })
 }
 
-async fn create(AxumState(store): Shared, headers: HeaderMap, body: Option<Json<Value>>) -> Response {
+async fn create(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    body: Option<Json<Value>>,
+) -> Response {
     if !basic_auth_ok(&headers, EMAIL, API_KEY) {
         return unauthorized();
     }
-    let Some(Json(body)) = body else { return bad_request("invalid request body") };
+    let Some(Json(body)) = body else {
+        return bad_request("invalid request body");
+    };
     let Some(name) = body["database_name"].as_str().filter(|n| !n.is_empty()) else {
         return bad_request("database_name is required");
     };
@@ -214,7 +248,12 @@ async fn delete(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<Str
     ok()
 }
 
-async fn rename(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
+async fn rename(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
     with_db(&store, &headers, &id, |db| match body["name"].as_str() {
         Some(name) if !name.is_empty() => {
             db["database_name"] = json!(name);
@@ -224,17 +263,29 @@ async fn rename(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<Str
     })
 }
 
-async fn change_plan(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
-    with_db(&store, &headers, &id, |db| match body["plan_name"].as_str() {
-        Some(plan @ ("free" | "payg" | "pro" | "paid")) => {
-            db["type"] = json!(plan);
-            ok()
+async fn change_plan(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    with_db(&store, &headers, &id, |db| {
+        match body["plan_name"].as_str() {
+            Some(plan @ ("free" | "payg" | "pro" | "paid")) => {
+                db["type"] = json!(plan);
+                ok()
+            }
+            _ => bad_request("invalid plan_name"),
         }
-        _ => bad_request("invalid plan_name"),
     })
 }
 
-async fn update_budget(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
+async fn update_budget(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
     with_db(&store, &headers, &id, |db| match body["budget"].as_u64() {
         Some(budget) => {
             db["budget"] = json!(budget);
@@ -244,45 +295,79 @@ async fn update_budget(AxumState(store): Shared, headers: HeaderMap, Path(id): P
     })
 }
 
-async fn enable_tls(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn enable_tls(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     with_db(&store, &headers, &id, |db| {
         db["tls"] = json!(true);
         ok()
     })
 }
 
-async fn enable_eviction(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn enable_eviction(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     with_db(&store, &headers, &id, |db| {
         db["eviction"] = json!(true);
         ok()
     })
 }
 
-async fn reset_password(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn reset_password(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     with_db(&store, &headers, &id, |db| {
         db["password"] = json!(format!("demo-password-{}", now_unix()));
         ok()
     })
 }
 
-async fn list_backups(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn list_backups(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     if !basic_auth_ok(&headers, EMAIL, API_KEY) {
         return unauthorized();
     }
     let state = lock(&store.upstash);
-    if !state.databases.iter().any(|d| d["database_id"] == id.as_str()) {
+    if !state
+        .databases
+        .iter()
+        .any(|d| d["database_id"] == id.as_str())
+    {
         return not_found();
     }
-    let backups: Vec<Value> = state.backups.iter().filter(|b| b["database_id"] == id.as_str()).cloned().collect();
+    let backups: Vec<Value> = state
+        .backups
+        .iter()
+        .filter(|b| b["database_id"] == id.as_str())
+        .cloned()
+        .collect();
     Json(Value::Array(backups)).into_response()
 }
 
-async fn create_backup(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
+async fn create_backup(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
     if !basic_auth_ok(&headers, EMAIL, API_KEY) {
         return unauthorized();
     }
     let mut state = lock(&store.upstash);
-    if !state.databases.iter().any(|d| d["database_id"] == id.as_str()) {
+    if !state
+        .databases
+        .iter()
+        .any(|d| d["database_id"] == id.as_str())
+    {
         return not_found();
     }
     let n = state.backups.len() + 1;
@@ -295,17 +380,33 @@ async fn create_backup(AxumState(store): Shared, headers: HeaderMap, Path(id): P
     ok()
 }
 
-async fn restore_backup(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
+async fn restore_backup(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
     if !basic_auth_ok(&headers, EMAIL, API_KEY) {
         return unauthorized();
     }
     let state = lock(&store.upstash);
-    let exists = state.backups.iter().any(|b| b["database_id"] == id.as_str() && b["backup_id"] == body["backup_id"]);
-    if !state.databases.iter().any(|d| d["database_id"] == id.as_str()) {
+    let exists = state
+        .backups
+        .iter()
+        .any(|b| b["database_id"] == id.as_str() && b["backup_id"] == body["backup_id"]);
+    if !state
+        .databases
+        .iter()
+        .any(|d| d["database_id"] == id.as_str())
+    {
         return not_found();
     }
     if !exists {
-        return (StatusCode::NOT_FOUND, Json(json!({"error": "backup not found"}))).into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "backup not found"})),
+        )
+            .into_response();
     }
     ok()
 }

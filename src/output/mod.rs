@@ -36,13 +36,15 @@ impl Renderer {
             OutputFormat::Csv => csv_text(T::FIELDS, items.iter().map(to_value)),
             OutputFormat::Table => {
                 let mut table = self.table();
-                table.set_header(T::COLUMNS.iter().map(|h| Cell::new(h)));
+                table.set_header(T::COLUMNS.iter().copied().map(Cell::new));
                 for item in items {
                     let status = item.status_column();
                     table.add_row(item.cells().into_iter().enumerate().map(|(i, text)| {
                         let cell = Cell::new(text);
                         match status {
-                            Some((column, color)) if column == i && self.settings.color => cell.fg(color),
+                            Some((column, color)) if column == i && self.settings.color => {
+                                cell.fg(color)
+                            }
                             _ => cell,
                         }
                     }));
@@ -81,7 +83,10 @@ impl Renderer {
                     Ok(finish_table(&table))
                 }
                 Value::String(s) => Ok(format!("{s}\n")),
-                other => Ok(format!("{}\n", serde_json::to_string_pretty(other).unwrap_or_default())),
+                other => Ok(format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(other).unwrap_or_default()
+                )),
             },
         }
     }
@@ -118,7 +123,10 @@ fn finish_table(table: &Table) -> String {
 /// Writes a rendered document to stdout; a closed pipe (`| head`) is a quiet success.
 pub fn emit(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Error::internal(format!("cannot write to stdout: {e}"))),
@@ -145,7 +153,11 @@ fn csv_text(fields: &[&str], rows: impl Iterator<Item = Value>) -> Result<String
     writer.write_record(fields).map_err(fail)?;
     for row in rows {
         writer
-            .write_record(fields.iter().map(|f| plain(row.get(*f).unwrap_or(&Value::Null))))
+            .write_record(
+                fields
+                    .iter()
+                    .map(|f| plain(row.get(*f).unwrap_or(&Value::Null))),
+            )
             .map_err(fail)?;
     }
     let bytes = writer
@@ -182,12 +194,25 @@ impl Record for Database {
         "PROVIDER", "PROFILE", "ID", "NAME", "STATUS", "REGION", "ENDPOINT", "MEMORY",
     ];
     const FIELDS: &'static [&'static str] = &[
-        "provider", "profile", "id", "name", "status", "provider_status", "region", "endpoint",
-        "port", "tls", "memory_limit_bytes", "plan", "created_at",
+        "provider",
+        "profile",
+        "id",
+        "name",
+        "status",
+        "provider_status",
+        "region",
+        "endpoint",
+        "port",
+        "tls",
+        "memory_limit_bytes",
+        "plan",
+        "created_at",
     ];
     fn cells(&self) -> Vec<String> {
         let status = match &self.provider_status {
-            Some(word) if self.status == crate::model::Status::Unknown => format!("unknown ({word})"),
+            Some(word) if self.status == crate::model::Status::Unknown => {
+                format!("unknown ({word})")
+            }
             _ => self.status.to_string(),
         };
         vec![
@@ -216,7 +241,14 @@ impl Record for Backup {
         "PROVIDER", "PROFILE", "DATABASE", "ID", "NAME", "STATUS", "CREATED", "SIZE",
     ];
     const FIELDS: &'static [&'static str] = &[
-        "provider", "profile", "database_id", "id", "name", "status", "created_at", "size_bytes",
+        "provider",
+        "profile",
+        "database_id",
+        "id",
+        "name",
+        "status",
+        "created_at",
+        "size_bytes",
     ];
     fn cells(&self) -> Vec<String> {
         vec![
@@ -239,7 +271,13 @@ impl Record for Task {
     const COLUMNS: &'static [&'static str] =
         &["PROVIDER", "PROFILE", "ID", "STATUS", "RESOURCE", "ERROR"];
     const FIELDS: &'static [&'static str] = &[
-        "provider", "profile", "id", "status", "provider_status", "resource_id", "error",
+        "provider",
+        "profile",
+        "id",
+        "status",
+        "provider_status",
+        "resource_id",
+        "error",
     ];
     fn cells(&self) -> Vec<String> {
         vec![

@@ -52,7 +52,9 @@ fn to_f64(value: &Value) -> Option<f64> {
 
 /// A port: an integer 1–65535, else `None`.
 pub fn port<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
-    Ok(unsigned(d)?.and_then(|p| u16::try_from(p).ok()).filter(|p| *p != 0))
+    Ok(unsigned(d)?
+        .and_then(|p| u16::try_from(p).ok())
+        .filter(|p| *p != 0))
 }
 
 /// A list of objects; a non-array (null, a string) is an empty list.
@@ -85,7 +87,8 @@ mod tests {
 
     #[test]
     fn odd_types_never_fail() {
-        let p: Probe = serde_json::from_str(r#"{"b":"true","n":9223372036854775808,"s":12}"#).unwrap();
+        let p: Probe =
+            serde_json::from_str(r#"{"b":"true","n":9223372036854775808,"s":12}"#).unwrap();
         assert_eq!(p.b, Some(true));
         assert_eq!(p.n, Some(9223372036854775808));
         assert_eq!(p.s.as_deref(), Some("12"));

@@ -166,21 +166,65 @@ pub fn env_vars(kind: ProviderKind) -> &'static [EnvVar] {
     match kind {
         ProviderKind::Upstash => upstash::ENV,
         ProviderKind::RedisCloud => &[
-            EnvVar { var: "REDIS_CLOUD_API_KEY", field: "api_key", activates: true },
-            EnvVar { var: "REDIS_CLOUD_SECRET_KEY", field: "secret_key", activates: true },
-            EnvVar { var: "REDIS_CLOUD_API_SECRET", field: "secret_key", activates: true },
-            EnvVar { var: "REDIS_CLOUD_API_URL", field: "url", activates: false },
+            EnvVar {
+                var: "REDIS_CLOUD_API_KEY",
+                field: "api_key",
+                activates: true,
+            },
+            EnvVar {
+                var: "REDIS_CLOUD_SECRET_KEY",
+                field: "secret_key",
+                activates: true,
+            },
+            EnvVar {
+                var: "REDIS_CLOUD_API_SECRET",
+                field: "secret_key",
+                activates: true,
+            },
+            EnvVar {
+                var: "REDIS_CLOUD_API_URL",
+                field: "url",
+                activates: false,
+            },
         ],
         ProviderKind::RedisEnterprise => &[
-            EnvVar { var: "REDIS_ENTERPRISE_URL", field: "url", activates: true },
-            EnvVar { var: "REDIS_ENTERPRISE_USER", field: "user", activates: true },
-            EnvVar { var: "REDIS_ENTERPRISE_PASSWORD", field: "password", activates: true },
-            EnvVar { var: "REDIS_ENTERPRISE_INSECURE", field: "insecure", activates: false },
-            EnvVar { var: "REDIS_ENTERPRISE_CA_CERT", field: "ca_cert", activates: false },
+            EnvVar {
+                var: "REDIS_ENTERPRISE_URL",
+                field: "url",
+                activates: true,
+            },
+            EnvVar {
+                var: "REDIS_ENTERPRISE_USER",
+                field: "user",
+                activates: true,
+            },
+            EnvVar {
+                var: "REDIS_ENTERPRISE_PASSWORD",
+                field: "password",
+                activates: true,
+            },
+            EnvVar {
+                var: "REDIS_ENTERPRISE_INSECURE",
+                field: "insecure",
+                activates: false,
+            },
+            EnvVar {
+                var: "REDIS_ENTERPRISE_CA_CERT",
+                field: "ca_cert",
+                activates: false,
+            },
         ],
         ProviderKind::Cosmos => &[
-            EnvVar { var: "COSMOS_ENDPOINT", field: "endpoint", activates: true },
-            EnvVar { var: "COSMOS_KEY", field: "key", activates: true },
+            EnvVar {
+                var: "COSMOS_ENDPOINT",
+                field: "endpoint",
+                activates: true,
+            },
+            EnvVar {
+                var: "COSMOS_KEY",
+                field: "key",
+                activates: true,
+            },
         ],
     }
 }
@@ -209,7 +253,9 @@ pub fn setting_value(text: &str) -> Value {
             return Value::from(f);
         }
     }
-    if (trimmed.starts_with('{') || trimmed.starts_with('[')) && serde_json::from_str::<Value>(trimmed).is_ok() {
+    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && serde_json::from_str::<Value>(trimmed).is_ok()
+    {
         return serde_json::from_str(trimmed).unwrap_or(Value::Null);
     }
     Value::String(text.to_string())
@@ -249,6 +295,8 @@ fn shape_error(provider: ProviderKind, what: &str, expected: &str, got: &Value) 
         Value::Array(_) => "a list",
         Value::Object(_) => "an object",
     };
-    Error::provider_error(format!("{provider} sent {kind} where {what} should be {expected}"))
-        .with_provider(provider)
+    Error::provider_error(format!(
+        "{provider} sent {kind} where {what} should be {expected}"
+    ))
+    .with_provider(provider)
 }

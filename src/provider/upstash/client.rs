@@ -7,7 +7,9 @@ use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, BasicAuth, Call, Http, Reply};
 use crate::model::ProviderKind;
-use crate::provider::{expect_array, expect_object, path_segment, setting_value, Shared, UpdateRequest};
+use crate::provider::{
+    expect_array, expect_object, path_segment, setting_value, Shared, UpdateRequest,
+};
 use crate::tls::TlsOptions;
 
 pub struct Client {
@@ -39,7 +41,10 @@ impl Client {
         let url = profile
             .string("url")?
             .unwrap_or_else(|| super::DEFAULT_URL.to_string());
-        let api = Arc::new(UpstashApi(BasicAuth { user: email, password: api_key }));
+        let api = Arc::new(UpstashApi(BasicAuth {
+            user: email,
+            password: api_key,
+        }));
         let http = Http::new(
             ProviderKind::Upstash,
             &profile.name,
@@ -74,20 +79,29 @@ impl Client {
     }
 
     pub async fn create_database(&self, body: Value) -> Result<Value> {
-        let value: Value = self.http.json(Call::post("/redis/database").json(body)).await?;
+        let value: Value = self
+            .http
+            .json(Call::post("/redis/database").json(body))
+            .await?;
         object(value, "the created database")
     }
 
     pub async fn delete_database(&self, id: &str) -> Result<()> {
         self.http
-            .send(Call::delete(format!("/redis/database/{}", path_segment(id))))
+            .send(Call::delete(format!(
+                "/redis/database/{}",
+                path_segment(id)
+            )))
             .await
             .map(drop)
     }
 
     pub async fn reset_password(&self, id: &str) -> Result<()> {
         self.http
-            .send(Call::post(format!("/redis/reset-password/{}", path_segment(id))))
+            .send(Call::post(format!(
+                "/redis/reset-password/{}",
+                path_segment(id)
+            )))
             .await
             .map(drop)
     }
@@ -95,7 +109,10 @@ impl Client {
     pub async fn list_backups(&self, id: &str) -> Result<Vec<Value>> {
         let value: Value = self
             .http
-            .json(Call::get(format!("/redis/list-backup/{}", path_segment(id))))
+            .json(Call::get(format!(
+                "/redis/list-backup/{}",
+                path_segment(id)
+            )))
             .await?;
         array(value, "the backup list")
     }

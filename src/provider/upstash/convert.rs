@@ -82,11 +82,10 @@ pub(super) fn backup(record: &Value, database_id: &str, profile: &str) -> Backup
 
 pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
     let wire = wire::Database::deserialize(record).map_err(|e| undecodable("database", e))?;
-    let host = wire
-        .endpoint
-        .as_deref()
-        .map(host)
-        .ok_or_else(|| Error::provider_error(format!("upstash database {id} has no endpoint")))?;
+    let host =
+        wire.endpoint.as_deref().map(host).ok_or_else(|| {
+            Error::provider_error(format!("upstash database {id} has no endpoint"))
+        })?;
     let tls = wire.tls.unwrap_or(true);
     Ok(Connection {
         scheme: if tls { "rediss" } else { "redis" },
@@ -100,8 +99,10 @@ pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
 }
 
 fn undecodable(what: &str, error: serde_json::Error) -> Error {
-    Error::provider_error(format!("upstash sent a {what} record dbctl cannot read: {error}"))
-        .with_provider(ProviderKind::Upstash)
+    Error::provider_error(format!(
+        "upstash sent a {what} record dbctl cannot read: {error}"
+    ))
+    .with_provider(ProviderKind::Upstash)
 }
 
 #[cfg(test)]
@@ -110,7 +111,10 @@ mod tests {
 
     #[test]
     fn slugs_become_hosts() {
-        assert_eq!(host("beloved-stallion-58500"), "beloved-stallion-58500.upstash.io");
+        assert_eq!(
+            host("beloved-stallion-58500"),
+            "beloved-stallion-58500.upstash.io"
+        );
         assert_eq!(host("eu1-x.upstash.io"), "eu1-x.upstash.io");
         assert_eq!(host("https://eu1-x.upstash.io:6379"), "eu1-x.upstash.io");
     }

@@ -11,20 +11,38 @@ use crate::error::{Error, Result};
 use crate::http::{Call, Reply};
 use crate::model::{Backup, Database, ProviderKind, Task};
 use crate::provider::{
-    setting_value, Capabilities, Change, Connection, CreateRequest, Provider, Shared,
-    UpdateRequest,
+    setting_value, Capabilities, Change, Connection, CreateRequest, Provider, Shared, UpdateRequest,
 };
 
 pub const ENV: &[EnvVar] = &[
-    EnvVar { var: "UPSTASH_EMAIL", field: "email", activates: true },
-    EnvVar { var: "UPSTASH_API_KEY", field: "api_key", activates: true },
-    EnvVar { var: "UPSTASH_API_URL", field: "url", activates: false },
+    EnvVar {
+        var: "UPSTASH_EMAIL",
+        field: "email",
+        activates: true,
+    },
+    EnvVar {
+        var: "UPSTASH_API_KEY",
+        field: "api_key",
+        activates: true,
+    },
+    EnvVar {
+        var: "UPSTASH_API_URL",
+        field: "url",
+        activates: false,
+    },
 ];
 
 pub const DEFAULT_URL: &str = "https://api.upstash.com/v2";
 
 /// `--set` keys `db create` accepts, sent as the body field of the same name.
-const CREATE_SETTINGS: &[&str] = &["platform", "plan", "budget", "eviction", "tls", "read_regions"];
+const CREATE_SETTINGS: &[&str] = &[
+    "platform",
+    "plan",
+    "budget",
+    "eviction",
+    "tls",
+    "read_regions",
+];
 
 pub struct Upstash {
     client: client::Client,
@@ -78,9 +96,10 @@ impl Provider for Upstash {
                 "upstash sizes databases by plan, not --memory; use --set plan=payg|pro|free",
             ));
         }
-        let region = request.region.clone().ok_or_else(|| {
-            Error::invalid("upstash needs --region, e.g. --region us-east-1")
-        })?;
+        let region = request
+            .region
+            .clone()
+            .ok_or_else(|| Error::invalid("upstash needs --region, e.g. --region us-east-1"))?;
         let mut body = json!({
             "database_name": request.name,
             "platform": "aws",
@@ -103,7 +122,9 @@ impl Provider for Upstash {
         if request.dry_run {
             let mut shown = body.clone();
             crate::secret::redact_value(&mut shown);
-            return Ok(Change::DryRun(json!({"method": "POST", "path": "/redis/database", "body": shown})));
+            return Ok(Change::DryRun(
+                json!({"method": "POST", "path": "/redis/database", "body": shown}),
+            ));
         }
         let record = self.client.create_database(body).await?;
         Ok(Change::Database(self.database(&record)?))
@@ -146,7 +167,9 @@ impl Provider for Upstash {
 
     async fn reset_password(&self, id: &str) -> Result<Change> {
         self.client.reset_password(id).await?;
-        Ok(Change::Accepted(format!("reset the password of upstash database {id}")))
+        Ok(Change::Accepted(format!(
+            "reset the password of upstash database {id}"
+        )))
     }
 
     async fn backups(&self, id: &str) -> Result<Vec<Backup>> {
@@ -158,11 +181,13 @@ impl Provider for Upstash {
     }
 
     async fn create_backup(&self, id: &str, name: Option<&str>) -> Result<Change> {
-        let name = name.map(str::to_string).unwrap_or_else(|| {
-            format!("dbctl-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S"))
-        });
+        let name = name
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("dbctl-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S")));
         self.client.create_backup(id, &name).await?;
-        Ok(Change::Accepted(format!("started backup {name:?} of upstash database {id}")))
+        Ok(Change::Accepted(format!(
+            "started backup {name:?} of upstash database {id}"
+        )))
     }
 
     async fn restore_backup(&self, id: &str, backup_id: &str) -> Result<Change> {

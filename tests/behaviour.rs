@@ -1,0 +1,148 @@
+//! The behaviour every provider must show, run once per provider. A provider joins by adding
+//! `tests/cases/<provider>.rs` (a `case()` returning a [`Case`]) and one line in `cases()`.
+mod common;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use common::Sandbox;
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+#[path = "cases/upstash.rs"]
+mod upstash;
+
+pub type Mount = for<'a> fn(&'a MockServer) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// One provider's part in the shared suite.
+pub struct Case {
+    pub provider: &'static str,
+    /// Variables that point the provider at the mock server, credentials included.
+    pub env: fn(&MockServer) -> Vec<(&'static str, String)>,
+    /// Mounts the list endpoints with the provider's fixtures.
+    pub mount_list: Mount,
+    /// Names `db list` must show.
+    pub names: &'static [&'static str],
+    /// Fixture secrets and credentials that must never be printed.
+    pub secrets: fn() -> Vec<String>,
+    /// An id in the provider's format that the server does not know.
+    pub missing_id: &'static str,
+}
+
+fn cases() -> Vec<Case> {
+    vec![upstash::case()]
+}
+
+fn sandbox(case: &Case, server: &MockServer) -> Sandbox {
+    (case.env)(server)
+        .into_iter()
+        .fold(Sandbox::new(), |sb, (k, v)| sb.env(k, v))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_provider_lists_in_every_format_without_leaking() {
+    for case in cases() {
+        let server = MockServer::start().await;
+        (case.mount_list)(&server).await;
+        let sb = sandbox(&case, &server);
+        let secrets = (case.secrets)();
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let json = sb.run(&["db", "list", "--json"]);
+        json.code(0).no_secrets(&secrets);
+        let listed = json.json();
+        for name in case.names {
+            assert!(
+                listed
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|d| d["name"] == *name && d["provider"] == case.provider),
+                "{}: {name} missing from {listed}",
+                case.provider
+            );
+        }
+        for format in ["table", "json", "yaml", "csv"] {
+            for extra in [&[][..], &["--raw"][..], &["-vv", "--raw"][..]] {
+                let mut args = vec!["db", "list", "-o", format];
+                args.extend_from_slice(extra);
+                let run = sb.run(&args);
+                run.code(0).no_secrets(&secrets);
+                assert!(!run.stdout.is_empty());
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_provider_maps_refusals_to_exit_codes() {
+    for case in cases() {
+        let secrets = (case.secrets)();
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        for (status, body, code) in [
+            (401, "{\"error\":\"unauthorized\"}", 4),
+            (403, "{\"message\":\"forbidden\"}", 4),
+            (404, "{\"message\":\"not found\"}", 5),
+            (400, "<html><title>Bad Request</title></html>", 6),
+            (409, "{\"message\":\"busy\"}", 7),
+        ] {
+            let server = MockServer::start().await;
+            Mock::given(any())
+                .respond_with(ResponseTemplate::new(status).set_body_raw(body, "application/json"))
+                .mount(&server)
+                .await;
+            let run = sandbox(&case, &server).run(&["db", "get", case.missing_id, "-vv"]);
+            run.code(code).no_secrets(&secrets);
+            assert!(
+                run.stdout.is_empty(),
+                "{}: stdout must stay empty on error",
+                case.provider
+            );
+            assert_eq!(
+                run.stderr.matches("error:").count(),
+                1,
+                "{}: one error line:\n{}",
+                case.provider,
+                run.stderr
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_provider_survives_broken_answers() {
+    for case in cases() {
+        for (status, body) in [
+            (200, "{\"truncated\": [1, 2"),
+            (200, "<html><body>maintenance</body></html>"),
+            (200, "\u{0}\u{1}\u{2}not json"),
+            (500, "<html><title>Internal Server Error</title></html>"),
+        ] {
+            let server = MockServer::start().await;
+            Mock::given(any())
+                .respond_with(ResponseTemplate::new(status).set_body_raw(body, "application/json"))
+                .mount(&server)
+                .await;
+            let run = sandbox(&case, &server).run(&["db", "list", "--json", "--retries", "1"]);
+            run.code(8);
+            assert!(
+                run.stdout.is_empty(),
+                "{}: nothing partial on stdout",
+                case.provider
+            );
+            assert!(
+                !run.stderr.contains("panicked"),
+                "{}: {}",
+                case.provider,
+                run.stderr
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_provider_without_credentials_is_a_config_error() {
+    for case in cases() {
+        let run = Sandbox::new().run(&["db", "list", "-p", case.provider]);
+        run.code(3).stderr_has(case.provider);
+    }
+}

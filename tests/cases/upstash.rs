@@ -1,0 +1,41 @@
+use wiremock::matchers::{basic_auth, method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::common::{fixture, fixture_secrets};
+use crate::Case;
+
+const EMAIL: &str = "ops@example.com";
+const KEY: &str = "fixture-upstash-api-key-123";
+
+pub fn case() -> Case {
+    Case {
+        provider: "upstash",
+        env: |server| {
+            vec![
+                ("UPSTASH_EMAIL", EMAIL.to_string()),
+                ("UPSTASH_API_KEY", KEY.to_string()),
+                ("UPSTASH_API_URL", format!("{}/v2", server.uri())),
+            ]
+        },
+        mount_list: |server| {
+            Box::pin(async move {
+                Mock::given(method("GET"))
+                    .and(path("/v2/redis/databases"))
+                    .and(basic_auth(EMAIL, KEY))
+                    .respond_with(
+                        ResponseTemplate::new(200)
+                            .set_body_raw(fixture("upstash", "databases.json"), "application/json"),
+                    )
+                    .mount(server)
+                    .await;
+            })
+        },
+        names: &["MyRedis", "sleepy"],
+        secrets: || {
+            let mut secrets = fixture_secrets("upstash", "databases.json");
+            secrets.push(KEY.to_string());
+            secrets
+        },
+        missing_id: "00000000-dead-beef-0000-000000000000",
+    }
+}

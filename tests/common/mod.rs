@@ -1,0 +1,193 @@
+//! Shared test helpers: run the real binary with a clean environment, load fixtures, and
+//! scan output for secrets. Every provider's tests use these.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// A clean sandbox per test: empty HOME and XDG config, no provider variables.
+pub struct Sandbox {
+    pub home: TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        Sandbox {
+            home: tempfile::tempdir().expect("tempdir"),
+            env: Vec::new(),
+        }
+    }
+
+    pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.env.push((key.to_string(), value.into()));
+        self
+    }
+
+    pub fn set_env(&mut self, key: &str, value: impl Into<String>) {
+        self.env.push((key.to_string(), value.into()));
+    }
+
+    /// Writes the default config file ($XDG_CONFIG_HOME/dbctl/config.toml), mode 600.
+    pub fn config(&self, text: &str) -> PathBuf {
+        let path = self.home.path().join(".config/dbctl/config.toml");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        path
+    }
+
+    /// The binary with a cleared environment (PATH kept), ready for arguments.
+    pub fn cmd(&self) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::cargo_bin("dbctl").expect("binary");
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path().join(".config"))
+            .env("NO_COLOR", "1")
+            .timeout(std::time::Duration::from_secs(60));
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Runs `dbctl ARGS` and returns what a user sees.
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.cmd().args(args).output().expect("run dbctl"))
+    }
+}
+
+/// What one run of the binary produced.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// Asserts the exit code, showing both streams when it differs.
+    pub fn code(&self, expected: i32) -> &Self {
+        assert_eq!(
+            self.code, expected,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\n--- stderr\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    pub fn stderr_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.to_lowercase().contains(&needle.to_lowercase()),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    pub fn stdout_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{}",
+            self.stdout
+        );
+        self
+    }
+
+    /// Asserts none of the secrets appear on stdout or stderr.
+    pub fn no_secrets(&self, secrets: &[&str]) -> &Self {
+        assert_no_secrets(&self.stdout, &self.stderr, secrets);
+        self
+    }
+}
+
+pub fn assert_no_secrets(stdout: &str, stderr: &str, secrets: &[&str]) {
+    for secret in secrets {
+        assert!(!secret.is_empty());
+        assert!(
+            !stdout.contains(secret),
+            "secret {secret:?} leaked on stdout:\n{stdout}"
+        );
+        assert!(
+            !stderr.contains(secret),
+            "secret {secret:?} leaked on stderr:\n{stderr}"
+        );
+    }
+}
+
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// The text of `fixtures/<provider>/<name>`.
+pub fn fixture(provider: &str, name: &str) -> String {
+    let path = fixtures_dir().join(provider).join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+pub fn fixture_json(provider: &str, name: &str) -> Value {
+    serde_json::from_str(&fixture(provider, name)).expect("fixture JSON")
+}
+
+/// Every string value under a secret-named key in a fixture: what must never be printed.
+pub fn fixture_secrets(provider: &str, name: &str) -> Vec<String> {
+    fn walk(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    let k = k.to_ascii_lowercase();
+                    let secret = k.contains("password")
+                        || k.contains("token")
+                        || k.contains("secret")
+                        || k.starts_with("authentication_")
+                        || k.ends_with("_pass");
+                    match v {
+                        Value::String(s) if secret && !s.is_empty() => out.push(s.clone()),
+                        _ => walk(v, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(&fixture_json(provider, name), &mut out);
+    assert!(
+        !out.is_empty(),
+        "fixture {provider}/{name} holds no secret to scan for"
+    );
+    out
+}
+
+/// The requests a wiremock server received, as (method, path?query).
+pub async fn requests(server: &wiremock::MockServer) -> Vec<wiremock::Request> {
+    server.received_requests().await.unwrap_or_default()
+}

@@ -1,0 +1,556 @@
+//! Upstash through the real binary against wiremock servers fed from fixtures/upstash.
+mod common;
+
+use common::{fixture, fixture_json, fixture_secrets, requests, Sandbox};
+use serde_json::json;
+use wiremock::matchers::{basic_auth, body_json, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const EMAIL: &str = "ops@example.com";
+const KEY: &str = "fixture-upstash-api-key-123";
+
+fn sandbox(server: &MockServer) -> Sandbox {
+    Sandbox::new()
+        .env("UPSTASH_EMAIL", EMAIL)
+        .env("UPSTASH_API_KEY", KEY)
+        .env("UPSTASH_API_URL", format!("{}/v2", server.uri()))
+}
+
+fn secrets() -> Vec<String> {
+    let mut s = fixture_secrets("upstash", "databases.json");
+    s.push(KEY.to_string());
+    s
+}
+
+fn secret_refs(s: &[String]) -> Vec<&str> {
+    s.iter().map(String::as_str).collect()
+}
+
+async fn list_server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/redis/databases"))
+        .and(basic_auth(EMAIL, KEY))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("upstash", "databases.json"), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_normalizes_every_quirk() {
+    let server = list_server().await;
+    let sb = sandbox(&server);
+    let run = sb.run(&["db", "list", "--json"]);
+    run.code(0).no_secrets(&secret_refs(&secrets()));
+    let dbs = run.json();
+    let dbs = dbs.as_array().expect("bare array");
+    assert_eq!(dbs.len(), 3);
+    let first = dbs.iter().find(|d| d["name"] == "MyRedis").unwrap();
+    assert_eq!(
+        first,
+        &json!({
+            "provider": "upstash", "profile": "upstash", "id": "96ad0856-03b1-4ee7-9666-e81abd0349e1",
+            "name": "MyRedis", "status": "active", "provider_status": "active", "region": "us-east-1",
+            "endpoint": "beloved-stallion-58500.upstash.io", "port": 6379, "tls": true,
+            "memory_limit_bytes": 3221225472u64, "plan": "paid", "created_at": "2025-07-16T07:06:42Z"
+        })
+    );
+    let odd = dbs
+        .iter()
+        .find(|d| d["id"] == "7f3c1a2b-1111-4c2d-9e8f-000000000002")
+        .unwrap();
+    assert_eq!(odd["status"], "suspended");
+    assert_eq!(odd["tls"], false, "string boolean");
+    assert_eq!(
+        odd["endpoint"], "eu2-sharp-owl-31337.upstash.io",
+        "full host kept"
+    );
+    assert_eq!(odd["name"], "Café Ünïcødé 缓存, \"quoted\"");
+    let sleepy = dbs.iter().find(|d| d["name"] == "sleepy").unwrap();
+    assert_eq!(sleepy["status"], "suspended");
+    assert_eq!(sleepy["provider_status"], "passive");
+    assert_eq!(sleepy["port"], 6379, "port given as a string");
+    assert_eq!(sleepy["memory_limit_bytes"], serde_json::Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_alias_prints_a_table_in_stable_order() {
+    let server = list_server().await;
+    let run = sandbox(&server).run(&["list", "--provider", "upstash"]);
+    run.code(0).no_secrets(&secret_refs(&secrets()));
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(lines[0]
+        .split_whitespace()
+        .eq(["PROVIDER", "PROFILE", "ID", "NAME", "STATUS", "REGION", "ENDPOINT", "MEMORY"]));
+    assert!(lines[1].contains("Café Ünïcødé 缓存"), "{}", run.stdout);
+    assert!(
+        lines[2].contains("MyRedis")
+            && lines[2].contains("3 GiB")
+            && lines[2].contains("beloved-stallion-58500.upstash.io:6379")
+    );
+    assert!(lines[3].contains("sleepy"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unicode_survives_yaml_and_csv_quotes_correctly() {
+    let server = list_server().await;
+    let sb = sandbox(&server);
+    let yaml = sb.run(&["db", "list", "-o", "yaml"]);
+    yaml.code(0).no_secrets(&secret_refs(&secrets()));
+    let parsed: serde_yaml::Value = serde_yaml::from_str(&yaml.stdout).unwrap();
+    assert!(parsed
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .any(|d| d["name"].as_str() == Some("Café Ünïcødé 缓存, \"quoted\"")));
+
+    let csv = sb.run(&["db", "list", "-o", "csv"]);
+    csv.code(0).no_secrets(&secret_refs(&secrets()));
+    let mut reader = csv::Reader::from_reader(csv.stdout.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().take(4).collect::<Vec<_>>(),
+        ["provider", "profile", "id", "name"]
+    );
+    let names: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[3].to_string())
+        .collect();
+    assert!(
+        names.contains(&"Café Ünïcødé 缓存, \"quoted\"".to_string()),
+        "{names:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn get_hides_credentials_and_raw_redacts() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(
+            "/v2/redis/database/96ad0856-03b1-4ee7-9666-e81abd0349e1",
+        ))
+        .and(query_param("credentials", "hide"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            fixture("upstash", "database-with-credentials.json"),
+            "application/json",
+        ))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let sb = sandbox(&server);
+    let run = sb.run(&[
+        "db",
+        "get",
+        "96ad0856-03b1-4ee7-9666-e81abd0349e1",
+        "--json",
+        "--raw",
+    ]);
+    run.code(0).no_secrets(&secret_refs(&secrets()));
+    let db = run.json();
+    assert_eq!(db["raw"]["password"], "***");
+    assert_eq!(db["raw"]["rest_token"], "***");
+    assert_eq!(db["raw"]["database_name"], "MyRedis");
+    let shown = sb.run(&[
+        "db",
+        "get",
+        "96ad0856-03b1-4ee7-9666-e81abd0349e1",
+        "--json",
+        "--raw",
+        "--show-secrets",
+    ]);
+    shown.code(0).stdout_has("fixture-upstash-password-1");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_never_leak_in_any_format_or_log() {
+    let server = list_server().await;
+    let sb = sandbox(&server);
+    let secrets = secrets();
+    for format in ["table", "json", "yaml", "csv"] {
+        for extra in [&[][..], &["--raw"][..], &["-vv"][..], &["-vv", "--raw"][..]] {
+            let mut args = vec!["db", "list", "-o", format];
+            args.extend_from_slice(extra);
+            sb.run(&args).code(0).no_secrets(&secret_refs(&secrets));
+        }
+    }
+    // -vv logs the request with the Authorization header masked.
+    let run = sb.run(&["db", "list", "-vv"]);
+    run.stderr_has("authorization: ***").stderr_has("GET");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_key_is_exit_4_and_never_echoed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_raw(fixture("upstash", "unauthorized.json"), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let run = sandbox(&server).run(&["db", "list", "-vv"]);
+    run.code(4)
+        .stderr_has("invalid api key")
+        .stderr_has("UPSTASH_API_KEY")
+        .no_secrets(&[KEY]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_id_is_exit_5() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/redis/database/nope"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_raw(fixture("upstash", "not-found.json"), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let run = sandbox(&server).run(&["db", "get", "nope"]);
+    run.code(5).stderr_has("database not found");
+    assert!(run.stdout.is_empty());
+    // The same under --json: one machine-readable line on stderr.
+    let run = sandbox(&server).run(&["db", "get", "nope", "--json"]);
+    run.code(5);
+    let line: serde_json::Value = serde_json::from_str(run.stderr.trim()).unwrap();
+    assert_eq!(line["error"]["kind"], "not_found");
+    assert_eq!(line["error"]["exit_code"], 5);
+    assert_eq!(line["error"]["provider"], "upstash");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn html_429_is_retried_then_explained() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "0")
+                .set_body_raw(fixture("upstash", "rate-limited.html"), "text/html"),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let run = sandbox(&server).run(&["db", "list", "--retries", "2"]);
+    run.code(9).stderr_has("429 Too Many Requests");
+    assert!(!run.stderr.contains("<html>"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn truncated_and_non_json_bodies_are_exit_8() {
+    for (body, content_type) in [
+        (fixture("upstash", "truncated.json"), "application/json"),
+        ("<html>maintenance</html>".to_string(), "text/html"),
+        (String::new(), "application/json"),
+        ("{\"not\": \"a list\"}".to_string(), "application/json"),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body.clone(), content_type))
+            .mount(&server)
+            .await;
+        let run = sandbox(&server).run(&["db", "list", "--json"]);
+        run.code(8).no_secrets(&["fixture-upstash-password-1"]);
+        assert!(
+            run.stdout.is_empty(),
+            "nothing partial on stdout for {body:?}"
+        );
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_credentials_is_exit_3_naming_the_variables() {
+    let sb = Sandbox::new();
+    let run = sb.run(&["db", "list", "-p", "upstash"]);
+    run.code(3)
+        .stderr_has("UPSTASH_EMAIL")
+        .stderr_has("UPSTASH_API_KEY")
+        .stderr_has("config.toml");
+    let half = Sandbox::new().env("UPSTASH_EMAIL", EMAIL);
+    half.run(&["db", "list"])
+        .code(3)
+        .stderr_has("UPSTASH_API_KEY is not set");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_sends_the_documented_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/redis/database"))
+        .and(body_json(json!({
+            "database_name": "new-cache", "platform": "gcp", "primary_region": "us-east-1",
+            "tls": true, "plan": "payg", "budget": 50, "read_regions": ["us-west-1", "eu-west-1"]
+        })))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("upstash", "created.json"), "application/json"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let run = sandbox(&server).run(&[
+        "db",
+        "create",
+        "--name",
+        "new-cache",
+        "--region",
+        "us-east-1",
+        "--set",
+        "platform=gcp",
+        "--set",
+        "plan=payg",
+        "--set",
+        "budget=50",
+        "--set",
+        "read_regions=us-west-1,eu-west-1",
+        "--json",
+    ]);
+    run.code(0).no_secrets(&[
+        "fixture-upstash-password-new",
+        "fixture-upstash-rest-token-new",
+    ]);
+    assert_eq!(run.json()["id"], "c0ffee00-0000-4000-8000-000000000042");
+    assert_eq!(run.json()["endpoint"], "fresh-newt-42.upstash.io");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_refuses_bad_input_before_any_request() {
+    let server = MockServer::start().await;
+    let sb = sandbox(&server);
+    sb.run(&["db", "create", "--name", "x"])
+        .code(6)
+        .stderr_has("--region");
+    sb.run(&[
+        "db",
+        "create",
+        "--name",
+        "x",
+        "--region",
+        "us-east-1",
+        "--memory",
+        "0",
+    ])
+    .code(2);
+    sb.run(&[
+        "db",
+        "create",
+        "--name",
+        "x",
+        "--region",
+        "us-east-1",
+        "--memory",
+        "-1GB",
+    ])
+    .code(2);
+    sb.run(&[
+        "db",
+        "create",
+        "--name",
+        "x",
+        "--region",
+        "us-east-1",
+        "--set",
+        "shards=2",
+    ])
+    .code(6)
+    .stderr_has("accepted");
+    assert!(requests(&server).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn update_maps_each_change_to_its_endpoint() {
+    let server = MockServer::start().await;
+    let id = "96ad0856-03b1-4ee7-9666-e81abd0349e1";
+    for (verb, route, body) in [
+        (
+            "POST",
+            format!("/v2/redis/rename/{id}"),
+            json!({"name": "renamed"}),
+        ),
+        (
+            "POST",
+            format!("/v2/redis/change-plan/{id}"),
+            json!({"plan_name": "pro"}),
+        ),
+        (
+            "PATCH",
+            format!("/v2/redis/update-budget/{id}"),
+            json!({"budget": 100}),
+        ),
+    ] {
+        Mock::given(method(verb))
+            .and(path(route))
+            .and(body_json(body))
+            .respond_with(ResponseTemplate::new(200).set_body_json("OK"))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path(format!("/v2/redis/database/{id}")))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            fixture("upstash", "database-hidden.json"),
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    let sb = sandbox(&server);
+    let run = sb.run(&[
+        "db",
+        "update",
+        id,
+        "--name",
+        "renamed",
+        "--set",
+        "plan=pro",
+        "--set",
+        "budget=100",
+        "--json",
+    ]);
+    run.code(0);
+    assert_eq!(run.json()["id"], id);
+    // --dry-run sends nothing.
+    let before = requests(&server).await.len();
+    let dry = sb.run(&[
+        "db",
+        "update",
+        id,
+        "--set",
+        "tls=true",
+        "--dry-run",
+        "--json",
+    ]);
+    dry.code(0);
+    assert_eq!(
+        dry.json()["request"][0]["path"],
+        format!("/redis/enable-tls/{id}")
+    );
+    assert_eq!(requests(&server).await.len(), before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_needs_yes_without_a_terminal() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .and(path("/v2/redis/database/abc"))
+        .respond_with(ResponseTemplate::new(200).set_body_json("OK"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let sb = sandbox(&server);
+    sb.run(&["db", "delete", "abc"]).code(6).stderr_has("--yes");
+    assert!(
+        requests(&server).await.is_empty(),
+        "nothing deleted without --yes"
+    );
+    sb.run(&["db", "delete", "abc", "--yes"])
+        .code(0)
+        .stdout_has("deleted");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backups_list_create_restore() {
+    let server = MockServer::start().await;
+    let id = "96ad0856-03b1-4ee7-9666-e81abd0349e1";
+    Mock::given(method("GET"))
+        .and(path(format!("/v2/redis/list-backup/{id}")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("upstash", "backups.json"), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v2/redis/create-backup/{id}")))
+        .and(body_json(json!({"name": "before-migration"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json("OK"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v2/redis/restore-backup/{id}")))
+        .and(body_json(json!({"backup_id": "2e73q56c"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json("OK"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let sb = sandbox(&server);
+    let list = sb.run(&["backup", "list", id, "--json"]);
+    list.code(0);
+    let backups = list.json();
+    assert_eq!(backups[0]["created_at"], "2025-09-04T15:45:16Z");
+    assert_eq!(
+        backups[1]["created_at"], "2025-09-04T15:45:16Z",
+        "milliseconds read as such"
+    );
+    assert_eq!(backups[0]["size_bytes"], 52428800);
+    sb.run(&["backup", "create", id, "--name", "before-migration"])
+        .code(0);
+    sb.run(&["backup", "restore", id, "2e73q56c"]).code(6);
+    sb.run(&["backup", "restore", id, "2e73q56c", "--yes"])
+        .code(0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unsupported_operations_are_exit_6() {
+    let server = MockServer::start().await;
+    let sb = sandbox(&server);
+    sb.run(&["db", "flush", "abc", "--yes"])
+        .code(6)
+        .stderr_has("not supported by upstash");
+    sb.run(&["task", "get", "1"])
+        .code(6)
+        .stderr_has("not supported by upstash");
+    sb.run(&[
+        "db",
+        "import",
+        "abc",
+        "--source-type",
+        "http",
+        "--uri",
+        "http://x",
+        "--yes",
+    ])
+    .code(6)
+    .stderr_has("not supported by upstash");
+    assert!(requests(&server).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_provider_value_is_a_usage_error() {
+    Sandbox::new().run(&["db", "list", "-p", "mongo"]).code(2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn closed_stdout_ends_quietly() {
+    let server = list_server().await;
+    let sb = sandbox(&server);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbctl"))
+        .args(["db", "list"])
+        .env_clear()
+        .env("UPSTASH_EMAIL", EMAIL)
+        .env("UPSTASH_API_KEY", KEY)
+        .env("UPSTASH_API_URL", format!("{}/v2", server.uri()))
+        .env("HOME", sb.home.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let _ = fixture_json("upstash", "databases.json");
+}
