@@ -280,6 +280,29 @@ mod tests {
         assert_eq!(ByteSize(3221225472).to_string(), "3 GiB");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn sizes_round_trip_through_their_human_form(bytes in 1u64..(1u64 << 50)) {
+            // The human form keeps two decimals: parsing it back lands within 0.5%.
+            let shown = ByteSize(bytes).to_string().replace(' ', "");
+            let parsed = parse_size(&shown).unwrap();
+            let error = (parsed as f64 - bytes as f64).abs() / bytes as f64;
+            proptest::prop_assert!(error < 0.005, "{bytes} -> {shown} -> {parsed}");
+        }
+
+        #[test]
+        fn size_parsing_never_panics(text in ".{0,20}") {
+            let _ = parse_size(&text);
+        }
+
+        #[test]
+        fn whole_units_parse_exactly(n in 1u64..100_000, unit in 0usize..5) {
+            let names = ["B", "KB", "MiB", "GB", "TiB"];
+            let parsed = parse_size(&format!("{n}{}", names[unit])).unwrap();
+            proptest::prop_assert_eq!(parsed, n << (10 * unit));
+        }
+    }
+
     #[test]
     fn timestamps_normalize() {
         assert_eq!(

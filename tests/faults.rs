@@ -28,8 +28,17 @@ async fn count(server: &MockServer) -> usize {
 /// Mounts `failures` answers of `failure`, then OK forever.
 async fn flaky(failure: ResponseTemplate, failures: u64) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).and(path(LIST)).respond_with(failure).up_to_n_times(failures).mount(&server).await;
-    Mock::given(method("GET")).and(path(LIST)).respond_with(ok_list()).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .respond_with(failure)
+        .up_to_n_times(failures)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .respond_with(ok_list())
+        .mount(&server)
+        .await;
     server
 }
 
@@ -37,7 +46,9 @@ async fn flaky(failure: ResponseTemplate, failures: u64) -> MockServer {
 async fn a_500_once_is_retried_and_logged_with_v() {
     let server = flaky(ResponseTemplate::new(500), 1).await;
     let run = sandbox(&server).run(&["db", "list", "--json", "-v"]);
-    run.code(0).stderr_has("retrying GET /redis/databases").no_secrets(&["fault-suite-key", "fault-pw"]);
+    run.code(0)
+        .stderr_has("retrying GET /redis/databases")
+        .no_secrets(&["fault-suite-key", "fault-pw"]);
     assert_eq!(count(&server).await, 2);
 }
 
@@ -49,7 +60,10 @@ async fn a_429_with_html_and_retry_after_waits_then_succeeds() {
     let server = flaky(throttled, 1).await;
     let started = Instant::now();
     sandbox(&server).run(&["db", "list", "--json"]).code(0);
-    assert!(started.elapsed() >= Duration::from_millis(950), "Retry-After honoured");
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "Retry-After honoured"
+    );
     assert_eq!(count(&server).await, 2);
 }
 
@@ -70,14 +84,22 @@ async fn a_503_forever_gives_up_after_the_attempts_within_the_deadline() {
     assert!(started.elapsed() < Duration::from_secs(10));
     // --retries sets the attempts.
     let server = flaky(ResponseTemplate::new(503), u64::MAX).await;
-    sandbox(&server).run(&["db", "list", "--retries", "2"]).code(8);
+    sandbox(&server)
+        .run(&["db", "list", "--retries", "2"])
+        .code(8);
     assert_eq!(count(&server).await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_429_forever_is_exit_9() {
-    let server = flaky(ResponseTemplate::new(429).insert_header("retry-after", "0"), u64::MAX).await;
-    sandbox(&server).run(&["db", "list", "--retries", "3"]).code(9);
+    let server = flaky(
+        ResponseTemplate::new(429).insert_header("retry-after", "0"),
+        u64::MAX,
+    )
+    .await;
+    sandbox(&server)
+        .run(&["db", "list", "--retries", "3"])
+        .code(9);
     assert_eq!(count(&server).await, 3);
 }
 
@@ -91,38 +113,79 @@ async fn connection_refused_is_exit_10() {
         .env("UPSTASH_EMAIL", "ops@example.com")
         .env("UPSTASH_API_KEY", "fault-suite-key")
         .env("UPSTASH_API_URL", format!("http://{addr}/v2"));
-    sb.run(&["db", "list", "--retries", "2"]).code(10).stderr_has("could not connect").no_secrets(&["fault-suite-key"]);
+    sb.run(&["db", "list", "--retries", "2"])
+        .code(10)
+        .stderr_has("could not connect")
+        .no_secrets(&["fault-suite-key"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_slow_provider_hits_the_whole_command_deadline() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(ok_list().set_delay(Duration::from_secs(3))).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ok_list().set_delay(Duration::from_secs(3)))
+        .mount(&server)
+        .await;
     let started = Instant::now();
     let run = sandbox(&server).run(&["--timeout", "1", "db", "list"]);
-    run.code(11).stderr_has("timed out after 1s waiting for GET /redis/databases");
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    run.code(11)
+        .stderr_has("timed out after 1s waiting for GET /redis/databases");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_bodies_are_exit_8_without_panics() {
     let huge = vec![b'['; 40 * 1024 * 1024];
     let cases: Vec<(&str, ResponseTemplate)> = vec![
-        ("truncated", ResponseTemplate::new(200).set_body_raw("[{\"database_id\": \"x\", \"password\": \"fault-pw\"", "application/json")),
-        ("40 MB", ResponseTemplate::new(200).set_body_raw(huge, "application/json")),
-        ("invalid UTF-8", ResponseTemplate::new(200).set_body_raw(vec![0xff, 0xfe, b'[', 0xc3, b']'], "application/json")),
-        ("wrong shape", ResponseTemplate::new(200).set_body_json(json!({"databases": "nope"}))),
-        ("wrong content type", ResponseTemplate::new(200).set_body_raw("plain words", "text/plain")),
-        ("array of strings", ResponseTemplate::new(200).set_body_json(json!(["a", 1, null]))),
+        (
+            "truncated",
+            ResponseTemplate::new(200).set_body_raw(
+                "[{\"database_id\": \"x\", \"password\": \"fault-pw\"",
+                "application/json",
+            ),
+        ),
+        (
+            "40 MB",
+            ResponseTemplate::new(200).set_body_raw(huge, "application/json"),
+        ),
+        (
+            "invalid UTF-8",
+            ResponseTemplate::new(200)
+                .set_body_raw(vec![0xff, 0xfe, b'[', 0xc3, b']'], "application/json"),
+        ),
+        (
+            "wrong shape",
+            ResponseTemplate::new(200).set_body_json(json!({"databases": "nope"})),
+        ),
+        (
+            "wrong content type",
+            ResponseTemplate::new(200).set_body_raw("plain words", "text/plain"),
+        ),
+        (
+            "array of strings",
+            ResponseTemplate::new(200).set_body_json(json!(["a", 1, null])),
+        ),
     ];
     for (name, template) in cases {
         let server = MockServer::start().await;
-        Mock::given(method("GET")).respond_with(template).mount(&server).await;
+        Mock::given(method("GET"))
+            .respond_with(template)
+            .mount(&server)
+            .await;
         let run = sandbox(&server).run(&["db", "list", "--json"]);
         run.code(8).no_secrets(&["fault-pw"]);
         assert!(run.stdout.is_empty(), "{name}: stdout must stay empty");
         assert!(!run.stderr.contains("panicked"), "{name}: {}", run.stderr);
-        assert_eq!(run.stderr.lines().count(), 1, "{name}: one error line: {}", run.stderr);
+        assert_eq!(
+            run.stderr.lines().count(),
+            1,
+            "{name}: one error line: {}",
+            run.stderr
+        );
     }
 }
 
@@ -143,7 +206,12 @@ async fn fields_of_unexpected_types_still_list() {
     assert_eq!(dbs[0]["id"], "42");
     assert_eq!(dbs[0]["tls"], true);
     assert_eq!(dbs[0]["port"], serde_json::Value::Null);
-    let weird = dbs.as_array().unwrap().iter().find(|d| d["id"] == "weird-state").unwrap();
+    let weird = dbs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "weird-state")
+        .unwrap();
     assert_eq!(weird["status"], "unknown");
     assert_eq!(weird["provider_status"], "hibernating");
 }
@@ -161,8 +229,13 @@ async fn a_create_post_is_sent_exactly_once_even_on_a_500() {
     assert_eq!(count(&server).await, 1, "a POST is never blindly retried");
     // 503 too.
     let server = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(503)).mount(&server).await;
-    sandbox(&server).run(&["db", "create", "--name", "x", "--region", "us-east-1"]).code(8);
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    sandbox(&server)
+        .run(&["db", "create", "--name", "x", "--region", "us-east-1"])
+        .code(8);
     assert_eq!(count(&server).await, 1);
 }
 
@@ -170,7 +243,11 @@ async fn a_create_post_is_sent_exactly_once_even_on_a_500() {
 async fn ctrl_c_during_wait_exits_130_naming_the_operation() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"database_id": "w", "database_name": "w", "state": "pending"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"database_id": "w", "database_name": "w", "state": "pending"}),
+            ),
+        )
         .mount(&server)
         .await;
     let sb = sandbox(&server);
@@ -186,7 +263,10 @@ async fn ctrl_c_during_wait_exits_130_naming_the_operation() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(700));
-    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");

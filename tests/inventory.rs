@@ -50,10 +50,16 @@ url = "{c_url}/v2"
 
 #[tokio::test(flavor = "multi_thread")]
 async fn one_profile_down_one_failing_gives_exit_12_with_the_rest_in_order() {
-    let a = upstash_server(json!([db("a2", "zeta", "active", "us-east-1", 1 << 30), db("a1", "alpha", "active", "us-east-1", 1 << 28)])).await;
+    let a = upstash_server(json!([
+        db("a2", "zeta", "active", "us-east-1", 1 << 30),
+        db("a1", "alpha", "active", "us-east-1", 1 << 28)
+    ]))
+    .await;
     let broken = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(500).set_body_string("<html><title>oops</title></html>"))
+        .respond_with(
+            ResponseTemplate::new(500).set_body_string("<html><title>oops</title></html>"),
+        )
         .mount(&broken)
         .await;
     // A port nothing listens on: connection refused.
@@ -63,33 +69,54 @@ async fn one_profile_down_one_failing_gives_exit_12_with_the_rest_in_order() {
         drop(listener);
         format!("http://{addr}")
     };
-    let mut sb = Sandbox::new().env("TEAM_A_KEY", "key-a").env("TEAM_C_KEY", "key-c");
+    let mut sb = Sandbox::new()
+        .env("TEAM_A_KEY", "key-a")
+        .env("TEAM_C_KEY", "key-c");
     sb.config(&two_accounts(&a, &broken.uri(), &refused));
     sb.set_env("UPSTASH_EMAIL", "env@example.com");
     sb.set_env("UPSTASH_API_KEY", "env-key");
     sb.set_env("UPSTASH_API_URL", format!("{}/v2", a.uri()));
 
     let run = sb.run(&["db", "list", "--json", "--retries", "1"]);
-    run.code(12).no_secrets(&["inline-key-b", "key-a", "key-c", "env-key", "pw-a1"]);
+    run.code(12)
+        .no_secrets(&["inline-key-b", "key-a", "key-c", "env-key", "pw-a1"]);
     let names: Vec<(String, String)> = run
         .json()
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["profile"].as_str().unwrap().to_string(), d["name"].as_str().unwrap().to_string()))
+        .map(|d| {
+            (
+                d["profile"].as_str().unwrap().to_string(),
+                d["name"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         names,
-        [("team-a", "alpha"), ("team-a", "zeta"), ("upstash", "alpha"), ("upstash", "zeta")]
-            .map(|(p, n)| (p.to_string(), n.to_string()))
+        [
+            ("team-a", "alpha"),
+            ("team-a", "zeta"),
+            ("upstash", "alpha"),
+            ("upstash", "zeta")
+        ]
+        .map(|(p, n)| (p.to_string(), n.to_string()))
     );
-    let line: serde_json::Value = serde_json::from_str(run.stderr.trim()).expect("one JSON error line");
+    let line: serde_json::Value =
+        serde_json::from_str(run.stderr.trim()).expect("one JSON error line");
     assert_eq!(line["error"]["exit_code"], 12);
     let message = line["error"]["message"].as_str().unwrap();
-    assert!(message.contains("team-b") && message.contains("team-c"), "{message}");
+    assert!(
+        message.contains("team-b") && message.contains("team-c"),
+        "{message}"
+    );
 
     let table = sb.run(&["db", "list", "--retries", "1"]);
-    table.code(12).stderr_has("profile team-b").stderr_has("profile team-c").stderr_has("could not connect");
+    table
+        .code(12)
+        .stderr_has("profile team-b")
+        .stderr_has("profile team-c")
+        .stderr_has("could not connect");
     assert_eq!(table.stdout.lines().count(), 5, "{}", table.stdout);
 
     // --strict: nothing on stdout, the first failure's own code.
@@ -98,13 +125,17 @@ async fn one_profile_down_one_failing_gives_exit_12_with_the_rest_in_order() {
     assert!(matches!(strict.code, 8 | 10), "{}", strict.code);
 
     // Filtering to the healthy profiles is a clean success.
-    sb.run(&["db", "list", "--profile", "team-a", "--profile", "upstash"]).code(0);
+    sb.run(&["db", "list", "--profile", "team-a", "--profile", "upstash"])
+        .code(0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn all_failing_exits_with_the_first_failures_code() {
     let broken = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(401)).mount(&broken).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&broken)
+        .await;
     let sb = Sandbox::new()
         .env("UPSTASH_EMAIL", "x@example.com")
         .env("UPSTASH_API_KEY", "bad")
@@ -129,13 +160,27 @@ async fn filters_and_sorting() {
         full.extend_from_slice(args);
         let run = sb.run(&full);
         run.code(0);
-        run.json().as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap().to_string()).collect()
+        run.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["name"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(names(&["--name", "prod-*"]), ["prod-cache", "prod-queue"]);
     assert_eq!(names(&["--status", "suspended"]), ["prod-queue"]);
-    assert_eq!(names(&["--region", "eu-west-1"]), ["dev-cache", "prod-queue"]);
-    assert_eq!(names(&["--sort", "memory"]), ["prod-queue", "dev-cache", "prod-cache"]);
-    assert_eq!(names(&["--name", "*cache", "--region", "us-east-1"]), ["prod-cache"]);
+    assert_eq!(
+        names(&["--region", "eu-west-1"]),
+        ["dev-cache", "prod-queue"]
+    );
+    assert_eq!(
+        names(&["--sort", "memory"]),
+        ["prod-queue", "dev-cache", "prod-cache"]
+    );
+    assert_eq!(
+        names(&["--name", "*cache", "--region", "us-east-1"]),
+        ["prod-cache"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -158,7 +203,16 @@ async fn db_wait_reaches_the_status_after_polls() {
         .env("UPSTASH_EMAIL", "x@example.com")
         .env("UPSTASH_API_KEY", "k")
         .env("UPSTASH_API_URL", format!("{}/v2", server.uri()));
-    let run = sb.run(&["db", "wait", "w1", "--status", "active", "--interval", "0.05", "--json"]);
+    let run = sb.run(&[
+        "db",
+        "wait",
+        "w1",
+        "--status",
+        "active",
+        "--interval",
+        "0.05",
+        "--json",
+    ]);
     run.code(0).no_secrets(&["pw-w1"]);
     assert_eq!(run.json()["status"], "active");
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
@@ -169,12 +223,21 @@ async fn db_wait_times_out_with_the_last_status_and_handles_missing_and_deleted(
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v2/redis/database/stuck"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(db("stuck", "stuck", "suspended", "us-east-1", 1)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(db(
+            "stuck",
+            "stuck",
+            "suspended",
+            "us-east-1",
+            1,
+        )))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v2/redis/database/gone"))
-        .respond_with(ResponseTemplate::new(404).set_body_raw(fixture("upstash", "not-found.json"), "application/json"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_raw(fixture("upstash", "not-found.json"), "application/json"),
+        )
         .mount(&server)
         .await;
     let sb = Sandbox::new()
@@ -182,12 +245,40 @@ async fn db_wait_times_out_with_the_last_status_and_handles_missing_and_deleted(
         .env("UPSTASH_API_KEY", "k")
         .env("UPSTASH_API_URL", format!("{}/v2", server.uri()));
     let started = std::time::Instant::now();
-    sb.run(&["db", "wait", "stuck", "--status", "active", "--timeout", "0.5", "--interval", "0.1"])
-        .code(11)
-        .stderr_has("last status: suspended");
+    sb.run(&[
+        "db",
+        "wait",
+        "stuck",
+        "--status",
+        "active",
+        "--timeout",
+        "0.5",
+        "--interval",
+        "0.1",
+    ])
+    .code(11)
+    .stderr_has("last status: suspended");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
-    sb.run(&["db", "wait", "gone", "--status", "active", "--interval", "0.1"]).code(5);
-    sb.run(&["db", "wait", "gone", "--status", "deleted", "--interval", "0.1"]).code(0);
+    sb.run(&[
+        "db",
+        "wait",
+        "gone",
+        "--status",
+        "active",
+        "--interval",
+        "0.1",
+    ])
+    .code(5);
+    sb.run(&[
+        "db",
+        "wait",
+        "gone",
+        "--status",
+        "deleted",
+        "--interval",
+        "0.1",
+    ])
+    .code(0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -195,20 +286,35 @@ async fn wait_all_waits_for_every_database() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v2/redis/databases"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([db("1", "a", "active", "x", 1), db("2", "b", "pending", "x", 1)])))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            db("1", "a", "active", "x", 1),
+            db("2", "b", "pending", "x", 1)
+        ])))
         .up_to_n_times(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v2/redis/databases"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([db("1", "a", "active", "x", 1), db("2", "b", "active", "x", 1)])))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            db("1", "a", "active", "x", 1),
+            db("2", "b", "active", "x", 1)
+        ])))
         .mount(&server)
         .await;
     let sb = Sandbox::new()
         .env("UPSTASH_EMAIL", "x@example.com")
         .env("UPSTASH_API_KEY", "k")
         .env("UPSTASH_API_URL", format!("{}/v2", server.uri()));
-    let run = sb.run(&["db", "wait", "--all", "--status", "active", "--interval", "0.05", "--json"]);
+    let run = sb.run(&[
+        "db",
+        "wait",
+        "--all",
+        "--status",
+        "active",
+        "--interval",
+        "0.05",
+        "--json",
+    ]);
     run.code(0);
     assert_eq!(run.json().as_array().unwrap().len(), 2);
 }
@@ -220,8 +326,13 @@ async fn single_database_commands_need_a_choice_when_several_profiles_exist() {
         .env("UPSTASH_API_KEY", "k")
         .env("TEAM_A_KEY", "ka");
     sb.config("[profiles.team-a]\nprovider = \"upstash\"\nemail = \"a@example.com\"\napi_key_env = \"TEAM_A_KEY\"\n");
-    sb.run(&["db", "get", "x"]).code(2).stderr_has("team-a").stderr_has("--profile");
-    sb.run(&["db", "get", "x", "--profile", "nope"]).code(3).stderr_has("no profile named 'nope'");
+    sb.run(&["db", "get", "x"])
+        .code(2)
+        .stderr_has("team-a")
+        .stderr_has("--profile");
+    sb.run(&["db", "get", "x", "--profile", "nope"])
+        .code(3)
+        .stderr_has("no profile named 'nope'");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -235,7 +346,12 @@ async fn providers_and_config_never_print_secrets() {
     );
     let secrets = ["env-secret-key", "file-secret-key", "inline-secret-key"];
     let providers = sb.run(&["providers"]);
-    providers.code(0).no_secrets(&secrets).stdout_has("team-a").stdout_has("environment").stdout_has("not configured");
+    providers
+        .code(0)
+        .no_secrets(&secrets)
+        .stdout_has("team-a")
+        .stdout_has("environment")
+        .stdout_has("not configured");
     let json = sb.run(&["providers", "--json"]);
     json.code(0).no_secrets(&secrets);
     let upstash = &json.json()[0];
@@ -244,8 +360,13 @@ async fn providers_and_config_never_print_secrets() {
     let show = sb.run(&["config", "show", "--json"]);
     show.code(0).no_secrets(&secrets);
     assert_eq!(show.json()["profiles"]["inline"]["api_key"], "***");
-    assert_eq!(show.json()["profiles"]["team-a"]["api_key_env"], "TEAM_A_KEY");
-    sb.run(&["config", "path"]).code(0).stdout_has(path.to_str().unwrap());
+    assert_eq!(
+        show.json()["profiles"]["team-a"]["api_key_env"],
+        "TEAM_A_KEY"
+    );
+    sb.run(&["config", "path"])
+        .code(0)
+        .stdout_has(path.to_str().unwrap());
     sb.run(&["config", "validate"]).code(0).no_secrets(&secrets);
 }
 
@@ -256,23 +377,38 @@ async fn config_validate_reports_every_problem_at_once() {
         "[profiles.one]\nprovider = \"upstash\"\nemail = \"a@example.com\"\napi_key_env = \"MISSING_ONE\"\n\n[profiles.two]\nprovider = \"upstash\"\napi_key = \"k\"\n",
     );
     let run = sb.run(&["config", "validate"]);
-    run.code(3).stderr_has("MISSING_ONE").stderr_has("'email' in profile 'two'").stderr_has("2 problem");
+    run.code(3)
+        .stderr_has("MISSING_ONE")
+        .stderr_has("'email' in profile 'two'")
+        .stderr_has("2 problem");
     // The same broken profile fails only itself in a list: exit 3 when selected alone.
-    sb.run(&["db", "list", "--profile", "one"]).code(3).stderr_has("MISSING_ONE");
+    sb.run(&["db", "list", "--profile", "one"])
+        .code(3)
+        .stderr_has("MISSING_ONE");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn broken_config_files_are_exit_3_naming_the_line() {
     let sb = Sandbox::new();
-    sb.config("[profiles.ok]\nprovider = \"upstash\"\n\n[profiles.weird]\nprovider = \"mongodb\"\n");
-    sb.run(&["db", "list"]).code(3).stderr_has("line 5").stderr_has("unknown provider 'mongodb'");
+    sb.config(
+        "[profiles.ok]\nprovider = \"upstash\"\n\n[profiles.weird]\nprovider = \"mongodb\"\n",
+    );
+    sb.run(&["db", "list"])
+        .code(3)
+        .stderr_has("line 5")
+        .stderr_has("unknown provider 'mongodb'");
     sb.config("[profiles.x\nprovider = ");
     sb.run(&["db", "list"]).code(3).stderr_has("not valid TOML");
     sb.config("[profiles.upstash]\nprovider = \"upstash\"\nemail = \"a\"\napi_key = \"b\"\n");
-    let dup = Sandbox::new().env("UPSTASH_EMAIL", "x").env("UPSTASH_API_KEY", "y");
+    let dup = Sandbox::new()
+        .env("UPSTASH_EMAIL", "x")
+        .env("UPSTASH_API_KEY", "y");
     dup.config("[profiles.upstash]\nprovider = \"upstash\"\nemail = \"a\"\napi_key = \"b\"\n");
     dup.run(&["db", "list"]).code(3).stderr_has("same name");
-    Sandbox::new().run(&["--config", "/nonexistent/dbctl.toml", "db", "list"]).code(3).stderr_has("does not exist");
+    Sandbox::new()
+        .run(&["--config", "/nonexistent/dbctl.toml", "db", "list"])
+        .code(3)
+        .stderr_has("does not exist");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -284,5 +420,8 @@ async fn a_readable_config_with_secrets_warns() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
-    sb.run(&["config", "show"]).code(0).stderr_has("chmod 600").no_secrets(&["inline-secret-key"]);
+    sb.run(&["config", "show"])
+        .code(0)
+        .stderr_has("chmod 600")
+        .no_secrets(&["inline-secret-key"]);
 }

@@ -300,3 +300,59 @@ fn shape_error(provider: ProviderKind, what: &str, expected: &str, got: &Value) 
     ))
     .with_provider(provider)
 }
+
+/// Strategies for property tests of every provider's wire → model conversion.
+#[cfg(test)]
+pub mod testing {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    /// Any JSON value, nested a few levels.
+    pub fn arbitrary_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+                .map(Value::Number)
+                .unwrap_or(Value::Null)),
+            ".{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(".{0,8}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// An object whose keys are the provider's own field names, each with any JSON value.
+    pub fn arbitrary_record(fields: &'static [&'static str]) -> impl Strategy<Value = Value> {
+        prop::collection::vec(
+            (prop::sample::select(fields), arbitrary_json()),
+            0..fields.len() + 1,
+        )
+        .prop_map(|pairs| {
+            Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+        })
+    }
+
+    /// `Shared` settings with `--raw` on, so the raw path is exercised too.
+    pub fn test_shared() -> super::Shared {
+        super::Shared {
+            http: std::sync::Arc::new(crate::context::HttpSettings::new(
+                std::time::Duration::from_secs(1),
+                1,
+                0,
+                false,
+            )),
+            raw: true,
+            show_secrets: false,
+        }
+    }
+}
+
+#[cfg(test)]
+pub use testing::{arbitrary_json, arbitrary_record, test_shared};

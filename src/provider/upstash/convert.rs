@@ -109,6 +109,29 @@ fn undecodable(what: &str, error: serde_json::Error) -> Error {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Any JSON value at all: a database, an error, or nonsense — never a panic.
+        #[test]
+        fn arbitrary_json_never_panics(value in crate::provider::arbitrary_json()) {
+            let shared = crate::provider::test_shared();
+            let _ = database(&value, "p", &shared);
+            let _ = backup(&value, "db", "p");
+            let _ = connection(&value, "id");
+        }
+
+        #[test]
+        fn arbitrary_records_never_panic(record in crate::provider::arbitrary_record(&[
+            "database_id", "database_name", "region", "primary_region", "port", "creation_time",
+            "state", "endpoint", "tls", "db_memory_threshold", "type", "password",
+            "backup_id", "name", "backup_size",
+        ])) {
+            let shared = crate::provider::test_shared();
+            let _ = database(&record, "p", &shared);
+            let _ = backup(&record, "db", "p");
+            let _ = connection(&record, "id");
+        }
+    }
+
     #[test]
     fn slugs_become_hosts() {
         assert_eq!(
