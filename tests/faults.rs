@@ -251,7 +251,7 @@ async fn ctrl_c_during_wait_exits_130_naming_the_operation() {
         .mount(&server)
         .await;
     let sb = sandbox(&server);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbctl"))
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbctl"))
         .args(["db", "wait", "w", "--status", "active", "--interval", "0.1"])
         .env_clear()
         .env("UPSTASH_EMAIL", "ops@example.com")

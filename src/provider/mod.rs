@@ -353,6 +353,3 @@ pub mod testing {
         }
     }
 }
-
-#[cfg(test)]
-pub use testing::{arbitrary_json, arbitrary_record, test_shared};

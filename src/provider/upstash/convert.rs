@@ -112,20 +112,20 @@ mod tests {
     proptest::proptest! {
         /// Any JSON value at all: a database, an error, or nonsense — never a panic.
         #[test]
-        fn arbitrary_json_never_panics(value in crate::provider::arbitrary_json()) {
-            let shared = crate::provider::test_shared();
+        fn arbitrary_json_never_panics(value in crate::provider::testing::arbitrary_json()) {
+            let shared = crate::provider::testing::test_shared();
             let _ = database(&value, "p", &shared);
             let _ = backup(&value, "db", "p");
             let _ = connection(&value, "id");
         }
 
         #[test]
-        fn arbitrary_records_never_panic(record in crate::provider::arbitrary_record(&[
+        fn arbitrary_records_never_panic(record in crate::provider::testing::arbitrary_record(&[
             "database_id", "database_name", "region", "primary_region", "port", "creation_time",
             "state", "endpoint", "tls", "db_memory_threshold", "type", "password",
             "backup_id", "name", "backup_size",
         ])) {
-            let shared = crate::provider::test_shared();
+            let shared = crate::provider::testing::test_shared();
             let _ = database(&record, "p", &shared);
             let _ = backup(&record, "db", "p");
             let _ = connection(&record, "id");
