@@ -311,6 +311,13 @@ fn status_word(db: &Database) -> String {
     }
 }
 
+/// Characters escaped in a URL's user and password: all but RFC 3986 unreserved ones.
+const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 impl Connection {
     /// `rediss://default:***@host:port`, or a Cosmos connection string.
     pub fn url(&self, show_secret: bool) -> String {

@@ -49,6 +49,12 @@ fn host(endpoint: &str) -> String {
         .split_once("://")
         .map(|(_, rest)| rest)
         .unwrap_or(endpoint);
+    if endpoint.parse::<std::net::IpAddr>().is_ok() {
+        return endpoint.to_string();
+    }
+    if let Some(inside) = endpoint.strip_prefix('[').and_then(|e| e.split(']').next()) {
+        return inside.to_string();
+    }
     let endpoint = endpoint.split(['/', ':']).next().unwrap_or(endpoint);
     if endpoint.contains('.') {
         endpoint.to_string()
@@ -140,5 +146,7 @@ mod tests {
         );
         assert_eq!(host("eu1-x.upstash.io"), "eu1-x.upstash.io");
         assert_eq!(host("https://eu1-x.upstash.io:6379"), "eu1-x.upstash.io");
+        assert_eq!(host("2001:db8::1"), "2001:db8::1");
+        assert_eq!(host("[2001:db8::1]:6379"), "2001:db8::1");
     }
 }
