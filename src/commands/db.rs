@@ -349,14 +349,10 @@ impl Connection {
                 "{}:{}@",
                 percent_encoding::utf8_percent_encode(
                     user.as_deref().unwrap_or("default"),
-                    percent_encoding::NON_ALPHANUMERIC
+                    USERINFO
                 ),
                 if show_secret {
-                    percent_encoding::utf8_percent_encode(
-                        password.expose(),
-                        percent_encoding::NON_ALPHANUMERIC,
-                    )
-                    .to_string()
+                    percent_encoding::utf8_percent_encode(password.expose(), USERINFO).to_string()
                 } else {
                     MASK.to_string()
                 }
