@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""dbctl benchmarks (rerunnable): `python3 scripts/bench.py [--skip-build]`.
+
+1. fan-out: every emulated provider behind 200 ms per request; wall time of one
+   multi-provider `db list` against the slowest single provider's own chain.
+2. scale: 10,000 databases across 8 Upstash profiles from a local fake (no latency),
+   rendered as table and as JSON: wall time and peak RSS.
+3. startup: medians of `dbctl --version` and `dbctl --demo db list`.
+"""
+import http.server
+import json
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "dbctl")
+
+
+def run(args, env=None, check=True):
+    started = time.perf_counter()
+    proc = subprocess.run([BIN] + args, env=env, capture_output=True)
+    wall = time.perf_counter() - started
+    if check and proc.returncode != 0:
+        sys.exit(f"dbctl {' '.join(args)} failed ({proc.returncode}): {proc.stderr.decode()[:400]}")
+    return wall, proc
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env(extra=None):
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": tempfile.mkdtemp(), "NO_COLOR": "1"}
+    env.update(extra or {})
+    return env
+
+
+def start_emulator(latency_ms):
+    port = free_port()
+    proc = subprocess.Popen([BIN, "emulator", "serve", "--port", str(port), "--latency-ms", str(latency_ms)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    variables = {}
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line.startswith("export "):
+            break
+        name, value = line[len("export "):].strip().split("=", 1)
+        variables[name] = value
+    return proc, variables
+
+
+def bench_fanout():
+    proc, variables = start_emulator(200)
+    try:
+        env = clean_env(variables)
+        providers = [p["provider"] for p in json.loads(run(["providers", "--json"], env)[1].stdout) if p["configured"]]
+        singles = {}
+        for provider in providers:
+            singles[provider] = statistics.median(run(["db", "list", "-p", provider], env)[0] for _ in range(3))
+        walls = [run(["db", "list"], env)[0] for _ in range(5)]
+        wall = statistics.median(walls)
+        slowest = max(singles.values())
+        print("## fan-out: every provider behind 200 ms per request")
+        for provider, seconds in singles.items():
+            print(f"  {provider:<17} alone: {seconds * 1000:7.0f} ms")
+        print(f"  all {len(providers)} at once   : {wall * 1000:7.0f} ms (median of 5)")
+        print(f"  ratio to the slowest single chain: {wall / slowest:.2f}  (sum of singles would be {sum(singles.values()) * 1000:.0f} ms)")
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+class FakeUpstash(http.server.BaseHTTPRequestHandler):
+    body = b"[]"
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        pass
+
+
+def bench_scale(total=10_000, profiles=8):
+    per = total // profiles
+    FakeUpstash.body = json.dumps([
+        {"database_id": f"id-{i:05d}", "database_name": f"db-{i:05d}", "state": "active", "region": "global",
+         "primary_region": "us-east-1", "endpoint": f"slug-{i}", "port": 6379, "tls": True,
+         "db_memory_threshold": 268435456, "type": "payg", "creation_time": 1700000000 + i,
+         "password": "bench-password", "rest_token": "bench-token", "read_only_rest_token": "bench-ro"}
+        for i in range(per)
+    ]).encode()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeUpstash)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    home = tempfile.mkdtemp()
+    config = os.path.join(home, "config.toml")
+    with open(config, "w") as f:
+        for n in range(profiles):
+            f.write(f'[profiles.acct-{n}]\nprovider = "upstash"\nemail = "ops{n}@example.com"\n'
+                    f'api_key_env = "BENCH_KEY"\nurl = "http://127.0.0.1:{server.server_address[1]}/v2"\n\n')
+    env = clean_env({"DBCTL_CONFIG": config, "BENCH_KEY": "k"})
+    print(f"## scale: {per * profiles} databases across {profiles} profiles (local fake, no latency)")
+    for fmt in ["table", "json"]:
+        walls, rss = [], []
+        for _ in range(5):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            wall, proc = run(["db", "list", "-o", fmt], env)
+            walls.append(wall)
+            rss.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+            lines = proc.stdout.count(b"\n")
+        print(f"  {fmt:<5}: median {statistics.median(walls) * 1000:6.0f} ms, peak RSS {max(rss) / 1024:5.1f} MiB, {lines} lines out")
+    server.shutdown()
+
+
+def bench_startup():
+    print("## startup (median of 30)")
+    for args in (["--version"], ["--demo", "db", "list"]):
+        walls = [run(args, clean_env())[0] for _ in range(30)]
+        print(f"  dbctl {' '.join(args):<18}: {statistics.median(walls) * 1000:6.1f} ms (p90 {sorted(walls)[26] * 1000:.1f} ms)")
+
+
+def main():
+    if "--skip-build" not in sys.argv:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    print(f"machine: {os.cpu_count()} cores; binary {os.path.getsize(BIN) / 1e6:.1f} MB")
+    bench_fanout()
+    bench_scale()
+    bench_startup()
+
+
+if __name__ == "__main__":
+    main()
