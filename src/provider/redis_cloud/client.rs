@@ -145,6 +145,12 @@ impl Client {
         Ok(all)
     }
 
+    /// One subscription record (used to tell the families apart before a refusal).
+    pub async fn subscription(&self, kind: Kind, id: &str) -> Result<Value> {
+        let value: Value = self.http.json(Call::get(kind.subscription(id))).await?;
+        object(value, "the subscription")
+    }
+
     pub async fn database(&self, kind: Kind, subscription: &str, database: &str) -> Result<Value> {
         let value: Value = self
             .http

@@ -278,6 +278,10 @@ fn size_gib(bytes: u64) -> Result<Value> {
             "--memory {bytes} bytes is too small for redis-cloud, which sizes in GiB"
         )));
     }
+    // Whole sizes go as integers (`2`, not `2.0`).
+    if gib.fract() == 0.0 && gib < u32::MAX as f64 {
+        return Ok(json!(gib as u64));
+    }
     Ok(json!(gib))
 }
 
@@ -377,6 +381,8 @@ impl Provider for RedisCloud {
                 let memory = memory.is_some();
                 async move {
                     if kind == Kind::Essentials && memory {
+                        // Refuse only once the subscription is known to be Essentials.
+                        self.client.subscription(kind, sub).await?;
                         return Err(essentials_memory());
                     }
                     let path = format!("{}/databases", kind.subscription(sub));
@@ -414,6 +420,8 @@ impl Provider for RedisCloud {
                 let memory = memory.is_some();
                 async move {
                     if kind == Kind::Essentials && memory {
+                        // Refuse only once the database is known to be Essentials.
+                        self.client.database(kind, sub, db).await?;
                         return Err(essentials_memory());
                     }
                     self.client
