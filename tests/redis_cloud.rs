@@ -52,7 +52,13 @@ async fn on(server: &MockServer, verb: &str, route: &str, reply: ResponseTemplat
 /// Two Pro subscriptions and one Essentials, each one short page.
 async fn list_server() -> MockServer {
     let server = MockServer::start().await;
-    on(&server, "GET", "/v1/subscriptions", answer(200, "subscriptions.json")).await;
+    on(
+        &server,
+        "GET",
+        "/v1/subscriptions",
+        answer(200, "subscriptions.json"),
+    )
+    .await;
     on(
         &server,
         "GET",
@@ -154,7 +160,13 @@ async fn list_covers_pro_and_essentials_and_normalizes_every_quirk() {
     assert_eq!(odd["name"], "analytics-é缓存");
     assert_eq!(odd["status"], "unknown");
     assert_eq!(odd["provider_status"], "rcp-sideways");
-    for field in ["endpoint", "port", "tls", "memory_limit_bytes", "created_at"] {
+    for field in [
+        "endpoint",
+        "port",
+        "tls",
+        "memory_limit_bytes",
+        "created_at",
+    ] {
         assert_eq!(odd[field], Value::Null, "{field}");
     }
     assert_eq!(odd["region"], "eu-west-1", "the subscription's region");
@@ -176,7 +188,10 @@ async fn list_covers_pro_and_essentials_and_normalizes_every_quirk() {
     assert_eq!(received.len(), 5);
     for request in &received {
         assert_eq!(header_of(request, "x-api-key").as_deref(), Some(KEY));
-        assert_eq!(header_of(request, "x-api-secret-key").as_deref(), Some(SECRET));
+        assert_eq!(
+            header_of(request, "x-api-secret-key").as_deref(),
+            Some(SECRET)
+        );
         if request.url.path().ends_with("/databases") {
             assert_eq!(query(request, "offset").as_deref(), Some("0"));
             assert_eq!(query(request, "limit").as_deref(), Some("100"));
@@ -209,7 +224,9 @@ async fn every_page_of_every_subscription_and_404_is_empty() {
             .and(path("/v1/subscriptions/300/databases"))
             .and(query_param("offset", offset.to_string()))
             .and(query_param("limit", "100"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(synthetic_page(300, offset, count)))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(synthetic_page(300, offset, count)),
+            )
             .expect(1)
             .mount(&server)
             .await;
@@ -239,12 +256,15 @@ async fn every_page_of_every_subscription_and_404_is_empty() {
         .await;
 
     let run = sandbox(&server).run(&["db", "list", "--json"]);
-    run.code(0).no_secrets(&["bulk-secret-1", "bulk-secret-249"]);
+    run.code(0)
+        .no_secrets(&["bulk-secret-1", "bulk-secret-249"]);
     let dbs = run.json();
     let dbs = dbs.as_array().unwrap();
     assert_eq!(dbs.len(), 350);
     assert_eq!(
-        dbs.iter().filter(|d| d["id"].as_str().unwrap().starts_with("300/")).count(),
+        dbs.iter()
+            .filter(|d| d["id"].as_str().unwrap().starts_with("300/"))
+            .count(),
         250
     );
     assert!(dbs.iter().any(|d| d["id"] == "300/90249"));
@@ -338,7 +358,10 @@ async fn get_tries_pro_then_essentials_and_explains_the_id_format() {
     let run = sb.run(&["db", "get", "2145833/13008822", "--json", "--raw"]);
     run.code(0).no_secrets(&refs(&secrets()));
     let db = run.json();
-    assert_eq!(db["endpoint"], "redis-12000.c284.eu-west-1-2.ec2.cloud.redislabs.com");
+    assert_eq!(
+        db["endpoint"],
+        "redis-12000.c284.eu-west-1-2.ec2.cloud.redislabs.com"
+    );
     assert_eq!(db["raw"]["security"]["password"], "***");
 
     let run = sb.run(&["db", "get", "2231009/12890441", "--json"]);
@@ -472,7 +495,10 @@ async fn update_puts_the_documented_body_and_prints_the_task() {
         "--json",
     ]);
     dry.code(0);
-    assert_eq!(dry.json()["request"]["body"], json!({"datasetSizeInGb": 0.25}));
+    assert_eq!(
+        dry.json()["request"]["body"],
+        json!({"datasetSizeInGb": 0.25})
+    );
     assert_eq!(dry.json()["request"]["method"], "PUT");
     assert_eq!(requests(&server).await.len(), before);
     sb.run(&["db", "update", "2145833/13008822"])
@@ -500,7 +526,11 @@ async fn task_wait_follows_the_lifecycle() {
     let task = run.json();
     assert_eq!(task["status"], "completed");
     assert_eq!(task["resource_id"], "2145833/13008822");
-    assert!(run.stderr.is_empty(), "no progress without a terminal: {}", run.stderr);
+    assert!(
+        run.stderr.is_empty(),
+        "no progress without a terminal: {}",
+        run.stderr
+    );
     // Polls back off: 2 s, then 3 s.
     assert!(started.elapsed() >= Duration::from_secs(5));
     let polls = requests(&server).await;
@@ -562,14 +592,24 @@ async fn delete_wait_treats_a_fresh_task_404_as_pending() {
     sb.run(&["db", "delete", "2145833/13008822"])
         .code(6)
         .stderr_has("--yes");
-    let run = sb.run(&["db", "delete", "2145833/13008822", "--yes", "--wait", "--json"]);
+    let run = sb.run(&[
+        "db",
+        "delete",
+        "2145833/13008822",
+        "--yes",
+        "--wait",
+        "--json",
+    ]);
     run.code(0);
     assert_eq!(run.json()["status"], "completed");
     let received = requests(&server).await;
     let task_polls = received.iter().filter(|r| r.url.path() == route).count();
     assert_eq!(task_polls, 2, "404 once, then completed");
     assert_eq!(
-        received.iter().filter(|r| r.method.as_str() == "DELETE").count(),
+        received
+            .iter()
+            .filter(|r| r.method.as_str() == "DELETE")
+            .count(),
         1
     );
 }
@@ -665,11 +705,29 @@ async fn create_posts_into_the_subscription_and_waits_for_the_new_database() {
     sb.run(&["db", "create", "--name", "x"])
         .code(2)
         .stderr_has("--subscription");
-    sb.run(&["db", "create", "--name", "x", "--subscription", "2145833", "--region", "eu"])
-        .code(6)
-        .stderr_has("region");
-    sb.run(&["db", "create", "--name", "x", "--subscription", "1", "--memory", "0"])
-        .code(2);
+    sb.run(&[
+        "db",
+        "create",
+        "--name",
+        "x",
+        "--subscription",
+        "2145833",
+        "--region",
+        "eu",
+    ])
+    .code(6)
+    .stderr_has("region");
+    sb.run(&[
+        "db",
+        "create",
+        "--name",
+        "x",
+        "--subscription",
+        "1",
+        "--memory",
+        "0",
+    ])
+    .code(2);
     assert_eq!(requests(&server).await.len(), before);
 }
 
@@ -711,9 +769,7 @@ async fn import_sends_the_source_and_412_is_exit_6() {
         .code(6)
         .stderr_has("Import from this source type is disabled");
     let before = requests(&server).await.len();
-    import("floppy", "a:/dump.rdb")
-        .code(6)
-        .stderr_has("aws-s3");
+    import("floppy", "a:/dump.rdb").code(6).stderr_has("aws-s3");
     assert_eq!(requests(&server).await.len(), before);
 }
 
@@ -756,7 +812,11 @@ async fn backup_list_explains_and_url_builds_from_the_password() {
     .await;
     let plain = sb.run(&["db", "url", "2145877/51230001"]);
     plain.code(0);
-    assert!(plain.stdout.starts_with("redis://default:***@redis-15301."), "{}", plain.stdout);
+    assert!(
+        plain.stdout.starts_with("redis://default:***@redis-15301."),
+        "{}",
+        plain.stdout
+    );
     let providers = sb.run(&["providers", "--json"]);
     providers.code(0).stdout_has("tasks");
 }
@@ -764,8 +824,20 @@ async fn backup_list_explains_and_url_builds_from_the_password() {
 #[tokio::test(flavor = "multi_thread")]
 async fn refusals_map_to_exit_codes_with_hints() {
     let server = MockServer::start().await;
-    on(&server, "GET", "/v1/subscriptions", answer(401, "unauthorized.json")).await;
-    on(&server, "GET", "/v1/fixed/subscriptions", answer(401, "unauthorized.json")).await;
+    on(
+        &server,
+        "GET",
+        "/v1/subscriptions",
+        answer(401, "unauthorized.json"),
+    )
+    .await;
+    on(
+        &server,
+        "GET",
+        "/v1/fixed/subscriptions",
+        answer(401, "unauthorized.json"),
+    )
+    .await;
     Mock::given(method("PUT"))
         .respond_with(answer(409, "conflict.json"))
         .mount(&server)
@@ -791,7 +863,10 @@ async fn get_is_retried_with_retry_after_but_post_never_blindly() {
         .respond_with(
             ResponseTemplate::new(429)
                 .insert_header("retry-after", "1")
-                .set_body_raw("{\"error\":{\"description\":\"quota\"}}", "application/json"),
+                .set_body_raw(
+                    "{\"error\":{\"description\":\"quota\"}}",
+                    "application/json",
+                ),
         )
         .up_to_n_times(1)
         .mount(&server)
@@ -861,7 +936,10 @@ async fn credentials_from_env_alias_and_profile() {
     assert_eq!(run.json()[0]["profile"], "cloud");
     for request in requests(&server).await {
         assert_eq!(header_of(&request, "x-api-key").as_deref(), Some(KEY));
-        assert_eq!(header_of(&request, "x-api-secret-key").as_deref(), Some(SECRET));
+        assert_eq!(
+            header_of(&request, "x-api-secret-key").as_deref(),
+            Some(SECRET)
+        );
     }
 }
 
@@ -915,7 +993,10 @@ fn serve() -> Served {
             }
         }
     }
-    assert!(!env.is_empty(), "the emulator printed no REDIS_CLOUD variables");
+    assert!(
+        !env.is_empty(),
+        "the emulator printed no REDIS_CLOUD variables"
+    );
     Served { child, env }
 }
 
@@ -962,7 +1043,16 @@ async fn emulator_create_list_get_delete() {
     got.code(0);
     assert_eq!(got.json()["name"], "dbctl-e2e");
     assert_eq!(got.json()["memory_limit_bytes"], 536870912);
-    let got = sb.run(&["db", "wait", &id, "--status", "active", "--interval", "0.2", "--json"]);
+    let got = sb.run(&[
+        "db",
+        "wait",
+        &id,
+        "--status",
+        "active",
+        "--interval",
+        "0.2",
+        "--json",
+    ]);
     got.code(0);
 
     // A second create with the same name: the task fails (exit 8 with its description).

@@ -8,6 +8,9 @@
 //!
 //! `DBCTL_EMULATOR_REDIS_CLOUD_BENCH=SUBSxDBS` (e.g. `20x150`) replaces the demo seed with
 //! that many Pro subscriptions of that many databases each, for benchmarks.
+// Helpers answer a ready `Response` as their error, the way axum handlers return it.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -63,14 +66,20 @@ struct Database {
 /// What a task does when it completes.
 enum Effect {
     /// The database (already listed as pending) becomes active.
-    Activate { subscription: u64, database: u64 },
+    Activate {
+        subscription: u64,
+        database: u64,
+    },
     /// Apply the changes, then active.
     Update {
         subscription: u64,
         database: u64,
         changes: Map<String, Value>,
     },
-    Remove { subscription: u64, database: u64 },
+    Remove {
+        subscription: u64,
+        database: u64,
+    },
     /// Fails with this error type and description.
     Fail(&'static str, String),
 }
@@ -107,7 +116,13 @@ impl State {
         if let Some((subs, dbs)) = bench_size() {
             for s in 0..subs {
                 let id = 3_000_000 + s as u64;
-                state.add_subscription(id, Family::Pro, &format!("bench-{s:02}"), "AWS", "us-east-1");
+                state.add_subscription(
+                    id,
+                    Family::Pro,
+                    &format!("bench-{s:02}"),
+                    "AWS",
+                    "us-east-1",
+                );
                 for d in 0..dbs {
                     let db = state.next_id();
                     state.add_database(id, db, &format!("bench-{s:02}-{d:03}"), 1.0, "active");
@@ -117,14 +132,62 @@ impl State {
         }
         state.add_subscription(2_145_833, Family::Pro, "prod-eu", "AWS", "eu-west-1");
         state.add_subscription(2_145_877, Family::Pro, "staging-us", "GCP", "us-central1");
-        state.add_subscription(2_231_009, Family::Essentials, "side-project", "AWS", "us-east-1");
+        state.add_subscription(
+            2_231_009,
+            Family::Essentials,
+            "side-project",
+            "AWS",
+            "us-east-1",
+        );
         for (sub, db, name, size, status, activated) in [
-            (2_145_833, 13_008_822, "sessions-eu", 2.5, "active", "2024-03-11T09:41:27Z"),
-            (2_145_833, 13_008_823, "rate-limiter", 0.5, "active", "2024-06-20T14:02:01Z"),
-            (2_145_833, 13_008_824, "search-index", 5.0, "active", "2024-08-05T07:30:12Z"),
-            (2_145_877, 51_230_001, "staging-cache", 1.0, "active", "2023-11-30T21:15:00Z"),
-            (2_145_877, 51_230_002, "staging-queue", 0.25, "pending", "2024-09-02T14:03:11Z"),
-            (2_231_009, 12_890_441, "side-project-db", 0.0, "active", "2024-05-02T08:14:03Z"),
+            (
+                2_145_833,
+                13_008_822,
+                "sessions-eu",
+                2.5,
+                "active",
+                "2024-03-11T09:41:27Z",
+            ),
+            (
+                2_145_833,
+                13_008_823,
+                "rate-limiter",
+                0.5,
+                "active",
+                "2024-06-20T14:02:01Z",
+            ),
+            (
+                2_145_833,
+                13_008_824,
+                "search-index",
+                5.0,
+                "active",
+                "2024-08-05T07:30:12Z",
+            ),
+            (
+                2_145_877,
+                51_230_001,
+                "staging-cache",
+                1.0,
+                "active",
+                "2023-11-30T21:15:00Z",
+            ),
+            (
+                2_145_877,
+                51_230_002,
+                "staging-queue",
+                0.25,
+                "pending",
+                "2024-09-02T14:03:11Z",
+            ),
+            (
+                2_231_009,
+                12_890_441,
+                "side-project-db",
+                0.0,
+                "active",
+                "2024-05-02T08:14:03Z",
+            ),
         ] {
             state.add_database(sub, db, name, size, status);
             if let Some(record) = state.database(sub, db) {
@@ -397,11 +460,15 @@ pub fn router(store: Arc<Store>) -> Router {
                     move |s: Shared,
                           h: HeaderMap,
                           p: Path<(String, String)>,
-                          b: Option<Json<Value>>| { update(family, s, h, p, b) },
+                          b: Option<Json<Value>>| {
+                        update(family, s, h, p, b)
+                    },
                 )
-                .delete(move |s: Shared, h: HeaderMap, p: Path<(String, String)>| {
-                    delete(family, s, h, p)
-                }),
+                .delete(
+                    move |s: Shared, h: HeaderMap, p: Path<(String, String)>| {
+                        delete(family, s, h, p)
+                    },
+                ),
             )
             .route(
                 &format!("{root}/{{sub}}/databases/{{db}}/backup"),
@@ -415,7 +482,9 @@ pub fn router(store: Arc<Store>) -> Router {
                     move |s: Shared,
                           h: HeaderMap,
                           p: Path<(String, String)>,
-                          b: Option<Json<Value>>| { import(family, s, h, p, b) },
+                          b: Option<Json<Value>>| {
+                        import(family, s, h, p, b)
+                    },
                 ),
             );
     }
@@ -511,7 +580,11 @@ fn locate(
     Ok((sub, db))
 }
 
-async fn list_subscriptions(family: Family, AxumState(store): Shared, headers: HeaderMap) -> Response {
+async fn list_subscriptions(
+    family: Family,
+    AxumState(store): Shared,
+    headers: HeaderMap,
+) -> Response {
     if let Err(refused) = authorized(&headers) {
         return refused;
     }
@@ -573,13 +646,19 @@ async fn list_databases(
             &format!("Subscription {sub} has no databases"),
         );
     }
-    let page: Vec<Value> = all.iter().skip(offset).take(limit).map(|d| (*d).clone()).collect();
+    let page: Vec<Value> = all
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|d| (*d).clone())
+        .collect();
     let group = json!({"subscriptionId": sub, "numberOfDatabases": all.len(), "databases": page});
     let subscription = match family {
         Family::Pro => json!([group]),
         Family::Essentials => group,
     };
-    Json(json!({"accountId": ACCOUNT_ID, "subscription": subscription, "links": []})).into_response()
+    Json(json!({"accountId": ACCOUNT_ID, "subscription": subscription, "links": []}))
+        .into_response()
 }
 
 async fn get_database(
@@ -636,7 +715,11 @@ async fn create(
         .filter(|n| !n.trim().is_empty())
         .map(str::to_string)
     else {
-        return error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "name is required");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            "name is required",
+        );
     };
     let size = body
         .get("datasetSizeInGb")
@@ -717,7 +800,11 @@ async fn update(
     let changes = match body_object(body) {
         Ok(body) if !body.is_empty() => body,
         Ok(_) => {
-            return error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "Nothing to update")
+            return error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_REQUEST",
+                "Nothing to update",
+            )
         }
         Err(refused) => return refused,
     };
@@ -788,10 +875,7 @@ async fn backup(
     let effect = Effect::Update {
         subscription: sub,
         database: db,
-        changes: Map::from_iter([(
-            "backup".to_string(),
-            json!({"lastBackupTime": now_text()}),
-        )]),
+        changes: Map::from_iter([("backup".to_string(), json!({"lastBackupTime": now_text()}))]),
     };
     accepted(state.start("databaseBackupRequest", effect, &base))
 }
@@ -856,14 +940,21 @@ fn task_view(task: &Task, base: &str) -> Option<Value> {
     let mut record = task.record.clone();
     if task.effect.is_some() {
         let (status, description) = if age < RECEIVED {
-            ("received", "Task request received and is being queued for processing.")
+            (
+                "received",
+                "Task request received and is being queued for processing.",
+            )
         } else {
-            ("processing-in-progress", "Request processing is in progress")
+            (
+                "processing-in-progress",
+                "Request processing is in progress",
+            )
         };
         record["status"] = json!(status);
         record["description"] = json!(description);
     }
-    let mut links = vec![json!({"rel": "self", "type": "GET", "href": format!("{base}/v1/tasks/{}", task.id)})];
+    let mut links =
+        vec![json!({"rel": "self", "type": "GET", "href": format!("{base}/v1/tasks/{}", task.id)})];
     if let Some(resource) = &task.resource {
         links.insert(
             0,

@@ -14,7 +14,8 @@ async fn page(server: &MockServer, route: &str, name: &str) {
         .and(header("x-api-key", KEY))
         .and(header("x-api-secret-key", SECRET))
         .respond_with(
-            ResponseTemplate::new(200).set_body_raw(fixture("redis-cloud", name), "application/json"),
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("redis-cloud", name), "application/json"),
         )
         .mount(server)
         .await;
@@ -50,8 +51,18 @@ pub fn case() -> Case {
                     ))
                     .mount(server)
                     .await;
-                page(server, "/v1/subscriptions/2145833/databases", "databases-2145833.json").await;
-                page(server, "/v1/subscriptions/2145877/databases", "databases-2145877.json").await;
+                page(
+                    server,
+                    "/v1/subscriptions/2145833/databases",
+                    "databases-2145833.json",
+                )
+                .await;
+                page(
+                    server,
+                    "/v1/subscriptions/2145877/databases",
+                    "databases-2145877.json",
+                )
+                .await;
                 page(
                     server,
                     "/v1/fixed/subscriptions/2231009/databases",

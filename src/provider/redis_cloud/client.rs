@@ -67,10 +67,7 @@ impl Client {
         let key = profile.require_secret("api_key")?;
         let secret = profile.require_secret("secret_key").map_err(|mut e| {
             if profile.origin == crate::config::Origin::Env {
-                e.message = format!(
-                    "{} (REDIS_CLOUD_API_SECRET is accepted too)",
-                    e.message
-                );
+                e.message = format!("{} (REDIS_CLOUD_API_SECRET is accepted too)", e.message);
             }
             e
         })?;
@@ -237,7 +234,8 @@ mod tests {
     fn pages_come_in_three_shapes() {
         let pro = json!({"accountId": 1, "subscription": [{"subscriptionId": 7, "databases": [{"databaseId": 1}, "junk"]}]});
         assert_eq!(page_records(pro, "7").unwrap().len(), 1);
-        let fixed = json!({"subscription": {"subscriptionId": 8, "databases": [{"databaseId": 1}]}});
+        let fixed =
+            json!({"subscription": {"subscriptionId": 8, "databases": [{"databaseId": 1}]}});
         assert_eq!(page_records(fixed, "8").unwrap().len(), 1);
         let bare = json!({"databases": [{"databaseId": 1}, {"databaseId": 2}]});
         assert_eq!(page_records(bare, "9").unwrap().len(), 2);

@@ -118,14 +118,19 @@ fn memory_bytes(wire: &wire::Database) -> Option<u64> {
         .or(wire.memory_limit_in_gb)
         .or_else(|| {
             let size = wire.plan_memory_limit?;
-            match wire.memory_limit_unit.as_deref().map(str::to_ascii_uppercase) {
+            match wire
+                .memory_limit_unit
+                .as_deref()
+                .map(str::to_ascii_uppercase)
+            {
                 Some(unit) if unit == "MB" => Some(size / 1024.0),
                 Some(unit) if unit == "GB" => Some(size),
                 _ => None,
             }
         })?;
     let bytes = gib * GIB;
-    (bytes.is_finite() && bytes > 0.0 && bytes < u64::MAX as f64 / 2.0).then(|| bytes.round() as u64)
+    (bytes.is_finite() && bytes > 0.0 && bytes < u64::MAX as f64 / 2.0)
+        .then(|| bytes.round() as u64)
 }
 
 /// Bytes → the decimal GiB Redis Cloud takes (`datasetSizeInGb`), to the nearest KiB.
@@ -143,7 +148,12 @@ pub(super) fn task(record: &Value, id: &str, profile: &str, subscription: Option
         response: None,
         links: Vec::new(),
     });
-    let status = match wire.status.as_deref().map(str::to_ascii_lowercase).as_deref() {
+    let status = match wire
+        .status
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("processing-in-progress") => TaskStatus::Running,
         Some("processing-completed") => TaskStatus::Completed,
         Some("processing-error") => TaskStatus::Failed,
@@ -241,8 +251,14 @@ mod tests {
                 Some(12000)
             ))
         );
-        assert_eq!(endpoint("host.example"), Some(("host.example".into(), None)));
-        assert_eq!(endpoint("host.example:99999"), Some(("host.example".into(), None)));
+        assert_eq!(
+            endpoint("host.example"),
+            Some(("host.example".into(), None))
+        );
+        assert_eq!(
+            endpoint("host.example:99999"),
+            Some(("host.example".into(), None))
+        );
         assert_eq!(endpoint("[::1]:6379"), Some(("::1".into(), Some(6379))));
         assert_eq!(endpoint(""), None);
         assert_eq!(endpoint(":6379"), None);
@@ -256,9 +272,10 @@ mod tests {
         assert_eq!(gib(256 << 20), 0.25);
         let w: wire::Database = serde_json::from_value(json!({"memoryLimitInGb": "0.5"})).unwrap();
         assert_eq!(memory_bytes(&w), Some(512 << 20));
-        let w: wire::Database =
-            serde_json::from_value(json!({"planMemoryLimit": 250, "memoryLimitMeasurementUnit": "MB"}))
-                .unwrap();
+        let w: wire::Database = serde_json::from_value(
+            json!({"planMemoryLimit": 250, "memoryLimitMeasurementUnit": "MB"}),
+        )
+        .unwrap();
         assert_eq!(memory_bytes(&w), Some(250 << 20));
         let w: wire::Database = serde_json::from_value(json!({"datasetSizeInGb": -1})).unwrap();
         assert_eq!(memory_bytes(&w), None);

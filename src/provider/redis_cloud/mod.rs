@@ -309,13 +309,15 @@ impl Provider for RedisCloud {
     }
 
     fn unsupported(&self, what: &str) -> Error {
-        let mut error = Error::unsupported(self.kind(), what).with_origin(self.kind(), &self.profile);
+        let mut error =
+            Error::unsupported(self.kind(), what).with_origin(self.kind(), &self.profile);
         if what == "backup list" || what == "backup restore" {
             error.message = format!(
                 "{}: Redis Cloud keeps no backup history through its API; backups are files written to the database's backup storage (remoteBackup), restored with `dbctl db import`",
                 error.message
             );
-            error.hint = Some("`dbctl backup create ID` starts a backup now and answers a task".into());
+            error.hint =
+                Some("`dbctl backup create ID` starts a backup now and answers a task".into());
         }
         error
     }
@@ -469,8 +471,8 @@ impl Provider for RedisCloud {
         let body = json!({"sourceType": source, "importFromUri": request.uris});
         let (_, record) = self
             .either(sub, &format!("database {db}"), |kind| {
-                let call = Call::post(format!("{}/import", kind.database(sub, db)))
-                    .json(body.clone());
+                let call =
+                    Call::post(format!("{}/import", kind.database(sub, db))).json(body.clone());
                 self.client.write(call)
             })
             .await?;
@@ -539,7 +541,10 @@ mod tests {
             &mut body,
             &[
                 ("replication".into(), "true".into()),
-                ("throughputMeasurement.by".into(), "operations-per-second".into()),
+                (
+                    "throughputMeasurement.by".into(),
+                    "operations-per-second".into(),
+                ),
                 ("throughputMeasurement.value".into(), "25000".into()),
             ],
         )

@@ -41,18 +41,38 @@ pub(super) struct Database {
     pub status: Option<String>,
     #[serde(default, deserialize_with = "lenient::string")]
     pub region: Option<String>,
-    #[serde(rename = "publicEndpoint", default, deserialize_with = "lenient::string")]
+    #[serde(
+        rename = "publicEndpoint",
+        default,
+        deserialize_with = "lenient::string"
+    )]
     pub public_endpoint: Option<String>,
-    #[serde(rename = "privateEndpoint", default, deserialize_with = "lenient::string")]
+    #[serde(
+        rename = "privateEndpoint",
+        default,
+        deserialize_with = "lenient::string"
+    )]
     pub private_endpoint: Option<String>,
     /// Newer Pro records.
-    #[serde(rename = "datasetSizeInGb", default, deserialize_with = "lenient::float")]
+    #[serde(
+        rename = "datasetSizeInGb",
+        default,
+        deserialize_with = "lenient::float"
+    )]
     pub dataset_size_in_gb: Option<f64>,
     /// Older Pro records.
-    #[serde(rename = "memoryLimitInGb", default, deserialize_with = "lenient::float")]
+    #[serde(
+        rename = "memoryLimitInGb",
+        default,
+        deserialize_with = "lenient::float"
+    )]
     pub memory_limit_in_gb: Option<f64>,
     /// Essentials: the plan's size, in `memoryLimitMeasurementUnit` (MB or GB).
-    #[serde(rename = "planMemoryLimit", default, deserialize_with = "lenient::float")]
+    #[serde(
+        rename = "planMemoryLimit",
+        default,
+        deserialize_with = "lenient::float"
+    )]
     pub plan_memory_limit: Option<f64>,
     #[serde(
         rename = "memoryLimitMeasurementUnit",
