@@ -338,7 +338,12 @@ impl Provider for RedisCloud {
                 self.client.database(kind, sub, db)
             })
             .await?;
-        self.database(&record, kind, sub)
+        let mut database = self.database(&record, kind, sub)?;
+        // A record without its databaseId still answers to the id asked for.
+        if database.id.ends_with('/') {
+            database.id = format!("{sub}/{db}");
+        }
+        Ok(database)
     }
 
     async fn create(&self, request: &CreateRequest) -> Result<Change> {
