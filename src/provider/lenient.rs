@@ -70,6 +70,16 @@ pub fn list<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
     })
 }
 
+/// A nested object; anything that does not decode as `T` (a string, a list) is `None`.
+pub fn object<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        value @ Value::Object(_) => serde_json::from_value(value).ok(),
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ use crate::model::{Backup, Database, ProviderKind, Task};
 use crate::secret::{redact_value, Secret};
 
 pub mod lenient;
+pub mod redis_cloud;
 pub mod upstash;
 
 /// What a provider can do beyond list/get/create/update/delete.
@@ -233,6 +234,7 @@ pub fn env_vars(kind: ProviderKind) -> &'static [EnvVar] {
 pub fn build(profile: &Profile, shared: &Shared) -> Result<Box<dyn Provider>> {
     match profile.provider {
         ProviderKind::Upstash => Ok(Box::new(upstash::Upstash::new(profile, shared)?)),
+        ProviderKind::RedisCloud => Ok(Box::new(redis_cloud::RedisCloud::new(profile, shared)?)),
         other => Err(Error::unsupported(other, "this provider").with_origin(other, &profile.name)),
     }
 }

@@ -1,0 +1,1050 @@
+//! The Redis Cloud REST API v1: `x-api-key` + `x-api-secret-key`, Pro subscriptions under
+//! `/subscriptions` and Essentials under `/fixed/subscriptions`, offset/limit paging (an
+//! empty subscription answers 404), writes answering `202 {taskId}` whose tasks progress over
+//! time (invisible for a moment, `received`, `processing-in-progress`, then
+//! `processing-completed` or `processing-error`), databases going pending → active, a busy
+//! database answering 409, and Redis Cloud's error shape
+//! `{"error": {"type", "status", "description"}}`.
+//!
+//! `DBCTL_EMULATOR_REDIS_CLOUD_BENCH=SUBSxDBS` (e.g. `20x150`) replaces the demo seed with
+//! that many Pro subscriptions of that many databases each, for benchmarks.
+// Helpers answer a ready `Response` as their error, the way axum handlers return it.
+#![allow(clippy::result_large_err)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, Query, State as AxumState};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+
+use super::{demo_profile, lock, Store};
+use crate::config::Profile;
+use crate::model::ProviderKind;
+
+pub const PREFIX: &str = "/redis-cloud";
+pub const API_KEY: &str = "demo-redis-cloud-account-key";
+pub const SECRET_KEY: &str = "demo-redis-cloud-user-secret-key";
+const ACCOUNT_ID: u64 = 1_304_871;
+const MAX_LIMIT: usize = 100;
+
+/// How long a task stays invisible, received, and in progress.
+const INVISIBLE: Duration = Duration::from_millis(100);
+const RECEIVED: Duration = Duration::from_millis(400);
+const IN_PROGRESS: Duration = Duration::from_millis(1200);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Pro,
+    Essentials,
+}
+
+impl Family {
+    fn root(self) -> &'static str {
+        match self {
+            Family::Pro => "subscriptions",
+            Family::Essentials => "fixed/subscriptions",
+        }
+    }
+}
+
+struct Subscription {
+    id: u64,
+    family: Family,
+    record: Value,
+}
+
+struct Database {
+    subscription: u64,
+    record: Value,
+}
+
+/// What a task does when it completes.
+enum Effect {
+    /// The database (already listed as pending) becomes active.
+    Activate {
+        subscription: u64,
+        database: u64,
+    },
+    /// Apply the changes, then active.
+    Update {
+        subscription: u64,
+        database: u64,
+        changes: Map<String, Value>,
+    },
+    Remove {
+        subscription: u64,
+        database: u64,
+    },
+    /// Fails with this error type and description.
+    Fail(&'static str, String),
+}
+
+struct Task {
+    id: String,
+    started: Instant,
+    record: Value,
+    effect: Option<Effect>,
+    /// The link to the resource, once completed.
+    resource: Option<String>,
+}
+
+pub struct State {
+    subscriptions: Vec<Subscription>,
+    databases: Vec<Database>,
+    tasks: Vec<Task>,
+    next_database: u64,
+    next_task: u64,
+}
+
+impl State {
+    pub fn new(seeded: bool) -> Self {
+        let mut state = State {
+            subscriptions: Vec::new(),
+            databases: Vec::new(),
+            tasks: Vec::new(),
+            next_database: 13_008_900,
+            next_task: 1,
+        };
+        if !seeded {
+            return state;
+        }
+        if let Some((subs, dbs)) = bench_size() {
+            for s in 0..subs {
+                let id = 3_000_000 + s as u64;
+                state.add_subscription(
+                    id,
+                    Family::Pro,
+                    &format!("bench-{s:02}"),
+                    "AWS",
+                    "us-east-1",
+                );
+                for d in 0..dbs {
+                    let db = state.next_id();
+                    state.add_database(id, db, &format!("bench-{s:02}-{d:03}"), 1.0, "active");
+                }
+            }
+            return state;
+        }
+        state.add_subscription(2_145_833, Family::Pro, "prod-eu", "AWS", "eu-west-1");
+        state.add_subscription(2_145_877, Family::Pro, "staging-us", "GCP", "us-central1");
+        state.add_subscription(
+            2_231_009,
+            Family::Essentials,
+            "side-project",
+            "AWS",
+            "us-east-1",
+        );
+        for (sub, db, name, size, status, activated) in [
+            (
+                2_145_833,
+                13_008_822,
+                "sessions-eu",
+                2.5,
+                "active",
+                "2024-03-11T09:41:27Z",
+            ),
+            (
+                2_145_833,
+                13_008_823,
+                "rate-limiter",
+                0.5,
+                "active",
+                "2024-06-20T14:02:01Z",
+            ),
+            (
+                2_145_833,
+                13_008_824,
+                "search-index",
+                5.0,
+                "active",
+                "2024-08-05T07:30:12Z",
+            ),
+            (
+                2_145_877,
+                51_230_001,
+                "staging-cache",
+                1.0,
+                "active",
+                "2023-11-30T21:15:00Z",
+            ),
+            (
+                2_145_877,
+                51_230_002,
+                "staging-queue",
+                0.25,
+                "pending",
+                "2024-09-02T14:03:11Z",
+            ),
+            (
+                2_231_009,
+                12_890_441,
+                "side-project-db",
+                0.0,
+                "active",
+                "2024-05-02T08:14:03Z",
+            ),
+        ] {
+            state.add_database(sub, db, name, size, status);
+            if let Some(record) = state.database(sub, db) {
+                record["activatedOn"] = json!(activated);
+            }
+        }
+        state
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next_database += 1;
+        self.next_database
+    }
+
+    fn add_subscription(&mut self, id: u64, family: Family, name: &str, cloud: &str, region: &str) {
+        let record = match family {
+            Family::Pro => json!({
+                "id": id, "name": name, "status": "active", "paymentMethodId": 44512,
+                "paymentMethodType": "credit-card", "memoryStorage": "ram",
+                "storageEncryption": true, "numberOfDatabases": 0,
+                "cloudDetails": [{"provider": cloud, "cloudAccountId": 1, "totalSizeInGb": 0,
+                    "regions": [{"region": region, "networking": [{"deploymentCIDR": "10.0.0.0/24"}],
+                        "multipleAvailabilityZones": false}], "links": []}],
+                "links": [],
+            }),
+            Family::Essentials => json!({
+                "id": id, "name": name, "status": "active", "paymentMethodId": 44512,
+                "planId": 34811, "planName": "Standard 250MB", "size": 250,
+                "sizeMeasurementUnit": "MB", "provider": cloud, "region": region, "price": 5,
+                "pricePeriod": "Month", "priceCurrency": "USD", "maximumDatabases": 1,
+                "availability": "Single-zone", "supportInstantAndDailyBackups": true,
+                "creationDate": "2024-05-02T08:12:55Z", "links": [],
+            }),
+        };
+        self.subscriptions.push(Subscription { id, family, record });
+    }
+
+    fn subscription(&self, id: u64, family: Family) -> Option<&Subscription> {
+        self.subscriptions
+            .iter()
+            .find(|s| s.id == id && s.family == family)
+    }
+
+    fn add_database(&mut self, subscription: u64, id: u64, name: &str, size_gb: f64, status: &str) {
+        let Some(sub) = self.subscriptions.iter().find(|s| s.id == subscription) else {
+            return;
+        };
+        let family = sub.family;
+        let cloud = sub.record["provider"]
+            .as_str()
+            .or_else(|| sub.record["cloudDetails"][0]["provider"].as_str())
+            .unwrap_or("AWS")
+            .to_string();
+        let region = sub.record["region"]
+            .as_str()
+            .or_else(|| sub.record["cloudDetails"][0]["regions"][0]["region"].as_str())
+            .unwrap_or("us-east-1")
+            .to_string();
+        let port = 10_000 + id % 10_000;
+        let host = format!(
+            "redis-{port}.c{}.{region}.{}.cloud.redislabs.com",
+            subscription % 1000,
+            cloud.to_ascii_lowercase()
+        );
+        let mut record = json!({
+            "databaseId": id, "name": name, "protocol": "redis", "provider": cloud,
+            "region": region, "redisVersion": "7.2", "respVersion": "resp3", "status": status,
+            "memoryUsedInMb": 12.5, "memoryStorage": "ram",
+            "dataPersistence": "aof-every-1-second", "replication": true,
+            "dataEvictionPolicy": "volatile-lru",
+            "activatedOn": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "publicEndpoint": format!("{host}:{port}"),
+            "privateEndpoint": format!("redis-{port}.internal.{}", host.trim_start_matches(&format!("redis-{port}."))),
+            "security": {"enableDefaultUser": true, "password": format!("demo-rc-password-{id}"),
+                "sslClientAuthentication": false, "enableTls": cloud != "GCP",
+                "sourceIps": ["0.0.0.0/0"]},
+            "modules": [], "alerts": [], "links": [],
+        });
+        match family {
+            Family::Pro if name.starts_with("staging-cache") => {
+                // An older record: memoryLimitInGb instead of datasetSizeInGb.
+                record["memoryLimitInGb"] = json!(size_gb);
+            }
+            Family::Pro => record["datasetSizeInGb"] = json!(size_gb),
+            Family::Essentials => {
+                record["planMemoryLimit"] = json!(250);
+                record["memoryLimitMeasurementUnit"] = json!("MB");
+            }
+        }
+        self.databases.push(Database {
+            subscription,
+            record,
+        });
+    }
+
+    fn database(&mut self, subscription: u64, id: u64) -> Option<&mut Value> {
+        self.databases
+            .iter_mut()
+            .find(|d| d.subscription == subscription && d.record["databaseId"] == id)
+            .map(|d| &mut d.record)
+    }
+
+    /// Completes every task whose time has come, applying its effect once.
+    fn tick(&mut self) {
+        let now = Instant::now();
+        let mut due = Vec::new();
+        for (i, task) in self.tasks.iter().enumerate() {
+            if task.effect.is_some() && now.duration_since(task.started) >= IN_PROGRESS {
+                due.push(i);
+            }
+        }
+        for i in due {
+            let Some(effect) = self.tasks[i].effect.take() else {
+                continue;
+            };
+            let outcome = match effect {
+                Effect::Activate {
+                    subscription,
+                    database,
+                } => {
+                    if let Some(db) = self.database(subscription, database) {
+                        db["status"] = json!("active");
+                    }
+                    Ok((subscription, database))
+                }
+                Effect::Update {
+                    subscription,
+                    database,
+                    changes,
+                } => {
+                    if let Some(db) = self.database(subscription, database) {
+                        merge(db, changes);
+                        db["status"] = json!("active");
+                    }
+                    Ok((subscription, database))
+                }
+                Effect::Remove {
+                    subscription,
+                    database,
+                } => {
+                    self.databases.retain(|d| {
+                        !(d.subscription == subscription && d.record["databaseId"] == database)
+                    });
+                    Ok((subscription, database))
+                }
+                Effect::Fail(kind, description) => Err((kind, description)),
+            };
+            let family_of = |sub: u64| {
+                self.subscriptions
+                    .iter()
+                    .find(|s| s.id == sub)
+                    .map(|s| s.family)
+                    .unwrap_or(Family::Pro)
+            };
+            let task = &mut self.tasks[i];
+            match outcome {
+                Ok((sub, db)) => {
+                    task.record["status"] = json!("processing-completed");
+                    task.record["description"] = json!("Request processing completed successfully and its resources are now being provisioned / de-provisioned.");
+                    task.record["response"] = json!({"resourceId": db});
+                    task.resource = Some(format!(
+                        "/v1/{}/{sub}/databases/{db}",
+                        family_of(sub).root()
+                    ));
+                }
+                Err((kind, description)) => {
+                    task.record["status"] = json!("processing-error");
+                    task.record["description"] = json!("Task request failed during processing. See error information for failure details.");
+                    task.record["response"] = json!({"error": {
+                        "type": kind, "status": "400 BAD_REQUEST", "description": description}});
+                }
+            }
+            task.record["timestamp"] = json!(now_text());
+        }
+    }
+
+    /// Starts a task; answers its 202 record.
+    fn start(&mut self, command: &str, effect: Effect, base: &str) -> Value {
+        let n = self.next_task;
+        self.next_task += 1;
+        let id = format!("5f0c8a3e-1b2d-4c6e-9f10-{n:012}");
+        let record = json!({
+            "taskId": id, "commandType": command, "status": "received",
+            "description": "Task request received and is being queued for processing.",
+            "timestamp": now_text(),
+            "links": [{"rel": "task", "type": "GET", "href": format!("{base}/v1/tasks/{id}")}],
+        });
+        self.tasks.push(Task {
+            id,
+            started: Instant::now(),
+            record: record.clone(),
+            effect: Some(effect),
+            resource: None,
+        });
+        record
+    }
+}
+
+/// `SUBSxDBS` from `DBCTL_EMULATOR_REDIS_CLOUD_BENCH`.
+fn bench_size() -> Option<(usize, usize)> {
+    let text = std::env::var("DBCTL_EMULATOR_REDIS_CLOUD_BENCH").ok()?;
+    let (subs, dbs) = text.trim().split_once(['x', 'X'])?;
+    Some((subs.trim().parse().ok()?, dbs.trim().parse().ok()?))
+}
+
+fn merge(target: &mut Value, changes: Map<String, Value>) {
+    for (key, value) in changes {
+        match (target.get_mut(&key), value) {
+            (Some(existing @ Value::Object(_)), Value::Object(inner)) => merge(existing, inner),
+            (_, value) => target[key.as_str()] = value,
+        }
+    }
+}
+
+fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub fn profile(base: &str) -> Profile {
+    demo_profile(
+        "redis-cloud",
+        ProviderKind::RedisCloud,
+        &[
+            ("api_key", API_KEY.into()),
+            ("secret_key", SECRET_KEY.into()),
+            ("url", format!("{base}{PREFIX}/v1")),
+        ],
+    )
+}
+
+pub fn env(base: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("REDIS_CLOUD_API_KEY", API_KEY.into()),
+        ("REDIS_CLOUD_SECRET_KEY", SECRET_KEY.into()),
+        ("REDIS_CLOUD_API_URL", format!("{base}{PREFIX}/v1")),
+    ]
+}
+
+type Shared = AxumState<Arc<Store>>;
+type Params = Query<HashMap<String, String>>;
+
+pub fn router(store: Arc<Store>) -> Router {
+    let mut router = Router::new()
+        .route("/v1/tasks", get(list_tasks))
+        .route("/v1/tasks/{id}", get(get_task));
+    for family in [Family::Pro, Family::Essentials] {
+        let root = format!("/v1/{}", family.root());
+        router = router
+            .route(
+                &root,
+                get(move |s: Shared, h: HeaderMap| list_subscriptions(family, s, h)),
+            )
+            .route(
+                &format!("{root}/{{sub}}/databases"),
+                get(move |s: Shared, h: HeaderMap, p: Path<String>, q: Params| {
+                    list_databases(family, s, h, p, q)
+                })
+                .post(
+                    move |s: Shared, h: HeaderMap, p: Path<String>, b: Option<Json<Value>>| {
+                        create(family, s, h, p, b)
+                    },
+                ),
+            )
+            .route(
+                &format!("{root}/{{sub}}/databases/{{db}}"),
+                get(move |s: Shared, h: HeaderMap, p: Path<(String, String)>| {
+                    get_database(family, s, h, p)
+                })
+                .put(
+                    move |s: Shared,
+                          h: HeaderMap,
+                          p: Path<(String, String)>,
+                          b: Option<Json<Value>>| {
+                        update(family, s, h, p, b)
+                    },
+                )
+                .delete(
+                    move |s: Shared, h: HeaderMap, p: Path<(String, String)>| {
+                        delete(family, s, h, p)
+                    },
+                ),
+            )
+            .route(
+                &format!("{root}/{{sub}}/databases/{{db}}/backup"),
+                post(move |s: Shared, h: HeaderMap, p: Path<(String, String)>| {
+                    backup(family, s, h, p)
+                }),
+            )
+            .route(
+                &format!("{root}/{{sub}}/databases/{{db}}/import"),
+                post(
+                    move |s: Shared,
+                          h: HeaderMap,
+                          p: Path<(String, String)>,
+                          b: Option<Json<Value>>| {
+                        import(family, s, h, p, b)
+                    },
+                ),
+            );
+    }
+    router.with_state(store)
+}
+
+fn error(status: StatusCode, kind: &str, description: &str) -> Response {
+    let code = format!(
+        "{} {}",
+        status.as_u16(),
+        status
+            .canonical_reason()
+            .unwrap_or("")
+            .to_ascii_uppercase()
+            .replace(' ', "_")
+    );
+    (
+        status,
+        Json(json!({"error": {"type": kind, "status": code, "description": description}})),
+    )
+        .into_response()
+}
+
+fn authorized(headers: &HeaderMap) -> Result<(), Response> {
+    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if value("x-api-key") == Some(API_KEY) && value("x-api-secret-key") == Some(SECRET_KEY) {
+        Ok(())
+    } else {
+        Err(error(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "Request was not authorized",
+        ))
+    }
+}
+
+/// The base URL as the caller sees it, for links.
+fn base(headers: &HeaderMap) -> String {
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}{PREFIX}")
+}
+
+fn number(text: &str, what: &str) -> Result<u64, Response> {
+    text.parse().map_err(|_| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            &format!("{what} must be a number"),
+        )
+    })
+}
+
+fn no_subscription(id: u64) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "SUBSCRIPTION_NOT_FOUND",
+        &format!("Subscription {id} was not found"),
+    )
+}
+
+fn no_database(id: u64) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "DATABASE_NOT_FOUND",
+        &format!("Database {id} was not found"),
+    )
+}
+
+/// Checks auth, ticks the clock, parses ids and finds the subscription and database.
+fn locate(
+    store: &Store,
+    family: Family,
+    headers: &HeaderMap,
+    sub: &str,
+    db: Option<&str>,
+) -> Result<(u64, Option<u64>), Response> {
+    authorized(headers)?;
+    let sub = number(sub, "subscriptionId")?;
+    let db = db.map(|d| number(d, "databaseId")).transpose()?;
+    let mut state = lock(&store.redis_cloud);
+    state.tick();
+    if state.subscription(sub, family).is_none() {
+        return Err(no_subscription(sub));
+    }
+    if let Some(db) = db {
+        if state.database(sub, db).is_none() {
+            return Err(no_database(db));
+        }
+    }
+    Ok((sub, db))
+}
+
+async fn list_subscriptions(
+    family: Family,
+    AxumState(store): Shared,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refused) = authorized(&headers) {
+        return refused;
+    }
+    let mut state = lock(&store.redis_cloud);
+    state.tick();
+    let subscriptions: Vec<Value> = state
+        .subscriptions
+        .iter()
+        .filter(|s| s.family == family)
+        .map(|s| {
+            let mut record = s.record.clone();
+            if family == Family::Pro {
+                let count = state
+                    .databases
+                    .iter()
+                    .filter(|d| d.subscription == s.id)
+                    .count();
+                record["numberOfDatabases"] = json!(count);
+            }
+            record
+        })
+        .collect();
+    Json(json!({"accountId": ACCOUNT_ID, "subscriptions": subscriptions, "links": []}))
+        .into_response()
+}
+
+async fn list_databases(
+    family: Family,
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(sub): Path<String>,
+    Query(query): Params,
+) -> Response {
+    let sub = match locate(&store, family, &headers, &sub, None) {
+        Ok((sub, _)) => sub,
+        Err(refused) => return refused,
+    };
+    let offset: usize = query
+        .get("offset")
+        .and_then(|o| o.parse().ok())
+        .unwrap_or(0);
+    let limit: usize = query
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(MAX_LIMIT)
+        .clamp(1, MAX_LIMIT);
+    let state = lock(&store.redis_cloud);
+    let all: Vec<&Value> = state
+        .databases
+        .iter()
+        .filter(|d| d.subscription == sub)
+        .map(|d| &d.record)
+        .collect();
+    if all.is_empty() {
+        // Redis Cloud answers an empty subscription with 404.
+        return error(
+            StatusCode::NOT_FOUND,
+            "DATABASES_NOT_FOUND",
+            &format!("Subscription {sub} has no databases"),
+        );
+    }
+    let page: Vec<Value> = all
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|d| (*d).clone())
+        .collect();
+    let group = json!({"subscriptionId": sub, "numberOfDatabases": all.len(), "databases": page});
+    let subscription = match family {
+        Family::Pro => json!([group]),
+        Family::Essentials => group,
+    };
+    Json(json!({"accountId": ACCOUNT_ID, "subscription": subscription, "links": []}))
+        .into_response()
+}
+
+async fn get_database(
+    family: Family,
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path((sub, db)): Path<(String, String)>,
+) -> Response {
+    let (sub, db) = match locate(&store, family, &headers, &sub, Some(&db)) {
+        Ok((sub, Some(db))) => (sub, db),
+        Ok(_) => return no_database(0),
+        Err(refused) => return refused,
+    };
+    let mut state = lock(&store.redis_cloud);
+    match state.database(sub, db) {
+        Some(record) => Json(record.clone()).into_response(),
+        None => no_database(db),
+    }
+}
+
+fn body_object(body: Option<Json<Value>>) -> Result<Map<String, Value>, Response> {
+    match body {
+        Some(Json(Value::Object(map))) => Ok(map),
+        _ => Err(error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            "The request body must be a JSON object",
+        )),
+    }
+}
+
+fn accepted(record: Value) -> Response {
+    (StatusCode::ACCEPTED, Json(record)).into_response()
+}
+
+async fn create(
+    family: Family,
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(sub): Path<String>,
+    body: Option<Json<Value>>,
+) -> Response {
+    let sub = match locate(&store, family, &headers, &sub, None) {
+        Ok((sub, _)) => sub,
+        Err(refused) => return refused,
+    };
+    let body = match body_object(body) {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    let Some(name) = body
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.trim().is_empty())
+        .map(str::to_string)
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            "name is required",
+        );
+    };
+    let size = body
+        .get("datasetSizeInGb")
+        .or_else(|| body.get("memoryLimitInGb"));
+    let size = match size {
+        None => 1.0,
+        Some(size) => match size.as_f64() {
+            Some(gb) if gb > 0.0 && family == Family::Pro => gb,
+            Some(_) if family == Family::Essentials => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_REQUEST",
+                    "Essentials databases take their size from the subscription plan",
+                )
+            }
+            _ => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_REQUEST",
+                    "datasetSizeInGb must be a positive number",
+                )
+            }
+        },
+    };
+    let base = base(&headers);
+    let mut state = lock(&store.redis_cloud);
+    let taken = state
+        .databases
+        .iter()
+        .any(|d| d.subscription == sub && d.record["name"] == name.as_str());
+    let effect = if taken {
+        Effect::Fail(
+            "DATABASE_NAME_IN_USE",
+            format!("Database name '{name}' is already in use in subscription {sub}"),
+        )
+    } else {
+        let id = state.next_id();
+        state.add_database(sub, id, &name, size, "pending");
+        if let Some(db) = state.database(sub, id) {
+            let mut extra = body.clone();
+            for key in ["name", "datasetSizeInGb", "memoryLimitInGb"] {
+                extra.remove(key);
+            }
+            merge(db, extra);
+        }
+        Effect::Activate {
+            subscription: sub,
+            database: id,
+        }
+    };
+    accepted(state.start("createDatabaseRequest", effect, &base))
+}
+
+/// Refuses a change while another one runs (409), like Redis Cloud.
+fn busy(state: &mut State, sub: u64, db: u64) -> Option<Response> {
+    let status = state.database(sub, db)?["status"].as_str()?.to_string();
+    (status != "active").then(|| {
+        error(
+            StatusCode::CONFLICT,
+            "DATABASE_BUSY",
+            &format!("Database {db} is busy with another operation ({status})"),
+        )
+    })
+}
+
+async fn update(
+    family: Family,
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path((sub, db)): Path<(String, String)>,
+    body: Option<Json<Value>>,
+) -> Response {
+    let (sub, db) = match locate(&store, family, &headers, &sub, Some(&db)) {
+        Ok((sub, Some(db))) => (sub, db),
+        Ok(_) => return no_database(0),
+        Err(refused) => return refused,
+    };
+    let changes = match body_object(body) {
+        Ok(body) if !body.is_empty() => body,
+        Ok(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_REQUEST",
+                "Nothing to update",
+            )
+        }
+        Err(refused) => return refused,
+    };
+    if let Some(size) = changes.get("datasetSizeInGb") {
+        if family == Family::Essentials || !size.as_f64().is_some_and(|s| s > 0.0) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_REQUEST",
+                "datasetSizeInGb must be a positive number (Pro databases only)",
+            );
+        }
+    }
+    let base = base(&headers);
+    let mut state = lock(&store.redis_cloud);
+    if let Some(refused) = busy(&mut state, sub, db) {
+        return refused;
+    }
+    if let Some(record) = state.database(sub, db) {
+        record["status"] = json!("active-change-pending");
+    }
+    let effect = Effect::Update {
+        subscription: sub,
+        database: db,
+        changes,
+    };
+    accepted(state.start("databaseUpdateRequest", effect, &base))
+}
+
+async fn delete(
+    family: Family,
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path((sub, db)): Path<(String, String)>,
+) -> Response {
+    let (sub, db) = match locate(&store, family, &headers, &sub, Some(&db)) {
+        Ok((sub, Some(db))) => (sub, db),
+        Ok(_) => return no_database(0),
+        Err(refused) => return refused,
+    };
+    let base = base(&headers);
+    let mut state = lock(&store.redis_cloud);
+    if let Some(record) = state.database(sub, db) {
+        record["status"] = json!("delete-pending");
+    }
+    let effect = Effect::Remove {
+        subscription: sub,
+        database: db,
+    };
+    accepted(state.start("databaseDeleteRequest", effect, &base))
+}
+
+async fn backup(
+    family: Family,
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path((sub, db)): Path<(String, String)>,
+) -> Response {
+    let (sub, db) = match locate(&store, family, &headers, &sub, Some(&db)) {
+        Ok((sub, Some(db))) => (sub, db),
+        Ok(_) => return no_database(0),
+        Err(refused) => return refused,
+    };
+    let base = base(&headers);
+    let mut state = lock(&store.redis_cloud);
+    if let Some(refused) = busy(&mut state, sub, db) {
+        return refused;
+    }
+    let effect = Effect::Update {
+        subscription: sub,
+        database: db,
+        changes: Map::from_iter([("backup".to_string(), json!({"lastBackupTime": now_text()}))]),
+    };
+    accepted(state.start("databaseBackupRequest", effect, &base))
+}
+
+async fn import(
+    family: Family,
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path((sub, db)): Path<(String, String)>,
+    body: Option<Json<Value>>,
+) -> Response {
+    let (sub, db) = match locate(&store, family, &headers, &sub, Some(&db)) {
+        Ok((sub, Some(db))) => (sub, db),
+        Ok(_) => return no_database(0),
+        Err(refused) => return refused,
+    };
+    let body = match body_object(body) {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    let source = body.get("sourceType").and_then(Value::as_str).unwrap_or("");
+    let uris = body
+        .get("importFromUri")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if source.is_empty() || uris == 0 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            "sourceType and importFromUri are required",
+        );
+    }
+    if source == "ftp" {
+        return error(
+            StatusCode::PRECONDITION_FAILED,
+            "FEATURE_FLAG_IS_DISABLED",
+            "Import from FTP is disabled for this account",
+        );
+    }
+    let base = base(&headers);
+    let mut state = lock(&store.redis_cloud);
+    if let Some(refused) = busy(&mut state, sub, db) {
+        return refused;
+    }
+    if let Some(record) = state.database(sub, db) {
+        record["status"] = json!("import-pending");
+    }
+    let effect = Effect::Update {
+        subscription: sub,
+        database: db,
+        changes: Map::new(),
+    };
+    accepted(state.start("databaseImportRequest", effect, &base))
+}
+
+/// A task as it looks now: invisible (404) for a moment, then received, in progress, done.
+fn task_view(task: &Task, base: &str) -> Option<Value> {
+    let age = task.started.elapsed();
+    if age < INVISIBLE {
+        return None;
+    }
+    let mut record = task.record.clone();
+    if task.effect.is_some() {
+        let (status, description) = if age < RECEIVED {
+            (
+                "received",
+                "Task request received and is being queued for processing.",
+            )
+        } else {
+            (
+                "processing-in-progress",
+                "Request processing is in progress",
+            )
+        };
+        record["status"] = json!(status);
+        record["description"] = json!(description);
+    }
+    let mut links =
+        vec![json!({"rel": "self", "type": "GET", "href": format!("{base}/v1/tasks/{}", task.id)})];
+    if let Some(resource) = &task.resource {
+        links.insert(
+            0,
+            json!({"rel": "resource", "type": "GET", "href": format!("{base}{resource}")}),
+        );
+    }
+    record["links"] = Value::Array(links);
+    Some(record)
+}
+
+async fn get_task(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(refused) = authorized(&headers) {
+        return refused;
+    }
+    let base = base(&headers);
+    let mut state = lock(&store.redis_cloud);
+    state.tick();
+    match state
+        .tasks
+        .iter()
+        .find(|t| t.id == id)
+        .and_then(|t| task_view(t, &base))
+    {
+        Some(record) => Json(record).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "TASK_NOT_FOUND",
+            &format!("Task {id} was not found"),
+        ),
+    }
+}
+
+async fn list_tasks(AxumState(store): Shared, headers: HeaderMap) -> Response {
+    if let Err(refused) = authorized(&headers) {
+        return refused;
+    }
+    let base = base(&headers);
+    let mut state = lock(&store.redis_cloud);
+    state.tick();
+    let tasks: Vec<Value> = state
+        .tasks
+        .iter()
+        .filter_map(|t| task_view(t, &base))
+        .collect();
+    Json(Value::Array(tasks)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_has_two_pro_and_one_essentials() {
+        let state = State::new(true);
+        let pro = state
+            .subscriptions
+            .iter()
+            .filter(|s| s.family == Family::Pro)
+            .count();
+        assert_eq!((pro, state.subscriptions.len()), (2, 3));
+        assert!(state.databases.len() >= 5);
+        assert!(State::new(false).databases.is_empty());
+    }
+
+    #[test]
+    fn tasks_complete_and_apply_once() {
+        let mut state = State::new(true);
+        let record = state.start(
+            "databaseDeleteRequest",
+            Effect::Remove {
+                subscription: 2_145_833,
+                database: 13_008_822,
+            },
+            "http://x",
+        );
+        assert_eq!(record["status"], "received");
+        let before = state.databases.len();
+        state.tasks[0].started -= IN_PROGRESS;
+        state.tick();
+        state.tick();
+        assert_eq!(state.databases.len(), before - 1);
+        assert_eq!(state.tasks[0].record["status"], "processing-completed");
+        let view = task_view(&state.tasks[0], "http://x").unwrap();
+        assert_eq!(
+            view["links"][0]["href"],
+            "http://x/v1/subscriptions/2145833/databases/13008822"
+        );
+    }
+}

@@ -1,0 +1,306 @@
+//! Redis Cloud records → the model.
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::wire;
+use super::Kind;
+use crate::error::{Error, Result};
+use crate::model::{rfc3339_from_text, Database, ProviderKind, Status, Task, TaskStatus};
+use crate::provider::{Connection, Shared};
+use crate::secret::Secret;
+
+const GIB: f64 = (1u64 << 30) as f64;
+
+/// Where a database record came from.
+pub(super) struct Origin<'a> {
+    pub profile: &'a str,
+    pub kind: Kind,
+    pub subscription: &'a str,
+    /// The subscription's region, used when the database record names none.
+    pub region: Option<&'a str>,
+}
+
+/// A subscription id and its region, from the subscription list.
+pub(super) fn subscription(record: &Value) -> Option<(String, Option<String>)> {
+    let wire = wire::Subscription::deserialize(record).ok()?;
+    let id = wire.id.filter(|id| !id.is_empty())?;
+    let region = wire.region.or_else(|| {
+        wire.cloud_details
+            .into_iter()
+            .flat_map(|c| c.regions)
+            .find_map(|r| r.region)
+    });
+    Some((id, region.filter(|r| !r.is_empty())))
+}
+
+/// The database id inside a record, if it has one.
+pub(super) fn database_id(record: &Value) -> Option<String> {
+    wire::Database::deserialize(record)
+        .ok()
+        .and_then(|w| w.database_id)
+}
+
+pub(super) fn database(record: &Value, origin: &Origin, shared: &Shared) -> Result<Database> {
+    let wire = wire::Database::deserialize(record).map_err(|e| undecodable("database", e))?;
+    let database_id = wire.database_id.clone().unwrap_or_default();
+    let id = format!("{}/{database_id}", origin.subscription);
+    let name = wire.name.clone().unwrap_or_else(|| database_id.clone());
+    let mut db = Database::new(ProviderKind::RedisCloud, origin.profile, id, name);
+    db.status = status(wire.status.as_deref());
+    db.provider_status = wire.status.clone();
+    db.region = wire
+        .region
+        .clone()
+        .filter(|r| !r.is_empty())
+        .or_else(|| origin.region.map(str::to_string));
+    if let Some((host, port)) = wire.public_endpoint.as_deref().and_then(endpoint) {
+        db.endpoint = Some(host);
+        db.port = port;
+    }
+    db.tls = wire.security.as_ref().and_then(|s| s.enable_tls);
+    db.memory_limit_bytes = memory_bytes(&wire);
+    db.plan = Some(origin.kind.plan().to_string());
+    db.created_at = wire.activated_on.as_deref().and_then(rfc3339_from_text);
+    db.raw = shared.raw_record(record);
+    Ok(db)
+}
+
+/// Redis Cloud's database status words; documented ones never fall to `unknown`.
+fn status(word: Option<&str>) -> Status {
+    match word.map(str::to_ascii_lowercase).as_deref() {
+        Some("active") => Status::Active,
+        Some(
+            "pending"
+            | "draft"
+            | "active-change-pending"
+            | "active-change-draft"
+            | "import-pending"
+            | "recovery"
+            | "rcp-change-pending"
+            | "rcp-draft"
+            | "rcp-active-change-draft",
+        ) => Status::Pending,
+        Some("deleting" | "delete-pending") => Status::Deleting,
+        Some("error" | "creation-failed" | "failed") => Status::Failed,
+        _ => Status::Unknown,
+    }
+}
+
+/// `host:port` → host and port. A missing or broken port keeps the host; a value that is no
+/// host at all gives nothing.
+pub(super) fn endpoint(text: &str) -> Option<(String, Option<u16>)> {
+    let text = text.trim();
+    let text = text.split_once("://").map(|(_, rest)| rest).unwrap_or(text);
+    let text = text.split('/').next().unwrap_or(text);
+    let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+        // [v6::addr]:port
+        let (host, tail) = rest.split_once(']')?;
+        (host, tail.strip_prefix(':'))
+    } else {
+        match text.rsplit_once(':') {
+            Some((host, port)) if !host.contains(':') => (host, Some(port)),
+            Some(_) => return None,
+            None => (text, None),
+        }
+    };
+    if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return None;
+    }
+    let port = port
+        .and_then(|p| p.trim().parse::<u16>().ok())
+        .filter(|p| *p != 0);
+    Some((host.to_string(), port))
+}
+
+fn memory_bytes(wire: &wire::Database) -> Option<u64> {
+    let gib = wire
+        .dataset_size_in_gb
+        .or(wire.memory_limit_in_gb)
+        .or_else(|| {
+            let size = wire.plan_memory_limit?;
+            match wire
+                .memory_limit_unit
+                .as_deref()
+                .map(str::to_ascii_uppercase)
+            {
+                Some(unit) if unit == "MB" => Some(size / 1024.0),
+                Some(unit) if unit == "GB" => Some(size),
+                _ => None,
+            }
+        })?;
+    let bytes = gib * GIB;
+    (bytes.is_finite() && bytes > 0.0 && bytes < u64::MAX as f64 / 2.0)
+        .then(|| bytes.round() as u64)
+}
+
+/// Bytes → the decimal GiB Redis Cloud takes (`datasetSizeInGb`), to the nearest KiB.
+pub(super) fn gib(bytes: u64) -> f64 {
+    ((bytes as f64 / GIB) * 1_048_576.0).round() / 1_048_576.0
+}
+
+/// A task record (the 202 answer of a write, or `GET /tasks/{id}`).
+/// `subscription` is the one the task was started for, when this run knows it.
+pub(super) fn task(record: &Value, id: &str, profile: &str, subscription: Option<&str>) -> Task {
+    let wire = wire::Task::deserialize(record).unwrap_or(wire::Task {
+        task_id: None,
+        status: None,
+        description: None,
+        response: None,
+        links: Vec::new(),
+    });
+    let status = match wire
+        .status
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("processing-in-progress") => TaskStatus::Running,
+        Some("processing-completed") => TaskStatus::Completed,
+        Some("processing-error") => TaskStatus::Failed,
+        // initialized, received, and words not documented yet: not started.
+        _ => TaskStatus::Pending,
+    };
+    let response = wire.response.unwrap_or_default();
+    let links = wire.links.iter().chain(response.links.iter());
+    let linked = links
+        .filter(|l| l.rel.as_deref().is_none_or(|r| r != "self"))
+        .find_map(|l| l.href.as_deref().and_then(database_link));
+    let resource_id = linked.or_else(|| {
+        let resource = response.resource_id.filter(|r| !r.is_empty())?;
+        Some(match subscription {
+            Some(sub) if !resource.contains('/') => format!("{sub}/{resource}"),
+            _ => resource,
+        })
+    });
+    let error = (status == TaskStatus::Failed).then(|| {
+        let error = response.error.unwrap_or_default();
+        error
+            .description
+            .or(error.kind)
+            .or(wire.description.clone())
+            .unwrap_or_else(|| "no reason given".into())
+    });
+    Task {
+        provider: ProviderKind::RedisCloud,
+        profile: profile.to_string(),
+        id: wire.task_id.unwrap_or_else(|| id.to_string()),
+        status,
+        provider_status: wire.status,
+        resource_id,
+        error,
+    }
+}
+
+/// `.../subscriptions/{s}/databases/{d}` (Pro or Essentials) in a link → `"s/d"`.
+fn database_link(href: &str) -> Option<String> {
+    let path = href.split(['?', '#']).next().unwrap_or(href);
+    let parts: Vec<&str> = path.split('/').collect();
+    let at = parts.iter().rposition(|p| *p == "databases")?;
+    let database = parts.get(at + 1)?;
+    let subscription = parts.get(at.checked_sub(1)?)?;
+    let is_id = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (at >= 2 && parts[at - 2] == "subscriptions" && is_id(subscription) && is_id(database))
+        .then(|| format!("{subscription}/{database}"))
+}
+
+pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
+    let wire = wire::Database::deserialize(record).map_err(|e| undecodable("database", e))?;
+    let (host, port) = wire
+        .public_endpoint
+        .as_deref()
+        .and_then(endpoint)
+        .or_else(|| wire.private_endpoint.as_deref().and_then(endpoint))
+        .ok_or_else(|| {
+            Error::provider_error(format!(
+                "redis-cloud database {id} has no usable endpoint yet"
+            ))
+            .with_provider(ProviderKind::RedisCloud)
+            .with_hint("a database that is still pending has no endpoint; try `dbctl db wait ID --status active`")
+        })?;
+    let security = wire.security.unwrap_or_default();
+    let tls = security.enable_tls.unwrap_or(false);
+    Ok(Connection {
+        scheme: if tls { "rediss" } else { "redis" },
+        host,
+        port,
+        tls,
+        user: Some("default".into()),
+        password: security.password.filter(|p| !p.is_empty()).map(Secret::new),
+        database: id.to_string(),
+    })
+}
+
+fn undecodable(what: &str, error: serde_json::Error) -> Error {
+    Error::provider_error(format!(
+        "redis-cloud sent a {what} record dbctl cannot read: {error}"
+    ))
+    .with_provider(ProviderKind::RedisCloud)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn endpoints_split_or_stay_null() {
+        assert_eq!(
+            endpoint("redis-12000.c1.us-east-1-2.ec2.cloud.redislabs.com:12000"),
+            Some((
+                "redis-12000.c1.us-east-1-2.ec2.cloud.redislabs.com".into(),
+                Some(12000)
+            ))
+        );
+        assert_eq!(
+            endpoint("host.example"),
+            Some(("host.example".into(), None))
+        );
+        assert_eq!(
+            endpoint("host.example:99999"),
+            Some(("host.example".into(), None))
+        );
+        assert_eq!(endpoint("[::1]:6379"), Some(("::1".into(), Some(6379))));
+        assert_eq!(endpoint(""), None);
+        assert_eq!(endpoint(":6379"), None);
+        assert_eq!(endpoint("not a host"), None);
+        assert_eq!(endpoint("a:b:c"), None);
+    }
+
+    #[test]
+    fn sizes_are_binary_gib() {
+        assert_eq!(gib(3 << 29), 1.5);
+        assert_eq!(gib(256 << 20), 0.25);
+        let w: wire::Database = serde_json::from_value(json!({"memoryLimitInGb": "0.5"})).unwrap();
+        assert_eq!(memory_bytes(&w), Some(512 << 20));
+        let w: wire::Database = serde_json::from_value(
+            json!({"planMemoryLimit": 250, "memoryLimitMeasurementUnit": "MB"}),
+        )
+        .unwrap();
+        assert_eq!(memory_bytes(&w), Some(250 << 20));
+        let w: wire::Database = serde_json::from_value(json!({"datasetSizeInGb": -1})).unwrap();
+        assert_eq!(memory_bytes(&w), None);
+    }
+
+    #[test]
+    fn task_links_name_the_database() {
+        assert_eq!(
+            database_link("https://api.redislabs.com/v1/subscriptions/12/databases/34"),
+            Some("12/34".into())
+        );
+        assert_eq!(
+            database_link("/v1/fixed/subscriptions/12/databases/34?x=1"),
+            Some("12/34".into())
+        );
+        assert_eq!(database_link("/v1/tasks/abc"), None);
+        let t = task(
+            &json!({"taskId": "t1", "status": "processing-completed", "response": {"resourceId": 77}}),
+            "t1",
+            "p",
+            Some("12"),
+        );
+        assert_eq!(t.resource_id.as_deref(), Some("12/77"));
+        assert_eq!(t.status, TaskStatus::Completed);
+        let t = task(&json!("garbage"), "t2", "p", None);
+        assert_eq!((t.id.as_str(), t.status), ("t2", TaskStatus::Pending));
+    }
+}

@@ -1,0 +1,137 @@
+//! Redis Cloud's JSON, as it really arrives (see fixtures/redis-cloud). Containers (the
+//! subscription list, a page of databases) are read from `serde_json::Value` in client.rs so
+//! a wrong shape is a clear error; every field of a record is optional and lenient.
+use serde::Deserialize;
+
+use crate::provider::lenient;
+
+/// One subscription of `GET /subscriptions` or `GET /fixed/subscriptions`.
+#[derive(Debug, Deserialize)]
+pub(super) struct Subscription {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub id: Option<String>,
+    /// Essentials subscriptions carry their region directly.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub region: Option<String>,
+    /// Pro subscriptions: `cloudDetails[].regions[].region`.
+    #[serde(rename = "cloudDetails", default, deserialize_with = "lenient::list")]
+    pub cloud_details: Vec<CloudDetail>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct CloudDetail {
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub regions: Vec<Region>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct Region {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub region: Option<String>,
+}
+
+/// A database record (Pro or Essentials).
+#[derive(Debug, Deserialize)]
+pub(super) struct Database {
+    #[serde(rename = "databaseId", default, deserialize_with = "lenient::string")]
+    pub database_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub region: Option<String>,
+    #[serde(
+        rename = "publicEndpoint",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub public_endpoint: Option<String>,
+    #[serde(
+        rename = "privateEndpoint",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub private_endpoint: Option<String>,
+    /// Newer Pro records.
+    #[serde(
+        rename = "datasetSizeInGb",
+        default,
+        deserialize_with = "lenient::float"
+    )]
+    pub dataset_size_in_gb: Option<f64>,
+    /// Older Pro records.
+    #[serde(
+        rename = "memoryLimitInGb",
+        default,
+        deserialize_with = "lenient::float"
+    )]
+    pub memory_limit_in_gb: Option<f64>,
+    /// Essentials: the plan's size, in `memoryLimitMeasurementUnit` (MB or GB).
+    #[serde(
+        rename = "planMemoryLimit",
+        default,
+        deserialize_with = "lenient::float"
+    )]
+    pub plan_memory_limit: Option<f64>,
+    #[serde(
+        rename = "memoryLimitMeasurementUnit",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub memory_limit_unit: Option<String>,
+    #[serde(rename = "activatedOn", default, deserialize_with = "lenient::string")]
+    pub activated_on: Option<String>,
+    #[serde(default, deserialize_with = "lenient::object")]
+    pub security: Option<Security>,
+}
+
+/// `security {password, enableTls, ...}`.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct Security {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub password: Option<String>,
+    #[serde(rename = "enableTls", default, deserialize_with = "lenient::boolean")]
+    pub enable_tls: Option<bool>,
+}
+
+/// `GET /tasks/{id}` and the 202 answer of every write.
+#[derive(Debug, Deserialize)]
+pub(super) struct Task {
+    #[serde(rename = "taskId", default, deserialize_with = "lenient::string")]
+    pub task_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "lenient::object")]
+    pub response: Option<TaskResponse>,
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub links: Vec<Link>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct TaskResponse {
+    #[serde(rename = "resourceId", default, deserialize_with = "lenient::string")]
+    pub resource_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::object")]
+    pub error: Option<TaskError>,
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub links: Vec<Link>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct TaskError {
+    #[serde(rename = "type", default, deserialize_with = "lenient::string")]
+    pub kind: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct Link {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub rel: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub href: Option<String>,
+}

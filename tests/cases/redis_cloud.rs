@@ -1,0 +1,90 @@
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::{fixture, fixture_secrets};
+use crate::Case;
+
+const KEY: &str = "fixture-rc-account-key-123";
+const SECRET: &str = "fixture-rc-secret-key-456";
+
+async fn page(server: &MockServer, route: &str, name: &str) {
+    Mock::given(method("GET"))
+        .and(path(route))
+        .and(query_param("offset", "0"))
+        .and(header("x-api-key", KEY))
+        .and(header("x-api-secret-key", SECRET))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("redis-cloud", name), "application/json"),
+        )
+        .mount(server)
+        .await;
+}
+
+pub fn case() -> Case {
+    Case {
+        provider: "redis-cloud",
+        env: |server: &MockServer| {
+            vec![
+                ("REDIS_CLOUD_API_KEY", KEY.to_string()),
+                ("REDIS_CLOUD_SECRET_KEY", SECRET.to_string()),
+                ("REDIS_CLOUD_API_URL", format!("{}/v1", server.uri())),
+            ]
+        },
+        mount_list: |server| {
+            Box::pin(async move {
+                Mock::given(method("GET"))
+                    .and(path("/v1/subscriptions"))
+                    .and(header("x-api-key", KEY))
+                    .respond_with(ResponseTemplate::new(200).set_body_raw(
+                        fixture("redis-cloud", "subscriptions.json"),
+                        "application/json",
+                    ))
+                    .mount(server)
+                    .await;
+                Mock::given(method("GET"))
+                    .and(path("/v1/fixed/subscriptions"))
+                    .and(header("x-api-secret-key", SECRET))
+                    .respond_with(ResponseTemplate::new(200).set_body_raw(
+                        fixture("redis-cloud", "fixed-subscriptions.json"),
+                        "application/json",
+                    ))
+                    .mount(server)
+                    .await;
+                page(
+                    server,
+                    "/v1/subscriptions/2145833/databases",
+                    "databases-2145833.json",
+                )
+                .await;
+                page(
+                    server,
+                    "/v1/subscriptions/2145877/databases",
+                    "databases-2145877.json",
+                )
+                .await;
+                page(
+                    server,
+                    "/v1/fixed/subscriptions/2231009/databases",
+                    "fixed-databases-2231009.json",
+                )
+                .await;
+            })
+        },
+        names: &["sessions-eu", "staging-cache", "side-project-db"],
+        secrets: || {
+            let mut secrets = Vec::new();
+            for name in [
+                "databases-2145833.json",
+                "databases-2145877.json",
+                "fixed-databases-2231009.json",
+            ] {
+                secrets.extend(fixture_secrets("redis-cloud", name));
+            }
+            secrets.push(KEY.to_string());
+            secrets.push(SECRET.to_string());
+            secrets
+        },
+        missing_id: "1/999",
+    }
+}
