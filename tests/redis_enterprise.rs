@@ -274,7 +274,7 @@ async fn flaky_server(resets: usize) -> (SocketAddr, Arc<Mutex<usize>>) {
                     return;
                 }
                 if n <= resets {
-                    let _ = tcp.set_linger(Some(std::time::Duration::ZERO));
+                    let _ = tcp.set_zero_linger();
                     drop(tcp);
                     return;
                 }
@@ -1033,4 +1033,211 @@ async fn tls_a_ca_file_that_is_not_pem_is_a_config_error() {
         .run(&["db", "list"])
         .code(3)
         .stderr_has("/nonexistent/ca.pem");
+}
+
+// ---------------------------------------------------------------- emulator
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_lists_seeded_bdbs_and_runs_create_get_delete() {
+    let sb = Sandbox::new();
+    let list = sb.run(&["--demo", "db", "list", "-p", "redis-enterprise", "--json"]);
+    list.code(0)
+        .no_secrets(&["demo-re-redis-pass-1", "demo-re-cluster-password"]);
+    let list = list.json();
+    assert!(list.as_array().unwrap().len() >= 3);
+    assert_eq!(find(&list, "2")["provider_status"], "active-change-pending");
+    assert_eq!(find(&list, "4")["port"], 12004, "port 0 → the endpoint's");
+    let created = sb.run(&[
+        "--demo",
+        "db",
+        "create",
+        "-p",
+        "redis-enterprise",
+        "--name",
+        "fresh",
+        "--memory",
+        "100MB",
+        "--set",
+        "shards_count=2",
+        "--wait",
+        "--json",
+    ]);
+    created.code(0);
+    assert_eq!(created.json()["status"], "active");
+    sb.run(&[
+        "--demo",
+        "db",
+        "get",
+        "1",
+        "-p",
+        "redis-enterprise",
+        "--json",
+    ])
+    .code(0)
+    .stdout_has("session-store");
+    sb.run(&[
+        "--demo",
+        "db",
+        "delete",
+        "1",
+        "-p",
+        "redis-enterprise",
+        "--yes",
+        "--wait",
+    ])
+    .code(0);
+    // The cluster refuses to delete a database in the middle of a change.
+    sb.run(&[
+        "--demo",
+        "db",
+        "delete",
+        "2",
+        "-p",
+        "redis-enterprise",
+        "--yes",
+    ])
+    .code(7)
+    .stderr_has("busy");
+}
+
+/// `dbctl emulator serve` on a free port, and the variables it prints.
+struct Served {
+    child: std::process::Child,
+    env: Vec<(String, String)>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(extra: &[&str]) -> Served {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbctl"))
+        .args(["emulator", "serve", "--port", "0"])
+        .args(extra)
+        .env_clear()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut env = Vec::new();
+    while env.len() < 3 {
+        let line = lines.next().expect("emulator output").unwrap();
+        if let Some((k, v)) = line
+            .strip_prefix("export REDIS_ENTERPRISE_")
+            .and_then(|l| l.split_once('='))
+        {
+            env.push((format!("REDIS_ENTERPRISE_{k}"), v.to_string()));
+        }
+    }
+    Served { child, env }
+}
+
+fn served_sandbox(served: &Served) -> Sandbox {
+    served
+        .env
+        .iter()
+        .fold(Sandbox::new(), |sb, (k, v)| sb.env(k, v.clone()))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn emulator_is_stateful_across_commands() {
+    let served = serve(&[]);
+    let sb = served_sandbox(&served);
+    let created = sb.run(&[
+        "db", "create", "--name", "orders", "--memory", "512MB", "--json",
+    ]);
+    created.code(0);
+    let created = created.json();
+    assert_eq!(created["status"], "pending");
+    let id = created["id"].as_str().unwrap().to_string();
+    sb.run(&["db", "create", "--name", "orders", "--memory", "512MB"])
+        .code(7)
+        .stderr_has("already exists");
+    sb.run(&["db", "create", "--name", "nomem"])
+        .code(6)
+        .stderr_has("Memory Size is a required property")
+        .stderr_has("--memory");
+    sb.run(&[
+        "db",
+        "wait",
+        &id,
+        "--status",
+        "active",
+        "--interval",
+        "0.3",
+        "--timeout",
+        "10",
+    ])
+    .code(0);
+    let listed = sb.run(&["db", "list", "--json"]);
+    listed.code(0);
+    assert_eq!(find(&listed.json(), &id)["name"], "orders");
+    let updated = sb.run(&["db", "update", &id, "--memory", "1GB", "--json"]);
+    updated.code(0);
+    assert_eq!(updated.json()["provider_status"], "active-change-pending");
+    sb.run(&["db", "update", &id, "--memory", "2GB"])
+        .code(7)
+        .stderr_has("busy");
+    let dry = sb.run(&[
+        "db",
+        "update",
+        "1",
+        "--memory",
+        "3GB",
+        "--dry-run",
+        "--json",
+    ]);
+    dry.code(0).no_secrets(&["demo-re-redis-pass-1"]);
+    assert_eq!(dry.json()["request"]["answer"]["memory_size"], 3u64 << 30);
+    let unchanged = sb.run(&["db", "get", "1", "--json"]);
+    assert_eq!(
+        unchanged.json()["memory_limit_bytes"],
+        1u64 << 30,
+        "dry run changed nothing"
+    );
+    let import = sb.run(&[
+        "db",
+        "import",
+        "1",
+        "--source-type",
+        "ftp",
+        "--uri",
+        "ftp://backups.example/x.rdb",
+        "--yes",
+        "--json",
+    ]);
+    import.code(0);
+    let action = import.json()["id"].as_str().unwrap().to_string();
+    let task = sb.run(&["task", "wait", &action, "--json"]);
+    task.code(0);
+    assert_eq!(task.json()["status"], "completed");
+    assert_eq!(task.json()["resource_id"], "1");
+    sb.run(&["db", "flush", "3", "--yes"]).code(0);
+    sb.run(&["db", "get", "999"])
+        .code(5)
+        .stderr_has("does not exist");
+    sb.run(&["db", "delete", "3", "--yes", "--wait"]).code(0);
+    sb.run(&["db", "get", "3"]).code(5);
+    let url = served
+        .env
+        .iter()
+        .find(|(k, _)| k == "REDIS_ENTERPRISE_URL")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let wrong = sandbox_at(&url).env("REDIS_ENTERPRISE_PASSWORD", "wrong");
+    wrong.run(&["db", "list"]).code(4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn emulator_faults_are_ridden_out_by_retries() {
+    let served = serve(&["--fault", "503:2"]);
+    let sb = served_sandbox(&served);
+    for _ in 0..3 {
+        sb.run(&["db", "list", "--json"]).code(0);
+    }
 }
