@@ -114,13 +114,17 @@ impl ServerCertVerifier for PinnedOrWebPki {
             Ok(verified) => return Ok(verified),
             Err(refusal) => refusal,
         };
-        if !ca_used_as_end_entity(&refusal)
-            || !self
-                .pinned
-                .iter()
-                .any(|c| c.as_ref() == end_entity.as_ref())
-        {
+        if !ca_used_as_end_entity(&refusal) {
             return Err(refusal);
+        }
+        if !self
+            .pinned
+            .iter()
+            .any(|c| c.as_ref() == end_entity.as_ref())
+        {
+            return Err(rustls::Error::InvalidCertificate(CertificateError::Other(
+                rustls::OtherError(Arc::new(NotPinned)),
+            )));
         }
         let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
         rustls::client::verify_server_name(&parsed, server_name)?;
@@ -161,6 +165,24 @@ impl ServerCertVerifier for PinnedOrWebPki {
             .supported_schemes()
     }
 }
+
+/// The server presents a CA certificate as its own, and it is not one from the CA file.
+/// (rustls prints `Other` errors with `Debug`, so both forms carry the sentence.)
+struct NotPinned;
+
+impl std::fmt::Display for NotPinned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the server's certificate is a CA certificate (CA:TRUE) that is not in the CA file; put that exact certificate in the CA file")
+    }
+}
+
+impl std::fmt::Debug for NotPinned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for NotPinned {}
 
 /// rustls reports webpki's `CaUsedAsEndEntity` as `CertificateError::Other(webpki error)`.
 fn ca_used_as_end_entity(error: &rustls::Error) -> bool {

@@ -946,7 +946,10 @@ async fn tls_another_certificate_in_the_ca_file_is_refused() {
     let mut sb = sandbox_at(&format!("https://127.0.0.1:{port}"));
     let ca = write_pem(&sb, "other.pem", &other.cert_pem);
     sb.set_env("REDIS_ENTERPRISE_CA_CERT", ca);
-    sb.run(&["db", "list"]).code(10).stderr_has("certificate");
+    sb.run(&["db", "list"])
+        .code(10)
+        .stderr_has("certificate")
+        .stderr_has("not in the CA file");
     assert!(heads.lock().unwrap().is_empty());
 }
 
