@@ -977,6 +977,24 @@ async fn tls_an_expired_pinned_certificate_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn tls_a_self_signed_non_ca_certificate_works_as_the_ca_file() {
+    let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    params.is_ca = rcgen::IsCa::NoCa;
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let pki = Pki {
+        cert_pem: cert.pem(),
+        cert_der: cert.der().clone(),
+        key_der: key.serialize_der(),
+    };
+    let (port, _) = tls_server(&pki).await;
+    let mut sb = sandbox_at(&format!("https://127.0.0.1:{port}"));
+    let ca = write_pem(&sb, "leaf.pem", &pki.cert_pem);
+    sb.set_env("REDIS_ENTERPRISE_CA_CERT", ca);
+    sb.run(&["db", "list", "--json"]).code(0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn tls_a_proper_ca_chain_still_verifies() {
     let (leaf, ca_pem) = ca_signed_leaf(&["127.0.0.1"]);
     let (port, _) = tls_server(&leaf).await;
