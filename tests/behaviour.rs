@@ -11,6 +11,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 #[path = "cases/redis_cloud.rs"]
 mod redis_cloud;
+#[path = "cases/redis_enterprise.rs"]
+mod redis_enterprise;
 #[path = "cases/upstash.rs"]
 mod upstash;
 
@@ -32,7 +34,7 @@ pub struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    vec![upstash::case(), redis_cloud::case()]
+    vec![upstash::case(), redis_cloud::case(), redis_enterprise::case()]
 }
 
 fn sandbox(case: &Case, server: &MockServer) -> Sandbox {

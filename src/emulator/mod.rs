@@ -16,6 +16,7 @@ use crate::config::{Config, Profile};
 use crate::error::{Error, Result};
 
 mod redis_cloud;
+mod redis_enterprise;
 mod upstash;
 
 #[derive(Debug, Clone)]
@@ -70,6 +71,7 @@ impl std::str::FromStr for Fault {
 pub struct Store {
     pub upstash: Mutex<upstash::State>,
     pub redis_cloud: Mutex<redis_cloud::State>,
+    pub redis_enterprise: Mutex<redis_enterprise::State>,
     options: Options,
     requests: AtomicU64,
 }
@@ -89,12 +91,17 @@ impl Emulator {
         let store = Arc::new(Store {
             upstash: Mutex::new(upstash::State::new(options.seeded)),
             redis_cloud: Mutex::new(redis_cloud::State::new(options.seeded)),
+            redis_enterprise: Mutex::new(redis_enterprise::State::new(options.seeded)),
             options: options.clone(),
             requests: AtomicU64::new(0),
         });
         let app = Router::new()
             .nest(upstash::PREFIX, upstash::router(store.clone()))
             .nest(redis_cloud::PREFIX, redis_cloud::router(store.clone()))
+            .nest(
+                redis_enterprise::PREFIX,
+                redis_enterprise::router(store.clone()),
+            )
             .layer(middleware::from_fn_with_state(store, latency_and_faults));
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
             .await
@@ -126,7 +133,11 @@ impl Emulator {
         Config {
             path: std::path::PathBuf::from("(demo)"),
             file_exists: false,
-            profiles: vec![upstash::profile(&base), redis_cloud::profile(&base)],
+            profiles: vec![
+                upstash::profile(&base),
+                redis_cloud::profile(&base),
+                redis_enterprise::profile(&base),
+            ],
             warnings: Vec::new(),
         }
     }
@@ -136,6 +147,7 @@ impl Emulator {
         let base = self.base_url();
         let mut vars = upstash::env(&base);
         vars.extend(redis_cloud::env(&base));
+        vars.extend(redis_enterprise::env(&base));
         vars
     }
 }

@@ -80,6 +80,22 @@ pub fn object<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
     })
 }
 
+/// A string or a list of strings (e.g. an address field that is one IP or several); anything
+/// else, and non-string items, are dropped.
+pub fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => vec![s],
+        Value::Array(items) => items
+            .into_iter()
+            .filter_map(|item| match item {
+                Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

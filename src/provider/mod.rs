@@ -13,6 +13,7 @@ use crate::secret::{redact_value, Secret};
 
 pub mod lenient;
 pub mod redis_cloud;
+pub mod redis_enterprise;
 pub mod upstash;
 
 /// What a provider can do beyond list/get/create/update/delete.
@@ -188,33 +189,7 @@ pub fn env_vars(kind: ProviderKind) -> &'static [EnvVar] {
                 activates: false,
             },
         ],
-        ProviderKind::RedisEnterprise => &[
-            EnvVar {
-                var: "REDIS_ENTERPRISE_URL",
-                field: "url",
-                activates: true,
-            },
-            EnvVar {
-                var: "REDIS_ENTERPRISE_USER",
-                field: "user",
-                activates: true,
-            },
-            EnvVar {
-                var: "REDIS_ENTERPRISE_PASSWORD",
-                field: "password",
-                activates: true,
-            },
-            EnvVar {
-                var: "REDIS_ENTERPRISE_INSECURE",
-                field: "insecure",
-                activates: false,
-            },
-            EnvVar {
-                var: "REDIS_ENTERPRISE_CA_CERT",
-                field: "ca_cert",
-                activates: false,
-            },
-        ],
+        ProviderKind::RedisEnterprise => redis_enterprise::ENV,
         ProviderKind::Cosmos => &[
             EnvVar {
                 var: "COSMOS_ENDPOINT",
@@ -235,6 +210,9 @@ pub fn build(profile: &Profile, shared: &Shared) -> Result<Box<dyn Provider>> {
     match profile.provider {
         ProviderKind::Upstash => Ok(Box::new(upstash::Upstash::new(profile, shared)?)),
         ProviderKind::RedisCloud => Ok(Box::new(redis_cloud::RedisCloud::new(profile, shared)?)),
+        ProviderKind::RedisEnterprise => Ok(Box::new(redis_enterprise::RedisEnterprise::new(
+            profile, shared,
+        )?)),
         other => Err(Error::unsupported(other, "this provider").with_origin(other, &profile.name)),
     }
 }

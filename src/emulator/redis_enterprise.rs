@@ -1,0 +1,582 @@
+//! The Redis Enterprise cluster REST API (plain http here): basic auth, bdbs with `?fields=`,
+//! `?dry_run=true`, the state machine (create → `pending` → `active`, update →
+//! `active-change-pending` → `active`, delete → `delete-pending` → gone, import →
+//! `import-pending` → `active`), bdb actions, `/v1/actions/{uid}`, and the cluster's
+//! `{"error_code", "description"}` error bodies.
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, Query, State as AxumState};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+
+use super::{basic_auth_ok, demo_profile, lock, Store};
+use crate::config::Profile;
+use crate::model::ProviderKind;
+
+pub const PREFIX: &str = "/redis-enterprise";
+pub const USER: &str = "admin@dbctl.dev";
+pub const PASSWORD: &str = "demo-re-cluster-password";
+
+/// How long a state-machine step takes.
+const STEP: Duration = Duration::from_secs(1);
+/// The seeded `active-change-pending` database settles after this long.
+const SEEDED_CHANGE: Duration = Duration::from_secs(20);
+
+enum Next {
+    Active,
+    Gone,
+}
+
+struct Bdb {
+    record: Value,
+    /// The state the database moves to, and when.
+    transition: Option<(Instant, Next)>,
+}
+
+struct Action {
+    uid: String,
+    name: &'static str,
+    bdb: u64,
+    started: Instant,
+}
+
+pub struct State {
+    bdbs: Vec<Bdb>,
+    actions: Vec<Action>,
+    next_uid: u64,
+    next_action: u64,
+}
+
+impl State {
+    pub fn new(seeded: bool) -> Self {
+        let mut state = State {
+            bdbs: Vec::new(),
+            actions: Vec::new(),
+            next_uid: 1,
+            next_action: 1,
+        };
+        if seeded {
+            let now = chrono::Utc::now();
+            let days = |d: i64| {
+                (now - chrono::Duration::days(d)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            };
+            state.seed("session-store", 1 << 30, true, 2, true, &days(120));
+            let uid = state.seed("leaderboard", 3 << 29, true, 1, false, &days(45));
+            if let Some(bdb) = state.find(uid) {
+                bdb.record["status"] = json!("active-change-pending");
+                bdb.transition = Some((Instant::now() + SEEDED_CHANGE, Next::Active));
+            }
+            let uid = state.seed("feature-flags", 256 << 20, false, 1, false, &days(10));
+            if let Some(bdb) = state.find(uid) {
+                bdb.record["authentication_redis_pass"] = json!("");
+            }
+            let uid = state.seed("analytics-cache", 2 << 30, true, 4, true, &days(3));
+            if let Some(bdb) = state.find(uid) {
+                // Some clusters report port 0 and keep the port on the endpoint only.
+                bdb.record["port"] = json!(0);
+            }
+        }
+        state
+    }
+
+    fn seed(
+        &mut self,
+        name: &str,
+        memory: u64,
+        tls: bool,
+        shards: u64,
+        replication: bool,
+        created: &str,
+    ) -> u64 {
+        let uid = self.next_uid;
+        let record = record(
+            uid,
+            &json!({
+                "name": name, "memory_size": memory, "tls_mode": if tls { "enabled" } else { "disabled" },
+                "shards_count": shards, "replication": replication,
+            }),
+            created,
+        );
+        self.next_uid += 1;
+        self.bdbs.push(Bdb {
+            record,
+            transition: None,
+        });
+        uid
+    }
+
+    fn find(&mut self, uid: u64) -> Option<&mut Bdb> {
+        self.bdbs.iter_mut().find(|b| b.record["uid"] == uid)
+    }
+
+    /// Applies every transition that is due.
+    fn tick(&mut self) {
+        let now = Instant::now();
+        self.bdbs.retain_mut(|bdb| match &bdb.transition {
+            Some((when, next)) if *when <= now => match next {
+                Next::Gone => false,
+                Next::Active => {
+                    bdb.record["status"] = json!("active");
+                    bdb.record["last_changed_time"] = json!(now_text());
+                    bdb.transition = None;
+                    true
+                }
+            },
+            _ => true,
+        });
+    }
+
+    fn start_action(&mut self, name: &'static str, bdb: u64) -> String {
+        let uid = format!("{:08x}-0000-4000-8000-{:012x}", bdb, self.next_action);
+        self.next_action += 1;
+        self.actions.push(Action {
+            uid: uid.clone(),
+            name,
+            bdb,
+            started: Instant::now(),
+        });
+        uid
+    }
+}
+
+/// A full bdb record as the cluster returns it, secrets included.
+fn record(uid: u64, settings: &Value, created: &str) -> Value {
+    let port = 12000 + uid;
+    let mut record = json!({
+        "uid": uid,
+        "name": format!("db{uid}"),
+        "type": "redis",
+        "status": "active",
+        "memory_size": 1u64 << 30,
+        "port": port,
+        "endpoints": [{
+            "uid": format!("{uid}:1"),
+            "dns_name": format!("redis-{port}.cluster.demo.dbctl.dev"),
+            "addr": [format!("10.0.0.{}", 10 + uid % 200)],
+            "addr_type": "external",
+            "port": port,
+            "proxy_policy": "single",
+        }],
+        "dns_address_master": format!("redis-{port}.internal.cluster.demo.dbctl.dev:{port}"),
+        "tls_mode": "disabled",
+        "ssl": false,
+        "shards_count": 1,
+        "replication": false,
+        "data_persistence": "disabled",
+        "eviction_policy": "volatile-lru",
+        "version": "7.4",
+        "created_time": created,
+        "last_changed_time": created,
+        "authentication_redis_pass": format!("demo-re-redis-pass-{uid}"),
+        "authentication_admin_pass": format!("demo-re-admin-pass-{uid}"),
+    });
+    merge(&mut record, settings);
+    record
+}
+
+fn merge(record: &mut Value, settings: &Value) {
+    if let (Some(record), Some(settings)) = (record.as_object_mut(), settings.as_object()) {
+        for (key, value) in settings {
+            if key != "uid" && key != "status" {
+                record.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+pub fn profile(base: &str) -> Profile {
+    demo_profile(
+        "redis-enterprise",
+        ProviderKind::RedisEnterprise,
+        &[
+            ("url", format!("{base}{PREFIX}")),
+            ("user", USER.into()),
+            ("password", PASSWORD.into()),
+        ],
+    )
+}
+
+pub fn env(base: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("REDIS_ENTERPRISE_URL", format!("{base}{PREFIX}")),
+        ("REDIS_ENTERPRISE_USER", USER.into()),
+        ("REDIS_ENTERPRISE_PASSWORD", PASSWORD.into()),
+    ]
+}
+
+type Shared = AxumState<Arc<Store>>;
+type Params = Query<HashMap<String, String>>;
+
+pub fn router(store: Arc<Store>) -> Router {
+    Router::new()
+        .route("/v1/bdbs", get(list).post(create))
+        .route("/v1/bdbs/{uid}", get(get_one).put(update).delete(delete))
+        .route("/v1/bdbs/{uid}/{action}", put(bdb_action))
+        .route("/v1/bdbs/{uid}/actions/import", post(import))
+        .route("/v1/actions/{uid}", get(action))
+        .with_state(store)
+}
+
+fn error(status: StatusCode, code: &str, description: &str) -> Response {
+    (
+        status,
+        Json(json!({"error_code": code, "description": description})),
+    )
+        .into_response()
+}
+
+fn unauthorized() -> Response {
+    error(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "Authentication failed: invalid username or password",
+    )
+}
+
+fn not_found(uid: &str) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "db_not_exist",
+        &format!("Database {uid} does not exist"),
+    )
+}
+
+fn busy(uid: u64, status: &Value) -> Response {
+    error(
+        StatusCode::CONFLICT,
+        "busy",
+        &format!(
+            "Database {uid} is busy ({}); retry when it is active",
+            status.as_str().unwrap_or("changing")
+        ),
+    )
+}
+
+/// Only the `?fields=` the caller asked for.
+fn with_fields(record: &Value, query: &HashMap<String, String>) -> Value {
+    let Some(fields) = query.get("fields").filter(|f| !f.trim().is_empty()) else {
+        return record.clone();
+    };
+    let wanted: Vec<&str> = fields.split(',').map(str::trim).collect();
+    let kept: Map<String, Value> = record
+        .as_object()
+        .map(|map| {
+            map.iter()
+                .filter(|(k, _)| wanted.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    Value::Object(kept)
+}
+
+fn dry_run(query: &HashMap<String, String>) -> bool {
+    query
+        .get("dry_run")
+        .is_some_and(|v| matches!(v.as_str(), "" | "true" | "1"))
+}
+
+async fn list(AxumState(store): Shared, headers: HeaderMap, Query(query): Params) -> Response {
+    if !basic_auth_ok(&headers, USER, PASSWORD) {
+        return unauthorized();
+    }
+    let mut state = lock(&store.redis_enterprise);
+    state.tick();
+    let all: Vec<Value> = state
+        .bdbs
+        .iter()
+        .map(|b| with_fields(&b.record, &query))
+        .collect();
+    Json(Value::Array(all)).into_response()
+}
+
+async fn get_one(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(uid): Path<String>,
+    Query(query): Params,
+) -> Response {
+    if !basic_auth_ok(&headers, USER, PASSWORD) {
+        return unauthorized();
+    }
+    let mut state = lock(&store.redis_enterprise);
+    state.tick();
+    match uid.parse().ok().and_then(|n| state.find(n)) {
+        Some(bdb) => Json(with_fields(&bdb.record, &query)).into_response(),
+        None => not_found(&uid),
+    }
+}
+
+/// Checks a `memory_size` in a create/update body: a positive integer of bytes.
+fn memory_ok(body: &Value) -> bool {
+    match body.get("memory_size") {
+        None => true,
+        Some(size) => size.as_u64().is_some_and(|m| m >= 1 << 20),
+    }
+}
+
+async fn create(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Query(query): Params,
+    body: Option<Json<Value>>,
+) -> Response {
+    if !basic_auth_ok(&headers, USER, PASSWORD) {
+        return unauthorized();
+    }
+    let Some(Json(body)) = body.filter(|b| b.0.is_object()) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_schema",
+            "The request body must be a JSON BDB object",
+        );
+    };
+    let Some(name) = body["name"].as_str().filter(|n| !n.is_empty()) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "missing_db_name",
+            "DB name is a required property.",
+        );
+    };
+    if body.get("memory_size").is_none() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "missing_memory_size",
+            "Memory Size is a required property.",
+        );
+    }
+    if !memory_ok(&body) {
+        return error(
+            StatusCode::NOT_ACCEPTABLE,
+            "invalid_memory_size",
+            "memory_size must be a number of bytes, at least 1 MiB",
+        );
+    }
+    if body
+        .get("shards_count")
+        .is_some_and(|s| !s.as_u64().is_some_and(|n| (1..=16).contains(&n)))
+    {
+        return error(
+            StatusCode::NOT_ACCEPTABLE,
+            "insufficient_resources",
+            "Shards count exceeds shards limit per bdb.",
+        );
+    }
+    let mut state = lock(&store.redis_enterprise);
+    state.tick();
+    if state.bdbs.iter().any(|b| b.record["name"] == name) {
+        return error(
+            StatusCode::CONFLICT,
+            "db_name_exists",
+            &format!("Database with the same name ({name}) already exists."),
+        );
+    }
+    let uid = match body.get("uid").and_then(Value::as_u64) {
+        Some(uid) if state.find(uid).is_some() => {
+            return error(
+                StatusCode::CONFLICT,
+                "uid_exists",
+                "The specified database UID is already in use.",
+            )
+        }
+        Some(uid) => uid,
+        None => state.next_uid,
+    };
+    let mut record = record(uid, &body, &now_text());
+    if dry_run(&query) {
+        return Json(record).into_response();
+    }
+    state.next_uid = state.next_uid.max(uid + 1);
+    record["status"] = json!("pending");
+    state.bdbs.push(Bdb {
+        record: record.clone(),
+        transition: Some((Instant::now() + STEP, Next::Active)),
+    });
+    Json(record).into_response()
+}
+
+async fn update(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(uid): Path<String>,
+    Query(query): Params,
+    body: Option<Json<Value>>,
+) -> Response {
+    if !basic_auth_ok(&headers, USER, PASSWORD) {
+        return unauthorized();
+    }
+    let Some(Json(body)) = body.filter(|b| b.0.is_object()) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_schema",
+            "The request body must be a JSON BDB object",
+        );
+    };
+    if !memory_ok(&body) {
+        return error(
+            StatusCode::NOT_ACCEPTABLE,
+            "invalid_memory_size",
+            "memory_size must be a number of bytes, at least 1 MiB",
+        );
+    }
+    let mut state = lock(&store.redis_enterprise);
+    state.tick();
+    let Some(n) = uid.parse::<u64>().ok() else {
+        return not_found(&uid);
+    };
+    let Some(bdb) = state.find(n) else {
+        return not_found(&uid);
+    };
+    if bdb.record["status"] != "active" {
+        return busy(n, &bdb.record["status"]);
+    }
+    let mut changed = bdb.record.clone();
+    merge(&mut changed, &body);
+    if dry_run(&query) {
+        return Json(changed).into_response();
+    }
+    changed["status"] = json!("active-change-pending");
+    bdb.record = changed.clone();
+    bdb.transition = Some((Instant::now() + STEP, Next::Active));
+    Json(changed).into_response()
+}
+
+async fn delete(AxumState(store): Shared, headers: HeaderMap, Path(uid): Path<String>) -> Response {
+    if !basic_auth_ok(&headers, USER, PASSWORD) {
+        return unauthorized();
+    }
+    let mut state = lock(&store.redis_enterprise);
+    state.tick();
+    let Some(n) = uid.parse::<u64>().ok() else {
+        return not_found(&uid);
+    };
+    let Some(bdb) = state.find(n) else {
+        return not_found(&uid);
+    };
+    if bdb.record["status"] != "active" {
+        return busy(n, &bdb.record["status"]);
+    }
+    bdb.record["status"] = json!("delete-pending");
+    bdb.transition = Some((Instant::now() + STEP, Next::Gone));
+    StatusCode::OK.into_response()
+}
+
+async fn bdb_action(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path((uid, action)): Path<(String, String)>,
+) -> Response {
+    if !basic_auth_ok(&headers, USER, PASSWORD) {
+        return unauthorized();
+    }
+    if !matches!(action.as_str(), "flush" | "reset_admin_pass") {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_action",
+            &format!("Action {action} is not supported; use flush or reset_admin_pass"),
+        );
+    }
+    let mut state = lock(&store.redis_enterprise);
+    state.tick();
+    let Some(n) = uid.parse::<u64>().ok() else {
+        return not_found(&uid);
+    };
+    let Some(bdb) = state.find(n) else {
+        return not_found(&uid);
+    };
+    if bdb.record["status"] != "active" {
+        return busy(n, &bdb.record["status"]);
+    }
+    if action == "reset_admin_pass" {
+        bdb.record["authentication_admin_pass"] =
+            json!(format!("demo-re-admin-pass-{n}-{}", super::now_unix()));
+    }
+    let record = bdb.record.clone();
+    state.start_action(
+        if action == "flush" {
+            "flush"
+        } else {
+            "reset_admin_pass"
+        },
+        n,
+    );
+    Json(record).into_response()
+}
+
+async fn import(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(uid): Path<String>,
+    body: Option<Json<Value>>,
+) -> Response {
+    if !basic_auth_ok(&headers, USER, PASSWORD) {
+        return unauthorized();
+    }
+    let sources = body
+        .as_ref()
+        .and_then(|b| b.0["dataset_import_sources"].as_array())
+        .filter(|s| !s.is_empty() && s.iter().all(|s| s["type"].is_string()));
+    if sources.is_none() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_schema",
+            "dataset_import_sources must list at least one source with a type",
+        );
+    }
+    let mut state = lock(&store.redis_enterprise);
+    state.tick();
+    let Some(n) = uid.parse::<u64>().ok() else {
+        return not_found(&uid);
+    };
+    let Some(bdb) = state.find(n) else {
+        return not_found(&uid);
+    };
+    if bdb.record["status"] != "active" {
+        return busy(n, &bdb.record["status"]);
+    }
+    bdb.record["status"] = json!("import-pending");
+    bdb.transition = Some((Instant::now() + STEP, Next::Active));
+    let action = state.start_action("import", n);
+    Json(json!({ "action_uid": action })).into_response()
+}
+
+async fn action(AxumState(store): Shared, headers: HeaderMap, Path(uid): Path<String>) -> Response {
+    if !basic_auth_ok(&headers, USER, PASSWORD) {
+        return unauthorized();
+    }
+    let state = lock(&store.redis_enterprise);
+    let Some(action) = state.actions.iter().find(|a| a.uid == uid) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "action_not_exist",
+            &format!("Action {uid} does not exist"),
+        );
+    };
+    let elapsed = action.started.elapsed();
+    let (status, progress) = if elapsed < STEP / 4 {
+        ("queued", json!("0"))
+    } else if elapsed < STEP {
+        // The cluster sends progress as text on some versions and a number on others.
+        let percent = (elapsed.as_secs_f64() / STEP.as_secs_f64() * 100.0).min(99.0);
+        ("running", json!(format!("{percent:.1}")))
+    } else {
+        ("completed", json!(100))
+    };
+    Json(json!({
+        "action_uid": action.uid,
+        "name": action.name,
+        "status": status,
+        "progress": progress,
+        "object_name": format!("bdb:{}", action.bdb),
+    }))
+    .into_response()
+}

@@ -1,0 +1,217 @@
+//! Redis Enterprise records → the model.
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::wire;
+use crate::error::{Error, Result};
+use crate::model::{
+    rfc3339_from_text, rfc3339_from_unix, Database, ProviderKind, Status, Task, TaskStatus,
+};
+use crate::provider::{Connection, Shared};
+use crate::secret::Secret;
+
+const KIND: ProviderKind = ProviderKind::RedisEnterprise;
+
+pub(super) fn database(record: &Value, profile: &str, shared: &Shared) -> Result<Database> {
+    let bdb = bdb(record)?;
+    let id = bdb.uid.clone().unwrap_or_default();
+    let name = bdb.name.clone().unwrap_or_else(|| id.clone());
+    let mut db = Database::new(KIND, profile, id, name);
+    db.status = status(bdb.status.as_deref());
+    db.provider_status = bdb.status.clone();
+    db.endpoint = host(&bdb);
+    db.port = port(&bdb);
+    db.tls = tls(&bdb);
+    db.memory_limit_bytes = bdb.memory_size.filter(|m| *m > 0);
+    db.created_at = created_at(&bdb.created_time);
+    db.raw = shared.raw_record(record);
+    Ok(db)
+}
+
+/// The status map of DESIGN.md; unknown words keep `provider_status` and read `unknown`.
+pub(super) fn status(word: Option<&str>) -> Status {
+    match word.map(|w| w.trim().to_ascii_lowercase()).as_deref() {
+        Some("active") => Status::Active,
+        Some("active-change-pending" | "pending" | "import-pending" | "recovery") => {
+            Status::Pending
+        }
+        Some("delete-pending") => Status::Deleting,
+        Some("creation-failed") => Status::Failed,
+        _ => Status::Unknown,
+    }
+}
+
+/// The host clients use: an endpoint's DNS name, else the master address, else an IP.
+fn host(bdb: &wire::Bdb) -> Option<String> {
+    let named = bdb
+        .endpoints
+        .iter()
+        .flat_map(|e| [&e.dns_name, &e.dns_address_master])
+        .chain([&bdb.dns_address_master])
+        .flatten();
+    let addresses = bdb.endpoints.iter().flat_map(|e| e.addr.iter());
+    named
+        .chain(addresses)
+        .map(|h| strip_port(h))
+        .find(|h| !h.is_empty())
+}
+
+/// `host:port` → `host`; `[v6]:port` → `v6`; a bare IPv6 address stays whole.
+fn strip_port(text: &str) -> String {
+    let text = text.trim();
+    if let Some(rest) = text.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or_default().to_string();
+    }
+    match text.split_once(':') {
+        Some((host, port)) if !port.contains(':') => host.to_string(),
+        _ => text.to_string(),
+    }
+}
+
+fn port(bdb: &wire::Bdb) -> Option<u16> {
+    bdb.port
+        .or_else(|| bdb.endpoints.iter().find_map(|e| e.port))
+}
+
+/// `tls_mode` when present (`replica_ssl` secures replication only), else `ssl`.
+fn tls(bdb: &wire::Bdb) -> Option<bool> {
+    match bdb
+        .tls_mode
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("enabled") => Some(true),
+        Some("disabled" | "replica_ssl") => Some(false),
+        _ => bdb.ssl,
+    }
+}
+
+fn created_at(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => rfc3339_from_text(text.trim())
+            .or_else(|| text.trim().parse::<i64>().ok().and_then(rfc3339_from_unix)),
+        Value::Number(n) => n.as_i64().and_then(rfc3339_from_unix),
+        _ => None,
+    }
+}
+
+pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
+    let bdb = bdb(record)?;
+    let host = host(&bdb).ok_or_else(|| {
+        Error::provider_error(format!(
+            "redis-enterprise database {id} has no endpoint yet (status {})",
+            bdb.status.as_deref().unwrap_or("unknown")
+        ))
+        .with_provider(KIND)
+    })?;
+    let tls = tls(&bdb).unwrap_or(false);
+    Ok(Connection {
+        scheme: if tls { "rediss" } else { "redis" },
+        host,
+        port: port(&bdb),
+        tls,
+        user: None,
+        password: bdb
+            .authentication_redis_pass
+            .filter(|p| !p.is_empty())
+            .map(Secret::new),
+        database: id.to_string(),
+    })
+}
+
+pub(super) fn task(record: &Value, id: &str, profile: &str) -> Result<Task> {
+    let action = wire::Action::deserialize(record).map_err(|e| undecodable("action", e))?;
+    let word = action.status.clone().unwrap_or_default();
+    let status = match word.trim().to_ascii_lowercase().as_str() {
+        "queued" | "pending" | "" => TaskStatus::Pending,
+        "running" | "started" | "in-progress" => TaskStatus::Running,
+        "completed" | "done" | "finished" => TaskStatus::Completed,
+        "failed" | "error" | "aborted" | "cancelled" => TaskStatus::Failed,
+        _ => TaskStatus::Running,
+    };
+    let progress = progress(&action.progress).filter(|_| !status.is_done());
+    let provider_status = match (action.status.clone(), progress) {
+        (Some(word), Some(p)) => Some(format!("{word} ({p}%)")),
+        (word, _) => word,
+    };
+    Ok(Task {
+        provider: KIND,
+        profile: profile.to_string(),
+        id: action.action_uid.unwrap_or_else(|| id.to_string()),
+        status,
+        provider_status,
+        resource_id: action
+            .object_name
+            .as_deref()
+            .and_then(|o| o.strip_prefix("bdb:"))
+            .map(str::to_string),
+        error: (status == TaskStatus::Failed)
+            .then(|| action.error.or(action.message))
+            .flatten(),
+    })
+}
+
+/// Progress as a number: `45`, `45.5`, `"45"`, `"45%"`.
+fn progress(value: &Value) -> Option<String> {
+    let number = match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().trim_end_matches('%').trim().parse().ok(),
+        _ => None,
+    }?;
+    number
+        .is_finite()
+        .then(|| format!("{}", (number * 10.0).round() / 10.0))
+}
+
+fn bdb(record: &Value) -> Result<wire::Bdb> {
+    wire::Bdb::deserialize(record).map_err(|e| undecodable("database", e))
+}
+
+fn undecodable(what: &str, error: serde_json::Error) -> Error {
+    Error::provider_error(format!(
+        "redis-enterprise sent a {what} record dbctl cannot read: {error}"
+    ))
+    .with_provider(KIND)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ports_are_stripped_from_hosts() {
+        assert_eq!(
+            strip_port("redis-12000.c.example:12000"),
+            "redis-12000.c.example"
+        );
+        assert_eq!(strip_port("10.0.0.5"), "10.0.0.5");
+        assert_eq!(strip_port("[fe80::1]:12000"), "fe80::1");
+        assert_eq!(strip_port("fe80::1"), "fe80::1");
+    }
+
+    #[test]
+    fn statuses_follow_the_design() {
+        for (word, status) in [
+            ("active", Status::Active),
+            ("active-change-pending", Status::Pending),
+            ("import-pending", Status::Pending),
+            ("recovery", Status::Pending),
+            ("pending", Status::Pending),
+            ("delete-pending", Status::Deleting),
+            ("creation-failed", Status::Failed),
+            ("something-new", Status::Unknown),
+        ] {
+            assert_eq!(super::status(Some(word)), status, "{word}");
+        }
+    }
+
+    #[test]
+    fn progress_reads_numbers_and_strings() {
+        assert_eq!(progress(&json!(45)).as_deref(), Some("45"));
+        assert_eq!(progress(&json!("45.25%")).as_deref(), Some("45.3"));
+        assert_eq!(progress(&json!("n/a")), None);
+        assert_eq!(progress(&json!(null)), None);
+    }
+}
