@@ -9,6 +9,8 @@ use common::Sandbox;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+#[path = "cases/cosmos.rs"]
+mod cosmos;
 #[path = "cases/upstash.rs"]
 mod upstash;
 
@@ -30,7 +32,7 @@ pub struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    vec![upstash::case()]
+    vec![upstash::case(), cosmos::case()]
 }
 
 fn sandbox(case: &Case, server: &MockServer) -> Sandbox {

@@ -15,6 +15,7 @@ use axum::Router;
 use crate::config::{Config, Profile};
 use crate::error::{Error, Result};
 
+mod cosmos;
 mod upstash;
 
 #[derive(Debug, Clone)]
@@ -68,6 +69,7 @@ impl std::str::FromStr for Fault {
 /// The state of every emulated API, behind one lock each.
 pub struct Store {
     pub upstash: Mutex<upstash::State>,
+    pub cosmos: Mutex<cosmos::State>,
     options: Options,
     requests: AtomicU64,
 }
@@ -86,11 +88,13 @@ impl Emulator {
     pub async fn start(options: Options) -> Result<Emulator> {
         let store = Arc::new(Store {
             upstash: Mutex::new(upstash::State::new(options.seeded)),
+            cosmos: Mutex::new(cosmos::State::new(options.seeded)),
             options: options.clone(),
             requests: AtomicU64::new(0),
         });
         let app = Router::new()
             .nest(upstash::PREFIX, upstash::router(store.clone()))
+            .nest(cosmos::PREFIX, cosmos::router(store.clone()))
             .layer(middleware::from_fn_with_state(store, latency_and_faults));
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
             .await
@@ -122,7 +126,7 @@ impl Emulator {
         Config {
             path: std::path::PathBuf::from("(demo)"),
             file_exists: false,
-            profiles: vec![upstash::profile(&base)],
+            profiles: vec![upstash::profile(&base), cosmos::profile(&base)],
             warnings: Vec::new(),
         }
     }
@@ -130,7 +134,9 @@ impl Emulator {
     /// The environment variables that point dbctl at this emulator.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         let base = self.base_url();
-        upstash::env(&base)
+        let mut vars = upstash::env(&base);
+        vars.extend(cosmos::env(&base));
+        vars
     }
 }
 

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::model::{Backup, Database, ProviderKind, Task};
 use crate::secret::{redact_value, Secret};
 
+pub mod cosmos;
 pub mod lenient;
 pub mod upstash;
 
@@ -233,6 +234,7 @@ pub fn env_vars(kind: ProviderKind) -> &'static [EnvVar] {
 pub fn build(profile: &Profile, shared: &Shared) -> Result<Box<dyn Provider>> {
     match profile.provider {
         ProviderKind::Upstash => Ok(Box::new(upstash::Upstash::new(profile, shared)?)),
+        ProviderKind::Cosmos => Ok(Box::new(cosmos::Cosmos::new(profile, shared)?)),
         other => Err(Error::unsupported(other, "this provider").with_origin(other, &profile.name)),
     }
 }
