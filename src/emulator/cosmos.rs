@@ -183,21 +183,21 @@ fn authorize(
     verb: &str,
     resource_type: &str,
     link: &str,
-) -> Result<(), Response> {
+) -> Result<(), Box<Response>> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let Some(date) = header("x-ms-date").or_else(|| header("date")) else {
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
             "The input date header is invalid format. Please pass in RFC 1123 style date format.",
-        ));
+        )));
     };
     let Ok(when) = httpdate::parse_http_date(date) else {
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
             "The input date header is invalid format. Please pass in RFC 1123 style date format.",
-        ));
+        )));
     };
     let now = SystemTime::now();
     let skew = now
@@ -208,21 +208,23 @@ fn authorize(
         let start = httpdate::fmt_http_date(when);
         let expiry = httpdate::fmt_http_date(when + SKEW);
         let current = httpdate::fmt_http_date(now);
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::FORBIDDEN,
             "Forbidden",
             &format!("The authorization token is not valid at the current time. Please create another token and retry (token start time: {start}, token expiry time: {expiry}, current time: {current})."),
-        ));
+        )));
     }
     if header("x-ms-version").is_none() {
-        return Err(bad_request("Required header 'x-ms-version' is missing."));
+        return Err(Box::new(bad_request(
+            "Required header 'x-ms-version' is missing.",
+        )));
     }
     let Some(authorization) = header("authorization") else {
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
             "Required Header authorization is missing. Ensure a valid Authorization token is passed.",
-        ));
+        )));
     };
     let expected = MasterKey::decode(KEY)
         .map(|key| key.signature(verb, resource_type, link, date))
@@ -232,11 +234,11 @@ fn authorize(
     });
     if !valid {
         let payload = signer::string_to_sign(verb, resource_type, link, date);
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
             &format!("The input authorization token can't serve the request. The wrong key is being used or the expected payload is not built as per the protocol. For more details, please refer to the troubleshooting guide https://aka.ms/CosmosDB/sql/errors/unauthorized. Server used the following payload to sign: '{payload}'"),
-        ));
+        )));
     }
     Ok(())
 }
@@ -261,21 +263,21 @@ fn page(
     headers: &HeaderMap,
     items: &[Value],
     rid: &str,
-) -> Result<(Vec<Value>, Option<String>), Response> {
+) -> Result<(Vec<Value>, Option<String>), Box<Response>> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let size = match header("x-ms-max-item-count").map(|v| v.trim().parse::<i64>()) {
         None | Some(Ok(-1)) => DEFAULT_PAGE,
         Some(Ok(n)) if n > 0 => (n as usize).min(MAX_PAGE),
-        Some(_) => return Err(bad_request(
+        Some(_) => return Err(Box::new(bad_request(
             "Invalid value for header x-ms-max-item-count: it must be -1 or a positive integer.",
-        )),
+        ))),
     };
     let offset = match header("x-ms-continuation") {
         None => 0,
         Some(token) => token
             .rsplit_once("#TRC:")
             .and_then(|(_, n)| n.parse::<usize>().ok())
-            .ok_or_else(|| bad_request("Invalid Continuation Token"))?,
+            .ok_or_else(|| Box::new(bad_request("Invalid Continuation Token")))?,
     };
     let end = (offset + size).min(items.len());
     let slice = items.get(offset..end).unwrap_or_default().to_vec();
@@ -285,7 +287,7 @@ fn page(
 
 async fn list(AxumState(store): Shared, headers: HeaderMap) -> Response {
     if let Err(refused) = authorize(&headers, "GET", "dbs", "") {
-        return refused;
+        return *refused;
     }
     let state = lock(&store.cosmos);
     let all: Vec<Value> = state.databases.iter().map(|d| d.record.clone()).collect();
@@ -295,13 +297,13 @@ async fn list(AxumState(store): Shared, headers: HeaderMap) -> Response {
             let body = json!({"_rid": "", "Databases": items, "_count": count});
             answer(StatusCode::OK, body, count, next)
         }
-        Err(refused) => refused,
+        Err(refused) => *refused,
     }
 }
 
 async fn get_one(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
     if let Err(refused) = authorize(&headers, "GET", "dbs", &format!("dbs/{id}")) {
-        return refused;
+        return *refused;
     }
     match lock(&store.cosmos).find(&id) {
         Some(db) => answer(StatusCode::OK, db.record.clone(), 1, None),
@@ -315,7 +317,7 @@ async fn list_collections(
     Path(id): Path<String>,
 ) -> Response {
     if let Err(refused) = authorize(&headers, "GET", "colls", &format!("dbs/{id}")) {
-        return refused;
+        return *refused;
     }
     let mut state = lock(&store.cosmos);
     let Some(db) = state.find(&id) else {
@@ -328,7 +330,7 @@ async fn list_collections(
             let body = json!({"_rid": rid, "DocumentCollections": items, "_count": count});
             answer(StatusCode::OK, body, count, next)
         }
-        Err(refused) => refused,
+        Err(refused) => *refused,
     }
 }
 
@@ -338,7 +340,7 @@ async fn create(
     body: Option<Json<Value>>,
 ) -> Response {
     if let Err(refused) = authorize(&headers, "POST", "dbs", "") {
-        return refused;
+        return *refused;
     }
     let Some(Json(body)) = body else {
         return bad_request(
@@ -379,7 +381,7 @@ async fn create(
 
 async fn delete(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
     if let Err(refused) = authorize(&headers, "DELETE", "dbs", &format!("dbs/{id}")) {
-        return refused;
+        return *refused;
     }
     let mut state = lock(&store.cosmos);
     let before = state.databases.len();

@@ -335,6 +335,18 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any error text and any id: never a panic, and a message stays non-empty.
+        #[test]
+        fn tidying_and_checking_never_panic(text in ".{0,200}", id in ".{0,40}") {
+            let message = format!("cosmos answered 404 Not Found: {text}");
+            proptest::prop_assert!(!tidy(&message).is_empty());
+            let _ = tidy(&text);
+            let _ = check_id(&id);
+            let _ = super::signer::resource(&text);
+        }
+    }
+
     #[test]
     fn clock_skew_is_recognised() {
         assert!(is_clock_skew("cosmos answered 403 Forbidden: The authorization token is not valid at the current time. Please create another token"));

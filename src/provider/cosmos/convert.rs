@@ -109,6 +109,33 @@ mod tests {
         );
     }
 
+    /// Any JSON shape for the fields Cosmos records carry.
+    fn field() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            ".{0,12}".prop_map(Value::from),
+            Just(json!([1, "x"])),
+            Just(json!({"id": "nested"})),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Whatever a feed holds, converting it never panics.
+        #[test]
+        fn odd_records_never_panic(id in field(), ts in field(), other in field()) {
+            let account = Account::from_url(&reqwest::Url::parse("https://a.documents.azure.com/").unwrap());
+            for record in [json!({"id": id, "_ts": ts, "_rid": other}), id.clone(), ts.clone()] {
+                let _ = database(&record, &account, "p", &shared(true));
+                let _ = collection_names(&[record.clone(), other.clone()]);
+            }
+        }
+    }
+
     #[test]
     fn plain_http_endpoints_keep_their_port() {
         let account = Account::from_url(&reqwest::Url::parse("http://127.0.0.1:8081/").unwrap());
