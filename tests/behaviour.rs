@@ -9,6 +9,8 @@ use common::Sandbox;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+#[path = "cases/cosmos.rs"]
+mod cosmos;
 #[path = "cases/redis_cloud.rs"]
 mod redis_cloud;
 #[path = "cases/redis_enterprise.rs"]
@@ -34,7 +36,12 @@ pub struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    vec![upstash::case(), redis_cloud::case(), redis_enterprise::case()]
+    vec![
+        upstash::case(),
+        redis_cloud::case(),
+        redis_enterprise::case(),
+        cosmos::case(),
+    ]
 }
 
 fn sandbox(case: &Case, server: &MockServer) -> Sandbox {

@@ -15,6 +15,7 @@ use axum::Router;
 use crate::config::{Config, Profile};
 use crate::error::{Error, Result};
 
+mod cosmos;
 mod redis_cloud;
 mod redis_enterprise;
 mod upstash;
@@ -72,6 +73,7 @@ pub struct Store {
     pub upstash: Mutex<upstash::State>,
     pub redis_cloud: Mutex<redis_cloud::State>,
     pub redis_enterprise: Mutex<redis_enterprise::State>,
+    pub cosmos: Mutex<cosmos::State>,
     options: Options,
     requests: AtomicU64,
 }
@@ -92,6 +94,7 @@ impl Emulator {
             upstash: Mutex::new(upstash::State::new(options.seeded)),
             redis_cloud: Mutex::new(redis_cloud::State::new(options.seeded)),
             redis_enterprise: Mutex::new(redis_enterprise::State::new(options.seeded)),
+            cosmos: Mutex::new(cosmos::State::new(options.seeded)),
             options: options.clone(),
             requests: AtomicU64::new(0),
         });
@@ -102,6 +105,7 @@ impl Emulator {
                 redis_enterprise::PREFIX,
                 redis_enterprise::router(store.clone()),
             )
+            .nest(cosmos::PREFIX, cosmos::router(store.clone()))
             .layer(middleware::from_fn_with_state(store, latency_and_faults));
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
             .await
@@ -137,6 +141,7 @@ impl Emulator {
                 upstash::profile(&base),
                 redis_cloud::profile(&base),
                 redis_enterprise::profile(&base),
+                cosmos::profile(&base),
             ],
             warnings: Vec::new(),
         }
@@ -148,6 +153,7 @@ impl Emulator {
         let mut vars = upstash::env(&base);
         vars.extend(redis_cloud::env(&base));
         vars.extend(redis_enterprise::env(&base));
+        vars.extend(cosmos::env(&base));
         vars
     }
 }

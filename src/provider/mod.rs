@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::model::{Backup, Database, ProviderKind, Task};
 use crate::secret::{redact_value, Secret};
 
+pub mod cosmos;
 pub mod lenient;
 pub mod redis_cloud;
 pub mod redis_enterprise;
@@ -213,7 +214,7 @@ pub fn build(profile: &Profile, shared: &Shared) -> Result<Box<dyn Provider>> {
         ProviderKind::RedisEnterprise => Ok(Box::new(redis_enterprise::RedisEnterprise::new(
             profile, shared,
         )?)),
-        other => Err(Error::unsupported(other, "this provider").with_origin(other, &profile.name)),
+        ProviderKind::Cosmos => Ok(Box::new(cosmos::Cosmos::new(profile, shared)?)),
     }
 }
 

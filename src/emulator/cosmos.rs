@@ -1,0 +1,430 @@
+//! The Cosmos DB data-plane REST API: the master-key signature checked on every request
+//! (with the provider's own signer), dates older than 15 minutes refused with 403, feeds paged
+//! with `x-ms-max-item-count` / `x-ms-continuation`, 409 on a duplicate id, and Cosmos's
+//! long multi-line `{"code","message"}` errors.
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::extract::{Path, State as AxumState};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use base64::Engine;
+use serde_json::{json, Value};
+
+use super::{demo_profile, lock, now_unix, Store};
+use crate::config::Profile;
+use crate::model::ProviderKind;
+use crate::provider::cosmos::signer::{self, MasterKey};
+
+pub const PREFIX: &str = "/cosmos";
+/// The local Azure Cosmos DB emulator's well-known key (public by design).
+pub const KEY: &str =
+    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
+/// How far a request's `x-ms-date` may be from now.
+const SKEW: Duration = Duration::from_secs(15 * 60);
+const DEFAULT_PAGE: usize = 100;
+const MAX_PAGE: usize = 1000;
+
+struct Db {
+    record: Value,
+    collections: Vec<Value>,
+}
+
+pub struct State {
+    databases: Vec<Db>,
+    next_rid: u32,
+}
+
+impl State {
+    pub fn new(seeded: bool) -> Self {
+        let mut state = State {
+            databases: Vec::new(),
+            next_rid: 1,
+        };
+        if seeded {
+            for (id, created, collections) in [
+                ("inventory", 1_699_000_000, &["products", "orders"][..]),
+                ("Food DB", 1_702_000_000, &["recipes", "pantry items"][..]),
+                ("télémétrie", 1_705_000_000, &["events"][..]),
+                ("sessions", 1_710_000_000, &[][..]),
+            ] {
+                state.add(id, created);
+                for name in collections {
+                    state.add_collection(id, name, created);
+                }
+            }
+        }
+        state
+    }
+
+    fn rid(&mut self) -> String {
+        let n = self.next_rid;
+        self.next_rid += 1;
+        base64::engine::general_purpose::STANDARD.encode((0x00A7_0000u32 + n).to_le_bytes())
+    }
+
+    fn add(&mut self, id: &str, ts: i64) -> Value {
+        let rid = self.rid();
+        let record = json!({
+            "id": id,
+            "_rid": rid,
+            "_self": format!("dbs/{rid}/"),
+            "_etag": etag(ts),
+            "_colls": "colls/",
+            "_users": "users/",
+            "_ts": ts,
+        });
+        self.databases.push(Db {
+            record: record.clone(),
+            collections: Vec::new(),
+        });
+        record
+    }
+
+    fn add_collection(&mut self, db: &str, id: &str, ts: i64) {
+        let rid = self.rid();
+        let Some(db) = self.find(db) else { return };
+        let db_rid = db.record["_rid"].as_str().unwrap_or_default().to_string();
+        db.collections.push(json!({
+            "id": id,
+            "indexingPolicy": {"indexingMode": "consistent", "automatic": true,
+                "includedPaths": [{"path": "/*"}], "excludedPaths": [{"path": "/\"_etag\"/?"}]},
+            "partitionKey": {"paths": ["/id"], "kind": "Hash", "version": 2},
+            "conflictResolutionPolicy": {"mode": "LastWriterWins", "conflictResolutionPath": "/_ts"},
+            "geospatialConfig": {"type": "Geography"},
+            "_rid": rid,
+            "_ts": ts,
+            "_self": format!("dbs/{db_rid}/colls/{rid}/"),
+            "_etag": etag(ts),
+            "_docs": "docs/", "_sprocs": "sprocs/", "_triggers": "triggers/",
+            "_udfs": "udfs/", "_conflicts": "conflicts/",
+        }));
+    }
+
+    fn find(&mut self, id: &str) -> Option<&mut Db> {
+        self.databases.iter_mut().find(|d| d.record["id"] == id)
+    }
+}
+
+fn etag(ts: i64) -> String {
+    format!("\"0000{:04x}-0000-0000-0000-{ts:08x}0000\"", ts & 0xffff)
+}
+
+pub fn profile(base: &str) -> Profile {
+    demo_profile(
+        "cosmos",
+        ProviderKind::Cosmos,
+        &[("endpoint", endpoint(base)), ("key", KEY.into())],
+    )
+}
+
+pub fn env(base: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("COSMOS_ENDPOINT", endpoint(base)),
+        ("COSMOS_KEY", KEY.into()),
+    ]
+}
+
+fn endpoint(base: &str) -> String {
+    format!("{base}{PREFIX}/")
+}
+
+type Shared = AxumState<Arc<Store>>;
+
+pub fn router(store: Arc<Store>) -> Router {
+    Router::new()
+        .route("/dbs", get(list).post(create))
+        .route("/dbs/{id}", get(get_one).delete(delete))
+        .route("/dbs/{id}/colls", get(list_collections))
+        .fallback(unknown)
+        .with_state(store)
+}
+
+/// A Cosmos error: `{"code","message"}` with the service's trailing diagnostics.
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    let activity = activity_id();
+    let message =
+        format!("{message}\r\nActivityId: {activity}, Microsoft.Azure.Documents.Common/2.14.0");
+    let mut response = (status, Json(json!({"code": code, "message": message}))).into_response();
+    if let Ok(value) = HeaderValue::from_str(&activity) {
+        response.headers_mut().insert("x-ms-activity-id", value);
+    }
+    response
+}
+
+fn not_found() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "NotFound",
+        "Message: {\"Errors\":[\"Resource Not Found. Learn more: https:\\/\\/aka.ms\\/cosmosdb-tsg-not-found\"]}",
+    )
+}
+
+fn bad_request(message: &str) -> Response {
+    error(StatusCode::BAD_REQUEST, "BadRequest", message)
+}
+
+fn activity_id() -> String {
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        fastrand::u32(..),
+        fastrand::u16(..),
+        fastrand::u16(..0x1000),
+        fastrand::u16(..0x1000),
+        fastrand::u64(..0x1_0000_0000_0000)
+    )
+}
+
+/// The service's checks, in its order: date present and recent, version, signature.
+fn authorize(
+    headers: &HeaderMap,
+    verb: &str,
+    resource_type: &str,
+    link: &str,
+) -> Result<(), Box<Response>> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let Some(date) = header("x-ms-date").or_else(|| header("date")) else {
+        return Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "The input date header is invalid format. Please pass in RFC 1123 style date format.",
+        )));
+    };
+    let Ok(when) = httpdate::parse_http_date(date) else {
+        return Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "The input date header is invalid format. Please pass in RFC 1123 style date format.",
+        )));
+    };
+    let now = SystemTime::now();
+    let skew = now
+        .duration_since(when)
+        .or_else(|_| when.duration_since(now))
+        .unwrap_or_default();
+    if skew > SKEW {
+        let start = httpdate::fmt_http_date(when);
+        let expiry = httpdate::fmt_http_date(when + SKEW);
+        let current = httpdate::fmt_http_date(now);
+        return Err(Box::new(error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            &format!("The authorization token is not valid at the current time. Please create another token and retry (token start time: {start}, token expiry time: {expiry}, current time: {current})."),
+        )));
+    }
+    if header("x-ms-version").is_none() {
+        return Err(Box::new(bad_request(
+            "Required header 'x-ms-version' is missing.",
+        )));
+    }
+    let Some(authorization) = header("authorization") else {
+        return Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "Required Header authorization is missing. Ensure a valid Authorization token is passed.",
+        )));
+    };
+    let expected = MasterKey::decode(KEY)
+        .map(|key| key.signature(verb, resource_type, link, date))
+        .unwrap_or_default();
+    let valid = signer::parse_authorization(authorization).is_some_and(|(kind, version, sig)| {
+        kind == "master" && version == "1.0" && !expected.is_empty() && sig == expected
+    });
+    if !valid {
+        let payload = signer::string_to_sign(verb, resource_type, link, date);
+        return Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            &format!("The input authorization token can't serve the request. The wrong key is being used or the expected payload is not built as per the protocol. For more details, please refer to the troubleshooting guide https://aka.ms/CosmosDB/sql/errors/unauthorized. Server used the following payload to sign: '{payload}'"),
+        )));
+    }
+    Ok(())
+}
+
+/// The usual response headers, plus the continuation when there is more.
+fn answer(status: StatusCode, body: Value, count: usize, continuation: Option<String>) -> Response {
+    let mut response = (status, Json(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert("x-ms-item-count", HeaderValue::from(count));
+    headers.insert("x-ms-request-charge", HeaderValue::from_static("1"));
+    if let Ok(value) = HeaderValue::from_str(&activity_id()) {
+        headers.insert("x-ms-activity-id", value);
+    }
+    if let Some(token) = continuation.and_then(|t| HeaderValue::from_str(&t).ok()) {
+        headers.insert("x-ms-continuation", token);
+    }
+    response
+}
+
+/// One page of a feed: `x-ms-max-item-count` items from the continuation's offset on.
+fn page(
+    headers: &HeaderMap,
+    items: &[Value],
+    rid: &str,
+) -> Result<(Vec<Value>, Option<String>), Box<Response>> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let size = match header("x-ms-max-item-count").map(|v| v.trim().parse::<i64>()) {
+        None | Some(Ok(-1)) => DEFAULT_PAGE,
+        Some(Ok(n)) if n > 0 => (n as usize).min(MAX_PAGE),
+        Some(_) => return Err(Box::new(bad_request(
+            "Invalid value for header x-ms-max-item-count: it must be -1 or a positive integer.",
+        ))),
+    };
+    let offset = match header("x-ms-continuation") {
+        None => 0,
+        Some(token) => token
+            .rsplit_once("#TRC:")
+            .and_then(|(_, n)| n.parse::<usize>().ok())
+            .ok_or_else(|| Box::new(bad_request("Invalid Continuation Token")))?,
+    };
+    let end = (offset + size).min(items.len());
+    let slice = items.get(offset..end).unwrap_or_default().to_vec();
+    let next = (end < items.len()).then(|| format!("+RID:~{rid}#RT:{}#TRC:{end}", end / size));
+    Ok((slice, next))
+}
+
+async fn list(AxumState(store): Shared, headers: HeaderMap) -> Response {
+    if let Err(refused) = authorize(&headers, "GET", "dbs", "") {
+        return *refused;
+    }
+    let state = lock(&store.cosmos);
+    let all: Vec<Value> = state.databases.iter().map(|d| d.record.clone()).collect();
+    match page(&headers, &all, "") {
+        Ok((items, next)) => {
+            let count = items.len();
+            let body = json!({"_rid": "", "Databases": items, "_count": count});
+            answer(StatusCode::OK, body, count, next)
+        }
+        Err(refused) => *refused,
+    }
+}
+
+async fn get_one(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if let Err(refused) = authorize(&headers, "GET", "dbs", &format!("dbs/{id}")) {
+        return *refused;
+    }
+    match lock(&store.cosmos).find(&id) {
+        Some(db) => answer(StatusCode::OK, db.record.clone(), 1, None),
+        None => not_found(),
+    }
+}
+
+async fn list_collections(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(refused) = authorize(&headers, "GET", "colls", &format!("dbs/{id}")) {
+        return *refused;
+    }
+    let mut state = lock(&store.cosmos);
+    let Some(db) = state.find(&id) else {
+        return not_found();
+    };
+    let rid = db.record["_rid"].as_str().unwrap_or_default().to_string();
+    match page(&headers, &db.collections, &rid) {
+        Ok((items, next)) => {
+            let count = items.len();
+            let body = json!({"_rid": rid, "DocumentCollections": items, "_count": count});
+            answer(StatusCode::OK, body, count, next)
+        }
+        Err(refused) => *refused,
+    }
+}
+
+async fn create(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    body: Option<Json<Value>>,
+) -> Response {
+    if let Err(refused) = authorize(&headers, "POST", "dbs", "") {
+        return *refused;
+    }
+    let Some(Json(body)) = body else {
+        return bad_request(
+            "The request payload is invalid. Ensure to provide a valid request payload.",
+        );
+    };
+    let Some(id) = body["id"].as_str() else {
+        return bad_request(
+            "The input content is invalid because the required properties - 'id; ' - are missing",
+        );
+    };
+    if id.is_empty() || id.contains(['/', '\\', '?', '#']) || id.chars().count() > 255 {
+        return bad_request(&format!("The input name '{id}' is invalid. Ensure to provide a unique non-empty string less than '255' characters that does not contain '/', '\\\\', '?' or '#'."));
+    }
+    if let Some(throughput) = headers
+        .get("x-ms-offer-throughput")
+        .and_then(|v| v.to_str().ok())
+    {
+        let valid = throughput
+            .trim()
+            .parse::<u64>()
+            .is_ok_and(|ru| (400..=1_000_000).contains(&ru) && ru % 100 == 0);
+        if !valid {
+            return bad_request(&format!("The offer throughput provided '{throughput}' is not valid. Please enter a valid offer throughput value between 400 and 1000000 inclusive in increments of 100."));
+        }
+    }
+    let mut state = lock(&store.cosmos);
+    if state.find(id).is_some() {
+        return error(
+            StatusCode::CONFLICT,
+            "Conflict",
+            "Entity with the specified id already exists in the system., ",
+        );
+    }
+    let record = state.add(id, now_unix());
+    answer(StatusCode::CREATED, record, 1, None)
+}
+
+async fn delete(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if let Err(refused) = authorize(&headers, "DELETE", "dbs", &format!("dbs/{id}")) {
+        return *refused;
+    }
+    let mut state = lock(&store.cosmos);
+    let before = state.databases.len();
+    state.databases.retain(|d| d.record["id"] != id.as_str());
+    if state.databases.len() == before {
+        return not_found();
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn unknown() -> Response {
+    not_found()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeded_state_has_an_id_with_a_space() {
+        let mut state = State::new(true);
+        assert_eq!(state.find("Food DB").map(|d| d.collections.len()), Some(2));
+        assert!(State::new(false).databases.is_empty());
+    }
+
+    #[test]
+    fn pages_follow_the_continuation() {
+        let items: Vec<Value> = (0..5).map(|i| json!({ "id": i })).collect();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-ms-max-item-count", HeaderValue::from_static("2"));
+        let (first, next) = page(&headers, &items, "").map_err(|_| ()).unwrap();
+        assert_eq!(first.len(), 2);
+        headers.insert(
+            "x-ms-continuation",
+            HeaderValue::from_str(&next.unwrap()).unwrap(),
+        );
+        let (second, next) = page(&headers, &items, "").map_err(|_| ()).unwrap();
+        assert_eq!(second[0]["id"], 2);
+        headers.insert(
+            "x-ms-continuation",
+            HeaderValue::from_str(&next.unwrap()).unwrap(),
+        );
+        let (last, next) = page(&headers, &items, "").map_err(|_| ()).unwrap();
+        assert_eq!((last.len(), next), (1, None));
+    }
+}

@@ -1,0 +1,197 @@
+//! Azure Cosmos DB through its data-plane REST API, signed with the account's master key
+//! (no Azure CLI, no management-plane login). A "database" here is a Cosmos database of the
+//! account at `COSMOS_ENDPOINT`; its containers are `collections`.
+mod client;
+mod convert;
+pub(crate) mod signer;
+mod wire;
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+
+use crate::config::Profile;
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{Call, Reply};
+use crate::model::{Database, ProviderKind};
+use crate::provider::{
+    setting_value, Capabilities, Change, Connection, CreateRequest, Provider, Shared, UpdateRequest,
+};
+
+/// `--set` keys `db create` accepts.
+const CREATE_SETTINGS: &str = "throughput=RU/s (manual, 400 or more, in steps of 100), max_throughput=RU/s (autoscale, 1000 or more, in steps of 1000)";
+
+pub struct Cosmos {
+    client: client::Client,
+    shared: Shared,
+    profile: String,
+}
+
+impl Cosmos {
+    pub fn new(profile: &Profile, shared: &Shared) -> Result<Self> {
+        Ok(Cosmos {
+            client: client::Client::new(profile, shared)?,
+            shared: shared.clone(),
+            profile: profile.name.clone(),
+        })
+    }
+
+    fn database(&self, record: &Value) -> Result<Database> {
+        convert::database(record, &self.client.account, &self.profile, &self.shared)?.ok_or_else(
+            || {
+                Error::provider_error("cosmos sent a database record without an id")
+                    .with_origin(ProviderKind::Cosmos, &self.profile)
+            },
+        )
+    }
+
+    /// The create request: `POST /dbs {id}` with the throughput headers `--set` asks for.
+    fn create_call(request: &CreateRequest) -> Result<Call> {
+        if request.memory_bytes.is_some() {
+            return Err(Error::invalid(
+                "cosmos sizes databases by throughput, not --memory; use --set throughput=400",
+            ));
+        }
+        if request.region.is_some() {
+            return Err(Error::invalid(
+                "cosmos databases live in the account's regions; --region is not accepted (regions are set on the account)",
+            ));
+        }
+        client::check_id(&request.name)?;
+        let mut call = Call::post("/dbs").json(json!({ "id": request.name }));
+        let mut throughput_set = false;
+        for (key, value) in &request.settings {
+            let number = match setting_value(value) {
+                Value::Number(n) => n.as_u64(),
+                _ => None,
+            };
+            call = match (key.as_str(), number) {
+                ("throughput", Some(ru)) if ru >= 400 && ru % 100 == 0 => {
+                    call.header("x-ms-offer-throughput", ru.to_string())
+                }
+                ("max_throughput", Some(ru)) if ru >= 1000 && ru % 1000 == 0 => call.header(
+                    "x-ms-cosmos-offer-autopilot-settings",
+                    json!({ "maxThroughput": ru }).to_string(),
+                ),
+                ("throughput", _) => {
+                    return Err(Error::invalid(format!(
+                        "throughput must be a whole number of RU/s, 400 or more in steps of 100; got {value:?}"
+                    )))
+                }
+                ("max_throughput", _) => {
+                    return Err(Error::invalid(format!(
+                        "max_throughput must be a whole number of RU/s, 1000 or more in steps of 1000; got {value:?}"
+                    )))
+                }
+                _ => {
+                    return Err(Error::invalid(format!(
+                        "cosmos does not know --set {key}; accepted: {CREATE_SETTINGS}"
+                    )))
+                }
+            };
+            if throughput_set {
+                return Err(Error::invalid(
+                    "give one of --set throughput= (manual) or --set max_throughput= (autoscale), once",
+                ));
+            }
+            throughput_set = true;
+        }
+        Ok(call)
+    }
+}
+
+#[async_trait]
+impl Provider for Cosmos {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Cosmos
+    }
+    fn profile(&self) -> &str {
+        &self.profile
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            collections: true,
+            ..Capabilities::default()
+        }
+    }
+
+    async fn list(&self) -> Result<Vec<Database>> {
+        let records = self.client.list_databases().await?;
+        let mut databases = Vec::with_capacity(records.len());
+        for record in &records {
+            // A record without an id cannot be addressed: leave it out.
+            if let Some(db) =
+                convert::database(record, &self.client.account, &self.profile, &self.shared)?
+            {
+                databases.push(db);
+            }
+        }
+        Ok(databases)
+    }
+
+    async fn get(&self, id: &str) -> Result<Database> {
+        let record = self.client.get_database(id).await.map_err(naming(id))?;
+        self.database(&record)
+    }
+
+    async fn create(&self, request: &CreateRequest) -> Result<Change> {
+        let call = Self::create_call(request)?;
+        if request.dry_run {
+            let headers: serde_json::Map<String, Value> = call
+                .headers
+                .iter()
+                .map(|(name, value)| (name.to_string(), Value::String(value.clone())))
+                .collect();
+            return Ok(Change::DryRun(json!({
+                "method": "POST", "path": call.path, "headers": headers, "body": call.body,
+            })));
+        }
+        let record = self.client.create_database(call).await?;
+        Ok(Change::Database(self.database(&record)?))
+    }
+
+    async fn update(&self, _id: &str, _request: &UpdateRequest) -> Result<Change> {
+        Err(Error::invalid(
+            "a cosmos database has nothing dbctl can update: its id cannot change and throughput is an offer of the account",
+        )
+        .with_origin(ProviderKind::Cosmos, &self.profile))
+    }
+
+    async fn delete(&self, id: &str) -> Result<Change> {
+        self.client.delete_database(id).await.map_err(naming(id))?;
+        Ok(Change::Accepted(format!("deleted cosmos database {id}")))
+    }
+
+    async fn connection(&self, id: &str) -> Result<Connection> {
+        // Only for a database that exists (exit 5 otherwise).
+        self.client.get_database(id).await.map_err(naming(id))?;
+        let account = &self.client.account;
+        Ok(Connection {
+            scheme: "cosmos",
+            host: account.host.clone(),
+            port: account.port,
+            tls: account.tls,
+            user: None,
+            password: Some(self.client.key.clone()),
+            database: id.to_string(),
+        })
+    }
+
+    async fn collections(&self, id: &str) -> Result<Vec<String>> {
+        let records = self.client.list_collections(id).await.map_err(naming(id))?;
+        Ok(convert::collection_names(&records))
+    }
+
+    async fn raw_call(&self, call: Call) -> Result<Reply> {
+        self.client.send(call).await
+    }
+}
+
+/// Names the database in a not-found answer (Cosmos only says "Resource Not Found").
+fn naming(id: &str) -> impl FnOnce(Error) -> Error + '_ {
+    move |mut error| {
+        if error.kind == ErrorKind::NotFound {
+            error.message = format!("database {id:?}: {}", error.message);
+        }
+        error
+    }
+}

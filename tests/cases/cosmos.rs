@@ -1,0 +1,38 @@
+use wiremock::matchers::{header, header_exists, method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::common::fixture;
+use crate::Case;
+
+/// A valid (base64) master key that only these tests know.
+const KEY: &str = "c2hhcmVkLXN1aXRlLWNvc21vcy1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWY=";
+
+pub fn case() -> Case {
+    Case {
+        provider: "cosmos",
+        env: |server| {
+            vec![
+                ("COSMOS_ENDPOINT", format!("{}/", server.uri())),
+                ("COSMOS_KEY", KEY.to_string()),
+            ]
+        },
+        mount_list: |server| {
+            Box::pin(async move {
+                Mock::given(method("GET"))
+                    .and(path("/dbs"))
+                    .and(header_exists("authorization"))
+                    .and(header_exists("x-ms-date"))
+                    .and(header("x-ms-version", "2020-07-15"))
+                    .respond_with(
+                        ResponseTemplate::new(200)
+                            .set_body_raw(fixture("cosmos", "databases.json"), "application/json"),
+                    )
+                    .mount(server)
+                    .await;
+            })
+        },
+        names: &["iot2", "Food DB", "Café 数据"],
+        secrets: || vec![KEY.to_string()],
+        missing_id: "no such db",
+    }
+}
