@@ -7,7 +7,7 @@ use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
 
 use base64::Engine;
-use common::{fixture, requests, Sandbox};
+use common::{fixture, requests, Sandbox, Served};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -828,64 +828,11 @@ async fn demo_lists_the_seeded_cosmos_databases() {
     .stderr_has("already exists");
 }
 
-/// `dbctl emulator serve` on a free port, killed when dropped.
-struct Served {
-    child: Child,
-    env: Vec<(String, String)>,
-}
-
-impl Served {
-    fn start() -> Served {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("dbctl"))
-            .args(["emulator", "serve", "--port", "0"])
-            .env_clear()
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the emulator");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut env = Vec::new();
-        for line in std::io::BufReader::new(stdout).lines() {
-            let line = line.expect("emulator output");
-            let Some((name, value)) = line.strip_prefix("export ").and_then(|l| l.split_once('='))
-            else {
-                continue;
-            };
-            env.push((name.to_string(), value.to_string()));
-            if name == "COSMOS_KEY" {
-                break;
-            }
-        }
-        Served { child, env }
-    }
-
-    fn var(&self, name: &str) -> String {
-        self.env
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .expect("variable from the emulator")
-    }
-
-    fn sandbox(&self) -> Sandbox {
-        Sandbox::new()
-            .env("COSMOS_ENDPOINT", self.var("COSMOS_ENDPOINT"))
-            .env("COSMOS_KEY", self.var("COSMOS_KEY"))
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_emulator_keeps_state_across_create_list_get_delete() {
-    let served = Served::start();
+    let served = Served::start(&[]);
     assert_eq!(served.var("COSMOS_KEY"), EMULATOR_KEY);
-    let sb = served.sandbox();
+    let sb = served.sandbox_for("COSMOS_");
     let created = sb.run(&[
         "db",
         "create",
@@ -919,7 +866,7 @@ async fn the_emulator_keeps_state_across_create_list_get_delete() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_emulator_checks_signatures_dates_and_pages() {
-    let served = Served::start();
+    let served = Served::start(&[]);
     // A wrong (but well-formed) key: 401 and the key hint.
     let wrong = Sandbox::new()
         .env("COSMOS_ENDPOINT", served.var("COSMOS_ENDPOINT"))
@@ -974,7 +921,7 @@ async fn the_emulator_checks_signatures_dates_and_pages() {
     let second: Value = second.json().await.unwrap();
     assert_eq!(second["_count"], 1, "four seeded databases");
     // And dbctl itself reads all of them through the real signer.
-    let run = served.sandbox().run(&["db", "list", "--json"]);
+    let run = served.sandbox_for("COSMOS_").run(&["db", "list", "--json"]);
     run.code(0);
     assert_eq!(run.json().as_array().unwrap().len(), 4);
 }

@@ -1,53 +1,14 @@
 //! The emulator as a product, completions, man page, and progress only on a terminal.
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-use common::Sandbox;
-
-/// `dbctl emulator serve` on a free port; returns the child and the variables it printed.
-fn serve(extra: &[&str]) -> (Child, Vec<(String, String)>) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("dbctl"))
-        .args(["emulator", "serve", "--port", &port.to_string()])
-        .args(extra)
-        .env_clear()
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut vars = Vec::new();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    while let Some(Ok(line)) = lines.next() {
-        let Some((name, value)) = line.strip_prefix("export ").and_then(|l| l.split_once('='))
-        else {
-            break;
-        };
-        vars.push((name.to_string(), value.to_string()));
-    }
-    (child, vars)
-}
-
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::{Sandbox, Served};
 
 #[test]
 fn emulator_serve_runs_a_full_lifecycle_through_the_real_provider_modules() {
-    let (child, vars) = serve(&["--seed", "empty"]);
-    let _guard = Killed(child);
-    let sb = vars
-        .iter()
-        .fold(Sandbox::new(), |sb, (k, v)| sb.env(k, v.clone()));
+    let served = Served::start(&["--seed", "empty"]);
+    let sb = served.sandbox();
     sb.run(&["db", "list", "-p", "upstash", "--json"]).code(0);
     assert_eq!(
         sb.run(&["db", "list", "-p", "upstash", "--json"]).json(),
@@ -103,28 +64,15 @@ fn emulator_serve_runs_a_full_lifecycle_through_the_real_provider_modules() {
 
 #[test]
 fn emulator_checks_credentials() {
-    let (child, vars) = serve(&[]);
-    let _guard = Killed(child);
-    let sb = vars.iter().fold(Sandbox::new(), |sb, (k, v)| {
-        sb.env(
-            k,
-            if k == "UPSTASH_API_KEY" {
-                "wrong".to_string()
-            } else {
-                v.clone()
-            },
-        )
-    });
+    let served = Served::start(&[]);
+    let sb = served.sandbox().env("UPSTASH_API_KEY", "wrong");
     sb.run(&["db", "list", "-p", "upstash"]).code(4);
 }
 
 #[test]
 fn emulator_injects_faults() {
-    let (child, vars) = serve(&["--fault", "503:1"]);
-    let _guard = Killed(child);
-    let sb = vars
-        .iter()
-        .fold(Sandbox::new(), |sb, (k, v)| sb.env(k, v.clone()));
+    let served = Served::start(&["--fault", "503:1"]);
+    let sb = served.sandbox();
     sb.run(&["db", "list", "-p", "upstash", "--retries", "2"])
         .code(8)
         .stderr_has("503");
@@ -182,11 +130,8 @@ fn on_a_terminal(vars: &[(String, String)], home: &std::path::Path, args: &str) 
 
 #[test]
 fn the_spinner_shows_on_a_terminal_and_never_on_a_pipe() {
-    let (child, vars) = serve(&["--seed", "demo"]);
-    let _guard = Killed(child);
-    let sb = vars
-        .iter()
-        .fold(Sandbox::new(), |sb, (k, v)| sb.env(k, v.clone()));
+    let served = Served::start(&["--seed", "demo"]);
+    let sb = served.sandbox();
     // The suspended seed database never becomes active: the wait times out, spinning meanwhile.
     let listed = sb.run(&[
         "db",
@@ -213,7 +158,7 @@ fn the_spinner_shows_on_a_terminal_and_never_on_a_pipe() {
         "only the timeout error: {}",
         piped.stderr
     );
-    let screen = on_a_terminal(&vars, sb.home.path(), &args);
+    let screen = on_a_terminal(&served.vars, sb.home.path(), &args);
     assert!(
         screen.contains(&format!("upstash database {id} to be active: suspended")),
         "spinner on a terminal:\n{screen}"

@@ -3,7 +3,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{fixture, fixture_secrets, requests, Sandbox};
+use common::{fixture, fixture_secrets, requests, Sandbox, Served};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -957,56 +957,10 @@ async fn demo_lists_redis_cloud_databases() {
     assert!(!run.stdout.contains("demo-rc-password"));
 }
 
-/// `dbctl emulator serve` in the background, so state lasts across commands.
-struct Served {
-    child: std::process::Child,
-    env: Vec<(String, String)>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve() -> Served {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbctl"))
-        .args(["emulator", "serve", "--port", "0"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("emulator");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut env = Vec::new();
-    for line in std::io::BufReader::new(stdout).lines() {
-        let line = line.expect("line");
-        if let Some((k, v)) = line.trim_start_matches("export ").split_once('=') {
-            if k.starts_with("REDIS_CLOUD") {
-                env.push((k.to_string(), v.to_string()));
-            }
-            if k == "REDIS_CLOUD_API_URL" {
-                break;
-            }
-        }
-    }
-    assert!(
-        !env.is_empty(),
-        "the emulator printed no REDIS_CLOUD variables"
-    );
-    Served { child, env }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn emulator_create_list_get_delete() {
-    let served = serve();
-    let sb = served
-        .env
-        .iter()
-        .fold(Sandbox::new(), |sb, (k, v)| sb.env(k, v.clone()));
+    let served = Served::start(&[]);
+    let sb = served.sandbox_for("REDIS_CLOUD_");
     let listed = sb.run(&["db", "list", "--json"]);
     listed.code(0);
     let first = listed.json().as_array().unwrap().len();
@@ -1074,16 +1028,7 @@ async fn emulator_create_list_get_delete() {
     Sandbox::new()
         .env("REDIS_CLOUD_API_KEY", "wrong")
         .env("REDIS_CLOUD_SECRET_KEY", "wrong")
-        .env(
-            "REDIS_CLOUD_API_URL",
-            served
-                .env
-                .iter()
-                .find(|(k, _)| k == "REDIS_CLOUD_API_URL")
-                .unwrap()
-                .1
-                .clone(),
-        )
+        .env("REDIS_CLOUD_API_URL", served.var("REDIS_CLOUD_API_URL"))
         .run(&["db", "list"])
         .code(4);
 }

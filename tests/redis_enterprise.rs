@@ -5,7 +5,7 @@ mod common;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use common::{fixture, fixture_secrets, requests, Sandbox};
+use common::{fixture, fixture_secrets, requests, Sandbox, Served};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::{basic_auth, body_json, method, path, query_param};
@@ -1121,54 +1121,10 @@ async fn demo_lists_seeded_bdbs_and_runs_create_get_delete() {
     .stderr_has("busy");
 }
 
-/// `dbctl emulator serve` on a free port, and the variables it prints.
-struct Served {
-    child: std::process::Child,
-    env: Vec<(String, String)>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(extra: &[&str]) -> Served {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbctl"))
-        .args(["emulator", "serve", "--port", "0"])
-        .args(extra)
-        .env_clear()
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut env = Vec::new();
-    while env.len() < 3 {
-        let line = lines.next().expect("emulator output").unwrap();
-        if let Some((k, v)) = line
-            .strip_prefix("export REDIS_ENTERPRISE_")
-            .and_then(|l| l.split_once('='))
-        {
-            env.push((format!("REDIS_ENTERPRISE_{k}"), v.to_string()));
-        }
-    }
-    Served { child, env }
-}
-
-fn served_sandbox(served: &Served) -> Sandbox {
-    served
-        .env
-        .iter()
-        .fold(Sandbox::new(), |sb, (k, v)| sb.env(k, v.clone()))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn emulator_is_stateful_across_commands() {
-    let served = serve(&[]);
-    let sb = served_sandbox(&served);
+    let served = Served::start(&[]);
+    let sb = served.sandbox_for("REDIS_ENTERPRISE_");
     let created = sb.run(&[
         "db", "create", "--name", "orders", "--memory", "512MB", "--json",
     ]);
@@ -1244,20 +1200,15 @@ async fn emulator_is_stateful_across_commands() {
         .stderr_has("does not exist");
     sb.run(&["db", "delete", "3", "--yes", "--wait"]).code(0);
     sb.run(&["db", "get", "3"]).code(5);
-    let url = served
-        .env
-        .iter()
-        .find(|(k, _)| k == "REDIS_ENTERPRISE_URL")
-        .map(|(_, v)| v.clone())
-        .unwrap();
+    let url = served.var("REDIS_ENTERPRISE_URL");
     let wrong = sandbox_at(&url).env("REDIS_ENTERPRISE_PASSWORD", "wrong");
     wrong.run(&["db", "list"]).code(4);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn emulator_faults_are_ridden_out_by_retries() {
-    let served = serve(&["--fault", "503:2"]);
-    let sb = served_sandbox(&served);
+    let served = Served::start(&["--fault", "503:2"]);
+    let sb = served.sandbox_for("REDIS_ENTERPRISE_");
     for _ in 0..3 {
         sb.run(&["db", "list", "--json"]).code(0);
     }

@@ -25,11 +25,12 @@ pub async fn run(command: EmulatorCommand) -> Result<()> {
     for (name, value) in emulator.env() {
         text.push_str(&format!("export {name}={value}\n"));
     }
-    crate::output::emit(&text)?;
-    eprintln!(
-        "dbctl emulator listening on {}; Ctrl-C to stop",
+    // The comment line ends the block, so a reader knows every variable has been printed.
+    text.push_str(&format!(
+        "# dbctl emulator on {} (Ctrl-C to stop)\n",
         emulator.base_url()
-    );
+    ));
+    crate::output::emit(&text)?;
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| Error::internal(format!("cannot wait for Ctrl-C: {e}")))?;

@@ -191,3 +191,64 @@ pub fn fixture_secrets(provider: &str, name: &str) -> Vec<String> {
 pub async fn requests(server: &wiremock::MockServer) -> Vec<wiremock::Request> {
     server.received_requests().await.unwrap_or_default()
 }
+
+/// `dbctl emulator serve` on a free port, killed when dropped; state lasts across commands.
+pub struct Served {
+    child: std::process::Child,
+    /// The `export` lines it printed, as (name, value).
+    pub vars: Vec<(String, String)>,
+}
+
+impl Served {
+    pub fn start(extra: &[&str]) -> Served {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbctl"))
+            .args(["emulator", "serve", "--port", "0"])
+            .args(extra)
+            .env_clear()
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the emulator");
+        let stdout = child.stdout.take().expect("emulator stdout");
+        let mut vars = Vec::new();
+        // The block of `export` lines ends with a `#` comment line.
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.expect("emulator output");
+            match line.strip_prefix("export ").and_then(|l| l.split_once('=')) {
+                Some((name, value)) => vars.push((name.to_string(), value.to_string())),
+                None => break,
+            }
+        }
+        assert!(!vars.is_empty(), "the emulator printed no variables");
+        Served { child, vars }
+    }
+
+    pub fn var(&self, name: &str) -> String {
+        self.vars
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("the emulator printed no {name}"))
+    }
+
+    /// A sandbox configured for every emulated provider.
+    pub fn sandbox(&self) -> Sandbox {
+        self.sandbox_for("")
+    }
+
+    /// A sandbox with only the variables starting with `prefix` (one provider).
+    pub fn sandbox_for(&self, prefix: &str) -> Sandbox {
+        self.vars
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .fold(Sandbox::new(), |sb, (k, v)| sb.env(k, v.clone()))
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
