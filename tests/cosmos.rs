@@ -3,9 +3,6 @@
 //! master-key signature here, independently of the provider's signer.
 mod common;
 
-use std::io::BufRead;
-use std::process::{Child, Command, Stdio};
-
 use base64::Engine;
 use common::{fixture, requests, Sandbox, Served};
 use hmac::{Hmac, Mac};
