@@ -796,7 +796,7 @@ async fn backup_list_explains_and_url_builds_from_the_password() {
     let shown = sb.run(&["db", "url", "2145833/13008822", "--show-secrets"]);
     assert_eq!(
         shown.stdout.trim(),
-        "rediss://default:fixture%2Drc%2Dpassword%2Dsessions@redis-12000.c284.eu-west-1-2.ec2.cloud.redislabs.com:12000"
+        "rediss://default:fixture-rc-password-sessions@redis-12000.c284.eu-west-1-2.ec2.cloud.redislabs.com:12000"
     );
     // TLS off → redis://
     on(
