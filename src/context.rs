@@ -13,7 +13,12 @@ pub struct HttpSettings {
     /// Skip certificate checks for every profile (`--insecure`).
     pub insecure: bool,
     deadline: Mutex<Instant>,
+    /// Bounds the requests in flight across every profile of a run.
+    pub in_flight: tokio::sync::Semaphore,
 }
+
+/// Requests one run may have in flight at once, all providers together.
+pub const MAX_IN_FLIGHT: usize = 32;
 
 impl HttpSettings {
     pub fn new(timeout: Duration, attempts: u32, verbose: u8, insecure: bool) -> Self {
@@ -23,6 +28,7 @@ impl HttpSettings {
             verbose,
             insecure,
             deadline: Mutex::new(Instant::now() + timeout),
+            in_flight: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
         }
     }
 

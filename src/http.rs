@@ -9,9 +9,11 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::config::Profile;
 use crate::context::HttpSettings;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::ProviderKind;
+use crate::provider::Shared;
 use crate::secret::{is_secret_key, redact_text, redact_value, MASK};
 use crate::tls::TlsOptions;
 
@@ -129,14 +131,20 @@ pub struct Http {
 }
 
 impl Http {
-    pub fn new(
-        provider: ProviderKind,
-        profile: &str,
+    /// The client for one profile: its base URL, its auth, and its TLS settings
+    /// (`ca_cert`, `insecure`), on top of the run's deadline and retry settings.
+    pub fn for_profile(
+        profile: &Profile,
         base_url: &str,
         api: Arc<dyn Api>,
-        settings: Arc<HttpSettings>,
-        tls: &TlsOptions,
+        shared: &Shared,
     ) -> Result<Http> {
+        let tls = TlsOptions {
+            ca_cert: profile.string("ca_cert")?.map(Into::into),
+            insecure: profile.bool("insecure")?,
+        };
+        let (provider, settings) = (profile.provider, shared.http.clone());
+        let profile = profile.name.as_str();
         let parsed = reqwest::Url::parse(base_url).map_err(|e| {
             Error::config(format!(
                 "invalid URL {base_url:?} for profile '{profile}': {e}"
@@ -159,7 +167,7 @@ impl Http {
                 "warning: TLS certificate verification is off for profile '{profile}' ({provider})"
             );
         }
-        let builder = crate::tls::configure(builder, tls, insecure)
+        let builder = crate::tls::configure(builder, &tls, insecure)
             .map_err(|e| e.with_origin(provider, profile))?;
         let client = builder.build().map_err(|e| {
             Error::config(format!("cannot build the HTTP client: {e}"))
@@ -194,7 +202,12 @@ impl Http {
                 return Err(self.deadline_error(&label));
             }
             let started = Instant::now();
-            let outcome = tokio::time::timeout(remaining, self.attempt(&call)).await;
+            let outcome = tokio::time::timeout(remaining, async {
+                // Closed never happens: the semaphore lives as long as the settings.
+                let _permit = self.settings.in_flight.acquire().await;
+                self.attempt(&call).await
+            })
+            .await;
             let result = match outcome {
                 Err(_) => return Err(self.deadline_error(&label)),
                 Ok(result) => result,

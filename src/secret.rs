@@ -60,8 +60,29 @@ pub fn redact_value(value: &mut Value) {
             }
         }
         Value::Array(items) => items.iter_mut().for_each(redact_value),
+        Value::String(text) => {
+            if let Some(masked) = mask_url_password(text) {
+                *text = masked;
+            }
+        }
         _ => {}
     }
+}
+
+/// `scheme://user:password@host...` → `scheme://user:***@host...`; `None` when there is no
+/// password in the URL.
+pub fn mask_url_password(text: &str) -> Option<String> {
+    let scheme_end = text.find("://")? + 3;
+    let rest = &text[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let at = rest[..authority_end].rfind('@')?;
+    let colon = rest[..at].find(':')?;
+    Some(format!(
+        "{}{}:{MASK}{}",
+        &text[..scheme_end],
+        &rest[..colon],
+        &rest[at..]
+    ))
 }
 
 /// Masks secret-named JSON string values in text that may not parse (a truncated body).
@@ -128,6 +149,16 @@ mod tests {
         assert_eq!(v["authentication_redis_pass"], "***");
         assert_eq!(v["database_id"], "id");
         assert_eq!(v["keyspace"], 1);
+    }
+
+    #[test]
+    fn passwords_inside_urls_are_masked() {
+        let mut v = json!({"dataset_import_sources": [{"url": "ftp://user:s3cret@host/x.rdb"}],
+            "plain": "https://example.com/a@b", "note": "not a url"});
+        redact_value(&mut v);
+        assert_eq!(v["dataset_import_sources"][0]["url"], "ftp://user:***@host/x.rdb");
+        assert_eq!(v["plain"], "https://example.com/a@b");
+        assert_eq!(v["note"], "not a url");
     }
 
     #[test]

@@ -12,7 +12,6 @@ use crate::http::{Api, Call, Http, Reply};
 use crate::model::ProviderKind;
 use crate::provider::{expect_array, expect_object, path_segment, Shared};
 use crate::secret::Secret;
-use crate::tls::TlsOptions;
 
 /// The largest page Cosmos serves (`x-ms-max-item-count`).
 pub const PAGE_SIZE: u32 = 1000;
@@ -122,17 +121,7 @@ impl Client {
             base_path: url.path().trim_end_matches('/').to_string(),
             key_source,
         });
-        let http = Http::new(
-            ProviderKind::Cosmos,
-            &profile.name,
-            &endpoint,
-            api,
-            shared.http.clone(),
-            &TlsOptions {
-                ca_cert: profile.string("ca_cert")?.map(Into::into),
-                insecure: profile.bool("insecure")?,
-            },
-        )?;
+        let http = Http::for_profile(profile, &endpoint, api, shared)?;
         Ok(Client {
             http,
             account: Account::from_url(&url),

@@ -13,7 +13,6 @@ use crate::http::{Api, Call, Http, Reply};
 use crate::model::ProviderKind;
 use crate::provider::{expect_array, expect_object, path_segment, Shared};
 use crate::secret::Secret;
-use crate::tls::TlsOptions;
 
 /// The largest page Redis Cloud serves.
 pub const PAGE_SIZE: usize = 100;
@@ -74,16 +73,11 @@ impl Client {
         let url = profile
             .string("url")?
             .unwrap_or_else(|| super::DEFAULT_URL.to_string());
-        let http = Http::new(
-            ProviderKind::RedisCloud,
-            &profile.name,
+        let http = Http::for_profile(
+            profile,
             &url,
             Arc::new(RedisCloudApi { key, secret }),
-            shared.http.clone(),
-            &TlsOptions {
-                ca_cert: profile.string("ca_cert")?.map(Into::into),
-                insecure: profile.bool("insecure")?,
-            },
+            shared,
         )?;
         Ok(Client { http })
     }

@@ -8,7 +8,6 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, BasicAuth, Call, Http, Reply};
 use crate::model::ProviderKind;
 use crate::provider::{expect_array, expect_object, path_segment, Shared};
-use crate::tls::TlsOptions;
 
 const KIND: ProviderKind = ProviderKind::RedisEnterprise;
 
@@ -57,17 +56,7 @@ impl Client {
         let user = profile.require_string("user")?;
         let password = profile.require_secret("password")?;
         let api = Arc::new(ClusterApi(BasicAuth { user, password }));
-        let http = Http::new(
-            KIND,
-            &profile.name,
-            &url,
-            api,
-            shared.http.clone(),
-            &TlsOptions {
-                ca_cert: profile.string("ca_cert")?.map(Into::into),
-                insecure: profile.bool("insecure")?,
-            },
-        )?;
+        let http = Http::for_profile(profile, &url, api, shared)?;
         Ok(Client { http })
     }
 

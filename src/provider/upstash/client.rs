@@ -10,7 +10,6 @@ use crate::model::ProviderKind;
 use crate::provider::{
     expect_array, expect_object, path_segment, setting_value, Shared, UpdateRequest,
 };
-use crate::tls::TlsOptions;
 
 pub struct Client {
     http: Http,
@@ -45,17 +44,7 @@ impl Client {
             user: email,
             password: api_key,
         }));
-        let http = Http::new(
-            ProviderKind::Upstash,
-            &profile.name,
-            &url,
-            api,
-            shared.http.clone(),
-            &TlsOptions {
-                ca_cert: profile.string("ca_cert")?.map(Into::into),
-                insecure: profile.bool("insecure")?,
-            },
-        )?;
+        let http = Http::for_profile(profile, &url, api, shared)?;
         Ok(Client { http })
     }
 
