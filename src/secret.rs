@@ -156,7 +156,10 @@ mod tests {
         let mut v = json!({"dataset_import_sources": [{"url": "ftp://user:s3cret@host/x.rdb"}],
             "plain": "https://example.com/a@b", "note": "not a url"});
         redact_value(&mut v);
-        assert_eq!(v["dataset_import_sources"][0]["url"], "ftp://user:***@host/x.rdb");
+        assert_eq!(
+            v["dataset_import_sources"][0]["url"],
+            "ftp://user:***@host/x.rdb"
+        );
         assert_eq!(v["plain"], "https://example.com/a@b");
         assert_eq!(v["note"], "not a url");
     }

@@ -33,6 +33,9 @@ pub struct Case {
     pub secrets: fn() -> Vec<String>,
     /// An id in the provider's format that the server does not know.
     pub missing_id: &'static str,
+    /// Mounts the single-database endpoint for `existing_id`, with its secrets in the record.
+    pub mount_get: Mount,
+    pub existing_id: &'static str,
 }
 
 fn cases() -> Vec<Case> {
@@ -155,5 +158,41 @@ async fn every_provider_without_credentials_is_a_config_error() {
     for case in cases() {
         let run = Sandbox::new().run(&["db", "list", "-p", case.provider]);
         run.code(3).stderr_has(case.provider);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_provider_keeps_secrets_out_of_get_and_url() {
+    for case in cases() {
+        let server = MockServer::start().await;
+        (case.mount_get)(&server).await;
+        let sb = sandbox(&case, &server);
+        let secrets = (case.secrets)();
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let id = case.existing_id;
+        for format in ["table", "json", "yaml", "csv"] {
+            for extra in [&[][..], &["--raw"][..], &["-vv", "--raw"][..]] {
+                let mut args = vec!["db", "get", id, "-o", format];
+                args.extend_from_slice(extra);
+                sb.run(&args).code(0).no_secrets(&secrets);
+            }
+            let url = sb.run(&["db", "url", id, "-o", format, "-vv"]);
+            url.code(0).no_secrets(&secrets);
+            assert!(
+                url.stdout.contains("***"),
+                "{}: the masked secret is shown as ***",
+                case.provider
+            );
+        }
+        // --show-secrets prints the password on stdout, and still never in the logs.
+        let shown = sb.run(&["db", "url", id, "--show-secrets", "-vv"]);
+        shown.code(0);
+        assert!(
+            !shown.stdout.contains("***"),
+            "{}: {}",
+            case.provider,
+            shown.stdout
+        );
+        common::assert_no_secrets("", &shown.stderr, &secrets);
     }
 }

@@ -33,6 +33,31 @@ pub fn case() -> Case {
         },
         names: &["iot2", "Food DB", "Café 数据"],
         secrets: || vec![KEY.to_string()],
+        existing_id: "Food DB",
+        mount_get: |server| {
+            Box::pin(async move {
+                Mock::given(method("GET"))
+                    .and(path("/dbs/Food%20DB"))
+                    .and(header_exists("authorization"))
+                    .respond_with(
+                        ResponseTemplate::new(200)
+                            .set_body_raw(fixture("cosmos", "database.json"), "application/json"),
+                    )
+                    .mount(server)
+                    .await;
+                // `--raw` adds the containers.
+                Mock::given(method("GET"))
+                    .and(path("/dbs/Food%20DB/colls"))
+                    .respond_with(
+                        ResponseTemplate::new(200).set_body_raw(
+                            fixture("cosmos", "collections.json"),
+                            "application/json",
+                        ),
+                    )
+                    .mount(server)
+                    .await;
+            })
+        },
         missing_id: "no such db",
     }
 }

@@ -85,6 +85,20 @@ pub fn case() -> Case {
             secrets.push(SECRET.to_string());
             secrets
         },
+        existing_id: "2145833/13008822",
+        mount_get: |server| {
+            Box::pin(async move {
+                Mock::given(method("GET"))
+                    .and(path("/v1/subscriptions/2145833/databases/13008822"))
+                    .and(header("x-api-key", KEY))
+                    .respond_with(ResponseTemplate::new(200).set_body_raw(
+                        fixture("redis-cloud", "database-13008822.json"),
+                        "application/json",
+                    ))
+                    .mount(server)
+                    .await;
+            })
+        },
         missing_id: "1/999",
     }
 }

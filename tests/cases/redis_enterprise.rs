@@ -38,6 +38,20 @@ pub fn case() -> Case {
             secrets.push(PASSWORD.to_string());
             secrets
         },
+        existing_id: "1",
+        mount_get: |server| {
+            Box::pin(async move {
+                Mock::given(method("GET"))
+                    .and(path("/v1/bdbs/1"))
+                    .and(basic_auth(USER, PASSWORD))
+                    .respond_with(ResponseTemplate::new(200).set_body_raw(
+                        fixture("redis-enterprise", "bdb-1.json"),
+                        "application/json",
+                    ))
+                    .mount(server)
+                    .await;
+            })
+        },
         missing_id: "999",
     }
 }

@@ -36,6 +36,22 @@ pub fn case() -> Case {
             secrets.push(KEY.to_string());
             secrets
         },
+        existing_id: "96ad0856-03b1-4ee7-9666-e81abd0349e1",
+        mount_get: |server| {
+            Box::pin(async move {
+                Mock::given(method("GET"))
+                    .and(path(
+                        "/v2/redis/database/96ad0856-03b1-4ee7-9666-e81abd0349e1",
+                    ))
+                    .and(basic_auth(EMAIL, KEY))
+                    .respond_with(ResponseTemplate::new(200).set_body_raw(
+                        fixture("upstash", "database-with-credentials.json"),
+                        "application/json",
+                    ))
+                    .mount(server)
+                    .await;
+            })
+        },
         missing_id: "00000000-dead-beef-0000-000000000000",
     }
 }
