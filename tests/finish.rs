@@ -112,6 +112,68 @@ fn completions_and_man_page() {
     assert!(man.stdout.contains(".TH dbctl"), "roff title header");
 }
 
+#[test]
+fn completions_offer_the_configured_profile_names() {
+    let sb = Sandbox::new();
+    sb.config("[profiles.team-alpha]\nprovider = \"upstash\"\n\n[profiles.onprem-beta]\nprovider = \"cosmos\"\n");
+    for shell in ["bash", "zsh", "fish"] {
+        let run = sb.run(&["completions", shell]);
+        run.code(0)
+            .stdout_has("team-alpha")
+            .stdout_has("onprem-beta");
+    }
+    // Without a config the completions still generate.
+    assert!(!Sandbox::new()
+        .run(&["completions", "bash"])
+        .code(0)
+        .stdout
+        .contains("team-alpha"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_makes_an_authenticated_raw_call() {
+    use wiremock::matchers::{basic_auth, body_json, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/redis/stats/abc"))
+        .and(basic_auth("ops@example.com", "api-test-key"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            serde_json::json!({"daily_net_commands": 42, "password": "stat-secret"}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/redis/enable-tls/abc"))
+        .and(body_json(serde_json::json!({"x": 1})))
+        .respond_with(ResponseTemplate::new(200).set_body_json("OK"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let sb = Sandbox::new()
+        .env("UPSTASH_EMAIL", "ops@example.com")
+        .env("UPSTASH_API_KEY", "api-test-key")
+        .env("UPSTASH_API_URL", format!("{}/v2", server.uri()));
+    let run = sb.run(&["api", "upstash", "get", "/redis/stats/abc"]);
+    run.code(0).no_secrets(&["stat-secret", "api-test-key"]);
+    assert_eq!(run.json()["daily_net_commands"], 42);
+    assert_eq!(run.json()["password"], "***");
+    let body = sb.home.path().join("body.json");
+    std::fs::write(&body, "{\"x\": 1}").unwrap();
+    sb.run(&[
+        "api",
+        "upstash",
+        "POST",
+        "redis/enable-tls/abc",
+        "--data",
+        &format!("@{}", body.display()),
+    ])
+    .code(0);
+    sb.run(&["api", "upstash", "GET", "/redis/nothing"]).code(5);
+    sb.run(&["api", "upstash", "POST", "/x", "--data", "{not json"])
+        .code(2);
+}
+
 /// Runs dbctl under a pseudo-terminal (util-linux `script`) and returns what it drew.
 fn on_a_terminal(vars: &[(String, String)], home: &std::path::Path, args: &str) -> String {
     let bin = assert_cmd::cargo::cargo_bin("dbctl");

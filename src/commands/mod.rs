@@ -29,7 +29,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         command,
     } = cli;
     match command {
-        Command::Completions { shell } => return shell::completions(shell),
+        Command::Completions { shell } => return shell::completions(shell, &global),
         Command::Man => return shell::man(),
         Command::Emulator(cmd) => return emulator::run(cmd).await,
         Command::Config(cmd) if !global.demo => return configure::config(cmd, &global),
