@@ -63,6 +63,78 @@ fn emulator_serve_runs_a_full_lifecycle_through_the_real_provider_modules() {
 }
 
 #[test]
+fn every_provider_runs_create_list_update_wait_delete_against_the_emulator() {
+    let served = Served::start(&["--seed", "demo"]);
+    let sb = served.sandbox();
+    let subscription = {
+        let listed = sb.run(&["db", "list", "-p", "redis-cloud", "--json"]);
+        let id = listed.json()[0]["id"].as_str().unwrap().to_string();
+        id.split('/').next().unwrap().to_string()
+    };
+    let cases: [(&str, Vec<&str>, Option<Vec<&str>>); 4] = [
+        (
+            "upstash",
+            vec!["--region", "eu-west-1"],
+            Some(vec!["--set", "plan=pro"]),
+        ),
+        (
+            "redis-cloud",
+            vec!["--subscription", &subscription, "--memory", "1GB"],
+            Some(vec!["--memory", "2GB"]),
+        ),
+        (
+            "redis-enterprise",
+            vec!["--memory", "512MB"],
+            Some(vec!["--memory", "1GB"]),
+        ),
+        ("cosmos", vec![], None),
+    ];
+    for (provider, create, update) in cases {
+        let name = format!("lifecycle-{provider}");
+        let mut args = vec![
+            "db", "create", "-p", provider, "--name", &name, "--wait", "--json",
+        ];
+        args.extend(create.iter());
+        let created = sb.run(&args);
+        created.code(0);
+        let id = created.json()["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{provider}: {}", created.stdout))
+            .to_string();
+        let listed = sb.run(&["db", "list", "-p", provider, "--json"]);
+        assert!(
+            listed
+                .json()
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["id"] == id.as_str()),
+            "{provider}: listed"
+        );
+        if let Some(update) = update {
+            let mut args = vec!["db", "update", &id, "-p", provider, "--wait"];
+            args.extend(update.iter());
+            sb.run(&args).code(0);
+        }
+        sb.run(&[
+            "db",
+            "wait",
+            &id,
+            "-p",
+            provider,
+            "--status",
+            "active",
+            "--interval",
+            "0.2",
+        ])
+        .code(0);
+        sb.run(&["db", "delete", &id, "-p", provider, "--yes", "--wait"])
+            .code(0);
+        sb.run(&["db", "get", &id, "-p", provider]).code(5);
+    }
+}
+
+#[test]
 fn emulator_checks_credentials() {
     let served = Served::start(&[]);
     let sb = served.sandbox().env("UPSTASH_API_KEY", "wrong");
