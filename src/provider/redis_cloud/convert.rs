@@ -240,7 +240,66 @@ fn undecodable(what: &str, error: serde_json::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::testing::{arbitrary_json, arbitrary_record, test_shared};
     use serde_json::json;
+
+    const FIELDS: &[&str] = &[
+        "databaseId",
+        "name",
+        "status",
+        "publicEndpoint",
+        "privateEndpoint",
+        "security",
+        "datasetSizeInGb",
+        "memoryLimitInGb",
+        "planMemoryLimit",
+        "memoryLimitMeasurementUnit",
+        "activatedOn",
+        "region",
+        "protocol",
+        "taskId",
+        "response",
+        "links",
+        "id",
+        "subscriptions",
+    ];
+
+    fn feed_everything(record: &Value) {
+        for kind in [Kind::Pro, Kind::Essentials] {
+            let origin = Origin {
+                profile: "p",
+                kind,
+                subscription: "1",
+                region: Some("r"),
+            };
+            let _ = database(record, &origin, &test_shared());
+        }
+        let _ = subscription(record);
+        let _ = database_id(record);
+        let _ = task(record, "t", "p", Some("1"));
+        let _ = connection(record, "1/2");
+        if let Some(text) = record.as_str() {
+            let _ = endpoint(text);
+        }
+    }
+
+    proptest::proptest! {
+        /// Any JSON, or any mix of Redis Cloud's own fields with any values: never a panic.
+        #[test]
+        fn arbitrary_json_never_panics(value in arbitrary_json()) {
+            feed_everything(&value);
+        }
+
+        #[test]
+        fn arbitrary_records_never_panic(record in arbitrary_record(FIELDS)) {
+            feed_everything(&record);
+        }
+
+        #[test]
+        fn arbitrary_endpoints_never_panic(text in ".{0,40}") {
+            let _ = endpoint(&text);
+        }
+    }
 
     #[test]
     fn endpoints_split_or_stay_null() {

@@ -178,7 +178,47 @@ fn undecodable(what: &str, error: serde_json::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::testing::{arbitrary_json, arbitrary_record, test_shared};
     use serde_json::json;
+
+    const FIELDS: &[&str] = &[
+        "uid",
+        "name",
+        "status",
+        "memory_size",
+        "port",
+        "endpoints",
+        "dns_address_master",
+        "tls_mode",
+        "ssl",
+        "created_time",
+        "authentication_redis_pass",
+        "progress",
+        "action_uid",
+        "object_name",
+        "error",
+        "shards_count",
+        "replication",
+    ];
+
+    fn feed_everything(record: &Value) {
+        let _ = database(record, "p", &test_shared());
+        let _ = connection(record, "1");
+        let _ = task(record, "1", "p");
+    }
+
+    proptest::proptest! {
+        /// Any JSON, or any mix of the bdb/action fields with any values: never a panic.
+        #[test]
+        fn arbitrary_json_never_panics(value in arbitrary_json()) {
+            feed_everything(&value);
+        }
+
+        #[test]
+        fn arbitrary_records_never_panic(record in arbitrary_record(FIELDS)) {
+            feed_everything(&record);
+        }
+    }
 
     #[test]
     fn ports_are_stripped_from_hosts() {
