@@ -71,7 +71,9 @@ fn every_provider_runs_create_list_update_wait_delete_against_the_emulator() {
         let id = listed.json()[0]["id"].as_str().unwrap().to_string();
         id.split('/').next().unwrap().to_string()
     };
-    let cases: [(&str, Vec<&str>, Option<Vec<&str>>); 4] = [
+    // (provider, create flags, update flags when the provider can update)
+    type Lifecycle<'a> = (&'a str, Vec<&'a str>, Option<Vec<&'a str>>);
+    let cases: [Lifecycle; 4] = [
         (
             "upstash",
             vec!["--region", "eu-west-1"],
