@@ -265,6 +265,36 @@ fn on_a_terminal(vars: &[(String, String)], home: &std::path::Path, args: &str) 
 }
 
 #[test]
+fn status_colours_only_on_a_terminal_without_no_color() {
+    let served = Served::start(&["--seed", "demo"]);
+    let upstash: Vec<(String, String)> = served
+        .vars
+        .iter()
+        .filter(|(k, _)| k.starts_with("UPSTASH_"))
+        .cloned()
+        .collect();
+    let home = tempfile::tempdir().unwrap();
+    let coloured = on_a_terminal(&upstash, home.path(), "db list");
+    assert!(
+        coloured.contains("\u{1b}["),
+        "colour on a terminal:\n{coloured}"
+    );
+    let plain = on_a_terminal(&upstash, home.path(), "--no-color db list");
+    assert!(!plain.contains("\u{1b}["), "--no-color:\n{plain}");
+    let piped = served
+        .sandbox_for("UPSTASH_")
+        .cmd()
+        .env_remove("NO_COLOR")
+        .args(["db", "list"])
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&piped.stdout).contains('\u{1b}'),
+        "no colour on a pipe"
+    );
+}
+
+#[test]
 fn the_spinner_shows_on_a_terminal_and_never_on_a_pipe() {
     let served = Served::start(&["--seed", "demo"]);
     let sb = served.sandbox();

@@ -282,6 +282,32 @@ async fn db_wait_times_out_with_the_last_status_and_handles_missing_and_deleted(
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn db_wait_does_not_outlast_its_timeout_against_a_hanging_provider() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(db("slow", "slow", "pending", "x", 1))
+                .set_delay(std::time::Duration::from_secs(5)),
+        )
+        .mount(&server)
+        .await;
+    let sb = Sandbox::new()
+        .env("UPSTASH_EMAIL", "x@example.com")
+        .env("UPSTASH_API_KEY", "k")
+        .env("UPSTASH_API_URL", format!("{}/v2", server.uri()));
+    let started = std::time::Instant::now();
+    sb.run(&["db", "wait", "slow", "--status", "active", "--timeout", "1"])
+        .code(11)
+        .stderr_has("gave up after 1s");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn wait_all_waits_for_every_database() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))

@@ -33,10 +33,22 @@ where
     let spinner = progress(app, what);
     let mut delay = interval;
     let mut last = String::from("not checked yet");
+    let gave_up = |last: &str| {
+        Error::timeout(format!(
+            "gave up after {}s waiting for {what}; last status: {last}",
+            timeout.as_secs_f64()
+        ))
+    };
     let outcome = async {
         loop {
             app.shared.http.restart_deadline();
-            match check().await? {
+            // One poll may not outlast the wait itself, even against a hanging provider.
+            let left = timeout.saturating_sub(started.elapsed());
+            let step = match tokio::time::timeout(left, check()).await {
+                Ok(step) => step?,
+                Err(_) => return Err(gave_up(&last)),
+            };
+            match step {
                 Step::Done(value) => return Ok(value),
                 Step::Waiting(status) => {
                     if let Some(bar) = &spinner {
@@ -50,10 +62,7 @@ where
             }
             let left = timeout.saturating_sub(started.elapsed());
             if left.is_zero() {
-                return Err(Error::timeout(format!(
-                    "gave up after {}s waiting for {what}; last status: {last}",
-                    timeout.as_secs_f64()
-                )));
+                return Err(gave_up(&last));
             }
             tokio::time::sleep(delay.min(left)).await;
             delay = (delay.mul_f64(1.5)).min(interval * 4);
