@@ -168,41 +168,9 @@ pub trait Provider: Send + Sync {
 pub fn env_vars(kind: ProviderKind) -> &'static [EnvVar] {
     match kind {
         ProviderKind::Upstash => upstash::ENV,
-        ProviderKind::RedisCloud => &[
-            EnvVar {
-                var: "REDIS_CLOUD_API_KEY",
-                field: "api_key",
-                activates: true,
-            },
-            EnvVar {
-                var: "REDIS_CLOUD_SECRET_KEY",
-                field: "secret_key",
-                activates: true,
-            },
-            EnvVar {
-                var: "REDIS_CLOUD_API_SECRET",
-                field: "secret_key",
-                activates: true,
-            },
-            EnvVar {
-                var: "REDIS_CLOUD_API_URL",
-                field: "url",
-                activates: false,
-            },
-        ],
+        ProviderKind::RedisCloud => redis_cloud::ENV,
         ProviderKind::RedisEnterprise => redis_enterprise::ENV,
-        ProviderKind::Cosmos => &[
-            EnvVar {
-                var: "COSMOS_ENDPOINT",
-                field: "endpoint",
-                activates: true,
-            },
-            EnvVar {
-                var: "COSMOS_KEY",
-                field: "key",
-                activates: true,
-            },
-        ],
+        ProviderKind::Cosmos => cosmos::ENV,
     }
 }
 

@@ -9,7 +9,7 @@ mod wire;
 use async_trait::async_trait;
 use serde_json::{json, Value};
 
-use crate::config::Profile;
+use crate::config::{EnvVar, Profile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Call, Reply};
 use crate::model::{Database, ProviderKind};
@@ -19,6 +19,20 @@ use crate::provider::{
 
 /// `--set` keys `db create` accepts.
 const CREATE_SETTINGS: &str = "throughput=RU/s (manual, 400 or more, in steps of 100), max_throughput=RU/s (autoscale, 1000 or more, in steps of 1000)";
+
+/// Variables of the implicit `cosmos` profile.
+pub const ENV: &[EnvVar] = &[
+    EnvVar {
+        var: "COSMOS_ENDPOINT",
+        field: "endpoint",
+        activates: true,
+    },
+    EnvVar {
+        var: "COSMOS_KEY",
+        field: "key",
+        activates: true,
+    },
+];
 
 pub struct Cosmos {
     client: client::Client,

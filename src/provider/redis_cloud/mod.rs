@@ -18,7 +18,7 @@ use futures::future::try_join_all;
 use serde_json::{json, Map, Value};
 use tokio::sync::Semaphore;
 
-use crate::config::Profile;
+use crate::config::{EnvVar, Profile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Call, Reply};
 use crate::model::{Database, ProviderKind, Task};
@@ -29,6 +29,30 @@ use crate::provider::{
 
 // The environment variables (REDIS_CLOUD_API_KEY, REDIS_CLOUD_SECRET_KEY or
 // REDIS_CLOUD_API_SECRET, REDIS_CLOUD_API_URL) are declared in `provider::env_vars`.
+
+/// Variables of the implicit `redis-cloud` profile (`REDIS_CLOUD_API_SECRET` is the older name).
+pub const ENV: &[EnvVar] = &[
+    EnvVar {
+        var: "REDIS_CLOUD_API_KEY",
+        field: "api_key",
+        activates: true,
+    },
+    EnvVar {
+        var: "REDIS_CLOUD_SECRET_KEY",
+        field: "secret_key",
+        activates: true,
+    },
+    EnvVar {
+        var: "REDIS_CLOUD_API_SECRET",
+        field: "secret_key",
+        activates: true,
+    },
+    EnvVar {
+        var: "REDIS_CLOUD_API_URL",
+        field: "url",
+        activates: false,
+    },
+];
 
 pub const DEFAULT_URL: &str = "https://api.redislabs.com/v1";
 
