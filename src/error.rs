@@ -2,6 +2,7 @@
 use serde_json::json;
 
 use crate::model::ProviderKind;
+use crate::secret::mask_url_passwords;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -154,6 +155,10 @@ impl Error {
 
 /// Prints the error on stderr: one JSON line under `--json`, else `error: ...` plus a hint.
 pub fn report(err: &Error, json: bool) {
+    // Provider messages can quote a source URI; its password never reaches the terminal.
+    let mut err = err.clone();
+    err.message = mask_url_passwords(&err.message);
+    err.hint = err.hint.as_deref().map(mask_url_passwords);
     if json {
         eprintln!("{}", err.to_json());
         return;

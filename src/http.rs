@@ -39,6 +39,9 @@ pub struct Call {
     pub query: Vec<(String, String)>,
     pub headers: Vec<(HeaderName, String)>,
     pub body: Option<Value>,
+    /// Set for a PUT/DELETE that acts rather than sets state (an RE flush): never resent
+    /// once it may have reached the server.
+    pub once: bool,
 }
 
 impl Call {
@@ -49,6 +52,7 @@ impl Call {
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
+            once: false,
         }
     }
     pub fn get(path: impl Into<String>) -> Self {
@@ -79,12 +83,19 @@ impl Call {
         self.body = Some(body);
         self
     }
-    /// GET, PUT and DELETE may be sent again; POST and PATCH only if they never left.
+    /// Marks a request that performs an action: it is sent again only if it never left.
+    pub fn once(mut self) -> Self {
+        self.once = true;
+        self
+    }
+    /// GET, PUT and DELETE may be sent again; POST, PATCH and `once` calls only if they
+    /// never left.
     fn idempotent(&self) -> bool {
-        matches!(
-            self.method,
-            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
-        )
+        !self.once
+            && matches!(
+                self.method,
+                Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+            )
     }
     fn label(&self) -> String {
         format!("{} {}", self.method, self.path)
@@ -160,6 +171,8 @@ impl Http {
         let builder = reqwest::Client::builder()
             .user_agent(concat!("dbctl/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
+            // A redirect would carry key headers to another host and turn a POST into a GET.
+            .redirect(reqwest::redirect::Policy::none())
             .pool_idle_timeout(Duration::from_secs(30));
         let insecure = tls.insecure || settings.insecure;
         if insecure {
@@ -460,7 +473,7 @@ pub fn status_error(status: reqwest::StatusCode, body: &[u8], provider: Provider
         404 | 410 => ErrorKind::NotFound,
         409 => ErrorKind::Conflict,
         429 => ErrorKind::RateLimited,
-        500..=599 => ErrorKind::Provider,
+        300..=399 | 500..=599 => ErrorKind::Provider,
         _ => ErrorKind::Invalid,
     };
     let retryable = matches!(code, 429 | 500 | 502 | 503 | 504);
@@ -475,6 +488,11 @@ pub fn status_error(status: reqwest::StatusCode, body: &[u8], provider: Provider
         .retryable(retryable);
     if kind == ErrorKind::NotFound {
         error.message = format!("{} (not found)", error.message);
+    }
+    if status.is_redirection() {
+        error.hint = Some(
+            "dbctl does not follow redirects (they would carry credentials elsewhere); check the URL configured for this profile".into(),
+        );
     }
     error
 }
@@ -495,7 +513,7 @@ pub fn describe_body(body: &[u8]) -> Option<String> {
         if start + 7 <= end {
             return Some(format!(
                 "HTML page \"{}\"",
-                one_line(&text[start + 7..end], 120)
+                one_line(&redact_text(&text[start + 7..end]), 120)
             ));
         }
     }

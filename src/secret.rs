@@ -69,23 +69,46 @@ pub fn redact_value(value: &mut Value) {
     }
 }
 
-/// `scheme://user:password@host...` → `scheme://user:***@host...`; `None` when there is no
-/// password in the URL.
+/// `scheme://user:password@host...` → `scheme://user:***@host...` for every URL in the text;
+/// `None` when no URL in it carries a password.
 pub fn mask_url_password(text: &str) -> Option<String> {
-    let scheme_end = text.find("://")? + 3;
-    let rest = &text[scheme_end..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let at = rest[..authority_end].rfind('@')?;
-    let colon = rest[..at].find(':')?;
-    Some(format!(
-        "{}{}:{MASK}{}",
-        &text[..scheme_end],
-        &rest[..colon],
-        &rest[at..]
-    ))
+    let masked = mask_url_passwords(text);
+    (masked != text).then_some(masked)
 }
 
-/// Masks secret-named JSON string values in text that may not parse (a truncated body).
+/// Masks the password of every `scheme://user:password@` in free text. The password may hold
+/// `/`, `?` or `#`: the userinfo ends at the last `@` before the URL's end (white space or a
+/// quote).
+pub fn mask_url_passwords(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(found) = rest.find("://") {
+        let (head, tail) = rest.split_at(found + 3);
+        out.push_str(head);
+        let url_end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>'))
+            .unwrap_or(tail.len());
+        let url = &tail[..url_end];
+        match url
+            .rfind('@')
+            .and_then(|at| url[..at].find(':').map(|colon| (colon, at)))
+        {
+            Some((colon, at)) => {
+                out.push_str(&url[..colon]);
+                out.push(':');
+                out.push_str(MASK);
+                out.push_str(&url[at..]);
+            }
+            None => out.push_str(url),
+        }
+        rest = &tail[url_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Masks secret-named JSON string values, and URL passwords, in text that may not parse
+/// (a truncated body, an error sentence).
 pub fn redact_text(text: &str) -> String {
     if let Ok(mut value) = serde_json::from_str::<Value>(text) {
         redact_value(&mut value);
@@ -93,38 +116,47 @@ pub fn redact_text(text: &str) -> String {
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
+    // Walks the JSON strings one by one, escapes included, so a `\"` inside a value never
+    // makes a value look like a key.
     while let Some(start) = rest.find('"') {
-        let after = &rest[start + 1..];
-        let Some(end) = after.find('"') else { break };
-        let key = &after[..end];
-        let tail = &after[end + 1..];
-        let trimmed = tail.trim_start();
-        out.push_str(&rest[..start + 1 + end + 1]);
-        if is_secret_key(key) && trimmed.starts_with(':') {
-            let value = trimmed[1..].trim_start();
-            if let Some(value_body) = value.strip_prefix('"') {
+        out.push_str(&rest[..start]);
+        let body = &rest[start + 1..];
+        let Some(end) = string_end(body) else {
+            out.push_str(&rest[start..]);
+            rest = "";
+            break;
+        };
+        let string = &body[..end];
+        out.push('"');
+        out.push_str(string);
+        out.push('"');
+        rest = &body[end + 1..];
+        let after = rest.trim_start();
+        if is_secret_key(string) && after.starts_with(':') {
+            if let Some(value_body) = after[1..].trim_start().strip_prefix('"') {
                 out.push_str(&format!(":\"{MASK}\""));
-                rest = skip_json_string(value_body);
-                continue;
+                rest = match string_end(value_body) {
+                    Some(end) => &value_body[end + 1..],
+                    None => "",
+                };
             }
         }
-        rest = tail;
     }
     out.push_str(rest);
-    out
+    mask_url_passwords(&out)
 }
 
-/// Given the text after an opening quote, returns what follows the closing quote.
-fn skip_json_string(text: &str) -> &str {
+/// The byte index of the closing quote of a JSON string, given the text after its opening quote.
+fn string_end(text: &str) -> Option<usize> {
     let mut escaped = false;
     for (i, c) in text.char_indices() {
         match c {
             '\\' if !escaped => escaped = true,
-            '"' if !escaped => return &text[i + 1..],
+            '"' if !escaped => return Some(i),
             _ => escaped = false,
         }
     }
-    ""
+    None
 }
 
 #[cfg(test)]
@@ -149,6 +181,34 @@ mod tests {
         assert_eq!(v["authentication_redis_pass"], "***");
         assert_eq!(v["database_id"], "id");
         assert_eq!(v["keyspace"], 1);
+    }
+
+    #[test]
+    fn escaped_quotes_do_not_hide_later_secrets() {
+        let text =
+            r#"[{"note":"say \"hi\"","password":"SECRETPW1","rest_token":"TOKEN1"},{"n":"\""#;
+        let out = redact_text(text);
+        assert!(
+            !out.contains("SECRETPW1") && !out.contains("TOKEN1"),
+            "{out}"
+        );
+        assert!(out.contains(r#""note":"say \"hi\"""#), "{out}");
+    }
+
+    #[test]
+    fn url_passwords_with_slashes_are_masked_in_text() {
+        assert_eq!(
+            mask_url_passwords("cannot download ftp://user:ab/cd+e?f@host/x.rdb now"),
+            "cannot download ftp://user:***@host/x.rdb now"
+        );
+        assert_eq!(
+            mask_url_passwords("see https://example.com/a"),
+            "see https://example.com/a"
+        );
+        assert_eq!(
+            redact_text("<html>s3://key:se/cret@bucket/x</html>"),
+            "<html>s3://key:***@bucket/x</html>"
+        );
     }
 
     #[test]

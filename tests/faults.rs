@@ -272,3 +272,66 @@ async fn ctrl_c_during_wait_exits_130_naming_the_operation() {
     assert_eq!(output.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("still running"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redirects_are_not_followed_so_key_headers_stay_home() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"subscriptions": []})))
+        .mount(&elsewhere)
+        .await;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/v1/subscriptions", elsewhere.uri())),
+        )
+        .mount(&server)
+        .await;
+    let run = Sandbox::new()
+        .env("REDIS_CLOUD_API_KEY", "redirect-key")
+        .env("REDIS_CLOUD_SECRET_KEY", "redirect-secret")
+        .env("REDIS_CLOUD_API_URL", format!("{}/v1", server.uri()))
+        .run(&["db", "list"]);
+    run.code(8)
+        .stderr_has("302")
+        .stderr_has("redirects")
+        .no_secrets(&["redirect-key", "redirect-secret"]);
+    assert_eq!(count(&elsewhere).await, 0, "nothing reached the other host");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn passwords_inside_urls_in_provider_errors_are_masked() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(
+            json!({"error": "cannot fetch ftp://backup:pa/ss?w#rd@files.example.com/x.rdb"}),
+        ))
+        .mount(&server)
+        .await;
+    for extra in [&[][..], &["--json"][..], &["-vv"][..]] {
+        let mut args = vec!["db", "list"];
+        args.extend_from_slice(extra);
+        let run = sandbox(&server).run(&args);
+        run.code(6)
+            .stderr_has("ftp://backup:***@files.example.com/x.rdb")
+            .no_secrets(&["pa/ss?w#rd"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flush_is_never_resent_after_a_503() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/v1/bdbs/1/flush"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let run = Sandbox::new()
+        .env("REDIS_ENTERPRISE_URL", server.uri())
+        .env("REDIS_ENTERPRISE_USER", "admin@example.com")
+        .env("REDIS_ENTERPRISE_PASSWORD", "flush-pw")
+        .run(&["db", "flush", "1", "--yes"]);
+    run.code(8).no_secrets(&["flush-pw"]);
+    assert_eq!(count(&server).await, 1, "an action is sent once");
+}

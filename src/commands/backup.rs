@@ -2,7 +2,7 @@
 use std::time::Duration;
 
 use super::db::print_change;
-use super::{confirm, wait, App};
+use super::{wait, App};
 use crate::cli::BackupCommand;
 use crate::error::Result;
 use crate::provider::{Change, Provider};
@@ -47,7 +47,7 @@ pub async fn run(app: &App, command: BackupCommand) -> Result<()> {
         } => {
             let provider = app.one(&target)?;
             supported(provider.as_ref(), "backup restore")?;
-            confirm(
+            app.confirm(
                 yes,
                 &format!(
                     "overwrite with backup {backup_id} the {} database",

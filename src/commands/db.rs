@@ -4,7 +4,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::wait::{self, Step};
-use super::{confirm, list, App};
+use super::{list, App};
 use crate::cli::{DbCommand, OutputFormat, UrlFormat, WaitArgs, WaitStatus};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Database, Status};
@@ -74,14 +74,14 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             wait,
         } => {
             let provider = app.one(&target)?;
-            confirm(yes, &format!("delete {} database", provider.kind()), &id)?;
+            app.confirm(yes, &format!("delete {} database", provider.kind()), &id)?;
             let change = provider.delete(&id).await?;
             finish(app, provider.as_ref(), change, Some(&id), true, &wait).await
         }
         DbCommand::Flush { id, target, yes } => {
             let provider = app.one(&target)?;
             require(provider.as_ref(), provider.capabilities().flush, "db flush")?;
-            confirm(
+            app.confirm(
                 yes,
                 &format!("delete every key of {} database", provider.kind()),
                 &id,
@@ -96,7 +96,7 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
                 provider.capabilities().reset_password,
                 "db reset-password",
             )?;
-            confirm(
+            app.confirm(
                 yes,
                 &format!("reset the password of {} database", provider.kind()),
                 &id,
@@ -118,7 +118,7 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
                 provider.capabilities().import,
                 "db import",
             )?;
-            confirm(
+            app.confirm(
                 yes,
                 &format!("replace the data of {} database", provider.kind()),
                 &id,

@@ -181,8 +181,18 @@ impl App {
     }
 }
 
-/// Asks before a destructive change: `--yes`, or the id typed back on a terminal.
-pub fn confirm(yes: bool, action: &str, id: &str) -> Result<()> {
+impl App {
+    /// Asks before a destructive change; the time spent answering does not count against
+    /// `--timeout`.
+    pub fn confirm(&self, yes: bool, action: &str, id: &str) -> Result<()> {
+        confirm(yes, action, id)?;
+        self.shared.http.restart_deadline();
+        Ok(())
+    }
+}
+
+/// `--yes`, or the id typed back on a terminal; otherwise nothing changes (exit 6).
+fn confirm(yes: bool, action: &str, id: &str) -> Result<()> {
     use std::io::{BufRead, IsTerminal, Write};
     if yes {
         return Ok(());

@@ -178,6 +178,7 @@ pub(super) fn task(record: &Value, id: &str, profile: &str, subscription: Option
             .description
             .or(error.kind)
             .or(wire.description.clone())
+            .map(|text| crate::secret::redact_text(&text))
             .unwrap_or_else(|| "no reason given".into())
     });
     Task {

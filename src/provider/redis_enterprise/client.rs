@@ -108,7 +108,8 @@ impl Client {
     /// `PUT /v1/bdbs/{uid}/{action}` (`flush`, `reset_admin_pass`) with an empty update.
     pub async fn bdb_action(&self, uid: &str, action: &str) -> Result<Value> {
         let call = Call::put(format!("{}/{action}", bdb_path(uid)))
-            .json(Value::Object(serde_json::Map::new()));
+            .json(Value::Object(serde_json::Map::new()))
+            .once();
         self.object_or_empty(call, "the database").await
     }
 

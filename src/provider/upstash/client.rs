@@ -24,7 +24,10 @@ impl Api for UpstashApi {
     }
     fn explain(&self, error: &mut Error, status: u16) {
         // Upstash answers an unknown id with 400/404 and a "not found" sentence.
-        if status < 500 && error.message.to_ascii_lowercase().contains("not found") {
+        if status < 500
+            && error.kind != ErrorKind::Auth
+            && error.message.to_ascii_lowercase().contains("not found")
+        {
             error.kind = ErrorKind::NotFound;
         }
         if error.kind == ErrorKind::Auth {
