@@ -159,11 +159,15 @@ impl App {
         let wanted = kinds
             .iter()
             .map(|k| {
-                let vars: Vec<&str> = provider::env_vars(*k)
-                    .iter()
-                    .filter(|v| v.activates)
-                    .map(|v| v.var)
-                    .collect();
+                // One variable per field: aliases (REDIS_CLOUD_API_SECRET) are not extra needs.
+                let mut fields = Vec::new();
+                let mut vars: Vec<&str> = Vec::new();
+                for v in provider::env_vars(*k).iter().filter(|v| v.activates) {
+                    if !fields.contains(&v.field) {
+                        fields.push(v.field);
+                        vars.push(v.var);
+                    }
+                }
                 format!("{k}: {}", vars.join(" + "))
             })
             .collect::<Vec<_>>()
