@@ -96,6 +96,17 @@ async fn list_alias_prints_a_table_in_stable_order() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_table_is_what_operators_read() {
+    let server = list_server().await;
+    let run = sandbox(&server).run(&["db", "list"]);
+    run.code(0);
+    insta::assert_snapshot!(
+        "upstash_list_table",
+        run.stdout.replace(&server.uri(), "SERVER")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn unicode_survives_yaml_and_csv_quotes_correctly() {
     let server = list_server().await;
     let sb = sandbox(&server);
