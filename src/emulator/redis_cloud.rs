@@ -774,6 +774,32 @@ async fn create(
 }
 
 /// Refuses a change while another one runs (409), like Redis Cloud.
+/// Starts a task that changes one database: a busy database answers 409; otherwise it shows
+/// `status` (if given) until the task applies `changes`, and the answer is 202 with the task.
+fn start_change(
+    store: &Store,
+    headers: &HeaderMap,
+    (sub, db): (u64, u64),
+    status: Option<&str>,
+    command: &str,
+    changes: Map<String, Value>,
+) -> Response {
+    let base = base(headers);
+    let mut state = lock(&store.redis_cloud);
+    if let Some(refused) = busy(&mut state, sub, db) {
+        return refused;
+    }
+    if let (Some(status), Some(record)) = (status, state.database(sub, db)) {
+        record["status"] = json!(status);
+    }
+    let effect = Effect::Update {
+        subscription: sub,
+        database: db,
+        changes,
+    };
+    accepted(state.start(command, effect, &base))
+}
+
 fn busy(state: &mut State, sub: u64, db: u64) -> Option<Response> {
     let status = state.database(sub, db)?["status"].as_str()?.to_string();
     (status != "active").then(|| {
@@ -817,20 +843,14 @@ async fn update(
             );
         }
     }
-    let base = base(&headers);
-    let mut state = lock(&store.redis_cloud);
-    if let Some(refused) = busy(&mut state, sub, db) {
-        return refused;
-    }
-    if let Some(record) = state.database(sub, db) {
-        record["status"] = json!("active-change-pending");
-    }
-    let effect = Effect::Update {
-        subscription: sub,
-        database: db,
+    start_change(
+        &store,
+        &headers,
+        (sub, db),
+        Some("active-change-pending"),
+        "databaseUpdateRequest",
         changes,
-    };
-    accepted(state.start("databaseUpdateRequest", effect, &base))
+    )
 }
 
 async fn delete(
@@ -867,17 +887,15 @@ async fn backup(
         Ok(_) => return no_database(0),
         Err(refused) => return refused,
     };
-    let base = base(&headers);
-    let mut state = lock(&store.redis_cloud);
-    if let Some(refused) = busy(&mut state, sub, db) {
-        return refused;
-    }
-    let effect = Effect::Update {
-        subscription: sub,
-        database: db,
-        changes: Map::from_iter([("backup".to_string(), json!({"lastBackupTime": now_text()}))]),
-    };
-    accepted(state.start("databaseBackupRequest", effect, &base))
+    let changes = Map::from_iter([("backup".to_string(), json!({"lastBackupTime": now_text()}))]);
+    start_change(
+        &store,
+        &headers,
+        (sub, db),
+        None,
+        "databaseBackupRequest",
+        changes,
+    )
 }
 
 async fn import(
@@ -915,20 +933,14 @@ async fn import(
             "Import from FTP is disabled for this account",
         );
     }
-    let base = base(&headers);
-    let mut state = lock(&store.redis_cloud);
-    if let Some(refused) = busy(&mut state, sub, db) {
-        return refused;
-    }
-    if let Some(record) = state.database(sub, db) {
-        record["status"] = json!("import-pending");
-    }
-    let effect = Effect::Update {
-        subscription: sub,
-        database: db,
-        changes: Map::new(),
-    };
-    accepted(state.start("databaseImportRequest", effect, &base))
+    start_change(
+        &store,
+        &headers,
+        (sub, db),
+        Some("import-pending"),
+        "databaseImportRequest",
+        Map::new(),
+    )
 }
 
 /// A task as it looks now: invisible (404) for a moment, then received, in progress, done.
