@@ -114,6 +114,22 @@ impl State {
         self.bdbs.iter_mut().find(|b| b.record["uid"] == uid)
     }
 
+    /// The database `uid` names, brought up to date, if it is active; else the cluster's
+    /// 404 or 409 answer.
+    fn active(&mut self, uid: &str) -> Result<(u64, &mut Bdb), Box<Response>> {
+        self.tick();
+        let Some(n) = uid.parse::<u64>().ok() else {
+            return Err(Box::new(not_found(uid)));
+        };
+        let Some(bdb) = self.find(n) else {
+            return Err(Box::new(not_found(uid)));
+        };
+        if bdb.record["status"] != "active" {
+            return Err(Box::new(busy(n, &bdb.record["status"])));
+        }
+        Ok((n, bdb))
+    }
+
     /// Applies every transition that is due.
     fn tick(&mut self) {
         let now = Instant::now();
@@ -429,16 +445,10 @@ async fn update(
         );
     }
     let mut state = lock(&store.redis_enterprise);
-    state.tick();
-    let Some(n) = uid.parse::<u64>().ok() else {
-        return not_found(&uid);
+    let (_, bdb) = match state.active(&uid) {
+        Ok(found) => found,
+        Err(refused) => return *refused,
     };
-    let Some(bdb) = state.find(n) else {
-        return not_found(&uid);
-    };
-    if bdb.record["status"] != "active" {
-        return busy(n, &bdb.record["status"]);
-    }
     let mut changed = bdb.record.clone();
     merge(&mut changed, &body);
     if dry_run(&query) {
@@ -455,16 +465,10 @@ async fn delete(AxumState(store): Shared, headers: HeaderMap, Path(uid): Path<St
         return unauthorized();
     }
     let mut state = lock(&store.redis_enterprise);
-    state.tick();
-    let Some(n) = uid.parse::<u64>().ok() else {
-        return not_found(&uid);
+    let (_, bdb) = match state.active(&uid) {
+        Ok(found) => found,
+        Err(refused) => return *refused,
     };
-    let Some(bdb) = state.find(n) else {
-        return not_found(&uid);
-    };
-    if bdb.record["status"] != "active" {
-        return busy(n, &bdb.record["status"]);
-    }
     bdb.record["status"] = json!("delete-pending");
     bdb.transition = Some((Instant::now() + STEP, Next::Gone));
     StatusCode::OK.into_response()
@@ -486,16 +490,10 @@ async fn bdb_action(
         );
     }
     let mut state = lock(&store.redis_enterprise);
-    state.tick();
-    let Some(n) = uid.parse::<u64>().ok() else {
-        return not_found(&uid);
+    let (n, bdb) = match state.active(&uid) {
+        Ok(found) => found,
+        Err(refused) => return *refused,
     };
-    let Some(bdb) = state.find(n) else {
-        return not_found(&uid);
-    };
-    if bdb.record["status"] != "active" {
-        return busy(n, &bdb.record["status"]);
-    }
     if action == "reset_admin_pass" {
         bdb.record["authentication_admin_pass"] =
             json!(format!("demo-re-admin-pass-{n}-{}", super::now_unix()));
@@ -533,16 +531,10 @@ async fn import(
         );
     }
     let mut state = lock(&store.redis_enterprise);
-    state.tick();
-    let Some(n) = uid.parse::<u64>().ok() else {
-        return not_found(&uid);
+    let (n, bdb) = match state.active(&uid) {
+        Ok(found) => found,
+        Err(refused) => return *refused,
     };
-    let Some(bdb) = state.find(n) else {
-        return not_found(&uid);
-    };
-    if bdb.record["status"] != "active" {
-        return busy(n, &bdb.record["status"]);
-    }
     bdb.record["status"] = json!("import-pending");
     bdb.transition = Some((Instant::now() + STEP, Next::Active));
     let action = state.start_action("import", n);
