@@ -1,7 +1,7 @@
 //! Upstash through the real binary against wiremock servers fed from fixtures/upstash.
 mod common;
 
-use common::{fixture, fixture_json, fixture_secrets, requests, Sandbox};
+use common::{fixture, fixture_secrets, requests, Sandbox};
 use serde_json::json;
 use wiremock::matchers::{basic_auth, body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -563,5 +563,4 @@ async fn closed_stdout_ends_quietly() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let _ = fixture_json("upstash", "databases.json");
 }
