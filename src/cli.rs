@@ -3,7 +3,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::model::{ProviderKind, Status};
+use crate::model::Status;
+use crate::provider::ProviderKind;
 
 #[derive(Debug, Parser)]
 #[command(

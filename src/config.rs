@@ -3,8 +3,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::model::ProviderKind;
-use crate::provider;
+use crate::provider::ProviderKind;
 use crate::secret::{is_secret_key, Secret};
 
 /// Where a profile was defined.
@@ -211,13 +210,13 @@ pub fn load(explicit: Option<&Path>) -> Result<Config> {
 /// One implicit profile, named after its provider, for each provider with its variables set.
 fn env_profiles() -> Vec<Profile> {
     let mut profiles = Vec::new();
-    for kind in ProviderKind::ALL {
-        let vars = provider::env_vars(kind);
+    for &kind in ProviderKind::all() {
+        let vars = kind.spec().env;
         let set = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty());
         if !vars.iter().any(|v| v.activates && set(v.var).is_some()) {
             continue;
         }
-        let mut profile = Profile::new(kind.as_str(), kind, Origin::Env);
+        let mut profile = Profile::new(kind.name(), kind, Origin::Env);
         for var in vars {
             profile
                 .env_names
@@ -271,7 +270,12 @@ fn parse_file(path: &Path, text: &str) -> Result<Vec<Profile>> {
             })?;
         let provider = ProviderKind::parse(provider_name).ok_or_else(|| {
             Error::config(format!(
-                "{at}: profile '{name}' has unknown provider '{provider_name}' (expected upstash, redis-cloud, redis-enterprise or cosmos)"
+                "{at}: profile '{name}' has unknown provider '{provider_name}' (expected {})",
+                ProviderKind::all()
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })?;
         let mut profile = Profile::new(name, provider, Origin::File(path.to_path_buf()));

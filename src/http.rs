@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::config::Profile;
 use crate::context::HttpSettings;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::ProviderKind;
+use crate::provider::ProviderKind;
 use crate::provider::Shared;
 use crate::secret::{is_secret_key, redact_text, redact_value, MASK};
 use crate::tls::TlsOptions;
@@ -346,7 +346,7 @@ impl Http {
                     "TLS certificate verification failed for {}: {chain}",
                     self.base
                 ),
-                Some(crate::tls::certificate_hint(self.provider)),
+                Some(crate::tls::certificate_hint(self.provider.spec().env)),
             )
         } else if error.is_connect() {
             (format!("could not connect to {}: {chain}", self.base), None)

@@ -8,9 +8,9 @@ use crate::config::{self, Config, Profile};
 use crate::context::{HttpSettings, OutputSettings};
 use crate::emulator::Emulator;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::ProviderKind;
 use crate::output::{emit, Renderer};
-use crate::provider::{self, Provider, Shared};
+use crate::provider::ProviderKind;
+use crate::provider::{Operation, Provider, Shared};
 
 mod api;
 mod backup;
@@ -110,8 +110,16 @@ impl App {
         Ok(selected)
     }
 
-    /// The one provider a single-database command talks to.
-    pub fn one(&self, target: &Target) -> Result<Box<dyn Provider>> {
+    /// The one provider a single-database command talks to, refusing (exit 6) before any
+    /// request an operation the registry does not list for it.
+    pub fn provider(&self, target: &Target, operation: Operation) -> Result<Box<dyn Provider>> {
+        let provider = self.one(target)?;
+        provider.require(operation)?;
+        Ok(provider)
+    }
+
+    /// The one profile a single-database command talks to, built.
+    fn one(&self, target: &Target) -> Result<Box<dyn Provider>> {
         let providers: Vec<ProviderKind> = target.provider.into_iter().collect();
         let names: Vec<String> = target.profile.iter().cloned().collect();
         let selected = self.select(&providers, &names)?;
@@ -129,7 +137,7 @@ impl App {
     }
 
     pub fn build(&self, profile: &Profile) -> Result<Box<dyn Provider>> {
-        provider::build(profile, &self.shared)
+        profile.provider.build(profile, &self.shared)
     }
 
     fn unknown_profile(&self, name: &str) -> Error {
@@ -152,7 +160,7 @@ impl App {
 
     fn nothing_configured(&self, providers: &[ProviderKind]) -> Error {
         let kinds: Vec<ProviderKind> = if providers.is_empty() {
-            ProviderKind::ALL.to_vec()
+            ProviderKind::all().to_vec()
         } else {
             providers.to_vec()
         };
@@ -162,7 +170,7 @@ impl App {
                 // One variable per field: aliases (REDIS_CLOUD_API_SECRET) are not extra needs.
                 let mut fields = Vec::new();
                 let mut vars: Vec<&str> = Vec::new();
-                for v in provider::env_vars(*k).iter().filter(|v| v.activates) {
+                for v in k.spec().env.iter().filter(|v| v.activates) {
                     if !fields.contains(&v.field) {
                         fields.push(v.field);
                         vars.push(v.var);

@@ -9,7 +9,7 @@ use super::signer::{self, MasterKey};
 use crate::config::{Origin, Profile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, Call, Http, Reply};
-use crate::model::ProviderKind;
+use crate::provider::ProviderKind;
 use crate::provider::{expect_array, expect_object, path_segment, Shared};
 use crate::secret::Secret;
 

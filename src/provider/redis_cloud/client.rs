@@ -10,7 +10,7 @@ use super::Kind;
 use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, Call, Http, Reply};
-use crate::model::ProviderKind;
+use crate::provider::ProviderKind;
 use crate::provider::{expect_array, expect_object, path_segment, Shared};
 use crate::secret::Secret;
 

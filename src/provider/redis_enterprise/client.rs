@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, BasicAuth, Call, Http, Reply};
-use crate::model::ProviderKind;
+use crate::provider::ProviderKind;
 use crate::provider::{expect_array, expect_object, path_segment, Shared};
 
 const KIND: ProviderKind = ProviderKind::RedisEnterprise;
