@@ -45,7 +45,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::BackupCreate,
         Operation::Tasks,
     ],
-    unsupported_hint: unsupported_hint,
+    unsupported_hint,
 };
 
 /// Variables of the implicit `redis-cloud` profile (`REDIS_CLOUD_API_SECRET` is the older name).
