@@ -25,8 +25,8 @@ impl std::fmt::Display for Origin {
 }
 
 /// One named set of settings for one provider. Fields are resolved lazily, so a broken
-/// profile fails only the commands that use it.
-#[derive(Debug, Clone)]
+/// profile fails only the commands that use it. Its `Debug` names fields, never values.
+#[derive(Clone)]
 pub struct Profile {
     pub name: String,
     pub provider: ProviderKind,
@@ -34,6 +34,17 @@ pub struct Profile {
     fields: BTreeMap<String, toml::Value>,
     /// For env profiles: field → the variable it came from, for error messages.
     env_names: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile")
+            .field("name", &self.name)
+            .field("provider", &self.provider)
+            .field("origin", &self.origin)
+            .field("fields", &self.fields.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Profile {
@@ -331,4 +342,25 @@ fn permission_warning(path: &Path, profiles: &[Profile]) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_names_fields_but_never_prints_a_value() {
+        let profile = Profile::new("p", ProviderKind::Upstash, Origin::Env)
+            .with("email", "ops@example.com")
+            .with("api_key", "hunter2-key");
+        let config = Config {
+            path: PathBuf::from("x"),
+            file_exists: false,
+            profiles: vec![profile],
+            warnings: Vec::new(),
+        };
+        let shown = format!("{config:?}");
+        assert!(shown.contains("api_key"), "{shown}");
+        assert!(!shown.contains("hunter2-key") && !shown.contains("ops@example.com"));
+    }
 }

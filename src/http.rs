@@ -196,10 +196,6 @@ impl Http {
         })
     }
 
-    pub fn base_url(&self) -> &str {
-        &self.base
-    }
-
     /// Sends and decodes a JSON answer.
     pub async fn json<T: DeserializeOwned>(&self, call: Call) -> Result<T> {
         self.send(call).await?.json()

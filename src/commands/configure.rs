@@ -50,7 +50,7 @@ pub fn providers(app: &App) -> Result<()> {
             })
         })
         .collect();
-    if app.out.format() == crate::cli::OutputFormat::Table {
+    if app.out.format() == crate::output::OutputFormat::Table {
         let mut text = String::new();
         for row in &rows {
             let profiles = row["profiles"]

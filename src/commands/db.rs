@@ -5,9 +5,10 @@ use serde_json::{json, Value};
 
 use super::wait::{self, Step};
 use super::{list, App};
-use crate::cli::{DbCommand, OutputFormat, UrlFormat, WaitArgs, WaitStatus};
+use crate::cli::{DbCommand, UrlFormat, WaitArgs, WaitStatus};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Database, Status};
+use crate::output::OutputFormat;
 use crate::provider::{
     Change, Connection, CreateRequest, ImportRequest, Operation, Provider, RedisConnection,
     UpdateRequest,

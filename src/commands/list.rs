@@ -2,9 +2,10 @@
 use futures::future::join_all;
 
 use super::App;
-use crate::cli::{ListArgs, OutputFormat, SortKey};
+use crate::cli::{ListArgs, SortKey};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Database;
+use crate::output::OutputFormat;
 
 pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
     let profiles = app.select(&args.providers, &args.profiles)?;

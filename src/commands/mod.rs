@@ -6,7 +6,6 @@ use std::time::Duration;
 use crate::cli::{Cli, Command, GlobalArgs, Target};
 use crate::config::{self, Config, Profile};
 use crate::context::{HttpSettings, OutputSettings};
-use crate::emulator::Emulator;
 use crate::error::{Error, ErrorKind, Result};
 use crate::output::{emit, Renderer};
 use crate::provider::ProviderKind;
@@ -16,6 +15,7 @@ mod api;
 mod backup;
 mod configure;
 mod db;
+#[cfg(feature = "emulator")]
 mod emulator;
 mod list;
 mod shell;
@@ -31,6 +31,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
     match command {
         Command::Completions { shell } => return shell::completions(shell, &global),
         Command::Man => return shell::man(),
+        #[cfg(feature = "emulator")]
         Command::Emulator(cmd) => return emulator::run(cmd).await,
         Command::Config(cmd) if !global.demo => return configure::config(cmd, &global),
         _ => {}
@@ -44,7 +45,9 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Providers => configure::providers(&app),
         Command::Config(cmd) => configure::config(cmd, &global),
         Command::Api(args) => api::run(&app, args).await,
-        Command::Completions { .. } | Command::Man | Command::Emulator(_) => Ok(()),
+        #[cfg(feature = "emulator")]
+        Command::Emulator(_) => Ok(()),
+        Command::Completions { .. } | Command::Man => Ok(()),
     }
 }
 
@@ -54,7 +57,8 @@ pub struct App {
     pub shared: Shared,
     pub out: Renderer,
     /// Keeps the `--demo` emulator serving for the life of the command.
-    _emulator: Option<Emulator>,
+    #[cfg(feature = "emulator")]
+    _emulator: Option<crate::emulator::Emulator>,
 }
 
 impl App {
@@ -65,11 +69,21 @@ impl App {
             global.verbose,
             global.insecure,
         ));
+        #[cfg(feature = "emulator")]
         let (config, emulator) = if global.demo {
-            let emulator = Emulator::start(crate::emulator::Options::demo()).await?;
+            let emulator =
+                crate::emulator::Emulator::start(crate::emulator::Options::demo()).await?;
             (emulator.config(), Some(emulator))
         } else {
             (config::load(global.config.as_deref())?, None)
+        };
+        #[cfg(not(feature = "emulator"))]
+        let config = if global.demo {
+            return Err(Error::usage(
+                "--demo needs the built-in emulator, which this dbctl was built without (cargo feature `emulator`)",
+            ));
+        } else {
+            config::load(global.config.as_deref())?
         };
         for warning in &config.warnings {
             eprintln!("warning: {warning}");
@@ -82,6 +96,7 @@ impl App {
                 show_secrets: global.show_secrets,
             },
             out: Renderer::new(OutputSettings::from_args(global)),
+            #[cfg(feature = "emulator")]
             _emulator: emulator,
         })
     }

@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use crate::model::{rfc3339_from_text, Database, Status, Task, TaskStatus};
 use crate::provider::ProviderKind;
 use crate::provider::{Connection, RedisConnection, Shared};
-use crate::secret::Secret;
 
 const GIB: f64 = (1u64 << 30) as f64;
 
@@ -226,7 +225,7 @@ pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
         port,
         tls,
         user: Some("default".into()),
-        password: security.password.filter(|p| !p.is_empty()).map(Secret::new),
+        password: security.password,
         database: id.to_string(),
     }))
 }

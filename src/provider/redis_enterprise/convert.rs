@@ -7,7 +7,6 @@ use crate::error::{Error, Result};
 use crate::model::{rfc3339_from_text, rfc3339_from_unix, Database, Status, Task, TaskStatus};
 use crate::provider::ProviderKind;
 use crate::provider::{Connection, RedisConnection, Shared};
-use crate::secret::Secret;
 
 const KIND: ProviderKind = ProviderKind::RedisEnterprise;
 
@@ -110,10 +109,7 @@ pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
         port: port(&bdb),
         tls,
         user: None,
-        password: bdb
-            .authentication_redis_pass
-            .filter(|p| !p.is_empty())
-            .map(Secret::new),
+        password: bdb.authentication_redis_pass,
         database: id.to_string(),
     }))
 }

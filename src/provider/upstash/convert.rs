@@ -7,7 +7,6 @@ use crate::error::{Error, Result};
 use crate::model::{rfc3339_from_unix, Backup, Database, Status};
 use crate::provider::ProviderKind;
 use crate::provider::{Connection, RedisConnection, Shared};
-use crate::secret::Secret;
 
 pub(super) fn database(record: &Value, profile: &str, shared: &Shared) -> Result<Database> {
     let wire = wire::Database::deserialize(record).map_err(|e| undecodable("database", e))?;
@@ -99,7 +98,7 @@ pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
         port: wire.port,
         tls,
         user: Some("default".into()),
-        password: wire.password.filter(|p| !p.is_empty()).map(Secret::new),
+        password: wire.password,
         database: id.to_string(),
     }))
 }
