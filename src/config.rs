@@ -138,6 +138,20 @@ impl Profile {
         }
     }
 
+    /// Where this profile's HTTP requests go, with its TLS settings (`ca_cert`, `insecure`).
+    pub fn http_target(&self, base_url: &str) -> Result<crate::http::Target> {
+        Ok(crate::http::Target {
+            provider: self.provider,
+            profile: self.name.clone(),
+            base_url: base_url.to_string(),
+            tls: crate::tls::TlsOptions {
+                ca_cert: self.string("ca_cert")?.map(Into::into),
+                insecure: self.bool("insecure")?,
+            },
+            certificate_hint: crate::tls::certificate_hint(self.provider.spec().env),
+        })
+    }
+
     pub fn require_secret(&self, field: &str) -> Result<Secret> {
         self.secret(field)?.ok_or_else(|| {
             let how = match self.origin {

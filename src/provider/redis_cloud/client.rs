@@ -73,11 +73,10 @@ impl Client {
         let url = profile
             .string("url")?
             .unwrap_or_else(|| super::DEFAULT_URL.to_string());
-        let http = Http::for_profile(
-            profile,
-            &url,
+        let http = Http::new(
+            profile.http_target(&url)?,
             Arc::new(RedisCloudApi { key, secret }),
-            shared,
+            shared.http.clone(),
         )?;
         Ok(Client { http })
     }
