@@ -1,198 +1,175 @@
-//! The behaviour every provider must show, run once per provider. A provider joins by adding
-//! `tests/cases/<provider>.rs` (a `case()` returning a [`Case`]) and one line in `cases()`.
-mod common;
-
-use std::future::Future;
-use std::pin::Pin;
-
-use common::Sandbox;
+//! The behaviour every provider must show. Each function here takes a provider's [`Case`];
+//! `provider_tests!` turns each behaviour × provider into one named test
+//! (`behaviour::upstash::lists_in_every_format_without_leaking`), so a failure names its
+//! provider and `cargo test upstash` runs only Upstash's.
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-#[path = "cases/cosmos.rs"]
-mod cosmos;
-#[path = "cases/redis_cloud.rs"]
-mod redis_cloud;
-#[path = "cases/redis_enterprise.rs"]
-mod redis_enterprise;
-#[path = "cases/upstash.rs"]
-mod upstash;
+use crate::cases::Case;
+use crate::common::Sandbox;
 
-pub type Mount = for<'a> fn(&'a MockServer) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
-
-/// One provider's part in the shared suite.
-pub struct Case {
-    pub provider: &'static str,
-    /// Variables that point the provider at the mock server, credentials included.
-    pub env: fn(&MockServer) -> Vec<(&'static str, String)>,
-    /// Mounts the list endpoints with the provider's fixtures.
-    pub mount_list: Mount,
-    /// Names `db list` must show.
-    pub names: &'static [&'static str],
-    /// Fixture secrets and credentials that must never be printed.
-    pub secrets: fn() -> Vec<String>,
-    /// An id in the provider's format that the server does not know.
-    pub missing_id: &'static str,
-    /// Mounts the single-database endpoint for `existing_id`, with its secrets in the record.
-    pub mount_get: Mount,
-    pub existing_id: &'static str,
+/// One module per provider, one `#[tokio::test]` per behaviour, calling `behaviour(case())`.
+macro_rules! provider_tests {
+    ([$($provider:ident),* $(,)?], $behaviours:tt) => {
+        $(provider_tests!(@one $provider, $behaviours);)*
+    };
+    (@one $provider:ident, [$($behaviour:ident),* $(,)?]) => {
+        mod $provider {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $behaviour() {
+                    super::$behaviour(crate::cases::$provider::case()).await
+                }
+            )*
+        }
+    };
 }
 
-fn cases() -> Vec<Case> {
-    vec![
-        upstash::case(),
-        redis_cloud::case(),
-        redis_enterprise::case(),
-        cosmos::case(),
+provider_tests!(
+    [upstash, redis_cloud, redis_enterprise, cosmos],
+    [
+        lists_in_every_format_without_leaking,
+        maps_refusals_to_exit_codes,
+        survives_broken_answers,
+        without_credentials_is_a_config_error,
+        keeps_secrets_out_of_get_and_url,
     ]
-}
+);
 
-fn sandbox(case: &Case, server: &MockServer) -> Sandbox {
-    (case.env)(server)
-        .into_iter()
-        .fold(Sandbox::new(), |sb, (k, v)| sb.env(k, v))
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn every_provider_lists_in_every_format_without_leaking() {
-    for case in cases() {
-        let server = MockServer::start().await;
-        (case.mount_list)(&server).await;
-        let sb = sandbox(&case, &server);
-        let secrets = (case.secrets)();
-        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-        let json = sb.run(&["db", "list", "--json"]);
-        json.code(0).no_secrets(&secrets);
-        let listed = json.json();
-        for name in case.names {
-            assert!(
-                listed
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|d| d["name"] == *name && d["provider"] == case.provider),
-                "{}: {name} missing from {listed}",
-                case.provider
-            );
-        }
-        for format in ["table", "json", "yaml", "csv"] {
-            for extra in [&[][..], &["--raw"][..], &["-vv", "--raw"][..]] {
-                let mut args = vec!["db", "list", "-o", format];
-                args.extend_from_slice(extra);
-                let run = sb.run(&args);
-                run.code(0).no_secrets(&secrets);
-                assert!(!run.stdout.is_empty());
-            }
-        }
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn every_provider_maps_refusals_to_exit_codes() {
-    for case in cases() {
-        let secrets = (case.secrets)();
-        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-        for (status, body, code) in [
-            (401, "{\"error\":\"unauthorized\"}", 4),
-            (403, "{\"message\":\"forbidden\"}", 4),
-            (404, "{\"message\":\"not found\"}", 5),
-            (400, "<html><title>Bad Request</title></html>", 6),
-            (409, "{\"message\":\"busy\"}", 7),
-        ] {
-            let server = MockServer::start().await;
-            Mock::given(any())
-                .respond_with(ResponseTemplate::new(status).set_body_raw(body, "application/json"))
-                .mount(&server)
-                .await;
-            let run = sandbox(&case, &server).run(&["db", "get", case.missing_id, "-vv"]);
-            run.code(code).no_secrets(&secrets);
-            assert!(
-                run.stdout.is_empty(),
-                "{}: stdout must stay empty on error",
-                case.provider
-            );
-            assert_eq!(
-                run.stderr.matches("error:").count(),
-                1,
-                "{}: one error line:\n{}",
-                case.provider,
-                run.stderr
-            );
-        }
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn every_provider_survives_broken_answers() {
-    for case in cases() {
-        for (status, body) in [
-            (200, "{\"truncated\": [1, 2"),
-            (200, "<html><body>maintenance</body></html>"),
-            (200, "\u{0}\u{1}\u{2}not json"),
-            (500, "<html><title>Internal Server Error</title></html>"),
-        ] {
-            let server = MockServer::start().await;
-            Mock::given(any())
-                .respond_with(ResponseTemplate::new(status).set_body_raw(body, "application/json"))
-                .mount(&server)
-                .await;
-            let run = sandbox(&case, &server).run(&["db", "list", "--json", "--retries", "1"]);
-            run.code(8);
-            assert!(
-                run.stdout.is_empty(),
-                "{}: nothing partial on stdout",
-                case.provider
-            );
-            assert!(
-                !run.stderr.contains("panicked"),
-                "{}: {}",
-                case.provider,
-                run.stderr
-            );
-        }
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn every_provider_without_credentials_is_a_config_error() {
-    for case in cases() {
-        let run = Sandbox::new().run(&["db", "list", "-p", case.provider]);
-        run.code(3).stderr_has(case.provider);
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn every_provider_keeps_secrets_out_of_get_and_url() {
-    for case in cases() {
-        let server = MockServer::start().await;
-        (case.mount_get)(&server).await;
-        let sb = sandbox(&case, &server);
-        let secrets = (case.secrets)();
-        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-        let id = case.existing_id;
-        for format in ["table", "json", "yaml", "csv"] {
-            for extra in [&[][..], &["--raw"][..], &["-vv", "--raw"][..]] {
-                let mut args = vec!["db", "get", id, "-o", format];
-                args.extend_from_slice(extra);
-                sb.run(&args).code(0).no_secrets(&secrets);
-            }
-            let url = sb.run(&["db", "url", id, "-o", format, "-vv"]);
-            url.code(0).no_secrets(&secrets);
-            assert!(
-                url.stdout.contains("***"),
-                "{}: the masked secret is shown as ***",
-                case.provider
-            );
-        }
-        // --show-secrets prints the password on stdout, and still never in the logs.
-        let shown = sb.run(&["db", "url", id, "--show-secrets", "-vv"]);
-        shown.code(0);
+/// `db list` in every format, with --raw and -vv, shows the fixture's databases and no secret.
+async fn lists_in_every_format_without_leaking(case: Case) {
+    let server = MockServer::start().await;
+    (case.mount_list)(&server).await;
+    let sb = case.sandbox(&server);
+    let secrets = (case.secrets)();
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let json = sb.run(&["db", "list", "--json"]);
+    json.code(0).no_secrets(&secrets);
+    let listed = json.json();
+    for name in case.names {
         assert!(
-            !shown.stdout.contains("***"),
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["name"] == *name && d["provider"] == case.provider),
+            "{}: {name} missing from {listed}",
+            case.provider
+        );
+    }
+    for format in ["table", "json", "yaml", "csv"] {
+        for extra in [&[][..], &["--raw"][..], &["-vv", "--raw"][..]] {
+            let mut args = vec!["db", "list", "-o", format];
+            args.extend_from_slice(extra);
+            let run = sb.run(&args);
+            run.code(0).no_secrets(&secrets);
+            assert!(!run.stdout.is_empty());
+        }
+    }
+}
+
+/// Each refusal status maps to its exit code, with stdout empty and one error line.
+async fn maps_refusals_to_exit_codes(case: Case) {
+    let secrets = (case.secrets)();
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    for (status, body, code) in [
+        (401, "{\"error\":\"unauthorized\"}", 4),
+        (403, "{\"message\":\"forbidden\"}", 4),
+        (404, "{\"message\":\"not found\"}", 5),
+        (400, "<html><title>Bad Request</title></html>", 6),
+        (409, "{\"message\":\"busy\"}", 7),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(status).set_body_raw(body, "application/json"))
+            .mount(&server)
+            .await;
+        let run = case
+            .sandbox(&server)
+            .run(&["db", "get", case.missing_id, "-vv"]);
+        run.code(code).no_secrets(&secrets);
+        assert!(
+            run.stdout.is_empty(),
+            "{}: stdout must stay empty on error",
+            case.provider
+        );
+        assert_eq!(
+            run.stderr.matches("error:").count(),
+            1,
+            "{}: one error line:\n{}",
+            case.provider,
+            run.stderr
+        );
+    }
+}
+
+/// Truncated, non-JSON and 5xx answers are exit 8, nothing partial and no panic.
+async fn survives_broken_answers(case: Case) {
+    for (status, body) in [
+        (200, "{\"truncated\": [1, 2"),
+        (200, "<html><body>maintenance</body></html>"),
+        (200, "\u{0}\u{1}\u{2}not json"),
+        (500, "<html><title>Internal Server Error</title></html>"),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(status).set_body_raw(body, "application/json"))
+            .mount(&server)
+            .await;
+        let run = case
+            .sandbox(&server)
+            .run(&["db", "list", "--json", "--retries", "1"]);
+        run.code(8);
+        assert!(
+            run.stdout.is_empty(),
+            "{}: nothing partial on stdout",
+            case.provider
+        );
+        assert!(
+            !run.stderr.contains("panicked"),
             "{}: {}",
             case.provider,
-            shown.stdout
+            run.stderr
         );
-        common::assert_no_secrets("", &shown.stderr, &secrets);
     }
+}
+
+/// No credentials at all is a config error (exit 3) naming the provider.
+async fn without_credentials_is_a_config_error(case: Case) {
+    let run = Sandbox::new().run(&["db", "list", "-p", case.provider]);
+    run.code(3).stderr_has(case.provider);
+}
+
+/// `db get` and `db url` never print a secret unless --show-secrets, and never in the logs.
+async fn keeps_secrets_out_of_get_and_url(case: Case) {
+    let server = MockServer::start().await;
+    (case.mount_get)(&server).await;
+    let sb = case.sandbox(&server);
+    let secrets = (case.secrets)();
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let id = case.existing_id;
+    for format in ["table", "json", "yaml", "csv"] {
+        for extra in [&[][..], &["--raw"][..], &["-vv", "--raw"][..]] {
+            let mut args = vec!["db", "get", id, "-o", format];
+            args.extend_from_slice(extra);
+            sb.run(&args).code(0).no_secrets(&secrets);
+        }
+        let url = sb.run(&["db", "url", id, "-o", format, "-vv"]);
+        url.code(0).no_secrets(&secrets);
+        assert!(
+            url.stdout.contains("***"),
+            "{}: the masked secret is shown as ***",
+            case.provider
+        );
+    }
+    // --show-secrets prints the password on stdout, and still never in the logs.
+    let shown = sb.run(&["db", "url", id, "--show-secrets", "-vv"]);
+    shown.code(0);
+    assert!(
+        !shown.stdout.contains("***"),
+        "{}: {}",
+        case.provider,
+        shown.stdout
+    );
+    crate::common::assert_no_secrets("", &shown.stderr, &secrets);
 }

@@ -1,7 +1,6 @@
 //! `db url` and `db connect`: the password only with --show-secrets, and never in argv.
-mod common;
 
-use common::{fixture, Sandbox};
+use crate::common::{fixture, Sandbox};
 use serde_json::json;
 use wiremock::matchers::{method, path, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};

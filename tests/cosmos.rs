@@ -1,10 +1,9 @@
 //! Azure Cosmos DB through the real binary against wiremock servers fed from fixtures/cosmos,
 //! and against the built-in emulator. Every signed request is checked by recomputing its
 //! master-key signature here, independently of the provider's signer.
-mod common;
 
+use crate::common::{fixture, requests, Sandbox, Served};
 use base64::Engine;
-use common::{fixture, requests, Sandbox, Served};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;

@@ -1,9 +1,8 @@
 //! Fault injection through the real binary: retries, deadlines, hostile bodies, Ctrl-C.
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::Sandbox;
+use crate::common::Sandbox;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -1,8 +1,7 @@
 //! One inventory across profiles: concurrency, order, partial failures, filters, `db wait`,
 //! `providers` and `config`.
-mod common;
 
-use common::{fixture, Sandbox};
+use crate::common::{fixture, Sandbox};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

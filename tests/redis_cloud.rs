@@ -1,9 +1,8 @@
 //! Redis Cloud through the real binary against wiremock servers fed from fixtures/redis-cloud.
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{fixture, fixture_secrets, requests, Sandbox, Served};
+use crate::common::{fixture, fixture_secrets, requests, Sandbox, Served};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};

@@ -1,11 +1,10 @@
 //! Redis Enterprise through the real binary: wiremock servers fed from
 //! fixtures/redis-enterprise, real TLS listeners with generated certificates, and the emulator.
-mod common;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use common::{fixture, fixture_secrets, requests, Sandbox, Served};
+use crate::common::{fixture, fixture_secrets, requests, Sandbox, Served};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::{basic_auth, body_json, method, path, query_param};

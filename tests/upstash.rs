@@ -1,7 +1,6 @@
 //! Upstash through the real binary against wiremock servers fed from fixtures/upstash.
-mod common;
 
-use common::{fixture, fixture_secrets, requests, Sandbox};
+use crate::common::{fixture, fixture_secrets, requests, Sandbox};
 use serde_json::json;
 use wiremock::matchers::{basic_auth, body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
