@@ -2,6 +2,7 @@
 //! and against the built-in emulator. Every signed request is checked by recomputing its
 //! master-key signature here, independently of the provider's signer.
 
+use crate::cases::cosmos::{case, KEY};
 use crate::common::{fixture, requests, Sandbox, Served};
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -10,17 +11,12 @@ use sha2::Sha256;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
 
-/// A valid master key known only to these tests (Microsoft's documentation vector key).
-const KEY: &str =
-    "dsZQi3KtZmCv1ljt3VNWNm7sQUF1y5rJfC6kv5JiwvW0EndXdDku/dkKBp8/ufDToSxLzR4y+O/0H/t4bQtVNw==";
 /// The emulator's well-known key.
 const EMULATOR_KEY: &str =
     "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
 
 fn sandbox(server: &MockServer) -> Sandbox {
-    Sandbox::new()
-        .env("COSMOS_ENDPOINT", format!("{}/", server.uri()))
-        .env("COSMOS_KEY", KEY)
+    case().sandbox(server)
 }
 
 fn port(server: &MockServer) -> u16 {

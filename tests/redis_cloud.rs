@@ -2,34 +2,20 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{fixture, fixture_secrets, requests, Sandbox, Served};
+use crate::cases::redis_cloud::{case, KEY, SECRET};
+use crate::common::{fixture, requests, Sandbox, Served};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const KEY: &str = "fixture-rc-account-key-123";
-const SECRET: &str = "fixture-rc-secret-key-456";
 const TASK: &str = "e02e5a1c-4f5d-4b6e-9a41-7c1f0b2d9e11";
 
 fn sandbox(server: &MockServer) -> Sandbox {
-    Sandbox::new()
-        .env("REDIS_CLOUD_API_KEY", KEY)
-        .env("REDIS_CLOUD_SECRET_KEY", SECRET)
-        .env("REDIS_CLOUD_API_URL", format!("{}/v1", server.uri()))
+    case().sandbox(server)
 }
 
 fn secrets() -> Vec<String> {
-    let mut s = Vec::new();
-    for name in [
-        "databases-2145833.json",
-        "databases-2145877.json",
-        "fixed-databases-2231009.json",
-    ] {
-        s.extend(fixture_secrets("redis-cloud", name));
-    }
-    s.push(KEY.to_string());
-    s.push(SECRET.to_string());
-    s
+    (case().secrets)()
 }
 
 fn refs(s: &[String]) -> Vec<&str> {
@@ -51,41 +37,7 @@ async fn on(server: &MockServer, verb: &str, route: &str, reply: ResponseTemplat
 /// Two Pro subscriptions and one Essentials, each one short page.
 async fn list_server() -> MockServer {
     let server = MockServer::start().await;
-    on(
-        &server,
-        "GET",
-        "/v1/subscriptions",
-        answer(200, "subscriptions.json"),
-    )
-    .await;
-    on(
-        &server,
-        "GET",
-        "/v1/fixed/subscriptions",
-        answer(200, "fixed-subscriptions.json"),
-    )
-    .await;
-    on(
-        &server,
-        "GET",
-        "/v1/subscriptions/2145833/databases",
-        answer(200, "databases-2145833.json"),
-    )
-    .await;
-    on(
-        &server,
-        "GET",
-        "/v1/subscriptions/2145877/databases",
-        answer(200, "databases-2145877.json"),
-    )
-    .await;
-    on(
-        &server,
-        "GET",
-        "/v1/fixed/subscriptions/2231009/databases",
-        answer(200, "fixed-databases-2231009.json"),
-    )
-    .await;
+    (case().mount_list)(&server).await;
     server
 }
 

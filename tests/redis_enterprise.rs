@@ -4,14 +4,13 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use crate::common::{fixture, fixture_secrets, requests, Sandbox, Served};
+use crate::cases::redis_enterprise::{case, PASSWORD, USER};
+use crate::common::{fixture, requests, Sandbox, Served};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::{basic_auth, body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const USER: &str = "admin@cluster.example.com";
-const PASSWORD: &str = "fixture-re-cluster-password";
 const FX: &str = "redis-enterprise";
 
 fn sandbox(server: &MockServer) -> Sandbox {
@@ -19,17 +18,11 @@ fn sandbox(server: &MockServer) -> Sandbox {
 }
 
 fn sandbox_at(url: &str) -> Sandbox {
-    Sandbox::new()
-        .env("REDIS_ENTERPRISE_URL", url)
-        .env("REDIS_ENTERPRISE_USER", USER)
-        .env("REDIS_ENTERPRISE_PASSWORD", PASSWORD)
+    case().sandbox_at(url)
 }
 
 fn secrets() -> Vec<String> {
-    let mut s = fixture_secrets(FX, "bdbs.json");
-    s.extend(fixture_secrets(FX, "created.json"));
-    s.push(PASSWORD.to_string());
-    s
+    (case().secrets)()
 }
 
 fn refs(s: &[String]) -> Vec<&str> {
@@ -55,7 +48,7 @@ async fn mount(server: &MockServer, verb: &str, route: &str, reply: ResponseTemp
 
 async fn list_server() -> MockServer {
     let server = MockServer::start().await;
-    mount(&server, "GET", "/v1/bdbs", json_reply("bdbs.json")).await;
+    (case().mount_list)(&server).await;
     server
 }
 

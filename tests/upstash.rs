@@ -1,24 +1,17 @@
 //! Upstash through the real binary against wiremock servers fed from fixtures/upstash.
 
-use crate::common::{fixture, fixture_secrets, requests, Sandbox};
+use crate::cases::upstash::{case, EMAIL, KEY};
+use crate::common::{fixture, requests, Sandbox};
 use serde_json::json;
-use wiremock::matchers::{basic_auth, body_json, method, path, query_param};
+use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const EMAIL: &str = "ops@example.com";
-const KEY: &str = "fixture-upstash-api-key-123";
-
 fn sandbox(server: &MockServer) -> Sandbox {
-    Sandbox::new()
-        .env("UPSTASH_EMAIL", EMAIL)
-        .env("UPSTASH_API_KEY", KEY)
-        .env("UPSTASH_API_URL", format!("{}/v2", server.uri()))
+    case().sandbox(server)
 }
 
 fn secrets() -> Vec<String> {
-    let mut s = fixture_secrets("upstash", "databases.json");
-    s.push(KEY.to_string());
-    s
+    (case().secrets)()
 }
 
 fn secret_refs(s: &[String]) -> Vec<&str> {
@@ -27,15 +20,7 @@ fn secret_refs(s: &[String]) -> Vec<&str> {
 
 async fn list_server() -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v2/redis/databases"))
-        .and(basic_auth(EMAIL, KEY))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(fixture("upstash", "databases.json"), "application/json"),
-        )
-        .mount(&server)
-        .await;
+    (case().mount_list)(&server).await;
     server
 }
 
@@ -541,9 +526,7 @@ async fn closed_stdout_ends_quietly() {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbctl"))
         .args(["db", "list"])
         .env_clear()
-        .env("UPSTASH_EMAIL", EMAIL)
-        .env("UPSTASH_API_KEY", KEY)
-        .env("UPSTASH_API_URL", format!("{}/v2", server.uri()))
+        .envs((case().env)(&server.uri()))
         .env("HOME", sb.home.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

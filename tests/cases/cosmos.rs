@@ -4,15 +4,16 @@ use wiremock::{Mock, ResponseTemplate};
 use super::Case;
 use crate::common::fixture;
 
-/// A valid (base64) master key that only these tests know.
-const KEY: &str = "c2hhcmVkLXN1aXRlLWNvc21vcy1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWY=";
+/// A valid master key known only to these tests (Microsoft's documentation vector key).
+pub const KEY: &str =
+    "dsZQi3KtZmCv1ljt3VNWNm7sQUF1y5rJfC6kv5JiwvW0EndXdDku/dkKBp8/ufDToSxLzR4y+O/0H/t4bQtVNw==";
 
 pub fn case() -> Case {
     Case {
         provider: "cosmos",
-        env: |server| {
+        env: |uri| {
             vec![
-                ("COSMOS_ENDPOINT", format!("{}/", server.uri())),
+                ("COSMOS_ENDPOINT", format!("{uri}/")),
                 ("COSMOS_KEY", KEY.to_string()),
             ]
         },

@@ -20,8 +20,8 @@ pub type Mount = for<'a> fn(&'a MockServer) -> Pin<Box<dyn Future<Output = ()> +
 /// One provider's part in the shared suite.
 pub struct Case {
     pub provider: &'static str,
-    /// Variables that point the provider at the mock server, credentials included.
-    pub env: fn(&MockServer) -> Vec<(&'static str, String)>,
+    /// Variables that point the provider at a server's base URL, credentials included.
+    pub env: fn(&str) -> Vec<(&'static str, String)>,
     /// Mounts the list endpoints with the provider's fixtures.
     pub mount_list: Mount,
     /// Names `db list` must show.
@@ -38,7 +38,12 @@ pub struct Case {
 impl Case {
     /// A clean sandbox pointed at `server` with this provider's credentials.
     pub fn sandbox(&self, server: &MockServer) -> Sandbox {
-        (self.env)(server)
+        self.sandbox_at(&server.uri())
+    }
+
+    /// A clean sandbox pointed at the base URL `uri` with this provider's credentials.
+    pub fn sandbox_at(&self, uri: &str) -> Sandbox {
+        (self.env)(uri)
             .into_iter()
             .fold(Sandbox::new(), |sb, (k, v)| sb.env(k, v))
     }

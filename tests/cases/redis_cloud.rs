@@ -4,8 +4,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use super::Case;
 use crate::common::{fixture, fixture_secrets};
 
-const KEY: &str = "fixture-rc-account-key-123";
-const SECRET: &str = "fixture-rc-secret-key-456";
+pub const KEY: &str = "fixture-rc-account-key-123";
+pub const SECRET: &str = "fixture-rc-secret-key-456";
 
 async fn page(server: &MockServer, route: &str, name: &str) {
     Mock::given(method("GET"))
@@ -24,11 +24,11 @@ async fn page(server: &MockServer, route: &str, name: &str) {
 pub fn case() -> Case {
     Case {
         provider: "redis-cloud",
-        env: |server: &MockServer| {
+        env: |uri| {
             vec![
                 ("REDIS_CLOUD_API_KEY", KEY.to_string()),
                 ("REDIS_CLOUD_SECRET_KEY", SECRET.to_string()),
-                ("REDIS_CLOUD_API_URL", format!("{}/v1", server.uri())),
+                ("REDIS_CLOUD_API_URL", format!("{uri}/v1")),
             ]
         },
         mount_list: |server| {

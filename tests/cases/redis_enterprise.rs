@@ -4,15 +4,15 @@ use wiremock::{Mock, ResponseTemplate};
 use super::Case;
 use crate::common::{fixture, fixture_secrets};
 
-const USER: &str = "admin@cluster.example.com";
-const PASSWORD: &str = "fixture-re-cluster-password";
+pub const USER: &str = "admin@cluster.example.com";
+pub const PASSWORD: &str = "fixture-re-cluster-password";
 
 pub fn case() -> Case {
     Case {
         provider: "redis-enterprise",
-        env: |server| {
+        env: |uri| {
             vec![
-                ("REDIS_ENTERPRISE_URL", server.uri()),
+                ("REDIS_ENTERPRISE_URL", uri.to_string()),
                 ("REDIS_ENTERPRISE_USER", USER.to_string()),
                 ("REDIS_ENTERPRISE_PASSWORD", PASSWORD.to_string()),
             ]
@@ -35,6 +35,7 @@ pub fn case() -> Case {
         names: &["sessions", "orders-cache", "half-made", "never-born"],
         secrets: || {
             let mut secrets = fixture_secrets("redis-enterprise", "bdbs.json");
+            secrets.extend(fixture_secrets("redis-enterprise", "created.json"));
             secrets.push(PASSWORD.to_string());
             secrets
         },

@@ -4,17 +4,17 @@ use wiremock::{Mock, ResponseTemplate};
 use super::Case;
 use crate::common::{fixture, fixture_secrets};
 
-const EMAIL: &str = "ops@example.com";
-const KEY: &str = "fixture-upstash-api-key-123";
+pub const EMAIL: &str = "ops@example.com";
+pub const KEY: &str = "fixture-upstash-api-key-123";
 
 pub fn case() -> Case {
     Case {
         provider: "upstash",
-        env: |server| {
+        env: |uri| {
             vec![
                 ("UPSTASH_EMAIL", EMAIL.to_string()),
                 ("UPSTASH_API_KEY", KEY.to_string()),
-                ("UPSTASH_API_URL", format!("{}/v2", server.uri())),
+                ("UPSTASH_API_URL", format!("{uri}/v2")),
             ]
         },
         mount_list: |server| {
