@@ -2,11 +2,11 @@
 //! `provider_tests!` turns each behaviour × provider into one named test
 //! (`behaviour::upstash::lists_in_every_format_without_leaking`), so a failure names its
 //! provider and `cargo test upstash` runs only Upstash's.
-use wiremock::matchers::any;
+use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::cases::Case;
-use crate::common::Sandbox;
+use crate::cases::{Case, Refusal};
+use crate::common::{refs, requests, Run, Sandbox};
 
 /// One module per provider, one `#[tokio::test]` per behaviour, calling `behaviour(case())`.
 macro_rules! provider_tests {
@@ -32,7 +32,14 @@ provider_tests!(
         maps_refusals_to_exit_codes,
         survives_broken_answers,
         without_credentials_is_a_config_error,
+        half_credentials_name_the_missing_variable,
         keeps_secrets_out_of_get_and_url,
+        wrong_credentials_are_exit_4_with_a_hint,
+        an_unknown_id_is_exit_5_in_the_providers_words,
+        a_busy_provider_is_retried_then_explained,
+        throttling_is_retried_then_exit_9,
+        unsupported_operations_are_exit_6_before_any_request,
+        delete_needs_yes_without_a_terminal,
     ]
 );
 
@@ -58,7 +65,7 @@ async fn lists_in_every_format_without_leaking(case: Case) {
         );
     }
     for format in ["table", "json", "yaml", "csv"] {
-        for extra in [&[][..], &["--raw"][..], &["-vv", "--raw"][..]] {
+        for extra in [&[][..], &["--raw"][..], &["-vv"][..], &["-vv", "--raw"][..]] {
             let mut args = vec!["db", "list", "-o", format];
             args.extend_from_slice(extra);
             let run = sb.run(&args);
@@ -66,6 +73,10 @@ async fn lists_in_every_format_without_leaking(case: Case) {
             assert!(!run.stdout.is_empty());
         }
     }
+    // -vv logs the request with the credential header masked.
+    sb.run(&["db", "list", "-vv"])
+        .stderr_has(case.masked_header)
+        .stderr_has("GET");
 }
 
 /// Each refusal status maps to its exit code, with stdout empty and one error line.
@@ -103,23 +114,30 @@ async fn maps_refusals_to_exit_codes(case: Case) {
     }
 }
 
-/// Truncated, non-JSON and 5xx answers are exit 8, nothing partial and no panic.
+/// Truncated, non-JSON and 5xx answers, and the provider's own broken lists, are exit 8,
+/// nothing partial, no secret and no panic.
 async fn survives_broken_answers(case: Case) {
-    for (status, body) in [
+    let secrets = (case.secrets)();
+    let generic = [
         (200, "{\"truncated\": [1, 2"),
         (200, "<html><body>maintenance</body></html>"),
         (200, "\u{0}\u{1}\u{2}not json"),
         (500, "<html><title>Internal Server Error</title></html>"),
-    ] {
+    ]
+    .map(|(status, body)| (status, body.to_string(), "application/json"));
+    let own = (case.broken_lists)()
+        .into_iter()
+        .map(|(body, content_type)| (200, body, content_type));
+    for (status, body, content_type) in generic.into_iter().chain(own) {
         let server = MockServer::start().await;
         Mock::given(any())
-            .respond_with(ResponseTemplate::new(status).set_body_raw(body, "application/json"))
+            .respond_with(ResponseTemplate::new(status).set_body_raw(body.clone(), content_type))
             .mount(&server)
             .await;
         let run = case
             .sandbox(&server)
             .run(&["db", "list", "--json", "--retries", "1"]);
-        run.code(8);
+        run.code(8).no_secrets(&refs(&secrets));
         assert!(
             run.stdout.is_empty(),
             "{}: nothing partial on stdout",
@@ -134,10 +152,28 @@ async fn survives_broken_answers(case: Case) {
     }
 }
 
-/// No credentials at all is a config error (exit 3) naming the provider.
+/// No credentials at all is a config error (exit 3) naming the provider and its variables.
 async fn without_credentials_is_a_config_error(case: Case) {
     let run = Sandbox::new().run(&["db", "list", "-p", case.provider]);
     run.code(3).stderr_has(case.provider);
+    for needle in case.no_credentials_says {
+        run.stderr_has(needle);
+    }
+}
+
+/// Half a set of credentials is exit 3 naming what is missing.
+async fn half_credentials_name_the_missing_variable(case: Case) {
+    let server = MockServer::start().await;
+    let half = (case.env)(&server.uri())
+        .into_iter()
+        .filter(|(name, _)| case.half_env.contains(name))
+        .fold(Sandbox::new(), |sb, (k, v)| sb.env(k, v));
+    let run = half.run(&["db", "list"]);
+    run.code(3);
+    for needle in case.half_says {
+        run.stderr_has(needle);
+    }
+    assert!(requests(&server).await.is_empty());
 }
 
 /// `db get` and `db url` never print a secret unless --show-secrets, and never in the logs.
@@ -172,4 +208,160 @@ async fn keeps_secrets_out_of_get_and_url(case: Case) {
         shown.stdout
     );
     crate::common::assert_no_secrets("", &shown.stderr, &secrets);
+}
+
+/// Asserts the one `error:` line holds none of the provider's internals.
+fn error_line_is_clean(case: &Case, run: &Run) {
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
+    assert_eq!(lines.len(), 1, "one error line:\n{}", run.stderr);
+    for noise in case.noise {
+        assert!(!lines[0].contains(noise), "{noise} in {}", lines[0]);
+    }
+}
+
+/// Wrong credentials (401) are exit 4 with the provider's words and a hint naming the
+/// variable; the credentials are never echoed, and -vv masks them.
+async fn wrong_credentials_are_exit_4_with_a_hint(case: Case) {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(case.unauthorized.respond())
+        .mount(&server)
+        .await;
+    let run = case.sandbox(&server).run(&["db", "list", "-vv"]);
+    run.code(4)
+        .stderr_has(case.masked_header)
+        .no_secrets(&refs(&(case.secrets)()));
+    for needle in case.unauthorized.says {
+        run.stderr_has(needle);
+    }
+    assert!(run.stdout.is_empty());
+    error_line_is_clean(&case, &run);
+}
+
+/// An id the provider does not know is exit 5 in the provider's words, for `db get` and every
+/// other command that reads it; under --json one machine-readable line says `not_found`.
+async fn an_unknown_id_is_exit_5_in_the_providers_words(case: Case) {
+    let server = MockServer::start().await;
+    for route in case.missing_paths {
+        Mock::given(path(*route))
+            .respond_with(case.not_found.respond())
+            .mount(&server)
+            .await;
+    }
+    let sb = case.sandbox(&server);
+    let id = case.missing_id;
+    let run = sb.run(&["db", "get", id]);
+    run.code(5);
+    for needle in case.not_found.says {
+        run.stderr_has(needle);
+    }
+    assert!(run.stdout.is_empty());
+    error_line_is_clean(&case, &run);
+    for noise in case.noise {
+        assert!(!run.stderr.contains(noise), "{noise} in {}", run.stderr);
+    }
+    for args in case.missing_commands {
+        sb.run(&Case::args(args, id)).code(5);
+    }
+    let run = sb.run(&["db", "get", id, "--json"]);
+    run.code(5);
+    let line: serde_json::Value = serde_json::from_str(run.stderr.trim()).unwrap();
+    assert_eq!(line["error"]["kind"], "not_found");
+    assert_eq!(line["error"]["exit_code"], 5);
+    assert_eq!(line["error"]["provider"], case.provider);
+}
+
+/// How many requests `server` received for `route`.
+async fn asked(server: &MockServer, route: &str) -> usize {
+    requests(server)
+        .await
+        .iter()
+        .filter(|r| r.url.path() == route)
+        .count()
+}
+
+/// A server whose list endpoint gives `refusal` (the first `times` requests, or always) and
+/// whose other list endpoints answer as usual.
+async fn refusing_list(case: &Case, refusal: &Refusal, times: Option<u64>) -> MockServer {
+    let server = MockServer::start().await;
+    let refusing = Mock::given(method("GET"))
+        .and(path(case.list_path))
+        .respond_with(refusal.respond())
+        .with_priority(1);
+    match times {
+        Some(n) => refusing.up_to_n_times(n),
+        None => refusing,
+    }
+    .mount(&server)
+    .await;
+    (case.mount_list)(&server).await;
+    server
+}
+
+/// A busy answer (503) to a list is retried (logged under -v) until the list comes; still busy
+/// after every attempt, it is exit 8 with the provider's words.
+async fn a_busy_provider_is_retried_then_explained(case: Case) {
+    let server = refusing_list(&case, &case.busy, Some(2)).await;
+    let run = case.sandbox(&server).run(&["db", "list", "--json", "-v"]);
+    run.code(0).stderr_has("retrying");
+    assert_eq!(asked(&server, case.list_path).await, 3);
+
+    let server = refusing_list(&case, &case.busy, None).await;
+    let run = case.sandbox(&server).run(&["db", "list", "--retries", "2"]);
+    run.code(8);
+    for needle in case.busy.says {
+        run.stderr_has(needle);
+    }
+    assert_eq!(asked(&server, case.list_path).await, 2);
+}
+
+/// A throttled list (429) waits as told and is asked again; throttled on every attempt, it is
+/// exit 9 with the provider's words and none of its internals.
+async fn throttling_is_retried_then_exit_9(case: Case) {
+    let server = refusing_list(&case, &case.throttled, Some(1)).await;
+    case.sandbox(&server)
+        .run(&["db", "list", "--json"])
+        .code(0)
+        .no_secrets(&refs(&(case.secrets)()));
+    assert_eq!(asked(&server, case.list_path).await, 2);
+
+    let server = refusing_list(&case, &case.throttled, None).await;
+    let run = case.sandbox(&server).run(&["db", "list", "--retries", "3"]);
+    run.code(9);
+    for needle in case.throttled.says {
+        run.stderr_has(needle);
+    }
+    for noise in case.noise {
+        assert!(!run.stderr.contains(noise), "{noise} in {}", run.stderr);
+    }
+    assert_eq!(asked(&server, case.list_path).await, 3);
+}
+
+/// What the provider cannot do is exit 6 naming it, before any request.
+async fn unsupported_operations_are_exit_6_before_any_request(case: Case) {
+    let server = MockServer::start().await;
+    let sb = case.sandbox(&server);
+    let secrets = (case.secrets)();
+    assert!(!case.unsupported.is_empty());
+    for args in case.unsupported {
+        sb.run(&Case::args(args, case.existing_id))
+            .code(6)
+            .stderr_has(&format!("not supported by {}", case.provider))
+            .no_secrets(&refs(&secrets));
+    }
+    assert!(requests(&server).await.is_empty());
+}
+
+/// `db delete` without a terminal needs --yes, and sends nothing without it.
+async fn delete_needs_yes_without_a_terminal(case: Case) {
+    let server = MockServer::start().await;
+    case.sandbox(&server)
+        .run(&["db", "delete", case.existing_id])
+        .code(6)
+        .stderr_has("--yes");
+    assert!(requests(&server).await.is_empty(), "nothing deleted");
 }

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use crate::cases::redis_cloud::{case, KEY, SECRET};
-use crate::common::{fixture, requests, Sandbox, Served};
+use crate::common::{fixture, refs, requests, Sandbox, Served};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -16,10 +16,6 @@ fn sandbox(server: &MockServer) -> Sandbox {
 
 fn secrets() -> Vec<String> {
     (case().secrets)()
-}
-
-fn refs(s: &[String]) -> Vec<&str> {
-    s.iter().map(String::as_str).collect()
 }
 
 fn answer(status: u16, name: &str) -> ResponseTemplate {

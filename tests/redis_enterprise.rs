@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use crate::cases::redis_enterprise::{case, PASSWORD, USER};
-use crate::common::{fixture, requests, Sandbox, Served};
+use crate::common::{fixture, refs, requests, Sandbox, Served};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::{basic_auth, body_json, method, path, query_param};
@@ -23,10 +23,6 @@ fn sandbox_at(url: &str) -> Sandbox {
 
 fn secrets() -> Vec<String> {
     (case().secrets)()
-}
-
-fn refs(s: &[String]) -> Vec<&str> {
-    s.iter().map(String::as_str).collect()
 }
 
 fn json_reply(name: &str) -> ResponseTemplate {

@@ -1,7 +1,7 @@
 //! Upstash through the real binary against wiremock servers fed from fixtures/upstash.
 
 use crate::cases::upstash::{case, EMAIL, KEY};
-use crate::common::{fixture, requests, Sandbox};
+use crate::common::{fixture, refs, requests, Sandbox};
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -12,10 +12,6 @@ fn sandbox(server: &MockServer) -> Sandbox {
 
 fn secrets() -> Vec<String> {
     (case().secrets)()
-}
-
-fn secret_refs(s: &[String]) -> Vec<&str> {
-    s.iter().map(String::as_str).collect()
 }
 
 async fn list_server() -> MockServer {
@@ -29,7 +25,7 @@ async fn list_normalizes_every_quirk() {
     let server = list_server().await;
     let sb = sandbox(&server);
     let run = sb.run(&["db", "list", "--json"]);
-    run.code(0).no_secrets(&secret_refs(&secrets()));
+    run.code(0).no_secrets(&refs(&secrets()));
     let dbs = run.json();
     let dbs = dbs.as_array().expect("bare array");
     assert_eq!(dbs.len(), 3);
@@ -65,7 +61,7 @@ async fn list_normalizes_every_quirk() {
 async fn list_alias_prints_a_table_in_stable_order() {
     let server = list_server().await;
     let run = sandbox(&server).run(&["list", "--provider", "upstash"]);
-    run.code(0).no_secrets(&secret_refs(&secrets()));
+    run.code(0).no_secrets(&refs(&secrets()));
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert!(lines[0]
         .split_whitespace()
@@ -95,7 +91,7 @@ async fn unicode_survives_yaml_and_csv_quotes_correctly() {
     let server = list_server().await;
     let sb = sandbox(&server);
     let yaml = sb.run(&["db", "list", "-o", "yaml"]);
-    yaml.code(0).no_secrets(&secret_refs(&secrets()));
+    yaml.code(0).no_secrets(&refs(&secrets()));
     let parsed: serde_yaml::Value = serde_yaml::from_str(&yaml.stdout).unwrap();
     assert!(parsed
         .as_sequence()
@@ -104,7 +100,7 @@ async fn unicode_survives_yaml_and_csv_quotes_correctly() {
         .any(|d| d["name"].as_str() == Some("Café Ünïcødé 缓存, \"quoted\"")));
 
     let csv = sb.run(&["db", "list", "-o", "csv"]);
-    csv.code(0).no_secrets(&secret_refs(&secrets()));
+    csv.code(0).no_secrets(&refs(&secrets()));
     let mut reader = csv::Reader::from_reader(csv.stdout.as_bytes());
     assert_eq!(
         reader.headers().unwrap().iter().take(4).collect::<Vec<_>>(),
@@ -143,7 +139,7 @@ async fn get_hides_credentials_and_raw_redacts() {
         "--json",
         "--raw",
     ]);
-    run.code(0).no_secrets(&secret_refs(&secrets()));
+    run.code(0).no_secrets(&refs(&secrets()));
     let db = run.json();
     assert_eq!(db["raw"]["password"], "***");
     assert_eq!(db["raw"]["rest_token"], "***");
@@ -168,7 +164,7 @@ async fn secrets_never_leak_in_any_format_or_log() {
         for extra in [&[][..], &["--raw"][..], &["-vv"][..], &["-vv", "--raw"][..]] {
             let mut args = vec!["db", "list", "-o", format];
             args.extend_from_slice(extra);
-            sb.run(&args).code(0).no_secrets(&secret_refs(&secrets));
+            sb.run(&args).code(0).no_secrets(&refs(&secrets));
         }
     }
     // -vv logs the request with the Authorization header masked.

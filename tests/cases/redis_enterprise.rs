@@ -1,7 +1,7 @@
 use wiremock::matchers::{basic_auth, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use super::Case;
+use super::{Case, Refusal};
 use crate::common::{fixture, fixture_secrets};
 
 pub const USER: &str = "admin@cluster.example.com";
@@ -54,5 +54,47 @@ pub fn case() -> Case {
             })
         },
         missing_id: "999",
+        list_path: "/v1/bdbs",
+        masked_header: "authorization: ***",
+        noise: &[],
+        broken_lists: Vec::new,
+        unauthorized: Refusal {
+            status: 401,
+            body: || fixture("redis-enterprise", "unauthorized.json"),
+            content_type: "application/json",
+            retry_after: None,
+            says: &["invalid username or password", "REDIS_ENTERPRISE_PASSWORD"],
+        },
+        not_found: Refusal {
+            status: 404,
+            body: || fixture("redis-enterprise", "not-found.json"),
+            content_type: "application/json",
+            retry_after: None,
+            says: &["Database 999 does not exist"],
+        },
+        missing_paths: &["/v1/bdbs/999"],
+        missing_commands: &[&["db", "delete", "ID", "--yes"], &["db", "url", "ID"]],
+        busy: Refusal {
+            status: 503,
+            body: || fixture("redis-enterprise", "busy.json"),
+            content_type: "application/json",
+            retry_after: None,
+            says: &["Cluster is busy"],
+        },
+        throttled: Refusal {
+            status: 429,
+            body: || "slow down".to_string(),
+            content_type: "text/plain",
+            retry_after: Some(("retry-after", "0")),
+            says: &["429"],
+        },
+        unsupported: &[
+            &["backup", "list", "ID"],
+            &["backup", "create", "ID"],
+            &["backup", "restore", "ID", "b1", "--yes"],
+        ],
+        no_credentials_says: &[],
+        half_env: &["REDIS_ENTERPRISE_URL"],
+        half_says: &["REDIS_ENTERPRISE_USER"],
     }
 }

@@ -128,6 +128,11 @@ impl Run {
     }
 }
 
+/// Borrowed views of owned secrets, for [`Run::no_secrets`].
+pub fn refs(secrets: &[String]) -> Vec<&str> {
+    secrets.iter().map(String::as_str).collect()
+}
+
 pub fn assert_no_secrets(stdout: &str, stderr: &str, secrets: &[&str]) {
     for secret in secrets {
         assert!(!secret.is_empty());
