@@ -6,7 +6,7 @@ use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::cases::{Case, Refusal};
-use crate::common::{refs, requests, Run, Sandbox};
+use crate::common::{refs, requests, requests_to_path, Run, Sandbox};
 
 /// One module per provider, one `#[tokio::test]` per behaviour, calling `behaviour(case())`.
 macro_rules! provider_tests {
@@ -45,8 +45,7 @@ provider_tests!(
 
 /// `db list` in every format, with --raw and -vv, shows the fixture's databases and no secret.
 async fn lists_in_every_format_without_leaking(case: Case) {
-    let server = MockServer::start().await;
-    (case.mount_list)(&server).await;
+    let server = case.list_server().await;
     let sb = case.sandbox(&server);
     let secrets = (case.secrets)();
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
@@ -275,15 +274,6 @@ async fn an_unknown_id_is_exit_5_in_the_providers_words(case: Case) {
     assert_eq!(line["error"]["provider"], case.provider);
 }
 
-/// How many requests `server` received for `route`.
-async fn asked(server: &MockServer, route: &str) -> usize {
-    requests(server)
-        .await
-        .iter()
-        .filter(|r| r.url.path() == route)
-        .count()
-}
-
 /// A server whose list endpoint gives `refusal` (the first `times` requests, or always) and
 /// whose other list endpoints answer as usual.
 async fn refusing_list(case: &Case, refusal: &Refusal, times: Option<u64>) -> MockServer {
@@ -308,7 +298,7 @@ async fn a_busy_provider_is_retried_then_explained(case: Case) {
     let server = refusing_list(&case, &case.busy, Some(2)).await;
     let run = case.sandbox(&server).run(&["db", "list", "--json", "-v"]);
     run.code(0).stderr_has("retrying");
-    assert_eq!(asked(&server, case.list_path).await, 3);
+    assert_eq!(requests_to_path(&server, case.list_path).await, 3);
 
     let server = refusing_list(&case, &case.busy, None).await;
     let run = case.sandbox(&server).run(&["db", "list", "--retries", "2"]);
@@ -316,7 +306,7 @@ async fn a_busy_provider_is_retried_then_explained(case: Case) {
     for needle in case.busy.says {
         run.stderr_has(needle);
     }
-    assert_eq!(asked(&server, case.list_path).await, 2);
+    assert_eq!(requests_to_path(&server, case.list_path).await, 2);
 }
 
 /// A throttled list (429) waits as told and is asked again; throttled on every attempt, it is
@@ -327,7 +317,7 @@ async fn throttling_is_retried_then_exit_9(case: Case) {
         .run(&["db", "list", "--json"])
         .code(0)
         .no_secrets(&refs(&(case.secrets)()));
-    assert_eq!(asked(&server, case.list_path).await, 2);
+    assert_eq!(requests_to_path(&server, case.list_path).await, 2);
 
     let server = refusing_list(&case, &case.throttled, None).await;
     let run = case.sandbox(&server).run(&["db", "list", "--retries", "3"]);
@@ -338,7 +328,7 @@ async fn throttling_is_retried_then_exit_9(case: Case) {
     for noise in case.noise {
         assert!(!run.stderr.contains(noise), "{noise} in {}", run.stderr);
     }
-    assert_eq!(asked(&server, case.list_path).await, 3);
+    assert_eq!(requests_to_path(&server, case.list_path).await, 3);
 }
 
 /// What the provider cannot do is exit 6 naming it, before any request.

@@ -3,7 +3,7 @@
 //! master-key signature here, independently of the provider's signer.
 
 use crate::cases::cosmos::{case, KEY};
-use crate::common::{fixture, requests, Sandbox, Served};
+use crate::common::{fixture, header_of, requests, Sandbox, Served};
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
@@ -139,14 +139,6 @@ impl Match for FirstPage {
 
 fn json_response(status: u16, body: impl Into<String>) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(body.into(), "application/json")
-}
-
-fn header_of(request: &Request, name: &str) -> Option<String> {
-    request
-        .headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
 }
 
 // ---- the tests ----

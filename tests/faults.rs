@@ -245,12 +245,9 @@ async fn ctrl_c_during_wait_exits_130_naming_the_operation() {
         )
         .mount(&server)
         .await;
-    let sb = sandbox(&server);
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbctl"))
+    let child = sandbox(&server)
+        .command()
         .args(["db", "wait", "w", "--status", "active", "--interval", "0.1"])
-        .env_clear()
-        .envs((case().env)(&server.uri()))
-        .env("HOME", sb.home.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -3,7 +3,9 @@
 use std::time::{Duration, Instant};
 
 use crate::cases::redis_cloud::{case, KEY, SECRET};
-use crate::common::{fixture, refs, requests, Sandbox, Served};
+use crate::common::{
+    fixture, header_of, refs, requests, requests_to_path, requests_with_method, Sandbox, Served,
+};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -30,27 +32,12 @@ async fn on(server: &MockServer, verb: &str, route: &str, reply: ResponseTemplat
         .await;
 }
 
-/// Two Pro subscriptions and one Essentials, each one short page.
-async fn list_server() -> MockServer {
-    let server = MockServer::start().await;
-    (case().mount_list)(&server).await;
-    server
-}
-
 fn query(request: &Request, key: &str) -> Option<String> {
     request
         .url
         .query_pairs()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.into_owned())
-}
-
-fn header_of(request: &Request, name: &str) -> Option<String> {
-    request
-        .headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
 }
 
 /// A page of `count` synthetic Pro databases starting at `first`.
@@ -69,7 +56,7 @@ fn synthetic_page(subscription: u64, first: u64, count: u64) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn list_covers_pro_and_essentials_and_normalizes_every_quirk() {
-    let server = list_server().await;
+    let server = case().list_server().await;
     let run = sandbox(&server).run(&["db", "list", "--json"]);
     run.code(0).no_secrets(&refs(&secrets()));
     let dbs = run.json();
@@ -345,7 +332,7 @@ async fn get_tries_pro_then_essentials_and_explains_the_id_format() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_listed_id_is_accepted_by_get() {
-    let server = list_server().await;
+    let server = case().list_server().await;
     let sb = sandbox(&server);
     let listed = sb.run(&["db", "list", "--json"]);
     listed.code(0);
@@ -540,16 +527,12 @@ async fn delete_wait_treats_a_fresh_task_404_as_pending() {
     ]);
     run.code(0);
     assert_eq!(run.json()["status"], "completed");
-    let received = requests(&server).await;
-    let task_polls = received.iter().filter(|r| r.url.path() == route).count();
-    assert_eq!(task_polls, 2, "404 once, then completed");
     assert_eq!(
-        received
-            .iter()
-            .filter(|r| r.method.as_str() == "DELETE")
-            .count(),
-        1
+        requests_to_path(&server, &route).await,
+        2,
+        "404 once, then completed"
     );
+    assert_eq!(requests_with_method(&server, "DELETE").await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -713,7 +696,7 @@ async fn import_sends_the_source_and_412_is_exit_6() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn backup_list_explains_and_url_builds_from_the_password() {
-    let server = list_server().await;
+    let server = case().list_server().await;
     on(
         &server,
         "GET",
@@ -814,17 +797,16 @@ async fn get_is_retried_with_retry_after_but_post_never_blindly() {
 
     sb.run(&["backup", "create", "2145833/13008822", "--retries", "3"])
         .code(8);
-    let posts = requests(&server)
-        .await
-        .into_iter()
-        .filter(|r| r.method.as_str() == "POST")
-        .count();
-    assert_eq!(posts, 1, "a POST answered 503 is not sent again");
+    assert_eq!(
+        requests_with_method(&server, "POST").await,
+        1,
+        "a POST answered 503 is not sent again"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn credentials_from_alias_and_profile() {
-    let server = list_server().await;
+    let server = case().list_server().await;
     let alias = Sandbox::new()
         .env("REDIS_CLOUD_API_KEY", KEY)
         .env("REDIS_CLOUD_API_SECRET", SECRET)

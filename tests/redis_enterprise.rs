@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use crate::cases::redis_enterprise::{case, PASSWORD, USER};
-use crate::common::{fixture, refs, requests, Sandbox, Served};
+use crate::common::{fixture, refs, requests, requests_with_method, Sandbox, Served};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::{basic_auth, body_json, method, path, query_param};
@@ -42,12 +42,6 @@ async fn mount(server: &MockServer, verb: &str, route: &str, reply: ResponseTemp
         .await;
 }
 
-async fn list_server() -> MockServer {
-    let server = MockServer::start().await;
-    (case().mount_list)(&server).await;
-    server
-}
-
 fn find<'a>(list: &'a Value, id: &str) -> &'a Value {
     list.as_array()
         .expect("bare array")
@@ -60,7 +54,7 @@ fn find<'a>(list: &'a Value, id: &str) -> &'a Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn list_normalizes_every_quirk_and_asks_only_for_used_fields() {
-    let server = list_server().await;
+    let server = case().list_server().await;
     let run = sandbox(&server).run(&["db", "list", "--json"]);
     run.code(0).no_secrets(&refs(&secrets()));
     let list = run.json();
@@ -129,7 +123,7 @@ async fn list_normalizes_every_quirk_and_asks_only_for_used_fields() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn list_table_and_raw_never_leak() {
-    let server = list_server().await;
+    let server = case().list_server().await;
     let sb = sandbox(&server);
     let table = sb.run(&["list", "-p", "redis-enterprise"]);
     table.code(0).no_secrets(&refs(&secrets()));
@@ -312,11 +306,7 @@ async fn create_wait_polls_until_active() {
     let db = run.json();
     assert_eq!(db["status"], "active");
     assert_eq!(db["endpoint"], "redis-12007.cluster.example.com");
-    let gets = requests(&server)
-        .await
-        .iter()
-        .filter(|r| r.method.as_str() == "GET")
-        .count();
+    let gets = requests_with_method(&server, "GET").await;
     assert_eq!(gets, 2, "polled until active");
 }
 
@@ -546,11 +536,7 @@ async fn delete_waits_until_the_bdb_is_gone() {
     sb.run(&["db", "delete", "4", "--yes", "--wait"])
         .code(0)
         .stdout_has("deleting redis-enterprise database 4");
-    let gets = requests(&server)
-        .await
-        .iter()
-        .filter(|r| r.method.as_str() == "GET")
-        .count();
+    let gets = requests_with_method(&server, "GET").await;
     assert_eq!(gets, 1);
 }
 
@@ -684,7 +670,7 @@ async fn url_uses_the_redis_password_only_when_shown() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn profiles_read_password_env() {
-    let server = list_server().await;
+    let server = case().list_server().await;
     let sb = Sandbox::new().env("RE_PROD_PASSWORD", PASSWORD);
     sb.config(&format!(
         "[profiles.onprem]\nprovider = \"redis-enterprise\"\nurl = \"{}\"\nuser = \"{USER}\"\npassword_env = \"RE_PROD_PASSWORD\"\n",

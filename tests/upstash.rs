@@ -14,15 +14,9 @@ fn secrets() -> Vec<String> {
     (case().secrets)()
 }
 
-async fn list_server() -> MockServer {
-    let server = MockServer::start().await;
-    (case().mount_list)(&server).await;
-    server
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn list_normalizes_every_quirk() {
-    let server = list_server().await;
+    let server = case().list_server().await;
     let sb = sandbox(&server);
     let run = sb.run(&["db", "list", "--json"]);
     run.code(0).no_secrets(&refs(&secrets()));
@@ -59,7 +53,7 @@ async fn list_normalizes_every_quirk() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn list_alias_prints_a_table_in_stable_order() {
-    let server = list_server().await;
+    let server = case().list_server().await;
     let run = sandbox(&server).run(&["list", "--provider", "upstash"]);
     run.code(0).no_secrets(&refs(&secrets()));
     let lines: Vec<&str> = run.stdout.lines().collect();
@@ -77,7 +71,7 @@ async fn list_alias_prints_a_table_in_stable_order() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_table_is_what_operators_read() {
-    let server = list_server().await;
+    let server = case().list_server().await;
     let run = sandbox(&server).run(&["db", "list"]);
     run.code(0);
     insta::assert_snapshot!(
@@ -88,7 +82,7 @@ async fn the_table_is_what_operators_read() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unicode_survives_yaml_and_csv_quotes_correctly() {
-    let server = list_server().await;
+    let server = case().list_server().await;
     let sb = sandbox(&server);
     let yaml = sb.run(&["db", "list", "-o", "yaml"]);
     yaml.code(0).no_secrets(&refs(&secrets()));
@@ -376,13 +370,10 @@ async fn unknown_provider_value_is_a_usage_error() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn closed_stdout_ends_quietly() {
-    let server = list_server().await;
-    let sb = sandbox(&server);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbctl"))
+    let server = case().list_server().await;
+    let mut child = sandbox(&server)
+        .command()
         .args(["db", "list"])
-        .env_clear()
-        .envs((case().env)(&server.uri()))
-        .env("HOME", sb.home.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

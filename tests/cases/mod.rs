@@ -84,6 +84,13 @@ impl Refusal {
 }
 
 impl Case {
+    /// A mock server that answers `db list` with the provider's fixtures.
+    pub async fn list_server(&self) -> MockServer {
+        let server = MockServer::start().await;
+        (self.mount_list)(&server).await;
+        server
+    }
+
     /// A clean sandbox pointed at `server` with this provider's credentials.
     pub fn sandbox(&self, server: &MockServer) -> Sandbox {
         self.sandbox_at(&server.uri())
