@@ -99,13 +99,7 @@ pub fn case() -> Case {
             &["db", "url", "ID"],
             &["db", "get", "ID", "--collections"],
         ],
-        busy: Refusal {
-            status: 503,
-            body: || "busy".to_string(),
-            content_type: "text/plain",
-            retry_after: None,
-            says: &["503"],
-        },
+        busy: Refusal::PLAIN_503,
         throttled: Refusal {
             status: 429,
             body: || fixture("cosmos", "throttled.json"),

@@ -73,6 +73,15 @@ pub struct Refusal {
 }
 
 impl Refusal {
+    /// A bare 503 for providers whose busy answer has no words of its own.
+    pub const PLAIN_503: Refusal = Refusal {
+        status: 503,
+        body: || "busy".to_string(),
+        content_type: "text/plain",
+        retry_after: None,
+        says: &["503"],
+    };
+
     pub fn respond(&self) -> ResponseTemplate {
         let reply =
             ResponseTemplate::new(self.status).set_body_raw((self.body)(), self.content_type);

@@ -123,13 +123,7 @@ pub fn case() -> Case {
             "/v1/fixed/subscriptions/1/databases/999",
         ],
         missing_commands: &[&["db", "delete", "ID", "--yes"], &["db", "url", "ID"]],
-        busy: Refusal {
-            status: 503,
-            body: || "busy".to_string(),
-            content_type: "text/plain",
-            retry_after: None,
-            says: &["503"],
-        },
+        busy: Refusal::PLAIN_503,
         throttled: Refusal {
             status: 429,
             body: || "{\"error\":{\"description\":\"quota\"}}".to_string(),

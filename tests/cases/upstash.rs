@@ -80,13 +80,7 @@ pub fn case() -> Case {
         },
         missing_paths: &["/v2/redis/database/00000000-dead-beef-0000-000000000000"],
         missing_commands: &[&["db", "delete", "ID", "--yes"], &["db", "url", "ID"]],
-        busy: Refusal {
-            status: 503,
-            body: || "busy".to_string(),
-            content_type: "text/plain",
-            retry_after: None,
-            says: &["503"],
-        },
+        busy: Refusal::PLAIN_503,
         throttled: Refusal {
             status: 429,
             body: || fixture("upstash", "rate-limited.html"),
