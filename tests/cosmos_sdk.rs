@@ -6,10 +6,10 @@
 //! `python3` when it can import `azure.cosmos`; without either the test says so and returns,
 //! except under `CI=true`, where a missing SDK is a failure.
 //!
-//! The other official clients are pointed at the same emulator by their own variables (see the
-//! README, "Use the emulator with other tools"): `redisctl` reads `REDIS_CLOUD_API_URL` and
-//! `REDIS_ENTERPRISE_URL`; the Upstash CLI reads `UPSTASH_API_URL` as the host root (the
-//! emulator's value without its trailing `/v2`).
+//! The other official clients are pointed at the same emulator by their own variables (README,
+//! "Use the emulator with other tools"): `redisctl` reads the emulator's `REDIS_CLOUD_*` and
+//! `REDIS_ENTERPRISE_*` lines as they are; the Upstash CLI takes its base URL as the host root
+//! (the emulator's `UPSTASH_API_URL` without `/v2`), and its npm release 1.0.2 has it built in.
 mod common;
 
 use std::path::Path;
@@ -44,6 +44,23 @@ fn python() -> Option<String> {
     );
     eprintln!("SKIPPED the Python SDK interop test: {note}");
     None
+}
+
+#[test]
+fn the_readme_snippet_is_what_the_sdk_test_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
+    let snippet = readme
+        .split("```python\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a python block in the README");
+    let script =
+        std::fs::read_to_string(root.join("tests/sdk/cosmos_databases.py")).expect("script");
+    assert!(
+        script.contains(snippet),
+        "tests/sdk/cosmos_databases.py must run the README's snippet:\n{snippet}"
+    );
 }
 
 #[test]
