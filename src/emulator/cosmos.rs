@@ -1,7 +1,8 @@
 //! The Cosmos DB data-plane REST API: the master-key signature checked on every request
 //! (with the provider's own signer), dates older than 15 minutes refused with 403, feeds paged
 //! with `x-ms-max-item-count` / `x-ms-continuation`, 409 on a duplicate id, and Cosmos's
-//! long multi-line `{"code","message"}` errors.
+//! long multi-line `{"code","message"}` errors. The database account read at the endpoint lets
+//! the official SDKs in; containers, items, offers and queries are a 501 that says so.
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -138,7 +139,10 @@ type Shared = AxumState<Arc<Store>>;
 /// the SDKs read first and which `nest` alone leaves unmatched.
 pub fn router(store: Arc<Store>) -> Router {
     Router::new()
-        .route(&endpoint(""), get(account).with_state(store.clone()))
+        .route(
+            &format!("{PREFIX}/"),
+            get(account).with_state(store.clone()),
+        )
         .nest(PREFIX, routes(store))
 }
 
@@ -449,8 +453,8 @@ async fn delete(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<Str
     StatusCode::NO_CONTENT.into_response()
 }
 
-/// Everything below a database (containers, items, users), offers and queries: a 501 that
-/// names what is missing, so an SDK user sees at once why the call failed.
+/// Everything below a database (containers, items, users) and offers: a 501 that names what is
+/// missing, so an SDK user sees at once why the call failed. Other paths are a 404.
 async fn not_emulated(method: Method, uri: Uri) -> Response {
     let path = uri.path();
     let what = if path.starts_with("/dbs/") {
