@@ -8,6 +8,7 @@ mod common;
 mod behaviour;
 mod connect;
 mod cosmos;
+mod cosmos_sdk;
 mod faults;
 mod finish;
 mod inventory;

@@ -1,12 +1,14 @@
 //! The Cosmos DB data-plane REST API: the master-key signature checked on every request
 //! (with the provider's own signer), dates older than 15 minutes refused with 403, feeds paged
 //! with `x-ms-max-item-count` / `x-ms-continuation`, 409 on a duplicate id, and Cosmos's
-//! long multi-line `{"code","message"}` errors.
+//! long multi-line `{"code","message"}` errors. The database account read at the endpoint lets
+//! the official SDKs in; containers, items, offers and queries are a 501 that says so.
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::extract::{Path, State as AxumState};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::header::HOST;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -133,13 +135,69 @@ fn endpoint(base: &str) -> String {
 
 type Shared = AxumState<Arc<Store>>;
 
+/// The API under [`PREFIX`], and the account at `PREFIX/` too: the endpoint as printed, which
+/// the SDKs read first and which `nest` alone leaves unmatched.
 pub fn router(store: Arc<Store>) -> Router {
     Router::new()
-        .route("/dbs", get(list).post(create))
-        .route("/dbs/{id}", get(get_one).delete(delete))
-        .route("/dbs/{id}/colls", get(list_collections))
-        .fallback(unknown)
+        .route(
+            &format!("{PREFIX}/"),
+            get(account).with_state(store.clone()),
+        )
+        .nest(PREFIX, routes(store))
+}
+
+fn routes(store: Arc<Store>) -> Router {
+    let routes = [
+        ("/dbs", get(list).post(create)),
+        ("/dbs/{id}", get(get_one).delete(delete)),
+        (
+            "/dbs/{id}/colls",
+            get(list_collections).fallback(not_emulated),
+        ),
+    ];
+    // The SDKs end every path with a slash; dbctl does not.
+    routes
+        .into_iter()
+        .fold(
+            Router::new().route("/", get(account)),
+            |router, (path, handler)| {
+                router
+                    .route(path, handler.clone())
+                    .route(&format!("{path}/"), handler)
+            },
+        )
+        .fallback(not_emulated)
         .with_state(store)
+}
+
+/// The database account, read first by every Cosmos SDK: its locations point back at this
+/// emulator (as the client reached it), so the SDK sends everything else here too.
+async fn account(headers: HeaderMap) -> Response {
+    if let Err(refused) = authorize(&headers, "GET", "", "") {
+        return *refused;
+    }
+    let host = headers
+        .get(HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let locations = json!([{"name": "emulator", "databaseAccountEndpoint": endpoint(&format!("http://{host}"))}]);
+    let body = json!({
+        "_self": "",
+        "id": "dbctl-emulator",
+        "_rid": host,
+        "media": "//media/",
+        "addresses": "//addresses/",
+        "_dbs": "//dbs/",
+        "writableLocations": locations,
+        "readableLocations": locations,
+        "enableMultipleWriteLocations": false,
+        "userReplicationPolicy": {"asyncReplication": false, "minReplicaSetSize": 1, "maxReplicasetSize": 4},
+        "userConsistencyPolicy": {"defaultConsistencyLevel": "Session"},
+        "systemReplicationPolicy": {"minReplicaSetSize": 1, "maxReplicasetSize": 4},
+        "readPolicy": {"primaryReadCoefficient": 1, "secondaryReadCoefficient": 1},
+        "queryEngineConfiguration": "{}",
+    });
+    answer(StatusCode::OK, body, 1, None)
 }
 
 /// A Cosmos error: `{"code","message"}` with the service's trailing diagnostics.
@@ -342,6 +400,9 @@ async fn create(
     if let Err(refused) = authorize(&headers, "POST", "dbs", "") {
         return *refused;
     }
+    if headers.contains_key("x-ms-documentdb-isquery") {
+        return not_implemented(&format!("POST {PREFIX}/dbs (query)"), "queries");
+    }
     let Some(Json(body)) = body else {
         return bad_request(
             "The request payload is invalid. Ensure to provide a valid request payload.",
@@ -392,8 +453,26 @@ async fn delete(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<Str
     StatusCode::NO_CONTENT.into_response()
 }
 
-async fn unknown() -> Response {
-    not_found()
+/// Everything below a database (containers, items, users) and offers: a 501 that names what is
+/// missing, so an SDK user sees at once why the call failed. Other paths are a 404.
+async fn not_emulated(method: Method, uri: Uri) -> Response {
+    let path = uri.path();
+    let what = if path.starts_with("/dbs/") {
+        "containers, items and everything else below a database"
+    } else if path.starts_with("/offers") {
+        "offers (throughput reads and changes)"
+    } else {
+        return not_found();
+    };
+    not_implemented(&format!("{method} {PREFIX}{path}"), what)
+}
+
+fn not_implemented(request: &str, what: &str) -> Response {
+    error(
+        StatusCode::NOT_IMPLEMENTED,
+        "NotImplemented",
+        &format!("dbctl emulator does not emulate {what}; it serves the database account and databases only (list, create, read, delete). Request: {request}"),
+    )
 }
 
 #[cfg(test)]
@@ -405,6 +484,37 @@ mod tests {
         let mut state = State::new(true);
         assert_eq!(state.find("Food DB").map(|d| d.collections.len()), Some(2));
         assert!(State::new(false).databases.is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_account_read_is_signed_and_points_back_at_the_endpoint() {
+        let date = signer::date_now();
+        let mut headers = HeaderMap::new();
+        headers.insert(HOST, HeaderValue::from_static("localhost:8081"));
+        headers.insert("x-ms-version", HeaderValue::from_static("2018-12-31"));
+        headers.insert("x-ms-date", HeaderValue::from_str(&date).unwrap());
+        let unsigned = account(headers.clone()).await;
+        assert_eq!(unsigned.status(), StatusCode::UNAUTHORIZED);
+        let signature = MasterKey::decode(KEY)
+            .unwrap()
+            .authorization("GET", "", "", &date);
+        headers.insert("authorization", HeaderValue::from_str(&signature).unwrap());
+        let response = account(headers).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            body["writableLocations"],
+            json!([{"name": "emulator", "databaseAccountEndpoint": "http://localhost:8081/cosmos/"}])
+        );
+        assert_eq!(body["readableLocations"], body["writableLocations"]);
+        assert_eq!(
+            body["userConsistencyPolicy"]["defaultConsistencyLevel"],
+            "Session"
+        );
+        assert_eq!(body["enableMultipleWriteLocations"], false);
     }
 
     #[test]

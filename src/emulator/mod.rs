@@ -105,7 +105,7 @@ impl Emulator {
                 redis_enterprise::PREFIX,
                 redis_enterprise::router(store.clone()),
             )
-            .nest(cosmos::PREFIX, cosmos::router(store.clone()))
+            .merge(cosmos::router(store.clone()))
             .layer(middleware::from_fn_with_state(store, latency_and_faults));
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
             .await
