@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::model::Status;
+use crate::model::{Status, WaitTarget};
 use crate::output::OutputFormat;
 use crate::provider::ProviderKind;
 
@@ -234,7 +234,7 @@ pub enum DbCommand {
         all: bool,
         /// Status to wait for; `deleted` waits until it is gone.
         #[arg(long, value_enum)]
-        status: WaitStatus,
+        status: WaitTarget,
         /// Seconds to wait before giving up (exit 11).
         #[arg(long, value_name = "SECS", default_value_t = 600.0, value_parser = positive_seconds)]
         timeout: f64,
@@ -295,17 +295,6 @@ pub enum DbCommand {
         #[command(flatten)]
         wait: WaitArgs,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum WaitStatus {
-    Active,
-    Pending,
-    Suspended,
-    Deleting,
-    Failed,
-    Unknown,
-    Deleted,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -37,6 +37,49 @@ impl fmt::Display for Status {
     }
 }
 
+/// What `db wait --status` waits for: a status, or the database being gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitTarget {
+    Status(Status),
+    Deleted,
+}
+
+impl WaitTarget {
+    pub fn reached(self, db: &Database) -> bool {
+        self == WaitTarget::Status(db.status)
+    }
+}
+
+impl clap::ValueEnum for WaitTarget {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            WaitTarget::Status(Status::Active),
+            WaitTarget::Status(Status::Pending),
+            WaitTarget::Status(Status::Suspended),
+            WaitTarget::Status(Status::Deleting),
+            WaitTarget::Status(Status::Failed),
+            WaitTarget::Status(Status::Unknown),
+            WaitTarget::Deleted,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(match self {
+            WaitTarget::Status(status) => status.as_str(),
+            WaitTarget::Deleted => "deleted",
+        }))
+    }
+}
+
+impl fmt::Display for WaitTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitTarget::Status(status) => status.fmt(f),
+            WaitTarget::Deleted => f.write_str("deleted"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Database {
     pub provider: ProviderKind,

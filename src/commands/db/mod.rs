@@ -1,0 +1,100 @@
+//! `db ...`: one function per subcommand (lists live in `list.rs`).
+use super::{list, App};
+use crate::cli::DbCommand;
+use crate::error::Result;
+
+mod status;
+mod url;
+mod write;
+
+pub use write::print_change;
+
+pub async fn run(app: &App, command: DbCommand) -> Result<()> {
+    match command {
+        DbCommand::List(args) => list::run(app, &args).await,
+        DbCommand::Get {
+            id,
+            target,
+            collections,
+        } => status::get(app, &id, &target, collections).await,
+        DbCommand::Create {
+            target,
+            name,
+            memory,
+            region,
+            subscription,
+            settings,
+            dry_run,
+            wait,
+        } => {
+            let request = crate::provider::CreateRequest {
+                name,
+                memory_bytes: memory,
+                region,
+                subscription,
+                settings,
+                dry_run,
+            };
+            write::create(app, &target, &request, &wait).await
+        }
+        DbCommand::Update {
+            id,
+            target,
+            memory,
+            name,
+            settings,
+            dry_run,
+            wait,
+        } => {
+            let request = crate::provider::UpdateRequest {
+                name,
+                memory_bytes: memory,
+                settings,
+                dry_run,
+            };
+            write::update(app, &id, &target, &request, &wait).await
+        }
+        DbCommand::Delete {
+            id,
+            target,
+            yes,
+            wait,
+        } => write::delete(app, &id, &target, yes, &wait).await,
+        DbCommand::Flush { id, target, yes } => write::flush(app, &id, &target, yes).await,
+        DbCommand::ResetPassword { id, target, yes } => {
+            write::reset_password(app, &id, &target, yes).await
+        }
+        DbCommand::Import {
+            id,
+            target,
+            source_type,
+            uris,
+            yes,
+            wait,
+        } => {
+            let request = crate::provider::ImportRequest { source_type, uris };
+            write::import(app, &id, &target, &request, yes, &wait).await
+        }
+        DbCommand::Wait {
+            id,
+            target,
+            all,
+            status,
+            timeout,
+            interval,
+        } => {
+            let timing = status::Timing::from_secs(timeout, interval);
+            match id {
+                Some(id) if !all => status::wait_one(app, &id, &target, status, timing).await,
+                _ => status::wait_all(app, &target, status, timing).await,
+            }
+        }
+        DbCommand::Url {
+            id,
+            target,
+            format,
+            var,
+        } => url::url(app, &id, &target, format, &var).await,
+        DbCommand::Connect { id, target, args } => url::connect(app, &id, &target, &args).await,
+    }
+}

@@ -1,0 +1,119 @@
+//! `db create|update|delete|flush|reset-password|import`: changes, followed with `--wait`.
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::super::{wait, App};
+use crate::cli::{Target, WaitArgs};
+use crate::error::Result;
+use crate::output::OutputFormat;
+use crate::provider::{Change, CreateRequest, ImportRequest, Operation, Provider, UpdateRequest};
+
+pub async fn create(
+    app: &App,
+    target: &Target,
+    request: &CreateRequest,
+    wait: &WaitArgs,
+) -> Result<()> {
+    let provider = app.provider(target, Operation::Create)?;
+    let change = provider.create(request).await?;
+    finish(app, provider.as_ref(), change, None, false, wait).await
+}
+
+pub async fn update(
+    app: &App,
+    id: &str,
+    target: &Target,
+    request: &UpdateRequest,
+    wait: &WaitArgs,
+) -> Result<()> {
+    let provider = app.provider(target, Operation::Update)?;
+    let change = provider.update(id, request).await?;
+    finish(app, provider.as_ref(), change, Some(id), false, wait).await
+}
+
+pub async fn delete(
+    app: &App,
+    id: &str,
+    target: &Target,
+    yes: bool,
+    wait: &WaitArgs,
+) -> Result<()> {
+    let provider = app.provider(target, Operation::Delete)?;
+    app.confirm(yes, &format!("delete {} database", provider.kind()), id)?;
+    let change = provider.delete(id).await?;
+    finish(app, provider.as_ref(), change, Some(id), true, wait).await
+}
+
+pub async fn flush(app: &App, id: &str, target: &Target, yes: bool) -> Result<()> {
+    let provider = app.provider(target, Operation::Flush)?;
+    app.confirm(
+        yes,
+        &format!("delete every key of {} database", provider.kind()),
+        id,
+    )?;
+    let change = provider.flush(id).await?;
+    print_change(app, &change)
+}
+
+pub async fn reset_password(app: &App, id: &str, target: &Target, yes: bool) -> Result<()> {
+    let provider = app.provider(target, Operation::ResetPassword)?;
+    app.confirm(
+        yes,
+        &format!("reset the password of {} database", provider.kind()),
+        id,
+    )?;
+    let change = provider.reset_password(id).await?;
+    print_change(app, &change)
+}
+
+pub async fn import(
+    app: &App,
+    id: &str,
+    target: &Target,
+    request: &ImportRequest,
+    yes: bool,
+    wait: &WaitArgs,
+) -> Result<()> {
+    let provider = app.provider(target, Operation::Import)?;
+    app.confirm(
+        yes,
+        &format!("replace the data of {} database", provider.kind()),
+        id,
+    )?;
+    let change = provider.import(id, request).await?;
+    finish(app, provider.as_ref(), change, Some(id), false, wait).await
+}
+
+/// Prints a change; with `--wait`, follows it to the end first.
+async fn finish(
+    app: &App,
+    provider: &dyn Provider,
+    change: Change,
+    id: Option<&str>,
+    gone: bool,
+    wait: &WaitArgs,
+) -> Result<()> {
+    let change = if wait.wait && !matches!(change, Change::DryRun(_)) {
+        let timeout = Duration::from_secs_f64(wait.wait_timeout);
+        wait::change(app, provider, change, id, gone, timeout).await?
+    } else {
+        change
+    };
+    print_change(app, &change)
+}
+
+pub fn print_change(app: &App, change: &Change) -> Result<()> {
+    let text = match change {
+        Change::Database(db) => app.out.one(db)?,
+        Change::Task(task) => app.out.one(task)?,
+        Change::DryRun(value) => app.out.value(&json!({"dry_run": true, "request": value}))?,
+        Change::Accepted(message) => match app.out.format() {
+            OutputFormat::Table => format!("{message}\n"),
+            _ => app
+                .out
+                .value(&json!({"result": "accepted", "message": message}))?,
+        },
+    };
+    app.print(&text)
+}
