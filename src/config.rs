@@ -138,12 +138,14 @@ impl Profile {
         }
     }
 
-    /// Where this profile's HTTP requests go, with its TLS settings (`ca_cert`, `insecure`).
-    pub fn http_target(&self, base_url: &str) -> Result<crate::http::Target> {
+    /// Where this profile's HTTP requests go (`base_url`, read from `url_field`), with its TLS
+    /// settings (`ca_cert`, `insecure`).
+    pub fn http_target(&self, url_field: &str, base_url: &str) -> Result<crate::http::Target> {
         Ok(crate::http::Target {
             provider: self.provider,
             profile: self.name.clone(),
             base_url: base_url.to_string(),
+            url_setting: self.describe(url_field),
             tls: crate::tls::TlsOptions {
                 ca_cert: self.string("ca_cert")?.map(Into::into),
                 insecure: self.bool("insecure")?,

@@ -33,13 +33,13 @@ impl HttpSettings {
         }
     }
 
-    /// Time left before `--timeout` runs out.
+    /// Time left before `--request-timeout` runs out.
     pub fn remaining(&self) -> Duration {
         let deadline = *self.deadline.lock().unwrap_or_else(|e| e.into_inner());
         deadline.saturating_duration_since(Instant::now())
     }
 
-    /// Starts a fresh `--timeout` window: each poll of a wait loop is its own request.
+    /// Starts a fresh `--request-timeout` window: each poll of a wait loop is its own request.
     pub fn restart_deadline(&self) {
         *self.deadline.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now() + self.timeout;
     }

@@ -121,7 +121,11 @@ impl Client {
             base_path: url.path().trim_end_matches('/').to_string(),
             key_source,
         });
-        let http = Http::new(profile.http_target(&endpoint)?, api, shared.http.clone())?;
+        let http = Http::new(
+            profile.http_target("endpoint", &endpoint)?,
+            api,
+            shared.http.clone(),
+        )?;
         Ok(Client {
             http,
             account: Account::from_url(&url),

@@ -74,7 +74,7 @@ impl Client {
             .string("url")?
             .unwrap_or_else(|| super::DEFAULT_URL.to_string());
         let http = Http::new(
-            profile.http_target(&url)?,
+            profile.http_target("url", &url)?,
             Arc::new(RedisCloudApi { key, secret }),
             shared.http.clone(),
         )?;

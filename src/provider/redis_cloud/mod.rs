@@ -201,10 +201,20 @@ impl RedisCloud {
                 self.learn(subscription, Kind::Essentials);
                 Ok((Kind::Essentials, value))
             }
-            Err(e) if e.kind == ErrorKind::NotFound => Err(Error::not_found(format!(
-                "redis-cloud has no {what} in Pro or Essentials subscription {subscription}: {}",
-                pro.message
-            ))
+            Err(e) if e.kind == ErrorKind::NotFound => Err(Error::not_found(
+                // Both families said the subscription itself is missing: say that, not "database".
+                if [&pro.message, &e.message]
+                    .iter()
+                    .all(|m| m.to_ascii_lowercase().contains("subscription"))
+                {
+                    format!("redis-cloud has no Pro or Essentials subscription {subscription}")
+                } else {
+                    format!(
+                        "redis-cloud has no {what} in Pro or Essentials subscription {subscription}: {}",
+                        pro.message
+                    )
+                },
+            )
             .with_origin(ProviderKind::RedisCloud, &self.profile)
             .with_hint("`dbctl db list -p redis-cloud` prints the ids as SUBSCRIPTION/DATABASE")),
             Err(e) => Err(e),
