@@ -45,7 +45,7 @@ impl HttpSettings {
 
     pub fn log(&self, level: u8, line: impl AsRef<str>) {
         if self.verbose >= level {
-            eprintln!("dbctl: {}", line.as_ref());
+            crate::say!("dbctl: {}", line.as_ref());
         }
     }
 }

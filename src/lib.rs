@@ -3,12 +3,15 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod context;
+pub mod credentials;
 pub mod emulator;
 pub mod error;
 pub mod http;
 pub mod model;
 pub mod output;
+pub mod paging;
 pub mod provider;
+pub mod sanitize;
 pub mod secret;
 pub mod tls;
 

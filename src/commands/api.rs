@@ -3,7 +3,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::App;
-use crate::cli::{ApiArgs, Target};
+use crate::cli::{ApiArgs, OutputFormat, Target};
 use crate::error::{Error, Result};
 use crate::http::Call;
 
@@ -34,8 +34,12 @@ pub async fn run(app: &App, args: ApiArgs) -> Result<()> {
         call = call.json(body);
     }
     let reply = provider.raw_call(call).await?;
-    if reply.body.is_empty() {
-        return Ok(());
+    if reply.body.iter().all(u8::is_ascii_whitespace) {
+        // A script asked for one document: an empty answer is `null`.
+        return match app.out.format() {
+            OutputFormat::Table => Ok(()),
+            _ => app.print(&app.out.value(&Value::Null)?),
+        };
     }
     let mut value: Value = reply.json()?;
     if !app.shared.show_secrets {

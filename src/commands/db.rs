@@ -9,6 +9,7 @@ use crate::cli::{DbCommand, OutputFormat, UrlFormat, WaitArgs, WaitStatus};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Database, Status};
 use crate::provider::{Change, Connection, CreateRequest, ImportRequest, Provider, UpdateRequest};
+use crate::sanitize::{escape_controls, host, is_unsafe_char};
 use crate::secret::MASK;
 
 pub async fn run(app: &App, command: DbCommand) -> Result<()> {
@@ -152,19 +153,19 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             var,
         } => {
             let provider = app.one(&target)?;
-            let connection = provider.connection(&id).await?;
+            let connection = connection(provider.as_ref(), &id).await?;
             let show = app.shared.show_secrets;
             let url = connection.url(show);
             let text = match (format, app.out.format()) {
-                (UrlFormat::Env, _) => format!("{var}={url}\n"),
-                (UrlFormat::Url, OutputFormat::Table) => format!("{url}\n"),
+                (UrlFormat::Env, _) => env_line(&var, &connection, show)?,
+                (UrlFormat::Url, OutputFormat::Table) => format!("{}\n", escape_controls(&url)),
                 (UrlFormat::Url, _) => app.out.value(&connection_json(&connection, show))?,
             };
             app.print(&text)
         }
         DbCommand::Connect { id, target, args } => {
             let provider = app.one(&target)?;
-            let connection = provider.connection(&id).await?;
+            let connection = connection(provider.as_ref(), &id).await?;
             connect(&connection, &args)
         }
     }
@@ -194,7 +195,7 @@ pub fn print_change(app: &App, change: &Change) -> Result<()> {
         Change::Task(task) => app.out.one(task)?,
         Change::DryRun(value) => app.out.value(&json!({"dry_run": true, "request": value}))?,
         Change::Accepted(message) => match app.out.format() {
-            OutputFormat::Table => format!("{message}\n"),
+            OutputFormat::Table => format!("{}\n", escape_controls(message)),
             _ => app
                 .out
                 .value(&json!({"result": "accepted", "message": message}))?,
@@ -251,10 +252,64 @@ async fn wait_one(
     match db {
         Some(db) => app.print(&app.out.one(&db)?),
         None => {
-            eprintln!("{} database {id} is gone", provider.kind());
-            Ok(())
+            crate::say!("{} database {id} is gone", provider.kind());
+            match app.out.format() {
+                OutputFormat::Table => Ok(()),
+                _ => app.print(&app.out.value(&json!({
+                    "provider": provider.kind().as_str(),
+                    "profile": provider.profile(),
+                    "id": id,
+                    "status": "deleted",
+                }))?),
+            }
         }
     }
+}
+
+/// The one way to a database's connection: the host must be a host (else there is no usable
+/// endpoint), and the password joins the credentials scrubbed from every line.
+async fn connection(provider: &dyn Provider, id: &str) -> Result<Connection> {
+    let mut connection = provider.connection(id).await?;
+    if let Some(password) = &connection.password {
+        crate::credentials::register(password.expose());
+    }
+    connection.host = host(&connection.host).ok_or_else(|| {
+        Error::provider_error(format!(
+            "{} database {id} has no usable endpoint: the host it sent is not a DNS name or IP address",
+            provider.kind()
+        ))
+        .with_origin(provider.kind(), provider.profile())
+    })?;
+    Ok(connection)
+}
+
+/// `VAR=url` for `$GITHUB_ENV`: exactly one line, or a refusal naming the field that would
+/// break it (exit 8); a masked password is printed only with a warning.
+fn env_line(var: &str, connection: &Connection, show: bool) -> Result<String> {
+    if var.is_empty() || var.chars().any(is_unsafe_char) || var.contains('=') {
+        return Err(Error::usage(format!(
+            "--var {var:?} is not a variable name"
+        )));
+    }
+    let url = connection.url(show);
+    let fields = [
+        ("host", connection.host.as_str()),
+        ("user", connection.user.as_deref().unwrap_or_default()),
+        ("database", connection.database.as_str()),
+        ("url", url.as_str()),
+    ];
+    if let Some((field, _)) = fields.iter().find(|(_, v)| v.chars().any(is_unsafe_char)) {
+        return Err(Error::provider_error(format!(
+            "refusing to print {var}: the database's {field} holds a line break or control character"
+        ))
+        .with_hint("an env line must be one line; inspect the database with `dbctl db get ID --json`"));
+    }
+    if !show && connection.password.is_some() {
+        crate::say!(
+            "warning: the password in {var} is masked as {MASK}; add --show-secrets to put the real one in the environment"
+        );
+    }
+    Ok(format!("{var}={url}\n"))
 }
 
 async fn wait_all(
@@ -312,11 +367,7 @@ fn status_word(db: &Database) -> String {
 }
 
 /// Characters escaped in a URL's user and password: all but RFC 3986 unreserved ones.
-const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+use crate::credentials::UNRESERVED as USERINFO;
 
 impl Connection {
     /// `rediss://default:***@host:port`, or a Cosmos connection string.

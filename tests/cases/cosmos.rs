@@ -1,8 +1,8 @@
 use wiremock::matchers::{header, header_exists, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
+use super::Case;
 use crate::common::fixture;
-use crate::Case;
 
 /// A valid (base64) master key that only these tests know.
 const KEY: &str = "c2hhcmVkLXN1aXRlLWNvc21vcy1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWY=";

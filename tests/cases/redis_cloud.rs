@@ -1,8 +1,8 @@
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use super::Case;
 use crate::common::{fixture, fixture_secrets};
-use crate::Case;
 
 const KEY: &str = "fixture-rc-account-key-123";
 const SECRET: &str = "fixture-rc-secret-key-456";

@@ -1,8 +1,8 @@
 use wiremock::matchers::{basic_auth, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
+use super::Case;
 use crate::common::{fixture, fixture_secrets};
-use crate::Case;
 
 const USER: &str = "admin@cluster.example.com";
 const PASSWORD: &str = "fixture-re-cluster-password";

@@ -1,8 +1,8 @@
 use wiremock::matchers::{basic_auth, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
+use super::Case;
 use crate::common::{fixture, fixture_secrets};
-use crate::Case;
 
 const EMAIL: &str = "ops@example.com";
 const KEY: &str = "fixture-upstash-api-key-123";

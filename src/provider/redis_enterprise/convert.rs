@@ -52,8 +52,7 @@ fn host(bdb: &wire::Bdb) -> Option<String> {
     let addresses = bdb.endpoints.iter().flat_map(|e| e.addr.iter());
     named
         .chain(addresses)
-        .map(|h| strip_port(h))
-        .find(|h| !h.is_empty())
+        .find_map(|h| crate::sanitize::host(&strip_port(h)))
 }
 
 /// `host:port` → `host`; `[v6]:port` → `v6`; a bare IPv6 address stays whole.
