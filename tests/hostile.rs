@@ -227,10 +227,13 @@ async fn csv_cells_never_start_a_formula() {
     }
 }
 
+/// How an echo wraps the request headers into a body.
+type Shape = fn(&str) -> String;
+
 /// Answers with the request's own headers, the way some proxies and debug endpoints do.
 struct Echo {
     status: u16,
-    shape: fn(&str) -> String,
+    shape: Shape,
 }
 
 impl Respond for Echo {
@@ -287,7 +290,7 @@ async fn credentials(case: &Case, server: &MockServer) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn echoed_credentials_are_never_printed() {
-    let shapes: [(u16, fn(&str) -> String); 5] = [
+    let shapes: [(u16, Shape); 5] = [
         (401, |h| h.to_string()),
         (401, |h| json!({"message": h}).to_string()),
         (403, |h| {
