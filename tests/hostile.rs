@@ -167,7 +167,7 @@ async fn env_output_is_one_line_or_refused() {
             "{}: {run:?}",
             case.provider
         );
-        run.code(8).stderr_has("endpoint");
+        run.code(8).stderr_has("no usable endpoint");
 
         let server = MockServer::start().await;
         let id = mount_record(case, &server, "db", "ok.example.com").await;

@@ -99,7 +99,7 @@ pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
     let bdb = bdb(record)?;
     let host = host(&bdb).ok_or_else(|| {
         Error::provider_error(format!(
-            "redis-enterprise database {id} has no endpoint yet (status {})",
+            "redis-enterprise database {id} has no usable endpoint (status {})",
             bdb.status.as_deref().unwrap_or("unknown")
         ))
         .with_provider(KIND)
