@@ -79,7 +79,7 @@ pub fn parse() -> Result<Cli, (Error, bool)> {
             // clap's own text (with colour and usage line) for people.
             if let Some(hint) = usage_hint(&e, &args) {
                 let _ = e.print();
-                eprintln!("hint: {hint}");
+                crate::say!("hint: {hint}");
                 std::process::exit(2);
             }
             e.exit();

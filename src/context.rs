@@ -46,7 +46,7 @@ impl HttpSettings {
 
     pub fn log(&self, level: u8, line: impl AsRef<str>) {
         if self.verbose >= level {
-            eprintln!("dbctl: {}", line.as_ref());
+            crate::say!("dbctl: {}", line.as_ref());
         }
     }
 }
@@ -55,6 +55,8 @@ impl HttpSettings {
 #[derive(Debug, Clone)]
 pub struct OutputSettings {
     pub format: OutputFormat,
+    /// Passwords in provider text are printed only with `--show-secrets`.
+    pub show_secrets: bool,
     pub color: bool,
     pub stdout_tty: bool,
     pub stderr_tty: bool,
@@ -67,6 +69,7 @@ impl OutputSettings {
         let no_color = args.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         OutputSettings {
             format: args.format(),
+            show_secrets: args.show_secrets,
             color: stdout_tty && !no_color,
             stdout_tty,
             stderr_tty: std::io::stderr().is_terminal(),

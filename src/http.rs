@@ -184,7 +184,7 @@ impl Http {
             .pool_idle_timeout(Duration::from_secs(30));
         let insecure = tls.insecure || settings.insecure;
         if insecure {
-            eprintln!(
+            crate::say!(
                 "warning: TLS certificate verification is off for profile '{profile}' ({provider})"
             );
         }
@@ -341,6 +341,12 @@ impl Http {
         self.api
             .authorize(&mut request)
             .map_err(|e| e.with_origin(self.provider, &self.profile))?;
+        // Whatever authenticates a request (a Basic token, a signature) is a credential too.
+        for value in request.headers().values().filter(|v| v.is_sensitive()) {
+            if let Ok(text) = value.to_str() {
+                crate::credentials::register_header(text);
+            }
+        }
         Ok(request)
     }
 
@@ -496,8 +502,9 @@ pub fn status_error(status: reqwest::StatusCode, body: &[u8], provider: Provider
         404 | 410 => ErrorKind::NotFound,
         409 => ErrorKind::Conflict,
         429 => ErrorKind::RateLimited,
-        300..=399 | 500..=599 => ErrorKind::Provider,
-        _ => ErrorKind::Invalid,
+        400..=499 => ErrorKind::Invalid,
+        // 3xx, 5xx, and anything outside 200–599 (999) is the provider's fault.
+        _ => ErrorKind::Provider,
     };
     let retryable = matches!(code, 429 | 500 | 502 | 503 | 504);
     let reason = status.canonical_reason().unwrap_or("");

@@ -42,7 +42,7 @@ pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
     let json = app.out.format() == OutputFormat::Json;
     if !json {
         for name in &names {
-            eprintln!("error: profile {name}");
+            crate::say!("error: profile {name}");
         }
     }
     let summary = format!(

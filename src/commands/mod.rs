@@ -24,6 +24,7 @@ mod wait;
 
 pub async fn dispatch(cli: Cli) -> Result<()> {
     let Cli { global, command } = cli;
+    crate::credentials::show_on_stdout(global.show_secrets);
     match command {
         Command::Completions { shell } => return shell::completions(shell, &global),
         Command::Man => return shell::man(),
@@ -87,7 +88,7 @@ impl App {
             config::load(global.config.as_deref())?
         };
         for warning in &config.warnings {
-            eprintln!("warning: {warning}");
+            crate::say!("warning: {warning}");
         }
         Ok(App {
             config,
@@ -252,7 +253,7 @@ impl App {
 
 /// `--yes`, or the id typed back on a terminal; otherwise nothing changes (exit 6).
 fn confirm(yes: bool, action: &str, id: &str) -> Result<()> {
-    use std::io::{BufRead, IsTerminal, Write};
+    use std::io::{BufRead, IsTerminal};
     if yes {
         return Ok(());
     }
@@ -263,8 +264,9 @@ fn confirm(yes: bool, action: &str, id: &str) -> Result<()> {
         )
         .with_hint("add --yes to confirm"));
     }
-    eprint!("This will {action} {id}. Type the id to confirm: ");
-    let _ = std::io::stderr().flush();
+    crate::sanitize::stderr_prompt(&format!(
+        "This will {action} {id}. Type the id to confirm: "
+    ));
     let mut answer = String::new();
     std::io::stdin()
         .lock()

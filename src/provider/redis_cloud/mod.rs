@@ -22,6 +22,7 @@ use crate::config::{EnvVar, Profile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Call, Reply};
 use crate::model::{Database, Task};
+use crate::paging::ListBounds;
 use crate::provider::{
     path_segment, setting_value, Change, Connection, CreateRequest, ImportRequest, Provider,
     Shared, UpdateRequest,
@@ -247,12 +248,14 @@ impl RedisCloud {
         for (id, _) in &subscriptions {
             self.learn(id, kind);
         }
+        let bounds = ListBounds::new(ProviderKind::RedisCloud);
+        let bounds = &bounds;
         let pages = try_join_all(subscriptions.iter().map(|(id, _)| async move {
             let _permit = gate
                 .acquire()
                 .await
                 .map_err(|_| Error::internal("the subscription gate closed"))?;
-            self.client.databases(kind, id).await
+            self.client.databases(kind, id, bounds).await
         }))
         .await?;
         let mut databases = Vec::new();
