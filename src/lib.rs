@@ -3,6 +3,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod context;
+pub mod dataplane;
 pub mod emulator;
 pub mod error;
 pub mod http;

@@ -162,6 +162,12 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             };
             app.print(&text)
         }
+        DbCommand::Ping {
+            id,
+            providers,
+            profiles,
+            count,
+        } => super::ping::run(app, id, &providers, &profiles, count).await,
         DbCommand::Connect { id, target, args } => {
             let provider = app.one(&target)?;
             let connection = provider.connection(&id).await?;

@@ -4,29 +4,55 @@ use futures::future::join_all;
 use super::App;
 use crate::cli::{ListArgs, OutputFormat, SortKey};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::Database;
+use crate::model::{Database, ProviderKind};
+use crate::provider::Provider;
 
 pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
-    let profiles = app.select(&args.providers, &args.profiles)?;
+    let mut collected = collect(app, &args.providers, &args.profiles, args.strict).await?;
+    let mut databases: Vec<Database> = std::mem::take(&mut collected.lists)
+        .into_iter()
+        .flat_map(|(_, list)| list)
+        .collect();
+    databases.retain(|db| matches(db, args));
+    sort(&mut databases, args.sort);
+    app.print(&app.out.list(&databases)?)?;
+    collected.finish(app)
+}
+
+/// What the selected profiles answered: each provider with its databases, and the failures.
+pub struct Collected {
+    pub lists: Vec<(Box<dyn Provider>, Vec<Database>)>,
+    pub failures: Vec<Error>,
+    profiles: usize,
+}
+
+/// Lists every selected profile at once. Fails when no profile answered, or (`strict`) when
+/// any failed; otherwise the failures wait in [`Collected::finish`].
+pub async fn collect(
+    app: &App,
+    providers: &[ProviderKind],
+    names: &[String],
+    strict: bool,
+) -> Result<Collected> {
+    let profiles = app.select(providers, names)?;
     let answers = join_all(profiles.iter().map(|profile| async move {
         let result = match app.build(profile) {
-            Ok(provider) => provider.list().await,
+            Ok(provider) => provider.list().await.map(|list| (provider, list)),
             Err(error) => Err(error),
         };
         result.map_err(|e| e.with_origin(profile.provider, &profile.name))
     }))
     .await;
 
-    let mut databases = Vec::new();
+    let mut lists = Vec::new();
     let mut failures = Vec::new();
     for answer in answers {
         match answer {
-            Ok(list) => databases.extend(list),
+            Ok(list) => lists.push(list),
             Err(error) => failures.push(error),
         }
     }
-    let answered = profiles.len() - failures.len();
-    if answered == 0 || (args.strict && !failures.is_empty()) {
+    if lists.is_empty() || (strict && !failures.is_empty()) {
         if failures.len() > 1 && app.out.format() != OutputFormat::Json {
             failures[1..]
                 .iter()
@@ -34,43 +60,50 @@ pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
         }
         return Err(failures.swap_remove(0));
     }
+    Ok(Collected {
+        lists,
+        failures,
+        profiles: profiles.len(),
+    })
+}
 
-    databases.retain(|db| matches(db, args));
-    sort(&mut databases, args.sort);
-    app.print(&app.out.list(&databases)?)?;
-
-    if failures.is_empty() {
-        return Ok(());
-    }
-    let names = failures
-        .iter()
-        .map(|e| {
-            format!(
-                "{} ({}): {}",
-                e.profile.as_deref().unwrap_or("?"),
-                e.provider.map(|p| p.to_string()).unwrap_or_default(),
-                e.message
-            )
-        })
-        .collect::<Vec<_>>();
-    let json = app.out.format() == OutputFormat::Json;
-    if !json {
-        for name in &names {
-            eprintln!("error: profile {name}");
+impl Collected {
+    /// After the output: success, or exit 12 naming each profile that failed.
+    pub fn finish(&self, app: &App) -> Result<()> {
+        let failures = &self.failures;
+        if failures.is_empty() {
+            return Ok(());
         }
-    }
-    let summary = format!(
-        "{} of {} profiles failed; the list is incomplete{}",
-        failures.len(),
-        profiles.len(),
-        if json {
-            format!(": {}", names.join("; "))
-        } else {
-            String::new()
+        let names = failures
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} ({}): {}",
+                    e.profile.as_deref().unwrap_or("?"),
+                    e.provider.map(|p| p.to_string()).unwrap_or_default(),
+                    e.message
+                )
+            })
+            .collect::<Vec<_>>();
+        let json = app.out.format() == OutputFormat::Json;
+        if !json {
+            for name in &names {
+                eprintln!("error: profile {name}");
+            }
         }
-    );
-    Err(Error::new(ErrorKind::Partial, summary)
-        .with_hint("use --strict to fail without printing a partial list"))
+        let summary = format!(
+            "{} of {} profiles failed; the list is incomplete{}",
+            failures.len(),
+            self.profiles,
+            if json {
+                format!(": {}", names.join("; "))
+            } else {
+                String::new()
+            }
+        );
+        Err(Error::new(ErrorKind::Partial, summary)
+            .with_hint("use --strict to fail without printing a partial list"))
+    }
 }
 
 fn matches(db: &Database, args: &ListArgs) -> bool {

@@ -18,6 +18,7 @@ mod configure;
 mod db;
 mod emulator;
 mod list;
+mod ping;
 mod shell;
 mod task;
 mod wait;
@@ -67,6 +68,7 @@ impl App {
         ));
         let (config, emulator) = if global.demo {
             let emulator = Emulator::start(crate::emulator::Options::demo()).await?;
+            let _ = http.dial_override.set(emulator.redis_addr());
             (emulator.config(), Some(emulator))
         } else {
             (config::load(global.config.as_deref())?, None)

@@ -252,3 +252,5 @@ impl Drop for Served {
         let _ = self.child.wait();
     }
 }
+
+pub mod redis_server;
