@@ -23,6 +23,9 @@ pub use info::{parse as parse_info, RedisUsage};
 
 /// Port when the provider gives none.
 const DEFAULT_PORT: u16 = 6379;
+/// TCP connect plus TLS handshake, within the run's deadline: a TLS client on a plaintext
+/// port otherwise waits forever (the server reads the ClientHello as half a command).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// min/avg/max of the samples in milliseconds, rounded to 0.01 ms; `None` without samples.
 pub fn latency(samples: &[Duration]) -> Option<Latency> {
@@ -166,18 +169,50 @@ impl Dialer {
                     .unwrap_or_default()
             ),
         );
-        let tcp = match dial {
-            Some(addr) => tokio::net::TcpStream::connect(addr).await,
-            None => tokio::net::TcpStream::connect((target.host.as_str(), target.port)).await,
-        }
-        .map_err(|e| {
-            self.origin(Error::new(
-                ErrorKind::Network,
-                format!("could not connect to {target}: {e}"),
-            ))
-        })?;
-        // Latency is what we measure: no batching of small writes.
-        let _ = tcp.set_nodelay(true);
+        let connect = async {
+            let tcp = match dial {
+                Some(addr) => tokio::net::TcpStream::connect(addr).await,
+                None => tokio::net::TcpStream::connect((target.host.as_str(), target.port)).await,
+            }
+            .map_err(|e| {
+                self.origin(Error::new(
+                    ErrorKind::Network,
+                    format!("could not connect to {target}: {e}"),
+                ))
+            })?;
+            // Latency is what we measure: no batching of small writes.
+            let _ = tcp.set_nodelay(true);
+            if !tls {
+                return Ok(Stream::Plain(tcp));
+            }
+            let name =
+                rustls::pki_types::ServerName::try_from(target.host.clone()).map_err(|e| {
+                    self.origin(Error::invalid(format!(
+                        "{target}: not a name TLS can verify: {e}"
+                    )))
+                })?;
+            tokio_rustls::TlsConnector::from(self.tls_config()?)
+                .connect(name, tcp)
+                .await
+                .map(|s| Stream::Tls(Box::new(s)))
+                .map_err(|e| self.tls_error(target, &e))
+        };
+        let stream = tokio::time::timeout(CONNECT_TIMEOUT, connect)
+            .await
+            .map_err(|_| {
+                let what = if tls { "TCP connect and TLS handshake" } else { "TCP connect" };
+                let mut error = self.origin(Error::new(
+                    ErrorKind::Network,
+                    format!(
+                        "{what} with {target} did not finish within {}s",
+                        CONNECT_TIMEOUT.as_secs()
+                    ),
+                ));
+                if tls {
+                    error = error.with_hint("the provider says this database uses TLS; a port that speaks plaintext never completes the handshake");
+                }
+                error
+            })??;
         let mut info = RedisConnectionInfo::default().set_skip_set_lib_name();
         if let Some(user) = connection.user.as_deref() {
             info = info.set_username(user);
@@ -185,20 +220,10 @@ impl Dialer {
         if let Some(password) = &connection.password {
             info = info.set_password(password.expose());
         }
-        if !tls {
-            return self.handshake(&info, tcp, target, connection).await;
+        match stream {
+            Stream::Plain(tcp) => self.handshake(&info, tcp, target, connection).await,
+            Stream::Tls(tls) => self.handshake(&info, *tls, target, connection).await,
         }
-        let config = self.tls_config()?;
-        let name = rustls::pki_types::ServerName::try_from(target.host.clone()).map_err(|e| {
-            self.origin(Error::invalid(format!(
-                "{target}: not a name TLS can verify: {e}"
-            )))
-        })?;
-        let stream = tokio_rustls::TlsConnector::from(config)
-            .connect(name, tcp)
-            .await
-            .map_err(|e| self.tls_error(target, &e))?;
-        self.handshake(&info, stream, target, connection).await
     }
 
     /// AUTH (when there is a password) over the stream; redis-rs drives it from here on.
@@ -259,10 +284,16 @@ impl Dialer {
         let auth = error.kind() == redis::ErrorKind::AuthenticationFailed
             || matches!(code, "NOAUTH" | "WRONGPASS");
         let text = scrub(&error.to_string(), connection);
-        let (kind, message, hint) = if auth {
+        let (kind, message, hint) = if auth && connection.password.is_none() {
             (
                 ErrorKind::Auth,
-                format!("{target} refused the database password: {text}"),
+                format!("{target} requires a password and the provider gave none"),
+                None,
+            )
+        } else if auth {
+            (
+                ErrorKind::Auth,
+                format!("{target} refused the database password ({command}: {})", code_or(&error, "authentication failed")),
                 Some("the provider's password for this database did not work; `dbctl db url ID` shows the user it expects"),
             )
         } else if error.is_io_error() || error.is_connection_dropped() {
@@ -290,6 +321,11 @@ impl Dialer {
     }
 }
 
+enum Stream {
+    Plain(tokio::net::TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>),
+}
+
 /// `host:port` as logs and messages show it (IPv6 bracketed).
 struct Target {
     host: String,
@@ -313,6 +349,11 @@ impl std::fmt::Display for Target {
             write!(f, "{}:{}", self.host, self.port)
         }
     }
+}
+
+/// The server's error code (`WRONGPASS`, `NOAUTH`), else `fallback`.
+fn code_or<'a>(error: &'a RedisError, fallback: &'a str) -> &'a str {
+    error.code().unwrap_or(fallback)
 }
 
 /// A server or library message with the password replaced, whatever it echoes.
