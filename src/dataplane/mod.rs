@@ -371,8 +371,8 @@ mod tests {
     #[test]
     fn latency_is_min_avg_max_in_ms() {
         let samples = [1, 3, 2].map(Duration::from_millis);
-        let latency = latency(&samples).unwrap();
-        assert_eq!((latency.min, latency.avg, latency.max), (1.0, 2.0, 3.0));
+        let timed = latency(&samples).unwrap();
+        assert_eq!((timed.min, timed.avg, timed.max), (1.0, 2.0, 3.0));
         assert!(latency(&[]).is_none());
     }
 
