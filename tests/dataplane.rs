@@ -50,6 +50,46 @@ async fn enterprise(bdbs: &[Value]) -> (MockServer, Sandbox) {
     (server, sandbox)
 }
 
+/// The Upstash API giving one database on 127.0.0.1:`port`; returns its id.
+async fn upstash(port: u16, tls: bool, password: &str) -> (MockServer, Sandbox, String) {
+    let server = MockServer::start().await;
+    let mut record = common::fixture_json("upstash", "database-with-credentials.json");
+    let id = record["database_id"].as_str().expect("id").to_string();
+    record["endpoint"] = json!("127.0.0.1");
+    record["port"] = json!(port);
+    record["tls"] = json!(tls);
+    record["password"] = json!(password);
+    Mock::given(method("GET"))
+        .and(path(format!("/v2/redis/database/{id}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&record))
+        .mount(&server)
+        .await;
+    let sb = Sandbox::new()
+        .env("UPSTASH_EMAIL", "ops@example.com")
+        .env("UPSTASH_API_KEY", UPSTASH_KEY)
+        .env("UPSTASH_API_URL", format!("{}/v2", server.uri()));
+    (server, sb, id)
+}
+
+/// The Redis Cloud API giving database 2145833/13008822 on 127.0.0.1:`port`.
+async fn redis_cloud(port: u16, tls: bool, password: &str) -> (MockServer, Sandbox, String) {
+    let server = MockServer::start().await;
+    let mut record = common::fixture_json("redis-cloud", "database-13008822.json");
+    record["publicEndpoint"] = json!(format!("127.0.0.1:{port}"));
+    record["security"]["enableTls"] = json!(tls);
+    record["security"]["password"] = json!(password);
+    Mock::given(method("GET"))
+        .and(path("/v1/subscriptions/2145833/databases/13008822"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&record))
+        .mount(&server)
+        .await;
+    let sb = Sandbox::new()
+        .env("REDIS_CLOUD_API_KEY", RC_KEY)
+        .env("REDIS_CLOUD_SECRET_KEY", RC_SECRET)
+        .env("REDIS_CLOUD_API_URL", format!("{}/v1", server.uri()));
+    (server, sb, "2145833/13008822".to_string())
+}
+
 fn ping_json(run: &Run) -> Value {
     let value = run.json();
     assert!(value.is_object(), "one record for one ID: {value}");
@@ -122,22 +162,7 @@ async fn tls_without_the_ca_is_a_network_failure_with_the_hint() {
 #[tokio::test]
 async fn upstash_tls_with_insecure() {
     let redis = RedisServer::start_tls();
-    let server = MockServer::start().await;
-    let mut record = common::fixture_json("upstash", "database-with-credentials.json");
-    let id = record["database_id"].as_str().expect("id").to_string();
-    record["endpoint"] = json!("127.0.0.1");
-    record["port"] = json!(redis.port);
-    record["tls"] = json!(true);
-    record["password"] = json!(redis.password);
-    Mock::given(method("GET"))
-        .and(path(format!("/v2/redis/database/{id}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&record))
-        .mount(&server)
-        .await;
-    let sb = Sandbox::new()
-        .env("UPSTASH_EMAIL", "ops@example.com")
-        .env("UPSTASH_API_KEY", UPSTASH_KEY)
-        .env("UPSTASH_API_URL", format!("{}/v2", server.uri()));
+    let (_api, sb, id) = upstash(redis.port, true, &redis.password).await;
     let run = sb.run(&["--insecure", "db", "ping", &id, "-o", "yaml", "-vv"]);
     run.code(0).no_secrets(&[&redis.password, UPSTASH_KEY]);
     assert!(run.stdout.contains("ok: true"), "{}", run.stdout);
@@ -147,21 +172,8 @@ async fn upstash_tls_with_insecure() {
 #[tokio::test]
 async fn redis_cloud_plain() {
     let redis = RedisServer::start();
-    let server = MockServer::start().await;
-    let mut record = common::fixture_json("redis-cloud", "database-13008822.json");
-    record["publicEndpoint"] = json!(format!("127.0.0.1:{}", redis.port));
-    record["security"]["enableTls"] = json!(false);
-    record["security"]["password"] = json!(redis.password);
-    Mock::given(method("GET"))
-        .and(path("/v1/subscriptions/2145833/databases/13008822"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&record))
-        .mount(&server)
-        .await;
-    let sb = Sandbox::new()
-        .env("REDIS_CLOUD_API_KEY", RC_KEY)
-        .env("REDIS_CLOUD_SECRET_KEY", RC_SECRET)
-        .env("REDIS_CLOUD_API_URL", format!("{}/v1", server.uri()));
-    let run = sb.run(&["db", "ping", "2145833/13008822", "-o", "csv"]);
+    let (_api, sb, id) = redis_cloud(redis.port, false, &redis.password).await;
+    let run = sb.run(&["db", "ping", &id, "-o", "csv"]);
     run.code(0).no_secrets(&[&redis.password, RC_SECRET]);
     let mut lines = run.stdout.lines();
     assert_eq!(
@@ -176,6 +188,37 @@ async fn redis_cloud_plain() {
         )),
         "{row}"
     );
+}
+
+/// Every Redis provider, every format, with -vv, answered and refused: no password, no key.
+#[tokio::test]
+async fn no_secret_reaches_any_output_of_any_provider() {
+    let redis = RedisServer::start();
+    let wrong = "wrong-dataplane-password-matrix";
+    for password in [redis.password.as_str(), wrong] {
+        let setups = [
+            upstash(redis.port, false, password).await,
+            redis_cloud(redis.port, false, password).await,
+            {
+                let (server, sb) = enterprise(&[bdb(1, redis.port, false, password)]).await;
+                (server, sb, "1".to_string())
+            },
+        ];
+        for (_api, sb, id) in &setups {
+            for format in ["table", "json", "yaml", "csv"] {
+                let run = sb.run(&["db", "ping", id, "-o", format, "-vv"]);
+                run.code(if password == wrong { 4 } else { 0 })
+                    .no_secrets(&[
+                        password,
+                        &redis.password,
+                        UPSTASH_KEY,
+                        RC_KEY,
+                        RC_SECRET,
+                        RE_PASSWORD,
+                    ]);
+            }
+        }
+    }
 }
 
 #[tokio::test]
