@@ -349,3 +349,40 @@ async fn tls_against_a_plaintext_port_fails_in_10_seconds_not_never() {
     assert!(error.contains("TLS handshake with 127.0.0.1"), "{error}");
     run.stderr_has("plaintext never completes the handshake");
 }
+
+/// `Dialer::info` (usage over the data plane) against the real server, TLS with the CA file.
+#[tokio::test]
+async fn info_reads_memory_stats_and_clients_from_a_real_server() {
+    use dbctl::config::{Origin, Profile};
+    use dbctl::model::ProviderKind;
+    let redis = RedisServer::start_tls();
+    let ca = redis.ca_file.clone().expect("CA");
+    let profile = Profile::new("onprem", ProviderKind::RedisEnterprise, Origin::Env)
+        .with("ca_cert", ca.display().to_string());
+    let settings = std::sync::Arc::new(dbctl::context::HttpSettings::new(
+        std::time::Duration::from_secs(10),
+        1,
+        0,
+        false,
+    ));
+    let dialer = dbctl::dataplane::Dialer::for_profile(&profile, settings).expect("dialer");
+    let mut connection = dbctl::provider::Connection {
+        scheme: "rediss",
+        host: "127.0.0.1".into(),
+        port: Some(redis.port),
+        tls: true,
+        user: None,
+        password: Some(dbctl::secret::Secret::new(redis.password.clone())),
+        database: "1".into(),
+    };
+    let usage = dialer.info(&connection).await.expect("INFO");
+    assert!(usage.used_memory.is_some_and(|m| m > 100_000), "{usage:?}");
+    assert_eq!(usage.maxmemory, None, "no maxmemory is set: {usage:?}");
+    assert!(usage.connected_clients.is_some_and(|c| c >= 1), "{usage:?}");
+    assert!(usage.instantaneous_ops_per_sec.is_some(), "{usage:?}");
+
+    connection.password = Some(dbctl::secret::Secret::new("wrong-info-password"));
+    let error = dialer.info(&connection).await.expect_err("refused");
+    assert_eq!(error.exit_code(), 4, "{error:?}");
+    assert!(!error.message.contains("wrong-info-password"));
+}
