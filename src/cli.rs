@@ -3,7 +3,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::model::{ProviderKind, Status};
+use crate::model::Status;
+use crate::output::OutputFormat;
+use crate::provider::ProviderKind;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -70,14 +72,6 @@ impl GlobalArgs {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Table,
-    Json,
-    Yaml,
-    Csv,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Databases: list, get, create, update, delete, wait, url, connect...
@@ -104,6 +98,7 @@ pub enum Command {
     /// Print the man page (roff).
     Man,
     /// The built-in emulator of all four provider APIs.
+    #[cfg(feature = "emulator")]
     #[command(subcommand)]
     Emulator(EmulatorCommand),
     /// An authenticated raw call to any provider endpoint.
@@ -393,6 +388,7 @@ pub enum ConfigCommand {
     Validate,
 }
 
+#[cfg(feature = "emulator")]
 #[derive(Debug, Subcommand)]
 pub enum EmulatorCommand {
     /// Serve all four provider APIs on loopback until interrupted.
@@ -410,6 +406,7 @@ pub enum EmulatorCommand {
     },
 }
 
+#[cfg(feature = "emulator")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Seed {
     Demo,
@@ -450,5 +447,14 @@ fn positive_seconds(text: &str) -> Result<f64, String> {
         _ => Err(format!(
             "expected a positive number of seconds, got {text:?}"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_tree_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
     }
 }

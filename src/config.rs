@@ -3,8 +3,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::model::ProviderKind;
-use crate::provider;
+use crate::provider::ProviderKind;
 use crate::secret::{is_secret_key, Secret};
 
 /// Where a profile was defined.
@@ -26,8 +25,8 @@ impl std::fmt::Display for Origin {
 }
 
 /// One named set of settings for one provider. Fields are resolved lazily, so a broken
-/// profile fails only the commands that use it.
-#[derive(Debug, Clone)]
+/// profile fails only the commands that use it. Its `Debug` names fields, never values.
+#[derive(Clone)]
 pub struct Profile {
     pub name: String,
     pub provider: ProviderKind,
@@ -35,6 +34,17 @@ pub struct Profile {
     fields: BTreeMap<String, toml::Value>,
     /// For env profiles: field → the variable it came from, for error messages.
     env_names: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile")
+            .field("name", &self.name)
+            .field("provider", &self.provider)
+            .field("origin", &self.origin)
+            .field("fields", &self.fields.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Profile {
@@ -128,6 +138,20 @@ impl Profile {
         }
     }
 
+    /// Where this profile's HTTP requests go, with its TLS settings (`ca_cert`, `insecure`).
+    pub fn http_target(&self, base_url: &str) -> Result<crate::http::Target> {
+        Ok(crate::http::Target {
+            provider: self.provider,
+            profile: self.name.clone(),
+            base_url: base_url.to_string(),
+            tls: crate::tls::TlsOptions {
+                ca_cert: self.string("ca_cert")?.map(Into::into),
+                insecure: self.bool("insecure")?,
+            },
+            certificate_hint: crate::tls::certificate_hint(self.provider.spec().env),
+        })
+    }
+
     pub fn require_secret(&self, field: &str) -> Result<Secret> {
         self.secret(field)?.ok_or_else(|| {
             let how = match self.origin {
@@ -211,13 +235,13 @@ pub fn load(explicit: Option<&Path>) -> Result<Config> {
 /// One implicit profile, named after its provider, for each provider with its variables set.
 fn env_profiles() -> Vec<Profile> {
     let mut profiles = Vec::new();
-    for kind in ProviderKind::ALL {
-        let vars = provider::env_vars(kind);
+    for &kind in ProviderKind::all() {
+        let vars = kind.spec().env;
         let set = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty());
         if !vars.iter().any(|v| v.activates && set(v.var).is_some()) {
             continue;
         }
-        let mut profile = Profile::new(kind.as_str(), kind, Origin::Env);
+        let mut profile = Profile::new(kind.name(), kind, Origin::Env);
         for var in vars {
             profile
                 .env_names
@@ -271,7 +295,12 @@ fn parse_file(path: &Path, text: &str) -> Result<Vec<Profile>> {
             })?;
         let provider = ProviderKind::parse(provider_name).ok_or_else(|| {
             Error::config(format!(
-                "{at}: profile '{name}' has unknown provider '{provider_name}' (expected upstash, redis-cloud, redis-enterprise or cosmos)"
+                "{at}: profile '{name}' has unknown provider '{provider_name}' (expected {})",
+                ProviderKind::all()
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })?;
         let mut profile = Profile::new(name, provider, Origin::File(path.to_path_buf()));
@@ -327,4 +356,25 @@ fn permission_warning(path: &Path, profiles: &[Profile]) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_names_fields_but_never_prints_a_value() {
+        let profile = Profile::new("p", ProviderKind::Upstash, Origin::Env)
+            .with("email", "ops@example.com")
+            .with("api_key", "hunter2-key");
+        let config = Config {
+            path: PathBuf::from("x"),
+            file_exists: false,
+            profiles: vec![profile],
+            warnings: Vec::new(),
+        };
+        let shown = format!("{config:?}");
+        assert!(shown.contains("api_key"), "{shown}");
+        assert!(!shown.contains("hunter2-key") && !shown.contains("ops@example.com"));
+    }
 }

@@ -2,7 +2,8 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::cli::{GlobalArgs, OutputFormat};
+use crate::cli::GlobalArgs;
+use crate::output::OutputFormat;
 
 /// What the HTTP layer needs: the deadline, attempts, and how much to log.
 #[derive(Debug)]
@@ -66,8 +67,6 @@ impl HttpSettings {
 #[derive(Debug, Clone)]
 pub struct OutputSettings {
     pub format: OutputFormat,
-    pub raw: bool,
-    pub show_secrets: bool,
     pub color: bool,
     pub stdout_tty: bool,
     pub stderr_tty: bool,
@@ -80,8 +79,6 @@ impl OutputSettings {
         let no_color = args.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         OutputSettings {
             format: args.format(),
-            raw: args.raw,
-            show_secrets: args.show_secrets,
             color: stdout_tty && !no_color,
             stdout_tty,
             stderr_tty: std::io::stderr().is_terminal(),

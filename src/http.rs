@@ -9,11 +9,9 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::config::Profile;
 use crate::context::HttpSettings;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::ProviderKind;
-use crate::provider::Shared;
+use crate::provider::ProviderKind;
 use crate::secret::{is_secret_key, redact_text, redact_value, MASK};
 use crate::tls::TlsOptions;
 
@@ -131,6 +129,16 @@ impl Reply {
     }
 }
 
+/// Where one profile's requests go and how the server's certificate is checked.
+pub struct Target {
+    pub provider: ProviderKind,
+    pub profile: String,
+    pub base_url: String,
+    pub tls: TlsOptions,
+    /// What to do when the certificate is refused.
+    pub certificate_hint: String,
+}
+
 /// One client per profile.
 pub struct Http {
     client: reqwest::Client,
@@ -139,34 +147,30 @@ pub struct Http {
     settings: Arc<HttpSettings>,
     provider: ProviderKind,
     profile: String,
+    certificate_hint: String,
 }
 
 impl Http {
-    /// The client for one profile: its base URL, its auth, and its TLS settings
-    /// (`ca_cert`, `insecure`), on top of the run's deadline and retry settings.
-    pub fn for_profile(
-        profile: &Profile,
-        base_url: &str,
-        api: Arc<dyn Api>,
-        shared: &Shared,
-    ) -> Result<Http> {
-        let tls = TlsOptions {
-            ca_cert: profile.string("ca_cert")?.map(Into::into),
-            insecure: profile.bool("insecure")?,
-        };
-        let (provider, settings) = (profile.provider, shared.http.clone());
-        let profile = profile.name.as_str();
-        let parsed = reqwest::Url::parse(base_url).map_err(|e| {
+    /// The client for one profile, on top of the run's deadline and retry settings.
+    pub fn new(target: Target, api: Arc<dyn Api>, settings: Arc<HttpSettings>) -> Result<Http> {
+        let Target {
+            provider,
+            profile,
+            base_url,
+            tls,
+            certificate_hint,
+        } = target;
+        let parsed = reqwest::Url::parse(&base_url).map_err(|e| {
             Error::config(format!(
                 "invalid URL {base_url:?} for profile '{profile}': {e}"
             ))
-            .with_origin(provider, profile)
+            .with_origin(provider, &profile)
         })?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(Error::config(format!(
                 "URL {base_url:?} for profile '{profile}' must start with https:// or http://"
             ))
-            .with_origin(provider, profile));
+            .with_origin(provider, &profile));
         }
         let builder = reqwest::Client::builder()
             .user_agent(concat!("dbctl/", env!("CARGO_PKG_VERSION")))
@@ -181,10 +185,10 @@ impl Http {
             );
         }
         let builder = crate::tls::configure(builder, &tls, insecure)
-            .map_err(|e| e.with_origin(provider, profile))?;
+            .map_err(|e| e.with_origin(provider, &profile))?;
         let client = builder.build().map_err(|e| {
             Error::config(format!("cannot build the HTTP client: {e}"))
-                .with_origin(provider, profile)
+                .with_origin(provider, &profile)
         })?;
         Ok(Http {
             client,
@@ -192,12 +196,9 @@ impl Http {
             api,
             settings,
             provider,
-            profile: profile.to_string(),
+            profile,
+            certificate_hint,
         })
-    }
-
-    pub fn base_url(&self) -> &str {
-        &self.base
     }
 
     /// Sends and decodes a JSON answer.
@@ -346,7 +347,7 @@ impl Http {
                     "TLS certificate verification failed for {}: {chain}",
                     self.base
                 ),
-                Some(crate::tls::certificate_hint(self.provider)),
+                Some(self.certificate_hint.clone()),
             )
         } else if error.is_connect() {
             (format!("could not connect to {}: {chain}", self.base), None)

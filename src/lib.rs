@@ -1,17 +1,18 @@
 //! dbctl: one CLI for databases on Upstash, Redis Cloud, Redis Enterprise and Azure Cosmos DB.
 pub mod cli;
-pub mod commands;
-pub mod config;
-pub mod context;
-pub mod dataplane;
-pub mod emulator;
+mod commands;
+mod config;
+mod context;
+mod dataplane;
+#[cfg(feature = "emulator")]
+mod emulator;
 pub mod error;
-pub mod http;
-pub mod model;
-pub mod output;
-pub mod provider;
-pub mod secret;
-pub mod tls;
+mod http;
+mod model;
+mod output;
+mod provider;
+mod secret;
+mod tls;
 
 /// Builds the runtime and runs the parsed command line.
 pub fn run(cli: cli::Cli) -> error::Result<()> {

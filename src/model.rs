@@ -4,44 +4,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::{Error, Result};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum ProviderKind {
-    Upstash,
-    RedisCloud,
-    RedisEnterprise,
-    Cosmos,
-}
-
-impl ProviderKind {
-    pub const ALL: [ProviderKind; 4] = [
-        ProviderKind::Upstash,
-        ProviderKind::RedisCloud,
-        ProviderKind::RedisEnterprise,
-        ProviderKind::Cosmos,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderKind::Upstash => "upstash",
-            ProviderKind::RedisCloud => "redis-cloud",
-            ProviderKind::RedisEnterprise => "redis-enterprise",
-            ProviderKind::Cosmos => "cosmos",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ProviderKind> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
-
-impl fmt::Display for ProviderKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::provider::ProviderKind;
 
 /// Normalized database status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
@@ -249,26 +212,25 @@ impl fmt::Display for ByteSize {
     }
 }
 
-/// Parses a `--memory` value into bytes, refusing zero, negatives and garbage (exit 2).
-pub fn parse_size(input: &str) -> Result<u64> {
-    input.parse::<ByteSize>().map(|s| s.0).map_err(Error::usage)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn size(text: &str) -> Result<u64, String> {
+        text.parse::<ByteSize>().map(|s| s.0)
+    }
+
     #[test]
     fn sizes_parse_1024_based() {
-        assert_eq!(parse_size("256MB").unwrap(), 256 << 20);
-        assert_eq!(parse_size("1.5GB").unwrap(), 3 << 29);
-        assert_eq!(parse_size("2GiB").unwrap(), 2 << 30);
-        assert_eq!(parse_size("1073741824").unwrap(), 1 << 30);
-        assert_eq!(parse_size("1 tb").unwrap(), 1 << 40);
+        assert_eq!(size("256MB").unwrap(), 256 << 20);
+        assert_eq!(size("1.5GB").unwrap(), 3 << 29);
+        assert_eq!(size("2GiB").unwrap(), 2 << 30);
+        assert_eq!(size("1073741824").unwrap(), 1 << 30);
+        assert_eq!(size("1 tb").unwrap(), 1 << 40);
         for bad in [
             "0", "-1GB", "abc", "", "1.2.3GB", "5XB", "0MB", "NaN", "inf",
         ] {
-            assert!(parse_size(bad).is_err(), "{bad} should be refused");
+            assert!(size(bad).is_err(), "{bad} should be refused");
         }
     }
 
@@ -285,20 +247,20 @@ mod tests {
         fn sizes_round_trip_through_their_human_form(bytes in 1u64..(1u64 << 50)) {
             // The human form keeps two decimals: parsing it back lands within 0.5%.
             let shown = ByteSize(bytes).to_string().replace(' ', "");
-            let parsed = parse_size(&shown).unwrap();
+            let parsed = size(&shown).unwrap();
             let error = (parsed as f64 - bytes as f64).abs() / bytes as f64;
             proptest::prop_assert!(error < 0.005, "{bytes} -> {shown} -> {parsed}");
         }
 
         #[test]
         fn size_parsing_never_panics(text in ".{0,20}") {
-            let _ = parse_size(&text);
+            let _ = size(&text);
         }
 
         #[test]
         fn whole_units_parse_exactly(n in 1u64..100_000, unit in 0usize..5) {
             let names = ["B", "KB", "MiB", "GB", "TiB"];
-            let parsed = parse_size(&format!("{n}{}", names[unit])).unwrap();
+            let parsed = size(&format!("{n}{}", names[unit])).unwrap();
             proptest::prop_assert_eq!(parsed, n << (10 * unit));
         }
     }

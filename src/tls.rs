@@ -16,8 +16,8 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
+use crate::config::EnvVar;
 use crate::error::{Error, Result};
-use crate::model::ProviderKind;
 
 #[derive(Debug, Clone, Default)]
 pub struct TlsOptions {
@@ -234,10 +234,12 @@ fn ca_used_as_end_entity(error: &rustls::Error) -> bool {
     }
 }
 
-/// What to do when a server's certificate is refused.
-pub fn certificate_hint(provider: ProviderKind) -> String {
-    match provider {
-        ProviderKind::RedisEnterprise => "trust the cluster's certificate with REDIS_ENTERPRISE_CA_CERT=/path/ca.pem (or ca_cert in the profile), or skip verification with REDIS_ENTERPRISE_INSECURE=true (or insecure = true)".to_string(),
+/// What to do when a server's certificate is refused, naming the provider's own variables
+/// for a CA file and for skipping verification where it has them.
+pub fn certificate_hint(env: &[EnvVar]) -> String {
+    let var = |field: &str| env.iter().find(|v| v.field == field).map(|v| v.var);
+    match (var("ca_cert"), var("insecure")) {
+        (Some(ca), Some(insecure)) => format!("trust the server's certificate with {ca}=/path/ca.pem (or ca_cert in the profile), or skip verification with {insecure}=true (or insecure = true)"),
         _ => "set ca_cert = \"/path/ca.pem\" in the profile, or insecure = true (or --insecure) to skip verification".to_string(),
     }
 }

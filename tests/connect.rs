@@ -1,7 +1,7 @@
 //! `db url` and `db connect`: the password only with --show-secrets, and never in argv.
-mod common;
 
-use common::{fixture, Sandbox};
+use crate::cases::upstash::{case, KEY};
+use crate::common::{fixture, Sandbox};
 use serde_json::json;
 use wiremock::matchers::{method, path, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -21,10 +21,7 @@ async fn server_with(record: serde_json::Value) -> MockServer {
 }
 
 fn sandbox(server: &MockServer) -> Sandbox {
-    Sandbox::new()
-        .env("UPSTASH_EMAIL", "ops@example.com")
-        .env("UPSTASH_API_KEY", "connect-key")
-        .env("UPSTASH_API_URL", format!("{}/v2", server.uri()))
+    case().sandbox(server)
 }
 
 fn record() -> serde_json::Value {
@@ -36,7 +33,7 @@ async fn url_masks_the_password_unless_asked() {
     let server = server_with(record()).await;
     let sb = sandbox(&server);
     let masked = sb.run(&["db", "url", ID, "-vv"]);
-    masked.code(0).no_secrets(&[PASSWORD, "connect-key"]);
+    masked.code(0).no_secrets(&[PASSWORD, KEY]);
     assert_eq!(
         masked.stdout,
         "rediss://default:***@beloved-stallion-58500.upstash.io:6379\n"

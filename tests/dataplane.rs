@@ -1,10 +1,8 @@
 //! `db ping` through the real binary against a real `redis-server` (tests/common/redis_server.rs),
 //! with each Redis provider's API played by wiremock giving 127.0.0.1, the server's port and
 //! its password; and against the emulator with `--demo`.
-mod common;
-
-use common::redis_server::{free_port, RedisServer};
-use common::{Run, Sandbox};
+use crate::common::redis_server::{free_port, RedisServer};
+use crate::common::{Run, Sandbox};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -17,7 +15,7 @@ const RC_SECRET: &str = "fixture-rc-secret-key-456";
 
 /// A Redis Enterprise bdb whose endpoint is the given port on 127.0.0.1.
 fn bdb(uid: u64, port: u16, tls: bool, password: &str) -> Value {
-    let mut record = common::fixture_json("redis-enterprise", "bdb-1.json");
+    let mut record = crate::common::fixture_json("redis-enterprise", "bdb-1.json");
     record["uid"] = json!(uid);
     record["name"] = json!(format!("db-{uid}"));
     record["port"] = json!(port);
@@ -53,7 +51,7 @@ async fn enterprise(bdbs: &[Value]) -> (MockServer, Sandbox) {
 /// The Upstash API giving one database on 127.0.0.1:`port`; returns its id.
 async fn upstash(port: u16, tls: bool, password: &str) -> (MockServer, Sandbox, String) {
     let server = MockServer::start().await;
-    let mut record = common::fixture_json("upstash", "database-with-credentials.json");
+    let mut record = crate::common::fixture_json("upstash", "database-with-credentials.json");
     let id = record["database_id"].as_str().expect("id").to_string();
     record["endpoint"] = json!("127.0.0.1");
     record["port"] = json!(port);
@@ -74,7 +72,7 @@ async fn upstash(port: u16, tls: bool, password: &str) -> (MockServer, Sandbox, 
 /// The Redis Cloud API giving database 2145833/13008822 on 127.0.0.1:`port`.
 async fn redis_cloud(port: u16, tls: bool, password: &str) -> (MockServer, Sandbox, String) {
     let server = MockServer::start().await;
-    let mut record = common::fixture_json("redis-cloud", "database-13008822.json");
+    let mut record = crate::common::fixture_json("redis-cloud", "database-13008822.json");
     record["publicEndpoint"] = json!(format!("127.0.0.1:{port}"));
     record["security"]["enableTls"] = json!(tls);
     record["security"]["password"] = json!(password);
@@ -348,41 +346,4 @@ async fn tls_against_a_plaintext_port_fails_in_10_seconds_not_never() {
         .to_string();
     assert!(error.contains("TLS handshake with 127.0.0.1"), "{error}");
     run.stderr_has("plaintext never completes the handshake");
-}
-
-/// `Dialer::info` (usage over the data plane) against the real server, TLS with the CA file.
-#[tokio::test]
-async fn info_reads_memory_stats_and_clients_from_a_real_server() {
-    use dbctl::config::{Origin, Profile};
-    use dbctl::model::ProviderKind;
-    let redis = RedisServer::start_tls();
-    let ca = redis.ca_file.clone().expect("CA");
-    let profile = Profile::new("onprem", ProviderKind::RedisEnterprise, Origin::Env)
-        .with("ca_cert", ca.display().to_string());
-    let settings = std::sync::Arc::new(dbctl::context::HttpSettings::new(
-        std::time::Duration::from_secs(10),
-        1,
-        0,
-        false,
-    ));
-    let dialer = dbctl::dataplane::Dialer::for_profile(&profile, settings).expect("dialer");
-    let mut connection = dbctl::provider::Connection {
-        scheme: "rediss",
-        host: "127.0.0.1".into(),
-        port: Some(redis.port),
-        tls: true,
-        user: None,
-        password: Some(dbctl::secret::Secret::new(redis.password.clone())),
-        database: "1".into(),
-    };
-    let usage = dialer.info(&connection).await.expect("INFO");
-    assert!(usage.used_memory.is_some_and(|m| m > 100_000), "{usage:?}");
-    assert_eq!(usage.maxmemory, None, "no maxmemory is set: {usage:?}");
-    assert!(usage.connected_clients.is_some_and(|c| c >= 1), "{usage:?}");
-    assert!(usage.instantaneous_ops_per_sec.is_some(), "{usage:?}");
-
-    connection.password = Some(dbctl::secret::Secret::new("wrong-info-password"));
-    let error = dialer.info(&connection).await.expect_err("refused");
-    assert_eq!(error.exit_code(), 4, "{error:?}");
-    assert!(!error.message.contains("wrong-info-password"));
 }

@@ -1,9 +1,10 @@
 //! Fault injection through the real binary: retries, deadlines, hostile bodies, Ctrl-C.
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::Sandbox;
+use crate::cases::upstash::{case, KEY};
+use crate::cases::{redis_cloud, redis_enterprise};
+use crate::common::Sandbox;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -11,10 +12,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const LIST: &str = "/v2/redis/databases";
 
 fn sandbox(server: &MockServer) -> Sandbox {
-    Sandbox::new()
-        .env("UPSTASH_EMAIL", "ops@example.com")
-        .env("UPSTASH_API_KEY", "fault-suite-key")
-        .env("UPSTASH_API_URL", format!("{}/v2", server.uri()))
+    case().sandbox(server)
 }
 
 fn ok_list() -> ResponseTemplate {
@@ -48,7 +46,7 @@ async fn a_500_once_is_retried_and_logged_with_v() {
     let run = sandbox(&server).run(&["db", "list", "--json", "-v"]);
     run.code(0)
         .stderr_has("retrying GET /redis/databases")
-        .no_secrets(&["fault-suite-key", "fault-pw"]);
+        .no_secrets(&[KEY, "fault-pw"]);
     assert_eq!(count(&server).await, 2);
 }
 
@@ -109,14 +107,11 @@ async fn connection_refused_is_exit_10() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap()
     };
-    let sb = Sandbox::new()
-        .env("UPSTASH_EMAIL", "ops@example.com")
-        .env("UPSTASH_API_KEY", "fault-suite-key")
-        .env("UPSTASH_API_URL", format!("http://{addr}/v2"));
+    let sb = case().sandbox_at(&format!("http://{addr}"));
     sb.run(&["db", "list", "--retries", "2"])
         .code(10)
         .stderr_has("could not connect")
-        .no_secrets(&["fault-suite-key"]);
+        .no_secrets(&[KEY]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -250,14 +245,9 @@ async fn ctrl_c_during_wait_exits_130_naming_the_operation() {
         )
         .mount(&server)
         .await;
-    let sb = sandbox(&server);
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbctl"))
+    let child = sandbox(&server)
+        .command()
         .args(["db", "wait", "w", "--status", "active", "--interval", "0.1"])
-        .env_clear()
-        .env("UPSTASH_EMAIL", "ops@example.com")
-        .env("UPSTASH_API_KEY", "fault-suite-key")
-        .env("UPSTASH_API_URL", format!("{}/v2", server.uri()))
-        .env("HOME", sb.home.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -288,15 +278,11 @@ async fn redirects_are_not_followed_so_key_headers_stay_home() {
         )
         .mount(&server)
         .await;
-    let run = Sandbox::new()
-        .env("REDIS_CLOUD_API_KEY", "redirect-key")
-        .env("REDIS_CLOUD_SECRET_KEY", "redirect-secret")
-        .env("REDIS_CLOUD_API_URL", format!("{}/v1", server.uri()))
-        .run(&["db", "list"]);
+    let run = redis_cloud::case().sandbox(&server).run(&["db", "list"]);
     run.code(8)
         .stderr_has("302")
         .stderr_has("redirects")
-        .no_secrets(&["redirect-key", "redirect-secret"]);
+        .no_secrets(&[redis_cloud::KEY, redis_cloud::SECRET]);
     assert_eq!(count(&elsewhere).await, 0, "nothing reached the other host");
 }
 
@@ -327,11 +313,9 @@ async fn a_flush_is_never_resent_after_a_503() {
         .respond_with(ResponseTemplate::new(503))
         .mount(&server)
         .await;
-    let run = Sandbox::new()
-        .env("REDIS_ENTERPRISE_URL", server.uri())
-        .env("REDIS_ENTERPRISE_USER", "admin@example.com")
-        .env("REDIS_ENTERPRISE_PASSWORD", "flush-pw")
+    let run = redis_enterprise::case()
+        .sandbox(&server)
         .run(&["db", "flush", "1", "--yes"]);
-    run.code(8).no_secrets(&["flush-pw"]);
+    run.code(8).no_secrets(&[redis_enterprise::PASSWORD]);
     assert_eq!(count(&server).await, 1, "an action is sent once");
 }

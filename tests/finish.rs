@@ -1,9 +1,8 @@
 //! The emulator as a product, completions, man page, and progress only on a terminal.
-mod common;
 
 use std::process::{Command, Stdio};
 
-use common::{Sandbox, Served};
+use crate::common::{Sandbox, Served};
 
 #[test]
 fn emulator_serve_runs_a_full_lifecycle_through_the_real_provider_modules() {

@@ -1,8 +1,8 @@
 //! One inventory across profiles: concurrency, order, partial failures, filters, `db wait`,
 //! `providers` and `config`.
-mod common;
 
-use common::{fixture, Sandbox};
+use crate::cases::upstash;
+use crate::common::{fixture, Sandbox};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -136,10 +136,7 @@ async fn all_failing_exits_with_the_first_failures_code() {
         .respond_with(ResponseTemplate::new(401))
         .mount(&broken)
         .await;
-    let sb = Sandbox::new()
-        .env("UPSTASH_EMAIL", "x@example.com")
-        .env("UPSTASH_API_KEY", "bad")
-        .env("UPSTASH_API_URL", format!("{}/v2", broken.uri()));
+    let sb = upstash::case().sandbox(&broken);
     sb.run(&["db", "list"]).code(4);
 }
 
@@ -151,10 +148,7 @@ async fn filters_and_sorting() {
         db("3", "dev-cache", "active", "eu-west-1", 2 << 30),
     ]))
     .await;
-    let sb = Sandbox::new()
-        .env("UPSTASH_EMAIL", "x@example.com")
-        .env("UPSTASH_API_KEY", "k")
-        .env("UPSTASH_API_URL", format!("{}/v2", a.uri()));
+    let sb = upstash::case().sandbox(&a);
     let names = |args: &[&str]| -> Vec<String> {
         let mut full = vec!["db", "list", "--json"];
         full.extend_from_slice(args);
@@ -199,10 +193,7 @@ async fn db_wait_reaches_the_status_after_polls() {
         .respond_with(ResponseTemplate::new(200).set_body_json(active))
         .mount(&server)
         .await;
-    let sb = Sandbox::new()
-        .env("UPSTASH_EMAIL", "x@example.com")
-        .env("UPSTASH_API_KEY", "k")
-        .env("UPSTASH_API_URL", format!("{}/v2", server.uri()));
+    let sb = upstash::case().sandbox(&server);
     let run = sb.run(&[
         "db",
         "wait",
@@ -240,10 +231,7 @@ async fn db_wait_times_out_with_the_last_status_and_handles_missing_and_deleted(
         )
         .mount(&server)
         .await;
-    let sb = Sandbox::new()
-        .env("UPSTASH_EMAIL", "x@example.com")
-        .env("UPSTASH_API_KEY", "k")
-        .env("UPSTASH_API_URL", format!("{}/v2", server.uri()));
+    let sb = upstash::case().sandbox(&server);
     let started = std::time::Instant::now();
     sb.run(&[
         "db",
@@ -292,10 +280,7 @@ async fn db_wait_does_not_outlast_its_timeout_against_a_hanging_provider() {
         )
         .mount(&server)
         .await;
-    let sb = Sandbox::new()
-        .env("UPSTASH_EMAIL", "x@example.com")
-        .env("UPSTASH_API_KEY", "k")
-        .env("UPSTASH_API_URL", format!("{}/v2", server.uri()));
+    let sb = upstash::case().sandbox(&server);
     let started = std::time::Instant::now();
     sb.run(&["db", "wait", "slow", "--status", "active", "--timeout", "1"])
         .code(11)
@@ -327,10 +312,7 @@ async fn wait_all_waits_for_every_database() {
         ])))
         .mount(&server)
         .await;
-    let sb = Sandbox::new()
-        .env("UPSTASH_EMAIL", "x@example.com")
-        .env("UPSTASH_API_KEY", "k")
-        .env("UPSTASH_API_URL", format!("{}/v2", server.uri()));
+    let sb = upstash::case().sandbox(&server);
     let run = sb.run(&[
         "db",
         "wait",

@@ -1,51 +1,25 @@
 //! Upstash through the real binary against wiremock servers fed from fixtures/upstash.
-mod common;
 
-use common::{fixture, fixture_secrets, requests, Sandbox};
+use crate::cases::upstash::case;
+use crate::common::{fixture, refs, requests, Sandbox};
 use serde_json::json;
-use wiremock::matchers::{basic_auth, body_json, method, path, query_param};
+use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const EMAIL: &str = "ops@example.com";
-const KEY: &str = "fixture-upstash-api-key-123";
-
 fn sandbox(server: &MockServer) -> Sandbox {
-    Sandbox::new()
-        .env("UPSTASH_EMAIL", EMAIL)
-        .env("UPSTASH_API_KEY", KEY)
-        .env("UPSTASH_API_URL", format!("{}/v2", server.uri()))
+    case().sandbox(server)
 }
 
 fn secrets() -> Vec<String> {
-    let mut s = fixture_secrets("upstash", "databases.json");
-    s.push(KEY.to_string());
-    s
-}
-
-fn secret_refs(s: &[String]) -> Vec<&str> {
-    s.iter().map(String::as_str).collect()
-}
-
-async fn list_server() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v2/redis/databases"))
-        .and(basic_auth(EMAIL, KEY))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(fixture("upstash", "databases.json"), "application/json"),
-        )
-        .mount(&server)
-        .await;
-    server
+    (case().secrets)()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn list_normalizes_every_quirk() {
-    let server = list_server().await;
+    let server = case().list_server().await;
     let sb = sandbox(&server);
     let run = sb.run(&["db", "list", "--json"]);
-    run.code(0).no_secrets(&secret_refs(&secrets()));
+    run.code(0).no_secrets(&refs(&secrets()));
     let dbs = run.json();
     let dbs = dbs.as_array().expect("bare array");
     assert_eq!(dbs.len(), 3);
@@ -79,9 +53,9 @@ async fn list_normalizes_every_quirk() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn list_alias_prints_a_table_in_stable_order() {
-    let server = list_server().await;
+    let server = case().list_server().await;
     let run = sandbox(&server).run(&["list", "--provider", "upstash"]);
-    run.code(0).no_secrets(&secret_refs(&secrets()));
+    run.code(0).no_secrets(&refs(&secrets()));
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert!(lines[0]
         .split_whitespace()
@@ -97,7 +71,7 @@ async fn list_alias_prints_a_table_in_stable_order() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_table_is_what_operators_read() {
-    let server = list_server().await;
+    let server = case().list_server().await;
     let run = sandbox(&server).run(&["db", "list"]);
     run.code(0);
     insta::assert_snapshot!(
@@ -108,10 +82,10 @@ async fn the_table_is_what_operators_read() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unicode_survives_yaml_and_csv_quotes_correctly() {
-    let server = list_server().await;
+    let server = case().list_server().await;
     let sb = sandbox(&server);
     let yaml = sb.run(&["db", "list", "-o", "yaml"]);
-    yaml.code(0).no_secrets(&secret_refs(&secrets()));
+    yaml.code(0).no_secrets(&refs(&secrets()));
     let parsed: serde_yaml::Value = serde_yaml::from_str(&yaml.stdout).unwrap();
     assert!(parsed
         .as_sequence()
@@ -120,7 +94,7 @@ async fn unicode_survives_yaml_and_csv_quotes_correctly() {
         .any(|d| d["name"].as_str() == Some("Café Ünïcødé 缓存, \"quoted\"")));
 
     let csv = sb.run(&["db", "list", "-o", "csv"]);
-    csv.code(0).no_secrets(&secret_refs(&secrets()));
+    csv.code(0).no_secrets(&refs(&secrets()));
     let mut reader = csv::Reader::from_reader(csv.stdout.as_bytes());
     assert_eq!(
         reader.headers().unwrap().iter().take(4).collect::<Vec<_>>(),
@@ -159,7 +133,7 @@ async fn get_hides_credentials_and_raw_redacts() {
         "--json",
         "--raw",
     ]);
-    run.code(0).no_secrets(&secret_refs(&secrets()));
+    run.code(0).no_secrets(&refs(&secrets()));
     let db = run.json();
     assert_eq!(db["raw"]["password"], "***");
     assert_eq!(db["raw"]["rest_token"], "***");
@@ -173,117 +147,6 @@ async fn get_hides_credentials_and_raw_redacts() {
         "--show-secrets",
     ]);
     shown.code(0).stdout_has("fixture-upstash-password-1");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn secrets_never_leak_in_any_format_or_log() {
-    let server = list_server().await;
-    let sb = sandbox(&server);
-    let secrets = secrets();
-    for format in ["table", "json", "yaml", "csv"] {
-        for extra in [&[][..], &["--raw"][..], &["-vv"][..], &["-vv", "--raw"][..]] {
-            let mut args = vec!["db", "list", "-o", format];
-            args.extend_from_slice(extra);
-            sb.run(&args).code(0).no_secrets(&secret_refs(&secrets));
-        }
-    }
-    // -vv logs the request with the Authorization header masked.
-    let run = sb.run(&["db", "list", "-vv"]);
-    run.stderr_has("authorization: ***").stderr_has("GET");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn wrong_key_is_exit_4_and_never_echoed() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_raw(fixture("upstash", "unauthorized.json"), "application/json"),
-        )
-        .mount(&server)
-        .await;
-    let run = sandbox(&server).run(&["db", "list", "-vv"]);
-    run.code(4)
-        .stderr_has("invalid api key")
-        .stderr_has("UPSTASH_API_KEY")
-        .no_secrets(&[KEY]);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn unknown_id_is_exit_5() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v2/redis/database/nope"))
-        .respond_with(
-            ResponseTemplate::new(404)
-                .set_body_raw(fixture("upstash", "not-found.json"), "application/json"),
-        )
-        .mount(&server)
-        .await;
-    let run = sandbox(&server).run(&["db", "get", "nope"]);
-    run.code(5).stderr_has("database not found");
-    assert!(run.stdout.is_empty());
-    // The same under --json: one machine-readable line on stderr.
-    let run = sandbox(&server).run(&["db", "get", "nope", "--json"]);
-    run.code(5);
-    let line: serde_json::Value = serde_json::from_str(run.stderr.trim()).unwrap();
-    assert_eq!(line["error"]["kind"], "not_found");
-    assert_eq!(line["error"]["exit_code"], 5);
-    assert_eq!(line["error"]["provider"], "upstash");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn html_429_is_retried_then_explained() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("retry-after", "0")
-                .set_body_raw(fixture("upstash", "rate-limited.html"), "text/html"),
-        )
-        .expect(2)
-        .mount(&server)
-        .await;
-    let run = sandbox(&server).run(&["db", "list", "--retries", "2"]);
-    run.code(9).stderr_has("429 Too Many Requests");
-    assert!(!run.stderr.contains("<html>"));
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn truncated_and_non_json_bodies_are_exit_8() {
-    for (body, content_type) in [
-        (fixture("upstash", "truncated.json"), "application/json"),
-        ("<html>maintenance</html>".to_string(), "text/html"),
-        (String::new(), "application/json"),
-        ("{\"not\": \"a list\"}".to_string(), "application/json"),
-    ] {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(200).set_body_raw(body.clone(), content_type))
-            .mount(&server)
-            .await;
-        let run = sandbox(&server).run(&["db", "list", "--json"]);
-        run.code(8).no_secrets(&["fixture-upstash-password-1"]);
-        assert!(
-            run.stdout.is_empty(),
-            "nothing partial on stdout for {body:?}"
-        );
-        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn no_credentials_is_exit_3_naming_the_variables() {
-    let sb = Sandbox::new();
-    let run = sb.run(&["db", "list", "-p", "upstash"]);
-    run.code(3)
-        .stderr_has("UPSTASH_EMAIL")
-        .stderr_has("UPSTASH_API_KEY")
-        .stderr_has("config.toml");
-    let half = Sandbox::new().env("UPSTASH_EMAIL", EMAIL);
-    half.run(&["db", "list"])
-        .code(3)
-        .stderr_has("UPSTASH_API_KEY is not set");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -443,7 +306,7 @@ async fn update_maps_each_change_to_its_endpoint() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn delete_needs_yes_without_a_terminal() {
+async fn delete_with_yes_deletes() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(path("/v2/redis/database/abc"))
@@ -452,11 +315,6 @@ async fn delete_needs_yes_without_a_terminal() {
         .mount(&server)
         .await;
     let sb = sandbox(&server);
-    sb.run(&["db", "delete", "abc"]).code(6).stderr_has("--yes");
-    assert!(
-        requests(&server).await.is_empty(),
-        "nothing deleted without --yes"
-    );
     sb.run(&["db", "delete", "abc", "--yes"])
         .code(0)
         .stdout_has("deleted");
@@ -506,46 +364,16 @@ async fn backups_list_create_restore() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn unsupported_operations_are_exit_6() {
-    let server = MockServer::start().await;
-    let sb = sandbox(&server);
-    sb.run(&["db", "flush", "abc", "--yes"])
-        .code(6)
-        .stderr_has("not supported by upstash");
-    sb.run(&["task", "get", "1"])
-        .code(6)
-        .stderr_has("not supported by upstash");
-    sb.run(&[
-        "db",
-        "import",
-        "abc",
-        "--source-type",
-        "http",
-        "--uri",
-        "http://x",
-        "--yes",
-    ])
-    .code(6)
-    .stderr_has("not supported by upstash");
-    assert!(requests(&server).await.is_empty());
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn unknown_provider_value_is_a_usage_error() {
     Sandbox::new().run(&["db", "list", "-p", "mongo"]).code(2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn closed_stdout_ends_quietly() {
-    let server = list_server().await;
-    let sb = sandbox(&server);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbctl"))
+    let server = case().list_server().await;
+    let mut child = sandbox(&server)
+        .command()
         .args(["db", "list"])
-        .env_clear()
-        .env("UPSTASH_EMAIL", EMAIL)
-        .env("UPSTASH_API_KEY", KEY)
-        .env("UPSTASH_API_URL", format!("{}/v2", server.uri()))
-        .env("HOME", sb.home.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -5,13 +5,12 @@ use super::db::print_change;
 use super::{wait, App};
 use crate::cli::BackupCommand;
 use crate::error::Result;
-use crate::provider::{Change, Provider};
+use crate::provider::{Change, Operation};
 
 pub async fn run(app: &App, command: BackupCommand) -> Result<()> {
     match command {
         BackupCommand::List { db, target } => {
-            let provider = app.one(&target)?;
-            supported(provider.as_ref(), "backup list")?;
+            let provider = app.provider(&target, Operation::BackupList)?;
             let backups = provider.backups(&db).await?;
             app.print(&app.out.list(&backups)?)
         }
@@ -21,8 +20,7 @@ pub async fn run(app: &App, command: BackupCommand) -> Result<()> {
             name,
             wait,
         } => {
-            let provider = app.one(&target)?;
-            supported(provider.as_ref(), "backup create")?;
+            let provider = app.provider(&target, Operation::BackupCreate)?;
             let change = provider.create_backup(&db, name.as_deref()).await?;
             let change = match change {
                 Change::Task(task) if wait.wait => Change::Task(
@@ -45,8 +43,7 @@ pub async fn run(app: &App, command: BackupCommand) -> Result<()> {
             yes,
             wait,
         } => {
-            let provider = app.one(&target)?;
-            supported(provider.as_ref(), "backup restore")?;
+            let provider = app.provider(&target, Operation::BackupRestore)?;
             app.confirm(
                 yes,
                 &format!(
@@ -71,15 +68,5 @@ pub async fn run(app: &App, command: BackupCommand) -> Result<()> {
             };
             print_change(app, &change)
         }
-    }
-}
-
-/// Backups are a declared capability; Redis Cloud can take one but keeps no history.
-fn supported(provider: &dyn Provider, what: &str) -> Result<()> {
-    let caps = provider.capabilities();
-    if caps.backups || (what == "backup create" && caps.tasks) {
-        Ok(())
-    } else {
-        Err(provider.unsupported(what))
     }
 }

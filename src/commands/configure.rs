@@ -9,13 +9,29 @@ use crate::cli::{ConfigCommand, GlobalArgs};
 use crate::config::{self, Config};
 use crate::context::{HttpSettings, OutputSettings};
 use crate::error::{Error, Result};
-use crate::model::ProviderKind;
 use crate::output::{emit, Renderer};
-use crate::provider::{self, Shared};
+use crate::provider::ProviderKind;
+use crate::provider::Shared;
 use crate::secret::{is_secret_key, MASK};
 
+/// The operations beyond the basic ones, as `dbctl providers` names them.
+fn capability_names(kind: ProviderKind) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for name in kind
+        .spec()
+        .operations
+        .iter()
+        .filter_map(|op| op.capability())
+    {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
 pub fn providers(app: &App) -> Result<()> {
-    let rows: Vec<Value> = ProviderKind::ALL
+    let rows: Vec<Value> = ProviderKind::all()
         .iter()
         .map(|kind| {
             let profiles: Vec<Value> = app
@@ -25,22 +41,16 @@ pub fn providers(app: &App) -> Result<()> {
                 .filter(|p| p.provider == *kind)
                 .map(|p| json!({"name": p.name, "from": p.origin.to_string()}))
                 .collect();
-            let capabilities = app
-                .config
-                .profiles
-                .iter()
-                .find(|p| p.provider == *kind)
-                .and_then(|p| app.build(p).ok())
-                .map(|p| p.capabilities().names().join(","));
+            let capabilities = (!profiles.is_empty()).then(|| capability_names(*kind).join(","));
             json!({
-                "provider": kind.as_str(),
+                "provider": kind.name(),
                 "configured": !profiles.is_empty(),
                 "profiles": profiles,
                 "capabilities": capabilities,
             })
         })
         .collect();
-    if app.out.format() == crate::cli::OutputFormat::Table {
+    if app.out.format() == crate::output::OutputFormat::Table {
         let mut text = String::new();
         for row in &rows {
             let profiles = row["profiles"]
@@ -102,7 +112,7 @@ fn show(config: &Config) -> Value {
         .iter()
         .map(|p| {
             let mut fields = serde_json::Map::new();
-            fields.insert("provider".into(), json!(p.provider.as_str()));
+            fields.insert("provider".into(), json!(p.provider.name()));
             fields.insert("from".into(), json!(p.origin.to_string()));
             for name in p.field_names() {
                 let value = if !name.ends_with("_env") && is_secret_key(name) {
@@ -132,7 +142,7 @@ fn validate(global: &GlobalArgs) -> Result<()> {
     };
     let mut problems = Vec::new();
     for profile in &config.profiles {
-        match provider::build(profile, &shared) {
+        match profile.provider.build(profile, &shared) {
             Ok(_) => eprintln!(
                 "ok: profile '{}' ({}, from {})",
                 profile.name, profile.provider, profile.origin

@@ -5,11 +5,15 @@ use serde_json::{json, Value};
 
 use super::wait::{self, Step};
 use super::{list, App};
-use crate::cli::{DbCommand, OutputFormat, UrlFormat, WaitArgs, WaitStatus};
+use crate::cli::{DbCommand, UrlFormat, WaitArgs, WaitStatus};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Database, Status};
-use crate::provider::{Change, Connection, CreateRequest, ImportRequest, Provider, UpdateRequest};
-use crate::secret::MASK;
+use crate::output::OutputFormat;
+use crate::provider::{
+    Change, Connection, CreateRequest, ImportRequest, Operation, Provider, RedisConnection,
+    UpdateRequest,
+};
+use crate::secret::{Secret, MASK};
 
 pub async fn run(app: &App, command: DbCommand) -> Result<()> {
     match command {
@@ -19,9 +23,10 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             target,
             collections,
         } => {
-            let provider = app.one(&target)?;
+            let provider = app.provider(&target, Operation::Get)?;
             let mut db = provider.get(&id).await?;
-            if collections || (app.shared.raw && provider.capabilities().collections) {
+            if collections || (app.shared.raw && provider.kind().supports(Operation::Collections)) {
+                provider.require(Operation::Collections)?;
                 db.collections = Some(provider.collections(&id).await?);
             }
             app.print(&app.out.one(&db)?)
@@ -36,7 +41,7 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             dry_run,
             wait,
         } => {
-            let provider = app.one(&target)?;
+            let provider = app.provider(&target, Operation::Create)?;
             let request = CreateRequest {
                 name,
                 memory_bytes: memory,
@@ -57,7 +62,7 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             dry_run,
             wait,
         } => {
-            let provider = app.one(&target)?;
+            let provider = app.provider(&target, Operation::Update)?;
             let request = UpdateRequest {
                 name,
                 memory_bytes: memory,
@@ -73,14 +78,13 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             yes,
             wait,
         } => {
-            let provider = app.one(&target)?;
+            let provider = app.provider(&target, Operation::Delete)?;
             app.confirm(yes, &format!("delete {} database", provider.kind()), &id)?;
             let change = provider.delete(&id).await?;
             finish(app, provider.as_ref(), change, Some(&id), true, &wait).await
         }
         DbCommand::Flush { id, target, yes } => {
-            let provider = app.one(&target)?;
-            require(provider.as_ref(), provider.capabilities().flush, "db flush")?;
+            let provider = app.provider(&target, Operation::Flush)?;
             app.confirm(
                 yes,
                 &format!("delete every key of {} database", provider.kind()),
@@ -90,12 +94,7 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             print_change(app, &change)
         }
         DbCommand::ResetPassword { id, target, yes } => {
-            let provider = app.one(&target)?;
-            require(
-                provider.as_ref(),
-                provider.capabilities().reset_password,
-                "db reset-password",
-            )?;
+            let provider = app.provider(&target, Operation::ResetPassword)?;
             app.confirm(
                 yes,
                 &format!("reset the password of {} database", provider.kind()),
@@ -112,12 +111,7 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             yes,
             wait,
         } => {
-            let provider = app.one(&target)?;
-            require(
-                provider.as_ref(),
-                provider.capabilities().import,
-                "db import",
-            )?;
+            let provider = app.provider(&target, Operation::Import)?;
             app.confirm(
                 yes,
                 &format!("replace the data of {} database", provider.kind()),
@@ -141,7 +135,7 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             if all {
                 return wait_all(app, &target, status, timeout, interval).await;
             }
-            let provider = app.one(&target)?;
+            let provider = app.provider(&target, Operation::Get)?;
             let id = id.unwrap_or_default();
             wait_one(app, provider.as_ref(), &id, status, timeout, interval).await
         }
@@ -151,10 +145,10 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             format,
             var,
         } => {
-            let provider = app.one(&target)?;
+            let provider = app.provider(&target, Operation::Url)?;
             let connection = provider.connection(&id).await?;
             let show = app.shared.show_secrets;
-            let url = connection.url(show);
+            let url = connection_url(&connection, show);
             let text = match (format, app.out.format()) {
                 (UrlFormat::Env, _) => format!("{var}={url}\n"),
                 (UrlFormat::Url, OutputFormat::Table) => format!("{url}\n"),
@@ -169,9 +163,11 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             count,
         } => super::ping::run(app, id, &providers, &profiles, count).await,
         DbCommand::Connect { id, target, args } => {
-            let provider = app.one(&target)?;
-            let connection = provider.connection(&id).await?;
-            connect(&connection, &args)
+            let provider = app.provider(&target, Operation::Connect)?;
+            match provider.connection(&id).await? {
+                Connection::Redis(redis) => connect(&redis, &args),
+                Connection::Cosmos(_) => Err(provider.unsupported(Operation::Connect)),
+            }
         }
     }
 }
@@ -207,14 +203,6 @@ pub fn print_change(app: &App, change: &Change) -> Result<()> {
         },
     };
     app.print(&text)
-}
-
-fn require(provider: &dyn Provider, supported: bool, what: &str) -> Result<()> {
-    if supported {
-        Ok(())
-    } else {
-        Err(provider.unsupported(what))
-    }
 }
 
 fn reached(db: &Database, wanted: WaitStatus) -> bool {
@@ -324,72 +312,89 @@ const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERI
     .remove(b'_')
     .remove(b'~');
 
-impl Connection {
-    /// `rediss://default:***@host:port`, or a Cosmos connection string.
-    pub fn url(&self, show_secret: bool) -> String {
-        let secret = |s: &crate::secret::Secret| {
-            if show_secret {
-                s.expose().to_string()
-            } else {
-                MASK.to_string()
-            }
-        };
-        if self.scheme == "cosmos" {
-            let key = self.password.as_ref().map(secret).unwrap_or_default();
-            let port = self.port.map(|p| format!(":{p}")).unwrap_or_default();
-            let scheme = if self.tls { "https" } else { "http" };
-            return format!(
-                "AccountEndpoint={scheme}://{}{port}/;AccountKey={key};Database={}",
-                self.host, self.database
-            );
-        }
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
+/// `rediss://default:***@host:port`, or a Cosmos connection string.
+fn connection_url(connection: &Connection, show_secret: bool) -> String {
+    let secret = |s: &Secret| {
+        if show_secret {
+            s.expose().to_string()
         } else {
-            self.host.clone()
-        };
-        let port = self.port.map(|p| format!(":{p}")).unwrap_or_default();
-        let userinfo = match (&self.user, &self.password) {
-            (_, None) => String::new(),
-            (user, Some(password)) => format!(
-                "{}:{}@",
-                percent_encoding::utf8_percent_encode(
-                    user.as_deref().unwrap_or("default"),
-                    USERINFO
+            MASK.to_string()
+        }
+    };
+    let port = |port: Option<u16>| port.map(|p| format!(":{p}")).unwrap_or_default();
+    match connection {
+        Connection::Cosmos(cosmos) => format!(
+            "AccountEndpoint={}://{}{}/;AccountKey={};Database={}",
+            if cosmos.tls { "https" } else { "http" },
+            cosmos.host,
+            port(cosmos.port),
+            secret(&cosmos.key),
+            cosmos.database
+        ),
+        Connection::Redis(redis) => {
+            let host = if redis.host.contains(':') {
+                format!("[{}]", redis.host)
+            } else {
+                redis.host.clone()
+            };
+            let userinfo = match &redis.password {
+                None => String::new(),
+                Some(password) => format!(
+                    "{}:{}@",
+                    percent_encoding::utf8_percent_encode(
+                        redis.user.as_deref().unwrap_or("default"),
+                        USERINFO
+                    ),
+                    if show_secret {
+                        percent_encoding::utf8_percent_encode(password.expose(), USERINFO)
+                            .to_string()
+                    } else {
+                        MASK.to_string()
+                    }
                 ),
-                if show_secret {
-                    percent_encoding::utf8_percent_encode(password.expose(), USERINFO).to_string()
-                } else {
-                    MASK.to_string()
-                }
-            ),
-        };
-        format!("{}://{userinfo}{host}{port}", self.scheme)
+            };
+            let scheme = if redis.tls { "rediss" } else { "redis" };
+            format!("{scheme}://{userinfo}{host}{}", port(redis.port))
+        }
     }
 }
 
 fn connection_json(connection: &Connection, show: bool) -> Value {
-    let mut value = json!({
-        "url": connection.url(show),
-        "host": connection.host,
-        "port": connection.port,
-        "tls": connection.tls,
-        "user": connection.user,
-        "database": connection.database,
-    });
-    if show {
-        value["password"] = json!(connection.password.as_ref().map(|p| p.expose()));
+    let url = connection_url(connection, show);
+    match connection {
+        Connection::Redis(redis) => {
+            let mut value = json!({
+                "url": url,
+                "host": redis.host,
+                "port": redis.port,
+                "tls": redis.tls,
+                "user": redis.user,
+                "database": redis.database,
+            });
+            if show {
+                value["password"] = json!(redis.password.as_ref().map(|p| p.expose()));
+            }
+            value
+        }
+        Connection::Cosmos(cosmos) => {
+            let mut value = json!({
+                "url": url,
+                "host": cosmos.host,
+                "port": cosmos.port,
+                "tls": cosmos.tls,
+                "user": null,
+                "database": cosmos.database,
+            });
+            if show {
+                value["password"] = json!(cosmos.key.expose());
+            }
+            value
+        }
     }
-    value
 }
 
 /// Runs redis-cli with the password in REDISCLI_AUTH, never on its command line.
-fn connect(connection: &Connection, extra: &[String]) -> Result<()> {
-    if connection.scheme == "cosmos" {
-        return Err(Error::invalid(
-            "cosmos has no interactive client; `dbctl db url` prints a connection string",
-        ));
-    }
+fn connect(connection: &RedisConnection, extra: &[String]) -> Result<()> {
     let mut command = std::process::Command::new("redis-cli");
     command.arg("-h").arg(&connection.host);
     if let Some(port) = connection.port {

@@ -2,10 +2,11 @@
 use futures::future::join_all;
 
 use super::App;
-use crate::cli::{ListArgs, OutputFormat, SortKey};
+use crate::cli::{ListArgs, SortKey};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{Database, ProviderKind};
-use crate::provider::Provider;
+use crate::model::Database;
+use crate::output::OutputFormat;
+use crate::provider::{Provider, ProviderKind};
 
 pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
     let mut collected = collect(app, &args.providers, &args.profiles, args.strict).await?;

@@ -6,16 +6,16 @@ use std::time::Duration;
 use crate::cli::{Cli, Command, GlobalArgs, Target};
 use crate::config::{self, Config, Profile};
 use crate::context::{HttpSettings, OutputSettings};
-use crate::emulator::Emulator;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::ProviderKind;
 use crate::output::{emit, Renderer};
-use crate::provider::{self, Provider, Shared};
+use crate::provider::ProviderKind;
+use crate::provider::{Operation, Provider, Shared};
 
 mod api;
 mod backup;
 mod configure;
 mod db;
+#[cfg(feature = "emulator")]
 mod emulator;
 mod list;
 mod ping;
@@ -32,6 +32,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
     match command {
         Command::Completions { shell } => return shell::completions(shell, &global),
         Command::Man => return shell::man(),
+        #[cfg(feature = "emulator")]
         Command::Emulator(cmd) => return emulator::run(cmd).await,
         Command::Config(cmd) if !global.demo => return configure::config(cmd, &global),
         _ => {}
@@ -45,7 +46,9 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Providers => configure::providers(&app),
         Command::Config(cmd) => configure::config(cmd, &global),
         Command::Api(args) => api::run(&app, args).await,
-        Command::Completions { .. } | Command::Man | Command::Emulator(_) => Ok(()),
+        #[cfg(feature = "emulator")]
+        Command::Emulator(_) => Ok(()),
+        Command::Completions { .. } | Command::Man => Ok(()),
     }
 }
 
@@ -55,7 +58,8 @@ pub struct App {
     pub shared: Shared,
     pub out: Renderer,
     /// Keeps the `--demo` emulator serving for the life of the command.
-    _emulator: Option<Emulator>,
+    #[cfg(feature = "emulator")]
+    _emulator: Option<crate::emulator::Emulator>,
 }
 
 impl App {
@@ -66,12 +70,22 @@ impl App {
             global.verbose,
             global.insecure,
         ));
+        #[cfg(feature = "emulator")]
         let (config, emulator) = if global.demo {
-            let emulator = Emulator::start(crate::emulator::Options::demo()).await?;
+            let emulator =
+                crate::emulator::Emulator::start(crate::emulator::Options::demo()).await?;
             let _ = http.dial_override.set(emulator.redis_addr());
             (emulator.config(), Some(emulator))
         } else {
             (config::load(global.config.as_deref())?, None)
+        };
+        #[cfg(not(feature = "emulator"))]
+        let config = if global.demo {
+            return Err(Error::usage(
+                "--demo needs the built-in emulator, which this dbctl was built without (cargo feature `emulator`)",
+            ));
+        } else {
+            config::load(global.config.as_deref())?
         };
         for warning in &config.warnings {
             eprintln!("warning: {warning}");
@@ -84,6 +98,7 @@ impl App {
                 show_secrets: global.show_secrets,
             },
             out: Renderer::new(OutputSettings::from_args(global)),
+            #[cfg(feature = "emulator")]
             _emulator: emulator,
         })
     }
@@ -112,8 +127,16 @@ impl App {
         Ok(selected)
     }
 
-    /// The one provider a single-database command talks to.
-    pub fn one(&self, target: &Target) -> Result<Box<dyn Provider>> {
+    /// The one provider a single-database command talks to, refusing (exit 6) before any
+    /// request an operation the registry does not list for it.
+    pub fn provider(&self, target: &Target, operation: Operation) -> Result<Box<dyn Provider>> {
+        let provider = self.one(target)?;
+        provider.require(operation)?;
+        Ok(provider)
+    }
+
+    /// The one profile a single-database command talks to, built.
+    fn one(&self, target: &Target) -> Result<Box<dyn Provider>> {
         let providers: Vec<ProviderKind> = target.provider.into_iter().collect();
         let names: Vec<String> = target.profile.iter().cloned().collect();
         let selected = self.select(&providers, &names)?;
@@ -131,7 +154,7 @@ impl App {
     }
 
     pub fn build(&self, profile: &Profile) -> Result<Box<dyn Provider>> {
-        provider::build(profile, &self.shared)
+        profile.provider.build(profile, &self.shared)
     }
 
     fn unknown_profile(&self, name: &str) -> Error {
@@ -154,7 +177,7 @@ impl App {
 
     fn nothing_configured(&self, providers: &[ProviderKind]) -> Error {
         let kinds: Vec<ProviderKind> = if providers.is_empty() {
-            ProviderKind::ALL.to_vec()
+            ProviderKind::all().to_vec()
         } else {
             providers.to_vec()
         };
@@ -164,7 +187,7 @@ impl App {
                 // One variable per field: aliases (REDIS_CLOUD_API_SECRET) are not extra needs.
                 let mut fields = Vec::new();
                 let mut vars: Vec<&str> = Vec::new();
-                for v in provider::env_vars(*k).iter().filter(|v| v.activates) {
+                for v in k.spec().env.iter().filter(|v| v.activates) {
                     if !fields.contains(&v.field) {
                         fields.push(v.field);
                         vars.push(v.var);

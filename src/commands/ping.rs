@@ -13,8 +13,8 @@ use super::{list, App};
 use crate::cli::Target;
 use crate::dataplane::{self, Dialer};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{Database, Ping, ProviderKind};
-use crate::provider::{Connection, Provider};
+use crate::model::{Database, Ping};
+use crate::provider::{Connection, Provider, ProviderKind};
 
 /// Databases pinged at once; the run-wide bounds (API requests, data-plane connections)
 /// still apply inside.
@@ -130,15 +130,17 @@ async fn ping(
         error: None,
     };
     let result = match provider.connection(&db.id).await {
-        Ok(connection) => {
-            record.endpoint = Some(connection.host.clone());
-            record.port = connection.port.or(record.port);
-            record.tls = Some(connection.tls);
-            if is_redis(&connection) {
-                dialer.ping(&connection, count).await
-            } else {
-                signed_reads(provider, &db.id, count).await
-            }
+        Ok(Connection::Redis(redis)) => {
+            record.endpoint = Some(redis.host.clone());
+            record.port = redis.port.or(record.port);
+            record.tls = Some(redis.tls);
+            dialer.ping(&redis, count).await
+        }
+        Ok(Connection::Cosmos(cosmos)) => {
+            record.endpoint = Some(cosmos.host.clone());
+            record.port = cosmos.port.or(record.port);
+            record.tls = Some(cosmos.tls);
+            signed_reads(provider, &db.id, count).await
         }
         Err(error) => Err(error),
     };
@@ -154,11 +156,6 @@ async fn ping(
             (record, Some(error))
         }
     }
-}
-
-/// Whether the database speaks RESP (else its API read is the ping).
-fn is_redis(connection: &Connection) -> bool {
-    matches!(connection.scheme, "redis" | "rediss")
 }
 
 /// `count` timed reads of the database through its provider's API.

@@ -4,14 +4,12 @@ use std::time::Duration;
 use super::{wait, App};
 use crate::cli::TaskCommand;
 use crate::error::Result;
+use crate::provider::Operation;
 
 pub async fn run(app: &App, command: TaskCommand) -> Result<()> {
     match command {
         TaskCommand::Get { id, target } => {
-            let provider = app.one(&target)?;
-            if !provider.capabilities().tasks {
-                return Err(provider.unsupported("task get"));
-            }
+            let provider = app.provider(&target, Operation::Tasks)?;
             let task = provider.task(&id).await?;
             app.print(&app.out.one(&task)?)
         }
@@ -20,10 +18,7 @@ pub async fn run(app: &App, command: TaskCommand) -> Result<()> {
             target,
             timeout,
         } => {
-            let provider = app.one(&target)?;
-            if !provider.capabilities().tasks {
-                return Err(provider.unsupported("task wait"));
-            }
+            let provider = app.provider(&target, Operation::Tasks)?;
             let task = wait::task(
                 app,
                 provider.as_ref(),

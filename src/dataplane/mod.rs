@@ -12,14 +12,16 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use crate::config::Profile;
 use crate::context::HttpSettings;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{Latency, ProviderKind};
-use crate::provider::Connection;
+use crate::model::Latency;
+use crate::provider::{ProviderKind, RedisConnection};
 use crate::secret::MASK;
 use crate::tls::TlsOptions;
 
 mod info;
 
-pub use info::{parse as parse_info, RedisUsage};
+#[cfg(test)]
+pub use info::parse as parse_info;
+pub use info::RedisUsage;
 
 /// Port when the provider gives none.
 const DEFAULT_PORT: u16 = 6379;
@@ -48,28 +50,28 @@ pub struct Dialer {
     profile: String,
     tls: TlsOptions,
     insecure: bool,
+    certificate_hint: String,
     /// Built on the first TLS connection, then shared by all of them.
     tls_config: OnceLock<Arc<rustls::ClientConfig>>,
 }
 
 impl Dialer {
+    /// The profile's own TLS settings (`ca_cert`, `insecure`), as for its API.
     pub fn for_profile(profile: &Profile, settings: Arc<HttpSettings>) -> Result<Dialer> {
-        let tls = TlsOptions {
-            ca_cert: profile.string("ca_cert")?.map(Into::into),
-            insecure: profile.bool("insecure")?,
-        };
+        let target = profile.http_target("")?;
         Ok(Dialer {
-            insecure: tls.insecure || settings.insecure,
+            insecure: target.tls.insecure || settings.insecure,
             settings,
-            provider: profile.provider,
-            profile: profile.name.clone(),
-            tls,
+            provider: target.provider,
+            profile: target.profile,
+            tls: target.tls,
+            certificate_hint: target.certificate_hint,
             tls_config: OnceLock::new(),
         })
     }
 
     /// Connects (TLS when the provider says so), authenticates, and times `count` PINGs.
-    pub async fn ping(&self, connection: &Connection, count: u32) -> Result<Latency> {
+    pub async fn ping(&self, connection: &RedisConnection, count: u32) -> Result<Latency> {
         let target = Target::of(connection);
         self.bounded(
             connection,
@@ -104,7 +106,9 @@ impl Dialer {
 
     /// Connects, authenticates, and reads `INFO memory`, `INFO stats` and `INFO clients`
     /// (one section per call: servers before 7.0 take one at a time).
-    pub async fn info(&self, connection: &Connection) -> Result<RedisUsage> {
+    // For `db stats` (Redis Cloud has no metrics API; issue 16), which is not merged yet.
+    #[allow(dead_code)]
+    pub async fn info(&self, connection: &RedisConnection) -> Result<RedisUsage> {
         let target = Target::of(connection);
         self.bounded(
             connection,
@@ -129,7 +133,7 @@ impl Dialer {
     /// Runs `work` on a fresh connection, holding a data-plane permit, within the deadline.
     async fn bounded<T>(
         &self,
-        connection: &Connection,
+        connection: &RedisConnection,
         target: &Target,
         work: impl AsyncFnOnce(MultiplexedConnection) -> Result<T>,
     ) -> Result<T> {
@@ -154,7 +158,7 @@ impl Dialer {
 
     async fn open(
         &self,
-        connection: &Connection,
+        connection: &RedisConnection,
         target: &Target,
     ) -> Result<MultiplexedConnection> {
         let dial = self.settings.dial_override.get().copied();
@@ -232,7 +236,7 @@ impl Dialer {
         info: &RedisConnectionInfo,
         stream: C,
         target: &Target,
-        connection: &Connection,
+        connection: &RedisConnection,
     ) -> Result<MultiplexedConnection>
     where
         C: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -267,7 +271,7 @@ impl Dialer {
             format!("TLS handshake with {target} failed: {text}"),
         ));
         if text.to_ascii_lowercase().contains("certificate") {
-            error = error.with_hint(crate::tls::certificate_hint(self.provider));
+            error = error.with_hint(self.certificate_hint.clone());
         }
         error
     }
@@ -276,7 +280,7 @@ impl Dialer {
     fn redis_error(
         &self,
         target: &Target,
-        connection: &Connection,
+        connection: &RedisConnection,
         command: &str,
         error: RedisError,
     ) -> Error {
@@ -333,7 +337,7 @@ struct Target {
 }
 
 impl Target {
-    fn of(connection: &Connection) -> Target {
+    fn of(connection: &RedisConnection) -> Target {
         Target {
             host: connection.host.clone(),
             port: connection.port.unwrap_or(DEFAULT_PORT),
@@ -357,7 +361,7 @@ fn code_or<'a>(error: &'a RedisError, fallback: &'a str) -> &'a str {
 }
 
 /// A server or library message with the password replaced, whatever it echoes.
-fn scrub(text: &str, connection: &Connection) -> String {
+fn scrub(text: &str, connection: &RedisConnection) -> String {
     match &connection.password {
         Some(password) if !password.expose().is_empty() => text.replace(password.expose(), MASK),
         _ => text.to_string(),
@@ -378,8 +382,7 @@ mod tests {
 
     #[test]
     fn passwords_are_scrubbed_from_messages() {
-        let connection = Connection {
-            scheme: "redis",
+        let connection = RedisConnection {
             host: "h".into(),
             port: None,
             tls: false,

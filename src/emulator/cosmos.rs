@@ -15,8 +15,8 @@ use serde_json::{json, Value};
 
 use super::{demo_profile, lock, now_unix, Store};
 use crate::config::Profile;
-use crate::model::ProviderKind;
 use crate::provider::cosmos::signer::{self, MasterKey};
+use crate::provider::ProviderKind;
 
 pub const PREFIX: &str = "/cosmos";
 /// The local Azure Cosmos DB emulator's well-known key (public by design).

@@ -202,7 +202,7 @@ pub fn basic_auth_ok(headers: &HeaderMap, user: &str, password: &str) -> bool {
 /// Builds a demo profile from (field, value) pairs.
 pub fn demo_profile(
     name: &str,
-    kind: crate::model::ProviderKind,
+    kind: crate::provider::ProviderKind,
     fields: &[(&str, String)],
 ) -> Profile {
     fields.iter().fold(

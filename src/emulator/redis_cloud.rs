@@ -24,7 +24,7 @@ use serde_json::{json, Map, Value};
 
 use super::{demo_profile, lock, Store};
 use crate::config::Profile;
-use crate::model::ProviderKind;
+use crate::provider::ProviderKind;
 
 pub const PREFIX: &str = "/redis-cloud";
 pub const API_KEY: &str = "demo-redis-cloud-account-key";

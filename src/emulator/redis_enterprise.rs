@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 
 use super::{basic_auth_ok, demo_profile, lock, Store};
 use crate::config::Profile;
-use crate::model::ProviderKind;
+use crate::provider::ProviderKind;
 
 pub const PREFIX: &str = "/redis-enterprise";
 pub const USER: &str = "admin@dbctl.dev";

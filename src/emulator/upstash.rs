@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::{basic_auth_ok, demo_profile, lock, now_unix, Store};
 use crate::config::Profile;
-use crate::model::ProviderKind;
+use crate::provider::ProviderKind;
 
 pub const PREFIX: &str = "/upstash";
 pub const EMAIL: &str = "demo@dbctl.dev";

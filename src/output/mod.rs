@@ -6,7 +6,6 @@ use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cli::OutputFormat;
 use crate::context::OutputSettings;
 use crate::error::{Error, Result};
 use crate::model::{Backup, ByteSize, Database, Ping, Task};
@@ -14,6 +13,15 @@ use crate::model::{Backup, ByteSize, Database, Ping, Task};
 mod record;
 
 pub use record::Record;
+
+/// What `-o` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Yaml,
+    Csv,
+}
 
 pub struct Renderer {
     pub settings: OutputSettings,

@@ -5,46 +5,21 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::config::{EnvVar, Profile};
 use crate::context::HttpSettings;
 use crate::error::{Error, Result};
-use crate::model::{Backup, Database, ProviderKind, Task};
+use crate::model::{Backup, Database, Task};
 use crate::secret::{redact_value, Secret};
 
 pub mod cosmos;
 pub mod lenient;
+mod operation;
 pub mod redis_cloud;
 pub mod redis_enterprise;
+mod registry;
 pub mod upstash;
 
-/// What a provider can do beyond list/get/create/update/delete.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Capabilities {
-    pub backups: bool,
-    pub flush: bool,
-    pub import: bool,
-    pub tasks: bool,
-    pub reset_password: bool,
-    /// Containers inside a database (`db get --collections`).
-    pub collections: bool,
-}
-
-impl Capabilities {
-    /// The names of what is supported, for `dbctl providers`.
-    pub fn names(&self) -> Vec<&'static str> {
-        [
-            (self.backups, "backups"),
-            (self.flush, "flush"),
-            (self.import, "import"),
-            (self.tasks, "tasks"),
-            (self.reset_password, "reset-password"),
-            (self.collections, "collections"),
-        ]
-        .into_iter()
-        .filter_map(|(on, name)| on.then_some(name))
-        .collect()
-    }
-}
+pub use operation::Operation;
+pub use registry::{ProviderKind, ProviderSpec};
 
 #[derive(Debug, Clone, Default)]
 pub struct CreateRequest {
@@ -83,15 +58,31 @@ pub enum Change {
     DryRun(Value),
 }
 
-/// How to connect to a database; the password stays a `Secret`.
+/// How to reach a database's data plane; passwords and keys stay `Secret`s.
 #[derive(Debug, Clone)]
-pub struct Connection {
-    pub scheme: &'static str,
+pub enum Connection {
+    Redis(RedisConnection),
+    Cosmos(CosmosConnection),
+}
+
+/// A Redis endpoint: `redis://` or, with TLS, `rediss://`.
+#[derive(Debug, Clone)]
+pub struct RedisConnection {
     pub host: String,
     pub port: Option<u16>,
     pub tls: bool,
     pub user: Option<String>,
     pub password: Option<Secret>,
+    pub database: String,
+}
+
+/// A Cosmos DB account endpoint, its key and the database.
+#[derive(Debug, Clone)]
+pub struct CosmosConnection {
+    pub host: String,
+    pub port: Option<u16>,
+    pub tls: bool,
+    pub key: Secret,
     pub database: String,
 }
 
@@ -121,7 +112,6 @@ impl Shared {
 pub trait Provider: Send + Sync {
     fn kind(&self) -> ProviderKind;
     fn profile(&self) -> &str;
-    fn capabilities(&self) -> Capabilities;
 
     async fn list(&self) -> Result<Vec<Database>>;
     async fn get(&self, id: &str) -> Result<Database>;
@@ -132,58 +122,56 @@ pub trait Provider: Send + Sync {
     async fn connection(&self, id: &str) -> Result<Connection>;
 
     async fn flush(&self, _id: &str) -> Result<Change> {
-        Err(self.unsupported("db flush"))
+        Err(self.unsupported(Operation::Flush))
     }
     async fn reset_password(&self, _id: &str) -> Result<Change> {
-        Err(self.unsupported("db reset-password"))
+        Err(self.unsupported(Operation::ResetPassword))
     }
     async fn import(&self, _id: &str, _request: &ImportRequest) -> Result<Change> {
-        Err(self.unsupported("db import"))
+        Err(self.unsupported(Operation::Import))
     }
     async fn backups(&self, _id: &str) -> Result<Vec<Backup>> {
-        Err(self.unsupported("backup list"))
+        Err(self.unsupported(Operation::BackupList))
     }
     async fn create_backup(&self, _id: &str, _name: Option<&str>) -> Result<Change> {
-        Err(self.unsupported("backup create"))
+        Err(self.unsupported(Operation::BackupCreate))
     }
     async fn restore_backup(&self, _id: &str, _backup_id: &str) -> Result<Change> {
-        Err(self.unsupported("backup restore"))
+        Err(self.unsupported(Operation::BackupRestore))
     }
     async fn task(&self, _id: &str) -> Result<Task> {
-        Err(self.unsupported("task"))
+        Err(self.unsupported(Operation::Tasks))
     }
     /// Container names of a database (Cosmos).
     async fn collections(&self, _id: &str) -> Result<Vec<String>> {
-        Err(self.unsupported("--collections"))
+        Err(self.unsupported(Operation::Collections))
     }
     /// An authenticated raw call for `dbctl api`.
     async fn raw_call(&self, call: crate::http::Call) -> Result<crate::http::Reply>;
 
-    fn unsupported(&self, what: &str) -> Error {
-        Error::unsupported(self.kind(), what).with_origin(self.kind(), self.profile())
+    /// The one "not supported" error (exit 6), with the provider's hint where it has one.
+    fn unsupported(&self, operation: Operation) -> Error {
+        let kind = self.kind();
+        let error = Error::unsupported(kind, operation.command()).with_origin(kind, self.profile());
+        match (kind.spec().unsupported_hint)(operation) {
+            Some(hint) => error.with_hint(hint),
+            None => error,
+        }
+    }
+
+    /// Refuses an operation the registry does not list for this provider.
+    fn require(&self, operation: Operation) -> Result<()> {
+        if self.kind().supports(operation) {
+            Ok(())
+        } else {
+            Err(self.unsupported(operation))
+        }
     }
 }
 
-/// The environment variables a provider reads into its implicit profile.
-pub fn env_vars(kind: ProviderKind) -> &'static [EnvVar] {
-    match kind {
-        ProviderKind::Upstash => upstash::ENV,
-        ProviderKind::RedisCloud => redis_cloud::ENV,
-        ProviderKind::RedisEnterprise => redis_enterprise::ENV,
-        ProviderKind::Cosmos => cosmos::ENV,
-    }
-}
-
-/// Builds the provider a profile describes. Fails (exit 3) when the profile is incomplete.
-pub fn build(profile: &Profile, shared: &Shared) -> Result<Box<dyn Provider>> {
-    match profile.provider {
-        ProviderKind::Upstash => Ok(Box::new(upstash::Upstash::new(profile, shared)?)),
-        ProviderKind::RedisCloud => Ok(Box::new(redis_cloud::RedisCloud::new(profile, shared)?)),
-        ProviderKind::RedisEnterprise => Ok(Box::new(redis_enterprise::RedisEnterprise::new(
-            profile, shared,
-        )?)),
-        ProviderKind::Cosmos => Ok(Box::new(cosmos::Cosmos::new(profile, shared)?)),
-    }
+/// For providers with nothing to add to "not supported".
+pub fn no_hint(_: Operation) -> Option<&'static str> {
+    None
 }
 
 /// Reads a `--set` value: `true`/`false`, integers and decimals become JSON numbers/booleans.

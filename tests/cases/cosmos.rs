@@ -1,18 +1,19 @@
 use wiremock::matchers::{header, header_exists, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
+use super::{Case, Refusal};
 use crate::common::fixture;
-use crate::Case;
 
-/// A valid (base64) master key that only these tests know.
-const KEY: &str = "c2hhcmVkLXN1aXRlLWNvc21vcy1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWY=";
+/// A valid master key known only to these tests (Microsoft's documentation vector key).
+pub const KEY: &str =
+    "dsZQi3KtZmCv1ljt3VNWNm7sQUF1y5rJfC6kv5JiwvW0EndXdDku/dkKBp8/ufDToSxLzR4y+O/0H/t4bQtVNw==";
 
 pub fn case() -> Case {
     Case {
         provider: "cosmos",
-        env: |server| {
+        env: |uri| {
             vec![
-                ("COSMOS_ENDPOINT", format!("{}/", server.uri())),
+                ("COSMOS_ENDPOINT", format!("{uri}/")),
                 ("COSMOS_KEY", KEY.to_string()),
             ]
         },
@@ -59,5 +60,73 @@ pub fn case() -> Case {
             })
         },
         missing_id: "no such db",
+        list_path: "/dbs",
+        masked_header: "authorization: ***",
+        noise: &["ActivityId", "payload", "/apps/", "RequestStartTime"],
+        broken_lists: || {
+            [
+                r#"{"_rid": "", "Databases": "nope", "_count": 0}"#,
+                r#"{"_rid": "", "_count": 0}"#,
+                r#"[{"id": "a"}]"#,
+                r#"{"_rid": "", "Databases": [{"id": "a"}"#,
+                "",
+            ]
+            .into_iter()
+            .map(|body| (body.to_string(), "application/json"))
+            .collect()
+        },
+        unauthorized: Refusal {
+            status: 401,
+            body: || fixture("cosmos", "unauthorized.json"),
+            content_type: "application/json",
+            retry_after: None,
+            says: &[
+                "The input authorization token can't serve the request.",
+                "hint: check COSMOS_KEY",
+                "x-ms-date",
+            ],
+        },
+        not_found: Refusal {
+            status: 404,
+            body: || fixture("cosmos", "not-found.json"),
+            content_type: "application/json",
+            retry_after: None,
+            says: &["\"no such db\"", "Resource Not Found."],
+        },
+        missing_paths: &["/dbs/no%20such%20db", "/dbs/no%20such%20db/colls"],
+        missing_commands: &[
+            &["db", "delete", "ID", "--yes"],
+            &["db", "url", "ID"],
+            &["db", "get", "ID", "--collections"],
+        ],
+        busy: Refusal::PLAIN_503,
+        throttled: Refusal {
+            status: 429,
+            body: || fixture("cosmos", "throttled.json"),
+            content_type: "application/json",
+            retry_after: Some(("x-ms-retry-after-ms", "10")),
+            says: &["Request rate is large."],
+        },
+        unsupported: &[
+            &["db", "flush", "ID", "--yes"],
+            &["db", "reset-password", "ID", "--yes"],
+            &["backup", "list", "ID"],
+            &["backup", "create", "ID"],
+            &["backup", "restore", "ID", "b1", "--yes"],
+            &["task", "get", "1"],
+            &[
+                "db",
+                "import",
+                "ID",
+                "--source-type",
+                "http",
+                "--uri",
+                "http://x",
+                "--yes",
+            ],
+        ],
+        no_credentials_says: &[],
+        half_env: &["COSMOS_ENDPOINT"],
+        half_says: &["COSMOS_KEY is not set"],
     }
 }

@@ -1,11 +1,11 @@
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use super::{Case, Refusal};
 use crate::common::{fixture, fixture_secrets};
-use crate::Case;
 
-const KEY: &str = "fixture-rc-account-key-123";
-const SECRET: &str = "fixture-rc-secret-key-456";
+pub const KEY: &str = "fixture-rc-account-key-123";
+pub const SECRET: &str = "fixture-rc-secret-key-456";
 
 async fn page(server: &MockServer, route: &str, name: &str) {
     Mock::given(method("GET"))
@@ -24,11 +24,11 @@ async fn page(server: &MockServer, route: &str, name: &str) {
 pub fn case() -> Case {
     Case {
         provider: "redis-cloud",
-        env: |server: &MockServer| {
+        env: |uri| {
             vec![
                 ("REDIS_CLOUD_API_KEY", KEY.to_string()),
                 ("REDIS_CLOUD_SECRET_KEY", SECRET.to_string()),
-                ("REDIS_CLOUD_API_URL", format!("{}/v1", server.uri())),
+                ("REDIS_CLOUD_API_URL", format!("{uri}/v1")),
             ]
         },
         mount_list: |server| {
@@ -100,5 +100,45 @@ pub fn case() -> Case {
             })
         },
         missing_id: "1/999",
+        list_path: "/v1/subscriptions",
+        masked_header: "x-api-key: ***",
+        noise: &[],
+        broken_lists: Vec::new,
+        unauthorized: Refusal {
+            status: 401,
+            body: || fixture("redis-cloud", "unauthorized.json"),
+            content_type: "application/json",
+            retry_after: None,
+            says: &["Request was not authorized", "REDIS_CLOUD_SECRET_KEY"],
+        },
+        not_found: Refusal {
+            status: 404,
+            body: || fixture("redis-cloud", "not-found.json"),
+            content_type: "application/json",
+            retry_after: None,
+            says: &["Database 999 was not found"],
+        },
+        missing_paths: &[
+            "/v1/subscriptions/1/databases/999",
+            "/v1/fixed/subscriptions/1/databases/999",
+        ],
+        missing_commands: &[&["db", "delete", "ID", "--yes"], &["db", "url", "ID"]],
+        busy: Refusal::PLAIN_503,
+        throttled: Refusal {
+            status: 429,
+            body: || "{\"error\":{\"description\":\"quota\"}}".to_string(),
+            content_type: "application/json",
+            retry_after: Some(("retry-after", "0")),
+            says: &["quota"],
+        },
+        unsupported: &[
+            &["db", "flush", "ID", "--yes"],
+            &["db", "reset-password", "ID", "--yes"],
+            &["backup", "list", "ID"],
+            &["backup", "restore", "ID", "b1", "--yes"],
+        ],
+        no_credentials_says: &["REDIS_CLOUD_API_KEY"],
+        half_env: &["REDIS_CLOUD_API_KEY"],
+        half_says: &["REDIS_CLOUD_SECRET_KEY", "REDIS_CLOUD_API_SECRET"],
     }
 }

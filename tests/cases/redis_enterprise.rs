@@ -1,18 +1,18 @@
 use wiremock::matchers::{basic_auth, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
+use super::{Case, Refusal};
 use crate::common::{fixture, fixture_secrets};
-use crate::Case;
 
-const USER: &str = "admin@cluster.example.com";
-const PASSWORD: &str = "fixture-re-cluster-password";
+pub const USER: &str = "admin@cluster.example.com";
+pub const PASSWORD: &str = "fixture-re-cluster-password";
 
 pub fn case() -> Case {
     Case {
         provider: "redis-enterprise",
-        env: |server| {
+        env: |uri| {
             vec![
-                ("REDIS_ENTERPRISE_URL", server.uri()),
+                ("REDIS_ENTERPRISE_URL", uri.to_string()),
                 ("REDIS_ENTERPRISE_USER", USER.to_string()),
                 ("REDIS_ENTERPRISE_PASSWORD", PASSWORD.to_string()),
             ]
@@ -35,6 +35,7 @@ pub fn case() -> Case {
         names: &["sessions", "orders-cache", "half-made", "never-born"],
         secrets: || {
             let mut secrets = fixture_secrets("redis-enterprise", "bdbs.json");
+            secrets.extend(fixture_secrets("redis-enterprise", "created.json"));
             secrets.push(PASSWORD.to_string());
             secrets
         },
@@ -53,5 +54,47 @@ pub fn case() -> Case {
             })
         },
         missing_id: "999",
+        list_path: "/v1/bdbs",
+        masked_header: "authorization: ***",
+        noise: &[],
+        broken_lists: Vec::new,
+        unauthorized: Refusal {
+            status: 401,
+            body: || fixture("redis-enterprise", "unauthorized.json"),
+            content_type: "application/json",
+            retry_after: None,
+            says: &["invalid username or password", "REDIS_ENTERPRISE_PASSWORD"],
+        },
+        not_found: Refusal {
+            status: 404,
+            body: || fixture("redis-enterprise", "not-found.json"),
+            content_type: "application/json",
+            retry_after: None,
+            says: &["Database 999 does not exist"],
+        },
+        missing_paths: &["/v1/bdbs/999"],
+        missing_commands: &[&["db", "delete", "ID", "--yes"], &["db", "url", "ID"]],
+        busy: Refusal {
+            status: 503,
+            body: || fixture("redis-enterprise", "busy.json"),
+            content_type: "application/json",
+            retry_after: None,
+            says: &["Cluster is busy"],
+        },
+        throttled: Refusal {
+            status: 429,
+            body: || "slow down".to_string(),
+            content_type: "text/plain",
+            retry_after: Some(("retry-after", "0")),
+            says: &["429"],
+        },
+        unsupported: &[
+            &["backup", "list", "ID"],
+            &["backup", "create", "ID"],
+            &["backup", "restore", "ID", "b1", "--yes"],
+        ],
+        no_credentials_says: &[],
+        half_env: &["REDIS_ENTERPRISE_URL"],
+        half_says: &["REDIS_ENTERPRISE_USER"],
     }
 }

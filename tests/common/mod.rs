@@ -46,16 +46,20 @@ impl Sandbox {
 
     /// The binary with a cleared environment (PATH kept), ready for arguments.
     pub fn cmd(&self) -> assert_cmd::Command {
-        let mut cmd = assert_cmd::Command::cargo_bin("dbctl").expect("binary");
+        let mut cmd = assert_cmd::Command::from_std(self.command());
+        cmd.timeout(std::time::Duration::from_secs(60));
+        cmd
+    }
+
+    /// [`Sandbox::cmd`] as a plain process, for tests that spawn it and act on it while it runs.
+    pub fn command(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbctl"));
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.home.path())
             .env("XDG_CONFIG_HOME", self.home.path().join(".config"))
             .env("NO_COLOR", "1")
-            .timeout(std::time::Duration::from_secs(60));
-        for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd
     }
 
@@ -128,6 +132,11 @@ impl Run {
     }
 }
 
+/// Borrowed views of owned secrets, for [`Run::no_secrets`].
+pub fn refs(secrets: &[String]) -> Vec<&str> {
+    secrets.iter().map(String::as_str).collect()
+}
+
 pub fn assert_no_secrets(stdout: &str, stderr: &str, secrets: &[&str]) {
     for secret in secrets {
         assert!(!secret.is_empty());
@@ -190,6 +199,33 @@ pub fn fixture_secrets(provider: &str, name: &str) -> Vec<String> {
 /// The requests a wiremock server received, as (method, path?query).
 pub async fn requests(server: &wiremock::MockServer) -> Vec<wiremock::Request> {
     server.received_requests().await.unwrap_or_default()
+}
+
+/// How many requests `server` received with the method `verb`.
+pub async fn requests_with_method(server: &wiremock::MockServer, verb: &str) -> usize {
+    requests(server)
+        .await
+        .iter()
+        .filter(|r| r.method.as_str() == verb)
+        .count()
+}
+
+/// How many requests `server` received for the path `route`.
+pub async fn requests_to_path(server: &wiremock::MockServer, route: &str) -> usize {
+    requests(server)
+        .await
+        .iter()
+        .filter(|r| r.url.path() == route)
+        .count()
+}
+
+/// A request header's value, when it is text.
+pub fn header_of(request: &wiremock::Request, name: &str) -> Option<String> {
+    request
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// `dbctl emulator serve` on a free port, killed when dropped; state lasts across commands.

@@ -9,7 +9,7 @@ use super::signer::{self, MasterKey};
 use crate::config::{Origin, Profile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, Call, Http, Reply};
-use crate::model::ProviderKind;
+use crate::provider::ProviderKind;
 use crate::provider::{expect_array, expect_object, path_segment, Shared};
 use crate::secret::Secret;
 
@@ -121,7 +121,7 @@ impl Client {
             base_path: url.path().trim_end_matches('/').to_string(),
             key_source,
         });
-        let http = Http::for_profile(profile, &endpoint, api, shared)?;
+        let http = Http::new(profile.http_target(&endpoint)?, api, shared.http.clone())?;
         Ok(Client {
             http,
             account: Account::from_url(&url),

@@ -4,7 +4,8 @@ use serde_json::Value;
 
 use super::wire;
 use crate::error::{Error, Result};
-use crate::model::{rfc3339_from_unix, Database, ProviderKind, Status};
+use crate::model::{rfc3339_from_unix, Database, Status};
+use crate::provider::ProviderKind;
 use crate::provider::Shared;
 
 /// Where the account answers, from `COSMOS_ENDPOINT`: every database shares it.

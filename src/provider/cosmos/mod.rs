@@ -12,13 +12,31 @@ use serde_json::{json, Value};
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Call, Reply};
-use crate::model::{Database, ProviderKind};
+use crate::model::Database;
 use crate::provider::{
-    setting_value, Capabilities, Change, Connection, CreateRequest, Provider, Shared, UpdateRequest,
+    setting_value, Change, Connection, CosmosConnection, CreateRequest, Provider, Shared,
+    UpdateRequest,
 };
+use crate::provider::{Operation, ProviderKind, ProviderSpec};
 
 /// `--set` keys `db create` accepts.
 const CREATE_SETTINGS: &str = "throughput=RU/s (manual, 400 or more, in steps of 100), max_throughput=RU/s (autoscale, 1000 or more, in steps of 1000)";
+
+/// The registry entry (`provider::registry`).
+pub const SPEC: ProviderSpec = ProviderSpec {
+    name: "cosmos",
+    env: ENV,
+    build: |profile, shared| Ok(Box::new(Cosmos::new(profile, shared)?)),
+    operations: &[
+        Operation::List,
+        Operation::Get,
+        Operation::Create,
+        Operation::Delete,
+        Operation::Url,
+        Operation::Collections,
+    ],
+    unsupported_hint: crate::provider::no_hint,
+};
 
 /// Variables of the implicit `cosmos` profile.
 pub const ENV: &[EnvVar] = &[
@@ -121,13 +139,6 @@ impl Provider for Cosmos {
     fn profile(&self) -> &str {
         &self.profile
     }
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            collections: true,
-            ..Capabilities::default()
-        }
-    }
-
     async fn list(&self) -> Result<Vec<Database>> {
         let records = self.client.list_databases().await?;
         let mut databases = Vec::with_capacity(records.len());
@@ -179,15 +190,13 @@ impl Provider for Cosmos {
         // Only for a database that exists (exit 5 otherwise).
         self.client.get_database(id).await.map_err(naming(id))?;
         let account = &self.client.account;
-        Ok(Connection {
-            scheme: "cosmos",
+        Ok(Connection::Cosmos(CosmosConnection {
             host: account.host.clone(),
             port: account.port,
             tls: account.tls,
-            user: None,
-            password: Some(self.client.key.clone()),
+            key: self.client.key.clone(),
             database: id.to_string(),
-        })
+        }))
     }
 
     async fn collections(&self, id: &str) -> Result<Vec<String>> {

@@ -113,6 +113,8 @@ pub(crate) fn resource(path: &str) -> (String, String) {
 }
 
 /// The fields of an `Authorization` header value (URL-encoded or not): (type, version, sig).
+/// The emulator checks signatures with it.
+#[cfg(any(test, feature = "emulator"))]
 pub(crate) fn parse_authorization(header: &str) -> Option<(String, String, String)> {
     let decoded = percent_decode_str(header.trim()).decode_utf8().ok()?;
     let (mut kind, mut version, mut sig) = (None, None, None);

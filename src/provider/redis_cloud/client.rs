@@ -10,7 +10,7 @@ use super::Kind;
 use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, Call, Http, Reply};
-use crate::model::ProviderKind;
+use crate::provider::ProviderKind;
 use crate::provider::{expect_array, expect_object, path_segment, Shared};
 use crate::secret::Secret;
 
@@ -73,11 +73,10 @@ impl Client {
         let url = profile
             .string("url")?
             .unwrap_or_else(|| super::DEFAULT_URL.to_string());
-        let http = Http::for_profile(
-            profile,
-            &url,
+        let http = Http::new(
+            profile.http_target(&url)?,
             Arc::new(RedisCloudApi { key, secret }),
-            shared,
+            shared.http.clone(),
         )?;
         Ok(Client { http })
     }

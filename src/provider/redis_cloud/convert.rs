@@ -5,9 +5,9 @@ use serde_json::Value;
 use super::wire;
 use super::Kind;
 use crate::error::{Error, Result};
-use crate::model::{rfc3339_from_text, Database, ProviderKind, Status, Task, TaskStatus};
-use crate::provider::{Connection, Shared};
-use crate::secret::Secret;
+use crate::model::{rfc3339_from_text, Database, Status, Task, TaskStatus};
+use crate::provider::ProviderKind;
+use crate::provider::{Connection, RedisConnection, Shared};
 
 const GIB: f64 = (1u64 << 30) as f64;
 
@@ -220,15 +220,14 @@ pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
         })?;
     let security = wire.security.unwrap_or_default();
     let tls = security.enable_tls.unwrap_or(false);
-    Ok(Connection {
-        scheme: if tls { "rediss" } else { "redis" },
+    Ok(Connection::Redis(RedisConnection {
         host,
         port,
         tls,
         user: Some("default".into()),
-        password: security.password.filter(|p| !p.is_empty()).map(Secret::new),
+        password: security.password,
         database: id.to_string(),
-    })
+    }))
 }
 
 fn undecodable(what: &str, error: serde_json::Error) -> Error {

@@ -21,14 +21,32 @@ use tokio::sync::Semaphore;
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Call, Reply};
-use crate::model::{Database, ProviderKind, Task};
+use crate::model::{Database, Task};
 use crate::provider::{
-    path_segment, setting_value, Capabilities, Change, Connection, CreateRequest, ImportRequest,
-    Provider, Shared, UpdateRequest,
+    path_segment, setting_value, Change, Connection, CreateRequest, ImportRequest, Provider,
+    Shared, UpdateRequest,
 };
+use crate::provider::{Operation, ProviderKind, ProviderSpec};
 
-// The environment variables (REDIS_CLOUD_API_KEY, REDIS_CLOUD_SECRET_KEY or
-// REDIS_CLOUD_API_SECRET, REDIS_CLOUD_API_URL) are declared in `provider::env_vars`.
+/// The registry entry (`provider::registry`).
+pub const SPEC: ProviderSpec = ProviderSpec {
+    name: "redis-cloud",
+    env: ENV,
+    build: |profile, shared| Ok(Box::new(RedisCloud::new(profile, shared)?)),
+    operations: &[
+        Operation::List,
+        Operation::Get,
+        Operation::Create,
+        Operation::Update,
+        Operation::Delete,
+        Operation::Url,
+        Operation::Connect,
+        Operation::Import,
+        Operation::BackupCreate,
+        Operation::Tasks,
+    ],
+    unsupported_hint,
+};
 
 /// Variables of the implicit `redis-cloud` profile (`REDIS_CLOUD_API_SECRET` is the older name).
 pub const ENV: &[EnvVar] = &[
@@ -53,6 +71,13 @@ pub const ENV: &[EnvVar] = &[
         activates: false,
     },
 ];
+
+/// Backups are files in the database's backup storage, with no history in the API.
+fn unsupported_hint(operation: Operation) -> Option<&'static str> {
+    matches!(operation, Operation::BackupList | Operation::BackupRestore).then_some(
+        "Redis Cloud keeps no backup history through its API; backups are files written to the database's backup storage (remoteBackup), restored with `dbctl db import`; `dbctl backup create ID` starts a backup now and answers a task",
+    )
+}
 
 pub const DEFAULT_URL: &str = "https://api.redislabs.com/v1";
 
@@ -323,29 +348,6 @@ impl Provider for RedisCloud {
     fn profile(&self) -> &str {
         &self.profile
     }
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            tasks: true,
-            import: true,
-            backups: false,
-            ..Capabilities::default()
-        }
-    }
-
-    fn unsupported(&self, what: &str) -> Error {
-        let mut error =
-            Error::unsupported(self.kind(), what).with_origin(self.kind(), &self.profile);
-        if what == "backup list" || what == "backup restore" {
-            error.message = format!(
-                "{}: Redis Cloud keeps no backup history through its API; backups are files written to the database's backup storage (remoteBackup), restored with `dbctl db import`",
-                error.message
-            );
-            error.hint =
-                Some("`dbctl backup create ID` starts a backup now and answers a task".into());
-        }
-        error
-    }
-
     async fn list(&self) -> Result<Vec<Database>> {
         let gate = Semaphore::new(CONCURRENT_SUBSCRIPTIONS);
         let (pro, essentials) = futures::try_join!(

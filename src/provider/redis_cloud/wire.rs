@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use crate::provider::lenient;
+use crate::secret::Secret;
 
 /// One subscription of `GET /subscriptions` or `GET /fixed/subscriptions`.
 #[derive(Debug, Deserialize)]
@@ -89,8 +90,8 @@ pub(super) struct Database {
 /// `security {password, enableTls, ...}`.
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct Security {
-    #[serde(default, deserialize_with = "lenient::string")]
-    pub password: Option<String>,
+    #[serde(default, deserialize_with = "lenient::secret")]
+    pub password: Option<Secret>,
     #[serde(rename = "enableTls", default, deserialize_with = "lenient::boolean")]
     pub enable_tls: Option<bool>,
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, BasicAuth, Call, Http, Reply};
-use crate::model::ProviderKind;
+use crate::provider::ProviderKind;
 use crate::provider::{expect_array, expect_object, path_segment, Shared};
 
 const KIND: ProviderKind = ProviderKind::RedisEnterprise;
@@ -56,7 +56,7 @@ impl Client {
         let user = profile.require_string("user")?;
         let password = profile.require_secret("password")?;
         let api = Arc::new(ClusterApi(BasicAuth { user, password }));
-        let http = Http::for_profile(profile, &url, api, shared)?;
+        let http = Http::new(profile.http_target(&url)?, api, shared.http.clone())?;
         Ok(Client { http })
     }
 

@@ -4,11 +4,9 @@ use serde_json::Value;
 
 use super::wire;
 use crate::error::{Error, Result};
-use crate::model::{
-    rfc3339_from_text, rfc3339_from_unix, Database, ProviderKind, Status, Task, TaskStatus,
-};
-use crate::provider::{Connection, Shared};
-use crate::secret::Secret;
+use crate::model::{rfc3339_from_text, rfc3339_from_unix, Database, Status, Task, TaskStatus};
+use crate::provider::ProviderKind;
+use crate::provider::{Connection, RedisConnection, Shared};
 
 const KIND: ProviderKind = ProviderKind::RedisEnterprise;
 
@@ -106,18 +104,14 @@ pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
         .with_provider(KIND)
     })?;
     let tls = tls(&bdb).unwrap_or(false);
-    Ok(Connection {
-        scheme: if tls { "rediss" } else { "redis" },
+    Ok(Connection::Redis(RedisConnection {
         host,
         port: port(&bdb),
         tls,
         user: None,
-        password: bdb
-            .authentication_redis_pass
-            .filter(|p| !p.is_empty())
-            .map(Secret::new),
+        password: bdb.authentication_redis_pass,
         database: id.to_string(),
-    })
+    }))
 }
 
 pub(super) fn task(record: &Value, id: &str, profile: &str) -> Result<Task> {

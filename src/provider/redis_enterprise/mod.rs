@@ -11,12 +11,34 @@ use serde_json::{json, Map, Value};
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, Result};
 use crate::http::{Call, Reply};
-use crate::model::{Database, ProviderKind, Task};
+use crate::model::{Database, Task};
 use crate::provider::{
-    setting_value, Capabilities, Change, Connection, CreateRequest, ImportRequest, Provider,
-    Shared, UpdateRequest,
+    setting_value, Change, Connection, CreateRequest, ImportRequest, Provider, Shared,
+    UpdateRequest,
 };
+use crate::provider::{Operation, ProviderKind, ProviderSpec};
 use client::uid;
+
+/// The registry entry (`provider::registry`).
+pub const SPEC: ProviderSpec = ProviderSpec {
+    name: "redis-enterprise",
+    env: ENV,
+    build: |profile, shared| Ok(Box::new(RedisEnterprise::new(profile, shared)?)),
+    operations: &[
+        Operation::List,
+        Operation::Get,
+        Operation::Create,
+        Operation::Update,
+        Operation::Delete,
+        Operation::Url,
+        Operation::Connect,
+        Operation::Flush,
+        Operation::Import,
+        Operation::ResetPassword,
+        Operation::Tasks,
+    ],
+    unsupported_hint: crate::provider::no_hint,
+};
 
 pub const ENV: &[EnvVar] = &[
     EnvVar {
@@ -170,16 +192,6 @@ impl Provider for RedisEnterprise {
     fn profile(&self) -> &str {
         &self.profile
     }
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            flush: true,
-            import: true,
-            tasks: true,
-            reset_password: true,
-            ..Capabilities::default()
-        }
-    }
-
     async fn list(&self) -> Result<Vec<Database>> {
         let records = self.client.list(self.fields()).await?;
         records.iter().map(|r| self.database(r)).collect()

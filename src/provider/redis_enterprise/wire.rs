@@ -3,6 +3,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::provider::lenient;
+use crate::secret::Secret;
 
 /// A BDB (database) object; every field optional and tolerant of odd types.
 #[derive(Debug, Default, Deserialize)]
@@ -30,8 +31,8 @@ pub(super) struct Bdb {
     /// RFC 3339 text on current clusters; tolerated as Unix seconds.
     #[serde(default)]
     pub created_time: Value,
-    #[serde(default, deserialize_with = "lenient::string")]
-    pub authentication_redis_pass: Option<String>,
+    #[serde(default, deserialize_with = "lenient::secret")]
+    pub authentication_redis_pass: Option<Secret>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, BasicAuth, Call, Http, Reply};
-use crate::model::ProviderKind;
+use crate::provider::ProviderKind;
 use crate::provider::{
     expect_array, expect_object, path_segment, setting_value, Shared, UpdateRequest,
 };
@@ -47,7 +47,7 @@ impl Client {
             user: email,
             password: api_key,
         }));
-        let http = Http::for_profile(profile, &url, api, shared)?;
+        let http = Http::new(profile.http_target(&url)?, api, shared.http.clone())?;
         Ok(Client { http })
     }
 

@@ -4,9 +4,9 @@ use serde_json::Value;
 
 use super::wire;
 use crate::error::{Error, Result};
-use crate::model::{rfc3339_from_unix, Backup, Database, ProviderKind, Status};
-use crate::provider::{Connection, Shared};
-use crate::secret::Secret;
+use crate::model::{rfc3339_from_unix, Backup, Database, Status};
+use crate::provider::ProviderKind;
+use crate::provider::{Connection, RedisConnection, Shared};
 
 pub(super) fn database(record: &Value, profile: &str, shared: &Shared) -> Result<Database> {
     let wire = wire::Database::deserialize(record).map_err(|e| undecodable("database", e))?;
@@ -93,15 +93,14 @@ pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
             Error::provider_error(format!("upstash database {id} has no endpoint"))
         })?;
     let tls = wire.tls.unwrap_or(true);
-    Ok(Connection {
-        scheme: if tls { "rediss" } else { "redis" },
+    Ok(Connection::Redis(RedisConnection {
         host,
         port: wire.port,
         tls,
         user: Some("default".into()),
-        password: wire.password.filter(|p| !p.is_empty()).map(Secret::new),
+        password: wire.password,
         database: id.to_string(),
-    })
+    }))
 }
 
 fn undecodable(what: &str, error: serde_json::Error) -> Error {

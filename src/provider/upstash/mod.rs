@@ -9,9 +9,31 @@ use serde_json::{json, Value};
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, Result};
 use crate::http::{Call, Reply};
-use crate::model::{Backup, Database, ProviderKind, Task};
+use crate::model::{Backup, Database};
 use crate::provider::{
-    setting_value, Capabilities, Change, Connection, CreateRequest, Provider, Shared, UpdateRequest,
+    setting_value, Change, Connection, CreateRequest, Provider, Shared, UpdateRequest,
+};
+use crate::provider::{Operation, ProviderKind, ProviderSpec};
+
+/// The registry entry (`provider::registry`).
+pub const SPEC: ProviderSpec = ProviderSpec {
+    name: "upstash",
+    env: ENV,
+    build: |profile, shared| Ok(Box::new(Upstash::new(profile, shared)?)),
+    operations: &[
+        Operation::List,
+        Operation::Get,
+        Operation::Create,
+        Operation::Update,
+        Operation::Delete,
+        Operation::Url,
+        Operation::Connect,
+        Operation::ResetPassword,
+        Operation::BackupList,
+        Operation::BackupCreate,
+        Operation::BackupRestore,
+    ],
+    unsupported_hint: crate::provider::no_hint,
 };
 
 pub const ENV: &[EnvVar] = &[
@@ -72,14 +94,6 @@ impl Provider for Upstash {
     fn profile(&self) -> &str {
         &self.profile
     }
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            backups: true,
-            reset_password: true,
-            ..Capabilities::default()
-        }
-    }
-
     async fn list(&self) -> Result<Vec<Database>> {
         let records = self.client.list_databases().await?;
         records.iter().map(|r| self.database(r)).collect()
@@ -195,10 +209,6 @@ impl Provider for Upstash {
         Ok(Change::Accepted(format!(
             "restored backup {backup_id} into upstash database {id}"
         )))
-    }
-
-    async fn task(&self, _id: &str) -> Result<Task> {
-        Err(self.unsupported("task"))
     }
 
     async fn raw_call(&self, call: Call) -> Result<Reply> {

@@ -2,6 +2,7 @@
 use serde::Deserialize;
 
 use crate::provider::lenient;
+use crate::secret::Secret;
 
 #[derive(Debug, Deserialize)]
 pub(super) struct Database {
@@ -27,8 +28,8 @@ pub(super) struct Database {
     pub db_memory_threshold: Option<u64>,
     #[serde(rename = "type", default, deserialize_with = "lenient::string")]
     pub plan: Option<String>,
-    #[serde(default, deserialize_with = "lenient::string")]
-    pub password: Option<String>,
+    #[serde(default, deserialize_with = "lenient::secret")]
+    pub password: Option<Secret>,
 }
 
 #[derive(Debug, Deserialize)]

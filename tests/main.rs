@@ -1,0 +1,17 @@
+//! The one integration test crate (ripgrep style): each file in tests/ is a module of this
+//! binary, so the helpers and the provider cases compile once and `cargo test WORD` filters by
+//! module path (`cargo test upstash`). A new test file `tests/NAME.rs` joins with `mod NAME;`
+//! below; it reaches the helpers as `crate::common` and a provider's case as `crate::cases`.
+mod cases;
+mod common;
+
+mod behaviour;
+mod connect;
+mod cosmos;
+mod dataplane;
+mod faults;
+mod finish;
+mod inventory;
+mod redis_cloud;
+mod redis_enterprise;
+mod upstash;
