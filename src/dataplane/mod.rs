@@ -380,6 +380,33 @@ mod tests {
         assert!(latency(&[]).is_none());
     }
 
+    /// `info` through redis-rs against the emulator's RESP responder (the real-server tests
+    /// drive the binary; nothing there calls `info` yet).
+    #[cfg(feature = "emulator")]
+    #[tokio::test]
+    async fn info_reads_the_three_sections() {
+        use crate::config::{Origin, Profile};
+        let (addr, _server) = crate::emulator::redis_plane::start(Duration::ZERO)
+            .await
+            .unwrap();
+        let settings = Arc::new(HttpSettings::new(Duration::from_secs(5), 1, 0, false));
+        let profile = Profile::new("p", ProviderKind::Upstash, Origin::Env);
+        let dialer = Dialer::for_profile(&profile, settings).unwrap();
+        let connection = RedisConnection {
+            host: "127.0.0.1".into(),
+            port: Some(addr.port()),
+            tls: false,
+            user: Some("default".into()),
+            password: Some(crate::secret::Secret::new("pw")),
+            database: "1".into(),
+        };
+        let usage = dialer.info(&connection).await.unwrap();
+        assert_eq!(usage.maxmemory, Some(256 * 1024 * 1024));
+        assert!(usage.used_memory.is_some_and(|m| m >= 48 * 1024 * 1024));
+        assert!(usage.connected_clients.is_some_and(|c| c >= 4));
+        assert!(usage.instantaneous_ops_per_sec.is_some());
+    }
+
     #[test]
     fn passwords_are_scrubbed_from_messages() {
         let connection = RedisConnection {

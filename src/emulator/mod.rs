@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 mod cosmos;
 mod redis_cloud;
 mod redis_enterprise;
-mod redis_plane;
+pub(crate) mod redis_plane;
 mod upstash;
 
 #[derive(Debug, Clone)]
