@@ -19,7 +19,8 @@ use crate::tls::TlsOptions;
 
 mod info;
 
-#[cfg(test)]
+/// For the emulator's tests of its INFO text.
+#[cfg(all(test, feature = "emulator"))]
 pub use info::parse as parse_info;
 pub use info::RedisUsage;
 
