@@ -6,7 +6,11 @@
 2. scale: 10,000 databases across 8 Upstash profiles from a local fake (no latency),
    rendered as table and as JSON: wall time and peak RSS.
 3. startup: medians of `dbctl --version` and `dbctl --demo db list`.
+4. ping: `db ping` over 100 Redis databases whose data plane (a local RESP fake) answers every
+   command after 50 ms, against `db ping` of one of them: concurrent pings cost about one
+   database's round trips, not their sum.
 """
+import asyncio
 import http.server
 import json
 import os
@@ -132,6 +136,80 @@ def bench_scale(total=10_000, profiles=8):
     server.shutdown()
 
 
+class FakeUpstashRoutes(http.server.BaseHTTPRequestHandler):
+    """The list at /v2/redis/databases, one record at /v2/redis/database/ID."""
+    records = {}
+
+    def do_GET(self):
+        tail = self.path.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+        record = list(self.records.values()) if tail == "databases" else self.records.get(tail)
+        body = json.dumps(record).encode()
+        self.send_response(200 if record is not None else 404)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def start_resp_fake(delay):
+    """A RESP2 server on loopback answering every command (+OK / +PONG) after `delay` s."""
+    ready = threading.Event()
+    state = {}
+
+    async def serve(reader, writer):
+        try:
+            while True:
+                header = await reader.readline()
+                if not header.startswith(b"*"):
+                    break
+                args = []
+                for _ in range(int(header[1:])):
+                    size = int((await reader.readline())[1:])
+                    args.append((await reader.readexactly(size + 2))[:-2])
+                await asyncio.sleep(delay)
+                writer.write(b"+PONG\r\n" if args[0].upper() == b"PING" else b"+OK\r\n")
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+            pass
+        writer.close()
+
+    async def main():
+        server = await asyncio.start_server(serve, "127.0.0.1", 0, backlog=512)
+        state["port"] = server.sockets[0].getsockname()[1]
+        ready.set()
+        await server.serve_forever()
+
+    threading.Thread(target=lambda: asyncio.run(main()), daemon=True).start()
+    ready.wait(10)
+    return state["port"]
+
+
+def bench_ping(total=100, delay=0.05):
+    resp_port = start_resp_fake(delay)
+    FakeUpstashRoutes.records = {
+        f"id-{i:03d}": {"database_id": f"id-{i:03d}", "database_name": f"db-{i:03d}", "state": "active",
+                        "region": "global", "primary_region": "us-east-1", "endpoint": "127.0.0.1",
+                        "port": resp_port, "tls": False, "password": "bench-password", "type": "payg"}
+        for i in range(total)
+    }
+    http.server.ThreadingHTTPServer.request_queue_size = 256
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeUpstashRoutes)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = clean_env({"UPSTASH_EMAIL": "ops@example.com", "UPSTASH_API_KEY": "k",
+                     "UPSTASH_API_URL": f"http://127.0.0.1:{server.server_address[1]}/v2"})
+    one = statistics.median(run(["db", "ping", "id-000", "--count", "1"], env)[0] for _ in range(5))
+    walls = [run(["db", "ping", "--count", "1", "--json"], env)[0] for _ in range(5)]
+    wall = statistics.median(walls)
+    print(f"## ping: {total} databases, every data-plane reply after {delay * 1000:.0f} ms (AUTH + PING = 2 round trips)")
+    print(f"  one database      : {one * 1000:6.0f} ms (median of 5)")
+    print(f"  all {total} at once : {wall * 1000:6.0f} ms (median of 5; one after another would be about {total * 2 * delay * 1000:.0f} ms)")
+    print(f"  in data-plane round trips: {wall / delay:.1f}; ratio to one database: {wall / one:.2f}")
+    server.shutdown()
+
+
 def bench_startup():
     print("## startup (median of 30)")
     for args in (["--version"], ["--demo", "db", "list"]):
@@ -146,6 +224,7 @@ def main():
     bench_fanout()
     bench_scale()
     bench_startup()
+    bench_ping()
 
 
 if __name__ == "__main__":

@@ -198,7 +198,8 @@ impl Command {
     pub fn target(&self) -> Option<Target> {
         match self {
             Command::Db(db) => match db {
-                DbCommand::List(_) => None,
+                // Fleet commands name their profiles on each record.
+                DbCommand::List(_) | DbCommand::Ping { .. } => None,
                 DbCommand::Get { target, .. }
                 | DbCommand::Create { target, .. }
                 | DbCommand::Update { target, .. }
@@ -421,6 +422,21 @@ pub enum DbCommand {
         target: Target,
         #[arg(long)]
         yes: bool,
+    },
+    /// Data plane: connect (TLS as the provider says), AUTH, PING; latency. Without ID, every
+    /// database of the selected providers/profiles. Exit: the failure's own code for one ID,
+    /// 12 when some of many failed.
+    Ping {
+        id: Option<String>,
+        /// Provider (repeatable without ID).
+        #[arg(short = 'p', long = "provider", value_enum)]
+        providers: Vec<ProviderKind>,
+        /// Profile name (repeatable without ID).
+        #[arg(long = "profile")]
+        profiles: Vec<String>,
+        /// PING round trips per database.
+        #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        count: u32,
     },
     /// Import data into a database (replaces its content).
     Import {

@@ -146,12 +146,22 @@ impl Profile {
             profile: self.name.clone(),
             base_url: base_url.to_string(),
             url_setting: self.describe(url_field),
-            tls: crate::tls::TlsOptions {
-                ca_cert: self.string("ca_cert")?.map(Into::into),
-                insecure: self.bool("insecure")?,
-            },
-            certificate_hint: crate::tls::certificate_hint(self.provider.spec().env),
+            tls: self.tls()?,
+            certificate_hint: self.certificate_hint(),
         })
+    }
+
+    /// Its TLS settings, for the API and the data plane alike.
+    pub fn tls(&self) -> Result<crate::tls::TlsOptions> {
+        Ok(crate::tls::TlsOptions {
+            ca_cert: self.string("ca_cert")?.map(Into::into),
+            insecure: self.bool("insecure")?,
+        })
+    }
+
+    /// What to do when a server's certificate is refused, in this provider's words.
+    pub fn certificate_hint(&self) -> String {
+        crate::tls::certificate_hint(self.provider.spec().env)
     }
 
     pub fn require_secret(&self, field: &str) -> Result<Secret> {

@@ -16,10 +16,20 @@ pub struct HttpSettings {
     deadline: Mutex<Instant>,
     /// Bounds the requests in flight across every profile of a run.
     pub in_flight: tokio::sync::Semaphore,
+    /// Bounds the open data-plane (Redis) connections of a run.
+    pub data_plane: tokio::sync::Semaphore,
+    /// `--demo`: where every data-plane connection goes instead of the database's host (like
+    /// curl's `--resolve`); TLS names and logs still use the host.
+    pub dial_override: std::sync::OnceLock<std::net::SocketAddr>,
 }
 
 /// Requests one run may have in flight at once, all providers together.
 pub const MAX_IN_FLIGHT: usize = 32;
+
+/// Data-plane connections one run may have open at once. Apart from [`MAX_IN_FLIGHT`]: each
+/// goes to its own database rather than a rate-limited API, so 100 pings take one wave, and
+/// pings never hold up the API calls other databases wait for.
+pub const MAX_DATA_PLANE: usize = 128;
 
 impl HttpSettings {
     pub fn new(timeout: Duration, attempts: u32, verbose: u8, insecure: bool) -> Self {
@@ -30,6 +40,8 @@ impl HttpSettings {
             insecure,
             deadline: Mutex::new(Instant::now() + timeout),
             in_flight: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
+            data_plane: tokio::sync::Semaphore::new(MAX_DATA_PLANE),
+            dial_override: std::sync::OnceLock::new(),
         }
     }
 

@@ -4,6 +4,7 @@ mod commands;
 mod config;
 mod context;
 mod credentials;
+mod dataplane;
 #[cfg(feature = "emulator")]
 mod emulator;
 pub mod error;

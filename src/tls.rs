@@ -49,6 +49,31 @@ pub fn configure(
 /// A rustls client config trusting the webpki roots plus every certificate in `pem`
 /// (see [`PinnedOrWebPki`]). Errors are plain sentences for the caller to prefix.
 pub fn client_config(pem: &[u8]) -> std::result::Result<rustls::ClientConfig, String> {
+    let mut config = verified_config(pem_certificates(pem)?, false)?;
+    // What reqwest asks for on its own rustls configs.
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// A rustls config for a raw TLS stream (the Redis data plane): the webpki roots plus the
+/// profile's CA file when one is set, or no certificate check at all when `insecure`. No
+/// ALPN: the stream speaks RESP, not HTTP.
+pub fn stream_config(options: &TlsOptions, insecure: bool) -> Result<rustls::ClientConfig> {
+    let pinned = match (&options.ca_cert, insecure) {
+        (Some(path), false) => {
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::config(format!("cannot read CA file {}: {e}", path.display()))
+            })?;
+            pem_certificates(&pem).map_err(|message| {
+                Error::config(format!("CA file {}: {message}", path.display()))
+            })?
+        }
+        _ => Vec::new(),
+    };
+    verified_config(pinned, insecure).map_err(Error::config)
+}
+
+fn pem_certificates(pem: &[u8]) -> std::result::Result<Vec<CertificateDer<'static>>, String> {
     let mut reader = pem;
     let pinned = rustls_pemfile::certs(&mut reader)
         .collect::<std::result::Result<Vec<_>, _>>()
@@ -56,10 +81,19 @@ pub fn client_config(pem: &[u8]) -> std::result::Result<rustls::ClientConfig, St
     if pinned.is_empty() {
         return Err("holds no certificate (expected -----BEGIN CERTIFICATE-----)".into());
     }
+    Ok(pinned)
+}
+
+/// A config verifying with [`PinnedOrWebPki`]: webpki roots plus `pinned`, or (`accept_any`)
+/// any certificate for any name, handshake signatures still checked.
+fn verified_config(
+    pinned: Vec<CertificateDer<'static>>,
+    accept_any: bool,
+) -> std::result::Result<rustls::ClientConfig, String> {
     let mut roots = RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     let (added, _ignored) = roots.add_parsable_certificates(pinned.iter().cloned());
-    if added == 0 {
+    if added == 0 && !pinned.is_empty() {
         return Err("holds no certificate dbctl can use as a trust anchor".into());
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -69,17 +103,15 @@ pub fn client_config(pem: &[u8]) -> std::result::Result<rustls::ClientConfig, St
     let verifier = PinnedOrWebPki {
         inner,
         pinned,
+        accept_any,
         provider: provider.clone(),
     };
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS setup failed: {e}"))?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    // What reqwest asks for on its own rustls configs.
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(config)
+        .with_no_client_auth())
 }
 
 /// Full webpki verification against the roots, and one narrow exception: when webpki refuses
@@ -92,6 +124,8 @@ pub fn client_config(pem: &[u8]) -> std::result::Result<rustls::ClientConfig, St
 struct PinnedOrWebPki {
     inner: Arc<WebPkiServerVerifier>,
     pinned: Vec<CertificateDer<'static>>,
+    /// `insecure`: no certificate check (the data plane's switch; HTTP uses reqwest's own).
+    accept_any: bool,
     provider: Arc<CryptoProvider>,
 }
 
@@ -104,6 +138,9 @@ impl ServerCertVerifier for PinnedOrWebPki {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        if self.accept_any {
+            return Ok(ServerCertVerified::assertion());
+        }
         let refusal = match self.inner.verify_server_cert(
             end_entity,
             intermediates,

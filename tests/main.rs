@@ -9,6 +9,7 @@ mod behaviour;
 mod connect;
 mod cosmos;
 mod cosmos_sdk;
+mod dataplane;
 mod faults;
 mod finish;
 mod hostile;

@@ -1,62 +1,107 @@
 //! `db list`: every selected profile at once, in a stable order, with partial failures named.
+//! Other fleet commands (`db ping`, `db stats`, `export`, `plan`) collect the same way.
 use futures::future::join_all;
 
 use super::App;
 use crate::cli::{ListArgs, SortKey, SortOrder};
+use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Database;
 use crate::output::OutputFormat;
+use crate::provider::{Provider, ProviderKind};
 
 pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
-    let profiles = app.select(&args.providers, &args.profiles)?;
+    let mut collected = collect(app, &args.providers, &args.profiles, args.strict).await?;
+    let mut databases = collected.take_databases();
+    databases.retain(|db| matches(db, args));
+    sort(&mut databases, args.sort);
+    app.print(&app.out.list(&databases)?)?;
+    collected.finish(app)
+}
+
+/// What the selected profiles answered: each provider with its databases, and the failures.
+pub struct Collected {
+    pub lists: Vec<(Box<dyn Provider>, Vec<Database>)>,
+    pub failures: Vec<Error>,
+    profiles: usize,
+}
+
+/// Lists every selected profile at once. Fails when no profile answered, or (`strict`) when
+/// any failed, naming every failure; otherwise the failures wait in [`Collected::finish`].
+pub async fn collect(
+    app: &App,
+    providers: &[ProviderKind],
+    names: &[String],
+    strict: bool,
+) -> Result<Collected> {
+    let profiles = app.select(providers, names)?;
+    let mut collected = collect_from(app, &profiles).await;
+    if collected.lists.is_empty() || (strict && !collected.failures.is_empty()) {
+        return Err(every_failure(std::mem::take(&mut collected.failures)));
+    }
+    Ok(collected)
+}
+
+/// Lists these profiles at once; each failure names its profile.
+pub async fn collect_from(app: &App, profiles: &[&Profile]) -> Collected {
     let answers = join_all(profiles.iter().map(|profile| async move {
         let result = match app.build(profile) {
-            Ok(provider) => provider.list().await,
+            Ok(provider) => provider.list().await.map(|list| (provider, list)),
             Err(error) => Err(error),
         };
         result.map_err(|e| e.with_origin(profile.provider, &profile.name))
     }))
     .await;
-
-    let mut databases = Vec::new();
+    let mut lists = Vec::new();
     let mut failures = Vec::new();
     for answer in answers {
         match answer {
-            Ok(list) => databases.extend(list),
+            Ok(list) => lists.push(list),
             Err(error) => failures.push(error),
         }
     }
-    let answered = profiles.len() - failures.len();
-    if answered == 0 || (args.strict && !failures.is_empty()) {
-        return Err(every_failure(failures));
+    Collected {
+        lists,
+        failures,
+        profiles: profiles.len(),
+    }
+}
+
+impl Collected {
+    /// Every database of every profile that answered.
+    pub fn take_databases(&mut self) -> Vec<Database> {
+        std::mem::take(&mut self.lists)
+            .into_iter()
+            .flat_map(|(_, list)| list)
+            .collect()
     }
 
-    databases.retain(|db| matches(db, args));
-    sort(&mut databases, args.sort);
-    app.print(&app.out.list(&databases)?)?;
-
-    if failures.is_empty() {
-        return Ok(());
-    }
-    let names = failures.iter().map(describe_failure).collect::<Vec<_>>();
-    let json = app.out.format() == OutputFormat::Json;
-    if !json {
-        for name in &names {
-            crate::say!("error: profile {name}");
+    /// After the output: success, or exit 12 naming each profile that failed.
+    pub fn finish(&self, app: &App) -> Result<()> {
+        let failures = &self.failures;
+        if failures.is_empty() {
+            return Ok(());
         }
-    }
-    let summary = format!(
-        "{} of {} profiles failed; the list is incomplete{}",
-        failures.len(),
-        profiles.len(),
-        if json {
-            format!(": {}", names.join("; "))
-        } else {
-            String::new()
+        let names = failures.iter().map(describe_failure).collect::<Vec<_>>();
+        let json = app.out.format() == OutputFormat::Json;
+        if !json {
+            for name in &names {
+                crate::say!("error: profile {name}");
+            }
         }
-    );
-    Err(Error::new(ErrorKind::Partial, summary)
-        .with_hint("use --strict to fail without printing a partial list"))
+        let summary = format!(
+            "{} of {} profiles failed; the list is incomplete{}",
+            failures.len(),
+            self.profiles,
+            if json {
+                format!(": {}", names.join("; "))
+            } else {
+                String::new()
+            }
+        );
+        Err(Error::new(ErrorKind::Partial, summary)
+            .with_hint("use --strict to fail without printing a partial list"))
+    }
 }
 
 /// One error naming every failing profile: the first failure's kind (and exit code), and
@@ -65,7 +110,9 @@ fn every_failure(mut failures: Vec<Error>) -> Error {
     if failures.len() == 1 {
         return failures.swap_remove(0);
     }
-    let first = &failures[0];
+    let Some(first) = failures.first() else {
+        return Error::internal("no profile answered and none failed");
+    };
     let mut error = Error::new(
         first.kind,
         format!(

@@ -18,6 +18,7 @@ mod db;
 #[cfg(feature = "emulator")]
 mod emulator;
 mod list;
+mod ping;
 mod shell;
 mod task;
 mod wait;
@@ -75,6 +76,7 @@ impl App {
         let (config, emulator) = if global.demo {
             let emulator =
                 crate::emulator::Emulator::start(crate::emulator::Options::demo()).await?;
+            let _ = http.dial_override.set(emulator.redis_addr());
             (emulator.config(), Some(emulator))
         } else {
             (config::load(global.config.as_deref())?, None)

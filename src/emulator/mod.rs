@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 mod cosmos;
 mod redis_cloud;
 mod redis_enterprise;
+pub(crate) mod redis_plane;
 mod upstash;
 
 #[derive(Debug, Clone)]
@@ -86,6 +87,8 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct Emulator {
     addr: SocketAddr,
     _server: tokio::task::JoinHandle<()>,
+    redis_addr: SocketAddr,
+    _redis_server: tokio::task::JoinHandle<()>,
 }
 
 impl Emulator {
@@ -124,10 +127,18 @@ impl Emulator {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
+        let (redis_addr, redis_server) = redis_plane::start(options.latency).await?;
         Ok(Emulator {
             addr,
             _server: server,
+            redis_addr,
+            _redis_server: redis_server,
         })
+    }
+
+    /// The RESP responder that answers for every emulated Redis database.
+    pub fn redis_addr(&self) -> SocketAddr {
+        self.redis_addr
     }
 
     pub fn base_url(&self) -> String {

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::context::OutputSettings;
 use crate::error::{Error, Result};
-use crate::model::{Backup, ByteSize, Database, Task};
+use crate::model::{Backup, ByteSize, Database, Ping, Task};
 use crate::sanitize::{csv_cell, escape_controls};
 use crate::secret::mask_text_secrets;
 
@@ -227,6 +227,16 @@ fn opt(value: &Option<impl ToString>) -> String {
     value.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
+/// `host:port` (IPv6 bracketed), the host alone, or nothing.
+fn host_port(endpoint: &Option<String>, port: Option<u16>) -> String {
+    match (endpoint, port) {
+        (Some(host), Some(port)) if host.contains(':') => format!("[{host}]:{port}"),
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.clone(),
+        _ => String::new(),
+    }
+}
+
 fn status_color(word: &str) -> Color {
     match word {
         "active" | "completed" => Color::Green,
@@ -270,12 +280,7 @@ impl Record for Database {
             self.name.clone(),
             status,
             opt(&self.region),
-            match (&self.endpoint, self.port) {
-                (Some(host), Some(port)) if host.contains(':') => format!("[{host}]:{port}"),
-                (Some(host), Some(port)) => format!("{host}:{port}"),
-                (Some(host), None) => host.clone(),
-                _ => String::new(),
-            },
+            host_port(&self.endpoint, self.port),
             opt(&self.memory_limit_bytes.map(ByteSize)),
         ]
     }
@@ -339,5 +344,43 @@ impl Record for Task {
     }
     fn status_column(&self) -> Option<(usize, Color)> {
         Some((3, status_color(&self.status.to_string())))
+    }
+}
+
+impl Record for Ping {
+    const COLUMNS: &'static [&'static str] = &[
+        "PROVIDER", "PROFILE", "ID", "NAME", "ENDPOINT", "TLS", "RESULT", "MIN MS", "AVG MS",
+        "MAX MS", "ERROR",
+    ];
+    const FIELDS: &'static [&'static str] = &[
+        "provider",
+        "profile",
+        "database_id",
+        "name",
+        "endpoint",
+        "port",
+        "tls",
+        "ok",
+        "latency_ms",
+        "error",
+    ];
+    fn cells(&self) -> Vec<String> {
+        let ms = |pick: fn(&crate::model::Latency) -> f64| opt(&self.latency_ms.as_ref().map(pick));
+        vec![
+            self.provider.to_string(),
+            self.profile.clone(),
+            self.database_id.clone(),
+            opt(&self.name),
+            host_port(&self.endpoint, self.port),
+            opt(&self.tls),
+            (if self.ok { "ok" } else { "failed" }).to_string(),
+            ms(|l| l.min),
+            ms(|l| l.avg),
+            ms(|l| l.max),
+            opt(&self.error),
+        ]
+    }
+    fn status_column(&self) -> Option<(usize, Color)> {
+        Some((6, if self.ok { Color::Green } else { Color::Red }))
     }
 }

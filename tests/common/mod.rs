@@ -288,3 +288,5 @@ impl Drop for Served {
         let _ = self.child.wait();
     }
 }
+
+pub mod redis_server;

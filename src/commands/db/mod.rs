@@ -95,6 +95,12 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             format,
             var,
         } => url::url(app, &id, &target, format, &var).await,
+        DbCommand::Ping {
+            id,
+            providers,
+            profiles,
+            count,
+        } => super::ping::run(app, id, &providers, &profiles, count).await,
         DbCommand::Connect { id, target, args } => url::connect(app, &id, &target, &args).await,
     }
 }

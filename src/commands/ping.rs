@@ -1,0 +1,174 @@
+//! `db ping`: data-plane reachability and latency of one database, or of every selected one
+//! at once. Redis databases: connect, TLS as the provider says, AUTH with the fetched
+//! password, `--count` PINGs. Others (Cosmos): `--count` signed reads of the database.
+//!
+//! The record is printed even when the ping failed (`ok: false`, `error`); then the exit code
+//! is the failure's own (4 refused password, 10 unreachable or TLS, 11 timeout) for one ID,
+//! and 12 when some of many databases failed.
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+
+use super::{list, App};
+use crate::cli::Target;
+use crate::dataplane::{self, Dialer};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Database, Ping};
+use crate::provider::{Connection, Provider, ProviderKind};
+
+/// Databases pinged at once; the run-wide bounds (API requests, data-plane connections)
+/// still apply inside.
+const CONCURRENT: usize = 256;
+
+pub async fn run(
+    app: &App,
+    id: Option<String>,
+    providers: &[ProviderKind],
+    profiles: &[String],
+    count: u32,
+) -> Result<()> {
+    match id {
+        Some(id) => one(app, &id, providers, profiles, count).await,
+        None => many(app, providers, profiles, count).await,
+    }
+}
+
+async fn one(
+    app: &App,
+    id: &str,
+    providers: &[ProviderKind],
+    profiles: &[String],
+    count: u32,
+) -> Result<()> {
+    if providers.len() > 1 || profiles.len() > 1 {
+        return Err(Error::usage(
+            "with a database ID, give at most one -p/--provider and one --profile",
+        ));
+    }
+    let target = Target {
+        provider: providers.first().copied(),
+        profile: profiles.first().cloned(),
+    };
+    let provider = app.one(&target)?;
+    let dialer = dialer(app, provider.as_ref())?;
+    let db = provider.get(id).await?;
+    let (ping, failure) = ping(provider.as_ref(), &dialer, &db, count).await;
+    app.print(&app.out.one(&ping)?)?;
+    failure.map_or(Ok(()), Err)
+}
+
+async fn many(
+    app: &App,
+    providers: &[ProviderKind],
+    profiles: &[String],
+    count: u32,
+) -> Result<()> {
+    let mut collected = list::collect(app, providers, profiles, false).await?;
+    let mut jobs = Vec::new();
+    for (provider, databases) in std::mem::take(&mut collected.lists) {
+        jobs.push((dialer(app, provider.as_ref())?, provider, databases));
+    }
+    let mut answers: Vec<(Ping, Option<Error>)> =
+        stream::iter(jobs.iter().flat_map(|(dialer, provider, databases)| {
+            databases
+                .iter()
+                .map(move |db| ping(provider.as_ref(), dialer, db, count))
+        }))
+        .buffer_unordered(CONCURRENT)
+        .collect()
+        .await;
+    answers.sort_by(|(a, _), (b, _)| {
+        (a.provider, &a.profile, &a.name, &a.database_id).cmp(&(
+            b.provider,
+            &b.profile,
+            &b.name,
+            &b.database_id,
+        ))
+    });
+    let failed = answers.iter().filter(|(_, e)| e.is_some()).count();
+    let pings: Vec<Ping> = answers.into_iter().map(|(ping, _)| ping).collect();
+    app.print(&app.out.list(&pings)?)?;
+    collected.finish(app)?;
+    if failed == 0 {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::Partial,
+        format!("{failed} of {} databases failed the ping", pings.len()),
+    )
+    .with_hint("the ERROR column (`error` in JSON) says why for each"))
+}
+
+/// The data-plane dialer for a provider's profile (its CA file and insecure switch).
+fn dialer(app: &App, provider: &dyn Provider) -> Result<Dialer> {
+    let profile = app
+        .config
+        .profiles
+        .iter()
+        .find(|p| p.name == provider.profile() && p.provider == provider.kind())
+        .ok_or_else(|| Error::internal(format!("no profile '{}'", provider.profile())))?;
+    Dialer::for_profile(profile, app.shared.http.clone())
+}
+
+/// One database's ping record, and the error when it failed.
+async fn ping(
+    provider: &dyn Provider,
+    dialer: &Dialer,
+    db: &Database,
+    count: u32,
+) -> (Ping, Option<Error>) {
+    let mut record = Ping {
+        provider: db.provider,
+        profile: db.profile.clone(),
+        database_id: db.id.clone(),
+        name: Some(db.name.clone()),
+        endpoint: db.endpoint.clone(),
+        port: db.port,
+        tls: db.tls,
+        ok: false,
+        latency_ms: None,
+        error: None,
+    };
+    let result = match crate::provider::connection(provider, &db.id).await {
+        Ok(Connection::Redis(redis)) => {
+            record.endpoint = Some(redis.host.clone());
+            record.port = redis.port.or(record.port);
+            record.tls = Some(redis.tls);
+            dialer.ping(&redis, count).await
+        }
+        Ok(Connection::Cosmos(cosmos)) => {
+            record.endpoint = Some(cosmos.host.clone());
+            record.port = cosmos.port.or(record.port);
+            record.tls = Some(cosmos.tls);
+            signed_reads(provider, &db.id, count).await
+        }
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(latency) => {
+            record.ok = true;
+            record.latency_ms = Some(latency);
+            (record, None)
+        }
+        Err(error) => {
+            let error = error.with_origin(db.provider, &db.profile);
+            record.error = Some(error.message.clone());
+            (record, Some(error))
+        }
+    }
+}
+
+/// `count` timed reads of the database through its provider's API.
+async fn signed_reads(
+    provider: &dyn Provider,
+    id: &str,
+    count: u32,
+) -> Result<crate::model::Latency> {
+    let mut samples: Vec<Duration> = Vec::new();
+    for _ in 0..count {
+        let started = Instant::now();
+        provider.get(id).await?;
+        samples.push(started.elapsed());
+    }
+    dataplane::latency(&samples).ok_or_else(|| Error::internal("no read was timed"))
+}
