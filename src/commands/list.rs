@@ -3,21 +3,23 @@ use futures::future::join_all;
 
 use super::App;
 use crate::cli::{ListArgs, SortKey};
+use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Database;
 use crate::output::OutputFormat;
+use crate::provider::Shared;
 
-pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
-    let profiles = app.select(&args.providers, &args.profiles)?;
+/// Every profile's databases, asked at once, and the profiles that failed (each error names
+/// its profile).
+pub async fn collect(profiles: &[&Profile], shared: &Shared) -> (Vec<Database>, Vec<Error>) {
     let answers = join_all(profiles.iter().map(|profile| async move {
-        let result = match app.build(profile) {
+        let result = match profile.provider.build(profile, shared) {
             Ok(provider) => provider.list().await,
             Err(error) => Err(error),
         };
         result.map_err(|e| e.with_origin(profile.provider, &profile.name))
     }))
     .await;
-
     let mut databases = Vec::new();
     let mut failures = Vec::new();
     for answer in answers {
@@ -26,6 +28,12 @@ pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
             Err(error) => failures.push(error),
         }
     }
+    (databases, failures)
+}
+
+pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
+    let profiles = app.select(&args.providers, &args.profiles)?;
+    let (mut databases, mut failures) = collect(&profiles, &app.shared).await;
     let answered = profiles.len() - failures.len();
     if answered == 0 || (args.strict && !failures.is_empty()) {
         if failures.len() > 1 && app.out.format() != OutputFormat::Json {
