@@ -9,6 +9,7 @@ mod behaviour;
 mod connect;
 mod cosmos;
 mod cosmos_sdk;
+mod desired;
 mod faults;
 mod finish;
 mod inventory;

@@ -23,7 +23,9 @@ impl Settable {
     pub fn in_place(self, from: &serde_json::Value, to: &serde_json::Value) -> bool {
         match self {
             Settable::InPlace => true,
-            Settable::Enable => from == &serde_json::Value::Bool(false) && to == &serde_json::Value::Bool(true),
+            Settable::Enable => {
+                from == &serde_json::Value::Bool(false) && to == &serde_json::Value::Bool(true)
+            }
             Settable::Never | Settable::AtCreate => false,
         }
     }

@@ -31,7 +31,9 @@ struct Outcome {
 
 pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
     if app.demo {
-        eprintln!("note: --demo starts the emulator afresh on every run; changes made here are not kept");
+        eprintln!(
+            "note: --demo starts the emulator afresh on every run; changes made here are not kept"
+        );
     }
     let actions = differences(app, &args.file, &args.fleet).await?;
     let file = args.file.display().to_string();
@@ -88,7 +90,11 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
     };
     if work.is_empty() && prune.is_empty() {
         eprintln!("nothing to change");
-        return if json { app.print(&app.out.list::<Outcome>(&[])?) } else { Ok(()) };
+        return if json {
+            app.print(&app.out.list::<Outcome>(&[])?)
+        } else {
+            Ok(())
+        };
     }
     if !work.is_empty() {
         let n = work.len();
@@ -106,7 +112,10 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
             .iter()
             .map(|a| format!("{}/{}", a.profile, a.name))
             .collect();
-        let what = format!("delete {n} unmanaged database{}", if n == 1 { "" } else { "s" });
+        let what = format!(
+            "delete {n} unmanaged database{}",
+            if n == 1 { "" } else { "s" }
+        );
         app.ask(
             args.yes,
             &what,
@@ -132,9 +141,27 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
     }
     let timeout = Duration::from_secs_f64(args.wait_timeout);
     let failed = AtomicBool::new(false);
-    let mut outcomes = execute(app, &providers, &work, args.concurrency as usize, timeout, &failed).await;
+    let mut outcomes = execute(
+        app,
+        &providers,
+        &work,
+        args.concurrency as usize,
+        timeout,
+        &failed,
+    )
+    .await;
     if !failed.load(Ordering::SeqCst) {
-        outcomes.extend(execute(app, &providers, &prune, args.concurrency as usize, timeout, &failed).await);
+        outcomes.extend(
+            execute(
+                app,
+                &providers,
+                &prune,
+                args.concurrency as usize,
+                timeout,
+                &failed,
+            )
+            .await,
+        );
     } else {
         outcomes.extend(prune.iter().map(|a| (not_done(a), None)));
     }
@@ -178,7 +205,10 @@ async fn execute(
                 Some(provider) if !failed.load(Ordering::SeqCst) => provider,
                 _ => return (not_done(action), None),
             };
-            let what = format!("{} database {:?} in profile {}", action.provider, action.name, action.profile);
+            let what = format!(
+                "{} database {:?} in profile {}",
+                action.provider, action.name, action.profile
+            );
             eprintln!("{} {what}", progressive(action.action));
             match step(app, provider.as_ref(), action, timeout).await {
                 Ok(id) => {
@@ -190,7 +220,10 @@ async fn execute(
                     failed.store(true, Ordering::SeqCst);
                     let error = error.with_origin(action.provider, &action.profile);
                     let text = Some(error.message.clone());
-                    (outcome(action, action.id.clone(), "failed", text), Some(error))
+                    (
+                        outcome(action, action.id.clone(), "failed", text),
+                        Some(error),
+                    )
                 }
             }
         })
@@ -215,7 +248,12 @@ fn past(verb: Verb) -> &'static str {
     }
 }
 
-fn outcome(action: &Action, id: Option<String>, result: &'static str, error: Option<String>) -> Outcome {
+fn outcome(
+    action: &Action,
+    id: Option<String>,
+    result: &'static str,
+    error: Option<String>,
+) -> Outcome {
     let word = match action.action {
         Verb::Create => "create",
         Verb::Update => "update",
@@ -319,7 +357,8 @@ fn settings(action: &Action) -> Vec<(String, String)> {
 }
 
 impl Record for Outcome {
-    const COLUMNS: &'static [&'static str] = &["ACTION", "PROFILE", "NAME", "ID", "RESULT", "ERROR"];
+    const COLUMNS: &'static [&'static str] =
+        &["ACTION", "PROFILE", "NAME", "ID", "RESULT", "ERROR"];
     const FIELDS: &'static [&'static str] = &["action", "profile", "name", "id", "result", "error"];
     fn cells(&self) -> Vec<String> {
         vec![

@@ -40,7 +40,11 @@ pub async fn export(app: &App, args: &FleetArgs) -> Result<()> {
 /// `plan -f FILE`: the differences; exit 13 when there are any.
 pub async fn plan(app: &App, args: &PlanArgs) -> Result<()> {
     let actions = differences(app, &args.file, &args.fleet).await?;
-    app.print(&render(&app.out, &actions, &args.file.display().to_string())?)?;
+    app.print(&render(
+        &app.out,
+        &actions,
+        &args.file.display().to_string(),
+    )?)?;
     outcome(&actions)
 }
 

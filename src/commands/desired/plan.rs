@@ -113,7 +113,11 @@ fn fields(desired: &Desired, kind: ProviderKind) -> Vec<(String, Value, Settable
             out.push((name.to_string(), value, settable));
         }
     };
-    add("region", desired.region.clone().map(Value::String), f.region);
+    add(
+        "region",
+        desired.region.clone().map(Value::String),
+        f.region,
+    );
     let subscription = if f.subscription {
         Settable::AtCreate
     } else {
@@ -130,7 +134,11 @@ fn fields(desired: &Desired, kind: ProviderKind) -> Vec<(String, Value, Settable
         f.memory,
     );
     add("tls", desired.tls.map(Value::Bool), f.tls);
-    add("throughput", desired.throughput.map(Value::from), f.throughput);
+    add(
+        "throughput",
+        desired.throughput.map(Value::from),
+        f.throughput,
+    );
     for (key, value) in &desired.settings {
         let settable = if f.settings.contains(&key.as_str()) {
             Settable::InPlace
@@ -239,7 +247,9 @@ pub fn diff(
 pub fn refuse_duplicates(fleet: &[Database]) -> Result<()> {
     let mut seen: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
     for db in fleet {
-        seen.entry((&db.profile, &db.name)).or_default().push(&db.id);
+        seen.entry((&db.profile, &db.name))
+            .or_default()
+            .push(&db.id);
     }
     match seen.into_iter().find(|(_, ids)| ids.len() > 1) {
         None => Ok(()),

@@ -79,7 +79,9 @@ impl<'de> Deserialize<'de> for Size {
                     .ok()
                     .filter(|n| *n > 0)
                     .map(Size)
-                    .ok_or_else(|| E::custom(format!("invalid size {n}: must be greater than zero")))
+                    .ok_or_else(|| {
+                        E::custom(format!("invalid size {n}: must be greater than zero"))
+                    })
             }
         }
         deserializer.deserialize_any(Visitor)
@@ -233,13 +235,22 @@ mod tests {
     #[test]
     fn bad_files_name_line_and_column() {
         let e = error("[[database]]\nprofile = \"p\"\nname = \"a\"\nmemory = \"12XB\"\n");
-        assert!(e.starts_with("f.toml line 4, column 10: invalid size"), "{e}");
+        assert!(
+            e.starts_with("f.toml line 4, column 10: invalid size"),
+            "{e}"
+        );
         let e = error("[[database]]\nprofile = \"p\"\nname = \"a\"\nmemroy = \"1GB\"\n");
-        assert!(e.contains("line 4, column 1") && e.contains("memroy"), "{e}");
+        assert!(
+            e.contains("line 4, column 1") && e.contains("memroy"),
+            "{e}"
+        );
         let e = error("[[database]]\nprofile = \"p\nname = \"a\"\n");
         assert!(e.contains("line 2"), "{e}");
         let e = error("[[database]]\nprofile = \"p\"\nname = \"a\"\n[[database]]\nprofile = \"p\"\nname = \"a\"\n");
-        assert!(e.starts_with("f.toml line 5, column 11") && e.contains("line 2, column 11"), "{e}");
+        assert!(
+            e.starts_with("f.toml line 5, column 11") && e.contains("line 2, column 11"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -271,7 +282,11 @@ mod tests {
             prop::collection::btree_map(".{0,8}", setting(), 0..4),
         )
             .prop_map(
-                |((profile, name, provider), (region, subscription, memory, tls, throughput), settings)| {
+                |(
+                    (profile, name, provider),
+                    (region, subscription, memory, tls, throughput),
+                    settings,
+                )| {
                     Desired {
                         profile,
                         name,
