@@ -31,6 +31,9 @@ impl Settable {
     }
 }
 
+/// TLS on or off as a `--set` key and value.
+pub type TlsSetting = fn(bool) -> (&'static str, &'static str);
+
 /// The spec fields of one provider and how each is written.
 pub struct Fields {
     pub region: Settable,
@@ -39,7 +42,7 @@ pub struct Fields {
     /// Provisioned RU/s (Cosmos).
     pub throughput: Settable,
     /// The `--set` pair that writes TLS on or off.
-    pub tls_setting: Option<fn(bool) -> (&'static str, &'static str)>,
+    pub tls_setting: Option<TlsSetting>,
     /// The `--set` key that writes the throughput at create.
     pub throughput_setting: Option<&'static str>,
     /// Settings `create`/`update` accept that the provider's record reports under the same

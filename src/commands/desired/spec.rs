@@ -154,7 +154,7 @@ pub fn size_text(bytes: u64) -> String {
     const UNITS: [(&str, u32); 4] = [("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)];
     UNITS
         .iter()
-        .find(|(_, shift)| bytes >= 1 << shift && bytes % (1 << shift) == 0)
+        .find(|(_, shift)| bytes >= 1 << shift && bytes.is_multiple_of(1 << shift))
         .map(|(unit, shift)| format!("{}{unit}", bytes >> shift))
         .unwrap_or_else(|| format!("{bytes}B"))
 }
