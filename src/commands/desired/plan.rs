@@ -304,3 +304,57 @@ impl Record for Action {
         Some((0, self.action.marker().1))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(desired: Desired) -> Entry {
+        Entry {
+            desired,
+            at: "f line 1, column 1".into(),
+            provider_at: "f line 1, column 1".into(),
+        }
+    }
+
+    fn upstash(tls: Option<bool>) -> Database {
+        let mut db = Database::new(ProviderKind::Upstash, "u", "id-1".into(), "cache".into());
+        db.tls = tls;
+        db.region = Some("us-east-1".into());
+        db
+    }
+
+    fn plan(have: Option<bool>, want: bool) -> Vec<(Verb, Vec<String>)> {
+        let kinds = BTreeMap::from([("u".to_string(), ProviderKind::Upstash)]);
+        let want = Desired {
+            profile: "u".into(),
+            name: "cache".into(),
+            tls: Some(want),
+            region: Some("us-east-1".into()),
+            ..Desired::default()
+        };
+        diff(&[entry(want)], &[upstash(have)], &kinds, &["u".to_string()])
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.action, a.changes.into_iter().map(|c| c.field).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn a_field_the_provider_only_turns_on_cannot_be_turned_off_in_place() {
+        assert_eq!(
+            plan(Some(false), true),
+            vec![(Verb::Update, vec!["tls".into()])]
+        );
+        assert_eq!(
+            plan(Some(true), false),
+            vec![(Verb::Replace, vec!["tls".into()])]
+        );
+        assert_eq!(plan(Some(true), true), vec![]);
+    }
+
+    #[test]
+    fn a_field_the_provider_does_not_report_is_not_compared() {
+        assert_eq!(plan(None, true), vec![]);
+    }
+}
