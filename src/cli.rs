@@ -191,6 +191,56 @@ pub enum Command {
     Emulator(EmulatorCommand),
     /// An authenticated raw call to any provider endpoint.
     Api(ApiArgs),
+    /// The fleet as a spec file (TOML) on stdout, for `plan` and `apply`.
+    Export(FleetArgs),
+    /// What differs between a spec file and the fleet; exit 13 when anything does.
+    Plan(PlanArgs),
+    /// Make the fleet match a spec file: create, update, and delete only with --prune.
+    Apply(ApplyArgs),
+}
+
+/// Which profiles the desired-state commands read.
+#[derive(Debug, Clone, Args, Default)]
+pub struct FleetArgs {
+    /// These providers' profiles (repeatable; plan/apply: also report their unmanaged databases).
+    #[arg(short = 'p', long = "provider", value_enum)]
+    pub providers: Vec<ProviderKind>,
+    /// These profiles (repeatable; plan/apply: also report their unmanaged databases).
+    #[arg(long = "profile")]
+    pub profiles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    /// The spec file (TOML, as `dbctl export` writes it).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ApplyArgs {
+    /// The spec file (TOML, as `dbctl export` writes it).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// Do not ask (needed without a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Also delete the databases that exist but are not in the spec.
+    #[arg(long)]
+    pub prune: bool,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Changes in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=32))]
+    pub concurrency: u64,
+    /// Seconds each change may take to finish.
+    #[arg(long, value_name = "SECS", default_value_t = 600.0, value_parser = positive_seconds)]
+    pub wait_timeout: f64,
 }
 
 impl Command {

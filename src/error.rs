@@ -18,6 +18,8 @@ pub enum ErrorKind {
     Network,
     Timeout,
     Partial,
+    /// `plan` (or `check`) found the fleet other than expected.
+    NotAsExpected,
     Interrupted,
 }
 
@@ -36,6 +38,7 @@ impl ErrorKind {
             ErrorKind::Network => 10,
             ErrorKind::Timeout => 11,
             ErrorKind::Partial => 12,
+            ErrorKind::NotAsExpected => 13,
             ErrorKind::Interrupted => 130,
         }
     }
@@ -56,6 +59,7 @@ impl ErrorKind {
             ErrorKind::Network => "network",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Partial => "partial",
+            ErrorKind::NotAsExpected => "not_as_expected",
             ErrorKind::Interrupted => "interrupted",
         }
     }

@@ -40,6 +40,7 @@ provider_tests!(
         throttling_is_retried_then_exit_9,
         unsupported_operations_are_exit_6_before_any_request,
         delete_needs_yes_without_a_terminal,
+        export_then_plan_finds_nothing,
     ]
 );
 
@@ -354,4 +355,25 @@ async fn delete_needs_yes_without_a_terminal(case: Case) {
         .code(6)
         .stderr_has("--yes");
     assert!(requests(&server).await.is_empty(), "nothing deleted");
+}
+
+/// `export` of the fleet, then `plan` of that file: nothing differs (exit 0), no secret shown.
+async fn export_then_plan_finds_nothing(case: Case) {
+    let server = case.list_server().await;
+    let sb = case.sandbox(&server);
+    let secrets = (case.secrets)();
+    let exported = sb.run(&["export"]);
+    exported.code(0).no_secrets(&refs(&secrets));
+    for name in case.names {
+        exported.stdout_has(&format!("name = \"{name}\""));
+    }
+    let file = sb.home.path().join("fleet.toml");
+    std::fs::write(&file, &exported.stdout).unwrap();
+    let file = file.to_str().unwrap();
+    sb.run(&["plan", "-f", file])
+        .code(0)
+        .no_secrets(&refs(&secrets))
+        .stdout_has("No differences");
+    let json = sb.run(&["plan", "-f", file, "--json"]);
+    assert_eq!(json.code(0).json(), serde_json::json!([]));
 }

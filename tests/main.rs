@@ -10,6 +10,7 @@ mod connect;
 mod cosmos;
 mod cosmos_sdk;
 mod dataplane;
+mod desired;
 mod faults;
 mod finish;
 mod hostile;

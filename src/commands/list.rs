@@ -8,7 +8,7 @@ use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Database;
 use crate::output::OutputFormat;
-use crate::provider::{Provider, ProviderKind};
+use crate::provider::{Provider, ProviderKind, Shared};
 
 pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
     let mut collected = collect(app, &args.providers, &args.profiles, args.strict).await?;
@@ -35,7 +35,7 @@ pub async fn collect(
     strict: bool,
 ) -> Result<Collected> {
     let profiles = app.select(providers, names)?;
-    let mut collected = collect_from(app, &profiles).await;
+    let mut collected = collect_from(&profiles, &app.shared).await;
     if collected.lists.is_empty() || (strict && !collected.failures.is_empty()) {
         return Err(every_failure(std::mem::take(&mut collected.failures)));
     }
@@ -43,9 +43,9 @@ pub async fn collect(
 }
 
 /// Lists these profiles at once; each failure names its profile.
-pub async fn collect_from(app: &App, profiles: &[&Profile]) -> Collected {
+pub async fn collect_from(profiles: &[&Profile], shared: &Shared) -> Collected {
     let answers = join_all(profiles.iter().map(|profile| async move {
-        let result = match app.build(profile) {
+        let result = match profile.provider.build(profile, shared) {
             Ok(provider) => provider.list().await.map(|list| (provider, list)),
             Err(error) => Err(error),
         };
@@ -106,7 +106,7 @@ impl Collected {
 
 /// One error naming every failing profile: the first failure's kind (and exit code), and
 /// its origin when it is the only one.
-fn every_failure(mut failures: Vec<Error>) -> Error {
+pub fn every_failure(mut failures: Vec<Error>) -> Error {
     if failures.len() == 1 {
         return failures.swap_remove(0);
     }

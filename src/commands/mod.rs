@@ -15,6 +15,7 @@ mod api;
 mod backup;
 mod configure;
 mod db;
+mod desired;
 #[cfg(feature = "emulator")]
 mod emulator;
 mod list;
@@ -44,6 +45,9 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Providers => configure::providers(&app),
         Command::Config(cmd) => configure::config(cmd, &global),
         Command::Api(args) => api::run(&app, args).await,
+        Command::Export(args) => desired::export(&app, &args).await,
+        Command::Plan(args) => desired::plan(&app, &args).await,
+        Command::Apply(args) => desired::apply(&app, &args).await,
         #[cfg(feature = "emulator")]
         Command::Emulator(_) => Ok(()),
         Command::Completions { .. } | Command::Man => Ok(()),
@@ -59,6 +63,8 @@ pub struct App {
     pub config: Config,
     pub shared: Shared,
     pub out: Renderer,
+    /// Running against the `--demo` emulator, whose changes end with the command.
+    pub demo: bool,
     /// Keeps the `--demo` emulator serving for the life of the command.
     #[cfg(feature = "emulator")]
     _emulator: Option<crate::emulator::Emulator>,
@@ -100,6 +106,7 @@ impl App {
                 show_secrets: global.show_secrets,
             },
             out: Renderer::new(OutputSettings::from_args(global)),
+            demo: global.demo,
             #[cfg(feature = "emulator")]
             _emulator: emulator,
         })
@@ -247,14 +254,24 @@ impl App {
     /// Asks before a destructive change; the time spent answering does not count against
     /// `--request-timeout`.
     pub fn confirm(&self, yes: bool, action: &str, id: &str) -> Result<()> {
-        confirm(yes, action, id)?;
+        self.ask(
+            yes,
+            &format!("{action} {id}"),
+            &format!("This will {action} {id}. Type the id to confirm: "),
+            id,
+        )
+    }
+
+    /// `--yes`, or `expected` typed back at `prompt` on a terminal; otherwise nothing
+    /// changes (exit 6). `what` names the change in the refusal.
+    pub fn ask(&self, yes: bool, what: &str, prompt: &str, expected: &str) -> Result<()> {
+        ask(yes, what, prompt, expected)?;
         self.shared.http.restart_deadline();
         Ok(())
     }
 }
 
-/// `--yes`, or the id typed back on a terminal; otherwise nothing changes (exit 6).
-fn confirm(yes: bool, action: &str, id: &str) -> Result<()> {
+fn ask(yes: bool, what: &str, prompt: &str, expected: &str) -> Result<()> {
     use std::io::{BufRead, IsTerminal};
     if yes {
         return Ok(());
@@ -262,23 +279,21 @@ fn confirm(yes: bool, action: &str, id: &str) -> Result<()> {
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(Error::new(
             ErrorKind::Invalid,
-            format!("refusing to {action} {id} without --yes; nothing was changed"),
+            format!("refusing to {what} without --yes; nothing was changed"),
         )
         .with_hint("add --yes to confirm"));
     }
-    crate::sanitize::stderr_prompt(&format!(
-        "This will {action} {id}. Type the id to confirm: "
-    ));
+    crate::sanitize::stderr_prompt(prompt);
     let mut answer = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut answer)
         .map_err(|e| Error::internal(format!("cannot read the confirmation: {e}")))?;
-    if answer.trim() == id {
+    if answer.trim() == expected {
         Ok(())
     } else {
         Err(Error::invalid(format!(
-            "confirmation did not match; nothing was changed ({action} {id})"
+            "confirmation did not match; nothing was changed ({what})"
         )))
     }
 }

@@ -402,6 +402,20 @@ fn merge(target: &mut Value, changes: Map<String, Value>) {
     }
 }
 
+/// Redis Cloud takes `enableTls` at the top of a create or update body and reports it as
+/// `security.enableTls`.
+fn nest_tls(mut body: Map<String, Value>) -> Map<String, Value> {
+    if let Some(tls) = body.remove("enableTls") {
+        let security = body
+            .entry("security")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(security) = security {
+            security.insert("enableTls".into(), tls);
+        }
+    }
+    body
+}
+
 fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -763,7 +777,7 @@ async fn create(
             for key in ["name", "datasetSizeInGb", "memoryLimitInGb"] {
                 extra.remove(key);
             }
-            merge(db, extra);
+            merge(db, nest_tls(extra));
         }
         Effect::Activate {
             subscription: sub,
@@ -849,7 +863,7 @@ async fn update(
         (sub, db),
         Some("active-change-pending"),
         "databaseUpdateRequest",
-        changes,
+        nest_tls(changes),
     )
 }
 

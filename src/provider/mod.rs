@@ -11,6 +11,7 @@ use crate::model::{Backup, Database, Task};
 use crate::secret::{redact_value, Secret};
 
 pub mod cosmos;
+mod fields;
 pub mod lenient;
 mod operation;
 pub mod redis_cloud;
@@ -18,6 +19,7 @@ pub mod redis_enterprise;
 mod registry;
 pub mod upstash;
 
+pub use fields::{Fields, Settable};
 pub use operation::Operation;
 pub use registry::{ProviderKind, ProviderSpec};
 

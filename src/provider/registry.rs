@@ -5,7 +5,7 @@ use std::fmt;
 use clap::ValueEnum;
 use serde::Serialize;
 
-use super::{Operation, Provider, Shared};
+use super::{Fields, Operation, Provider, Shared};
 use crate::config::{EnvVar, Profile};
 use crate::error::Result;
 
@@ -32,6 +32,8 @@ pub struct ProviderSpec {
     pub operations: &'static [Operation],
     /// Said after "X is not supported by P" for an operation it lacks, where a next step helps.
     pub unsupported_hint: fn(Operation) -> Option<&'static str>,
+    /// What `plan`/`apply` may write, field by field.
+    pub fields: Fields,
 }
 
 impl ProviderKind {

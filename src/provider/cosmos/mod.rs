@@ -17,7 +17,7 @@ use crate::provider::{
     setting_value, Change, Connection, CosmosConnection, CreateRequest, Provider, Shared,
     UpdateRequest,
 };
-use crate::provider::{Operation, ProviderKind, ProviderSpec};
+use crate::provider::{Fields, Operation, ProviderKind, ProviderSpec, Settable};
 
 /// `--set` keys `db create` accepts.
 const CREATE_SETTINGS: &str = "throughput=RU/s (manual, 400 or more, in steps of 100), max_throughput=RU/s (autoscale, 1000 or more, in steps of 1000)";
@@ -36,6 +36,16 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Collections,
     ],
     unsupported_hint: crate::provider::no_hint,
+    fields: Fields {
+        region: Settable::Never,
+        memory: Settable::Never,
+        tls: Settable::Never,
+        throughput: Settable::AtCreate,
+        tls_setting: None,
+        throughput_setting: Some("throughput"),
+        settings: &[],
+        subscription: false,
+    },
 };
 
 /// Variables of the implicit `cosmos` profile.

@@ -27,7 +27,7 @@ use crate::provider::{
     path_segment, setting_value, Change, Connection, CreateRequest, ImportRequest, Provider,
     Shared, UpdateRequest,
 };
-use crate::provider::{Operation, ProviderKind, ProviderSpec};
+use crate::provider::{Fields, Operation, ProviderKind, ProviderSpec, Settable};
 
 /// The registry entry (`provider::registry`).
 pub const SPEC: ProviderSpec = ProviderSpec {
@@ -47,6 +47,16 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Tasks,
     ],
     unsupported_hint,
+    fields: Fields {
+        region: Settable::Never,
+        memory: Settable::InPlace,
+        tls: Settable::InPlace,
+        throughput: Settable::Never,
+        tls_setting: Some(|on| ("enableTls", if on { "true" } else { "false" })),
+        throughput_setting: None,
+        settings: &["replication", "dataPersistence"],
+        subscription: true,
+    },
 };
 
 /// Variables of the implicit `redis-cloud` profile (`REDIS_CLOUD_API_SECRET` is the older name).

@@ -16,7 +16,7 @@ use crate::provider::{
     setting_value, Change, Connection, CreateRequest, ImportRequest, Provider, Shared,
     UpdateRequest,
 };
-use crate::provider::{Operation, ProviderKind, ProviderSpec};
+use crate::provider::{Fields, Operation, ProviderKind, ProviderSpec, Settable};
 use client::uid;
 
 /// The registry entry (`provider::registry`).
@@ -38,6 +38,21 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Tasks,
     ],
     unsupported_hint: crate::provider::no_hint,
+    fields: Fields {
+        region: Settable::Never,
+        memory: Settable::InPlace,
+        tls: Settable::InPlace,
+        throughput: Settable::Never,
+        tls_setting: Some(|on| ("tls_mode", if on { "enabled" } else { "disabled" })),
+        throughput_setting: None,
+        settings: &[
+            "shards_count",
+            "replication",
+            "eviction_policy",
+            "data_persistence",
+        ],
+        subscription: false,
+    },
 };
 
 pub const ENV: &[EnvVar] = &[

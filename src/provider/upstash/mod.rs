@@ -13,7 +13,7 @@ use crate::model::{Backup, Database};
 use crate::provider::{
     setting_value, Change, Connection, CreateRequest, Provider, Shared, UpdateRequest,
 };
-use crate::provider::{Operation, ProviderKind, ProviderSpec};
+use crate::provider::{Fields, Operation, ProviderKind, ProviderSpec, Settable};
 
 /// The registry entry (`provider::registry`).
 pub const SPEC: ProviderSpec = ProviderSpec {
@@ -34,6 +34,16 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::BackupRestore,
     ],
     unsupported_hint: crate::provider::no_hint,
+    fields: Fields {
+        region: Settable::AtCreate,
+        memory: Settable::Never,
+        tls: Settable::Enable,
+        throughput: Settable::Never,
+        tls_setting: Some(|on| ("tls", if on { "true" } else { "false" })),
+        throughput_setting: None,
+        settings: &[],
+        subscription: false,
+    },
 };
 
 pub const ENV: &[EnvVar] = &[

@@ -1,0 +1,384 @@
+//! `apply -f FILE`: the plan, a confirmation, then the creates and updates (and, with
+//! `--prune`, the deletes), each followed to completion, stopping at the first failure.
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use comfy_table::Color;
+use futures::StreamExt;
+use serde::Serialize;
+
+use super::plan::{Action, Verb};
+use super::{differences, render, App};
+use crate::cli::ApplyArgs;
+use crate::context::OutputSettings;
+use crate::error::{Error, Result};
+use crate::output::{OutputFormat, Record, Renderer};
+use crate::provider::{Change, CreateRequest, Provider, UpdateRequest};
+
+/// What became of one planned change; JSON: `{action, profile, name, id, result, error}`.
+#[derive(Debug, Clone, Serialize)]
+struct Outcome {
+    /// `create`, `update` or `delete`.
+    action: &'static str,
+    profile: String,
+    name: String,
+    id: Option<String>,
+    /// `done`, `failed` or `not done`.
+    result: &'static str,
+    error: Option<String>,
+}
+
+pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
+    if app.demo {
+        crate::say!(
+            "note: --demo starts the emulator afresh on every run; changes made here are not kept"
+        );
+    }
+    let actions = differences(app, &args.file, &args.fleet).await?;
+    let file = args.file.display().to_string();
+    let json = app.out.format() != OutputFormat::Table;
+    if args.dry_run {
+        return app.print(&render(&app.out, &actions, &file)?);
+    }
+    // The plan for people: on stdout for a table, on stderr when stdout is a document.
+    if json {
+        let stderr = Renderer::new(OutputSettings {
+            format: OutputFormat::Table,
+            show_secrets: false,
+            color: false,
+            stdout_tty: false,
+            stderr_tty: app.out.settings.stderr_tty,
+        });
+        for line in render(&stderr, &actions, &file)?.lines() {
+            crate::say!("{line}");
+        }
+    } else {
+        app.print(&render(&app.out, &actions, &file)?)?;
+    }
+    let replace: Vec<String> = actions
+        .iter()
+        .filter(|a| a.action == Verb::Replace)
+        .map(|a| format!("{}/{}", a.profile, a.name))
+        .collect();
+    if !replace.is_empty() {
+        return Err(Error::invalid(format!(
+            "{} differ{} in fields their provider cannot change in place ({}); nothing was changed",
+            replace.len(),
+            if replace.len() == 1 { "s" } else { "" },
+            replace.join(", ")
+        ))
+        .with_hint("dbctl does not replace databases: change the spec to match, or delete and recreate by hand"));
+    }
+    let work: Vec<&Action> = actions
+        .iter()
+        .filter(|a| matches!(a.action, Verb::Create | Verb::Update))
+        .collect();
+    let unmanaged: Vec<&Action> = actions
+        .iter()
+        .filter(|a| a.action == Verb::Unmanaged)
+        .collect();
+    let prune: Vec<&Action> = if args.prune {
+        unmanaged.clone()
+    } else {
+        if !unmanaged.is_empty() {
+            crate::say!(
+                "{} unmanaged database{} left alone (--prune deletes {})",
+                unmanaged.len(),
+                if unmanaged.len() == 1 { "" } else { "s" },
+                if unmanaged.len() == 1 { "it" } else { "them" }
+            );
+        }
+        Vec::new()
+    };
+    if work.is_empty() && prune.is_empty() {
+        crate::say!("nothing to change");
+        return if json {
+            app.print(&app.out.list::<Outcome>(&[])?)
+        } else {
+            Ok(())
+        };
+    }
+    if !work.is_empty() {
+        let n = work.len();
+        let what = format!("apply {n} change{}", if n == 1 { "" } else { "s" });
+        app.ask(
+            args.yes,
+            &what,
+            &format!("This will {what}. Type yes to confirm: "),
+            "yes",
+        )?;
+    }
+    if !prune.is_empty() {
+        let n = prune.len();
+        let names: Vec<String> = prune
+            .iter()
+            .map(|a| format!("{}/{}", a.profile, a.name))
+            .collect();
+        let what = format!(
+            "delete {n} unmanaged database{}",
+            if n == 1 { "" } else { "s" }
+        );
+        app.ask(
+            args.yes,
+            &what,
+            &format!(
+                "This will {what} ({}). Type `delete {n}` to confirm: ",
+                names.join(", ")
+            ),
+            &format!("delete {n}"),
+        )?;
+    }
+
+    let mut providers: HashMap<String, Box<dyn Provider>> = HashMap::new();
+    for action in work.iter().chain(&prune) {
+        if !providers.contains_key(&action.profile) {
+            let profile = app
+                .config
+                .profiles
+                .iter()
+                .find(|p| p.name == action.profile)
+                .ok_or_else(|| Error::internal("a planned profile disappeared"))?;
+            providers.insert(action.profile.clone(), app.build(profile)?);
+        }
+    }
+    let timeout = Duration::from_secs_f64(args.wait_timeout);
+    let failed = AtomicBool::new(false);
+    let mut outcomes = execute(
+        app,
+        &providers,
+        &work,
+        args.concurrency as usize,
+        timeout,
+        &failed,
+    )
+    .await;
+    if !failed.load(Ordering::SeqCst) {
+        outcomes.extend(
+            execute(
+                app,
+                &providers,
+                &prune,
+                args.concurrency as usize,
+                timeout,
+                &failed,
+            )
+            .await,
+        );
+    } else {
+        outcomes.extend(prune.iter().map(|a| (not_done(a), None)));
+    }
+
+    let mut first_error = None;
+    let mut rows = Vec::with_capacity(outcomes.len());
+    for (outcome, error) in outcomes {
+        if first_error.is_none() {
+            first_error = error;
+        }
+        rows.push(outcome);
+    }
+    app.print(&app.out.list(&rows)?)?;
+    match first_error {
+        None => Ok(()),
+        Some(error) => {
+            let count = |r: &str| rows.iter().filter(|o| o.result == r).count();
+            crate::say!(
+                "apply stopped at the first failure: {} done, {} failed, {} not done",
+                count("done"),
+                count("failed"),
+                count("not done")
+            );
+            Err(error)
+        }
+    }
+}
+
+/// Runs the changes, at most `concurrency` at once; once one fails, no other starts.
+async fn execute(
+    app: &App,
+    providers: &HashMap<String, Box<dyn Provider>>,
+    actions: &[&Action],
+    concurrency: usize,
+    timeout: Duration,
+    failed: &AtomicBool,
+) -> Vec<(Outcome, Option<Error>)> {
+    futures::stream::iter(actions.iter().copied())
+        .map(|action| async move {
+            let provider = match providers.get(&action.profile) {
+                Some(provider) if !failed.load(Ordering::SeqCst) => provider,
+                _ => return (not_done(action), None),
+            };
+            let what = format!(
+                "{} database {:?} in profile {}",
+                action.provider, action.name, action.profile
+            );
+            crate::say!("{} {what}", progressive(action.action));
+            match step(app, provider.as_ref(), action, timeout).await {
+                Ok(id) => {
+                    crate::say!("{} {what}", past(action.action));
+                    let id = id.or_else(|| action.id.clone());
+                    (outcome(action, id, "done", None), None)
+                }
+                Err(error) => {
+                    failed.store(true, Ordering::SeqCst);
+                    let error = error.with_origin(action.provider, &action.profile);
+                    let text = Some(error.message.clone());
+                    (
+                        outcome(action, action.id.clone(), "failed", text),
+                        Some(error),
+                    )
+                }
+            }
+        })
+        .buffered(concurrency.max(1))
+        .collect()
+        .await
+}
+
+fn progressive(verb: Verb) -> &'static str {
+    match verb {
+        Verb::Create => "creating",
+        Verb::Update => "updating",
+        Verb::Replace | Verb::Unmanaged => "deleting",
+    }
+}
+
+fn past(verb: Verb) -> &'static str {
+    match verb {
+        Verb::Create => "created",
+        Verb::Update => "updated",
+        Verb::Replace | Verb::Unmanaged => "deleted",
+    }
+}
+
+fn outcome(
+    action: &Action,
+    id: Option<String>,
+    result: &'static str,
+    error: Option<String>,
+) -> Outcome {
+    let word = match action.action {
+        Verb::Create => "create",
+        Verb::Update => "update",
+        Verb::Replace | Verb::Unmanaged => "delete",
+    };
+    Outcome {
+        action: word,
+        profile: action.profile.clone(),
+        name: action.name.clone(),
+        id,
+        result,
+        error,
+    }
+}
+
+fn not_done(action: &Action) -> Outcome {
+    outcome(action, action.id.clone(), "not done", None)
+}
+
+/// One change, followed to the end; the database's id when known.
+async fn step(
+    app: &App,
+    provider: &dyn Provider,
+    action: &Action,
+    timeout: Duration,
+) -> Result<Option<String>> {
+    let fields = &action.provider.spec().fields;
+    let change = match (action.action, &action.desired, &action.id) {
+        (Verb::Create, Some(want), _) => {
+            let mut settings = settings(action);
+            if let (Some(throughput), Some(key)) = (want.throughput, fields.throughput_setting) {
+                settings.push((key.to_string(), throughput.to_string()));
+            }
+            if let (Some(on), Some(write), true) =
+                (want.tls, fields.tls_setting, fields.tls.at_create())
+            {
+                let (key, value) = write(on);
+                settings.push((key.to_string(), value.to_string()));
+            }
+            let request = CreateRequest {
+                name: want.name.clone(),
+                memory_bytes: want.memory.filter(|_| fields.memory.at_create()),
+                region: want.region.clone().filter(|_| fields.region.at_create()),
+                subscription: want.subscription.clone().filter(|_| fields.subscription),
+                settings,
+                dry_run: false,
+            };
+            let change = provider.create(&request).await?;
+            super::super::wait::change(app, provider, change, None, false, timeout).await?
+        }
+        (Verb::Update, Some(want), Some(id)) => {
+            let changed = |field: &str| action.changes.iter().any(|c| c.field == field);
+            let mut settings = settings(action);
+            if let (true, Some(on), Some(write)) = (changed("tls"), want.tls, fields.tls_setting) {
+                let (key, value) = write(on);
+                settings.push((key.to_string(), value.to_string()));
+            }
+            let request = UpdateRequest {
+                name: None,
+                memory_bytes: want.memory.filter(|_| changed("memory")),
+                settings,
+                dry_run: false,
+            };
+            let change = provider.update(id, &request).await?;
+            super::super::wait::change(app, provider, change, Some(id), false, timeout).await?
+        }
+        (Verb::Unmanaged, _, Some(id)) => {
+            let change = provider.delete(id).await?;
+            super::super::wait::change(app, provider, change, Some(id), true, timeout).await?
+        }
+        _ => return Err(Error::internal("a planned change without its spec or id")),
+    };
+    Ok(match change {
+        Change::Database(db) => Some(db.id),
+        Change::Task(task) => task.resource_id,
+        Change::Accepted(_) | Change::DryRun(_) => None,
+    })
+}
+
+/// The spec's settings among the action's changes, as `--set` pairs.
+fn settings(action: &Action) -> Vec<(String, String)> {
+    let Some(want) = &action.desired else {
+        return Vec::new();
+    };
+    want.settings
+        .iter()
+        .filter(|(key, _)| {
+            action
+                .changes
+                .iter()
+                .any(|c| c.field.strip_prefix("settings.") == Some(key.as_str()))
+        })
+        .map(|(key, value)| {
+            let text = match value {
+                toml::Value::String(s) => s.clone(),
+                other => serde_json::to_string(other).unwrap_or_default(),
+            };
+            (key.clone(), text)
+        })
+        .collect()
+}
+
+impl Record for Outcome {
+    const COLUMNS: &'static [&'static str] =
+        &["ACTION", "PROFILE", "NAME", "ID", "RESULT", "ERROR"];
+    const FIELDS: &'static [&'static str] = &["action", "profile", "name", "id", "result", "error"];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.action.to_string(),
+            self.profile.clone(),
+            self.name.clone(),
+            self.id.clone().unwrap_or_default(),
+            self.result.to_string(),
+            self.error.clone().unwrap_or_default(),
+        ]
+    }
+    fn status_column(&self) -> Option<(usize, Color)> {
+        let color = match self.result {
+            "done" => Color::Green,
+            "failed" => Color::Red,
+            _ => Color::Yellow,
+        };
+        Some((4, color))
+    }
+}

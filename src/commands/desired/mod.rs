@@ -1,0 +1,160 @@
+//! Desired state: `export` writes the fleet as a spec file, `plan` shows what differs from a
+//! spec, `apply` makes the fleet match it. The providers are the state: no state file.
+use std::collections::BTreeMap;
+
+use super::{list, App};
+use crate::cli::{ApplyArgs, FleetArgs, PlanArgs};
+use crate::config::Profile;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::Database;
+use crate::output::{OutputFormat, Renderer};
+use crate::provider::{ProviderKind, Shared};
+
+mod apply;
+mod plan;
+mod spec;
+
+use plan::{Action, Verb};
+
+/// `export`: the selected profiles' databases as a spec, ordered by profile and name.
+pub async fn export(app: &App, args: &FleetArgs) -> Result<()> {
+    let profiles = app.select(&args.providers, &args.profiles)?;
+    let mut fleet = read_fleet(app, &profiles).await?;
+    fleet.sort_by(|a, b| (&a.profile, &a.name, &a.id).cmp(&(&b.profile, &b.name, &b.id)));
+    let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
+    let header = vec![
+        format!(
+            "dbctl export of profile{} {}, taken {}",
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", "),
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+        "Databases are matched by profile + name. `dbctl plan -f FILE` shows what differs;"
+            .to_string(),
+        "`dbctl apply -f FILE` makes the fleet match (deletes only with --prune).".to_string(),
+    ];
+    let desired: Vec<_> = fleet.iter().map(plan::observe).collect();
+    app.print(&spec::write(&header, &desired))
+}
+
+/// `plan -f FILE`: the differences; exit 13 when there are any.
+pub async fn plan(app: &App, args: &PlanArgs) -> Result<()> {
+    let actions = differences(app, &args.file, &args.fleet).await?;
+    app.print(&render(
+        &app.out,
+        &actions,
+        &args.file.display().to_string(),
+    )?)?;
+    outcome(&actions)
+}
+
+/// `apply -f FILE`.
+pub async fn apply(app: &App, args: &ApplyArgs) -> Result<()> {
+    apply::run(app, args).await
+}
+
+/// Reads the spec and the fleet it names, and compares them.
+async fn differences(
+    app: &App,
+    file: &std::path::Path,
+    selection: &FleetArgs,
+) -> Result<Vec<Action>> {
+    let entries = spec::read(file)?;
+    let mut kinds = BTreeMap::new();
+    for entry in &entries {
+        let want = &entry.desired;
+        let profile = app
+            .config
+            .profiles
+            .iter()
+            .find(|p| p.name == want.profile)
+            .ok_or_else(|| unknown_profile(app, &entry.at, &want.profile))?;
+        if let Some(provider) = &want.provider {
+            if ProviderKind::parse(provider) != Some(profile.provider) {
+                return Err(Error::config(format!(
+                    "{}: profile {} is a {} profile, not {provider:?}",
+                    entry.provider_at, profile.name, profile.provider
+                )));
+            }
+        }
+        kinds.insert(profile.name.clone(), profile.provider);
+    }
+    let mut managed: Vec<String> = kinds.keys().cloned().collect();
+    if !(selection.providers.is_empty() && selection.profiles.is_empty()) {
+        for profile in app.select(&selection.providers, &selection.profiles)? {
+            if !managed.contains(&profile.name) {
+                managed.push(profile.name.clone());
+            }
+        }
+    }
+    let profiles: Vec<&Profile> = app
+        .config
+        .profiles
+        .iter()
+        .filter(|p| managed.contains(&p.name))
+        .collect();
+    let fleet = read_fleet(app, &profiles).await?;
+    plan::diff(&entries, &fleet, &kinds, &managed)
+}
+
+fn unknown_profile(app: &App, at: &str, name: &str) -> Error {
+    let known: Vec<&str> = app
+        .config
+        .profiles
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    Error::config(format!(
+        "{at}: no profile named {name:?} (configured: {})",
+        if known.is_empty() {
+            "none".to_string()
+        } else {
+            known.join(", ")
+        }
+    ))
+    .with_hint("`dbctl providers` lists the configured profiles")
+}
+
+/// Every database of the profiles, with the provider records `plan` reads settings from
+/// (secrets masked); any failing profile fails the command, as a partial fleet would plan
+/// deletions and creations that are not real.
+async fn read_fleet(app: &App, profiles: &[&Profile]) -> Result<Vec<Database>> {
+    let shared = Shared {
+        raw: true,
+        show_secrets: false,
+        ..app.shared.clone()
+    };
+    let mut collected = list::collect_from(profiles, &shared).await;
+    if !collected.failures.is_empty() {
+        return Err(list::every_failure(collected.failures));
+    }
+    let fleet = collected.take_databases();
+    plan::refuse_duplicates(&fleet)?;
+    Ok(fleet)
+}
+
+/// The plan as the renderer's format; a table says so when nothing differs.
+fn render(out: &Renderer, actions: &[Action], file: &str) -> Result<String> {
+    if actions.is_empty() && out.format() == OutputFormat::Table {
+        return Ok(format!("No differences: the fleet matches {file}.\n"));
+    }
+    out.list(actions)
+}
+
+/// Exit 13 when anything differs.
+fn outcome(actions: &[Action]) -> Result<()> {
+    if actions.is_empty() {
+        return Ok(());
+    }
+    let count = |verb: Verb| actions.iter().filter(|a| a.action == verb).count();
+    Err(Error::new(
+        ErrorKind::NotAsExpected,
+        format!(
+            "the fleet differs from the spec: {} to create, {} to update, {} that cannot change in place, {} unmanaged",
+            count(Verb::Create),
+            count(Verb::Update),
+            count(Verb::Replace),
+            count(Verb::Unmanaged)
+        ),
+    ))
+}

@@ -1,0 +1,360 @@
+//! The difference between a spec and the fleet: what to create, what to update in place, what
+//! cannot change in place, and what exists but is not in the spec.
+use std::collections::BTreeMap;
+
+use comfy_table::Color;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::spec::{size_text, Desired, Entry};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::Database;
+use crate::output::Record;
+use crate::provider::{Operation, ProviderKind, Settable};
+
+/// What `apply` would do to one database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verb {
+    Create,
+    Update,
+    /// A field differs that the provider cannot change in place; `apply` refuses.
+    Replace,
+    /// Exists but is not in the spec; `apply --prune` deletes it.
+    Unmanaged,
+}
+
+impl Verb {
+    fn marker(self) -> (&'static str, Color) {
+        match self {
+            Verb::Create => ("+ create", Color::Green),
+            Verb::Update => ("~ update", Color::Yellow),
+            Verb::Replace => ("! cannot change in place", Color::Red),
+            Verb::Unmanaged => ("? unmanaged", Color::Cyan),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub from: Value,
+    pub to: Value,
+}
+
+/// One line of the plan; JSON: `{action, profile, name, id, changes:[{field, from, to}]}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Action {
+    pub action: Verb,
+    pub profile: String,
+    pub name: String,
+    pub id: Option<String>,
+    pub changes: Vec<FieldChange>,
+    #[serde(skip)]
+    pub provider: ProviderKind,
+    /// The spec's entry (create, update).
+    #[serde(skip)]
+    pub desired: Option<Desired>,
+}
+
+/// What the fleet says of one database, in the spec's terms; `None` where the provider does
+/// not say. This is what `export` writes.
+pub fn observe(db: &Database) -> Desired {
+    let fields = &db.provider.spec().fields;
+    let settings = db
+        .raw
+        .as_ref()
+        .map(|raw| {
+            fields
+                .settings
+                .iter()
+                .filter_map(|key| Some((key.to_string(), scalar(raw.get(*key)?)?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Desired {
+        profile: db.profile.clone(),
+        name: db.name.clone(),
+        provider: Some(db.provider.to_string()),
+        region: db.region.clone(),
+        subscription: fields
+            .subscription
+            .then(|| db.id.split_once('/').map(|(s, _)| s.to_string()))
+            .flatten(),
+        memory: db.memory_limit_bytes,
+        tls: db.tls,
+        throughput: throughput(db),
+        settings,
+    }
+}
+
+/// The seam for provisioned throughput: the model has no RU/s field yet, so it is absent
+/// (not exported, not compared) until Cosmos offers are read into `Database`.
+fn throughput(_db: &Database) -> Option<u64> {
+    None
+}
+
+/// A provider's scalar as a spec value; structures are not managed.
+fn scalar(value: &Value) -> Option<toml::Value> {
+    match value {
+        Value::Bool(b) => Some(toml::Value::Boolean(*b)),
+        Value::Number(n) => n.as_i64().map(toml::Value::Integer),
+        Value::String(s) => Some(toml::Value::String(s.clone())),
+        _ => None,
+    }
+}
+
+/// The spec fields as (name, JSON value, how the provider writes it), where the spec gives one.
+fn fields(desired: &Desired, kind: ProviderKind) -> Vec<(String, Value, Settable)> {
+    let f = &kind.spec().fields;
+    let mut out = Vec::new();
+    let mut add = |name: &str, value: Option<Value>, settable: Settable| {
+        if let Some(value) = value {
+            out.push((name.to_string(), value, settable));
+        }
+    };
+    add(
+        "region",
+        desired.region.clone().map(Value::String),
+        f.region,
+    );
+    let subscription = if f.subscription {
+        Settable::AtCreate
+    } else {
+        Settable::Never
+    };
+    add(
+        "subscription",
+        desired.subscription.clone().map(Value::String),
+        subscription,
+    );
+    add(
+        "memory",
+        desired.memory.map(|m| size_text(m).into()),
+        f.memory,
+    );
+    add("tls", desired.tls.map(Value::Bool), f.tls);
+    add(
+        "throughput",
+        desired.throughput.map(Value::from),
+        f.throughput,
+    );
+    for (key, value) in &desired.settings {
+        let settable = if f.settings.contains(&key.as_str()) {
+            Settable::InPlace
+        } else {
+            Settable::AtCreate
+        };
+        add(
+            &format!("settings.{key}"),
+            serde_json::to_value(value).ok(),
+            settable,
+        );
+    }
+    out
+}
+
+/// Compares the spec with the fleet. `managed` lists the profiles whose databases outside
+/// the spec are reported as unmanaged.
+pub fn diff(
+    entries: &[Entry],
+    fleet: &[Database],
+    kinds: &BTreeMap<String, ProviderKind>,
+    managed: &[String],
+) -> Result<Vec<Action>> {
+    refuse_duplicates(fleet)?;
+    let mut actions = Vec::new();
+    for entry in entries {
+        let want = &entry.desired;
+        let Some(&kind) = kinds.get(&want.profile) else {
+            continue;
+        };
+        let action = |verb, id: Option<&str>, changes| Action {
+            action: verb,
+            profile: want.profile.clone(),
+            name: want.name.clone(),
+            id: id.map(str::to_string),
+            changes,
+            provider: kind,
+            desired: Some(want.clone()),
+        };
+        let found = fleet
+            .iter()
+            .find(|db| db.profile == want.profile && db.name == want.name);
+        let Some(db) = found else {
+            let changes = fields(want, kind)
+                .into_iter()
+                .filter(|(_, _, settable)| settable.at_create())
+                .map(|(field, to, _)| FieldChange {
+                    field,
+                    from: Value::Null,
+                    to,
+                })
+                .collect();
+            actions.push(action(Verb::Create, None, changes));
+            continue;
+        };
+        let have = fields(&observe(db), kind);
+        let updatable = kind.supports(Operation::Update);
+        let (mut in_place, mut replace) = (Vec::new(), Vec::new());
+        for (field, to, settable) in fields(want, kind) {
+            // A field the provider does not report is not compared.
+            let Some((_, from, _)) = have.iter().find(|(name, _, _)| *name == field) else {
+                continue;
+            };
+            if *from == to {
+                continue;
+            }
+            let change = FieldChange {
+                field,
+                from: from.clone(),
+                to: to.clone(),
+            };
+            if updatable && settable.in_place(from, &to) {
+                in_place.push(change);
+            } else {
+                replace.push(change);
+            }
+        }
+        if !in_place.is_empty() {
+            actions.push(action(Verb::Update, Some(&db.id), in_place));
+        }
+        if !replace.is_empty() {
+            actions.push(action(Verb::Replace, Some(&db.id), replace));
+        }
+    }
+    for db in fleet {
+        let listed = entries
+            .iter()
+            .any(|e| e.desired.profile == db.profile && e.desired.name == db.name);
+        if !listed && managed.contains(&db.profile) {
+            actions.push(Action {
+                action: Verb::Unmanaged,
+                profile: db.profile.clone(),
+                name: db.name.clone(),
+                id: Some(db.id.clone()),
+                changes: Vec::new(),
+                provider: db.provider,
+                desired: None,
+            });
+        }
+    }
+    actions.sort_by(|a, b| (&a.profile, &a.name, a.action).cmp(&(&b.profile, &b.name, b.action)));
+    Ok(actions)
+}
+
+/// Databases are matched by profile + name: two of one name in a profile are a conflict.
+pub fn refuse_duplicates(fleet: &[Database]) -> Result<()> {
+    let mut seen: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+    for db in fleet {
+        seen.entry((&db.profile, &db.name))
+            .or_default()
+            .push(&db.id);
+    }
+    match seen.into_iter().find(|(_, ids)| ids.len() > 1) {
+        None => Ok(()),
+        Some(((profile, name), ids)) => Err(Error::new(
+            ErrorKind::Conflict,
+            format!(
+                "profile {profile} has {} databases named {name:?} (ids {}); desired state matches databases by profile + name",
+                ids.len(),
+                ids.join(", ")
+            ),
+        )
+        .with_hint("rename or delete one of them first (`dbctl db update ID --name NEW`)")),
+    }
+}
+
+fn plain(value: &Value) -> String {
+    match value {
+        Value::Null => "(none)".to_string(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Record for Action {
+    const COLUMNS: &'static [&'static str] = &["ACTION", "PROFILE", "NAME", "ID", "CHANGES"];
+    const FIELDS: &'static [&'static str] = &["action", "profile", "name", "id", "changes"];
+    fn cells(&self) -> Vec<String> {
+        let changes = match self.action {
+            Verb::Unmanaged => "not in the spec".to_string(),
+            Verb::Create => self
+                .changes
+                .iter()
+                .map(|c| format!("{}={}", c.field, plain(&c.to)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Verb::Update | Verb::Replace => self
+                .changes
+                .iter()
+                .map(|c| format!("{}: {} → {}", c.field, plain(&c.from), plain(&c.to)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        vec![
+            self.action.marker().0.to_string(),
+            self.profile.clone(),
+            self.name.clone(),
+            self.id.clone().unwrap_or_default(),
+            changes,
+        ]
+    }
+    fn status_column(&self) -> Option<(usize, Color)> {
+        Some((0, self.action.marker().1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(desired: Desired) -> Entry {
+        Entry {
+            desired,
+            at: "f line 1, column 1".into(),
+            provider_at: "f line 1, column 1".into(),
+        }
+    }
+
+    fn upstash(tls: Option<bool>) -> Database {
+        let mut db = Database::new(ProviderKind::Upstash, "u", "id-1".into(), "cache".into());
+        db.tls = tls;
+        db.region = Some("us-east-1".into());
+        db
+    }
+
+    fn plan(have: Option<bool>, want: bool) -> Vec<(Verb, Vec<String>)> {
+        let kinds = BTreeMap::from([("u".to_string(), ProviderKind::Upstash)]);
+        let want = Desired {
+            profile: "u".into(),
+            name: "cache".into(),
+            tls: Some(want),
+            region: Some("us-east-1".into()),
+            ..Desired::default()
+        };
+        diff(&[entry(want)], &[upstash(have)], &kinds, &["u".to_string()])
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.action, a.changes.into_iter().map(|c| c.field).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn a_field_the_provider_only_turns_on_cannot_be_turned_off_in_place() {
+        assert_eq!(
+            plan(Some(false), true),
+            vec![(Verb::Update, vec!["tls".into()])]
+        );
+        assert_eq!(
+            plan(Some(true), false),
+            vec![(Verb::Replace, vec!["tls".into()])]
+        );
+        assert_eq!(plan(Some(true), true), vec![]);
+    }
+
+    #[test]
+    fn a_field_the_provider_does_not_report_is_not_compared() {
+        assert_eq!(plan(None, true), vec![]);
+    }
+}

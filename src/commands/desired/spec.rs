@@ -1,0 +1,324 @@
+//! The spec file: one `[[database]]` per database, keyed by profile + name. Read strictly
+//! (unknown keys refused, every error with its line and column), written in a stable order.
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::{Error, Result};
+use crate::model::ByteSize;
+
+/// One database as the spec wants it; `None` leaves a field unmanaged.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Desired {
+    pub profile: String,
+    pub name: String,
+    /// Written for readability; when given, it must be the profile's provider.
+    pub provider: Option<String>,
+    pub region: Option<String>,
+    /// The subscription a database is created in (Redis Cloud).
+    pub subscription: Option<String>,
+    pub memory: Option<u64>,
+    pub tls: Option<bool>,
+    /// Provisioned RU/s (Cosmos).
+    pub throughput: Option<u64>,
+    pub settings: BTreeMap<String, toml::Value>,
+}
+
+/// A database of the spec and where it is written, for error messages.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub desired: Desired,
+    /// "fleet.toml line 3, column 11" of its `profile` value.
+    pub at: String,
+    pub provider_at: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    database: Vec<Raw>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    profile: Spanned<String>,
+    name: String,
+    provider: Option<Spanned<String>>,
+    region: Option<String>,
+    subscription: Option<String>,
+    memory: Option<Size>,
+    tls: Option<bool>,
+    throughput: Option<u64>,
+    #[serde(default)]
+    settings: BTreeMap<String, toml::Value>,
+}
+
+/// A size as `"256MiB"`, `"1.5GB"` or a whole number of bytes.
+struct Size(u64);
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Size;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a size such as \"256MiB\" or \"1.5GB\", or bytes")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Size, E> {
+                text.parse::<ByteSize>()
+                    .map(|s| Size(s.0))
+                    .map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Size, E> {
+                u64::try_from(n)
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .map(Size)
+                    .ok_or_else(|| {
+                        E::custom(format!("invalid size {n}: must be greater than zero"))
+                    })
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// Reads a spec file; a bad file is a configuration error (exit 3) naming line and column.
+pub fn read(path: &Path) -> Result<Vec<Entry>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::config(format!("cannot read {}: {e}", path.display())))?;
+    parse(&text, &path.display().to_string())
+}
+
+/// Parses spec text; `origin` names it in messages.
+pub fn parse(text: &str, origin: &str) -> Result<Vec<Entry>> {
+    let file: File = toml::from_str(text).map_err(|e| {
+        let at = e
+            .span()
+            .map(|span| position(text, origin, span.start))
+            .unwrap_or_else(|| origin.to_string());
+        Error::config(format!("{at}: {}", e.message().trim()))
+    })?;
+    let mut entries: Vec<Entry> = Vec::with_capacity(file.database.len());
+    for raw in file.database {
+        let at = position(text, origin, raw.profile.span().start);
+        let provider_at = raw
+            .provider
+            .as_ref()
+            .map(|p| position(text, origin, p.span().start))
+            .unwrap_or_else(|| at.clone());
+        let desired = Desired {
+            profile: raw.profile.into_inner(),
+            name: raw.name,
+            provider: raw.provider.map(Spanned::into_inner),
+            region: raw.region,
+            subscription: raw.subscription,
+            memory: raw.memory.map(|s| s.0),
+            tls: raw.tls,
+            throughput: raw.throughput,
+            settings: raw.settings,
+        };
+        if let Some(first) = entries
+            .iter()
+            .find(|e| e.desired.profile == desired.profile && e.desired.name == desired.name)
+        {
+            return Err(Error::config(format!(
+                "{at}: database {:?} of profile {:?} is already in the spec ({})",
+                desired.name, desired.profile, first.at
+            )));
+        }
+        entries.push(Entry {
+            desired,
+            at,
+            provider_at,
+        });
+    }
+    Ok(entries)
+}
+
+/// "fleet.toml line 3, column 11" for a byte offset.
+fn position(text: &str, origin: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    format!("{origin} line {line}, column {column}")
+}
+
+/// A size in the largest unit that holds it exactly, so it reads back to the same bytes.
+pub fn size_text(bytes: u64) -> String {
+    const UNITS: [(&str, u32); 4] = [("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)];
+    UNITS
+        .iter()
+        .find(|(_, shift)| bytes >= 1 << shift && bytes.is_multiple_of(1 << shift))
+        .map(|(unit, shift)| format!("{}{unit}", bytes >> shift))
+        .unwrap_or_else(|| format!("{bytes}B"))
+}
+
+/// The spec text: a comment `header`, then the databases in the order given.
+pub fn write(header: &[String], databases: &[Desired]) -> String {
+    let mut out = String::new();
+    for line in header {
+        let _ = writeln!(out, "# {line}");
+    }
+    for db in databases {
+        out.push_str("\n[[database]]\n");
+        let mut field = |key: &str, value: toml::Value| {
+            let _ = writeln!(out, "{key} = {value}");
+        };
+        field("profile", db.profile.clone().into());
+        field("name", db.name.clone().into());
+        let text = |s: &Option<String>| s.clone().map(toml::Value::String);
+        let optional = [
+            ("provider", text(&db.provider)),
+            ("region", text(&db.region)),
+            ("subscription", text(&db.subscription)),
+            ("memory", db.memory.map(|m| size_text(m).into())),
+            ("tls", db.tls.map(toml::Value::Boolean)),
+            ("throughput", db.throughput.map(|t| (t as i64).into())),
+        ];
+        for (key, value) in optional {
+            if let Some(value) = value {
+                field(key, value);
+            }
+        }
+        if !db.settings.is_empty() {
+            out.push_str("\n[database.settings]\n");
+            for (key, value) in &db.settings {
+                let _ = writeln!(out, "{} = {value}", key_text(key));
+            }
+        }
+    }
+    out
+}
+
+/// A bare key when TOML allows one, else a quoted one.
+fn key_text(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        return key.to_string();
+    }
+    // A basic string: the one quoted form every TOML key accepts.
+    let mut out = String::from("\"");
+    for c in key.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn error(text: &str) -> String {
+        let e = parse(text, "f.toml").unwrap_err();
+        assert_eq!(e.exit_code(), 3, "{}", e.message);
+        e.message
+    }
+
+    #[test]
+    fn bad_files_name_line_and_column() {
+        let e = error("[[database]]\nprofile = \"p\"\nname = \"a\"\nmemory = \"12XB\"\n");
+        assert!(
+            e.starts_with("f.toml line 4, column 10: invalid size"),
+            "{e}"
+        );
+        let e = error("[[database]]\nprofile = \"p\"\nname = \"a\"\nmemroy = \"1GB\"\n");
+        assert!(
+            e.contains("line 4, column 1") && e.contains("memroy"),
+            "{e}"
+        );
+        let e = error("[[database]]\nprofile = \"p\nname = \"a\"\n");
+        assert!(e.contains("line 2"), "{e}");
+        let e = error("[[database]]\nprofile = \"p\"\nname = \"a\"\n[[database]]\nprofile = \"p\"\nname = \"a\"\n");
+        assert!(
+            e.starts_with("f.toml line 5, column 11") && e.contains("line 2, column 11"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn sizes_are_written_exactly() {
+        assert_eq!(size_text(256 << 20), "256MiB");
+        assert_eq!(size_text(3 << 29), "1536MiB");
+        assert_eq!(size_text(1 << 30), "1GiB");
+        assert_eq!(size_text(1000), "1000B");
+    }
+
+    fn setting() -> impl Strategy<Value = toml::Value> {
+        prop_oneof![
+            any::<bool>().prop_map(toml::Value::Boolean),
+            any::<i64>().prop_map(toml::Value::Integer),
+            ".{0,12}".prop_map(toml::Value::String),
+        ]
+    }
+
+    fn desired() -> impl Strategy<Value = Desired> {
+        (
+            (".{1,12}", ".{0,16}", proptest::option::of(".{0,8}")),
+            (
+                proptest::option::of(".{0,10}"),
+                proptest::option::of("[0-9]{1,8}"),
+                proptest::option::of(1u64..(1u64 << 50)),
+                proptest::option::of(any::<bool>()),
+                proptest::option::of(0u64..(i64::MAX as u64)),
+            ),
+            prop::collection::btree_map(".{0,8}", setting(), 0..4),
+        )
+            .prop_map(
+                |(
+                    (profile, name, provider),
+                    (region, subscription, memory, tls, throughput),
+                    settings,
+                )| {
+                    Desired {
+                        profile,
+                        name,
+                        provider,
+                        region,
+                        subscription,
+                        memory,
+                        tls,
+                        throughput,
+                        settings,
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        /// Whatever `export` writes, `plan` reads back as the same spec.
+        #[test]
+        fn exports_parse_back_to_the_same_spec(databases in prop::collection::vec(desired(), 0..6)) {
+            let mut seen = std::collections::BTreeSet::new();
+            let databases: Vec<Desired> = databases
+                .into_iter()
+                .filter(|d| seen.insert((d.profile.clone(), d.name.clone())))
+                .collect();
+            let text = write(&["header".to_string()], &databases);
+            let read: Vec<Desired> = parse(&text, "f").unwrap().into_iter().map(|e| e.desired).collect();
+            prop_assert_eq!(read, databases);
+        }
+
+        #[test]
+        fn parsing_never_panics(text in ".{0,200}") {
+            let _ = parse(&text, "f");
+        }
+    }
+}

@@ -1,0 +1,466 @@
+//! Desired state: `export`, `plan` and `apply` against `dbctl emulator serve` (all four
+//! providers, state kept across commands) and wiremock (failures, refusals, duplicates).
+use serde_json::{json, Value};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::{fixture, requests, Run, Sandbox, Served};
+
+/// Words that must never be printed: the emulator's credentials and its databases' passwords.
+const SECRET_PARTS: &[&str] = &[
+    "demo-upstash-api-key",
+    "demo-redis-cloud-user-secret-key",
+    "demo-re-cluster-password",
+    "demo-re-redis-pass",
+    "demo-re-admin-pass",
+    "demo-password-",
+    "demo-rest-token",
+    "demo-rc-password",
+];
+
+fn clean(run: &Run) -> &Run {
+    run.no_secrets(SECRET_PARTS)
+}
+
+/// Writes `text` as a spec file in the sandbox; its path.
+fn spec(sb: &Sandbox, name: &str, text: &str) -> String {
+    let file = sb.home.path().join(name);
+    std::fs::write(&file, text).unwrap();
+    file.to_str().unwrap().to_string()
+}
+
+/// The exported fleet with `edit` applied to its text.
+fn exported(sb: &Sandbox, edit: impl Fn(String) -> String) -> String {
+    let run = sb.run(&["export"]);
+    clean(run.code(0));
+    assert!(run.stdout.starts_with("# dbctl export of profiles "));
+    edit(run.stdout.clone())
+}
+
+/// Replaces one database's block line `from` with `to` (the block starts at its name).
+fn edit_block(text: &str, name: &str, from: &str, to: &str) -> String {
+    let start = text
+        .find(&format!("name = \"{name}\""))
+        .unwrap_or_else(|| panic!("{name} not exported"));
+    let end = text[start..]
+        .find("[[database]]")
+        .map_or(text.len(), |i| start + i);
+    let block = text[start..end].replacen(from, to, 1);
+    assert_ne!(block, text[start..end], "{from} not in {name}'s block");
+    format!("{}{block}{}", &text[..start], &text[end..])
+}
+
+const NEW_DATABASES: &str = r#"
+[[database]]
+profile = "redis-enterprise"
+name = "orders"
+memory = "1GiB"
+tls = true
+
+[database.settings]
+shards_count = 2
+
+[[database]]
+profile = "upstash"
+name = "new-cache"
+region = "eu-central-1"
+
+[[database]]
+profile = "redis-cloud"
+name = "new-rc"
+subscription = "2145833"
+memory = "1GiB"
+
+[[database]]
+profile = "cosmos"
+name = "orders"
+throughput = 400
+"#;
+
+/// The served seed with: feature-flags grown and TLS on, staging-cache grown, sessions
+/// (cosmos) dropped from the spec, and one new database per provider.
+fn changed_fleet(sb: &Sandbox) -> String {
+    exported(sb, |text| {
+        let text = edit_block(
+            &text,
+            "feature-flags",
+            "memory = \"256MiB\"",
+            "memory = \"512MiB\"",
+        );
+        let text = edit_block(&text, "feature-flags", "tls = false", "tls = true");
+        let text = edit_block(
+            &text,
+            "staging-cache",
+            "memory = \"1GiB\"",
+            "memory = \"2GiB\"",
+        );
+        let start = text
+            .find("name = \"sessions\"\nprovider = \"cosmos\"")
+            .unwrap();
+        let block = text[..start].rfind("[[database]]").unwrap();
+        let end = start + text[start..].find("[[database]]").unwrap();
+        format!("{}{}{NEW_DATABASES}", &text[..block], &text[end..])
+    })
+}
+
+fn actions(plan: &Value) -> Vec<(String, String, String)> {
+    plan.as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["action"].as_str().unwrap().to_string(),
+                a["profile"].as_str().unwrap().to_string(),
+                a["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn find<'a>(plan: &'a Value, action: &str, profile: &str, name: &str) -> &'a Value {
+    plan.as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == action && a["profile"] == profile && a["name"] == name)
+        .unwrap_or_else(|| panic!("no {action} {profile}/{name} in {plan:#}"))
+}
+
+#[test]
+fn plan_shows_each_kind_of_difference_and_exits_13() {
+    let served = Served::start(&[]);
+    let sb = served.sandbox();
+    let mut text = changed_fleet(&sb);
+    text = edit_block(
+        &text,
+        "rate-limiter\"\nprovider = \"upstash",
+        "region = \"eu-west-1\"",
+        "region = \"us-west-2\"",
+    );
+    let file = spec(&sb, "fleet.toml", &text);
+
+    let run = sb.run(&["plan", "-f", &file, "--json"]);
+    clean(run.code(13));
+    let plan = run.json();
+    assert_eq!(plan.as_array().unwrap().len(), 8, "{plan:#}");
+    let update = find(&plan, "update", "redis-enterprise", "feature-flags");
+    assert_eq!(update["id"], "3");
+    assert_eq!(
+        update["changes"],
+        json!([{"field": "memory", "from": "256MiB", "to": "512MiB"},
+               {"field": "tls", "from": false, "to": true}])
+    );
+    assert_eq!(
+        find(&plan, "update", "redis-cloud", "staging-cache")["changes"],
+        json!([{"field": "memory", "from": "1GiB", "to": "2GiB"}])
+    );
+    let create = find(&plan, "create", "redis-enterprise", "orders");
+    assert_eq!(create["id"], Value::Null);
+    assert_eq!(
+        create["changes"],
+        json!([{"field": "memory", "from": null, "to": "1GiB"},
+               {"field": "tls", "from": null, "to": true},
+               {"field": "settings.shards_count", "from": null, "to": 2}])
+    );
+    find(&plan, "create", "upstash", "new-cache");
+    find(&plan, "create", "redis-cloud", "new-rc");
+    find(&plan, "create", "cosmos", "orders");
+    assert_eq!(
+        find(&plan, "unmanaged", "cosmos", "sessions")["id"],
+        "sessions"
+    );
+    // Upstash cannot move a database to another region: not an update.
+    assert_eq!(
+        find(&plan, "replace", "upstash", "rate-limiter")["changes"],
+        json!([{"field": "region", "from": "eu-west-1", "to": "us-west-2"}])
+    );
+    assert!(!actions(&plan)
+        .iter()
+        .any(|(a, _, n)| a == "update" && n == "rate-limiter"));
+
+    // The table for people: one line per action with its marker, no colour off a terminal.
+    let table = sb.run(&["plan", "-f", &file]);
+    clean(table.code(13));
+    table
+        .stdout_has("+ create")
+        .stdout_has("~ update")
+        .stdout_has("? unmanaged")
+        .stdout_has("! cannot change in place")
+        .stdout_has("memory: 256MiB → 512MiB, tls: false → true")
+        .stdout_has("region: eu-west-1 → us-west-2");
+    assert!(!table.stdout.contains('\u{1b}'), "colour off a terminal");
+    table.stderr_has("4 to create, 2 to update, 1 that cannot change in place, 1 unmanaged");
+
+    // apply refuses a plan that needs a replacement, before any change.
+    let refused = sb.run(&["apply", "-f", &file, "--yes"]);
+    clean(refused.code(6)).stderr_has("cannot change in place");
+    let after = sb.run(&["plan", "-f", &file, "--json"]);
+    assert_eq!(after.code(13).json(), plan, "nothing was changed");
+}
+
+#[test]
+fn apply_creates_updates_and_waits_then_a_second_plan_is_empty() {
+    let served = Served::start(&[]);
+    let sb = served.sandbox();
+    let file = spec(&sb, "fleet.toml", &changed_fleet(&sb));
+
+    let applied = sb.run(&[
+        "apply",
+        "-f",
+        &file,
+        "--yes",
+        "--json",
+        "--wait-timeout",
+        "60",
+    ]);
+    clean(applied.code(0));
+    let results = applied.json();
+    let results = results.as_array().unwrap();
+    assert_eq!(results.len(), 6, "4 creates and 2 updates: {results:?}");
+    assert!(results.iter().all(|r| r["result"] == "done"), "{results:?}");
+    assert!(results.iter().all(|r| r["id"].is_string()), "{results:?}");
+    // The plan went to stderr (stdout is the JSON result), with progress lines.
+    applied
+        .stderr_has("+ create")
+        .stderr_has("creating redis-enterprise database \"orders\"")
+        .stderr_has("updated redis-cloud database \"staging-cache\"")
+        .stderr_has("1 unmanaged database left alone");
+
+    // Each change reached the provider and finished.
+    let list = sb.run(&["db", "list", "--json"]).json();
+    let db = |profile: &str, name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["profile"] == profile && d["name"] == name)
+            .unwrap_or_else(|| panic!("{profile}/{name} missing"))
+            .clone()
+    };
+    assert_eq!(
+        db("redis-enterprise", "feature-flags")["memory_limit_bytes"],
+        512 << 20
+    );
+    assert_eq!(db("redis-enterprise", "feature-flags")["tls"], true);
+    assert_eq!(db("redis-enterprise", "orders")["status"], "active");
+    assert_eq!(db("redis-cloud", "new-rc")["status"], "active");
+    assert_eq!(
+        db("redis-cloud", "staging-cache")["memory_limit_bytes"],
+        2u64 << 30
+    );
+    assert_eq!(db("upstash", "new-cache")["region"], "eu-central-1");
+    // Without --prune the unmanaged database is still there.
+    assert_eq!(db("cosmos", "sessions")["id"], "sessions");
+
+    // Only the unmanaged database differs now; a second apply changes nothing.
+    let plan = sb.run(&["plan", "-f", &file, "--json"]);
+    assert_eq!(
+        actions(&plan.code(13).json()),
+        vec![("unmanaged".into(), "cosmos".into(), "sessions".into())]
+    );
+    let again = sb.run(&["apply", "-f", &file, "--yes", "--json"]);
+    assert_eq!(clean(again.code(0)).json(), json!([]));
+    again.stderr_has("nothing to change");
+
+    // --prune --yes deletes it; then nothing differs at all.
+    let pruned = sb.run(&["apply", "-f", &file, "--yes", "--prune", "--json"]);
+    assert_eq!(
+        clean(pruned.code(0)).json(),
+        json!([{"action": "delete", "profile": "cosmos", "name": "sessions",
+                "id": "sessions", "result": "done", "error": null}])
+    );
+    sb.run(&["plan", "-f", &file])
+        .code(0)
+        .stdout_has("No differences");
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_changes_nothing() {
+    let served = Served::start(&[]);
+    let sb = served.sandbox();
+    let file = spec(&sb, "fleet.toml", &changed_fleet(&sb));
+    let before = sb.run(&["plan", "-f", &file, "--json"]).json();
+    let dry = sb.run(&["apply", "-f", &file, "--dry-run", "--json"]);
+    assert_eq!(clean(dry.code(0)).json(), before);
+    assert_eq!(sb.run(&["plan", "-f", &file, "--json"]).json(), before);
+}
+
+#[test]
+fn bad_spec_files_are_exit_3_with_line_and_column() {
+    let served = Served::start(&["--seed", "empty"]);
+    let sb = served.sandbox();
+    let cases = [
+        ("[[database]]\nprofile = \"upstash\nname = \"a\"\n", "line 2"),
+        (
+            "[[database]]\nprofile = \"upstash\"\nname = \"a\"\nmemroy = \"1GB\"\n",
+            "line 4, column 1",
+        ),
+        (
+            "[[database]]\nprofile = \"upstash\"\nname = \"a\"\nmemory = \"12XB\"\n",
+            "line 4, column 10",
+        ),
+        (
+            "\n[[database]]\nprofile = \"prod\"\nname = \"a\"\n",
+            "line 3, column 11",
+        ),
+        (
+            "[[database]]\nprofile = \"upstash\"\nname = \"a\"\n\n[[database]]\nprofile = \"upstash\"\nname = \"a\"\n",
+            "line 6, column 11",
+        ),
+        (
+            "[[database]]\nprofile = \"upstash\"\nprovider = \"cosmos\"\nname = \"a\"\n",
+            "line 3, column 12",
+        ),
+    ];
+    for (text, at) in cases {
+        let file = spec(&sb, "bad.toml", text);
+        for command in [&["plan"][..], &["apply", "--yes"]] {
+            let run = sb.run(&[command, &["-f", &file]].concat());
+            run.code(3).stderr_has(&format!("bad.toml {at}"));
+            assert!(run.stdout.is_empty(), "{}", run.stdout);
+        }
+    }
+    let file = spec(
+        &sb,
+        "bad.toml",
+        "[[database]]\nprofile = \"prod\"\nname = \"a\"\n",
+    );
+    sb.run(&["plan", "-f", &file])
+        .stderr_has("no profile named \"prod\"");
+    let unknown = spec(
+        &sb,
+        "bad.toml",
+        "[[database]]\nprofile = \"upstash\"\nname = \"a\"\nmemroy = \"1GB\"\n",
+    );
+    sb.run(&["plan", "-f", &unknown]).stderr_has("memroy");
+    let size = spec(
+        &sb,
+        "bad.toml",
+        "[[database]]\nprofile = \"upstash\"\nname = \"a\"\nmemory = \"12XB\"\n",
+    );
+    sb.run(&["plan", "-f", &size]).stderr_has("invalid size");
+}
+
+/// An Upstash account answering `list` with `databases`, and the sandbox for it.
+async fn upstash(databases: Value) -> (MockServer, Sandbox) {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/redis/databases"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(databases))
+        .mount(&server)
+        .await;
+    let sb = crate::cases::upstash::case().sandbox(&server);
+    (server, sb)
+}
+
+fn upstash_db(id: &str, name: &str) -> Value {
+    json!({"database_id": id, "database_name": name, "state": "active",
+           "primary_region": "us-east-1", "tls": true, "password": "wm-password-1"})
+}
+
+const THREE_NEW: &str = "[[database]]\nprofile = \"upstash\"\nname = \"a\"\nregion = \"us-east-1\"\n\n[[database]]\nprofile = \"upstash\"\nname = \"b\"\nregion = \"us-east-1\"\n\n[[database]]\nprofile = \"upstash\"\nname = \"c\"\nregion = \"us-east-1\"\n";
+
+async fn writes(server: &MockServer) -> usize {
+    requests(server)
+        .await
+        .iter()
+        .filter(|r| r.method.as_str() != "GET")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_without_yes_and_without_a_terminal_is_exit_6_and_writes_nothing() {
+    let (server, sb) = upstash(json!([upstash_db("u-1", "old")])).await;
+    let file = spec(&sb, "fleet.toml", THREE_NEW);
+    sb.run(&["apply", "-f", &file])
+        .code(6)
+        .stderr_has("refusing to apply 3 changes without --yes; nothing was changed");
+    sb.run(&["apply", "-f", &file, "--prune"]).code(6);
+    assert_eq!(writes(&server).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failure_halfway_stops_and_reports_what_was_done() {
+    let (server, sb) = upstash(json!([])).await;
+    let created = fixture("upstash", "created.json");
+    Mock::given(method("POST"))
+        .and(path("/v2/redis/database"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(created, "application/json"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/redis/database"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("boom"))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(
+            "/v2/redis/database/c0ffee00-0000-4000-8000-000000000042",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("upstash", "created.json"), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let file = spec(&sb, "fleet.toml", THREE_NEW);
+    let run = sb.run(&[
+        "apply",
+        "-f",
+        &file,
+        "--yes",
+        "--json",
+        "--concurrency",
+        "1",
+        "--retries",
+        "1",
+    ]);
+    run.code(8)
+        .no_secrets(&[
+            "fixture-upstash-password-new",
+            "fixture-upstash-rest-token-new",
+        ])
+        .stderr_has("1 done, 1 failed, 1 not done");
+    let results = run.json();
+    let result = |name: &str| {
+        results
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap()["result"]
+            .clone()
+    };
+    assert_eq!(result("a"), "done");
+    assert_eq!(result("b"), "failed");
+    assert_eq!(result("c"), "not done");
+    let posts = requests(&server)
+        .await
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .count();
+    assert_eq!(posts, 2, "the third create was never sent");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_databases_of_one_name_are_exit_7_naming_both_ids() {
+    let (server, sb) = upstash(json!([
+        upstash_db("u-1", "twin"),
+        upstash_db("u-2", "twin")
+    ]))
+    .await;
+    let file = spec(&sb, "fleet.toml", THREE_NEW);
+    for command in [
+        &["plan", "-f", &file][..],
+        &["apply", "-f", &file, "--yes"],
+        &["export"],
+    ] {
+        sb.run(command)
+            .code(7)
+            .stderr_has("u-1, u-2")
+            .stderr_has("\"twin\"")
+            .no_secrets(&["wm-password-1"]);
+    }
+    assert_eq!(writes(&server).await, 0);
+}
