@@ -255,6 +255,7 @@ pub fn inspect(explicit: Option<&Path>) -> Result<Inspection> {
                         profile.name
                     ),
                     profile: Some(profile.name),
+                    provider: Some(profile.provider),
                     line,
                     column: None,
                     blocking: true,

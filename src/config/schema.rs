@@ -70,6 +70,8 @@ pub fn keys(kind: ProviderKind) -> Vec<String> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     pub profile: Option<String>,
+    /// The profile's provider, when the file names a known one.
+    pub provider: Option<ProviderKind>,
     pub line: Option<usize>,
     pub column: Option<usize>,
     /// The whole sentence, line included.
@@ -255,6 +257,9 @@ fn profile(
         found.blocking = false;
         checked.problems.push(found);
     }
+    for found in &mut checked.problems[before..] {
+        found.provider = Some(kind);
+    }
     if !blocked {
         checked.lines.insert(name.to_string(), line);
         checked.profiles.push(profile);
@@ -305,6 +310,7 @@ fn missing(profile: &Profile) -> Vec<String> {
 fn problem(profile: Option<&str>, line: Option<usize>, message: String) -> Problem {
     Problem {
         profile: profile.map(str::to_string),
+        provider: None,
         line,
         column: None,
         message,
@@ -316,11 +322,12 @@ fn syntax_error(text: &str, message: &str, span: Option<Range<usize>>) -> Proble
     let (line, column) = line_col(text, span.map(|s| s.start).unwrap_or(0));
     Problem {
         profile: None,
+        provider: None,
         line: Some(line),
         column: Some(column),
         message: format!(
             "not valid TOML: {} (line {line}, column {column})",
-            message.trim()
+            message.trim().replace('\n', "; ")
         ),
         blocking: true,
     }
