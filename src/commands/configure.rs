@@ -138,9 +138,7 @@ pub fn config(command: ConfigCommand, global: &GlobalArgs, demo: Option<&Config>
         }
         ConfigCommand::Show => {
             let config = load()?;
-            if demo.is_none() {
-                warn(&config);
-            }
+            warn(&config);
             let shown = show(&config);
             match out.format() {
                 OutputFormat::Json | OutputFormat::Yaml => emit(&out.value(&shown)?),
@@ -251,9 +249,8 @@ struct Finding {
 
 impl Record for Finding {
     const COLUMNS: &'static [&'static str] = &["PROFILE", "PROVIDER", "LINE", "STATUS", "MESSAGE"];
-    const FIELDS: &'static [&'static str] = &[
-        "profile", "provider", "line", "column", "status", "message",
-    ];
+    const FIELDS: &'static [&'static str] =
+        &["profile", "provider", "line", "column", "status", "message"];
     fn cells(&self) -> Vec<String> {
         let line = match (self.line, self.column) {
             (Some(line), Some(column)) => format!("{line}:{column}"),
@@ -269,7 +266,14 @@ impl Record for Finding {
         ]
     }
     fn status_column(&self) -> Option<(usize, Color)> {
-        Some((3, if self.status == "ok" { Color::Green } else { Color::Red }))
+        Some((
+            3,
+            if self.status == "ok" {
+                Color::Green
+            } else {
+                Color::Red
+            },
+        ))
     }
 }
 

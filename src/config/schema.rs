@@ -101,14 +101,18 @@ pub fn check(path: &Path, text: &str) -> Checked {
     let values: toml::Table = match text.parse::<toml::Table>() {
         Ok(values) => values,
         Err(e) => {
-            checked.problems.push(syntax_error(text, e.message(), e.span()));
+            checked
+                .problems
+                .push(syntax_error(text, e.message(), e.span()));
             return checked;
         }
     };
     let doc = match ImDocument::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
-            checked.problems.push(syntax_error(text, e.message(), e.span()));
+            checked
+                .problems
+                .push(syntax_error(text, e.message(), e.span()));
             return checked;
         }
     };
@@ -247,9 +251,11 @@ fn profile(
     }
     for (key, message) in type_errors(&profile) {
         let at = key_line(&key);
-        checked
-            .problems
-            .push(problem(Some(name), Some(at), format!("{message} (line {at})")));
+        checked.problems.push(problem(
+            Some(name),
+            Some(at),
+            format!("{message} (line {at})"),
+        ));
     }
     let blocked = checked.problems.len() > before;
     for message in missing(&profile) {
@@ -294,7 +300,10 @@ fn missing(profile: &Profile) -> Vec<String> {
     let bad: Vec<String> = type_errors(profile).into_iter().map(|(k, _)| k).collect();
     fields(profile.provider)
         .into_iter()
-        .filter(|f| !bad.iter().any(|k| k == f.name || *k == format!("{}_env", f.name)))
+        .filter(|f| {
+            !bad.iter()
+                .any(|k| k == f.name || *k == format!("{}_env", f.name))
+        })
         .filter_map(|f| {
             let result = match (f.secret, f.required) {
                 (true, true) => profile.require_secret(f.name).map(|_| ()),
@@ -361,9 +370,12 @@ fn suggest(word: &str, known: &[&str], kind: Option<ProviderKind>) -> Option<Str
     if let Some(kind) = kind {
         let prefix = format!("{}_", kind.name().to_ascii_uppercase().replace('-', "_"));
         let upper = lower.to_ascii_uppercase();
-        if let Some(var) = kind.spec().env.iter().find(|v| {
-            v.var == upper || v.var.strip_prefix(&prefix) == Some(upper.as_str())
-        }) {
+        if let Some(var) = kind
+            .spec()
+            .env
+            .iter()
+            .find(|v| v.var == upper || v.var.strip_prefix(&prefix) == Some(upper.as_str()))
+        {
             return Some(var.field.to_string());
         }
     }
@@ -418,9 +430,15 @@ mod tests {
         let known: Vec<&str> = upstash.iter().map(String::as_str).collect();
         let up = Some(ProviderKind::Upstash);
         assert_eq!(suggest("api_url", &known, up).as_deref(), Some("url"));
-        assert_eq!(suggest("UPSTASH_EMAIL", &known, up).as_deref(), Some("email"));
+        assert_eq!(
+            suggest("UPSTASH_EMAIL", &known, up).as_deref(),
+            Some("email")
+        );
         assert_eq!(suggest("emial", &known, up).as_deref(), Some("email"));
-        assert_eq!(suggest("apikey_env", &known, up).as_deref(), Some("api_key_env"));
+        assert_eq!(
+            suggest("apikey_env", &known, up).as_deref(),
+            Some("api_key_env")
+        );
         assert_eq!(suggest("zzzzzz", &known, up), None);
         let re = keys(ProviderKind::RedisEnterprise);
         let known: Vec<&str> = re.iter().map(String::as_str).collect();
@@ -488,7 +506,10 @@ mod tests {
                 "README keys of {kind}"
             );
         }
-        assert!(listed.is_empty(), "README lists unknown providers: {listed:?}");
+        assert!(
+            listed.is_empty(),
+            "README lists unknown providers: {listed:?}"
+        );
     }
 
     #[test]
@@ -513,7 +534,11 @@ mod tests {
             ]
         );
         assert_eq!(
-            checked.profiles.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+            checked
+                .profiles
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>(),
             vec!["c"]
         );
         let syntax = check(Path::new("c.toml"), "[profiles.x]\nprovider = \n");
