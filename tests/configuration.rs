@@ -21,7 +21,7 @@ async fn an_unknown_key_is_exit_3_with_its_line_and_the_closest_key_before_any_r
     let server = MockServer::start().await;
     let sb = Sandbox::new();
     sb.config(&format!(
-        "# production\n[profiles.prod]\nprovider = \"upstash\"\nemail = \"ops@example.com\"\napi_url = \"{}\"\napi_key = \"{FILE_SECRET}\"\n",
+        "# production\n[profiles.prod]\nprovider = \"upstash\"\nemail = \"ops@example.com\"\napi_url = \"{0}\"\napi_key = \"{FILE_SECRET}\"\nurl = \"{0}\"\n",
         server.uri()
     ));
     sb.run(&["db", "list"])
