@@ -6,6 +6,10 @@ use crate::error::{Error, Result};
 use crate::provider::ProviderKind;
 use crate::secret::{is_secret_key, url_passwords, Secret};
 
+mod schema;
+
+pub use schema::{unresolved, Problem};
+
 /// Where a profile was defined.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Origin {
@@ -204,7 +208,35 @@ pub fn default_path() -> PathBuf {
     base.join("dbctl").join("config.toml")
 }
 
+/// The configuration, refused (exit 3) when the file has a problem no command can work
+/// around: bad TOML, an unknown key or provider, a value of the wrong type.
 pub fn load(explicit: Option<&Path>) -> Result<Config> {
+    let inspection = inspect(explicit)?;
+    let mut blocking = inspection.problems.iter().filter(|p| p.blocking);
+    if let Some(first) = blocking.next() {
+        let more = blocking.count();
+        return Err(Error::config(format!(
+            "config file {}: {first}",
+            inspection.config.path.display()
+        ))
+        .with_hint(match more {
+            0 => "`dbctl config validate` checks the whole file".to_string(),
+            n => format!("{n} more problem(s); `dbctl config validate` lists them all"),
+        }));
+    }
+    Ok(inspection.config)
+}
+
+/// The configuration with every problem of the file (none of which fails this call) and the
+/// line of each file profile.
+pub struct Inspection {
+    pub config: Config,
+    pub problems: Vec<Problem>,
+    pub lines: BTreeMap<String, usize>,
+}
+
+/// Reads the environment and the file; fails only when the file cannot be read.
+pub fn inspect(explicit: Option<&Path>) -> Result<Inspection> {
     let path = explicit.map(Path::to_path_buf).unwrap_or_else(default_path);
     let mut profiles = env_profiles();
     let mut warnings = Vec::new();
@@ -215,23 +247,32 @@ pub fn load(explicit: Option<&Path>) -> Result<Config> {
             path.display()
         )));
     }
+    let mut checked = schema::Checked::default();
     if file_exists {
         let text = std::fs::read_to_string(&path).map_err(|e| {
             Error::config(format!("cannot read config file {}: {e}", path.display()))
         })?;
-        let file_profiles = parse_file(&path, &text)?;
-        if let Some(warning) = permission_warning(&path, &file_profiles) {
+        checked = schema::check(&path, &text);
+        if let Some(warning) = permission_warning(&path, &checked.profiles) {
             warnings.push(warning);
         }
-        for profile in file_profiles {
+        for profile in std::mem::take(&mut checked.profiles) {
             if profiles.iter().any(|p| p.name == profile.name) {
-                return Err(Error::config(format!(
-                    "profile '{}' in {} has the same name as the profile from the {} environment variables",
-                    profile.name,
-                    path.display(),
-                    profile.name
-                ))
-                .with_hint("rename the profile in the config file"));
+                let line = checked.lines.get(&profile.name).copied();
+                checked.problems.push(Problem {
+                    message: format!(
+                        "profile '{}' (line {}) has the same name as the profile from the {} environment variables; rename the profile in the config file",
+                        profile.name,
+                        line.unwrap_or(1),
+                        profile.name
+                    ),
+                    profile: Some(profile.name),
+                    provider: Some(profile.provider),
+                    line,
+                    column: None,
+                    blocking: true,
+                });
+                continue;
             }
             profiles.push(profile);
         }
@@ -239,11 +280,15 @@ pub fn load(explicit: Option<&Path>) -> Result<Config> {
     profiles
         .iter()
         .for_each(crate::credentials::register_profile);
-    Ok(Config {
-        path,
-        file_exists,
-        profiles,
-        warnings,
+    Ok(Inspection {
+        config: Config {
+            path,
+            file_exists,
+            profiles,
+            warnings,
+        },
+        problems: checked.problems,
+        lines: checked.lines,
     })
 }
 
@@ -276,80 +321,6 @@ fn env_profiles() -> Vec<Profile> {
         profiles.push(profile);
     }
     profiles
-}
-
-fn parse_file(path: &Path, text: &str) -> Result<Vec<Profile>> {
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        Error::config(format!(
-            "config file {} is not valid TOML: {}",
-            path.display(),
-            e.message()
-        ))
-    })?;
-    let mut profiles = Vec::new();
-    let Some(section) = table.get("profiles") else {
-        return Ok(profiles);
-    };
-    let section = section.as_table().ok_or_else(|| {
-        Error::config(format!(
-            "config file {}: `profiles` must be a table of [profiles.NAME] sections",
-            path.display()
-        ))
-    })?;
-    for (name, body) in section {
-        let line = line_of(text, name);
-        let at = format!("{} line {line}", path.display());
-        if !crate::sanitize::is_profile_name(name) {
-            return Err(Error::config(format!(
-                "{at}: profile name {name:?} is not allowed; use letters, digits, '.', '_' and '-', starting with a letter or digit"
-            )));
-        }
-        let body = body
-            .as_table()
-            .ok_or_else(|| Error::config(format!("{at}: profile '{name}' must be a table")))?;
-        let provider_name = body
-            .get("provider")
-            .and_then(toml::Value::as_str)
-            .ok_or_else(|| {
-                Error::config(format!("{at}: profile '{name}' has no `provider` field"))
-            })?;
-        let provider = ProviderKind::parse(provider_name).ok_or_else(|| {
-            Error::config(format!(
-                "{at}: profile '{name}' has unknown provider '{provider_name}' (expected {})",
-                ProviderKind::all()
-                    .iter()
-                    .map(|k| k.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })?;
-        let mut profile = Profile::new(name, provider, Origin::File(path.to_path_buf()));
-        for (field, value) in body.iter().filter(|(k, _)| k.as_str() != "provider") {
-            profile.fields.insert(field.clone(), value.clone());
-        }
-        profiles.push(profile);
-    }
-    Ok(profiles)
-}
-
-/// The line of `[profiles.NAME]` (or of its `provider =` line), for messages.
-fn line_of(text: &str, name: &str) -> usize {
-    let headers = [
-        format!("[profiles.{name}]"),
-        format!("[profiles.\"{name}\"]"),
-    ];
-    let lines: Vec<&str> = text.lines().collect();
-    let Some(start) = lines
-        .iter()
-        .position(|l| headers.iter().any(|h| l.trim() == h))
-    else {
-        return 1;
-    };
-    lines[start..]
-        .iter()
-        .position(|l| l.trim_start().starts_with("provider"))
-        .map(|offset| start + offset + 1)
-        .unwrap_or(start + 1)
 }
 
 /// A warning when the file holds a secret in clear and group or others can read it.

@@ -632,7 +632,7 @@ async fn update_is_refused_and_capabilities_name_collections() {
         .find(|p| p["provider"] == "cosmos")
         .cloned()
         .unwrap();
-    assert_eq!(cosmos["capabilities"], "collections");
+    assert_eq!(cosmos["capabilities"], serde_json::json!(["collections"]));
 }
 
 #[tokio::test(flavor = "multi_thread")]

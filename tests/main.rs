@@ -6,6 +6,7 @@ mod cases;
 mod common;
 
 mod behaviour;
+mod configuration;
 mod connect;
 mod cosmos;
 mod cosmos_sdk;

@@ -2,6 +2,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use comfy_table::Color;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::App;
@@ -9,7 +11,7 @@ use crate::cli::{ConfigCommand, GlobalArgs};
 use crate::config::{self, Config};
 use crate::context::{HttpSettings, OutputSettings};
 use crate::error::{Error, Result};
-use crate::output::{emit, Renderer};
+use crate::output::{emit, OutputFormat, Record, Renderer};
 use crate::provider::ProviderKind;
 use crate::provider::Shared;
 use crate::secret::{is_secret_key, MASK};
@@ -30,72 +32,130 @@ fn capability_names(kind: ProviderKind) -> Vec<&'static str> {
     names
 }
 
-pub fn providers(app: &App) -> Result<()> {
-    let rows: Vec<Value> = ProviderKind::all()
-        .iter()
-        .map(|kind| {
-            let profiles: Vec<Value> = app
-                .config
-                .profiles
-                .iter()
-                .filter(|p| p.provider == *kind)
-                .map(|p| json!({"name": p.name, "from": p.origin.to_string()}))
-                .collect();
-            let capabilities = (!profiles.is_empty()).then(|| capability_names(*kind).join(","));
-            json!({
-                "provider": kind.name(),
-                "configured": !profiles.is_empty(),
-                "profiles": profiles,
-                "capabilities": capabilities,
-            })
-        })
-        .collect();
-    if app.out.format() == crate::output::OutputFormat::Table {
-        let mut text = String::new();
-        for row in &rows {
-            let profiles = row["profiles"]
-                .as_array()
-                .map(|ps| {
-                    ps.iter()
-                        .map(|p| {
-                            format!(
-                                "{} (from {})",
-                                p["name"].as_str().unwrap_or(""),
-                                p["from"].as_str().unwrap_or("")
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .unwrap_or_default();
-            text.push_str(&format!(
-                "{:<17} {}\n",
-                row["provider"].as_str().unwrap_or(""),
-                if profiles.is_empty() {
-                    "not configured".to_string()
-                } else {
-                    profiles
-                }
-            ));
-        }
-        return emit(&text);
-    }
-    emit(&app.out.value(&Value::Array(rows))?)
+/// One line of `dbctl providers`: a profile, or a provider without any.
+#[derive(Serialize)]
+struct ProviderRow {
+    provider: &'static str,
+    profile: Option<String>,
+    /// `configured`, `incomplete` or `not configured`.
+    status: &'static str,
+    from: Option<String>,
+    /// What an incomplete profile lacks.
+    missing: Vec<String>,
+    capabilities: Vec<&'static str>,
 }
 
-pub fn config(command: ConfigCommand, global: &GlobalArgs) -> Result<()> {
+impl Record for ProviderRow {
+    const COLUMNS: &'static [&'static str] = &["PROVIDER", "PROFILE", "STATUS", "FROM"];
+    const FIELDS: &'static [&'static str] = &[
+        "provider",
+        "profile",
+        "status",
+        "from",
+        "missing",
+        "capabilities",
+    ];
+    fn cells(&self) -> Vec<String> {
+        let status = match self.missing.as_slice() {
+            [] => self.status.to_string(),
+            missing => format!("{} ({})", self.status, missing.join("; ")),
+        };
+        vec![
+            self.provider.to_string(),
+            self.profile.clone().unwrap_or_default(),
+            status,
+            self.from.clone().unwrap_or_default(),
+        ]
+    }
+    fn status_column(&self) -> Option<(usize, Color)> {
+        let color = match self.status {
+            "configured" => Color::Green,
+            "incomplete" => Color::Yellow,
+            _ => Color::Grey,
+        };
+        Some((2, color))
+    }
+}
+
+/// Every profile, configured or incomplete (and what it lacks), and every provider without
+/// one. Connects to nothing.
+pub fn providers(app: &App) -> Result<()> {
+    let mut rows = Vec::new();
+    for &kind in ProviderKind::all() {
+        let capabilities = capability_names(kind);
+        let before = rows.len();
+        for profile in app.config.profiles.iter().filter(|p| p.provider == kind) {
+            let missing = config::unresolved(profile);
+            rows.push(ProviderRow {
+                provider: kind.name(),
+                profile: Some(profile.name.clone()),
+                status: if missing.is_empty() {
+                    "configured"
+                } else {
+                    "incomplete"
+                },
+                from: Some(profile.origin.to_string()),
+                missing,
+                capabilities: capabilities.clone(),
+            });
+        }
+        if rows.len() == before {
+            rows.push(ProviderRow {
+                provider: kind.name(),
+                profile: None,
+                status: "not configured",
+                from: None,
+                missing: Vec::new(),
+                capabilities,
+            });
+        }
+    }
+    emit(&app.out.list(&rows)?)
+}
+
+/// `config path|show|validate`, about the real configuration or, under `--demo`, the
+/// emulator's (`demo`), which replaces it in every command.
+pub fn config(command: ConfigCommand, global: &GlobalArgs, demo: Option<&Config>) -> Result<()> {
     let out = Renderer::new(OutputSettings::from_args(global));
+    let load = || match demo {
+        Some(config) => Ok(config.clone()),
+        None => config::load(global.config.as_deref()),
+    };
     match command {
         ConfigCommand::Path => {
-            let path = global.config.clone().unwrap_or_else(config::default_path);
-            emit(&out.value(&json!(path.display().to_string()))?)
+            let (path, exists) = match demo {
+                Some(config) => (config.path.clone(), config.file_exists),
+                None => {
+                    let path = global.config.clone().unwrap_or_else(config::default_path);
+                    let exists = path.exists();
+                    (path, exists)
+                }
+            };
+            if out.format() == OutputFormat::Table {
+                return emit(&format!("{}\n", path.display()));
+            }
+            emit(&out.value(&json!({"path": path.display().to_string(), "exists": exists}))?)
         }
         ConfigCommand::Show => {
-            let config = config::load(global.config.as_deref())?;
+            let config = load()?;
             warn(&config);
-            emit(&out.value(&show(&config))?)
+            let shown = show(&config);
+            match out.format() {
+                OutputFormat::Json | OutputFormat::Yaml => emit(&out.value(&shown)?),
+                OutputFormat::Table | OutputFormat::Csv => emit(&out.list(&settings(&shown))?),
+            }
         }
-        ConfigCommand::Validate => validate(global),
+        ConfigCommand::Validate => {
+            let inspection = match demo {
+                Some(config) => config::Inspection {
+                    config: config.clone(),
+                    problems: Vec::new(),
+                    lines: Default::default(),
+                },
+                None => config::inspect(global.config.as_deref())?,
+            };
+            validate(&out, inspection)
+        }
     }
 }
 
@@ -131,45 +191,161 @@ fn show(config: &Config) -> Value {
     json!({"path": config.path.display().to_string(), "exists": config.file_exists, "profiles": profiles})
 }
 
-/// Resolves every profile and reports every problem at once (exit 3 if any).
-fn validate(global: &GlobalArgs) -> Result<()> {
-    let config = config::load(global.config.as_deref())?;
+/// One key of one profile, as `config show` prints it in a table or CSV.
+#[derive(Serialize)]
+struct Setting {
+    profile: String,
+    key: String,
+    value: String,
+}
+
+impl Record for Setting {
+    const COLUMNS: &'static [&'static str] = &["PROFILE", "KEY", "VALUE"];
+    const FIELDS: &'static [&'static str] = &["profile", "key", "value"];
+    fn cells(&self) -> Vec<String> {
+        vec![self.profile.clone(), self.key.clone(), self.value.clone()]
+    }
+    fn status_column(&self) -> Option<(usize, Color)> {
+        None
+    }
+}
+
+/// The rows of what [`show`] returns: one per key of each profile.
+fn settings(shown: &Value) -> Vec<Setting> {
+    let Some(profiles) = shown["profiles"].as_object() else {
+        return Vec::new();
+    };
+    profiles
+        .iter()
+        .flat_map(|(profile, fields)| {
+            fields
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(move |(key, value)| Setting {
+                    profile: profile.clone(),
+                    key: key.clone(),
+                    value: match value {
+                        Value::String(s) => s.clone(),
+                        Value::Null => String::new(),
+                        other => other.to_string(),
+                    },
+                })
+        })
+        .collect()
+}
+
+/// One line of `config validate`: a valid profile or a problem.
+#[derive(Serialize)]
+struct Finding {
+    profile: Option<String>,
+    provider: Option<&'static str>,
+    line: Option<usize>,
+    column: Option<usize>,
+    /// `ok` or `problem`.
+    status: &'static str,
+    message: String,
+}
+
+impl Record for Finding {
+    const COLUMNS: &'static [&'static str] = &["PROFILE", "PROVIDER", "LINE", "STATUS", "MESSAGE"];
+    const FIELDS: &'static [&'static str] =
+        &["profile", "provider", "line", "column", "status", "message"];
+    fn cells(&self) -> Vec<String> {
+        let line = match (self.line, self.column) {
+            (Some(line), Some(column)) => format!("{line}:{column}"),
+            (Some(line), None) => line.to_string(),
+            _ => String::new(),
+        };
+        vec![
+            self.profile.clone().unwrap_or_default(),
+            self.provider.unwrap_or_default().to_string(),
+            line,
+            self.status.to_string(),
+            self.message.clone(),
+        ]
+    }
+    fn status_column(&self) -> Option<(usize, Color)> {
+        Some((
+            3,
+            if self.status == "ok" {
+                Color::Green
+            } else {
+                Color::Red
+            },
+        ))
+    }
+}
+
+/// Reports every problem of the file and of every profile at once (exit 3 if any).
+fn validate(out: &Renderer, inspection: config::Inspection) -> Result<()> {
+    let config::Inspection {
+        config,
+        problems,
+        lines,
+    } = inspection;
     warn(&config);
     let shared = Shared {
         http: Arc::new(HttpSettings::new(Duration::from_secs(30), 1, 0, false)),
         raw: false,
         show_secrets: false,
     };
-    let mut problems = Vec::new();
+    let mut findings: Vec<Finding> = problems
+        .iter()
+        .map(|p| Finding {
+            provider: p.provider.map(ProviderKind::name),
+            profile: p.profile.clone(),
+            line: p.line,
+            column: p.column,
+            status: "problem",
+            message: p.message.clone(),
+        })
+        .collect();
     for profile in &config.profiles {
-        match profile.provider.build(profile, &shared) {
-            Ok(_) => crate::say!(
-                "ok: profile '{}' ({}, from {})",
-                profile.name,
-                profile.provider,
-                profile.origin
-            ),
-            Err(e) => problems.push(format!(
-                "profile '{}' ({}): {}",
-                profile.name, profile.provider, e.message
-            )),
+        if problems
+            .iter()
+            .any(|p| p.profile.as_deref() == Some(profile.name.as_str()))
+        {
+            continue;
         }
+        let mut messages = config::unresolved(profile);
+        if messages.is_empty() {
+            if let Err(e) = profile.provider.build(profile, &shared) {
+                messages.push(e.message);
+            }
+        }
+        let line = lines.get(&profile.name).copied();
+        let finding = |status, message| Finding {
+            profile: Some(profile.name.clone()),
+            provider: Some(profile.provider.name()),
+            line,
+            column: None,
+            status,
+            message,
+        };
+        if messages.is_empty() {
+            findings.push(finding("ok", format!("from {}", profile.origin)));
+        }
+        findings.extend(messages.into_iter().map(|m| finding("problem", m)));
     }
-    if config.profiles.is_empty() {
-        problems.push(format!(
-            "no profiles: set provider variables or write {}",
-            config.path.display()
-        ));
+    if findings.is_empty() {
+        findings.push(Finding {
+            profile: None,
+            provider: None,
+            line: None,
+            column: None,
+            status: "problem",
+            message: format!(
+                "no profiles: set provider variables or write {}",
+                config.path.display()
+            ),
+        });
     }
-    if problems.is_empty() {
-        crate::say!("{} profile(s) valid", config.profiles.len());
-        return Ok(());
+    emit(&out.list(&findings)?)?;
+    match findings.iter().filter(|f| f.status == "problem").count() {
+        0 => Ok(()),
+        n => Err(Error::config(format!(
+            "{n} problem(s) in the configuration"
+        ))),
     }
-    for problem in &problems {
-        crate::say!("problem: {problem}");
-    }
-    Err(Error::config(format!(
-        "{} problem(s) in the configuration",
-        problems.len()
-    )))
 }

@@ -32,7 +32,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Man => return shell::man(),
         #[cfg(feature = "emulator")]
         Command::Emulator(cmd) => return emulator::run(cmd).await,
-        Command::Config(cmd) if !global.demo => return configure::config(cmd, &global),
+        Command::Config(cmd) if !global.demo => return configure::config(cmd, &global, None),
         _ => {}
     }
     let app = App::new(&global).await?;
@@ -43,7 +43,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Backup(cmd) => backup::run(&app, cmd).await,
         Command::Task(cmd) => task::run(&app, cmd).await,
         Command::Providers => configure::providers(&app),
-        Command::Config(cmd) => configure::config(cmd, &global),
+        Command::Config(cmd) => configure::config(cmd, &global, Some(&app.config)),
         Command::Api(args) => api::run(&app, args).await,
         Command::Export(args) => desired::export(&app, &args).await,
         Command::Plan(args) => desired::plan(&app, &args).await,
