@@ -417,10 +417,8 @@ async fn passwords_inside_configured_urls_stay_hidden() {
         .no_secrets(&[password])
         .stderr_has("readable by others");
     let validate = sb.run(&["config", "validate"]);
-    validate
-        .code(3)
-        .no_secrets(&[password])
-        .stderr_has("problem:");
+    validate.code(3).no_secrets(&[password]);
+    assert!(validate.stdout.contains("problem"), "{}", validate.stdout);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -549,9 +547,7 @@ async fn every_json_success_is_one_document() {
     let empty = sb.run(&["api", "redis-enterprise", "GET", "/v1/empty", "--json"]);
     assert_eq!(empty.code(0).json(), Value::Null);
     let path = sb.run(&["config", "path", "--json"]);
-    assert!(path
-        .code(0)
-        .json()
+    assert!(path.code(0).json()["path"]
         .as_str()
         .unwrap()
         .ends_with("config.toml"));
