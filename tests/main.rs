@@ -14,4 +14,5 @@ mod finish;
 mod inventory;
 mod redis_cloud;
 mod redis_enterprise;
+mod shapes;
 mod upstash;

@@ -229,7 +229,13 @@ impl Record for Database {
             self.id.clone(),
             self.name.clone(),
             status,
-            opt(&self.region),
+            match (&self.region, self.regions.as_deref()) {
+                // Active-Active: the first region and how many more (`db get` lists them).
+                (Some(region), Some([_, more @ ..])) if !more.is_empty() => {
+                    format!("{region} +{}", more.len())
+                }
+                _ => opt(&self.region),
+            },
             match (&self.endpoint, self.port) {
                 (Some(host), Some(port)) if host.contains(':') => format!("[{host}]:{port}"),
                 (Some(host), Some(port)) => format!("{host}:{port}"),

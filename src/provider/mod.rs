@@ -74,6 +74,16 @@ pub struct RedisConnection {
     pub user: Option<String>,
     pub password: Option<Secret>,
     pub database: String,
+    /// Active-Active: every region's own connection, the first one being the fields above;
+    /// empty for a database in one region.
+    pub regions: Vec<RegionConnection>,
+}
+
+/// One region of an Active-Active database and how to reach it there.
+#[derive(Debug, Clone)]
+pub struct RegionConnection {
+    pub region: String,
+    pub connection: RedisConnection,
 }
 
 /// A Cosmos DB account endpoint, its key and the database.

@@ -3,6 +3,7 @@ use super::{list, App};
 use crate::cli::DbCommand;
 use crate::error::Result;
 
+mod region;
 mod status;
 mod url;
 mod write;
@@ -94,7 +95,13 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             target,
             format,
             var,
-        } => url::url(app, &id, &target, format, &var).await,
-        DbCommand::Connect { id, target, args } => url::connect(app, &id, &target, &args).await,
+            region,
+        } => url::url(app, &id, &target, format, &var, region.as_deref()).await,
+        DbCommand::Connect {
+            id,
+            target,
+            region,
+            args,
+        } => url::connect(app, &id, &target, region.as_deref(), &args).await,
     }
 }

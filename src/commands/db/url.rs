@@ -9,9 +9,17 @@ use crate::output::OutputFormat;
 use crate::provider::{Connection, Operation, RedisConnection};
 use crate::secret::{Secret, MASK};
 
-pub async fn url(app: &App, id: &str, target: &Target, format: UrlFormat, var: &str) -> Result<()> {
+pub async fn url(
+    app: &App,
+    id: &str,
+    target: &Target,
+    format: UrlFormat,
+    var: &str,
+    region: Option<&str>,
+) -> Result<()> {
     let provider = app.provider(target, Operation::Url)?;
     let connection = provider.connection(id).await?;
+    let connection = super::region::choose(provider.as_ref(), id, connection, region)?;
     let show = app.shared.show_secrets;
     let url = connection_url(&connection, show);
     let text = match (format, app.out.format()) {
@@ -22,9 +30,16 @@ pub async fn url(app: &App, id: &str, target: &Target, format: UrlFormat, var: &
     app.print(&text)
 }
 
-pub async fn connect(app: &App, id: &str, target: &Target, args: &[String]) -> Result<()> {
+pub async fn connect(
+    app: &App,
+    id: &str,
+    target: &Target,
+    region: Option<&str>,
+    args: &[String],
+) -> Result<()> {
     let provider = app.provider(target, Operation::Connect)?;
-    match provider.connection(id).await? {
+    let connection = provider.connection(id).await?;
+    match super::region::choose(provider.as_ref(), id, connection, region)? {
         Connection::Redis(redis) => run_redis_cli(&redis, args),
         Connection::Cosmos(_) => Err(provider.unsupported(Operation::Connect)),
     }
