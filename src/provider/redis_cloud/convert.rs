@@ -379,6 +379,19 @@ mod tests {
             feed_everything(&record);
         }
 
+        /// Active-Active records with any mix of per-region fields: never a panic.
+        #[test]
+        fn arbitrary_regions_never_panic(
+            regions in proptest::collection::vec(
+                arbitrary_record(&["region", "publicEndpoint", "privateEndpoint", "security",
+                    "datasetSizeInGb", "memoryLimitInGb"]),
+                0..4,
+            ),
+            global in arbitrary_json(),
+        ) {
+            feed_everything(&json!({"databaseId": 1, "crdbDatabases": regions, "globalPassword": global}));
+        }
+
         #[test]
         fn arbitrary_endpoints_never_panic(text in ".{0,40}") {
             let _ = endpoint(&text);
@@ -407,6 +420,55 @@ mod tests {
         assert_eq!(endpoint(":6379"), None);
         assert_eq!(endpoint("not a host"), None);
         assert_eq!(endpoint("a:b:c"), None);
+    }
+
+    #[test]
+    fn active_active_regions_need_a_plain_name_and_fall_back_to_the_global_password() {
+        let record = json!({"databaseId": 7, "globalPassword": "g", "crdbDatabases": [
+            {"region": "bad\u{1b}[2J", "publicEndpoint": "evil.example:1"},
+            {"region": "us-east-1", "publicEndpoint": "a.example:1", "security": {"enableTls": true}},
+            {"region": "eu-west-1", "privateEndpoint": "b.internal:2",
+                "security": {"password": "own"}},
+            {"region": "ap-south-1"}
+        ]});
+        let Ok(Connection::Redis(redis)) = connection(&record, "1/7") else {
+            panic!("no connection")
+        };
+        assert_eq!((redis.host.as_str(), redis.tls), ("a.example", true));
+        let regions: Vec<(&str, &str, Option<&str>)> = redis
+            .regions
+            .iter()
+            .map(|r| {
+                let c = &r.connection;
+                (
+                    r.region.as_str(),
+                    c.host.as_str(),
+                    c.password.as_ref().map(|p| p.expose()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            regions,
+            [
+                ("us-east-1", "a.example", Some("g")),
+                ("eu-west-1", "b.internal", Some("own"))
+            ],
+            "no endpoint: not reachable; a name with controls: left out"
+        );
+        let origin = Origin {
+            profile: "p",
+            kind: Kind::Pro,
+            subscription: "1",
+            region: None,
+        };
+        let db = database(&record, &origin, &test_shared()).unwrap();
+        let names: Vec<&str> = db
+            .regions
+            .iter()
+            .flatten()
+            .map(|r| r.region.as_str())
+            .collect();
+        assert_eq!(names, ["us-east-1", "eu-west-1", "ap-south-1"]);
     }
 
     #[test]
