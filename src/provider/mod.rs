@@ -46,6 +46,8 @@ pub struct ImportRequest {
 }
 
 /// What a change answered.
+// One per command and moved, never stored in bulk: boxing the database would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Change {
     /// The changed (or created) database as it is now.
