@@ -18,6 +18,7 @@ mod db;
 #[cfg(feature = "emulator")]
 mod emulator;
 mod list;
+mod region;
 mod shell;
 mod task;
 mod wait;

@@ -3,7 +3,6 @@ use super::{list, App};
 use crate::cli::DbCommand;
 use crate::error::Result;
 
-mod region;
 mod status;
 mod url;
 mod write;

@@ -19,7 +19,7 @@ pub async fn url(
 ) -> Result<()> {
     let provider = app.provider(target, Operation::Url)?;
     let connection = provider.connection(id).await?;
-    let connection = super::region::choose(provider.as_ref(), id, connection, region)?;
+    let connection = super::super::region::choose(provider.as_ref(), id, connection, region)?;
     let show = app.shared.show_secrets;
     let url = connection_url(&connection, show);
     let text = match (format, app.out.format()) {
@@ -39,7 +39,7 @@ pub async fn connect(
 ) -> Result<()> {
     let provider = app.provider(target, Operation::Connect)?;
     let connection = provider.connection(id).await?;
-    match super::region::choose(provider.as_ref(), id, connection, region)? {
+    match super::super::region::choose(provider.as_ref(), id, connection, region)? {
         Connection::Redis(redis) => run_redis_cli(&redis, args),
         Connection::Cosmos(_) => Err(provider.unsupported(Operation::Connect)),
     }
