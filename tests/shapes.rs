@@ -229,6 +229,40 @@ async fn active_active_url_is_the_first_region_unless_asked() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn connect_reaches_the_asked_region_with_its_password_in_the_environment() {
+    let server = active_active_server().await;
+    let sb = sandbox(&server);
+    let log = crate::connect::fake_redis_cli(sb.home.path());
+    let path = format!(
+        "{}:{}",
+        sb.home.path().join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = crate::common::Run::from(
+        sb.cmd()
+            .env("PATH", path)
+            .args([
+                "db",
+                "connect",
+                ACTIVE_ACTIVE,
+                "--region",
+                "eu-west-1",
+                "--",
+                "PING",
+            ])
+            .output()
+            .unwrap(),
+    );
+    run.code(0).no_secrets(&refs(&secrets()));
+    let recorded = std::fs::read_to_string(log).unwrap();
+    assert_eq!(
+        recorded,
+        "ARGV:-h redis-14383.mc1204-1.eu-west-1-mz.ec2.cloud.rlrcp.com -p 14383 --tls PING\n\
+         AUTH:fixture-rc-aa-password-euw1\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_region_is_refused_naming_the_regions() {
     let server = active_active_server().await;
     let sb = sandbox(&server);
