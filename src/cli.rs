@@ -3,6 +3,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::error::Error;
 use crate::model::{Status, WaitTarget};
 use crate::output::OutputFormat;
 use crate::provider::ProviderKind;
@@ -17,9 +18,6 @@ use crate::provider::ProviderKind;
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
-    /// Whole-request deadline in seconds, retries and pages included.
-    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = positive_seconds)]
-    pub timeout: f64,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -30,7 +28,7 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, value_enum)]
     pub output: Option<OutputFormat>,
     /// Same as `-o json`.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, conflicts_with = "output")]
     pub json: bool,
     /// Add the provider's own record under `raw` (secrets redacted).
     #[arg(long, global = true)]
@@ -38,6 +36,9 @@ pub struct GlobalArgs {
     /// Print passwords and keys. Nothing else ever does.
     #[arg(long, global = true)]
     pub show_secrets: bool,
+    /// Whole-request deadline in seconds, retries and pages included (kubectl's name).
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 30.0, value_parser = positive_seconds)]
+    pub request_timeout: f64,
     /// Attempts per request for retryable failures.
     #[arg(long, global = true, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub retries: u32,
@@ -56,6 +57,93 @@ pub struct GlobalArgs {
     /// Run against the built-in emulator with seeded data; reads no credentials.
     #[arg(long, global = true)]
     pub demo: bool,
+}
+
+/// Parses the command line. Help and version print and exit as usual; any other usage error
+/// comes back as an [`Error`] (exit 2), with a hint where a likely intent is known, so the
+/// caller reports it like every other error (one JSON line under `--json`).
+pub fn parse() -> Result<Cli, (Error, bool)> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    Cli::try_parse_from(&args).map_err(|e| {
+        use clap::error::ErrorKind as Kind;
+        if matches!(
+            e.kind(),
+            Kind::DisplayHelp
+                | Kind::DisplayVersion
+                | Kind::DisplayHelpOnMissingArgumentOrSubcommand
+        ) {
+            e.exit();
+        }
+        let json = asks_for_json(&args);
+        if !json {
+            // clap's own text (with colour and usage line) for people.
+            if let Some(hint) = usage_hint(&e, &args) {
+                let _ = e.print();
+                crate::say!("hint: {hint}");
+                std::process::exit(2);
+            }
+            e.exit();
+        }
+        // The message is the text before clap's usage block, on one line.
+        let text = e.to_string();
+        let detail = text
+            .lines()
+            .take_while(|l| !l.starts_with("Usage:"))
+            .map(|l| l.trim().trim_start_matches("error: "))
+            .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut error = Error::usage(detail);
+        if let Some(hint) = usage_hint(&e, &args) {
+            error = error.with_hint(hint);
+        }
+        (error, true)
+    })
+}
+
+/// Whether the raw arguments ask for JSON (`--json`, `-o json`, `--output=json`, `-ojson`),
+/// so a usage error is reported as JSON too.
+fn asks_for_json(args: &[std::ffi::OsString]) -> bool {
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    args.iter().enumerate().any(|(i, arg)| {
+        arg == "--json"
+            || arg == "--output=json"
+            || arg == "-ojson"
+            || arg == "-o=json"
+            || ((arg == "-o" || arg == "--output") && args.get(i + 1).is_some_and(|v| v == "json"))
+    })
+}
+
+/// The likely intent behind a usage error: `dbctl get 1` → "did you mean `dbctl db get 1`?";
+/// `--timeout` on a command that does not wait → `--request-timeout`.
+fn usage_hint(error: &clap::Error, args: &[std::ffi::OsString]) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    if error.kind() == clap::error::ErrorKind::UnknownArgument {
+        return match error.get(ContextKind::InvalidArg) {
+            Some(ContextValue::String(arg)) if arg.starts_with("--timeout") => Some(
+                "the whole-request deadline is --request-timeout SECS; --timeout is for commands that wait (db wait, task wait, --wait)".to_string(),
+            ),
+            _ => None,
+        };
+    }
+    if error.kind() != clap::error::ErrorKind::InvalidSubcommand {
+        return None;
+    }
+    let Some(ContextValue::String(word)) = error.get(ContextKind::InvalidSubcommand) else {
+        return None;
+    };
+    let db = <Cli as clap::CommandFactory>::command();
+    let db = db.find_subcommand("db")?;
+    db.find_subcommand(word)?;
+    let rest: Vec<String> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    Some(format!("did you mean `dbctl db {}`?", rest.join(" ")))
 }
 
 impl GlobalArgs {
@@ -105,6 +193,40 @@ pub enum Command {
     Api(ApiArgs),
 }
 
+impl Command {
+    /// The profile a single-database command names, so its errors can say which one.
+    pub fn target(&self) -> Option<Target> {
+        match self {
+            Command::Db(db) => match db {
+                DbCommand::List(_) => None,
+                DbCommand::Get { target, .. }
+                | DbCommand::Create { target, .. }
+                | DbCommand::Update { target, .. }
+                | DbCommand::Delete { target, .. }
+                | DbCommand::Wait { target, .. }
+                | DbCommand::Url { target, .. }
+                | DbCommand::Connect { target, .. }
+                | DbCommand::Flush { target, .. }
+                | DbCommand::ResetPassword { target, .. }
+                | DbCommand::Import { target, .. } => Some(target.clone()),
+            },
+            Command::Backup(
+                BackupCommand::List { target, .. }
+                | BackupCommand::Create { target, .. }
+                | BackupCommand::Restore { target, .. },
+            ) => Some(target.clone()),
+            Command::Task(TaskCommand::Get { target, .. } | TaskCommand::Wait { target, .. }) => {
+                Some(target.clone())
+            }
+            Command::Api(args) => Some(Target {
+                provider: Some(args.provider),
+                profile: args.profile.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// Which profile a single-database command talks to.
 #[derive(Debug, Clone, Args, Default)]
 pub struct Target {
@@ -133,9 +255,10 @@ pub struct ListArgs {
     /// Only this region.
     #[arg(long)]
     pub region: Option<String>,
-    /// Sort order (default: provider, profile, name).
-    #[arg(long, value_enum)]
-    pub sort: Option<SortKey>,
+    /// Sort by name, status, memory or created, with :asc (default) or :desc, e.g.
+    /// `memory:desc`; databases without the value come last (default: provider, profile, name).
+    #[arg(long, value_name = "KEY[:DIR]", value_parser = parse_sort)]
+    pub sort: Option<SortOrder>,
     /// Any failing profile fails the command, with nothing on stdout.
     #[arg(long)]
     pub strict: bool,
@@ -149,13 +272,33 @@ pub enum SortKey {
     Created,
 }
 
+/// `--sort KEY[:asc|desc]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortOrder {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+fn parse_sort(text: &str) -> Result<SortOrder, String> {
+    let (key, direction) = text.split_once(':').unwrap_or((text, "asc"));
+    let key = SortKey::from_str(key, true).map_err(|_| {
+        format!("unknown sort key {key:?}; use name, status, memory or created, optionally with :asc or :desc")
+    })?;
+    let descending = match direction.to_ascii_lowercase().as_str() {
+        "asc" => false,
+        "desc" => true,
+        other => return Err(format!("unknown sort direction {other:?}; use asc or desc")),
+    };
+    Ok(SortOrder { key, descending })
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct WaitArgs {
     /// Wait until the operation finishes.
     #[arg(long)]
     pub wait: bool,
-    /// Seconds `--wait` may take.
-    #[arg(long, value_name = "SECS", default_value_t = 600.0, value_parser = positive_seconds)]
+    /// Seconds `--wait` may take (exit 11 after that).
+    #[arg(long = "timeout", alias = "wait-timeout", value_name = "SECS", default_value_t = 600.0, value_parser = positive_seconds)]
     pub wait_timeout: f64,
 }
 

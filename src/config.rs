@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::provider::ProviderKind;
-use crate::secret::{is_secret_key, Secret};
+use crate::secret::{is_secret_key, url_passwords, Secret};
 
 /// Where a profile was defined.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,12 +138,14 @@ impl Profile {
         }
     }
 
-    /// Where this profile's HTTP requests go, with its TLS settings (`ca_cert`, `insecure`).
-    pub fn http_target(&self, base_url: &str) -> Result<crate::http::Target> {
+    /// Where this profile's HTTP requests go (`base_url`, read from `url_field`), with its TLS
+    /// settings (`ca_cert`, `insecure`).
+    pub fn http_target(&self, url_field: &str, base_url: &str) -> Result<crate::http::Target> {
         Ok(crate::http::Target {
             provider: self.provider,
             profile: self.name.clone(),
             base_url: base_url.to_string(),
+            url_setting: self.describe(url_field),
             tls: crate::tls::TlsOptions {
                 ca_cert: self.string("ca_cert")?.map(Into::into),
                 insecure: self.bool("insecure")?,
@@ -224,6 +226,9 @@ pub fn load(explicit: Option<&Path>) -> Result<Config> {
             profiles.push(profile);
         }
     }
+    profiles
+        .iter()
+        .for_each(crate::credentials::register_profile);
     Ok(Config {
         path,
         file_exists,
@@ -284,6 +289,11 @@ fn parse_file(path: &Path, text: &str) -> Result<Vec<Profile>> {
     for (name, body) in section {
         let line = line_of(text, name);
         let at = format!("{} line {line}", path.display());
+        if !crate::sanitize::is_profile_name(name) {
+            return Err(Error::config(format!(
+                "{at}: profile name {name:?} is not allowed; use letters, digits, '.', '_' and '-', starting with a letter or digit"
+            )));
+        }
         let body = body
             .as_table()
             .ok_or_else(|| Error::config(format!("{at}: profile '{name}' must be a table")))?;
@@ -335,9 +345,10 @@ fn line_of(text: &str, name: &str) -> usize {
 /// A warning when the file holds a secret in clear and group or others can read it.
 fn permission_warning(path: &Path, profiles: &[Profile]) -> Option<String> {
     let holds_secret = profiles.iter().any(|p| {
-        p.fields
-            .keys()
-            .any(|k| !k.ends_with("_env") && is_secret_key(k))
+        p.fields.iter().any(|(k, v)| {
+            (!k.ends_with("_env") && is_secret_key(k))
+                || v.as_str().is_some_and(|s| !url_passwords(s).is_empty())
+        })
     });
     if !holds_secret {
         return None;

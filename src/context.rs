@@ -33,20 +33,20 @@ impl HttpSettings {
         }
     }
 
-    /// Time left before `--timeout` runs out.
+    /// Time left before `--request-timeout` runs out.
     pub fn remaining(&self) -> Duration {
         let deadline = *self.deadline.lock().unwrap_or_else(|e| e.into_inner());
         deadline.saturating_duration_since(Instant::now())
     }
 
-    /// Starts a fresh `--timeout` window: each poll of a wait loop is its own request.
+    /// Starts a fresh `--request-timeout` window: each poll of a wait loop is its own request.
     pub fn restart_deadline(&self) {
         *self.deadline.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now() + self.timeout;
     }
 
     pub fn log(&self, level: u8, line: impl AsRef<str>) {
         if self.verbose >= level {
-            eprintln!("dbctl: {}", line.as_ref());
+            crate::say!("dbctl: {}", line.as_ref());
         }
     }
 }
@@ -55,6 +55,8 @@ impl HttpSettings {
 #[derive(Debug, Clone)]
 pub struct OutputSettings {
     pub format: OutputFormat,
+    /// Passwords in provider text are printed only with `--show-secrets`.
+    pub show_secrets: bool,
     pub color: bool,
     pub stdout_tty: bool,
     pub stderr_tty: bool,
@@ -67,6 +69,7 @@ impl OutputSettings {
         let no_color = args.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         OutputSettings {
             format: args.format(),
+            show_secrets: args.show_secrets,
             color: stdout_tty && !no_color,
             stdout_tty,
             stderr_tty: std::io::stderr().is_terminal(),

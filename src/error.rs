@@ -2,7 +2,6 @@
 use serde_json::json;
 
 use crate::provider::ProviderKind;
-use crate::secret::mask_url_passwords;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -155,12 +154,9 @@ impl Error {
 
 /// Prints the error on stderr: one JSON line under `--json`, else `error: ...` plus a hint.
 pub fn report(err: &Error, json: bool) {
-    // Provider messages can quote a source URI; its password never reaches the terminal.
-    let mut err = err.clone();
-    err.message = mask_url_passwords(&err.message);
-    err.hint = err.hint.as_deref().map(mask_url_passwords);
+    // The stderr writer masks credentials, URL passwords and terminal controls.
     if json {
-        eprintln!("{}", err.to_json());
+        crate::sanitize::stderr_json(&err.to_json());
         return;
     }
     let origin = match (&err.profile, err.provider) {
@@ -172,8 +168,8 @@ pub fn report(err: &Error, json: bool) {
         }
         _ => String::new(),
     };
-    eprintln!("error: {origin}{}", err.message);
+    crate::say!("error: {origin}{}", err.message);
     if let Some(hint) = &err.hint {
-        eprintln!("hint: {hint}");
+        crate::say!("hint: {hint}");
     }
 }

@@ -134,6 +134,8 @@ pub struct Target {
     pub provider: ProviderKind,
     pub profile: String,
     pub base_url: String,
+    /// The setting that holds the URL (a variable, or a key in a profile), for hints.
+    pub url_setting: String,
     pub tls: TlsOptions,
     /// What to do when the certificate is refused.
     pub certificate_hint: String,
@@ -147,6 +149,7 @@ pub struct Http {
     settings: Arc<HttpSettings>,
     provider: ProviderKind,
     profile: String,
+    url_setting: String,
     certificate_hint: String,
 }
 
@@ -157,6 +160,7 @@ impl Http {
             provider,
             profile,
             base_url,
+            url_setting,
             tls,
             certificate_hint,
         } = target;
@@ -180,7 +184,7 @@ impl Http {
             .pool_idle_timeout(Duration::from_secs(30));
         let insecure = tls.insecure || settings.insecure;
         if insecure {
-            eprintln!(
+            crate::say!(
                 "warning: TLS certificate verification is off for profile '{profile}' ({provider})"
             );
         }
@@ -197,6 +201,7 @@ impl Http {
             settings,
             provider,
             profile,
+            url_setting,
             certificate_hint,
         })
     }
@@ -280,7 +285,7 @@ impl Http {
             self.settings.timeout.as_secs_f64()
         ))
         .with_origin(self.provider, &self.profile)
-        .with_hint("raise --timeout, or check the provider's status page")
+        .with_hint("raise --request-timeout, or check the provider's status page")
     }
 
     async fn attempt(&self, call: &Call) -> Result<Attempt> {
@@ -336,29 +341,52 @@ impl Http {
         self.api
             .authorize(&mut request)
             .map_err(|e| e.with_origin(self.provider, &self.profile))?;
+        // Whatever authenticates a request (a Basic token, a signature) is a credential too.
+        for value in request.headers().values().filter(|v| v.is_sensitive()) {
+            if let Ok(text) = value.to_str() {
+                crate::credentials::register_header(text);
+            }
+        }
         Ok(request)
     }
 
+    /// A failure below HTTP, with the next step: certificate and TLS-version problems are
+    /// not retried (they will not change), a refused or dropped connection is.
     fn transport_error(&self, error: reqwest::Error) -> Error {
         let chain = error_chain(&error);
-        let (message, hint) = if chain.to_ascii_lowercase().contains("certificate") {
+        let base = &self.base;
+        let (message, hint, retryable) = if chain.to_ascii_lowercase().contains("certificate") {
             (
-                format!(
-                    "TLS certificate verification failed for {}: {chain}",
-                    self.base
-                ),
+                format!("TLS certificate verification failed for {base}: {chain}"),
                 Some(self.certificate_hint.clone()),
+                false,
+            )
+        } else if chain.contains("InvalidContentType") || chain.contains("corrupt message") {
+            (
+                format!("TLS handshake with {base} failed: {chain}"),
+                Some(format!(
+                    "the server may speak plain HTTP: try an http:// URL in {}",
+                    self.url_setting
+                )),
+                false,
             )
         } else if error.is_connect() {
-            (format!("could not connect to {}: {chain}", self.base), None)
+            (
+                format!("could not connect to {base}: {chain}"),
+                Some(format!(
+                    "check that the server is up and that {} is right",
+                    self.url_setting
+                )),
+                true,
+            )
         } else if error.is_timeout() {
-            (format!("request to {} timed out: {chain}", self.base), None)
+            (format!("request to {base} timed out: {chain}"), None, true)
         } else {
-            (format!("connection to {} failed: {chain}", self.base), None)
+            (format!("connection to {base} failed: {chain}"), None, true)
         };
         let mut error = Error::new(ErrorKind::Network, message)
             .with_origin(self.provider, &self.profile)
-            .retryable(hint.is_none());
+            .retryable(retryable);
         error.hint = hint;
         error
     }
@@ -474,12 +502,20 @@ pub fn status_error(status: reqwest::StatusCode, body: &[u8], provider: Provider
         404 | 410 => ErrorKind::NotFound,
         409 => ErrorKind::Conflict,
         429 => ErrorKind::RateLimited,
-        300..=399 | 500..=599 => ErrorKind::Provider,
-        _ => ErrorKind::Invalid,
+        400..=499 => ErrorKind::Invalid,
+        // 3xx, 5xx, and anything outside 200–599 (999) is the provider's fault.
+        _ => ErrorKind::Provider,
     };
     let retryable = matches!(code, 429 | 500 | 502 | 503 | 504);
     let reason = status.canonical_reason().unwrap_or("");
     let detail = describe_body(body);
+    // Providers refuse a duplicate with a plain 400 too ("database already exists").
+    let kind = match &detail {
+        Some(text) if kind == ErrorKind::Invalid && says_already_exists(text) => {
+            ErrorKind::Conflict
+        }
+        _ => kind,
+    };
     let message = match detail {
         Some(detail) => format!("{provider} answered {code} {reason}: {detail}"),
         None => format!("{provider} answered {code} {reason}"),
@@ -487,15 +523,24 @@ pub fn status_error(status: reqwest::StatusCode, body: &[u8], provider: Provider
     let mut error = Error::new(kind, message)
         .with_provider(provider)
         .retryable(retryable);
-    if kind == ErrorKind::NotFound {
-        error.message = format!("{} (not found)", error.message);
-    }
     if status.is_redirection() {
         error.hint = Some(
             "dbctl does not follow redirects (they would carry credentials elsewhere); check the URL configured for this profile".into(),
         );
     }
     error
+}
+
+fn says_already_exists(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    [
+        "already exist",
+        "already in use",
+        "already taken",
+        "duplicate",
+    ]
+    .iter()
+    .any(|phrase| text.contains(phrase))
 }
 
 /// The useful sentence in an error body: JSON `"text"`, `{"error": ...}`, `{"message"}`,

@@ -3,13 +3,16 @@ pub mod cli;
 mod commands;
 mod config;
 mod context;
+mod credentials;
 #[cfg(feature = "emulator")]
 mod emulator;
 pub mod error;
 mod http;
 mod model;
 mod output;
+mod paging;
 mod provider;
+mod sanitize;
 mod secret;
 mod tls;
 

@@ -30,10 +30,20 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Whether a field name in a provider record or a header names a secret.
+/// Whether a field name in a provider record or a header names a secret. camelCase names
+/// ending in `Key` (`primaryMasterKey`, `accessKey`, `primaryKey`) are secret too, except the
+/// names of data-model keys (`partitionKey`, `shardKey`, `sortKey`, `rowKey`).
 pub fn is_secret_key(name: &str) -> bool {
+    let camel_key = name
+        .strip_suffix("Key")
+        .and_then(|head| head.chars().last())
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     let name = name.to_ascii_lowercase().replace('-', "_");
-    name.contains("password")
+    let data_key = ["partitionkey", "shardkey", "sortkey", "rowkey"]
+        .iter()
+        .any(|k| name.ends_with(k));
+    (camel_key && !data_key)
+        || name.contains("password")
         || name.contains("passwd")
         || name.contains("token")
         || name.contains("secret")
@@ -52,7 +62,7 @@ pub fn redact_value(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, field) in map.iter_mut() {
-                if is_secret_key(key) && !field.is_null() && !field.is_object() {
+                if is_secret_key(key) && !field.is_null() {
                     *field = Value::String(MASK.to_string());
                 } else {
                     redact_value(field);
@@ -61,7 +71,8 @@ pub fn redact_value(value: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(redact_value),
         Value::String(text) => {
-            if let Some(masked) = mask_url_password(text) {
+            let masked = mask_text_secrets(text);
+            if masked != *text {
                 *text = masked;
             }
         }
@@ -69,47 +80,93 @@ pub fn redact_value(value: &mut Value) {
     }
 }
 
-/// `scheme://user:password@host...` → `scheme://user:***@host...` for every URL in the text;
-/// `None` when no URL in it carries a password.
-pub fn mask_url_password(text: &str) -> Option<String> {
-    let masked = mask_url_passwords(text);
-    (masked != text).then_some(masked)
-}
-
 /// Masks the password of every `scheme://user:password@` in free text. The password may hold
 /// `/`, `?` or `#`: the userinfo ends at the last `@` before the URL's end (white space or a
 /// quote).
 pub fn mask_url_passwords(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(found) = rest.find("://") {
-        let (head, tail) = rest.split_at(found + 3);
-        out.push_str(head);
+    let mut done = 0;
+    for span in url_password_spans(text) {
+        out.push_str(&text[done..span.start]);
+        out.push_str(MASK);
+        done = span.end;
+    }
+    out.push_str(&text[done..]);
+    out
+}
+
+/// The passwords of every `scheme://user:password@` in free text.
+pub fn url_passwords(text: &str) -> Vec<&str> {
+    url_password_spans(text)
+        .into_iter()
+        .map(|span| &text[span])
+        .collect()
+}
+
+fn url_password_spans(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut spans = Vec::new();
+    let mut offset = 0;
+    while let Some(found) = text[offset..].find("://") {
+        let start = offset + found + 3;
+        let tail = &text[start..];
         let url_end = tail
             .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>'))
             .unwrap_or(tail.len());
         let url = &tail[..url_end];
-        match url
+        if let Some((colon, at)) = url
             .rfind('@')
             .and_then(|at| url[..at].find(':').map(|colon| (colon, at)))
         {
-            Some((colon, at)) => {
-                out.push_str(&url[..colon]);
-                out.push(':');
-                out.push_str(MASK);
-                out.push_str(&url[at..]);
-            }
-            None => out.push_str(url),
+            spans.push(start + colon + 1..start + at);
         }
-        rest = &tail[url_end..];
+        offset = start + url_end;
     }
-    out.push_str(rest);
+    spans
+}
+
+/// Connection-string keys whose value is a credential (`AccountKey=...;`).
+const CONNECTION_STRING_KEYS: &[&str] = &["accountkey=", "sharedaccesskey=", "password="];
+
+/// URL passwords and connection-string keys (`AccountKey=...`) masked in free text.
+pub fn mask_text_secrets(text: &str) -> String {
+    let text = mask_url_passwords(text);
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    let mut at = 0;
+    while at < text.len() {
+        let found = CONNECTION_STRING_KEYS.iter().find_map(|key| {
+            let boundary = at == 0 || !lower.as_bytes()[at - 1].is_ascii_alphanumeric();
+            (boundary && lower[at..].starts_with(key)).then_some(key.len())
+        });
+        match found {
+            Some(len) => {
+                let value = at + len;
+                let end = text[value..]
+                    .find(|c: char| {
+                        c == ';' || c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>')
+                    })
+                    .map_or(text.len(), |e| value + e);
+                out.push_str(&text[done..value]);
+                if end > value {
+                    out.push_str(MASK);
+                }
+                done = end;
+                at = end.max(value);
+            }
+            None => at += text[at..].chars().next().map_or(1, char::len_utf8),
+        }
+    }
+    out.push_str(&text[done..]);
     out
 }
 
 /// Masks secret-named JSON string values, and URL passwords, in text that may not parse
 /// (a truncated body, an error sentence).
 pub fn redact_text(text: &str) -> String {
+    // Credentials by value first, before any caller cuts the text short.
+    let scrubbed = crate::credentials::scrub(text);
+    let text = scrubbed.as_str();
     if let Ok(mut value) = serde_json::from_str::<Value>(text) {
         redact_value(&mut value);
         return value.to_string();
@@ -133,17 +190,50 @@ pub fn redact_text(text: &str) -> String {
         rest = &body[end + 1..];
         let after = rest.trim_start();
         if is_secret_key(string) && after.starts_with(':') {
-            if let Some(value_body) = after[1..].trim_start().strip_prefix('"') {
+            let value = after[1..].trim_start();
+            if !value.starts_with("null") {
                 out.push_str(&format!(":\"{MASK}\""));
-                rest = match string_end(value_body) {
-                    Some(end) => &value_body[end + 1..],
-                    None => "",
-                };
+                rest = &value[value_end(value)..];
             }
         }
     }
     out.push_str(rest);
-    mask_url_passwords(&out)
+    mask_text_secrets(&out)
+}
+
+/// Where the JSON value at the start of `text` ends: a string, a whole object or array
+/// (strings inside included), or a scalar up to the next delimiter; the end of a truncated
+/// text.
+fn value_end(text: &str) -> usize {
+    if let Some(body) = text.strip_prefix('"') {
+        return string_end(body).map_or(text.len(), |end| end + 2);
+    }
+    if !text.starts_with(['{', '[']) {
+        return text
+            .find(|c: char| matches!(c, ',' | '}' | ']') || c.is_whitespace())
+            .unwrap_or(text.len());
+    }
+    let mut depth = 0usize;
+    let mut at = 0;
+    while at < text.len() {
+        let c = text.as_bytes()[at];
+        match c {
+            b'"' => {
+                at += 1 + string_end(&text[at + 1..]).map_or(text.len(), |end| end + 1);
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return at + 1;
+                }
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    text.len()
 }
 
 /// The byte index of the closing quote of a JSON string, given the text after its opening quote.
@@ -222,6 +312,37 @@ mod tests {
         );
         assert_eq!(v["plain"], "https://example.com/a@b");
         assert_eq!(v["note"], "not a url");
+    }
+
+    #[test]
+    fn secret_names_hide_any_value() {
+        let mut v = json!({"password": {"encrypted": "ENC1"}, "primaryMasterKey": "K1",
+            "privateKey": ["K2"], "accessKey": 7, "partitionKey": {"paths": ["/id"]},
+            "keyspace": 1, "key_count": 2, "monkey": "m",
+            "conn": "AccountEndpoint=https://a/;AccountKey=K3==;Database=d"});
+        redact_value(&mut v);
+        for key in ["password", "primaryMasterKey", "privateKey", "accessKey"] {
+            assert_eq!(v[key], "***", "{key}");
+        }
+        assert_eq!(v["partitionKey"]["paths"][0], "/id");
+        assert_eq!(
+            (v["keyspace"].clone(), v["key_count"].clone()),
+            (json!(1), json!(2))
+        );
+        assert_eq!(v["monkey"], "m");
+        assert_eq!(
+            v["conn"],
+            "AccountEndpoint=https://a/;AccountKey=***;Database=d"
+        );
+    }
+
+    #[test]
+    fn truncated_text_hides_numbers_and_objects() {
+        let text =
+            r#"{"pin_password":12345678,"password":{"encrypted":"ENC2"},"name":"x","token":[1"#;
+        let out = redact_text(text);
+        assert!(!out.contains("12345678") && !out.contains("ENC2"), "{out}");
+        assert!(out.contains(r#""name":"x""#), "{out}");
     }
 
     #[test]

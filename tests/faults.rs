@@ -122,7 +122,7 @@ async fn a_slow_provider_hits_the_whole_command_deadline() {
         .mount(&server)
         .await;
     let started = Instant::now();
-    let run = sandbox(&server).run(&["--timeout", "1", "db", "list"]);
+    let run = sandbox(&server).run(&["db", "list", "--request-timeout", "1"]);
     run.code(11)
         .stderr_has("timed out after 1s waiting for GET /redis/databases");
     assert!(

@@ -6,6 +6,7 @@ use super::App;
 use crate::cli::{ApiArgs, Target};
 use crate::error::{Error, Result};
 use crate::http::Call;
+use crate::output::OutputFormat;
 
 pub async fn run(app: &App, args: ApiArgs) -> Result<()> {
     let method: Method = args
@@ -34,8 +35,12 @@ pub async fn run(app: &App, args: ApiArgs) -> Result<()> {
         call = call.json(body);
     }
     let reply = provider.raw_call(call).await?;
-    if reply.body.is_empty() {
-        return Ok(());
+    if reply.body.iter().all(u8::is_ascii_whitespace) {
+        // A script asked for one document: an empty answer is `null`.
+        return match app.out.format() {
+            OutputFormat::Table => Ok(()),
+            _ => app.print(&app.out.value(&Value::Null)?),
+        };
     }
     let mut value: Value = reply.json()?;
     if !app.shared.show_secrets {

@@ -88,7 +88,7 @@ pub fn config(command: ConfigCommand, global: &GlobalArgs) -> Result<()> {
     match command {
         ConfigCommand::Path => {
             let path = global.config.clone().unwrap_or_else(config::default_path);
-            emit(&format!("{}\n", path.display()))
+            emit(&out.value(&json!(path.display().to_string()))?)
         }
         ConfigCommand::Show => {
             let config = config::load(global.config.as_deref())?;
@@ -101,7 +101,7 @@ pub fn config(command: ConfigCommand, global: &GlobalArgs) -> Result<()> {
 
 fn warn(config: &Config) {
     for warning in &config.warnings {
-        eprintln!("warning: {warning}");
+        crate::say!("warning: {warning}");
     }
 }
 
@@ -143,9 +143,11 @@ fn validate(global: &GlobalArgs) -> Result<()> {
     let mut problems = Vec::new();
     for profile in &config.profiles {
         match profile.provider.build(profile, &shared) {
-            Ok(_) => eprintln!(
+            Ok(_) => crate::say!(
                 "ok: profile '{}' ({}, from {})",
-                profile.name, profile.provider, profile.origin
+                profile.name,
+                profile.provider,
+                profile.origin
             ),
             Err(e) => problems.push(format!(
                 "profile '{}' ({}): {}",
@@ -160,11 +162,11 @@ fn validate(global: &GlobalArgs) -> Result<()> {
         ));
     }
     if problems.is_empty() {
-        eprintln!("{} profile(s) valid", config.profiles.len());
+        crate::say!("{} profile(s) valid", config.profiles.len());
         return Ok(());
     }
     for problem in &problems {
-        eprintln!("problem: {problem}");
+        crate::say!("problem: {problem}");
     }
     Err(Error::config(format!(
         "{} problem(s) in the configuration",

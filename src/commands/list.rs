@@ -2,7 +2,7 @@
 use futures::future::join_all;
 
 use super::App;
-use crate::cli::{ListArgs, SortKey};
+use crate::cli::{ListArgs, SortKey, SortOrder};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Database;
 use crate::output::OutputFormat;
@@ -28,12 +28,7 @@ pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
     }
     let answered = profiles.len() - failures.len();
     if answered == 0 || (args.strict && !failures.is_empty()) {
-        if failures.len() > 1 && app.out.format() != OutputFormat::Json {
-            failures[1..]
-                .iter()
-                .for_each(|e| crate::error::report(e, false));
-        }
-        return Err(failures.swap_remove(0));
+        return Err(every_failure(failures));
     }
 
     databases.retain(|db| matches(db, args));
@@ -43,21 +38,11 @@ pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
     if failures.is_empty() {
         return Ok(());
     }
-    let names = failures
-        .iter()
-        .map(|e| {
-            format!(
-                "{} ({}): {}",
-                e.profile.as_deref().unwrap_or("?"),
-                e.provider.map(|p| p.to_string()).unwrap_or_default(),
-                e.message
-            )
-        })
-        .collect::<Vec<_>>();
+    let names = failures.iter().map(describe_failure).collect::<Vec<_>>();
     let json = app.out.format() == OutputFormat::Json;
     if !json {
         for name in &names {
-            eprintln!("error: profile {name}");
+            crate::say!("error: profile {name}");
         }
     }
     let summary = format!(
@@ -72,6 +57,39 @@ pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
     );
     Err(Error::new(ErrorKind::Partial, summary)
         .with_hint("use --strict to fail without printing a partial list"))
+}
+
+/// One error naming every failing profile: the first failure's kind (and exit code), and
+/// its origin when it is the only one.
+fn every_failure(mut failures: Vec<Error>) -> Error {
+    if failures.len() == 1 {
+        return failures.swap_remove(0);
+    }
+    let first = &failures[0];
+    let mut error = Error::new(
+        first.kind,
+        format!(
+            "{} profiles failed: {}",
+            failures.len(),
+            failures
+                .iter()
+                .map(describe_failure)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    );
+    error.hint = first.hint.clone();
+    error
+}
+
+/// `profile (provider): message`.
+fn describe_failure(error: &Error) -> String {
+    format!(
+        "{} ({}): {}",
+        error.profile.as_deref().unwrap_or("?"),
+        error.provider.map(|p| p.to_string()).unwrap_or_default(),
+        error.message
+    )
 }
 
 fn matches(db: &Database, args: &ListArgs) -> bool {
@@ -89,22 +107,32 @@ fn matches(db: &Database, args: &ListArgs) -> bool {
             .is_none_or(|glob| glob_match(glob, &db.name))
 }
 
-/// Default order: provider, profile, name (then id) — the same whatever answered first.
-fn sort(databases: &mut [Database], key: Option<SortKey>) {
+/// Default order: provider, profile, name (then id) — the same whatever answered first. With
+/// `--sort`, databases that lack the value come last in either direction.
+fn sort(databases: &mut [Database], order: Option<SortOrder>) {
+    use std::cmp::Ordering;
+    /// Present values in the asked direction, absent ones after them.
+    fn by<T: Ord>(a: Option<T>, b: Option<T>, descending: bool) -> Ordering {
+        match (a, b) {
+            (Some(a), Some(b)) if descending => b.cmp(&a),
+            (Some(a), Some(b)) => a.cmp(&b),
+            (a, b) => a.is_none().cmp(&b.is_none()),
+        }
+    }
     databases.sort_by(|a, b| {
         let base = || {
             (a.provider, &a.profile, &a.name, &a.id).cmp(&(b.provider, &b.profile, &b.name, &b.id))
         };
-        match key {
-            None => base(),
-            Some(SortKey::Name) => a.name.cmp(&b.name).then_with(base),
-            Some(SortKey::Status) => a.status.cmp(&b.status).then_with(base),
-            Some(SortKey::Memory) => a
-                .memory_limit_bytes
-                .cmp(&b.memory_limit_bytes)
-                .then_with(base),
-            Some(SortKey::Created) => a.created_at.cmp(&b.created_at).then_with(base),
-        }
+        let Some(SortOrder { key, descending }) = order else {
+            return base();
+        };
+        let ordering = match key {
+            SortKey::Name => by(Some(&a.name), Some(&b.name), descending),
+            SortKey::Status => by(Some(a.status), Some(b.status), descending),
+            SortKey::Memory => by(a.memory_limit_bytes, b.memory_limit_bytes, descending),
+            SortKey::Created => by(a.created_at.as_ref(), b.created_at.as_ref(), descending),
+        };
+        ordering.then_with(base)
     });
 }
 

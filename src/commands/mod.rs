@@ -24,11 +24,8 @@ mod task;
 mod wait;
 
 pub async fn dispatch(cli: Cli) -> Result<()> {
-    let Cli {
-        global,
-        timeout,
-        command,
-    } = cli;
+    let Cli { global, command } = cli;
+    crate::credentials::show_on_stdout(global.show_secrets);
     match command {
         Command::Completions { shell } => return shell::completions(shell, &global),
         Command::Man => return shell::man(),
@@ -37,8 +34,9 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Config(cmd) if !global.demo => return configure::config(cmd, &global),
         _ => {}
     }
-    let app = App::new(&global, timeout).await?;
-    match command {
+    let app = App::new(&global).await?;
+    let target = command.target();
+    let result = match command {
         Command::Db(cmd) => db::run(&app, cmd).await,
         Command::List(args) => list::run(&app, &args).await,
         Command::Backup(cmd) => backup::run(&app, cmd).await,
@@ -49,7 +47,11 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         #[cfg(feature = "emulator")]
         Command::Emulator(_) => Ok(()),
         Command::Completions { .. } | Command::Man => Ok(()),
-    }
+    };
+    result.map_err(|error| match &target {
+        Some(target) => app.name_origin(error, target),
+        None => error,
+    })
 }
 
 /// Everything a command needs: the profiles, the shared settings and the renderer.
@@ -63,9 +65,9 @@ pub struct App {
 }
 
 impl App {
-    async fn new(global: &GlobalArgs, timeout: f64) -> Result<App> {
+    async fn new(global: &GlobalArgs) -> Result<App> {
         let http = Arc::new(HttpSettings::new(
-            Duration::from_secs_f64(timeout),
+            Duration::from_secs_f64(global.request_timeout),
             global.retries,
             global.verbose,
             global.insecure,
@@ -87,7 +89,7 @@ impl App {
             config::load(global.config.as_deref())?
         };
         for warning in &config.warnings {
-            eprintln!("warning: {warning}");
+            crate::say!("warning: {warning}");
         }
         Ok(App {
             config,
@@ -106,11 +108,17 @@ impl App {
         emit(text)
     }
 
-    /// Profiles matching the filters (all of them when both are empty).
+    /// Profiles matching the filters (all of them when both are empty). A provider or
+    /// profile asked for by name and not configured is exit 3, also when others are.
     pub fn select(&self, providers: &[ProviderKind], names: &[String]) -> Result<Vec<&Profile>> {
         for name in names {
             if !self.config.profiles.iter().any(|p| &p.name == name) {
                 return Err(self.unknown_profile(name));
+            }
+        }
+        for kind in providers {
+            if !self.config.profiles.iter().any(|p| p.provider == *kind) {
+                return Err(self.nothing_configured(&[*kind]));
             }
         }
         let selected: Vec<&Profile> = self
@@ -156,6 +164,24 @@ impl App {
         profile.provider.build(profile, &self.shared)
     }
 
+    /// Names the provider and profile of a single-database command's error when the error
+    /// itself does not (a wait that timed out, an id refused before any request), and says
+    /// where ids come from when one was not found.
+    fn name_origin(&self, error: Error, target: &Target) -> Error {
+        let providers: Vec<ProviderKind> = target.provider.into_iter().collect();
+        let names: Vec<String> = target.profile.iter().cloned().collect();
+        let error = match self.select(&providers, &names).as_deref() {
+            Ok([profile]) => error.with_origin(profile.provider, &profile.name),
+            _ => error,
+        };
+        match (error.kind, error.provider) {
+            (ErrorKind::NotFound, Some(provider)) if error.hint.is_none() => error.with_hint(
+                format!("`dbctl db list -p {provider}` shows the ids this command accepts"),
+            ),
+            _ => error,
+        }
+    }
+
     fn unknown_profile(&self, name: &str) -> Error {
         let known: Vec<&str> = self
             .config
@@ -163,7 +189,7 @@ impl App {
             .iter()
             .map(|p| p.name.as_str())
             .collect();
-        Error::config(format!(
+        let mut error = Error::config(format!(
             "no profile named '{name}' (configured: {})",
             if known.is_empty() {
                 "none".to_string()
@@ -171,7 +197,9 @@ impl App {
                 known.join(", ")
             }
         ))
-        .with_hint("`dbctl providers` lists the configured profiles")
+        .with_hint("`dbctl providers` lists the configured profiles");
+        error.profile = Some(name.to_string());
+        error
     }
 
     fn nothing_configured(&self, providers: &[ProviderKind]) -> Error {
@@ -201,17 +229,22 @@ impl App {
         } else {
             "no provider is configured".to_string()
         };
-        Error::config(format!(
+        let error = Error::config(format!(
             "{what}; set {wanted}, or add a profile to {}",
             self.config.path.display()
         ))
-        .with_hint("try `dbctl --demo db list` to see dbctl against the built-in emulator")
+        .with_hint("try `dbctl --demo db list` to see dbctl against the built-in emulator");
+        match providers {
+            // The profile it would have: the implicit one named after the provider.
+            [kind] => error.with_origin(*kind, kind.name()),
+            _ => error,
+        }
     }
 }
 
 impl App {
     /// Asks before a destructive change; the time spent answering does not count against
-    /// `--timeout`.
+    /// `--request-timeout`.
     pub fn confirm(&self, yes: bool, action: &str, id: &str) -> Result<()> {
         confirm(yes, action, id)?;
         self.shared.http.restart_deadline();
@@ -221,7 +254,7 @@ impl App {
 
 /// `--yes`, or the id typed back on a terminal; otherwise nothing changes (exit 6).
 fn confirm(yes: bool, action: &str, id: &str) -> Result<()> {
-    use std::io::{BufRead, IsTerminal, Write};
+    use std::io::{BufRead, IsTerminal};
     if yes {
         return Ok(());
     }
@@ -232,8 +265,9 @@ fn confirm(yes: bool, action: &str, id: &str) -> Result<()> {
         )
         .with_hint("add --yes to confirm"));
     }
-    eprint!("This will {action} {id}. Type the id to confirm: ");
-    let _ = std::io::stderr().flush();
+    crate::sanitize::stderr_prompt(&format!(
+        "This will {action} {id}. Type the id to confirm: "
+    ));
     let mut answer = String::new();
     std::io::stdin()
         .lock()

@@ -45,10 +45,10 @@ pub fn choose(
         None => {
             let first = &regions[0];
             if regions.len() > 1 {
-                eprintln!(
+                crate::sanitize::stderr_line(&format!(
                     "note: {id} is Active-Active in {names}; this is {} (pick another with --region REGION)",
                     first.region
-                );
+                ));
             }
             first
         }

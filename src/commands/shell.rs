@@ -10,7 +10,14 @@ use crate::output::emit;
 /// Shell completions; `--profile` completes to the profiles configured when they are generated.
 pub fn completions(shell: clap_complete::Shell, global: &GlobalArgs) -> Result<()> {
     let profiles: Vec<String> = config::load(global.config.as_deref())
-        .map(|c| c.profiles.into_iter().map(|p| p.name).collect())
+        .map(|c| {
+            // Names reach a shell script: only the safe ones, whatever the loader allowed.
+            c.profiles
+                .into_iter()
+                .map(|p| p.name)
+                .filter(|name| crate::sanitize::is_profile_name(name))
+                .collect()
+        })
         .unwrap_or_default();
     let mut command = with_profiles(Cli::command(), &profiles);
     let mut out = Vec::new();

@@ -5,9 +5,11 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::App;
+use crate::credentials::scrub_text;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Task, TaskStatus};
 use crate::provider::{Change, Provider};
+use crate::sanitize::escape_controls;
 
 /// One poll's verdict.
 pub enum Step<T> {
@@ -52,10 +54,13 @@ where
                 Step::Done(value) => return Ok(value),
                 Step::Waiting(status) => {
                     if let Some(bar) = &spinner {
-                        bar.set_message(format!(
-                            "{what}: {status} ({}s)",
-                            started.elapsed().as_secs()
-                        ));
+                        bar.set_message(
+                            escape_controls(&scrub_text(&format!(
+                                "{what}: {status} ({}s)",
+                                started.elapsed().as_secs()
+                            )))
+                            .into_owned(),
+                        );
                     }
                     last = status;
                 }
@@ -90,7 +95,7 @@ fn progress(app: &App, what: &str) -> Option<ProgressBar> {
     if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}") {
         bar.set_style(style);
     }
-    bar.set_message(format!("waiting for {what}"));
+    bar.set_message(escape_controls(&scrub_text(&format!("waiting for {what}"))).into_owned());
     bar.enable_steady_tick(Duration::from_millis(120));
     Some(bar)
 }

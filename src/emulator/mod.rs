@@ -114,6 +114,9 @@ impl Emulator {
                     "emulator cannot listen on 127.0.0.1:{}: {e}",
                     options.port
                 ))
+                .with_hint(
+                    "another program may hold that port: pick another with --port, or --port 0 for any free one",
+                )
             })?;
         let addr = listener
             .local_addr()

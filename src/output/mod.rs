@@ -9,6 +9,8 @@ use serde_json::Value;
 use crate::context::OutputSettings;
 use crate::error::{Error, Result};
 use crate::model::{Backup, ByteSize, Database, Task};
+use crate::sanitize::{csv_cell, escape_controls};
+use crate::secret::mask_text_secrets;
 
 mod record;
 
@@ -38,17 +40,18 @@ impl Renderer {
 
     /// A list: a bare JSON array, a YAML sequence, CSV with a header row, or a table.
     pub fn list<T: Record>(&self, items: &[T]) -> Result<String> {
+        let values = || items.iter().map(|item| self.untrusted(to_value(item)));
         match self.settings.format {
-            OutputFormat::Json => json_text(&items),
-            OutputFormat::Yaml => yaml_text(&items),
-            OutputFormat::Csv => csv_text(T::FIELDS, items.iter().map(to_value)),
+            OutputFormat::Json => json_text(&values().collect::<Vec<_>>()),
+            OutputFormat::Yaml => yaml_text(&values().collect::<Vec<_>>()),
+            OutputFormat::Csv => csv_text(T::FIELDS, values()),
             OutputFormat::Table => {
                 let mut table = self.table();
                 table.set_header(T::COLUMNS.iter().copied().map(Cell::new));
                 for item in items {
                     let status = item.status_column();
                     table.add_row(item.cells().into_iter().enumerate().map(|(i, text)| {
-                        let cell = Cell::new(text);
+                        let cell = self.cell(&text);
                         match status {
                             Some((column, color)) if column == i && self.settings.color => {
                                 cell.fg(color)
@@ -65,13 +68,16 @@ impl Renderer {
     /// One record: a JSON object, or a FIELD/VALUE table.
     pub fn one<T: Record>(&self, item: &T) -> Result<String> {
         match self.settings.format {
-            OutputFormat::Csv => csv_text(T::FIELDS, std::iter::once(to_value(item))),
+            OutputFormat::Csv => {
+                csv_text(T::FIELDS, std::iter::once(self.untrusted(to_value(item))))
+            }
             _ => self.value(&to_value(item)),
         }
     }
 
     /// Any JSON value (dry runs, URLs, raw API answers).
     pub fn value(&self, value: &Value) -> Result<String> {
+        let value = &self.untrusted(value.clone());
         match self.settings.format {
             OutputFormat::Json => json_text(value),
             OutputFormat::Yaml => yaml_text(value),
@@ -86,17 +92,40 @@ impl Renderer {
                 Value::Object(map) => {
                     let mut table = self.table();
                     for (key, field) in map {
-                        table.add_row(vec![Cell::new(key.to_uppercase()), Cell::new(plain(field))]);
+                        table.add_row(vec![
+                            self.cell(&key.to_uppercase()),
+                            self.cell(&plain(field)),
+                        ]);
                     }
                     Ok(finish_table(&table))
                 }
-                Value::String(s) => Ok(format!("{s}\n")),
+                Value::String(s) => Ok(format!("{}\n", escape_controls(s))),
                 other => Ok(format!(
                     "{}\n",
-                    serde_json::to_string_pretty(other).unwrap_or_default()
+                    escape_controls(&serde_json::to_string_pretty(other).unwrap_or_default())
                 )),
             },
         }
+    }
+
+    /// Every field of every record is provider text: URL passwords and connection-string
+    /// keys in any string (a task's error, an import source) are masked unless
+    /// `--show-secrets`.
+    fn untrusted(&self, mut value: Value) -> Value {
+        if !self.settings.show_secrets {
+            mask_strings(&mut value);
+        }
+        value
+    }
+
+    /// A table cell: masked like every field, and with terminal controls shown as escapes.
+    fn cell(&self, text: &str) -> Cell {
+        let text = if self.settings.show_secrets {
+            text.to_string()
+        } else {
+            mask_text_secrets(text)
+        };
+        Cell::new(escape_controls(&text))
     }
 
     fn table(&self) -> Table {
@@ -128,8 +157,10 @@ fn finish_table(table: &Table) -> String {
     text
 }
 
-/// Writes a rendered document to stdout; a closed pipe (`| head`) is a quiet success.
+/// Writes a rendered document to stdout, every credential the run holds scrubbed unless
+/// `--show-secrets`; a closed pipe (`| head`) is a quiet success.
 pub fn emit(text: &str) -> Result<()> {
+    let text = crate::credentials::scrub_stdout(text);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -161,11 +192,10 @@ fn csv_text(fields: &[&str], rows: impl Iterator<Item = Value>) -> Result<String
     writer.write_record(fields).map_err(fail)?;
     for row in rows {
         writer
-            .write_record(
-                fields
-                    .iter()
-                    .map(|f| plain(row.get(*f).unwrap_or(&Value::Null))),
-            )
+            .write_record(fields.iter().map(|f| match row.get(*f) {
+                Some(Value::String(s)) => csv_cell(s.clone()),
+                other => plain(other.unwrap_or(&Value::Null)),
+            }))
             .map_err(fail)?;
     }
     let bytes = writer
@@ -180,6 +210,16 @@ fn plain(value: &Value) -> String {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+/// Masks URL passwords and connection-string keys in every string of a value.
+fn mask_strings(value: &mut Value) {
+    match value {
+        Value::String(text) => *text = mask_text_secrets(text),
+        Value::Array(items) => items.iter_mut().for_each(mask_strings),
+        Value::Object(map) => map.values_mut().for_each(mask_strings),
+        _ => {}
     }
 }
 

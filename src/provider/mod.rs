@@ -98,6 +98,62 @@ pub struct CosmosConnection {
     pub database: String,
 }
 
+impl Connection {
+    pub fn host(&self) -> &str {
+        match self {
+            Connection::Redis(redis) => &redis.host,
+            Connection::Cosmos(cosmos) => &cosmos.host,
+        }
+    }
+
+    fn host_mut(&mut self) -> &mut String {
+        match self {
+            Connection::Redis(redis) => &mut redis.host,
+            Connection::Cosmos(cosmos) => &mut cosmos.host,
+        }
+    }
+
+    /// The password or key it carries.
+    pub fn secret(&self) -> Option<&Secret> {
+        match self {
+            Connection::Redis(redis) => redis.password.as_ref(),
+            Connection::Cosmos(cosmos) => Some(&cosmos.key),
+        }
+    }
+}
+
+/// The one way to a database's connection details: the host must be a DNS name or an IP
+/// address (else there is no usable endpoint, whatever the provider sent), and the password
+/// joins the credentials scrubbed from every line dbctl writes.
+pub async fn connection(provider: &dyn Provider, id: &str) -> Result<Connection> {
+    let mut connection = provider.connection(id).await?;
+    if let Some(secret) = connection.secret() {
+        crate::credentials::register(secret.expose());
+    }
+    let host = crate::sanitize::host(connection.host()).ok_or_else(|| {
+        Error::provider_error(format!(
+            "{} database {id} has no usable endpoint: the host it sent is not a DNS name or IP address",
+            provider.kind()
+        ))
+        .with_origin(provider.kind(), provider.profile())
+    })?;
+    *connection.host_mut() = host;
+    if let Connection::Redis(redis) = &mut connection {
+        // Active-Active: every region passes the same checks; one with no usable host is
+        // left out (the first region is the one checked above).
+        redis.regions.retain_mut(|region| {
+            let region = &mut region.connection;
+            if let Some(secret) = &region.password {
+                crate::credentials::register(secret.expose());
+            }
+            crate::sanitize::host(&region.host)
+                .map(|host| region.host = host)
+                .is_some()
+        });
+    }
+    Ok(connection)
+}
+
 /// Per-run settings a provider needs besides its profile.
 #[derive(Clone)]
 pub struct Shared {

@@ -15,6 +15,16 @@ pub mod redis_cloud;
 pub mod redis_enterprise;
 pub mod upstash;
 
+/// Every provider's case, for suites that loop over them.
+pub fn all() -> Vec<Case> {
+    vec![
+        upstash::case(),
+        redis_cloud::case(),
+        redis_enterprise::case(),
+        cosmos::case(),
+    ]
+}
+
 pub type Mount = for<'a> fn(&'a MockServer) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 
 /// One provider's part in the shared suite.

@@ -6,6 +6,7 @@ use super::super::App;
 use crate::cli::Target;
 use crate::error::{ErrorKind, Result};
 use crate::model::{Database, WaitTarget};
+use crate::output::OutputFormat;
 use crate::provider::{Operation, Provider};
 
 pub async fn get(app: &App, id: &str, target: &Target, collections: bool) -> Result<()> {
@@ -58,8 +59,16 @@ pub async fn wait_one(
     match db {
         Some(db) => app.print(&app.out.one(&db)?),
         None => {
-            eprintln!("{} database {id} is gone", provider.kind());
-            Ok(())
+            crate::say!("{} database {id} is gone", provider.kind());
+            match app.out.format() {
+                OutputFormat::Table => Ok(()),
+                _ => app.print(&app.out.value(&serde_json::json!({
+                    "provider": provider.kind().name(),
+                    "profile": provider.profile(),
+                    "id": id,
+                    "status": "deleted",
+                }))?),
+            }
         }
     }
 }

@@ -4,9 +4,11 @@ use serde_json::{json, Value};
 
 use super::super::App;
 use crate::cli::{Target, UrlFormat};
+use crate::credentials::UNRESERVED;
 use crate::error::{Error, ErrorKind, Result};
 use crate::output::OutputFormat;
-use crate::provider::{Connection, Operation, RedisConnection};
+use crate::provider::{self, Connection, Operation, RedisConnection};
+use crate::sanitize::{escape_controls, is_unsafe_char};
 use crate::secret::{Secret, MASK};
 
 pub async fn url(
@@ -18,13 +20,20 @@ pub async fn url(
     region: Option<&str>,
 ) -> Result<()> {
     let provider = app.provider(target, Operation::Url)?;
-    let connection = provider.connection(id).await?;
+    let connection = provider::connection(provider.as_ref(), id).await?;
     let connection = super::super::region::choose(provider.as_ref(), id, connection, region)?;
     let show = app.shared.show_secrets;
-    let url = connection_url(&connection, show);
     let text = match (format, app.out.format()) {
-        (UrlFormat::Env, _) => format!("{var}={url}\n"),
-        (UrlFormat::Url, OutputFormat::Table) => format!("{url}\n"),
+        (UrlFormat::Env, OutputFormat::Table) => env_line(var, &connection, show)?,
+        (UrlFormat::Env, other) => {
+            return Err(Error::usage(format!(
+                "--format env prints one VAR=URL line; it cannot be combined with -o {}",
+                format!("{other:?}").to_ascii_lowercase()
+            )))
+        }
+        (UrlFormat::Url, OutputFormat::Table) => {
+            format!("{}\n", escape_controls(&connection_url(&connection, show)))
+        }
         (UrlFormat::Url, _) => app.out.value(&connection_json(&connection, show))?,
     };
     app.print(&text)
@@ -38,19 +47,45 @@ pub async fn connect(
     args: &[String],
 ) -> Result<()> {
     let provider = app.provider(target, Operation::Connect)?;
-    let connection = provider.connection(id).await?;
+    let connection = provider::connection(provider.as_ref(), id).await?;
     match super::super::region::choose(provider.as_ref(), id, connection, region)? {
         Connection::Redis(redis) => run_redis_cli(&redis, args),
         Connection::Cosmos(_) => Err(provider.unsupported(Operation::Connect)),
     }
 }
 
-/// Characters escaped in a URL's user and password: all but RFC 3986 unreserved ones.
-const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+/// `VAR=url` for `$GITHUB_ENV`: exactly one line, or a refusal naming the field that would
+/// break it (exit 8); a masked password is printed only with a warning.
+fn env_line(var: &str, connection: &Connection, show: bool) -> Result<String> {
+    if var.is_empty() || var.chars().any(is_unsafe_char) || var.contains('=') {
+        return Err(Error::usage(format!(
+            "--var {var:?} is not a variable name"
+        )));
+    }
+    let url = connection_url(connection, show);
+    let (user, database) = match connection {
+        Connection::Redis(redis) => (redis.user.as_deref().unwrap_or_default(), &redis.database),
+        Connection::Cosmos(cosmos) => ("", &cosmos.database),
+    };
+    let fields = [
+        ("host", connection.host()),
+        ("user", user),
+        ("database", database.as_str()),
+        ("url", url.as_str()),
+    ];
+    if let Some((field, _)) = fields.iter().find(|(_, v)| v.chars().any(is_unsafe_char)) {
+        return Err(Error::provider_error(format!(
+            "refusing to print {var}: the database's {field} holds a line break or control character"
+        ))
+        .with_hint("an env line must be one line; inspect the database with `dbctl db get ID --json`"));
+    }
+    if !show && connection.secret().is_some() {
+        crate::say!(
+            "warning: the password in {var} is masked as {MASK}; add --show-secrets to put the real one in the environment"
+        );
+    }
+    Ok(format!("{var}={url}\n"))
+}
 
 /// `rediss://default:***@host:port`, or a Cosmos connection string.
 fn connection_url(connection: &Connection, show_secret: bool) -> String {
@@ -83,10 +118,10 @@ fn connection_url(connection: &Connection, show_secret: bool) -> String {
                     "{}:{}@",
                     percent_encoding::utf8_percent_encode(
                         redis.user.as_deref().unwrap_or("default"),
-                        USERINFO
+                        UNRESERVED
                     ),
                     if show_secret {
-                        percent_encoding::utf8_percent_encode(password.expose(), USERINFO)
+                        percent_encoding::utf8_percent_encode(password.expose(), UNRESERVED)
                             .to_string()
                     } else {
                         MASK.to_string()

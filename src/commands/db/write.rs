@@ -8,6 +8,7 @@ use crate::cli::{Target, WaitArgs};
 use crate::error::Result;
 use crate::output::OutputFormat;
 use crate::provider::{Change, CreateRequest, ImportRequest, Operation, Provider, UpdateRequest};
+use crate::sanitize::escape_controls;
 
 pub async fn create(
     app: &App,
@@ -109,7 +110,7 @@ pub fn print_change(app: &App, change: &Change) -> Result<()> {
         Change::Task(task) => app.out.one(task)?,
         Change::DryRun(value) => app.out.value(&json!({"dry_run": true, "request": value}))?,
         Change::Accepted(message) => match app.out.format() {
-            OutputFormat::Table => format!("{message}\n"),
+            OutputFormat::Table => format!("{}\n", escape_controls(message)),
             _ => app
                 .out
                 .value(&json!({"result": "accepted", "message": message}))?,

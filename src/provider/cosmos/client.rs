@@ -9,6 +9,7 @@ use super::signer::{self, MasterKey};
 use crate::config::{Origin, Profile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, Call, Http, Reply};
+use crate::paging::ListBounds;
 use crate::provider::ProviderKind;
 use crate::provider::{expect_array, expect_object, path_segment, Shared};
 use crate::secret::Secret;
@@ -121,7 +122,11 @@ impl Client {
             base_path: url.path().trim_end_matches('/').to_string(),
             key_source,
         });
-        let http = Http::new(profile.http_target(&endpoint)?, api, shared.http.clone())?;
+        let http = Http::new(
+            profile.http_target("endpoint", &endpoint)?,
+            api,
+            shared.http.clone(),
+        )?;
         Ok(Client {
             http,
             account: Account::from_url(&url),
@@ -166,6 +171,7 @@ impl Client {
     async fn feed(&self, path: &str, field: &str, what: &str) -> Result<Vec<Value>> {
         let mut items = Vec::new();
         let mut continuation: Option<String> = None;
+        let bounds = ListBounds::new(ProviderKind::Cosmos);
         loop {
             let mut call = Call::get(path).header("x-ms-max-item-count", PAGE_SIZE.to_string());
             if let Some(token) = &continuation {
@@ -174,7 +180,9 @@ impl Client {
             let reply = self.http.send(call).await?;
             let page = expect_object(reply.json()?, ProviderKind::Cosmos, what)?;
             let list = page.get(field).cloned().unwrap_or(Value::Null);
-            items.extend(expect_array(list, ProviderKind::Cosmos, what)?);
+            let list = expect_array(list, ProviderKind::Cosmos, what)?;
+            bounds.page(what, list.len(), reply.body.len())?;
+            items.extend(list);
             let next = reply
                 .header("x-ms-continuation")
                 .map(str::trim)

@@ -10,6 +10,7 @@ use super::Kind;
 use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, Call, Http, Reply};
+use crate::paging::ListBounds;
 use crate::provider::ProviderKind;
 use crate::provider::{expect_array, expect_object, path_segment, Shared};
 use crate::secret::Secret;
@@ -74,7 +75,7 @@ impl Client {
             .string("url")?
             .unwrap_or_else(|| super::DEFAULT_URL.to_string());
         let http = Http::new(
-            profile.http_target(&url)?,
+            profile.http_target("url", &url)?,
             Arc::new(RedisCloudApi { key, secret }),
             shared.http.clone(),
         )?;
@@ -104,7 +105,12 @@ impl Client {
 
     /// Every database record of one subscription, page by page (`offset`, `limit=100`) until a
     /// short or empty page. A 404 (an empty subscription) ends the list.
-    pub async fn databases(&self, kind: Kind, subscription: &str) -> Result<Vec<Value>> {
+    pub async fn databases(
+        &self,
+        kind: Kind,
+        subscription: &str,
+        bounds: &ListBounds,
+    ) -> Result<Vec<Value>> {
         let path = format!("{}/databases", kind.subscription(subscription));
         let mut all: Vec<Value> = Vec::new();
         let mut seen = std::collections::HashSet::new();
@@ -112,13 +118,14 @@ impl Client {
             let call = Call::get(path.clone())
                 .query("offset", page * PAGE_SIZE)
                 .query("limit", PAGE_SIZE);
-            let value: Value = match self.http.json(call).await {
-                Ok(value) => value,
+            let reply = match self.http.send(call).await {
+                Ok(reply) => reply,
                 Err(e) if e.kind == ErrorKind::NotFound => break,
                 Err(e) => return Err(e),
             };
-            let records = page_records(value, subscription)?;
+            let records = page_records(reply.json()?, subscription)?;
             let count = records.len();
+            bounds.page("the databases", count, reply.body.len())?;
             let mut fresh = 0;
             for record in records {
                 let key = super::convert::database_id(&record);

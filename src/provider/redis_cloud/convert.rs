@@ -128,13 +128,11 @@ pub(super) fn endpoint(text: &str) -> Option<(String, Option<u16>)> {
             None => (text, None),
         }
     };
-    if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return None;
-    }
+    let host = crate::sanitize::host(host)?;
     let port = port
         .and_then(|p| p.trim().parse::<u16>().ok())
         .filter(|p| *p != 0);
-    Some((host.to_string(), port))
+    Some((host, port))
 }
 
 /// The Active-Active regions whose name is a plain region word (letters, digits, `-_.`), in

@@ -22,6 +22,7 @@ use crate::config::{EnvVar, Profile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Call, Reply};
 use crate::model::{Database, Task};
+use crate::paging::ListBounds;
 use crate::provider::{
     path_segment, setting_value, Change, Connection, CreateRequest, ImportRequest, Provider,
     Shared, UpdateRequest,
@@ -201,10 +202,20 @@ impl RedisCloud {
                 self.learn(subscription, Kind::Essentials);
                 Ok((Kind::Essentials, value))
             }
-            Err(e) if e.kind == ErrorKind::NotFound => Err(Error::not_found(format!(
-                "redis-cloud has no {what} in Pro or Essentials subscription {subscription}: {}",
-                pro.message
-            ))
+            Err(e) if e.kind == ErrorKind::NotFound => Err(Error::not_found(
+                // Both families said the subscription itself is missing: say that, not "database".
+                if [&pro.message, &e.message]
+                    .iter()
+                    .all(|m| m.to_ascii_lowercase().contains("subscription"))
+                {
+                    format!("redis-cloud has no Pro or Essentials subscription {subscription}")
+                } else {
+                    format!(
+                        "redis-cloud has no {what} in Pro or Essentials subscription {subscription}: {}",
+                        pro.message
+                    )
+                },
+            )
             .with_origin(ProviderKind::RedisCloud, &self.profile)
             .with_hint("`dbctl db list -p redis-cloud` prints the ids as SUBSCRIPTION/DATABASE")),
             Err(e) => Err(e),
@@ -237,12 +248,14 @@ impl RedisCloud {
         for (id, _) in &subscriptions {
             self.learn(id, kind);
         }
+        let bounds = ListBounds::new(ProviderKind::RedisCloud);
+        let bounds = &bounds;
         let pages = try_join_all(subscriptions.iter().map(|(id, _)| async move {
             let _permit = gate
                 .acquire()
                 .await
                 .map_err(|_| Error::internal("the subscription gate closed"))?;
-            self.client.databases(kind, id).await
+            self.client.databases(kind, id, bounds).await
         }))
         .await?;
         let mut databases = Vec::new();

@@ -56,7 +56,7 @@ impl Client {
         let user = profile.require_string("user")?;
         let password = profile.require_secret("password")?;
         let api = Arc::new(ClusterApi(BasicAuth { user, password }));
-        let http = Http::new(profile.http_target(&url)?, api, shared.http.clone())?;
+        let http = Http::new(profile.http_target("url", &url)?, api, shared.http.clone())?;
         Ok(Client { http })
     }
 

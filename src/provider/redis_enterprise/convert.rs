@@ -50,8 +50,7 @@ fn host(bdb: &wire::Bdb) -> Option<String> {
     let addresses = bdb.endpoints.iter().flat_map(|e| e.addr.iter());
     named
         .chain(addresses)
-        .map(|h| strip_port(h))
-        .find(|h| !h.is_empty())
+        .find_map(|h| crate::sanitize::host(&strip_port(h)))
 }
 
 /// `host:port` → `host`; `[v6]:port` → `v6`; a bare IPv6 address stays whole.
@@ -98,7 +97,7 @@ pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
     let bdb = bdb(record)?;
     let host = host(&bdb).ok_or_else(|| {
         Error::provider_error(format!(
-            "redis-enterprise database {id} has no endpoint yet (status {})",
+            "redis-enterprise database {id} has no usable endpoint (status {})",
             bdb.status.as_deref().unwrap_or("unknown")
         ))
         .with_provider(KIND)

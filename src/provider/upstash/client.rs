@@ -47,7 +47,7 @@ impl Client {
             user: email,
             password: api_key,
         }));
-        let http = Http::new(profile.http_target(&url)?, api, shared.http.clone())?;
+        let http = Http::new(profile.http_target("url", &url)?, api, shared.http.clone())?;
         Ok(Client { http })
     }
 

@@ -20,7 +20,7 @@ pub(super) fn database(record: &Value, profile: &str, shared: &Shared) -> Result
         .primary_region
         .or(wire.region)
         .filter(|r| !r.is_empty() && r != "global");
-    db.endpoint = wire.endpoint.as_deref().map(host);
+    db.endpoint = wire.endpoint.as_deref().and_then(host);
     db.port = wire.port;
     db.tls = wire.tls;
     db.memory_limit_bytes = wire.db_memory_threshold;
@@ -70,8 +70,13 @@ fn plan_word(database_type: &str) -> Option<String> {
     Some(plan.to_string())
 }
 
-/// A slug (`beloved-stallion-58500`) is served at `<slug>.upstash.io`; a full host stays.
-fn host(endpoint: &str) -> String {
+/// A slug (`beloved-stallion-58500`) is served at `<slug>.upstash.io`; a full host stays;
+/// anything that is no host gives nothing.
+fn host(endpoint: &str) -> Option<String> {
+    crate::sanitize::host(&slug_host(endpoint))
+}
+
+fn slug_host(endpoint: &str) -> String {
     let endpoint = endpoint.trim();
     let endpoint = endpoint
         .split_once("://")
@@ -116,10 +121,9 @@ pub(super) fn backup(record: &Value, database_id: &str, profile: &str) -> Backup
 
 pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
     let wire = wire::Database::deserialize(record).map_err(|e| undecodable("database", e))?;
-    let host =
-        wire.endpoint.as_deref().map(host).ok_or_else(|| {
-            Error::provider_error(format!("upstash database {id} has no endpoint"))
-        })?;
+    let host = wire.endpoint.as_deref().and_then(host).ok_or_else(|| {
+        Error::provider_error(format!("upstash database {id} has no usable endpoint"))
+    })?;
     let tls = wire.tls.unwrap_or(true);
     Ok(Connection::Redis(RedisConnection {
         host,
@@ -179,6 +183,7 @@ mod tests {
 
     #[test]
     fn slugs_become_hosts() {
+        let host = |text| host(text).unwrap_or_default();
         assert_eq!(
             host("beloved-stallion-58500"),
             "beloved-stallion-58500.upstash.io"
@@ -187,5 +192,6 @@ mod tests {
         assert_eq!(host("https://eu1-x.upstash.io:6379"), "eu1-x.upstash.io");
         assert_eq!(host("2001:db8::1"), "2001:db8::1");
         assert_eq!(host("[2001:db8::1]:6379"), "2001:db8::1");
+        assert_eq!(host("x\nBASH_ENV=./x"), "");
     }
 }

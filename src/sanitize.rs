@@ -1,0 +1,188 @@
+//! Provider bytes are untrusted: the one place that makes text safe for a terminal, a
+//! spreadsheet, a shell script or a URL, and the one writer for stderr.
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+/// Whether a character can act on a terminal or reorder text: C0/C1 controls, DEL, and the
+/// bidi and direction marks.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// Shows every unsafe character as a visible escape (`\x1b`, `\n`, `\u{202e}`).
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unsafe_char(c) && (c as u32) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if is_unsafe_char(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// JSON text with the unsafe characters serde_json leaves raw (C1, bidi) written as `\uXXXX`,
+/// which keeps the document valid: they can only occur inside strings.
+pub fn escape_json(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe_char(c) && c != '\n' {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A host a provider sent, if it is one: a DNS name, an IPv4 address, or an IPv6 address
+/// (bare or bracketed, returned without brackets). Anything else is no usable endpoint.
+pub fn host(text: &str) -> Option<String> {
+    let inner = text
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .unwrap_or(text);
+    if inner.contains(':') {
+        return inner
+            .parse::<std::net::Ipv6Addr>()
+            .ok()
+            .map(|_| inner.to_string());
+    }
+    if inner.len() != text.len() {
+        return None;
+    }
+    let name = text.strip_suffix('.').unwrap_or(text);
+    let label_ok = |label: &str| {
+        (1..=63).contains(&label.len())
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    (name.len() <= 253 && name.split('.').all(label_ok)).then(|| text.to_string())
+}
+
+/// Profile names reach shell completion scripts: `[A-Za-z0-9][A-Za-z0-9._-]*`.
+pub fn is_profile_name(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// A CSV cell a spreadsheet would run as a formula gets a leading `'` (OWASP CSV injection).
+pub fn csv_cell(text: String) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
+/// Writes one message line to stderr: credentials scrubbed, URL passwords masked, controls
+/// escaped. A closed or full stderr is ignored, never a panic.
+pub fn stderr_line(text: &str) {
+    let clean = escape_controls(&crate::credentials::scrub_text(text)).into_owned();
+    write_stderr(&(clean + "\n"));
+}
+
+/// `stderr_line` for a one-line JSON document (the `--json` error line).
+pub fn stderr_json(value: &serde_json::Value) {
+    let clean = escape_json(&crate::credentials::scrub_text(&value.to_string())).into_owned();
+    write_stderr(&(clean + "\n"));
+}
+
+/// A prompt: like `stderr_line` without the line end, flushed.
+pub fn stderr_prompt(text: &str) {
+    write_stderr(&escape_controls(&crate::credentials::scrub_text(text)));
+}
+
+fn write_stderr(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr
+        .write_all(text.as_bytes())
+        .and_then(|()| stderr.flush());
+}
+
+/// `eprintln!` for dbctl: formats, then writes through [`stderr_line`].
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::sanitize::stderr_line(&format!($($arg)*))
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_become_visible() {
+        assert_eq!(
+            escape_controls("a\u{1b}]0;t\u{7}b\u{9b}c\u{202e}d\re\u{7f}"),
+            "a\\x1b]0;t\\x07b\\u{9b}c\\u{202e}d\\re\\x7f"
+        );
+        assert_eq!(escape_controls("plain – ünïcode"), "plain – ünïcode");
+        assert_eq!(escape_json("\"a\u{9b}\u{202e}\""), "\"a\\u009b\\u202e\"");
+    }
+
+    #[test]
+    fn hosts_are_validated() {
+        for good in [
+            "redis.example.com",
+            "10.0.0.1",
+            "x.upstash.io.",
+            "a_b.example",
+        ] {
+            assert_eq!(host(good).as_deref(), Some(good));
+        }
+        assert_eq!(host("2001:db8::1").as_deref(), Some("2001:db8::1"));
+        assert_eq!(host("[2001:db8::1]").as_deref(), Some("2001:db8::1"));
+        for bad in [
+            "-e\nBASH_ENV=./x\nY=",
+            "a b",
+            "",
+            "host\u{1b}",
+            "a..b",
+            "[10.0.0.1]",
+            "ho$t",
+            "[::1",
+            "x@y",
+        ] {
+            assert_eq!(host(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn profile_names_and_csv_cells() {
+        assert!(is_profile_name("prod-upstash.2_x"));
+        for bad in ["", "-x", "x$(touch f)y", "a\"; touch f", "a b"] {
+            assert!(!is_profile_name(bad), "{bad:?}");
+        }
+        assert_eq!(csv_cell("=1+1".into()), "'=1+1");
+        assert_eq!(csv_cell("\tx".into()), "'\tx");
+        assert_eq!(csv_cell("name".into()), "name");
+    }
+}
