@@ -177,7 +177,8 @@ async fn active_active_get_shows_every_region() {
 async fn active_active_url_is_the_first_region_unless_asked() {
     let server = active_active_server().await;
     let sb = sandbox(&server);
-    let first = sb.run(&["db", "url", ACTIVE_ACTIVE]);
+    // -vv logs the provider's answer: no region's password may show in it.
+    let first = sb.run(&["db", "url", ACTIVE_ACTIVE, "-vv"]);
     first.code(0).no_secrets(&refs(&secrets()));
     assert_eq!(
         first.stdout,
