@@ -447,12 +447,18 @@ pub enum DbCommand {
         /// Variable name for --format env.
         #[arg(long = "var", default_value = "REDIS_URL")]
         var: String,
+        /// Active-Active databases: the region to connect to (default: the first).
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
     },
     /// Run redis-cli against the database (password via REDISCLI_AUTH, never argv).
     Connect {
         id: String,
         #[command(flatten)]
         target: Target,
+        /// Active-Active databases: the region to connect to (default: the first).
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
         /// Extra redis-cli arguments, after `--`.
         #[arg(last = true)]
         args: Vec<String>,

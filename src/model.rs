@@ -95,6 +95,9 @@ pub struct Database {
     pub memory_limit_bytes: Option<u64>,
     pub plan: Option<String>,
     pub created_at: Option<String>,
+    /// Every region of an Active-Active database (the fields above show the first);
+    /// `null` for a database in one region.
+    pub regions: Option<Vec<Region>>,
     /// Containers of a Cosmos database, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collections: Option<Vec<String>>,
@@ -120,10 +123,20 @@ impl Database {
             memory_limit_bytes: None,
             plan: None,
             created_at: None,
+            regions: None,
             collections: None,
             raw: None,
         }
     }
+}
+
+/// One region of an Active-Active database: where it is reached there.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Region {
+    pub region: String,
+    pub endpoint: Option<String>,
+    pub port: Option<u16>,
+    pub tls: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -249,7 +249,8 @@ async fn list_normalizes_the_documented_feed() {
             "provider": "cosmos", "profile": "cosmos", "id": "Food DB", "name": "Food DB",
             "status": "active", "provider_status": "online", "region": null,
             "endpoint": "127.0.0.1", "port": port(&server), "tls": false,
-            "memory_limit_bytes": null, "plan": null, "created_at": "2015-09-17T17:40:02Z"
+            "memory_limit_bytes": null, "plan": null, "created_at": "2015-09-17T17:40:02Z",
+            "regions": null
         })
     );
     let unicode = dbs.iter().find(|d| d["id"] == "Café 数据").unwrap();

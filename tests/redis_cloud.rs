@@ -75,7 +75,7 @@ async fn list_covers_pro_and_essentials_and_normalizes_every_quirk() {
             "name": "sessions-eu", "status": "active", "provider_status": "active",
             "region": "eu-west-1", "endpoint": "redis-12000.c284.eu-west-1-2.ec2.cloud.redislabs.com",
             "port": 12000, "tls": true, "memory_limit_bytes": 2684354560u64, "plan": "pro",
-            "created_at": "2024-03-11T09:41:27Z"
+            "created_at": "2024-03-11T09:41:27Z", "regions": null
         })
     );
     // A broken port keeps the host; a string boolean; an offset timestamp → UTC.

@@ -142,9 +142,11 @@ fn describe_failure(error: &Error) -> String {
 fn matches(db: &Database, args: &ListArgs) -> bool {
     args.status.is_none_or(|s| db.status == s)
         && args.region.as_deref().is_none_or(|r| {
+            // An Active-Active database is in each of its regions.
             db.region
-                .as_deref()
-                .is_some_and(|d| d.eq_ignore_ascii_case(r))
+                .iter()
+                .chain(db.regions.iter().flatten().map(|region| &region.region))
+                .any(|d| d.eq_ignore_ascii_case(r))
         })
         && args
             .name

@@ -20,6 +20,7 @@ mod desired;
 mod emulator;
 mod list;
 mod ping;
+mod region;
 mod shell;
 mod task;
 mod wait;

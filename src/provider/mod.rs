@@ -48,6 +48,8 @@ pub struct ImportRequest {
 }
 
 /// What a change answered.
+// One per command and moved, never stored in bulk: boxing the database would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Change {
     /// The changed (or created) database as it is now.
@@ -76,6 +78,16 @@ pub struct RedisConnection {
     pub user: Option<String>,
     pub password: Option<Secret>,
     pub database: String,
+    /// Active-Active: every region's own connection, the first one being the fields above;
+    /// empty for a database in one region.
+    pub regions: Vec<RegionConnection>,
+}
+
+/// One region of an Active-Active database and how to reach it there.
+#[derive(Debug, Clone)]
+pub struct RegionConnection {
+    pub region: String,
+    pub connection: RedisConnection,
 }
 
 /// A Cosmos DB account endpoint, its key and the database.
@@ -128,6 +140,19 @@ pub async fn connection(provider: &dyn Provider, id: &str) -> Result<Connection>
         .with_origin(provider.kind(), provider.profile())
     })?;
     *connection.host_mut() = host;
+    if let Connection::Redis(redis) = &mut connection {
+        // Active-Active: every region passes the same checks; one with no usable host is
+        // left out (the first region is the one checked above).
+        redis.regions.retain_mut(|region| {
+            let region = &mut region.connection;
+            if let Some(secret) = &region.password {
+                crate::credentials::register(secret.expose());
+            }
+            crate::sanitize::host(&region.host)
+                .map(|host| region.host = host)
+                .is_some()
+        });
+    }
     Ok(connection)
 }
 

@@ -94,13 +94,19 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             target,
             format,
             var,
-        } => url::url(app, &id, &target, format, &var).await,
+            region,
+        } => url::url(app, &id, &target, format, &var, region.as_deref()).await,
         DbCommand::Ping {
             id,
             providers,
             profiles,
             count,
         } => super::ping::run(app, id, &providers, &profiles, count).await,
-        DbCommand::Connect { id, target, args } => url::connect(app, &id, &target, &args).await,
+        DbCommand::Connect {
+            id,
+            target,
+            region,
+            args,
+        } => url::connect(app, &id, &target, region.as_deref(), &args).await,
     }
 }

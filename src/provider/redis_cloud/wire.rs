@@ -85,6 +85,49 @@ pub(super) struct Database {
     pub activated_on: Option<String>,
     #[serde(default, deserialize_with = "lenient::object")]
     pub security: Option<Security>,
+    /// Active-Active: one record per region, in place of the endpoint, size and security above.
+    #[serde(rename = "crdbDatabases", default, deserialize_with = "lenient::list")]
+    pub crdb_databases: Vec<CrdbDatabase>,
+    /// Active-Active: the password of every region that sets none of its own.
+    #[serde(
+        rename = "globalPassword",
+        default,
+        deserialize_with = "lenient::secret"
+    )]
+    pub global_password: Option<Secret>,
+}
+
+/// One region of an Active-Active database (`crdbDatabases[]`).
+#[derive(Debug, Deserialize)]
+pub(super) struct CrdbDatabase {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub region: Option<String>,
+    #[serde(
+        rename = "publicEndpoint",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub public_endpoint: Option<String>,
+    #[serde(
+        rename = "privateEndpoint",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub private_endpoint: Option<String>,
+    #[serde(
+        rename = "datasetSizeInGb",
+        default,
+        deserialize_with = "lenient::float"
+    )]
+    pub dataset_size_in_gb: Option<f64>,
+    #[serde(
+        rename = "memoryLimitInGb",
+        default,
+        deserialize_with = "lenient::float"
+    )]
+    pub memory_limit_in_gb: Option<f64>,
+    #[serde(default, deserialize_with = "lenient::object")]
+    pub security: Option<Security>,
 }
 
 /// `security {password, enableTls, ...}`.

@@ -110,6 +110,7 @@ pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
         user: None,
         password: bdb.authentication_redis_pass,
         database: id.to_string(),
+        regions: Vec::new(),
     }))
 }
 

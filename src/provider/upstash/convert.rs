@@ -24,7 +24,10 @@ pub(super) fn database(record: &Value, profile: &str, shared: &Shared) -> Result
     db.port = wire.port;
     db.tls = wire.tls;
     db.memory_limit_bytes = wire.db_memory_threshold;
-    db.plan = wire.plan;
+    db.plan = wire
+        .plan
+        .filter(|p| !p.trim().is_empty())
+        .or_else(|| wire.database_type.as_deref().and_then(plan_word));
     db.created_at = wire.creation_time.and_then(rfc3339_from_unix);
     db.raw = shared.raw_record(record);
     Ok(db)
@@ -40,6 +43,31 @@ fn status(state: Option<&str>) -> Status {
         Some("failed") => Status::Failed,
         _ => Status::Unknown,
     }
+}
+
+/// An older record's `database_type` → the word `type` uses today (`free`, `payg`, `pro`);
+/// a name dbctl does not know stays as the provider wrote it.
+fn plan_word(database_type: &str) -> Option<String> {
+    let words = database_type.trim();
+    let key: String = words
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let plan = match key.as_str() {
+        "" => return None,
+        "free" => "free",
+        "payasyougo" | "payg" => "payg",
+        // "Pro", "Pro 2K", "Pro 10K" (not "Prod Pack").
+        _ if key
+            .strip_prefix("pro")
+            .is_some_and(|size| size.chars().next().is_none_or(|c| c.is_ascii_digit())) =>
+        {
+            "pro"
+        }
+        _ => words,
+    };
+    Some(plan.to_string())
 }
 
 /// A slug (`beloved-stallion-58500`) is served at `<slug>.upstash.io`; a full host stays;
@@ -104,6 +132,7 @@ pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
         user: Some("default".into()),
         password: wire.password,
         database: id.to_string(),
+        regions: Vec::new(),
     }))
 }
 
@@ -131,7 +160,7 @@ mod tests {
         #[test]
         fn arbitrary_records_never_panic(record in crate::provider::testing::arbitrary_record(&[
             "database_id", "database_name", "region", "primary_region", "port", "creation_time",
-            "state", "endpoint", "tls", "db_memory_threshold", "type", "password",
+            "state", "endpoint", "tls", "db_memory_threshold", "type", "database_type", "password",
             "backup_id", "name", "backup_size",
         ])) {
             let shared = crate::provider::testing::test_shared();
@@ -139,6 +168,17 @@ mod tests {
             let _ = backup(&record, "db", "p");
             let _ = connection(&record, "id");
         }
+    }
+
+    #[test]
+    fn older_plan_names_become_todays_words() {
+        assert_eq!(plan_word("Pay as You Go").as_deref(), Some("payg"));
+        assert_eq!(plan_word("Pay-as-you-go").as_deref(), Some("payg"));
+        assert_eq!(plan_word("Free").as_deref(), Some("free"));
+        assert_eq!(plan_word("Pro 2K").as_deref(), Some("pro"));
+        assert_eq!(plan_word("Enterprise").as_deref(), Some("Enterprise"));
+        assert_eq!(plan_word("Prod Pack").as_deref(), Some("Prod Pack"));
+        assert_eq!(plan_word("  "), None);
     }
 
     #[test]

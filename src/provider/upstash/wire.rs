@@ -28,6 +28,9 @@ pub(super) struct Database {
     pub db_memory_threshold: Option<u64>,
     #[serde(rename = "type", default, deserialize_with = "lenient::string")]
     pub plan: Option<String>,
+    /// Older records: the plan in words ("Pay as You Go", "Free", "Pro 2K"), with no `type`.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub database_type: Option<String>,
     #[serde(default, deserialize_with = "lenient::secret")]
     pub password: Option<Secret>,
 }
