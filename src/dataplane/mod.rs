@@ -400,6 +400,7 @@ mod tests {
             user: Some("default".into()),
             password: Some(crate::secret::Secret::new("pw")),
             database: "1".into(),
+            regions: Vec::new(),
         };
         let usage = dialer.info(&connection).await.unwrap();
         assert_eq!(usage.maxmemory, Some(256 * 1024 * 1024));
@@ -417,6 +418,7 @@ mod tests {
             user: None,
             password: Some(crate::secret::Secret::new("s3cret")),
             database: "1".into(),
+            regions: Vec::new(),
         };
         assert_eq!(scrub("bad s3cret here", &connection), "bad *** here");
         assert_eq!(Target::of(&connection).to_string(), "h:6379");
