@@ -19,7 +19,7 @@ pub struct HttpSettings {
 }
 
 /// Requests one run may have in flight at once, all providers together.
-pub const MAX_IN_FLIGHT: usize = 32;
+pub const MAX_IN_FLIGHT: usize = crate::provider::usage::USAGE_IN_FLIGHT;
 
 impl HttpSettings {
     pub fn new(timeout: Duration, attempts: u32, verbose: u8, insecure: bool) -> Self {

@@ -6,6 +6,7 @@ mod context;
 #[cfg(feature = "emulator")]
 mod emulator;
 pub mod error;
+mod health;
 mod http;
 mod model;
 mod output;

@@ -58,6 +58,9 @@ pub struct Database {
     /// The provider's own record (secrets redacted), only with `--raw`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub raw: Option<Value>,
+    /// Settings checks and usage read from the record; never printed.
+    #[serde(skip)]
+    pub facts: crate::health::Facts,
 }
 
 impl Database {
@@ -79,6 +82,7 @@ impl Database {
             created_at: None,
             collections: None,
             raw: None,
+            facts: crate::health::Facts::default(),
         }
     }
 }

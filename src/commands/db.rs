@@ -67,6 +67,7 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
                 name,
                 memory_bytes: memory,
                 settings,
+                throughput: None,
                 dry_run,
             };
             let change = provider.update(&id, &request).await?;

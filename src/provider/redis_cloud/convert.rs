@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::wire;
 use super::Kind;
 use crate::error::{Error, Result};
+use crate::health::Usage;
 use crate::model::{rfc3339_from_text, Database, Status, Task, TaskStatus};
 use crate::provider::ProviderKind;
 use crate::provider::{Connection, RedisConnection, Shared};
@@ -62,7 +63,32 @@ pub(super) fn database(record: &Value, origin: &Origin, shared: &Shared) -> Resu
     db.plan = Some(origin.kind.plan().to_string());
     db.created_at = wire.activated_on.as_deref().and_then(rfc3339_from_text);
     db.raw = shared.raw_record(record);
+    db.facts.memory_used_bytes = wire
+        .memory_used_in_mb
+        .filter(|mb| *mb >= 0.0 && *mb < 1e12)
+        .map(|mb| (mb * 1024.0 * 1024.0).round() as u64);
+    db.facts.persistence = wire
+        .data_persistence
+        .as_deref()
+        .map(|p| !p.trim().eq_ignore_ascii_case("none"));
+    db.facts.backups = wire
+        .backup
+        .as_ref()
+        .and_then(|b| b.enable_remote_backup.or(b.remote_backup_enabled));
     Ok(db)
+}
+
+/// Usage from the record alone: `memoryUsedInMb`, which the control plane rounds and
+/// refreshes coarsely; ops/sec and connections are not in the API.
+pub(super) fn usage(db: &Database) -> Usage {
+    Usage {
+        memory_used_bytes: db.facts.memory_used_bytes,
+        note: Some(
+            "redis-cloud memory is the API's coarse memoryUsedInMb; its API has no ops/sec or connection figures".into(),
+        ),
+        ..Usage::of(db)
+    }
+    .with_ratio()
 }
 
 /// Redis Cloud's database status words; documented ones never fall to `unknown`.

@@ -21,6 +21,7 @@ use tokio::sync::Semaphore;
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Call, Reply};
+use crate::health::Usage;
 use crate::model::{Database, Task};
 use crate::provider::{
     path_segment, setting_value, Change, Connection, CreateRequest, ImportRequest, Provider,
@@ -44,6 +45,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Import,
         Operation::BackupCreate,
         Operation::Tasks,
+        Operation::Usage,
     ],
     unsupported_hint,
 };
@@ -544,6 +546,13 @@ impl Provider for RedisCloud {
             &self.profile,
             subscription.as_deref(),
         ))
+    }
+
+    /// The record's `memoryUsedInMb`, no request. This is the seam where `INFO memory|stats|
+    /// clients` over the data plane refines the figures (exact memory, ops/sec, connections),
+    /// keeping this as the fallback when the data plane cannot be reached.
+    async fn usages(&self, databases: &[Database]) -> Result<Vec<Result<Usage>>> {
+        Ok(databases.iter().map(|db| Ok(convert::usage(db))).collect())
     }
 
     async fn raw_call(&self, call: Call) -> Result<Reply> {

@@ -85,6 +85,24 @@ pub(super) struct Database {
     pub activated_on: Option<String>,
     #[serde(default, deserialize_with = "lenient::object")]
     pub security: Option<Security>,
+    /// The control plane's coarse memory figure, in MB.
+    #[serde(rename = "memoryUsedInMb", default, deserialize_with = "lenient::float")]
+    pub memory_used_in_mb: Option<f64>,
+    /// `none`, `aof-every-1-second`, `snapshot-every-1-hour`, ...
+    #[serde(rename = "dataPersistence", default, deserialize_with = "lenient::string")]
+    pub data_persistence: Option<String>,
+    /// Pro `{enableRemoteBackup, ...}`, Essentials `{remoteBackupEnabled, ...}`.
+    #[serde(default, deserialize_with = "lenient::object")]
+    pub backup: Option<BackupPolicy>,
+}
+
+/// A database's `backup` object (its two spellings).
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct BackupPolicy {
+    #[serde(rename = "enableRemoteBackup", default, deserialize_with = "lenient::boolean")]
+    pub enable_remote_backup: Option<bool>,
+    #[serde(rename = "remoteBackupEnabled", default, deserialize_with = "lenient::boolean")]
+    pub remote_backup_enabled: Option<bool>,
 }
 
 /// `security {password, enableTls, ...}`.

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::wire;
 use crate::error::{Error, Result};
+use crate::health::Usage;
 use crate::model::{rfc3339_from_text, rfc3339_from_unix, Database, Status, Task, TaskStatus};
 use crate::provider::ProviderKind;
 use crate::provider::{Connection, RedisConnection, Shared};
@@ -23,7 +24,34 @@ pub(super) fn database(record: &Value, profile: &str, shared: &Shared) -> Result
     db.memory_limit_bytes = bdb.memory_size.filter(|m| *m > 0);
     db.created_at = created_at(&bdb.created_time);
     db.raw = shared.raw_record(record);
+    db.facts.backups = bdb.backup;
+    db.facts.persistence = bdb
+        .data_persistence
+        .as_deref()
+        .map(|p| !p.trim().eq_ignore_ascii_case("disabled"));
     Ok(db)
+}
+
+/// `stats/last` (an object keyed by uid) → each database's usage, in order; a database the
+/// answer leaves out has no figures (nulls), not an error.
+pub(super) fn usages(answer: &Value, databases: &[Database]) -> Vec<Result<Usage>> {
+    databases
+        .iter()
+        .map(|db| {
+            let sample = answer
+                .get(&db.id)
+                .and_then(|v| wire::Sample::deserialize(v).ok())
+                .unwrap_or_default();
+            Ok(Usage {
+                memory_used_bytes: sample.used_memory,
+                ops_per_sec: sample.instantaneous_ops_per_sec,
+                connections: sample.conns,
+                sampled_at: sample.etime.as_deref().and_then(rfc3339_from_text),
+                ..Usage::of(db)
+            }
+            .with_ratio())
+        })
+        .collect()
 }
 
 /// The status map of DESIGN.md; unknown words keep `provider_status` and read `unknown`.
