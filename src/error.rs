@@ -19,6 +19,8 @@ pub enum ErrorKind {
     Network,
     Timeout,
     Partial,
+    /// `check` found a failing rule.
+    NotAsExpected,
     Interrupted,
 }
 
@@ -37,6 +39,7 @@ impl ErrorKind {
             ErrorKind::Network => 10,
             ErrorKind::Timeout => 11,
             ErrorKind::Partial => 12,
+            ErrorKind::NotAsExpected => 13,
             ErrorKind::Interrupted => 130,
         }
     }
@@ -57,6 +60,7 @@ impl ErrorKind {
             ErrorKind::Network => "network",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Partial => "partial",
+            ErrorKind::NotAsExpected => "not_as_expected",
             ErrorKind::Interrupted => "interrupted",
         }
     }

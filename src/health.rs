@@ -82,6 +82,36 @@ impl Usage {
     }
 }
 
+/// A rule `check` applies to every database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Rule {
+    /// Not active: error (pending: warning).
+    Status,
+    /// TLS off: warning.
+    Tls,
+    /// Memory used over `--memory-warn` / `--memory-error`.
+    Memory,
+    /// No scheduled backups where the provider has them: warning.
+    Backups,
+    /// No persistence where the provider has it: warning.
+    Persistence,
+    /// Does not answer (`--ping`): error.
+    Reachable,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Status => "status",
+            Rule::Tls => "tls",
+            Rule::Memory => "memory",
+            Rule::Backups => "backups",
+            Rule::Persistence => "persistence",
+            Rule::Reachable => "reachable",
+        }
+    }
+}
+
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]

@@ -4,20 +4,21 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::wait::{self, Step};
-use super::{list, App};
+use super::{list, stats, App};
 use crate::cli::{DbCommand, UrlFormat, WaitArgs, WaitStatus};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Database, Status};
 use crate::output::OutputFormat;
 use crate::provider::{
     Change, Connection, CreateRequest, ImportRequest, Operation, Provider, RedisConnection,
-    UpdateRequest,
+    Throughput, UpdateRequest,
 };
 use crate::secret::{Secret, MASK};
 
 pub async fn run(app: &App, command: DbCommand) -> Result<()> {
     match command {
         DbCommand::List(args) => list::run(app, &args).await,
+        DbCommand::Stats { id, list } => stats::run(app, id, &list).await,
         DbCommand::Get {
             id,
             target,
@@ -57,17 +58,23 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             id,
             target,
             memory,
+            throughput,
+            autoscale_max,
             name,
             settings,
             dry_run,
             wait,
         } => {
+            let throughput = throughput_flag(throughput, autoscale_max)?;
             let provider = app.provider(&target, Operation::Update)?;
+            if throughput.is_some() {
+                provider.require(Operation::Throughput)?;
+            }
             let request = UpdateRequest {
                 name,
                 memory_bytes: memory,
                 settings,
-                throughput: None,
+                throughput,
                 dry_run,
             };
             let change = provider.update(&id, &request).await?;
@@ -164,6 +171,22 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
                 Connection::Cosmos(_) => Err(provider.unsupported(Operation::Connect)),
             }
         }
+    }
+}
+
+/// `--throughput` / `--autoscale-max` (clap keeps them exclusive); zero or negative is
+/// refused (exit 6) before any request.
+fn throughput_flag(manual: Option<i64>, autoscale: Option<i64>) -> Result<Option<Throughput>> {
+    let (ru, flag, make): (i64, &str, fn(u64) -> Throughput) = match (manual, autoscale) {
+        (Some(ru), _) => (ru, "--throughput", Throughput::Manual),
+        (None, Some(ru)) => (ru, "--autoscale-max", Throughput::Autoscale),
+        (None, None) => return Ok(None),
+    };
+    match u64::try_from(ru) {
+        Ok(ru) if ru > 0 => Ok(Some(make(ru))),
+        _ => Err(Error::invalid(format!(
+            "{flag} must be a positive number of RU/s; got {ru}"
+        ))),
     }
 }
 

@@ -1,4 +1,6 @@
 //! `db list`: every selected profile at once, in a stable order, with partial failures named.
+use std::future::Future;
+
 use futures::future::join_all;
 
 use super::App;
@@ -6,28 +8,71 @@ use crate::cli::{ListArgs, SortKey};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Database;
 use crate::output::OutputFormat;
+use crate::provider::Provider;
 
 pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
+    if args.usage {
+        return super::stats::list_with_usage(app, args).await;
+    }
+    let gathered = gather(app, args, |_, databases| async move { Ok((databases, Vec::new())) }).await?;
+    app.print(&app.out.list(&gathered.items)?)?;
+    gathered.finish(app)
+}
+
+/// What a fleet-wide command collected: the items of every profile that answered, and the
+/// failures (whole profiles, or single databases) to name after printing them.
+pub struct Gathered<T> {
+    pub items: Vec<T>,
+    failures: Vec<Error>,
+    failed_profiles: usize,
+    profiles: usize,
+}
+
+/// Lists every selected profile at once, keeps the databases `args` selects (in the list's
+/// order), and hands each profile's to `then`, which answers items and per-database failures. Fails outright when
+/// no profile answered, or with `--strict` when any failed.
+pub async fn gather<'a, T, F, Fut>(app: &'a App, args: &ListArgs, then: F) -> Result<Gathered<T>>
+where
+    F: Fn(Box<dyn Provider>, Vec<Database>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Vec<Error>)>> + 'a,
+{
     let profiles = app.select(&args.providers, &args.profiles)?;
-    let answers = join_all(profiles.iter().map(|profile| async move {
-        let result = match app.build(profile) {
-            Ok(provider) => provider.list().await,
-            Err(error) => Err(error),
-        };
-        result.map_err(|e| e.with_origin(profile.provider, &profile.name))
+    let answers = join_all(profiles.iter().map(|profile| {
+        let then = &then;
+        async move {
+            let result = async {
+                let provider = app.build(profile)?;
+                let mut databases = provider.list().await?;
+                databases.retain(|db| matches(db, args));
+                sort(&mut databases, args.sort);
+                then(provider, databases).await
+            }
+            .await;
+            result.map_err(|e| e.with_origin(profile.provider, &profile.name))
+        }
     }))
     .await;
 
-    let mut databases = Vec::new();
+    let mut items = Vec::new();
     let mut failures = Vec::new();
-    for answer in answers {
+    let mut failed_profiles = 0;
+    for (answer, profile) in answers.into_iter().zip(&profiles) {
         match answer {
-            Ok(list) => databases.extend(list),
-            Err(error) => failures.push(error),
+            Ok((list, errors)) => {
+                items.extend(list);
+                failures.extend(
+                    errors
+                        .into_iter()
+                        .map(|e| e.with_origin(profile.provider, &profile.name)),
+                );
+            }
+            Err(error) => {
+                failed_profiles += 1;
+                failures.push(error);
+            }
         }
     }
-    let answered = profiles.len() - failures.len();
-    if answered == 0 || (args.strict && !failures.is_empty()) {
+    if failed_profiles == profiles.len() || (args.strict && !failures.is_empty()) {
         if failures.len() > 1 && app.out.format() != OutputFormat::Json {
             failures[1..]
                 .iter()
@@ -35,43 +80,58 @@ pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
         }
         return Err(failures.swap_remove(0));
     }
+    Ok(Gathered {
+        items,
+        failures,
+        failed_profiles,
+        profiles: profiles.len(),
+    })
+}
 
-    databases.retain(|db| matches(db, args));
-    sort(&mut databases, args.sort);
-    app.print(&app.out.list(&databases)?)?;
-
-    if failures.is_empty() {
-        return Ok(());
-    }
-    let names = failures
-        .iter()
-        .map(|e| {
-            format!(
-                "{} ({}): {}",
-                e.profile.as_deref().unwrap_or("?"),
-                e.provider.map(|p| p.to_string()).unwrap_or_default(),
-                e.message
-            )
-        })
-        .collect::<Vec<_>>();
-    let json = app.out.format() == OutputFormat::Json;
-    if !json {
-        for name in &names {
-            eprintln!("error: profile {name}");
+impl<T> Gathered<T> {
+    /// After the items are printed: success, or exit 12 naming every failure.
+    pub fn finish(self, app: &App) -> Result<()> {
+        if self.failures.is_empty() {
+            return Ok(());
         }
-    }
-    let summary = format!(
-        "{} of {} profiles failed; the list is incomplete{}",
-        failures.len(),
-        profiles.len(),
-        if json {
-            format!(": {}", names.join("; "))
-        } else {
-            String::new()
+        let names = self
+            .failures
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} ({}): {}",
+                    e.profile.as_deref().unwrap_or("?"),
+                    e.provider.map(|p| p.to_string()).unwrap_or_default(),
+                    e.message
+                )
+            })
+            .collect::<Vec<_>>();
+        let json = app.out.format() == OutputFormat::Json;
+        if !json {
+            for name in &names {
+                eprintln!("error: profile {name}");
+            }
         }
-    );
-    Err(Error::new(ErrorKind::Partial, summary)
-        .with_hint("use --strict to fail without printing a partial list"))
+        let databases = self.failures.len() - self.failed_profiles;
+        let what = match (self.failed_profiles, databases) {
+            (profiles, 0) => format!("{profiles} of {} profiles failed", self.profiles),
+            (0, databases) => format!("{databases} databases failed"),
+            (profiles, databases) => format!(
+                "{profiles} of {} profiles and {databases} databases failed",
+                self.profiles
+            ),
+        };
+        let summary = format!(
+            "{what}; the list is incomplete{}",
+            if json {
+                format!(": {}", names.join("; "))
+            } else {
+                String::new()
+            }
+        );
+        Err(Error::new(ErrorKind::Partial, summary)
+            .with_hint("use --strict to fail without printing a partial list"))
+    }
 }
 
 fn matches(db: &Database, args: &ListArgs) -> bool {

@@ -13,12 +13,14 @@ use crate::provider::{Operation, Provider, Shared};
 
 mod api;
 mod backup;
+pub(crate) mod check;
 mod configure;
 mod db;
 #[cfg(feature = "emulator")]
 mod emulator;
 mod list;
 mod shell;
+mod stats;
 mod task;
 mod wait;
 
@@ -45,6 +47,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Providers => configure::providers(&app),
         Command::Config(cmd) => configure::config(cmd, &global),
         Command::Api(args) => api::run(&app, args).await,
+        Command::Check(args) => check::run(&app, &args).await,
         #[cfg(feature = "emulator")]
         Command::Emulator(_) => Ok(()),
         Command::Completions { .. } | Command::Man => Ok(()),

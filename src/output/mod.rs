@@ -10,8 +10,10 @@ use crate::context::OutputSettings;
 use crate::error::{Error, Result};
 use crate::model::{Backup, ByteSize, Database, Task};
 
+mod health;
 mod record;
 
+pub use health::DatabaseUsage;
 pub use record::Record;
 
 /// What `-o` asks for.

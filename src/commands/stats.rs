@@ -1,0 +1,104 @@
+//! `db stats [ID]` and `db list --usage`: usage figures for one database or the fleet.
+use std::collections::BTreeSet;
+
+use super::list::{gather, Gathered};
+use super::App;
+use crate::cli::{ListArgs, Target};
+use crate::error::{Error, Result};
+use crate::health::Usage;
+use crate::model::Database;
+use crate::output::DatabaseUsage;
+use crate::provider::{Operation, Provider};
+
+/// `db stats ID` (one database) or `db stats` (every selected database).
+pub async fn run(app: &App, id: Option<String>, args: &ListArgs) -> Result<()> {
+    let Some(id) = id else {
+        let gathered = fleet(app, args).await?;
+        let usages: Vec<Usage> = gathered
+            .items
+            .iter()
+            .filter_map(|(_, u)| u.clone())
+            .collect();
+        say_notes(&usages);
+        app.print(&app.out.list(&usages)?)?;
+        return gathered.finish(app);
+    };
+    let target = one_target(args)?;
+    let provider = app.provider(&target, Operation::Usage)?;
+    let db = provider.get(&id).await?;
+    let usage = provider
+        .usages(std::slice::from_ref(&db))
+        .await?
+        .pop()
+        .unwrap_or_else(|| Ok(Usage::of(&db)))?;
+    say_notes([&usage]);
+    app.print(&app.out.one(&usage)?)
+}
+
+/// `db list --usage`: the list, each row with its figures (null where they could not be read).
+pub async fn list_with_usage(app: &App, args: &ListArgs) -> Result<()> {
+    let gathered = fleet(app, args).await?;
+    say_notes(gathered.items.iter().filter_map(|(_, u)| u.as_ref()));
+    let rows: Vec<DatabaseUsage> = gathered
+        .items
+        .iter()
+        .map(|(db, usage)| DatabaseUsage::new(db.clone(), usage.clone()))
+        .collect();
+    app.print(&app.out.list(&rows)?)?;
+    gathered.finish(app)
+}
+
+/// Every selected database with its usage; a database whose figures failed has none and is
+/// named as a failure (exit 12 after printing the rest).
+async fn fleet(app: &App, args: &ListArgs) -> Result<Gathered<(Database, Option<Usage>)>> {
+    gather(app, args, |provider, databases| async move {
+        usages(provider.as_ref(), databases).await
+    })
+    .await
+}
+
+/// One provider's databases, each with its usage (none where it failed), and the failures.
+pub async fn usages(
+    provider: &dyn Provider,
+    databases: Vec<Database>,
+) -> Result<(Vec<(Database, Option<Usage>)>, Vec<Error>)> {
+    provider.require(Operation::Usage)?;
+    let mut answers = provider.usages(&databases).await?.into_iter();
+    let mut pairs = Vec::new();
+    let mut failures = Vec::new();
+    for db in databases {
+        match answers.next() {
+            Some(Ok(usage)) => pairs.push((db, Some(usage))),
+            Some(Err(error)) => {
+                failures.push(error);
+                pairs.push((db, None));
+            }
+            None => pairs.push((db, None)),
+        }
+    }
+    Ok((pairs, failures))
+}
+
+/// `-p`/`--profile` of a single-database form: at most one of each.
+fn one_target(args: &ListArgs) -> Result<Target> {
+    if args.providers.len() > 1 || args.profiles.len() > 1 {
+        return Err(Error::usage(
+            "db stats ID reads one database: give at most one -p and one --profile",
+        ));
+    }
+    Ok(Target {
+        provider: args.providers.first().copied(),
+        profile: args.profiles.first().cloned(),
+    })
+}
+
+/// Where figures come from, said once each on stderr.
+fn say_notes<'a>(usages: impl IntoIterator<Item = &'a Usage>) {
+    let notes: BTreeSet<&str> = usages
+        .into_iter()
+        .filter_map(|u| u.note.as_deref())
+        .collect();
+    for note in notes {
+        eprintln!("note: {note}");
+    }
+}
