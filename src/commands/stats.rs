@@ -58,14 +58,22 @@ async fn fleet(app: &App, args: &ListArgs) -> Result<Gathered<(Database, Option<
 }
 
 /// One provider's databases, each with its usage (none where it failed), and the failures.
+/// Only a provider without usage fails as a whole.
 pub async fn usages(
     provider: &dyn Provider,
     databases: Vec<Database>,
 ) -> Result<(Vec<(Database, Option<Usage>)>, Vec<Error>)> {
     provider.require(Operation::Usage)?;
-    let mut answers = provider.usages(&databases).await?.into_iter();
     let mut pairs = Vec::new();
     let mut failures = Vec::new();
+    // Figures shared by every database that failed: the databases stay, without figures.
+    let mut answers = match provider.usages(&databases).await {
+        Ok(answers) => answers.into_iter(),
+        Err(error) => {
+            failures.push(error);
+            Vec::new().into_iter()
+        }
+    };
     for db in databases {
         match answers.next() {
             Some(Ok(usage)) => pairs.push((db, Some(usage))),
