@@ -11,6 +11,7 @@ mod cosmos;
 mod cosmos_sdk;
 mod faults;
 mod finish;
+mod health;
 mod inventory;
 mod redis_cloud;
 mod redis_enterprise;

@@ -32,7 +32,7 @@ pub async fn run(app: &App, args: &CheckArgs) -> Result<()> {
     let rules = rules(args)?;
     let need_usage = rules.contains(&Rule::Memory);
     let ping = rules.contains(&Rule::Reachable);
-    let gathered = gather(app, &args.list, |provider, databases| async move {
+    let gathered = gather(app, &args.list, |s: &Subject| &s.db, |provider, databases| async move {
         subjects(provider.as_ref(), databases, need_usage, ping).await
     })
     .await?;

@@ -14,7 +14,10 @@ pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
     if args.usage {
         return super::stats::list_with_usage(app, args).await;
     }
-    let gathered = gather(app, args, |_, databases| async move { Ok((databases, Vec::new())) }).await?;
+    let gathered = gather(app, args, |db| db, |_, databases| async move {
+        Ok((databases, Vec::new()))
+    })
+    .await?;
     app.print(&app.out.list(&gathered.items)?)?;
     gathered.finish(app)
 }
@@ -31,7 +34,12 @@ pub struct Gathered<T> {
 /// Lists every selected profile at once, keeps the databases `args` selects (in the list's
 /// order), and hands each profile's to `then`, which answers items and per-database failures. Fails outright when
 /// no profile answered, or with `--strict` when any failed.
-pub async fn gather<'a, T, F, Fut>(app: &'a App, args: &ListArgs, then: F) -> Result<Gathered<T>>
+pub async fn gather<'a, T, F, Fut>(
+    app: &'a App,
+    args: &ListArgs,
+    database: fn(&T) -> &Database,
+    then: F,
+) -> Result<Gathered<T>>
 where
     F: Fn(Box<dyn Provider>, Vec<Database>) -> Fut,
     Fut: Future<Output = Result<(Vec<T>, Vec<Error>)>> + 'a,
@@ -44,7 +52,6 @@ where
                 let provider = app.build(profile)?;
                 let mut databases = provider.list().await?;
                 databases.retain(|db| matches(db, args));
-                sort(&mut databases, args.sort);
                 then(provider, databases).await
             }
             .await;
@@ -80,6 +87,7 @@ where
         }
         return Err(failures.swap_remove(0));
     }
+    items.sort_by(|a, b| order(database(a), database(b), args.sort));
     Ok(Gathered {
         items,
         failures,
@@ -148,22 +156,20 @@ fn matches(db: &Database, args: &ListArgs) -> bool {
 }
 
 /// Default order: provider, profile, name (then id) — the same whatever answered first.
-fn sort(databases: &mut [Database], key: Option<SortKey>) {
-    databases.sort_by(|a, b| {
-        let base = || {
-            (a.provider, &a.profile, &a.name, &a.id).cmp(&(b.provider, &b.profile, &b.name, &b.id))
-        };
-        match key {
-            None => base(),
-            Some(SortKey::Name) => a.name.cmp(&b.name).then_with(base),
-            Some(SortKey::Status) => a.status.cmp(&b.status).then_with(base),
-            Some(SortKey::Memory) => a
-                .memory_limit_bytes
-                .cmp(&b.memory_limit_bytes)
-                .then_with(base),
-            Some(SortKey::Created) => a.created_at.cmp(&b.created_at).then_with(base),
-        }
-    });
+fn order(a: &Database, b: &Database, key: Option<SortKey>) -> std::cmp::Ordering {
+    let base = || {
+        (a.provider, &a.profile, &a.name, &a.id).cmp(&(b.provider, &b.profile, &b.name, &b.id))
+    };
+    match key {
+        None => base(),
+        Some(SortKey::Name) => a.name.cmp(&b.name).then_with(base),
+        Some(SortKey::Status) => a.status.cmp(&b.status).then_with(base),
+        Some(SortKey::Memory) => a
+            .memory_limit_bytes
+            .cmp(&b.memory_limit_bytes)
+            .then_with(base),
+        Some(SortKey::Created) => a.created_at.cmp(&b.created_at).then_with(base),
+    }
 }
 
 /// `*` matches any run of characters, `?` one character; case-insensitive.
