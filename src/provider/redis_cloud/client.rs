@@ -3,6 +3,8 @@
 //! and offset/limit paging.
 use std::sync::Arc;
 
+use futures::future::try_join_all;
+
 use reqwest::header::HeaderValue;
 use serde_json::Value;
 
@@ -102,22 +104,28 @@ impl Client {
         }
     }
 
-    /// Every database record of one subscription, page by page (`offset`, `limit=100`) until a
-    /// short or empty page. A 404 (an empty subscription) ends the list.
-    pub async fn databases(&self, kind: Kind, subscription: &str) -> Result<Vec<Value>> {
+    /// Every database record of one subscription (`offset`, `limit=100`). With the count the
+    /// subscription list gave, every page up to the one past it is asked for at once; paging
+    /// goes on one page at a time only while pages come back full (the count was stale, or not
+    /// given). A 404 (an empty subscription) ends the list.
+    pub async fn databases(
+        &self,
+        kind: Kind,
+        subscription: &str,
+        count: Option<u64>,
+    ) -> Result<Vec<Value>> {
         let path = format!("{}/databases", kind.subscription(subscription));
+        let at_once = count.map_or(1, |n| usize::try_from(n).unwrap_or(MAX_PAGES) / PAGE_SIZE + 1);
+        let at_once = at_once.clamp(1, MAX_PAGES);
+        let first = try_join_all((0..at_once).map(|page| self.page(&path, page, subscription))).await?;
         let mut all: Vec<Value> = Vec::new();
         let mut seen = std::collections::HashSet::new();
+        let mut pages = first.into_iter();
         for page in 0..MAX_PAGES {
-            let call = Call::get(path.clone())
-                .query("offset", page * PAGE_SIZE)
-                .query("limit", PAGE_SIZE);
-            let value: Value = match self.http.json(call).await {
-                Ok(value) => value,
-                Err(e) if e.kind == ErrorKind::NotFound => break,
-                Err(e) => return Err(e),
+            let records = match pages.next() {
+                Some(records) => records,
+                None => self.page(&path, page, subscription).await?,
             };
-            let records = page_records(value, subscription)?;
             let count = records.len();
             let mut fresh = 0;
             for record in records {
@@ -133,6 +141,18 @@ impl Client {
             }
         }
         Ok(all)
+    }
+
+    /// One page of a subscription's databases; a 404 is an empty page.
+    async fn page(&self, path: &str, page: usize, subscription: &str) -> Result<Vec<Value>> {
+        let call = Call::get(path.to_string())
+            .query("offset", page * PAGE_SIZE)
+            .query("limit", PAGE_SIZE);
+        match self.http.json::<Value>(call).await {
+            Ok(value) => page_records(value, subscription),
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
     }
 
     /// One subscription record (used to tell the families apart before a refusal).

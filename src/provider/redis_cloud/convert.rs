@@ -22,7 +22,7 @@ pub(super) struct Origin<'a> {
 }
 
 /// A subscription id and its region, from the subscription list.
-pub(super) fn subscription(record: &Value) -> Option<(String, Option<String>)> {
+pub(super) fn subscription(record: &Value) -> Option<(String, Option<String>, Option<u64>)> {
     let wire = wire::Subscription::deserialize(record).ok()?;
     let id = wire.id.filter(|id| !id.is_empty())?;
     let region = wire.region.or_else(|| {
@@ -31,7 +31,11 @@ pub(super) fn subscription(record: &Value) -> Option<(String, Option<String>)> {
             .flat_map(|c| c.regions)
             .find_map(|r| r.region)
     });
-    Some((id, region.filter(|r| !r.is_empty())))
+    Some((
+        id,
+        region.filter(|r| !r.is_empty()),
+        wire.number_of_databases,
+    ))
 }
 
 /// The database id inside a record, if it has one.

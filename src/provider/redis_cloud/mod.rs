@@ -229,26 +229,26 @@ impl RedisCloud {
     /// Every database of every subscription of one family; subscriptions start as soon as
     /// their ids are known, at most `gate` at a time.
     async fn list_kind(&self, kind: Kind, gate: &Semaphore) -> Result<Vec<Database>> {
-        let subscriptions: Vec<(String, Option<String>)> = self
+        let subscriptions: Vec<(String, Option<String>, Option<u64>)> = self
             .client
             .subscriptions(kind)
             .await?
             .iter()
             .filter_map(convert::subscription)
             .collect();
-        for (id, _) in &subscriptions {
+        for (id, _, _) in &subscriptions {
             self.learn(id, kind);
         }
-        let pages = try_join_all(subscriptions.iter().map(|(id, _)| async move {
+        let pages = try_join_all(subscriptions.iter().map(|(id, _, count)| async move {
             let _permit = gate
                 .acquire()
                 .await
                 .map_err(|_| Error::internal("the subscription gate closed"))?;
-            self.client.databases(kind, id).await
+            self.client.databases(kind, id, *count).await
         }))
         .await?;
         let mut databases = Vec::new();
-        for ((subscription, region), records) in subscriptions.iter().zip(pages) {
+        for ((subscription, region, _), records) in subscriptions.iter().zip(pages) {
             let origin = convert::Origin {
                 profile: &self.profile,
                 kind,

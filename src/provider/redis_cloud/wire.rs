@@ -17,6 +17,9 @@ pub(super) struct Subscription {
     /// Pro subscriptions: `cloudDetails[].regions[].region`.
     #[serde(rename = "cloudDetails", default, deserialize_with = "lenient::list")]
     pub cloud_details: Vec<CloudDetail>,
+    /// How many databases it holds (Pro), which tells how many pages to ask for at once.
+    #[serde(rename = "numberOfDatabases", default, deserialize_with = "lenient::unsigned")]
+    pub number_of_databases: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
