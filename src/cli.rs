@@ -140,7 +140,9 @@ pub enum CheckFormat {
 fn ratio(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("expected a ratio above 0 such as 0.8, got {text:?}")),
+        _ => Err(format!(
+            "expected a ratio above 0 such as 0.8, got {text:?}"
+        )),
     }
 }
 
@@ -245,7 +247,12 @@ pub enum DbCommand {
         #[arg(long, value_parser = parse_size_arg)]
         memory: Option<u64>,
         /// Provisioned RU/s, manual (Cosmos: 400 or more, in steps of 100).
-        #[arg(long, value_name = "RU", allow_negative_numbers = true, conflicts_with = "autoscale_max")]
+        #[arg(
+            long,
+            value_name = "RU",
+            allow_negative_numbers = true,
+            conflicts_with = "autoscale_max"
+        )]
         throughput: Option<i64>,
         /// Autoscale maximum RU/s (Cosmos: 1000 or more, in steps of 1000).
         #[arg(long, value_name = "RU", allow_negative_numbers = true)]

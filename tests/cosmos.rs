@@ -817,7 +817,13 @@ async fn stats_read_manual_and_autoscale_offers_in_one_signed_request() {
     let run = sandbox(&server).run(&["db", "stats", "--json"]);
     run.code(0).no_secrets(&[KEY]);
     let usage: Vec<Value> = run.json().as_array().unwrap().clone();
-    let by_id = |id: &str| usage.iter().find(|u| u["database_id"] == id).unwrap().clone();
+    let by_id = |id: &str| {
+        usage
+            .iter()
+            .find(|u| u["database_id"] == id)
+            .unwrap()
+            .clone()
+    };
     // Food DB (_rid vdoeAA==): manual 400. iot2 (qicAAA==): autoscale, 400 now, max 4000.
     assert_eq!(by_id("Food DB")["throughput_ru"], 400);
     assert_eq!(by_id("Food DB")["throughput_max_ru"], Value::Null);
@@ -832,7 +838,10 @@ async fn stats_read_manual_and_autoscale_offers_in_one_signed_request() {
         .filter(|r| r.url.path() == "/offers")
         .collect();
     assert_eq!(offers.len(), 1, "one offers feed for every database");
-    assert!(signed_ok(&offers[0]), "the feed signs type offers, empty link");
+    assert!(
+        signed_ok(&offers[0]),
+        "the feed signs type offers, empty link"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -843,7 +852,10 @@ async fn throughput_replaces_the_offer_signed_with_the_lower_cased_rid() {
     Mock::given(method("PUT"))
         .and(path("/offers/Hu%2Bt"))
         .and(Signed)
-        .respond_with(json_response(200, r#"{"id":"Hu+t","_rid":"Hu+t","content":{"offerThroughput":800}}"#))
+        .respond_with(json_response(
+            200,
+            r#"{"id":"Hu+t","_rid":"Hu+t","content":{"offerThroughput":800}}"#,
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -862,7 +874,14 @@ async fn throughput_replaces_the_offer_signed_with_the_lower_cased_rid() {
     );
     let body: Value = serde_json::from_slice(&put.body).unwrap();
     assert_eq!(body["content"], json!({"offerThroughput": 800}));
-    for field in ["id", "_rid", "_etag", "_self", "offerResourceId", "resource"] {
+    for field in [
+        "id",
+        "_rid",
+        "_etag",
+        "_self",
+        "offerResourceId",
+        "resource",
+    ] {
         assert_eq!(body[field], fixture_offer("Hu+t")[field], "{field} is kept");
     }
     assert_eq!(body["offerVersion"], "V2");
@@ -886,7 +905,8 @@ async fn manual_to_autoscale_migrates_first_then_sets_the_maximum() {
     mount_offers(&server).await;
     let migrated = {
         let mut offer = fixture_offer("Hu+t");
-        offer["content"] = json!({"offerThroughput": 400, "offerAutopilotSettings": {"maxThroughput": 4000}});
+        offer["content"] =
+            json!({"offerThroughput": 400, "offerAutopilotSettings": {"maxThroughput": 4000}});
         offer["_etag"] = json!("\"new\"");
         offer
     };
@@ -943,11 +963,28 @@ async fn bad_throughput_is_refused_before_any_request() {
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_throughput_changes_show_in_stats() {
     let sb = Sandbox::new();
-    sb.run(&["--demo", "db", "update", "inventory", "-p", "cosmos", "--throughput", "800"])
-        .code(0);
+    sb.run(&[
+        "--demo",
+        "db",
+        "update",
+        "inventory",
+        "-p",
+        "cosmos",
+        "--throughput",
+        "800",
+    ])
+    .code(0);
     // Each --demo run starts a fresh emulator; within one run the PUT is checked by the
     // emulator's signature verification (a wrong link would be exit 4).
-    let stats = sb.run(&["--demo", "db", "stats", "inventory", "-p", "cosmos", "--json"]);
+    let stats = sb.run(&[
+        "--demo",
+        "db",
+        "stats",
+        "inventory",
+        "-p",
+        "cosmos",
+        "--json",
+    ]);
     stats.code(0);
     assert_eq!(stats.json()["throughput_ru"], 400);
 }

@@ -44,7 +44,9 @@ fn by_id(list: &Value, id: &str) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn upstash_stats_take_the_newest_non_null_point_one_request_per_database() {
     let server = upstash_with_stats(None).await;
-    let run = upstash_case().sandbox(&server).run(&["db", "stats", "--json"]);
+    let run = upstash_case()
+        .sandbox(&server)
+        .run(&["db", "stats", "--json"]);
     run.code(0).no_secrets(&refs(&(upstash_case().secrets)()));
     let list = run.json();
     assert_eq!(list.as_array().unwrap().len(), 3);
@@ -65,7 +67,11 @@ async fn upstash_stats_take_the_newest_non_null_point_one_request_per_database()
         .filter(|r| r.url.path().starts_with("/v2/redis/stats/"))
         .count();
     assert_eq!(stats, 3, "one stats request per database");
-    assert_eq!(requests(&server).await.len(), 4, "plus the list, nothing else");
+    assert_eq!(
+        requests(&server).await.len(),
+        4,
+        "plus the list, nothing else"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -79,8 +85,14 @@ async fn a_failing_database_is_exit_12_with_the_rest_printed() {
     let list = run.json();
     // Every database stays in the list; the failed one without figures.
     assert_eq!(list.as_array().unwrap().len(), 3);
-    assert_eq!(by_id(&list, "7f3c1a2b-1111-4c2d-9e8f-000000000002")["memory_used_bytes"], Value::Null);
-    assert_eq!(by_id(&list, "96ad0856-03b1-4ee7-9666-e81abd0349e1")["memory_used_bytes"], 805306368);
+    assert_eq!(
+        by_id(&list, "7f3c1a2b-1111-4c2d-9e8f-000000000002")["memory_used_bytes"],
+        Value::Null
+    );
+    assert_eq!(
+        by_id(&list, "96ad0856-03b1-4ee7-9666-e81abd0349e1")["memory_used_bytes"],
+        805306368
+    );
     let table = sb.run(&["db", "list", "--usage", "--retries", "1"]);
     table.code(12);
     for column in ["USED", "LIMIT", "%", "OPS/S", "CONN", "RU/S", "25.0%"] {
@@ -103,7 +115,9 @@ async fn re_with_stats() -> MockServer {
 #[tokio::test(flavor = "multi_thread")]
 async fn redis_enterprise_reads_the_whole_cluster_in_one_request() {
     let server = re_with_stats().await;
-    let run = re_case().sandbox(&server).run(&["db", "list", "--usage", "--json"]);
+    let run = re_case()
+        .sandbox(&server)
+        .run(&["db", "list", "--usage", "--json"]);
     run.code(0).no_secrets(&refs(&(re_case().secrets)()));
     let list = run.json();
     let one = by_id(&list, "1");
@@ -116,7 +130,11 @@ async fn redis_enterprise_reads_the_whole_cluster_in_one_request() {
     assert_eq!(by_id(&list, "2")["memory_used_bytes"], Value::Null);
     assert_eq!(by_id(&list, "3")["ops_per_sec"], Value::Null);
     assert_eq!(requests_to_path(&server, "/v1/bdbs/stats/last").await, 1);
-    assert_eq!(requests(&server).await.len(), 2, "the list and one stats request");
+    assert_eq!(
+        requests(&server).await.len(),
+        2,
+        "the list and one stats request"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -159,21 +177,44 @@ async fn check_fails_at_the_memory_error_threshold_and_passes_below_fail_on() {
     assert_eq!(memory[0]["severity"], "error");
     assert_eq!(memory[0]["database_id"], "1");
     // Raised thresholds: a warning only, which does not fail at --fail-on error.
-    sb.run(&["check", "--rule", "memory", "--memory-warn", "0.9", "--memory-error", "0.99"])
-        .code(0)
-        .stdout_has("warning");
+    sb.run(&[
+        "check",
+        "--rule",
+        "memory",
+        "--memory-warn",
+        "0.9",
+        "--memory-error",
+        "0.99",
+    ])
+    .code(0)
+    .stdout_has("warning");
     // ... but does at --fail-on warning.
-    sb.run(&["check", "--rule", "memory", "--memory-warn", "0.9", "--memory-error", "0.99", "--fail-on", "warning"])
-        .code(13);
+    sb.run(&[
+        "check",
+        "--rule",
+        "memory",
+        "--memory-warn",
+        "0.9",
+        "--memory-error",
+        "0.99",
+        "--fail-on",
+        "warning",
+    ])
+    .code(13);
     // Status: bdb 5 creation-failed is an error.
     let status = sb.run(&["check", "--rule", "status", "-o", "csv"]);
     status.code(13);
-    assert!(status.stdout.starts_with("rule,severity,provider,profile,database_id,name,message\n"));
+    assert!(status
+        .stdout
+        .starts_with("rule,severity,provider,profile,database_id,name,message\n"));
     assert!(status.stdout.contains("status,error,redis-enterprise"));
     // The usage request is made only for the memory rule.
     let before = requests_to_path(&server, "/v1/bdbs/stats/last").await;
     sb.run(&["check", "--rule", "tls"]);
-    assert_eq!(requests_to_path(&server, "/v1/bdbs/stats/last").await, before);
+    assert_eq!(
+        requests_to_path(&server, "/v1/bdbs/stats/last").await,
+        before
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -183,7 +224,10 @@ async fn check_writes_junit_one_suite_per_rule_one_case_per_database() {
     run.code(13);
     let report = quick_junit::Report::deserialize_from_str(&run.stdout).expect("JUnit XML");
     let suites: Vec<&str> = report.test_suites.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(suites, ["status", "tls", "memory", "backups", "persistence"]);
+    assert_eq!(
+        suites,
+        ["status", "tls", "memory", "backups", "persistence"]
+    );
     let status = &report.test_suites[0];
     // 3 Upstash + 6 Redis Cloud + 4 Redis Enterprise + 4 Cosmos demo databases.
     assert_eq!(status.test_cases.len(), 17);
@@ -194,7 +238,10 @@ async fn check_writes_junit_one_suite_per_rule_one_case_per_database() {
         .filter(|c| matches!(c.status, quick_junit::TestCaseStatus::NonSuccess { .. }))
         .map(|c| c.name.as_str())
         .collect();
-    assert!(failed.iter().any(|n| n.contains("キャッシュ-tokyo")), "{failed:?}");
+    assert!(
+        failed.iter().any(|n| n.contains("キャッシュ-tokyo")),
+        "{failed:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -205,12 +252,23 @@ async fn demo_shows_usage_for_every_provider() {
     let list = run.json();
     for provider in ["upstash", "redis-cloud", "redis-enterprise"] {
         assert!(
-            list.as_array().unwrap().iter().any(|d| d["provider"] == provider && d["memory_used_bytes"].is_u64()),
+            list.as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["provider"] == provider && d["memory_used_bytes"].is_u64()),
             "{provider} has figures"
         );
     }
-    assert!(list.as_array().unwrap().iter().any(|d| d["provider"] == "cosmos" && d["throughput_max_ru"] == 4000));
-    sb.run(&["--demo", "check", "--rule", "tls", "--rule", "backups"]).code(0);
-    sb.run(&["--demo", "check", "--rule", "reachable"]).code(2).stderr_has("--ping");
-    sb.run(&["--demo", "check", "--rule", "status", "--ping", "--json"]).code(13);
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["provider"] == "cosmos" && d["throughput_max_ru"] == 4000));
+    sb.run(&["--demo", "check", "--rule", "tls", "--rule", "backups"])
+        .code(0);
+    sb.run(&["--demo", "check", "--rule", "reachable"])
+        .code(2)
+        .stderr_has("--ping");
+    sb.run(&["--demo", "check", "--rule", "status", "--ping", "--json"])
+        .code(13);
 }

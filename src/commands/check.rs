@@ -32,9 +32,14 @@ pub async fn run(app: &App, args: &CheckArgs) -> Result<()> {
     let rules = rules(args)?;
     let need_usage = rules.contains(&Rule::Memory);
     let ping = rules.contains(&Rule::Reachable);
-    let gathered = gather(app, &args.list, |s: &Subject| &s.db, |provider, databases| async move {
-        subjects(provider.as_ref(), databases, need_usage, ping).await
-    })
+    let gathered = gather(
+        app,
+        &args.list,
+        |s: &Subject| &s.db,
+        |provider, databases| async move {
+            subjects(provider.as_ref(), databases, need_usage, ping).await
+        },
+    )
     .await?;
     let subjects = &gathered.items;
 
@@ -49,18 +54,20 @@ pub async fn run(app: &App, args: &CheckArgs) -> Result<()> {
     let findings: Vec<Finding> = report
         .iter()
         .flat_map(|(rule, outcomes)| {
-            outcomes.iter().filter_map(move |(s, outcome)| match outcome {
-                Outcome::Fail(severity, message) => Some(Finding {
-                    rule: rule.as_str().to_string(),
-                    severity: *severity,
-                    provider: s.db.provider,
-                    profile: s.db.profile.clone(),
-                    database_id: s.db.id.clone(),
-                    name: s.db.name.clone(),
-                    message: message.clone(),
-                }),
-                _ => None,
-            })
+            outcomes
+                .iter()
+                .filter_map(move |(s, outcome)| match outcome {
+                    Outcome::Fail(severity, message) => Some(Finding {
+                        rule: rule.as_str().to_string(),
+                        severity: *severity,
+                        provider: s.db.provider,
+                        profile: s.db.profile.clone(),
+                        database_id: s.db.id.clone(),
+                        name: s.db.name.clone(),
+                        message: message.clone(),
+                    }),
+                    _ => None,
+                })
         })
         .collect();
 
@@ -127,7 +134,10 @@ async fn subjects(
     let (pairs, failures) = if need_usage && provider.kind().supports(Operation::Usage) {
         super::stats::usages(provider, databases).await?
     } else {
-        (databases.into_iter().map(|db| (db, None)).collect(), Vec::new())
+        (
+            databases.into_iter().map(|db| (db, None)).collect(),
+            Vec::new(),
+        )
     };
     let reached: Vec<Option<std::result::Result<(), String>>> = if ping {
         stream::iter(pairs.iter().map(|(db, _)| reach(provider, db)))
@@ -197,8 +207,16 @@ fn evaluate(rule: Rule, subject: &Subject, args: &CheckArgs) -> Outcome {
                 format!(
                     "memory {:.1}% used ({} of {}), at or over {:.0}%",
                     ratio * 100.0,
-                    usage.memory_used_bytes.map(ByteSize).map(|b| b.to_string()).unwrap_or_default(),
-                    usage.memory_limit_bytes.map(ByteSize).map(|b| b.to_string()).unwrap_or_default(),
+                    usage
+                        .memory_used_bytes
+                        .map(ByteSize)
+                        .map(|b| b.to_string())
+                        .unwrap_or_default(),
+                    usage
+                        .memory_limit_bytes
+                        .map(ByteSize)
+                        .map(|b| b.to_string())
+                        .unwrap_or_default(),
                     threshold * 100.0
                 ),
             )

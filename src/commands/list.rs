@@ -14,9 +14,12 @@ pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
     if args.usage {
         return super::stats::list_with_usage(app, args).await;
     }
-    let gathered = gather(app, args, |db| db, |_, databases| async move {
-        Ok((databases, Vec::new()))
-    })
+    let gathered = gather(
+        app,
+        args,
+        |db| db,
+        |_, databases| async move { Ok((databases, Vec::new())) },
+    )
     .await?;
     app.print(&app.out.list(&gathered.items)?)?;
     gathered.finish(app)
@@ -157,9 +160,8 @@ fn matches(db: &Database, args: &ListArgs) -> bool {
 
 /// Default order: provider, profile, name (then id) — the same whatever answered first.
 fn order(a: &Database, b: &Database, key: Option<SortKey>) -> std::cmp::Ordering {
-    let base = || {
-        (a.provider, &a.profile, &a.name, &a.id).cmp(&(b.provider, &b.profile, &b.name, &b.id))
-    };
+    let base =
+        || (a.provider, &a.profile, &a.name, &a.id).cmp(&(b.provider, &b.profile, &b.name, &b.id));
     match key {
         None => base(),
         Some(SortKey::Name) => a.name.cmp(&b.name).then_with(base),

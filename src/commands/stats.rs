@@ -51,9 +51,12 @@ pub async fn list_with_usage(app: &App, args: &ListArgs) -> Result<()> {
 /// Every selected database with its usage; a database whose figures failed has none and is
 /// named as a failure (exit 12 after printing the rest).
 async fn fleet(app: &App, args: &ListArgs) -> Result<Gathered<(Database, Option<Usage>)>> {
-    gather(app, args, |(db, _)| db, |provider, databases| async move {
-        usages(provider.as_ref(), databases).await
-    })
+    gather(
+        app,
+        args,
+        |(db, _)| db,
+        |provider, databases| async move { usages(provider.as_ref(), databases).await },
+    )
     .await
 }
 

@@ -60,10 +60,26 @@ impl State {
             }
         } else if seeded {
             for (id, created, collections, offer) in [
-                ("inventory", 1_699_000_000, &["products", "orders"][..], Some(json!({"offerThroughput": 400}))),
-                ("Food DB", 1_702_000_000, &["recipes", "pantry items"][..],
-                    Some(json!({"offerThroughput": 400, "offerAutopilotSettings": {"maxThroughput": 4000}}))),
-                ("télémétrie", 1_705_000_000, &["events"][..], Some(json!({"offerThroughput": 1000}))),
+                (
+                    "inventory",
+                    1_699_000_000,
+                    &["products", "orders"][..],
+                    Some(json!({"offerThroughput": 400})),
+                ),
+                (
+                    "Food DB",
+                    1_702_000_000,
+                    &["recipes", "pantry items"][..],
+                    Some(
+                        json!({"offerThroughput": 400, "offerAutopilotSettings": {"maxThroughput": 4000}}),
+                    ),
+                ),
+                (
+                    "télémétrie",
+                    1_705_000_000,
+                    &["events"][..],
+                    Some(json!({"offerThroughput": 1000})),
+                ),
                 ("sessions", 1_710_000_000, &[][..], None),
             ] {
                 let db = state.add(id, created);
@@ -484,7 +500,10 @@ async fn create(
         .and_then(|v| serde_json::from_str::<Value>(v).ok())
     {
         let max = settings["maxThroughput"].as_u64().unwrap_or(4000);
-        state.add_offer(&record, json!({"offerThroughput": max / 10, "offerAutopilotSettings": {"maxThroughput": max}}));
+        state.add_offer(
+            &record,
+            json!({"offerThroughput": max / 10, "offerAutopilotSettings": {"maxThroughput": max}}),
+        );
     }
     answer(StatusCode::CREATED, record, 1, None)
 }
@@ -530,16 +549,21 @@ async fn list_offers(AxumState(store): Shared, headers: HeaderMap) -> Response {
 }
 
 /// Offers are addressed by rid, signed with the rid lower-cased.
-async fn get_offer(AxumState(store): Shared, headers: HeaderMap, Path(rid): Path<String>) -> Response {
+async fn get_offer(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(rid): Path<String>,
+) -> Response {
     if let Err(refused) = authorize(&headers, "GET", "offers", &rid.to_lowercase()) {
         return *refused;
     }
     match lock(&store.cosmos).offer(&rid) {
         Some(offer) => {
             let mut response = answer(StatusCode::OK, offer_now(offer), 1, None);
-            response
-                .headers_mut()
-                .insert("x-ms-cosmos-min-throughput", HeaderValue::from_static("400"));
+            response.headers_mut().insert(
+                "x-ms-cosmos-min-throughput",
+                HeaderValue::from_static("400"),
+            );
             response
         }
         None => not_found(),
@@ -559,17 +583,28 @@ async fn replace_offer(
         return *refused;
     }
     let Some(Json(body)) = body else {
-        return bad_request("The request payload is invalid. Ensure to provide a valid request payload.");
+        return bad_request(
+            "The request payload is invalid. Ensure to provide a valid request payload.",
+        );
     };
-    let flag = |name: &str| headers.get(name).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
+    let flag = |name: &str| {
+        headers
+            .get(name)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"))
+    };
     let to_autoscale = flag("x-ms-cosmos-migrate-offer-to-autopilot");
     let to_manual = flag("x-ms-cosmos-migrate-offer-to-manual-throughput");
     let mut state = lock(&store.cosmos);
     let Some(offer) = state.offer(&rid) else {
         return not_found();
     };
-    if body["id"] != rid || body["offerVersion"] != "V2" || body["offerResourceId"] != offer["offerResourceId"] {
-        return bad_request("The offer to replace must keep its id, offerResourceId and offerVersion V2.");
+    if body["id"] != rid
+        || body["offerVersion"] != "V2"
+        || body["offerResourceId"] != offer["offerResourceId"]
+    {
+        return bad_request(
+            "The offer to replace must keep its id, offerResourceId and offerVersion V2.",
+        );
     }
     let autoscale_now = offer["content"]["offerAutopilotSettings"].is_object();
     let manual = body["content"]["offerThroughput"].as_u64();
@@ -578,7 +613,9 @@ async fn replace_offer(
         let current = offer["content"]["offerThroughput"].as_u64().unwrap_or(400);
         json!({"offerThroughput": current, "offerAutopilotSettings": {"maxThroughput": (current * 10).max(1000).div_ceil(1000) * 1000}})
     } else if to_manual && autoscale_now {
-        let max = offer["content"]["offerAutopilotSettings"]["maxThroughput"].as_u64().unwrap_or(4000);
+        let max = offer["content"]["offerAutopilotSettings"]["maxThroughput"]
+            .as_u64()
+            .unwrap_or(4000);
         json!({"offerThroughput": (max / 10).max(400).div_ceil(100) * 100})
     } else if let (Some(max), true, None) = (max, autoscale_now, manual) {
         if max < 1000 || max % 1000 != 0 || max > 1_000_000 {

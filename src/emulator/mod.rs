@@ -214,9 +214,9 @@ pub fn fleet_size() -> Option<usize> {
 /// shifted per database by `seed`, at `at` seconds since the epoch.
 pub fn wave(seed: &str, at: f64, low: f64, high: f64) -> f64 {
     // FNV-1a, then murmur3's finalizer so neighbouring ids land far apart.
-    let mut hash = seed
-        .bytes()
-        .fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    let mut hash = seed.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
     hash = (hash ^ (hash >> 16)).wrapping_mul(0x85eb_ca6b);
     hash = (hash ^ (hash >> 13)).wrapping_mul(0xc2b2_ae35);
     hash ^= hash >> 16;

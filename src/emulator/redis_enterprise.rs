@@ -62,7 +62,14 @@ impl State {
         };
         if let Some(n) = super::fleet_size().filter(|_| seeded) {
             for i in 0..n {
-                state.seed(&format!("fleet-{i:04}"), 1 << 30, true, 1, false, "2024-01-01T00:00:00Z");
+                state.seed(
+                    &format!("fleet-{i:04}"),
+                    1 << 30,
+                    true,
+                    1,
+                    false,
+                    "2024-01-01T00:00:00Z",
+                );
             }
         } else if seeded {
             let now = chrono::Utc::now();
@@ -350,7 +357,8 @@ fn sample(record: &Value) -> Value {
     let at = now.timestamp() as f64;
     let uid = record["uid"].to_string();
     let limit = record["memory_size"].as_f64().unwrap_or(1e9);
-    let time = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let time =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     json!({
         "stime": time(now - chrono::Duration::seconds(1)), "etime": time(now),
         "used_memory": (super::wave(&uid, at / 60.0, 0.02, 0.97) * limit).round(),
@@ -381,7 +389,11 @@ async fn stats_all(AxumState(store): Shared, headers: HeaderMap) -> Response {
 }
 
 /// `GET /v1/bdbs/stats/last/{uid}`: `{"<uid>": sample}`.
-async fn stats_one(AxumState(store): Shared, headers: HeaderMap, Path(uid): Path<String>) -> Response {
+async fn stats_one(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(uid): Path<String>,
+) -> Response {
     if !basic_auth_ok(&headers, USER, PASSWORD) {
         return unauthorized();
     }

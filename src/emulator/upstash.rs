@@ -32,7 +32,13 @@ impl State {
         };
         if let Some(n) = super::fleet_size().filter(|_| seeded) {
             for i in 0..n {
-                state.add(&format!("fleet-{i:04}"), "us-east-1", "payg", "active", 1_700_000_000);
+                state.add(
+                    &format!("fleet-{i:04}"),
+                    "us-east-1",
+                    "payg",
+                    "active",
+                    1_700_000_000,
+                );
             }
         } else if seeded {
             state.add(

@@ -85,9 +85,20 @@ const FIGURE_COLUMNS: [&str; 6] = ["USED", "LIMIT", "%", "OPS/S", "CONN", "RU/S"
 
 impl Record for DatabaseUsage {
     const COLUMNS: &'static [&'static str] = &[
-        "PROVIDER", "PROFILE", "ID", "NAME", "STATUS", "REGION", "ENDPOINT", "MEMORY",
-        FIGURE_COLUMNS[0], FIGURE_COLUMNS[1], FIGURE_COLUMNS[2], FIGURE_COLUMNS[3],
-        FIGURE_COLUMNS[4], FIGURE_COLUMNS[5],
+        "PROVIDER",
+        "PROFILE",
+        "ID",
+        "NAME",
+        "STATUS",
+        "REGION",
+        "ENDPOINT",
+        "MEMORY",
+        FIGURE_COLUMNS[0],
+        FIGURE_COLUMNS[1],
+        FIGURE_COLUMNS[2],
+        FIGURE_COLUMNS[3],
+        FIGURE_COLUMNS[4],
+        FIGURE_COLUMNS[5],
     ];
     const FIELDS: &'static [&'static str] = &[
         "provider",
@@ -124,9 +135,17 @@ impl Record for DatabaseUsage {
 
 impl Record for Usage {
     const COLUMNS: &'static [&'static str] = &[
-        "PROVIDER", "PROFILE", "ID", "NAME",
-        FIGURE_COLUMNS[0], FIGURE_COLUMNS[1], FIGURE_COLUMNS[2], FIGURE_COLUMNS[3],
-        FIGURE_COLUMNS[4], FIGURE_COLUMNS[5], "SAMPLED",
+        "PROVIDER",
+        "PROFILE",
+        "ID",
+        "NAME",
+        FIGURE_COLUMNS[0],
+        FIGURE_COLUMNS[1],
+        FIGURE_COLUMNS[2],
+        FIGURE_COLUMNS[3],
+        FIGURE_COLUMNS[4],
+        FIGURE_COLUMNS[5],
+        "SAMPLED",
     ];
     const FIELDS: &'static [&'static str] = &[
         "provider",

@@ -79,7 +79,10 @@ pub(super) fn offer_mode(offer: &Value) -> (Option<String>, bool) {
         .as_ref()
         .and_then(|o| o.content.as_ref())
         .is_some_and(|c| c.autopilot.is_some());
-    (offer.and_then(|o| o.id).filter(|id| !id.is_empty()), autoscale)
+    (
+        offer.and_then(|o| o.id).filter(|id| !id.is_empty()),
+        autoscale,
+    )
 }
 
 /// Throughput from the offers feed; a database without an offer of its own (its containers
@@ -167,11 +170,17 @@ mod tests {
 
     #[test]
     fn offers_match_databases_by_rid_manual_and_autoscale() {
-        let account = Account::from_url(&reqwest::Url::parse("https://a.documents.azure.com/").unwrap());
+        let account =
+            Account::from_url(&reqwest::Url::parse("https://a.documents.azure.com/").unwrap());
         let db = |rid: &str| {
-            database(&json!({"id": rid, "_rid": rid}), &account, "p", &shared(false))
-                .unwrap()
-                .unwrap()
+            database(
+                &json!({"id": rid, "_rid": rid}),
+                &account,
+                "p",
+                &shared(false),
+            )
+            .unwrap()
+            .unwrap()
         };
         let offers = vec![
             json!({"id": "Hu+t", "offerResourceId": "rgkVAA==", "content": {"offerThroughput": 800}}),
@@ -180,9 +189,15 @@ mod tests {
             json!("junk"),
         ];
         let manual = usage(&offers, &db("rgkVAA=="));
-        assert_eq!((manual.throughput_ru, manual.throughput_max_ru), (Some(800), None));
+        assert_eq!(
+            (manual.throughput_ru, manual.throughput_max_ru),
+            (Some(800), None)
+        );
         let auto = usage(&offers, &db("x9kVAA=="));
-        assert_eq!((auto.throughput_ru, auto.throughput_max_ru), (Some(400), Some(4000)));
+        assert_eq!(
+            (auto.throughput_ru, auto.throughput_max_ru),
+            (Some(400), Some(4000))
+        );
         let none = usage(&offers, &db("nothing="));
         assert_eq!((none.throughput_ru, none.throughput_max_ru), (None, None));
         assert_eq!(offer_mode(&offers[0]), (Some("Hu+t".into()), false));

@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{Call, Reply};
 use crate::health::Usage;
+use crate::http::{Call, Reply};
 use crate::model::Database;
 use crate::provider::{
     setting_value, Change, Connection, CosmosConnection, CreateRequest, Provider, Shared,

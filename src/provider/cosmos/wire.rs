@@ -24,7 +24,11 @@ pub(super) struct Offer {
     #[serde(default, deserialize_with = "lenient::string")]
     pub id: Option<String>,
     /// The `_rid` of the database (or container) it provisions.
-    #[serde(rename = "offerResourceId", default, deserialize_with = "lenient::string")]
+    #[serde(
+        rename = "offerResourceId",
+        default,
+        deserialize_with = "lenient::string"
+    )]
     pub offer_resource_id: Option<String>,
     #[serde(default, deserialize_with = "lenient::object")]
     pub content: Option<OfferContent>,
@@ -33,15 +37,27 @@ pub(super) struct Offer {
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct OfferContent {
     /// Manual: the RU/s; autoscale: what it is scaled to now.
-    #[serde(rename = "offerThroughput", default, deserialize_with = "lenient::unsigned")]
+    #[serde(
+        rename = "offerThroughput",
+        default,
+        deserialize_with = "lenient::unsigned"
+    )]
     pub offer_throughput: Option<u64>,
-    #[serde(rename = "offerAutopilotSettings", default, deserialize_with = "lenient::object")]
+    #[serde(
+        rename = "offerAutopilotSettings",
+        default,
+        deserialize_with = "lenient::object"
+    )]
     pub autopilot: Option<Autopilot>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct Autopilot {
-    #[serde(rename = "maxThroughput", default, deserialize_with = "lenient::unsigned")]
+    #[serde(
+        rename = "maxThroughput",
+        default,
+        deserialize_with = "lenient::unsigned"
+    )]
     pub max_throughput: Option<u64>,
 }
 

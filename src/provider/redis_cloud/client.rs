@@ -115,9 +115,12 @@ impl Client {
         count: Option<u64>,
     ) -> Result<Vec<Value>> {
         let path = format!("{}/databases", kind.subscription(subscription));
-        let at_once = count.map_or(1, |n| usize::try_from(n).unwrap_or(MAX_PAGES) / PAGE_SIZE + 1);
+        let at_once = count.map_or(1, |n| {
+            usize::try_from(n).unwrap_or(MAX_PAGES) / PAGE_SIZE + 1
+        });
         let at_once = at_once.clamp(1, MAX_PAGES);
-        let first = try_join_all((0..at_once).map(|page| self.page(&path, page, subscription))).await?;
+        let first =
+            try_join_all((0..at_once).map(|page| self.page(&path, page, subscription))).await?;
         let mut all: Vec<Value> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut pages = first.into_iter();

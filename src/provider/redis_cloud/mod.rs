@@ -20,8 +20,8 @@ use tokio::sync::Semaphore;
 
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{Call, Reply};
 use crate::health::Usage;
+use crate::http::{Call, Reply};
 use crate::model::{Database, Task};
 use crate::provider::{
     path_segment, setting_value, Change, Connection, CreateRequest, ImportRequest, Provider,

@@ -18,7 +18,11 @@ pub(super) struct Subscription {
     #[serde(rename = "cloudDetails", default, deserialize_with = "lenient::list")]
     pub cloud_details: Vec<CloudDetail>,
     /// How many databases it holds (Pro), which tells how many pages to ask for at once.
-    #[serde(rename = "numberOfDatabases", default, deserialize_with = "lenient::unsigned")]
+    #[serde(
+        rename = "numberOfDatabases",
+        default,
+        deserialize_with = "lenient::unsigned"
+    )]
     pub number_of_databases: Option<u64>,
 }
 
@@ -89,10 +93,18 @@ pub(super) struct Database {
     #[serde(default, deserialize_with = "lenient::object")]
     pub security: Option<Security>,
     /// The control plane's coarse memory figure, in MB.
-    #[serde(rename = "memoryUsedInMb", default, deserialize_with = "lenient::float")]
+    #[serde(
+        rename = "memoryUsedInMb",
+        default,
+        deserialize_with = "lenient::float"
+    )]
     pub memory_used_in_mb: Option<f64>,
     /// `none`, `aof-every-1-second`, `snapshot-every-1-hour`, ...
-    #[serde(rename = "dataPersistence", default, deserialize_with = "lenient::string")]
+    #[serde(
+        rename = "dataPersistence",
+        default,
+        deserialize_with = "lenient::string"
+    )]
     pub data_persistence: Option<String>,
     /// Pro `{enableRemoteBackup, ...}`, Essentials `{remoteBackupEnabled, ...}`.
     #[serde(default, deserialize_with = "lenient::object")]
@@ -102,9 +114,17 @@ pub(super) struct Database {
 /// A database's `backup` object (its two spellings).
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct BackupPolicy {
-    #[serde(rename = "enableRemoteBackup", default, deserialize_with = "lenient::boolean")]
+    #[serde(
+        rename = "enableRemoteBackup",
+        default,
+        deserialize_with = "lenient::boolean"
+    )]
     pub enable_remote_backup: Option<bool>,
-    #[serde(rename = "remoteBackupEnabled", default, deserialize_with = "lenient::boolean")]
+    #[serde(
+        rename = "remoteBackupEnabled",
+        default,
+        deserialize_with = "lenient::boolean"
+    )]
     pub remote_backup_enabled: Option<bool>,
 }
 

@@ -10,8 +10,8 @@ use serde_json::{json, Map, Value};
 
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, Result};
-use crate::http::{Call, Reply};
 use crate::health::Usage;
+use crate::http::{Call, Reply};
 use crate::model::{Database, Task};
 use crate::provider::{
     setting_value, Change, Connection, CreateRequest, ImportRequest, Provider, Shared,

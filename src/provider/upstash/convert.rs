@@ -70,12 +70,15 @@ fn whole(value: f64) -> Option<u64> {
 fn rfc3339_from_go(text: &str) -> Option<String> {
     let mut parts = text.split_whitespace();
     let (date, time, offset) = (parts.next()?, parts.next()?, parts.next()?);
-    chrono::DateTime::parse_from_str(&format!("{date} {time} {offset}"), "%Y-%m-%d %H:%M:%S%.f %z")
-        .ok()
-        .map(|t| {
-            t.with_timezone(&chrono::Utc)
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        })
+    chrono::DateTime::parse_from_str(
+        &format!("{date} {time} {offset}"),
+        "%Y-%m-%d %H:%M:%S%.f %z",
+    )
+    .ok()
+    .map(|t| {
+        t.with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    })
 }
 
 fn status(state: Option<&str>) -> Status {
@@ -224,8 +227,14 @@ mod tests {
         assert_eq!(usage.memory_used_bytes, Some(250));
         assert_eq!(usage.memory_used_ratio, Some(0.25));
         assert_eq!(usage.sampled_at.as_deref(), Some("2025-08-31T15:13:00Z"));
-        let bare = usage_of(serde_json::json!({"diskusage": [{"x": 1, "y": 9}], "throughput": "x"}), &db);
-        assert_eq!((bare.memory_used_bytes, bare.ops_per_sec, bare.sampled_at), (Some(9), None, None));
+        let bare = usage_of(
+            serde_json::json!({"diskusage": [{"x": 1, "y": 9}], "throughput": "x"}),
+            &db,
+        );
+        assert_eq!(
+            (bare.memory_used_bytes, bare.ops_per_sec, bare.sampled_at),
+            (Some(9), None, None)
+        );
     }
 
     fn usage_of(value: Value, db: &Database) -> Usage {

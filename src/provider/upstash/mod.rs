@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, Result};
-use crate::http::{Call, Reply};
 use crate::health::Usage;
+use crate::http::{Call, Reply};
 use crate::model::{Backup, Database};
 use crate::provider::{
     setting_value, Change, Connection, CreateRequest, Provider, Shared, UpdateRequest,
