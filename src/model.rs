@@ -60,7 +60,7 @@ pub struct Database {
     pub raw: Option<Value>,
     /// Settings checks and usage read from the record; never printed.
     #[serde(skip)]
-    pub facts: crate::health::Facts,
+    pub facts: Box<crate::health::Facts>,
 }
 
 impl Database {
@@ -82,7 +82,7 @@ impl Database {
             created_at: None,
             collections: None,
             raw: None,
-            facts: crate::health::Facts::default(),
+            facts: Box::default(),
         }
     }
 }
