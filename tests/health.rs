@@ -272,3 +272,49 @@ async fn demo_shows_usage_for_every_provider() {
     sb.run(&["--demo", "check", "--rule", "status", "--ping", "--json"])
         .code(13);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_cloud_usage_is_the_record_figure_and_its_settings_feed_check() {
+    let case = crate::cases::redis_cloud::case();
+    let server = case.list_server().await;
+    let sb = case.sandbox(&server);
+    sb.run(&["db", "list", "--json"]).code(0);
+    let plain = requests(&server).await.len();
+    let run = sb.run(&["db", "list", "--usage", "--json"]);
+    run.code(0).stderr_has("memoryUsedInMb");
+    assert_eq!(
+        requests(&server).await.len(),
+        2 * plain,
+        "usage adds no request"
+    );
+    let list = run.json();
+    let essentials = by_id(&list, "2231009/12890441");
+    // 12 MB from memoryUsedInMb; no ops/sec or connections in the API.
+    assert_eq!(essentials["memory_used_bytes"], 12 * 1024 * 1024);
+    assert_eq!(essentials["ops_per_sec"], Value::Null);
+    assert_eq!(essentials["connections"], Value::Null);
+    let check = sb.run(&[
+        "check",
+        "--rule",
+        "persistence",
+        "--rule",
+        "backups",
+        "--json",
+    ]);
+    check.code(0);
+    let findings = check.json();
+    let of = |rule: &str| -> Vec<String> {
+        findings
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .map(|f| f["database_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        of("persistence").contains(&"2231009/12890441".to_string()),
+        "{findings}"
+    );
+    assert!(!of("backups").is_empty(), "{findings}");
+}
