@@ -244,10 +244,8 @@ fn junit(report: &[(Rule, Vec<(&Subject, Outcome)>)]) -> Result<String> {
                     status
                 }
                 Outcome::Fail(severity, message) => {
-                    let mut status = TestCaseStatus::non_success(match severity {
-                        Severity::Error => NonSuccessKind::Failure,
-                        Severity::Warning => NonSuccessKind::Failure,
-                    });
+                    // Warnings fail too: `--fail-on` decides the exit code, not the report.
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     status.set_message(message.as_str());
                     status.set_type(severity.to_string());
                     status

@@ -34,9 +34,10 @@ pub struct Gathered<T> {
     profiles: usize,
 }
 
-/// Lists every selected profile at once, keeps the databases `args` selects (in the list's
-/// order), and hands each profile's to `then`, which answers items and per-database failures. Fails outright when
-/// no profile answered, or with `--strict` when any failed.
+/// Lists every selected profile at once, keeps the databases `args` selects, and hands each
+/// profile's to `then`, which answers items and per-database failures; the items come back in
+/// the list's order (`database` tells each item's database). Fails outright when no profile
+/// answered, or with `--strict` when any failed.
 pub async fn gather<'a, T, F, Fut>(
     app: &'a App,
     args: &ListArgs,
