@@ -104,6 +104,9 @@ pub struct Database {
     /// The provider's own record (secrets redacted), only with `--raw`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub raw: Option<Value>,
+    /// Settings checks and usage read from the record; never printed.
+    #[serde(skip)]
+    pub facts: Box<crate::health::Facts>,
 }
 
 impl Database {
@@ -126,6 +129,7 @@ impl Database {
             regions: None,
             collections: None,
             raw: None,
+            facts: Box::default(),
         }
     }
 }
@@ -187,6 +191,11 @@ pub struct Task {
     pub provider_status: Option<String>,
     pub resource_id: Option<String>,
     pub error: Option<String>,
+}
+
+/// Now, as RFC 3339 UTC.
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Unix seconds → RFC 3339 UTC; `None` for values out of range.

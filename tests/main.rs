@@ -14,6 +14,7 @@ mod dataplane;
 mod desired;
 mod faults;
 mod finish;
+mod health;
 mod hostile;
 mod inventory;
 mod redis_cloud;

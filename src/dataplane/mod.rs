@@ -107,8 +107,6 @@ impl Dialer {
 
     /// Connects, authenticates, and reads `INFO memory`, `INFO stats` and `INFO clients`
     /// (one section per call: servers before 7.0 take one at a time).
-    // For `db stats` (Redis Cloud has no metrics API; issue 16), which is not merged yet.
-    #[allow(dead_code)]
     pub async fn info(&self, connection: &RedisConnection) -> Result<RedisUsage> {
         let target = Target::of(connection);
         self.bounded(

@@ -12,8 +12,10 @@ use crate::model::{Backup, ByteSize, Database, Ping, Task};
 use crate::sanitize::{csv_cell, escape_controls};
 use crate::secret::mask_text_secrets;
 
+mod health;
 mod record;
 
+pub use health::DatabaseUsage;
 pub use record::Record;
 
 /// What `-o` asks for.

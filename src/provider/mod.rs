@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::context::HttpSettings;
 use crate::error::{Error, Result};
+use crate::health::Usage;
 use crate::model::{Backup, Database, Task};
 use crate::secret::{redact_value, Secret};
 
@@ -18,6 +19,7 @@ pub mod redis_cloud;
 pub mod redis_enterprise;
 mod registry;
 pub mod upstash;
+pub mod usage;
 
 pub use fields::{Fields, Settable};
 pub use operation::Operation;
@@ -38,7 +40,18 @@ pub struct UpdateRequest {
     pub name: Option<String>,
     pub memory_bytes: Option<u64>,
     pub settings: Vec<(String, String)>,
+    /// New provisioned throughput (providers that list `Operation::Throughput`).
+    pub throughput: Option<Throughput>,
     pub dry_run: bool,
+}
+
+/// Provisioned throughput in RU/s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Throughput {
+    /// A fixed rate (`--throughput`).
+    Manual(u64),
+    /// Scales up to this maximum (`--autoscale-max`).
+    Autoscale(u64),
 }
 
 #[derive(Debug, Clone)]
@@ -215,6 +228,12 @@ pub trait Provider: Send + Sync {
     /// Container names of a database (Cosmos).
     async fn collections(&self, _id: &str) -> Result<Vec<String>> {
         Err(self.unsupported(Operation::Collections))
+    }
+    /// Usage figures of databases this provider listed or got, in their order: an error of
+    /// its own for a database whose figures cannot be read, or one error for all when the
+    /// figures the provider shares across databases cannot.
+    async fn usages(&self, _databases: &[Database]) -> Result<Vec<Result<Usage>>> {
+        Err(self.unsupported(Operation::Usage))
     }
     /// An authenticated raw call for `dbctl api`.
     async fn raw_call(&self, call: crate::http::Call) -> Result<crate::http::Reply>;

@@ -12,6 +12,7 @@ pub use write::print_change;
 pub async fn run(app: &App, command: DbCommand) -> Result<()> {
     match command {
         DbCommand::List(args) => list::run(app, &args).await,
+        DbCommand::Stats { id, list } => super::stats::run(app, id, &list).await,
         DbCommand::Get {
             id,
             target,
@@ -41,6 +42,8 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             id,
             target,
             memory,
+            throughput,
+            autoscale_max,
             name,
             settings,
             dry_run,
@@ -50,6 +53,7 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
                 name,
                 memory_bytes: memory,
                 settings,
+                throughput: write::throughput_flag(throughput, autoscale_max)?,
                 dry_run,
             };
             write::update(app, &id, &target, &request, &wait).await

@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::wire;
 use super::Kind;
 use crate::error::{Error, Result};
+use crate::health::Usage;
 use crate::model::{rfc3339_from_text, Database, Region, Status, Task, TaskStatus};
 use crate::provider::ProviderKind;
 use crate::provider::{Connection, RedisConnection, RegionConnection, Shared};
@@ -21,7 +22,7 @@ pub(super) struct Origin<'a> {
 }
 
 /// A subscription id and its region, from the subscription list.
-pub(super) fn subscription(record: &Value) -> Option<(String, Option<String>)> {
+pub(super) fn subscription(record: &Value) -> Option<(String, Option<String>, Option<u64>)> {
     let wire = wire::Subscription::deserialize(record).ok()?;
     let id = wire.id.filter(|id| !id.is_empty())?;
     let region = wire.region.or_else(|| {
@@ -30,7 +31,11 @@ pub(super) fn subscription(record: &Value) -> Option<(String, Option<String>)> {
             .flat_map(|c| c.regions)
             .find_map(|r| r.region)
     });
-    Some((id, region.filter(|r| !r.is_empty())))
+    Some((
+        id,
+        region.filter(|r| !r.is_empty()),
+        wire.number_of_databases,
+    ))
 }
 
 /// The database id inside a record, if it has one.
@@ -87,7 +92,32 @@ pub(super) fn database(record: &Value, origin: &Origin, shared: &Shared) -> Resu
     db.plan = Some(origin.kind.plan().to_string());
     db.created_at = wire.activated_on.as_deref().and_then(rfc3339_from_text);
     db.raw = shared.raw_record(record);
+    db.facts.memory_used_bytes = wire
+        .memory_used_in_mb
+        .filter(|mb| *mb >= 0.0 && *mb < 1e12)
+        .map(|mb| (mb * 1024.0 * 1024.0).round() as u64);
+    db.facts.persistence = wire
+        .data_persistence
+        .as_deref()
+        .map(|p| !p.trim().eq_ignore_ascii_case("none"));
+    db.facts.backups = wire
+        .backup
+        .as_ref()
+        .and_then(|b| b.enable_remote_backup.or(b.remote_backup_enabled));
     Ok(db)
+}
+
+/// Usage from the record alone: `memoryUsedInMb`, which the control plane rounds and
+/// refreshes coarsely; ops/sec and connections are not in the API.
+pub(super) fn usage(db: &Database) -> Usage {
+    Usage {
+        memory_used_bytes: db.facts.memory_used_bytes,
+        note: Some(
+            "redis-cloud memory is the API's coarse memoryUsedInMb; its API has no ops/sec or connection figures".into(),
+        ),
+        ..Usage::of(db)
+    }
+    .with_ratio()
 }
 
 /// Redis Cloud's database status words; documented ones never fall to `unknown`.
