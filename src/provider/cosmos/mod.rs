@@ -39,6 +39,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Usage,
         Operation::Throughput,
     ],
+    usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {
         region: Settable::Never,
@@ -250,7 +251,7 @@ impl Provider for Cosmos {
 
     async fn delete(&self, id: &str) -> Result<Change> {
         self.client.delete_database(id).await.map_err(naming(id))?;
-        Ok(Change::Accepted(format!("deleted cosmos database {id}")))
+        Ok(Change::Deleted(format!("deleted cosmos database {id}")))
     }
 
     async fn connection(&self, id: &str) -> Result<Connection> {
