@@ -6,7 +6,7 @@
 //! hold each database's shared throughput, manual or autoscale (which drifts between a tenth of
 //! its maximum and the maximum), with the service's migration rule; containers, items and
 //! queries are a 501 that says so.
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use axum::extract::{Path, State as AxumState};
@@ -18,7 +18,7 @@ use axum::{Json, Router};
 use base64::Engine;
 use serde_json::{json, Value};
 
-use super::{demo_profile, lock, now_unix, Store};
+use super::{demo_profile, lock, now_unix};
 use crate::config::Profile;
 use crate::provider::cosmos::signer::{self, MasterKey};
 use crate::provider::ProviderKind;
@@ -167,7 +167,14 @@ fn etag(ts: i64) -> String {
     format!("\"0000{:04x}-0000-0000-0000-{ts:08x}0000\"", ts & 0xffff)
 }
 
-pub fn profile(base: &str) -> Profile {
+/// This API in the emulator, for the provider registry.
+pub const API: super::ApiSpec = super::ApiSpec {
+    router,
+    profile,
+    env,
+};
+
+fn profile(base: &str) -> Profile {
     demo_profile(
         "cosmos",
         ProviderKind::Cosmos,
@@ -175,7 +182,7 @@ pub fn profile(base: &str) -> Profile {
     )
 }
 
-pub fn env(base: &str) -> Vec<(&'static str, String)> {
+fn env(base: &str) -> Vec<(&'static str, String)> {
     vec![
         ("COSMOS_ENDPOINT", endpoint(base)),
         ("COSMOS_KEY", KEY.into()),
@@ -186,11 +193,12 @@ fn endpoint(base: &str) -> String {
     format!("{base}{PREFIX}/")
 }
 
-type Shared = AxumState<Arc<Store>>;
+type Shared = AxumState<Arc<Mutex<State>>>;
 
 /// The API under [`PREFIX`], and the account at `PREFIX/` too: the endpoint as printed, which
 /// the SDKs read first and which `nest` alone leaves unmatched.
-pub fn router(store: Arc<Store>) -> Router {
+fn router(seeded: bool) -> Router {
+    let store = Arc::new(Mutex::new(State::new(seeded)));
     Router::new()
         .route(
             &format!("{PREFIX}/"),
@@ -199,7 +207,7 @@ pub fn router(store: Arc<Store>) -> Router {
         .nest(PREFIX, routes(store))
 }
 
-fn routes(store: Arc<Store>) -> Router {
+fn routes(store: Arc<Mutex<State>>) -> Router {
     let routes = [
         ("/dbs", get(list).post(create)),
         ("/dbs/{id}", get(get_one).delete(delete)),
@@ -210,7 +218,7 @@ fn routes(store: Arc<Store>) -> Router {
         ("/offers", get(list_offers).fallback(not_emulated)),
         ("/offers/{rid}", get(get_offer).put(replace_offer)),
     ];
-    let routes: [(&str, MethodRouter<Arc<Store>>); 5] = routes;
+    let routes: [(&str, MethodRouter<Arc<Mutex<State>>>); 5] = routes;
     // The SDKs end every path with a slash; dbctl does not.
     routes
         .into_iter()
@@ -403,7 +411,7 @@ async fn list(AxumState(store): Shared, headers: HeaderMap) -> Response {
     if let Err(refused) = authorize(&headers, "GET", "dbs", "") {
         return *refused;
     }
-    let state = lock(&store.cosmos);
+    let state = lock(&store);
     let all: Vec<Value> = state.databases.iter().map(|d| d.record.clone()).collect();
     match page(&headers, &all, "") {
         Ok((items, next)) => {
@@ -419,7 +427,7 @@ async fn get_one(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<St
     if let Err(refused) = authorize(&headers, "GET", "dbs", &format!("dbs/{id}")) {
         return *refused;
     }
-    match lock(&store.cosmos).find(&id) {
+    match lock(&store).find(&id) {
         Some(db) => answer(StatusCode::OK, db.record.clone(), 1, None),
         None => not_found(),
     }
@@ -433,7 +441,7 @@ async fn list_collections(
     if let Err(refused) = authorize(&headers, "GET", "colls", &format!("dbs/{id}")) {
         return *refused;
     }
-    let mut state = lock(&store.cosmos);
+    let mut state = lock(&store);
     let Some(db) = state.find(&id) else {
         return not_found();
     };
@@ -484,7 +492,7 @@ async fn create(
             return bad_request(&format!("The offer throughput provided '{throughput}' is not valid. Please enter a valid offer throughput value between 400 and 1000000 inclusive in increments of 100."));
         }
     }
-    let mut state = lock(&store.cosmos);
+    let mut state = lock(&store);
     if state.find(id).is_some() {
         return error(
             StatusCode::CONFLICT,
@@ -512,7 +520,7 @@ async fn delete(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<Str
     if let Err(refused) = authorize(&headers, "DELETE", "dbs", &format!("dbs/{id}")) {
         return *refused;
     }
-    let mut state = lock(&store.cosmos);
+    let mut state = lock(&store);
     let Some(rid) = state.find(&id).map(|d| d.record["_rid"].clone()) else {
         return not_found();
     };
@@ -536,7 +544,7 @@ async fn list_offers(AxumState(store): Shared, headers: HeaderMap) -> Response {
     if let Err(refused) = authorize(&headers, "GET", "offers", "") {
         return *refused;
     }
-    let state = lock(&store.cosmos);
+    let state = lock(&store);
     let all: Vec<Value> = state.offers.iter().map(offer_now).collect();
     match page(&headers, &all, "") {
         Ok((items, next)) => {
@@ -557,7 +565,7 @@ async fn get_offer(
     if let Err(refused) = authorize(&headers, "GET", "offers", &rid.to_lowercase()) {
         return *refused;
     }
-    match lock(&store.cosmos).offer(&rid) {
+    match lock(&store).offer(&rid) {
         Some(offer) => {
             let mut response = answer(StatusCode::OK, offer_now(offer), 1, None);
             response.headers_mut().insert(
@@ -594,7 +602,7 @@ async fn replace_offer(
     };
     let to_autoscale = flag("x-ms-cosmos-migrate-offer-to-autopilot");
     let to_manual = flag("x-ms-cosmos-migrate-offer-to-manual-throughput");
-    let mut state = lock(&store.cosmos);
+    let mut state = lock(&store);
     let Some(offer) = state.offer(&rid) else {
         return not_found();
     };

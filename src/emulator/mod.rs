@@ -14,12 +14,13 @@ use axum::Router;
 
 use crate::config::{Config, Profile};
 use crate::error::{Error, Result};
+use crate::provider::ProviderKind;
 
-mod cosmos;
-mod redis_cloud;
-mod redis_enterprise;
+pub mod cosmos;
+pub mod redis_cloud;
+pub mod redis_enterprise;
 pub(crate) mod redis_plane;
-mod upstash;
+pub mod upstash;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -69,12 +70,17 @@ impl std::str::FromStr for Fault {
     }
 }
 
-/// The state of every emulated API, behind one lock each.
-pub struct Store {
-    pub upstash: Mutex<upstash::State>,
-    pub redis_cloud: Mutex<redis_cloud::State>,
-    pub redis_enterprise: Mutex<redis_enterprise::State>,
-    pub cosmos: Mutex<cosmos::State>,
+/// One provider's imitation, as the provider registry names it: its routes (each API keeps
+/// its own state, seeded with the demo fleet or empty, under its own path prefix), the
+/// profile that points dbctl at it, and the `export` lines that do the same for a shell.
+pub struct ApiSpec {
+    pub router: fn(seeded: bool) -> Router,
+    pub profile: fn(base: &str) -> Profile,
+    pub env: fn(base: &str) -> Vec<(&'static str, String)>,
+}
+
+/// What the latency and fault layer keeps across requests.
+struct Traffic {
     options: Options,
     requests: AtomicU64,
 }
@@ -93,23 +99,16 @@ pub struct Emulator {
 
 impl Emulator {
     pub async fn start(options: Options) -> Result<Emulator> {
-        let store = Arc::new(Store {
-            upstash: Mutex::new(upstash::State::new(options.seeded)),
-            redis_cloud: Mutex::new(redis_cloud::State::new(options.seeded)),
-            redis_enterprise: Mutex::new(redis_enterprise::State::new(options.seeded)),
-            cosmos: Mutex::new(cosmos::State::new(options.seeded)),
+        let traffic = Arc::new(Traffic {
             options: options.clone(),
             requests: AtomicU64::new(0),
         });
-        let app = Router::new()
-            .nest(upstash::PREFIX, upstash::router(store.clone()))
-            .nest(redis_cloud::PREFIX, redis_cloud::router(store.clone()))
-            .nest(
-                redis_enterprise::PREFIX,
-                redis_enterprise::router(store.clone()),
-            )
-            .merge(cosmos::router(store.clone()))
-            .layer(middleware::from_fn_with_state(store, latency_and_faults));
+        let app = ProviderKind::all()
+            .iter()
+            .fold(Router::new(), |app, kind| {
+                app.merge((kind.spec().emulator.router)(options.seeded))
+            })
+            .layer(middleware::from_fn_with_state(traffic, latency_and_faults));
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
             .await
             .map_err(|e| {
@@ -151,12 +150,10 @@ impl Emulator {
         Config {
             path: std::path::PathBuf::from("(demo)"),
             file_exists: false,
-            profiles: vec![
-                upstash::profile(&base),
-                redis_cloud::profile(&base),
-                redis_enterprise::profile(&base),
-                cosmos::profile(&base),
-            ],
+            profiles: ProviderKind::all()
+                .iter()
+                .map(|kind| (kind.spec().emulator.profile)(&base))
+                .collect(),
             warnings: Vec::new(),
         }
     }
@@ -164,16 +161,15 @@ impl Emulator {
     /// The environment variables that point dbctl at this emulator.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         let base = self.base_url();
-        let mut vars = upstash::env(&base);
-        vars.extend(redis_cloud::env(&base));
-        vars.extend(redis_enterprise::env(&base));
-        vars.extend(cosmos::env(&base));
-        vars
+        ProviderKind::all()
+            .iter()
+            .flat_map(|kind| (kind.spec().emulator.env)(&base))
+            .collect()
     }
 }
 
 async fn latency_and_faults(
-    State(store): State<Arc<Store>>,
+    State(store): State<Arc<Traffic>>,
     request: Request,
     next: Next,
 ) -> Response {

@@ -12,7 +12,7 @@
 #![allow(clippy::result_large_err)]
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Path, Query, State as AxumState};
@@ -22,7 +22,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use super::{demo_profile, lock, Store};
+use super::{demo_profile, lock};
 use crate::config::Profile;
 use crate::provider::ProviderKind;
 
@@ -420,7 +420,14 @@ fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-pub fn profile(base: &str) -> Profile {
+/// This API in the emulator, for the provider registry.
+pub const API: super::ApiSpec = super::ApiSpec {
+    router,
+    profile,
+    env,
+};
+
+fn profile(base: &str) -> Profile {
     demo_profile(
         "redis-cloud",
         ProviderKind::RedisCloud,
@@ -432,7 +439,7 @@ pub fn profile(base: &str) -> Profile {
     )
 }
 
-pub fn env(base: &str) -> Vec<(&'static str, String)> {
+fn env(base: &str) -> Vec<(&'static str, String)> {
     vec![
         ("REDIS_CLOUD_API_KEY", API_KEY.into()),
         ("REDIS_CLOUD_SECRET_KEY", SECRET_KEY.into()),
@@ -440,10 +447,15 @@ pub fn env(base: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-type Shared = AxumState<Arc<Store>>;
+type Shared = AxumState<Arc<Mutex<State>>>;
 type Params = Query<HashMap<String, String>>;
 
-pub fn router(store: Arc<Store>) -> Router {
+fn router(seeded: bool) -> Router {
+    let store = Arc::new(Mutex::new(State::new(seeded)));
+    Router::new().nest(PREFIX, routes(store))
+}
+
+fn routes(store: Arc<Mutex<State>>) -> Router {
     let mut router = Router::new()
         .route("/v1/tasks", get(list_tasks))
         .route("/v1/tasks/{id}", get(get_task));
@@ -572,7 +584,7 @@ fn no_database(id: u64) -> Response {
 
 /// Checks auth, ticks the clock, parses ids and finds the subscription and database.
 fn locate(
-    store: &Store,
+    store: &Mutex<State>,
     family: Family,
     headers: &HeaderMap,
     sub: &str,
@@ -581,7 +593,7 @@ fn locate(
     authorized(headers)?;
     let sub = number(sub, "subscriptionId")?;
     let db = db.map(|d| number(d, "databaseId")).transpose()?;
-    let mut state = lock(&store.redis_cloud);
+    let mut state = lock(store);
     state.tick();
     if state.subscription(sub, family).is_none() {
         return Err(no_subscription(sub));
@@ -602,7 +614,7 @@ async fn list_subscriptions(
     if let Err(refused) = authorized(&headers) {
         return refused;
     }
-    let mut state = lock(&store.redis_cloud);
+    let mut state = lock(&store);
     state.tick();
     let subscriptions: Vec<Value> = state
         .subscriptions
@@ -645,7 +657,7 @@ async fn list_databases(
         .and_then(|l| l.parse().ok())
         .unwrap_or(MAX_LIMIT)
         .clamp(1, MAX_LIMIT);
-    let state = lock(&store.redis_cloud);
+    let state = lock(&store);
     let all: Vec<&Value> = state
         .databases
         .iter()
@@ -686,7 +698,7 @@ async fn get_database(
         Ok(_) => return no_database(0),
         Err(refused) => return refused,
     };
-    let mut state = lock(&store.redis_cloud);
+    let mut state = lock(&store);
     match state.database(sub, db) {
         Some(record) => Json(record.clone()).into_response(),
         None => no_database(db),
@@ -759,7 +771,7 @@ async fn create(
         },
     };
     let base = base(&headers);
-    let mut state = lock(&store.redis_cloud);
+    let mut state = lock(&store);
     let taken = state
         .databases
         .iter()
@@ -791,7 +803,7 @@ async fn create(
 /// Starts a task that changes one database: a busy database answers 409; otherwise it shows
 /// `status` (if given) until the task applies `changes`, and the answer is 202 with the task.
 fn start_change(
-    store: &Store,
+    store: &Mutex<State>,
     headers: &HeaderMap,
     (sub, db): (u64, u64),
     status: Option<&str>,
@@ -799,7 +811,7 @@ fn start_change(
     changes: Map<String, Value>,
 ) -> Response {
     let base = base(headers);
-    let mut state = lock(&store.redis_cloud);
+    let mut state = lock(store);
     if let Some(refused) = busy(&mut state, sub, db) {
         return refused;
     }
@@ -879,7 +891,7 @@ async fn delete(
         Err(refused) => return refused,
     };
     let base = base(&headers);
-    let mut state = lock(&store.redis_cloud);
+    let mut state = lock(&store);
     if let Some(record) = state.database(sub, db) {
         record["status"] = json!("delete-pending");
     }
@@ -1000,7 +1012,7 @@ async fn get_task(
         return refused;
     }
     let base = base(&headers);
-    let mut state = lock(&store.redis_cloud);
+    let mut state = lock(&store);
     state.tick();
     match state
         .tasks
@@ -1022,7 +1034,7 @@ async fn list_tasks(AxumState(store): Shared, headers: HeaderMap) -> Response {
         return refused;
     }
     let base = base(&headers);
-    let mut state = lock(&store.redis_cloud);
+    let mut state = lock(&store);
     state.tick();
     let tasks: Vec<Value> = state
         .tasks

@@ -4,7 +4,7 @@
 //! `import-pending` → `active`), bdb actions, `/v1/actions/{uid}`, and the cluster's
 //! `{"error_code", "description"}` error bodies.
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Path, Query, State as AxumState};
@@ -14,7 +14,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use super::{basic_auth_ok, demo_profile, lock, Store};
+use super::{basic_auth_ok, demo_profile, lock};
 use crate::config::Profile;
 use crate::provider::ProviderKind;
 
@@ -228,7 +228,14 @@ fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-pub fn profile(base: &str) -> Profile {
+/// This API in the emulator, for the provider registry.
+pub const API: super::ApiSpec = super::ApiSpec {
+    router,
+    profile,
+    env,
+};
+
+fn profile(base: &str) -> Profile {
     demo_profile(
         "redis-enterprise",
         ProviderKind::RedisEnterprise,
@@ -240,7 +247,7 @@ pub fn profile(base: &str) -> Profile {
     )
 }
 
-pub fn env(base: &str) -> Vec<(&'static str, String)> {
+fn env(base: &str) -> Vec<(&'static str, String)> {
     vec![
         ("REDIS_ENTERPRISE_URL", format!("{base}{PREFIX}")),
         ("REDIS_ENTERPRISE_USER", USER.into()),
@@ -248,10 +255,15 @@ pub fn env(base: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-type Shared = AxumState<Arc<Store>>;
+type Shared = AxumState<Arc<Mutex<State>>>;
 type Params = Query<HashMap<String, String>>;
 
-pub fn router(store: Arc<Store>) -> Router {
+fn router(seeded: bool) -> Router {
+    let store = Arc::new(Mutex::new(State::new(seeded)));
+    Router::new().nest(PREFIX, routes(store))
+}
+
+fn routes(store: Arc<Mutex<State>>) -> Router {
     Router::new()
         .route("/v1/bdbs", get(list).post(create))
         .route("/v1/bdbs/{uid}", get(get_one).put(update).delete(delete))
@@ -326,7 +338,7 @@ async fn list(AxumState(store): Shared, headers: HeaderMap, Query(query): Params
     if !basic_auth_ok(&headers, USER, PASSWORD) {
         return unauthorized();
     }
-    let mut state = lock(&store.redis_enterprise);
+    let mut state = lock(&store);
     state.tick();
     let all: Vec<Value> = state
         .bdbs
@@ -345,7 +357,7 @@ async fn get_one(
     if !basic_auth_ok(&headers, USER, PASSWORD) {
         return unauthorized();
     }
-    let mut state = lock(&store.redis_enterprise);
+    let mut state = lock(&store);
     state.tick();
     match uid.parse().ok().and_then(|n| state.find(n)) {
         Some(bdb) => Json(with_fields(&bdb.record, &query)).into_response(),
@@ -377,7 +389,7 @@ async fn stats_all(AxumState(store): Shared, headers: HeaderMap) -> Response {
     if !basic_auth_ok(&headers, USER, PASSWORD) {
         return unauthorized();
     }
-    let mut state = lock(&store.redis_enterprise);
+    let mut state = lock(&store);
     state.tick();
     if state.bdbs.is_empty() {
         return not_found("stats");
@@ -399,7 +411,7 @@ async fn stats_one(
     if !basic_auth_ok(&headers, USER, PASSWORD) {
         return unauthorized();
     }
-    let mut state = lock(&store.redis_enterprise);
+    let mut state = lock(&store);
     state.tick();
     match uid.parse().ok().and_then(|n| state.find(n)) {
         Some(bdb) => Json(json!({ uid: sample(&bdb.record) })).into_response(),
@@ -462,7 +474,7 @@ async fn create(
             "Shards count exceeds shards limit per bdb.",
         );
     }
-    let mut state = lock(&store.redis_enterprise);
+    let mut state = lock(&store);
     state.tick();
     if state.bdbs.iter().any(|b| b.record["name"] == name) {
         return error(
@@ -519,7 +531,7 @@ async fn update(
             "memory_size must be a number of bytes, at least 1 MiB",
         );
     }
-    let mut state = lock(&store.redis_enterprise);
+    let mut state = lock(&store);
     let (_, bdb) = match state.active(&uid) {
         Ok(found) => found,
         Err(refused) => return *refused,
@@ -539,7 +551,7 @@ async fn delete(AxumState(store): Shared, headers: HeaderMap, Path(uid): Path<St
     if !basic_auth_ok(&headers, USER, PASSWORD) {
         return unauthorized();
     }
-    let mut state = lock(&store.redis_enterprise);
+    let mut state = lock(&store);
     let (_, bdb) = match state.active(&uid) {
         Ok(found) => found,
         Err(refused) => return *refused,
@@ -564,7 +576,7 @@ async fn bdb_action(
             &format!("Action {action} is not supported; use flush or reset_admin_pass"),
         );
     }
-    let mut state = lock(&store.redis_enterprise);
+    let mut state = lock(&store);
     let (n, bdb) = match state.active(&uid) {
         Ok(found) => found,
         Err(refused) => return *refused,
@@ -605,7 +617,7 @@ async fn import(
             "dataset_import_sources must list at least one source with a type",
         );
     }
-    let mut state = lock(&store.redis_enterprise);
+    let mut state = lock(&store);
     let (n, bdb) = match state.active(&uid) {
         Ok(found) => found,
         Err(refused) => return *refused,
@@ -620,7 +632,7 @@ async fn action(AxumState(store): Shared, headers: HeaderMap, Path(uid): Path<St
     if !basic_auth_ok(&headers, USER, PASSWORD) {
         return unauthorized();
     }
-    let state = lock(&store.redis_enterprise);
+    let state = lock(&store);
     let Some(action) = state.actions.iter().find(|a| a.uid == uid) else {
         return error(
             StatusCode::NOT_FOUND,

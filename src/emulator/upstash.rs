@@ -1,6 +1,6 @@
 //! The Upstash Developer API: basic auth, databases, action endpoints answering "OK",
 //! backups, and Upstash's error shapes (bare JSON strings, `{"error": ...}`).
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, Query, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
@@ -9,7 +9,7 @@ use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::{basic_auth_ok, demo_profile, lock, now_unix, Store};
+use super::{basic_auth_ok, demo_profile, lock, now_unix};
 use crate::config::Profile;
 use crate::provider::ProviderKind;
 
@@ -123,7 +123,14 @@ fn plan_memory(plan: &str) -> u64 {
     }
 }
 
-pub fn profile(base: &str) -> Profile {
+/// This API in the emulator, for the provider registry.
+pub const API: super::ApiSpec = super::ApiSpec {
+    router,
+    profile,
+    env,
+};
+
+fn profile(base: &str) -> Profile {
     demo_profile(
         "upstash",
         ProviderKind::Upstash,
@@ -135,7 +142,7 @@ pub fn profile(base: &str) -> Profile {
     )
 }
 
-pub fn env(base: &str) -> Vec<(&'static str, String)> {
+fn env(base: &str) -> Vec<(&'static str, String)> {
     vec![
         ("UPSTASH_EMAIL", EMAIL.into()),
         ("UPSTASH_API_KEY", API_KEY.into()),
@@ -143,9 +150,14 @@ pub fn env(base: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-type Shared = AxumState<Arc<Store>>;
+type Shared = AxumState<Arc<Mutex<State>>>;
 
-pub fn router(store: Arc<Store>) -> Router {
+fn router(seeded: bool) -> Router {
+    let store = Arc::new(Mutex::new(State::new(seeded)));
+    Router::new().nest(PREFIX, routes(store))
+}
+
+fn routes(store: Arc<Mutex<State>>) -> Router {
     Router::new()
         .route("/v2/redis/databases", get(list))
         .route("/v2/redis/database", post(create))
@@ -181,7 +193,7 @@ fn ok() -> Response {
 
 /// Runs `f` on the database if the caller is authorized and the database exists.
 fn with_db(
-    store: &Store,
+    store: &Mutex<State>,
     headers: &HeaderMap,
     id: &str,
     f: impl FnOnce(&mut Value) -> Response,
@@ -189,7 +201,7 @@ fn with_db(
     if !basic_auth_ok(headers, EMAIL, API_KEY) {
         return unauthorized();
     }
-    let mut state = lock(&store.upstash);
+    let mut state = lock(store);
     match state.find(id) {
         Some(db) => f(db),
         None => not_found(),
@@ -200,7 +212,7 @@ async fn list(AxumState(store): Shared, headers: HeaderMap) -> Response {
     if !basic_auth_ok(&headers, EMAIL, API_KEY) {
         return unauthorized();
     }
-    Json(Value::Array(lock(&store.upstash).databases.clone())).into_response()
+    Json(Value::Array(lock(&store).databases.clone())).into_response()
 }
 
 async fn get_one(
@@ -281,7 +293,7 @@ async fn create(
     let Some(region) = body["primary_region"].as_str() else {
         return bad_request("primary_region is required");
     };
-    let mut state = lock(&store.upstash);
+    let mut state = lock(&store);
     if state.databases.iter().any(|d| d["database_name"] == name) {
         return bad_request("database already exists");
     }
@@ -300,7 +312,7 @@ async fn delete(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<Str
     if !basic_auth_ok(&headers, EMAIL, API_KEY) {
         return unauthorized();
     }
-    let mut state = lock(&store.upstash);
+    let mut state = lock(&store);
     let before = state.databases.len();
     state.databases.retain(|d| d["database_id"] != id.as_str());
     if state.databases.len() == before {
@@ -397,7 +409,7 @@ async fn list_backups(
     if !basic_auth_ok(&headers, EMAIL, API_KEY) {
         return unauthorized();
     }
-    let state = lock(&store.upstash);
+    let state = lock(&store);
     if !state
         .databases
         .iter()
@@ -423,7 +435,7 @@ async fn create_backup(
     if !basic_auth_ok(&headers, EMAIL, API_KEY) {
         return unauthorized();
     }
-    let mut state = lock(&store.upstash);
+    let mut state = lock(&store);
     if !state
         .databases
         .iter()
@@ -450,7 +462,7 @@ async fn restore_backup(
     if !basic_auth_ok(&headers, EMAIL, API_KEY) {
         return unauthorized();
     }
-    let state = lock(&store.upstash);
+    let state = lock(&store);
     let exists = state
         .backups
         .iter()

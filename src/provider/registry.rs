@@ -35,6 +35,9 @@ pub struct ProviderSpec {
     pub usage_from_info: bool,
     /// Said after "X is not supported by P" for an operation it lacks, where a next step helps.
     pub unsupported_hint: fn(Operation) -> Option<&'static str>,
+    /// Its imitation in the built-in emulator (`--demo`, `emulator serve`).
+    #[cfg(feature = "emulator")]
+    pub emulator: crate::emulator::ApiSpec,
     /// What `plan`/`apply` may write, field by field.
     pub fields: Fields,
 }

@@ -39,6 +39,8 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Usage,
         Operation::Throughput,
     ],
+    #[cfg(feature = "emulator")]
+    emulator: crate::emulator::cosmos::API,
     usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {

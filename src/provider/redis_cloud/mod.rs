@@ -48,6 +48,8 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Tasks,
         Operation::Usage,
     ],
+    #[cfg(feature = "emulator")]
+    emulator: crate::emulator::redis_cloud::API,
     usage_from_info: true,
     unsupported_hint,
     fields: Fields {

@@ -39,6 +39,8 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Tasks,
         Operation::Usage,
     ],
+    #[cfg(feature = "emulator")]
+    emulator: crate::emulator::redis_enterprise::API,
     usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {

@@ -35,6 +35,8 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::BackupRestore,
         Operation::Usage,
     ],
+    #[cfg(feature = "emulator")]
+    emulator: crate::emulator::upstash::API,
     usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {
