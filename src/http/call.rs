@@ -1,0 +1,123 @@
+//! What a provider asks for ([`Call`]), what it gets back ([`Reply`]), and where ([`Target`]).
+use reqwest::header::{HeaderMap, HeaderName};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::errors::excerpt;
+use crate::error::{Error, Result};
+use crate::provider::ProviderKind;
+use crate::tls::TlsOptions;
+
+/// A request as a provider describes it.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: Method,
+    /// Path under the base URL, already percent-encoded.
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(HeaderName, String)>,
+    pub body: Option<Value>,
+    /// Set for a PUT/DELETE that acts rather than sets state (an RE flush): never resent
+    /// once it may have reached the server.
+    pub once: bool,
+}
+
+impl Call {
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        Call {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            once: false,
+        }
+    }
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::GET, path)
+    }
+    pub fn post(path: impl Into<String>) -> Self {
+        Self::new(Method::POST, path)
+    }
+    pub fn put(path: impl Into<String>) -> Self {
+        Self::new(Method::PUT, path)
+    }
+    pub fn patch(path: impl Into<String>) -> Self {
+        Self::new(Method::PATCH, path)
+    }
+    pub fn delete(path: impl Into<String>) -> Self {
+        Self::new(Method::DELETE, path)
+    }
+    pub fn query(mut self, key: &str, value: impl ToString) -> Self {
+        self.query.push((key.to_string(), value.to_string()));
+        self
+    }
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers
+            .push((HeaderName::from_static(name), value.into()));
+        self
+    }
+    pub fn json(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+    /// Marks a request that performs an action: it is sent again only if it never left.
+    pub fn once(mut self) -> Self {
+        self.once = true;
+        self
+    }
+    /// GET, PUT and DELETE may be sent again; POST, PATCH and `once` calls only if they
+    /// never left.
+    pub(super) fn idempotent(&self) -> bool {
+        !self.once
+            && matches!(
+                self.method,
+                Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+            )
+    }
+    pub(super) fn label(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// A successful (2xx) answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    pub(super) provider: ProviderKind,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Decodes the body; anything else is a provider error (exit 8) with a redacted excerpt.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::provider_error(format!(
+                "{} sent a response dbctl cannot read ({}: {}); it starts with: {}",
+                self.provider,
+                self.status,
+                e,
+                excerpt(&self.body)
+            ))
+            .with_provider(self.provider)
+        })
+    }
+}
+
+/// Where one profile's requests go and how the server's certificate is checked.
+pub struct Target {
+    pub provider: ProviderKind,
+    pub profile: String,
+    pub base_url: String,
+    /// The setting that holds the URL (a variable, or a key in a profile), for hints.
+    pub url_setting: String,
+    pub tls: TlsOptions,
+    /// What to do when the certificate is refused.
+    pub certificate_hint: String,
+}

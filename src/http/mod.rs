@@ -1,0 +1,350 @@
+//! The one HTTP layer: deadlines, retries with backoff, a response size cap, error decoding
+//! and request logs with every credential masked. Providers describe requests as [`Call`]s
+//! and authenticate them through [`Api`]. One file a job: the request types (`call`), the
+//! retry decision (`retry`), error answers (`errors`) and authentication (`auth`).
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::HeaderValue;
+use serde::de::DeserializeOwned;
+
+use crate::context::HttpSettings;
+use crate::error::{Error, ErrorKind, Result};
+use crate::provider::ProviderKind;
+use crate::secret::{is_secret_key, redact_value, MASK};
+
+mod auth;
+mod call;
+mod errors;
+mod retry;
+
+pub use auth::{Api, BasicAuth};
+pub use call::{Call, Reply, Target};
+pub use errors::status_error;
+use errors::{error_chain, excerpt_n};
+use retry::{backoff, retry_after, Decision, Failure};
+
+/// Largest response body accepted.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// One client per profile.
+pub struct Http {
+    client: reqwest::Client,
+    base: String,
+    api: Arc<dyn Api>,
+    settings: Arc<HttpSettings>,
+    provider: ProviderKind,
+    profile: String,
+    url_setting: String,
+    certificate_hint: String,
+}
+
+impl Http {
+    /// The client for one profile, on top of the run's deadline and retry settings.
+    pub fn new(target: Target, api: Arc<dyn Api>, settings: Arc<HttpSettings>) -> Result<Http> {
+        let Target {
+            provider,
+            profile,
+            base_url,
+            url_setting,
+            tls,
+            certificate_hint,
+        } = target;
+        let parsed = reqwest::Url::parse(&base_url).map_err(|e| {
+            Error::config(format!(
+                "invalid URL {base_url:?} for profile '{profile}': {e}"
+            ))
+            .with_origin(provider, &profile)
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::config(format!(
+                "URL {base_url:?} for profile '{profile}' must start with https:// or http://"
+            ))
+            .with_origin(provider, &profile));
+        }
+        let builder = reqwest::Client::builder()
+            .user_agent(concat!("dbctl/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            // A redirect would carry key headers to another host and turn a POST into a GET.
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(Duration::from_secs(30));
+        let insecure = tls.insecure || settings.insecure;
+        if insecure {
+            crate::say!(
+                "warning: TLS certificate verification is off for profile '{profile}' ({provider})"
+            );
+        }
+        let builder = crate::tls::configure(builder, &tls, insecure)
+            .map_err(|e| e.with_origin(provider, &profile))?;
+        let client = builder.build().map_err(|e| {
+            Error::config(format!("cannot build the HTTP client: {e}"))
+                .with_origin(provider, &profile)
+        })?;
+        Ok(Http {
+            client,
+            base: base_url.trim_end_matches('/').to_string(),
+            api,
+            settings,
+            provider,
+            profile,
+            url_setting,
+            certificate_hint,
+        })
+    }
+
+    /// Sends and decodes a JSON answer.
+    pub async fn json<T: DeserializeOwned>(&self, call: Call) -> Result<T> {
+        self.send(call).await?.json()
+    }
+
+    /// Sends a request, retrying what may be retried, and returns a 2xx answer or an error.
+    pub async fn send(&self, call: Call) -> Result<Reply> {
+        let label = call.label();
+        let mut attempt = 1;
+        loop {
+            let remaining = self.settings.remaining();
+            if remaining.is_zero() {
+                return Err(self.deadline_error(&label));
+            }
+            let started = Instant::now();
+            let outcome = tokio::time::timeout(remaining, async {
+                // Closed never happens: the semaphore lives as long as the settings.
+                let _permit = self.settings.in_flight.acquire().await;
+                self.attempt(&call).await
+            })
+            .await;
+            let result = match outcome {
+                Err(_) => return Err(self.deadline_error(&label)),
+                Ok(result) => result,
+            };
+            let (error, retry_after, unsent) = match result {
+                Ok(Attempt::Answer(reply)) => {
+                    self.settings.log(
+                        1,
+                        format!(
+                            "< {} {label} ({} ms, {} bytes)",
+                            reply.status,
+                            started.elapsed().as_millis(),
+                            reply.body.len()
+                        ),
+                    );
+                    self.log_body(&reply.body);
+                    return Ok(reply);
+                }
+                Ok(Attempt::Refused(error, retry_after)) => (error, retry_after, false),
+                Ok(Attempt::Unsent(error)) => (error, None, true),
+                Err(error) => (error, None, false),
+            };
+            let failure = Failure {
+                error: &error,
+                attempt,
+                attempts: self.settings.attempts,
+                idempotent: call.idempotent(),
+                unsent,
+                retry_after,
+            };
+            let delay = match retry::decide(&failure, backoff(attempt), self.settings.remaining()) {
+                Decision::Retry(delay) => delay,
+                Decision::GiveUp { attempts_said } => {
+                    let mut error = error;
+                    if attempts_said {
+                        error.message = format!("{} (after {attempt} attempts)", error.message);
+                    }
+                    return Err(error);
+                }
+            };
+            self.settings.log(
+                1,
+                format!(
+                    "retrying {label} in {} ms (attempt {}/{}): {}",
+                    delay.as_millis(),
+                    attempt + 1,
+                    self.settings.attempts,
+                    error.message
+                ),
+            );
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    fn deadline_error(&self, label: &str) -> Error {
+        Error::timeout(format!(
+            "timed out after {}s waiting for {label}",
+            self.settings.timeout.as_secs_f64()
+        ))
+        .with_origin(self.provider, &self.profile)
+        .with_hint("raise --request-timeout, or check the provider's status page")
+    }
+
+    async fn attempt(&self, call: &Call) -> Result<Attempt> {
+        let request = self.build(call)?;
+        self.log_request(&request, call);
+        let response = match self.client.execute(request).await {
+            Ok(response) => response,
+            Err(e) if e.is_connect() => return Ok(Attempt::Unsent(self.transport_error(e))),
+            Err(e) => return Err(self.transport_error(e)),
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = read_capped(response)
+            .await
+            .map_err(|e| e.with_origin(self.provider, &self.profile))?;
+        if status.is_success() {
+            return Ok(Attempt::Answer(Reply {
+                status: status.as_u16(),
+                headers,
+                body,
+                provider: self.provider,
+            }));
+        }
+        self.settings
+            .log(1, format!("< {} {}", status.as_u16(), call.label()));
+        self.log_body(&body);
+        let mut error =
+            status_error(status, &body, self.provider).with_origin(self.provider, &self.profile);
+        self.api.explain(&mut error, status.as_u16());
+        Ok(Attempt::Refused(error, retry_after(&headers)))
+    }
+
+    fn build(&self, call: &Call) -> Result<reqwest::Request> {
+        let url = format!("{}{}", self.base, call.path);
+        let mut builder = self
+            .client
+            .request(call.method.clone(), &url)
+            .header(reqwest::header::ACCEPT, "application/json");
+        if !call.query.is_empty() {
+            builder = builder.query(&call.query);
+        }
+        for (name, value) in &call.headers {
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| Error::invalid(format!("invalid value for header {name}")))?;
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = &call.body {
+            builder = builder.json(body);
+        }
+        let mut request = builder
+            .build()
+            .map_err(|e| Error::invalid(format!("cannot build request {}: {e}", call.label())))?;
+        self.api
+            .authorize(&mut request)
+            .map_err(|e| e.with_origin(self.provider, &self.profile))?;
+        // Whatever authenticates a request (a Basic token, a signature) is a credential too.
+        for value in request.headers().values().filter(|v| v.is_sensitive()) {
+            if let Ok(text) = value.to_str() {
+                crate::credentials::register_header(text);
+            }
+        }
+        Ok(request)
+    }
+
+    /// A failure below HTTP, with the next step: certificate and TLS-version problems are
+    /// not retried (they will not change), a refused or dropped connection is.
+    fn transport_error(&self, error: reqwest::Error) -> Error {
+        let chain = error_chain(&error);
+        let base = &self.base;
+        let (message, hint, retryable) = if chain.to_ascii_lowercase().contains("certificate") {
+            (
+                format!("TLS certificate verification failed for {base}: {chain}"),
+                Some(self.certificate_hint.clone()),
+                false,
+            )
+        } else if chain.contains("InvalidContentType") || chain.contains("corrupt message") {
+            (
+                format!("TLS handshake with {base} failed: {chain}"),
+                Some(format!(
+                    "the server may speak plain HTTP: try an http:// URL in {}",
+                    self.url_setting
+                )),
+                false,
+            )
+        } else if error.is_connect() {
+            (
+                format!("could not connect to {base}: {chain}"),
+                Some(format!(
+                    "check that the server is up and that {} is right",
+                    self.url_setting
+                )),
+                true,
+            )
+        } else if error.is_timeout() {
+            (format!("request to {base} timed out: {chain}"), None, true)
+        } else {
+            (format!("connection to {base} failed: {chain}"), None, true)
+        };
+        let mut error = Error::new(ErrorKind::Network, message)
+            .with_origin(self.provider, &self.profile)
+            .retryable(retryable);
+        error.hint = hint;
+        error
+    }
+
+    fn log_request(&self, request: &reqwest::Request, call: &Call) {
+        if self.settings.verbose == 0 {
+            return;
+        }
+        self.settings
+            .log(1, format!("> {} {}", request.method(), request.url()));
+        if self.settings.verbose >= 2 {
+            for (name, value) in request.headers() {
+                let shown = if is_secret_key(name.as_str()) {
+                    MASK.to_string()
+                } else {
+                    value.to_str().unwrap_or("<binary>").to_string()
+                };
+                self.settings.log(2, format!(">   {name}: {shown}"));
+            }
+            if let Some(body) = &call.body {
+                let mut body = body.clone();
+                redact_value(&mut body);
+                self.settings.log(2, format!(">   body: {body}"));
+            }
+        }
+    }
+
+    fn log_body(&self, body: &[u8]) {
+        if self.settings.verbose >= 2 {
+            self.settings
+                .log(2, format!("<   body: {}", excerpt_n(body, 2000)));
+        }
+    }
+}
+
+enum Attempt {
+    Answer(Reply),
+    /// An error answer, with the wait the provider asked for.
+    Refused(Error, Option<Duration>),
+    /// The connection failed before the request was sent.
+    Unsent(Error),
+}
+
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>> {
+    if response
+        .content_length()
+        .is_some_and(|len| len as usize > MAX_BODY_BYTES)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
+        Error::new(
+            ErrorKind::Network,
+            format!("reading the response failed: {}", error_chain(&e)),
+        )
+        .retryable(true)
+    })? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn too_large() -> Error {
+    Error::provider_error(format!(
+        "the response is larger than {} MiB; refusing to read it",
+        MAX_BODY_BYTES >> 20
+    ))
+}
