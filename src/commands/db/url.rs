@@ -16,14 +16,16 @@ pub async fn url(app: &App, id: &str, target: &Target, format: UrlFormat, var: &
     let connection = provider::connection(provider.as_ref(), id).await?;
     let show = app.shared.show_secrets;
     let text = match (format, app.out.format()) {
-        (UrlFormat::Env, OutputFormat::Table) => env_line(var, &connection, show)?,
+        (UrlFormat::Env, OutputFormat::Table | OutputFormat::Wide) => {
+            env_line(var, &connection, show)?
+        }
         (UrlFormat::Env, other) => {
             return Err(Error::usage(format!(
                 "--format env prints one VAR=URL line; it cannot be combined with -o {}",
                 format!("{other:?}").to_ascii_lowercase()
             )))
         }
-        (UrlFormat::Url, OutputFormat::Table) => {
+        (UrlFormat::Url, OutputFormat::Table | OutputFormat::Wide) => {
             format!("{}\n", escape_controls(&connection_url(&connection, show)))
         }
         (UrlFormat::Url, _) => app.out.value(&connection_json(&connection, show))?,

@@ -110,7 +110,7 @@ pub fn print_change(app: &App, change: &Change) -> Result<()> {
         Change::Task(task) => app.out.one(task)?,
         Change::DryRun(value) => app.out.value(&json!({"dry_run": true, "request": value}))?,
         Change::Accepted(message) => match app.out.format() {
-            OutputFormat::Table => format!("{}\n", escape_controls(message)),
+            OutputFormat::Table | OutputFormat::Wide => format!("{}\n", escape_controls(message)),
             _ => app
                 .out
                 .value(&json!({"result": "accepted", "message": message}))?,
