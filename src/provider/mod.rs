@@ -11,6 +11,7 @@ use crate::model::{Backup, Database, Task};
 use crate::secret::{redact_value, Secret};
 
 pub mod cosmos;
+pub mod dry_run;
 mod fields;
 pub mod lenient;
 mod operation;
@@ -56,7 +57,8 @@ pub enum Change {
     Task(Task),
     /// Accepted with nothing to show but a message.
     Accepted(String),
-    /// `--dry-run`: what would be sent, or what the provider said it would accept.
+    /// `--dry-run`: what would be sent, or what the provider said it would accept, in the
+    /// one shape [`dry_run`] builds.
     DryRun(Value),
 }
 

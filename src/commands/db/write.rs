@@ -108,7 +108,7 @@ pub fn print_change(app: &App, change: &Change) -> Result<()> {
     let text = match change {
         Change::Database(db) => app.out.one(db)?,
         Change::Task(task) => app.out.one(task)?,
-        Change::DryRun(value) => app.out.value(&json!({"dry_run": true, "request": value}))?,
+        Change::DryRun(value) => app.out.value(value)?,
         Change::Accepted(message) => match app.out.format() {
             OutputFormat::Table | OutputFormat::Wide => format!("{}\n", escape_controls(message)),
             _ => app

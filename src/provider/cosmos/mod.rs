@@ -13,6 +13,7 @@ use crate::config::{EnvVar, Profile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Call, Reply};
 use crate::model::Database;
+use crate::provider::dry_run;
 use crate::provider::{
     setting_value, Change, Connection, CosmosConnection, CreateRequest, Provider, Shared,
     UpdateRequest,
@@ -176,9 +177,9 @@ impl Provider for Cosmos {
                 .iter()
                 .map(|(name, value)| (name.to_string(), Value::String(value.clone())))
                 .collect();
-            return Ok(Change::DryRun(json!({
-                "method": "POST", "path": call.path, "headers": headers, "body": call.body,
-            })));
+            let mut planned = dry_run::request("POST", call.path, call.body.as_ref());
+            planned["headers"] = Value::Object(headers);
+            return Ok(dry_run::change(vec![planned], None));
         }
         let record = self.client.create_database(call).await?;
         Ok(Change::Database(self.database(&record)?))
