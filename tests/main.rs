@@ -18,4 +18,5 @@ mod hostile;
 mod inventory;
 mod redis_cloud;
 mod redis_enterprise;
+mod tables;
 mod upstash;
