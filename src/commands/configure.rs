@@ -210,6 +210,7 @@ impl Record for Setting {
     fn status_column(&self) -> Option<(usize, Color)> {
         None
     }
+    const NOUN: &'static str = "profiles configured";
 }
 
 /// The rows of what [`show`] returns: one per key of each profile.

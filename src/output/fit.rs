@@ -184,14 +184,14 @@ mod tests {
             "a1b2c3d4-0000-4000-8000-000000000002",
             "demo-rate-limiter-2.upstash.io:6379",
         ])];
-        let fitted = Fitted::to_width(header.clone(), rows.clone(), 80);
+        let fitted = Fitted::to_width(header.clone(), rows.clone(), 90);
         assert_eq!(fitted.header, strings(&["PROVIDER", "ID", "ENDPOINT"]));
         assert_eq!(fitted.changes, ["PROFILE hidden"]);
         let fitted = Fitted::to_width(header.clone(), rows.clone(), 40);
         assert_eq!(fitted.header, strings(&["PROVIDER", "ID"]));
         assert_eq!(fitted.rows[0][1], "a1b2c3d4-0000-4000-8000-000000000002");
         let fitted = Fitted::to_width(header, rows, 75);
-        assert_eq!(fitted.rows[0][2], "demo-rate-limiter-2.upst…");
+        assert_eq!(fitted.rows[0][2], "demo-rate-limiter-2.upsta…");
     }
 
     #[test]
