@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""dbctl benchmarks (rerunnable): `python3 scripts/bench.py [--skip-build]`.
+"""dbctl benchmarks (rerunnable): `python3 scripts/bench.py [--skip-build] [fanout|scale|startup|usage|pages]...`.
 
 1. fan-out: every emulated provider behind 200 ms per request; wall time of one
    multi-provider `db list` against the slowest single provider's own chain.
@@ -9,6 +9,10 @@
 4. ping: `db ping` over 100 Redis databases whose data plane (a local RESP fake) answers every
    command after 50 ms, against `db ping` of one of them: concurrent pings cost about one
    database's round trips, not their sum.
+5. usage: `db list --usage` over 4 providers x 250 databases at 200 ms per request (target
+   <= 1.2 s: the list chain plus ceil(250 / 64) round trips of Upstash stats).
+6. redis-cloud paging: 1,000 databases in one subscription at 200 ms per request (target: 2
+   round trips, the subscription list then every page at once).
 """
 import asyncio
 import http.server
@@ -47,10 +51,11 @@ def clean_env(extra=None):
     return env
 
 
-def start_emulator(latency_ms):
+def start_emulator(latency_ms, seed_env=None):
     port = free_port()
+    env = dict(os.environ, **(seed_env or {}))
     proc = subprocess.Popen([BIN, "emulator", "serve", "--port", str(port), "--latency-ms", str(latency_ms)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     variables = {}
     deadline = time.time() + 10
     while time.time() < deadline:
@@ -217,14 +222,53 @@ def bench_startup():
         print(f"  dbctl {' '.join(args):<18}: {statistics.median(walls) * 1000:6.1f} ms (p90 {sorted(walls)[26] * 1000:.1f} ms)")
 
 
+def bench_usage(per=250, latency=200):
+    proc, variables = start_emulator(latency, {"DBCTL_EMULATOR_FLEET": str(per),
+                                               "DBCTL_EMULATOR_REDIS_CLOUD_BENCH": f"1x{per}"})
+    try:
+        env = clean_env(variables)
+        walls = []
+        for _ in range(5):
+            wall, proc_run = run(["db", "list", "--usage", "--json"], env)
+            walls.append(wall)
+            rows = json.loads(proc_run.stdout)
+        with_figures = sum(1 for r in rows if r["memory_used_bytes"] is not None or r["throughput_ru"] is not None)
+        plain = statistics.median(run(["db", "list"], env)[0] for _ in range(3))
+        print(f"## usage: db list --usage, 4 providers x {per} databases, {latency} ms per request")
+        print(f"  db list          : {plain * 1000:7.0f} ms (median of 3)")
+        print(f"  db list --usage  : {statistics.median(walls) * 1000:7.0f} ms (median of 5; {len(rows)} rows, {with_figures} with figures; target <= 1200 ms)")
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def bench_redis_cloud_pages(per=1000, latency=200):
+    proc, variables = start_emulator(latency, {"DBCTL_EMULATOR_REDIS_CLOUD_BENCH": f"1x{per}"})
+    try:
+        env = clean_env({k: v for k, v in variables.items() if k.startswith("REDIS_CLOUD_")})
+        walls = []
+        for _ in range(5):
+            wall, proc_run = run(["db", "list", "-p", "redis-cloud", "--json"], env)
+            walls.append(wall)
+            count = len(json.loads(proc_run.stdout))
+        print(f"## redis-cloud: {count} databases in one subscription, {latency} ms per request")
+        print(f"  db list: {statistics.median(walls) * 1000:7.0f} ms (median of 5); 2 round trips = {2 * latency} ms, "
+              f"page after page = {(2 + per // 100) * latency} ms")
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
 def main():
     if "--skip-build" not in sys.argv:
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     print(f"machine: {os.cpu_count()} cores; binary {os.path.getsize(BIN) / 1e6:.1f} MB")
-    bench_fanout()
-    bench_scale()
-    bench_startup()
-    bench_ping()
+    only = [a for a in sys.argv[1:] if not a.startswith("--")]
+    benches = {"fanout": bench_fanout, "scale": bench_scale, "startup": bench_startup,
+               "usage": bench_usage, "ping": bench_ping, "pages": bench_redis_cloud_pages}
+    for name, bench in benches.items():
+        if not only or name in only:
+            bench()
 
 
 if __name__ == "__main__":

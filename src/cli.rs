@@ -197,6 +197,47 @@ pub enum Command {
     Plan(PlanArgs),
     /// Make the fleet match a spec file: create, update, and delete only with --prune.
     Apply(ApplyArgs),
+    /// Rules over the fleet (status, tls, memory, backups, persistence, reachable); exit 13
+    /// when one fails at --fail-on.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub list: ListArgs,
+    /// Only these rules (repeatable; default all but `reachable`, which needs --ping).
+    #[arg(long = "rule", value_enum)]
+    pub rules: Vec<crate::health::Rule>,
+    /// Exit 13 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = crate::health::Severity::Error)]
+    pub fail_on: crate::health::Severity,
+    /// Memory used ratio that is a warning.
+    #[arg(long, default_value_t = 0.8, value_parser = ratio)]
+    pub memory_warn: f64,
+    /// Memory used ratio that is an error.
+    #[arg(long, default_value_t = 0.95, value_parser = ratio)]
+    pub memory_error: f64,
+    /// Also check that every database answers (the `reachable` rule).
+    #[arg(long)]
+    pub ping: bool,
+    /// `junit`: JUnit XML for CI test reporters (instead of -o).
+    #[arg(long, value_enum)]
+    pub format: Option<CheckFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Junit,
+}
+
+fn ratio(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!(
+            "expected a ratio above 0 such as 0.8, got {text:?}"
+        )),
+    }
 }
 
 /// Which profiles the desired-state commands read.
@@ -249,7 +290,7 @@ impl Command {
         match self {
             Command::Db(db) => match db {
                 // Fleet commands name their profiles on each record.
-                DbCommand::List(_) | DbCommand::Ping { .. } => None,
+                DbCommand::List(_) | DbCommand::Ping { .. } | DbCommand::Stats { .. } => None,
                 DbCommand::Get { target, .. }
                 | DbCommand::Create { target, .. }
                 | DbCommand::Update { target, .. }
@@ -313,6 +354,9 @@ pub struct ListArgs {
     /// Any failing profile fails the command, with nothing on stdout.
     #[arg(long)]
     pub strict: bool,
+    /// Add usage columns (memory used, ops/sec, connections, RU/s); `db list` only.
+    #[arg(long)]
+    pub usage: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -396,6 +440,17 @@ pub enum DbCommand {
         target: Target,
         #[arg(long, value_parser = parse_size_arg)]
         memory: Option<u64>,
+        /// Provisioned RU/s, manual (Cosmos: 400 or more, in steps of 100).
+        #[arg(
+            long,
+            value_name = "RU",
+            allow_negative_numbers = true,
+            conflicts_with = "autoscale_max"
+        )]
+        throughput: Option<i64>,
+        /// Autoscale maximum RU/s (Cosmos: 1000 or more, in steps of 1000).
+        #[arg(long, value_name = "RU", allow_negative_numbers = true)]
+        autoscale_max: Option<i64>,
         #[arg(long)]
         name: Option<String>,
         #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
@@ -404,6 +459,13 @@ pub enum DbCommand {
         dry_run: bool,
         #[command(flatten)]
         wait: WaitArgs,
+    },
+    /// Usage of one database, or of every selected one: memory, ops/sec, connections, RU/s.
+    Stats {
+        /// Database id (none: every database of the selected providers/profiles).
+        id: Option<String>,
+        #[command(flatten)]
+        list: ListArgs,
     },
     /// Delete a database.
     Delete {
@@ -447,12 +509,18 @@ pub enum DbCommand {
         /// Variable name for --format env.
         #[arg(long = "var", default_value = "REDIS_URL")]
         var: String,
+        /// Active-Active databases: the region to connect to (default: the first).
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
     },
     /// Run redis-cli against the database (password via REDISCLI_AUTH, never argv).
     Connect {
         id: String,
         #[command(flatten)]
         target: Target,
+        /// Active-Active databases: the region to connect to (default: the first).
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
         /// Extra redis-cli arguments, after `--`.
         #[arg(last = true)]
         args: Vec<String>,

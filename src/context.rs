@@ -24,7 +24,7 @@ pub struct HttpSettings {
 }
 
 /// Requests one run may have in flight at once, all providers together.
-pub const MAX_IN_FLIGHT: usize = 32;
+pub const MAX_IN_FLIGHT: usize = crate::provider::usage::USAGE_IN_FLIGHT;
 
 /// Data-plane connections one run may have open at once. Apart from [`MAX_IN_FLIGHT`]: each
 /// goes to its own database rather than a rate-limited API, so 100 pings take one wave, and

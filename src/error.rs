@@ -18,7 +18,7 @@ pub enum ErrorKind {
     Network,
     Timeout,
     Partial,
-    /// `plan` (or `check`) found the fleet other than expected.
+    /// `plan` found a difference, or `check` a failing rule.
     NotAsExpected,
     Interrupted,
 }

@@ -95,12 +95,18 @@ pub struct Database {
     pub memory_limit_bytes: Option<u64>,
     pub plan: Option<String>,
     pub created_at: Option<String>,
+    /// Every region of an Active-Active database (the fields above show the first);
+    /// `null` for a database in one region.
+    pub regions: Option<Vec<Region>>,
     /// Containers of a Cosmos database, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collections: Option<Vec<String>>,
     /// The provider's own record (secrets redacted), only with `--raw`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub raw: Option<Value>,
+    /// Settings checks and usage read from the record; never printed.
+    #[serde(skip)]
+    pub facts: Box<crate::health::Facts>,
 }
 
 impl Database {
@@ -120,10 +126,21 @@ impl Database {
             memory_limit_bytes: None,
             plan: None,
             created_at: None,
+            regions: None,
             collections: None,
             raw: None,
+            facts: Box::default(),
         }
     }
+}
+
+/// One region of an Active-Active database: where it is reached there.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Region {
+    pub region: String,
+    pub endpoint: Option<String>,
+    pub port: Option<u16>,
+    pub tls: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -174,6 +191,11 @@ pub struct Task {
     pub provider_status: Option<String>,
     pub resource_id: Option<String>,
     pub error: Option<String>,
+}
+
+/// Now, as RFC 3339 UTC.
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Unix seconds → RFC 3339 UTC; `None` for values out of range.

@@ -41,8 +41,63 @@ provider_tests!(
         unsupported_operations_are_exit_6_before_any_request,
         delete_needs_yes_without_a_terminal,
         export_then_plan_finds_nothing,
+        check_and_usage_keep_secrets_out,
     ]
 );
+
+/// `check` in every format (JUnit too) and `db list --usage`, with -vv: no secret, whatever
+/// the provider answers to the usage requests this list server does not know (exit 12).
+async fn check_and_usage_keep_secrets_out(case: Case) {
+    let server = case.list_server().await;
+    let sb = case.sandbox(&server);
+    let secrets = (case.secrets)();
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let rules = [
+        "--rule",
+        "status",
+        "--rule",
+        "tls",
+        "--rule",
+        "backups",
+        "--rule",
+        "persistence",
+    ];
+    for format in [
+        &["-o", "table"][..],
+        &["-o", "json"],
+        &["-o", "yaml"],
+        &["-o", "csv"],
+        &["--format", "junit"],
+    ] {
+        let mut args = vec!["check", "-vv", "--raw"];
+        args.extend_from_slice(&rules);
+        args.extend_from_slice(format);
+        let run = sb.run(&args);
+        assert!(
+            [0, 13].contains(&run.code),
+            "{}: {args:?} gave {}: {}",
+            case.provider,
+            run.code,
+            run.stderr
+        );
+        run.no_secrets(&secrets);
+        assert!(!run.stdout.is_empty());
+    }
+    for args in [
+        &["db", "list", "--usage", "-vv", "--json", "--retries", "1"][..],
+        &["db", "stats", "-vv", "--retries", "1"],
+    ] {
+        let run = sb.run(args);
+        assert!(
+            [0, 12].contains(&run.code),
+            "{}: {args:?} gave {}: {}",
+            case.provider,
+            run.code,
+            run.stderr
+        );
+        run.no_secrets(&secrets);
+    }
+}
 
 /// `db list` in every format, with --raw and -vv, shows the fixture's databases and no secret.
 async fn lists_in_every_format_without_leaking(case: Case) {

@@ -103,7 +103,7 @@ async fn url_brackets_ipv6_hosts() {
 }
 
 /// A stand-in redis-cli that records its argv and environment.
-fn fake_redis_cli(dir: &std::path::Path) -> std::path::PathBuf {
+pub fn fake_redis_cli(dir: &std::path::Path) -> std::path::PathBuf {
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let script = bin.join("redis-cli");

@@ -75,6 +75,10 @@ fn resource_of(encoded_path: &str) -> (String, String) {
         })
         .collect();
     let n = segments.len();
+    // Offers are rid-based: the link is the rid alone, lower-cased (get-an-offer).
+    if n == 2 && segments[0] == "offers" {
+        return (segments[0].clone(), segments[1].to_lowercase());
+    }
     if n % 2 == 1 {
         (segments[n - 1].clone(), segments[..n - 1].join("/"))
     } else {
@@ -249,7 +253,8 @@ async fn list_normalizes_the_documented_feed() {
             "provider": "cosmos", "profile": "cosmos", "id": "Food DB", "name": "Food DB",
             "status": "active", "provider_status": "online", "region": null,
             "endpoint": "127.0.0.1", "port": port(&server), "tls": false,
-            "memory_limit_bytes": null, "plan": null, "created_at": "2015-09-17T17:40:02Z"
+            "memory_limit_bytes": null, "plan": null, "created_at": "2015-09-17T17:40:02Z",
+            "regions": null
         })
     );
     let unicode = dbs.iter().find(|d| d["id"] == "Café 数据").unwrap();
@@ -615,7 +620,7 @@ async fn url_masks_the_key_unless_asked_and_connect_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn update_is_refused_and_capabilities_name_collections() {
+async fn update_without_throughput_is_refused_and_capabilities_name_collections() {
     let server = MockServer::start().await;
     let sb = sandbox(&server);
     sb.run(&["db", "update", "x", "--name", "y"])
@@ -632,7 +637,10 @@ async fn update_is_refused_and_capabilities_name_collections() {
         .find(|p| p["provider"] == "cosmos")
         .cloned()
         .unwrap();
-    assert_eq!(cosmos["capabilities"], serde_json::json!(["collections"]));
+    assert_eq!(
+        cosmos["capabilities"],
+        serde_json::json!(["collections", "usage", "throughput"])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -792,4 +800,195 @@ async fn the_emulator_checks_signatures_dates_and_pages() {
     let run = served.sandbox_for("COSMOS_").run(&["db", "list", "--json"]);
     run.code(0);
     assert_eq!(run.json().as_array().unwrap().len(), 4);
+}
+
+// ---- offers: usage and throughput ----
+
+async fn mount_offers(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/offers"))
+        .and(Signed)
+        .respond_with(json_response(200, fixture("cosmos", "offers.json")))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stats_read_manual_and_autoscale_offers_in_one_signed_request() {
+    let server = MockServer::start().await;
+    (case().mount_list)(&server).await;
+    mount_offers(&server).await;
+    let run = sandbox(&server).run(&["db", "stats", "--json"]);
+    run.code(0).no_secrets(&[KEY]);
+    let usage: Vec<Value> = run.json().as_array().unwrap().clone();
+    let by_id = |id: &str| {
+        usage
+            .iter()
+            .find(|u| u["database_id"] == id)
+            .unwrap()
+            .clone()
+    };
+    // Food DB (_rid vdoeAA==): manual 400. iot2 (qicAAA==): autoscale, 400 now, max 4000.
+    assert_eq!(by_id("Food DB")["throughput_ru"], 400);
+    assert_eq!(by_id("Food DB")["throughput_max_ru"], Value::Null);
+    assert_eq!(by_id("iot2")["throughput_ru"], 400);
+    assert_eq!(by_id("iot2")["throughput_max_ru"], 4000);
+    // TestDB2 has no offer of its own (only a container's): no figures, not an error.
+    assert_eq!(by_id("TestDB2")["throughput_ru"], Value::Null);
+    assert_eq!(by_id("TestDB2")["memory_used_bytes"], Value::Null);
+    let offers: Vec<_> = requests(&server)
+        .await
+        .into_iter()
+        .filter(|r| r.url.path() == "/offers")
+        .collect();
+    assert_eq!(offers.len(), 1, "one offers feed for every database");
+    assert!(
+        signed_ok(&offers[0]),
+        "the feed signs type offers, empty link"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throughput_replaces_the_offer_signed_with_the_lower_cased_rid() {
+    let server = MockServer::start().await;
+    (case().mount_get)(&server).await;
+    mount_offers(&server).await;
+    Mock::given(method("PUT"))
+        .and(path("/offers/Hu%2Bt"))
+        .and(Signed)
+        .respond_with(json_response(
+            200,
+            r#"{"id":"Hu+t","_rid":"Hu+t","content":{"offerThroughput":800}}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let run = sandbox(&server).run(&["db", "update", "Food DB", "--throughput", "800"]);
+    run.code(0).stdout_has("800 RU/s").no_secrets(&[KEY]);
+    let put = requests(&server)
+        .await
+        .into_iter()
+        .find(|r| r.method.as_str() == "PUT")
+        .expect("a PUT");
+    // The link signed is "hu+t": recomputed here independently.
+    let date = header_of(&put, "x-ms-date").unwrap();
+    assert_eq!(
+        header_of(&put, "authorization").unwrap(),
+        authorization(KEY, "PUT", "offers", "hu+t", &date)
+    );
+    let body: Value = serde_json::from_slice(&put.body).unwrap();
+    assert_eq!(body["content"], json!({"offerThroughput": 800}));
+    for field in [
+        "id",
+        "_rid",
+        "_etag",
+        "_self",
+        "offerResourceId",
+        "resource",
+    ] {
+        assert_eq!(body[field], fixture_offer("Hu+t")[field], "{field} is kept");
+    }
+    assert_eq!(body["offerVersion"], "V2");
+}
+
+fn fixture_offer(rid: &str) -> Value {
+    let offers: Value = serde_json::from_str(&fixture("cosmos", "offers.json")).unwrap();
+    offers["Offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == rid)
+        .cloned()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn manual_to_autoscale_migrates_first_then_sets_the_maximum() {
+    let server = MockServer::start().await;
+    (case().mount_get)(&server).await;
+    mount_offers(&server).await;
+    let migrated = {
+        let mut offer = fixture_offer("Hu+t");
+        offer["content"] =
+            json!({"offerThroughput": 400, "offerAutopilotSettings": {"maxThroughput": 4000}});
+        offer["_etag"] = json!("\"new\"");
+        offer
+    };
+    Mock::given(method("PUT"))
+        .and(path("/offers/Hu%2Bt"))
+        .and(header("x-ms-cosmos-migrate-offer-to-autopilot", "true"))
+        .and(Signed)
+        .respond_with(json_response(200, migrated.to_string()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/offers/Hu%2Bt"))
+        .and(body_json(json!({
+            "resource": "dbs/vdoeAA==/", "offerType": "Invalid", "offerResourceId": "vdoeAA==",
+            "offerVersion": "V2", "content": {"offerAutopilotSettings": {"maxThroughput": 8000}},
+            "id": "Hu+t", "_rid": "Hu+t", "_self": "offers/Hu+t/", "_etag": "\"new\"", "_ts": 1442511602,
+        })))
+        .and(Signed)
+        .respond_with(json_response(200, migrated.to_string()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    sandbox(&server)
+        .run(&["db", "update", "Food DB", "--autoscale-max", "8000"])
+        .code(0)
+        .stdout_has("autoscale up to 8000 RU/s");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_throughput_is_refused_before_any_request() {
+    let server = MockServer::start().await;
+    let sb = sandbox(&server);
+    for (args, code) in [
+        (&["--throughput", "0"][..], 6),
+        (&["--throughput", "-400"], 6),
+        (&["--throughput", "450"], 6),
+        (&["--throughput", "300"], 6),
+        (&["--autoscale-max", "1500"], 6),
+        (&["--autoscale-max", "500"], 6),
+        (&["--throughput", "400", "--autoscale-max", "4000"], 2),
+        (&["--throughput", "400", "--name", "x"], 6),
+    ] {
+        let mut full = vec!["db", "update", "Food DB"];
+        full.extend_from_slice(args);
+        sb.run(&full).code(code);
+    }
+    sb.run(&["db", "update", "Food DB", "--memory", "1GB"])
+        .code(6)
+        .stderr_has("--throughput");
+    assert!(requests(&server).await.is_empty(), "nothing was sent");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_throughput_changes_show_in_stats() {
+    let sb = Sandbox::new();
+    sb.run(&[
+        "--demo",
+        "db",
+        "update",
+        "inventory",
+        "-p",
+        "cosmos",
+        "--throughput",
+        "800",
+    ])
+    .code(0);
+    // Each --demo run starts a fresh emulator; within one run the PUT is checked by the
+    // emulator's signature verification (a wrong link would be exit 4).
+    let stats = sb.run(&[
+        "--demo",
+        "db",
+        "stats",
+        "inventory",
+        "-p",
+        "cosmos",
+        "--json",
+    ]);
+    stats.code(0);
+    assert_eq!(stats.json()["throughput_ru"], 400);
 }

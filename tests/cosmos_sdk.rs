@@ -144,7 +144,7 @@ async fn the_endpoint_itself_is_the_signed_account_read_and_containers_are_a_501
             "dbs/inventory/colls/products/docs/",
             "containers, items",
         ),
-        ("GET", "offers", "offers"),
+        ("POST", "offers", "offer queries"),
     ] {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
         let response = client

@@ -305,7 +305,7 @@ async fn a_timeout_is_exit_11() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
     let port = listener.local_addr().expect("addr").port();
     let (_api, sb) = enterprise(&[bdb(5, port, false, "pw-silent-5")]).await;
-    let run = sb.run(&["--timeout", "1", "db", "ping", "5", "--json"]);
+    let run = sb.run(&["db", "ping", "5", "--json", "--request-timeout", "1"]);
     run.code(11).no_secrets(&["pw-silent-5"]);
     assert_eq!(ping_json(&run)["ok"], false);
     drop(listener);

@@ -329,12 +329,13 @@ async fn echoed_credentials_are_never_printed() {
                 assert_ne!(run.code, 0, "{}: {run:?}", case.provider);
                 run.no_secrets(&secrets);
             }
-            // The -vv body line carries the whole echo, credentials masked.
+            // The -vv answer body (indented lines for JSON) carries the whole echo,
+            // credentials masked.
             assert!(
                 runs[1]
                     .stderr
                     .lines()
-                    .any(|l| l.contains("<   body:") && l.contains(": ***")),
+                    .any(|l| l.starts_with("dbctl: <") && l.contains(": ***")),
                 "{}: {}",
                 case.provider,
                 runs[1].stderr
@@ -417,10 +418,8 @@ async fn passwords_inside_configured_urls_stay_hidden() {
         .no_secrets(&[password])
         .stderr_has("readable by others");
     let validate = sb.run(&["config", "validate"]);
-    validate
-        .code(3)
-        .no_secrets(&[password])
-        .stderr_has("problem:");
+    validate.code(3).no_secrets(&[password]);
+    assert!(validate.stdout.contains("problem"), "{}", validate.stdout);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -549,9 +548,7 @@ async fn every_json_success_is_one_document() {
     let empty = sb.run(&["api", "redis-enterprise", "GET", "/v1/empty", "--json"]);
     assert_eq!(empty.code(0).json(), Value::Null);
     let path = sb.run(&["config", "path", "--json"]);
-    assert!(path
-        .code(0)
-        .json()
+    assert!(path.code(0).json()["path"]
         .as_str()
         .unwrap()
         .ends_with("config.toml"));

@@ -75,7 +75,7 @@ async fn list_covers_pro_and_essentials_and_normalizes_every_quirk() {
             "name": "sessions-eu", "status": "active", "provider_status": "active",
             "region": "eu-west-1", "endpoint": "redis-12000.c284.eu-west-1-2.ec2.cloud.redislabs.com",
             "port": 12000, "tls": true, "memory_limit_bytes": 2684354560u64, "plan": "pro",
-            "created_at": "2024-03-11T09:41:27Z"
+            "created_at": "2024-03-11T09:41:27Z", "regions": null
         })
     );
     // A broken port keeps the host; a string boolean; an offset timestamp → UTC.
@@ -920,4 +920,60 @@ async fn emulator_create_list_get_delete() {
         .env("REDIS_CLOUD_API_URL", served.var("REDIS_CLOUD_API_URL"))
         .run(&["db", "list"])
         .code(4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_up_to_the_subscription_count_are_asked_at_once() {
+    let server = MockServer::start().await;
+    on(
+        &server,
+        "GET",
+        "/v1/subscriptions",
+        ResponseTemplate::new(200).set_body_json(json!({
+            "subscriptions": [{"id": 300, "numberOfDatabases": 250}, {"id": 303, "numberOfDatabases": 50}]
+        })),
+    )
+    .await;
+    on(
+        &server,
+        "GET",
+        "/v1/fixed/subscriptions",
+        answer(404, "subscription-not-found.json"),
+    )
+    .await;
+    let delay = Duration::from_millis(1500);
+    for (offset, count) in [(0u64, 100u64), (100, 100), (200, 50)] {
+        Mock::given(method("GET"))
+            .and(path("/v1/subscriptions/300/databases"))
+            .and(query_param("offset", offset.to_string()))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(synthetic_page(300, offset, count))
+                    .set_delay(delay),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    // A stale count (50, but 150 there): the full first page is followed one page at a time.
+    for (offset, count) in [(0u64, 100u64), (100, 50)] {
+        Mock::given(method("GET"))
+            .and(path("/v1/subscriptions/303/databases"))
+            .and(query_param("offset", offset.to_string()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(synthetic_page(
+                303,
+                5000 + offset,
+                count,
+            )))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let started = Instant::now();
+    let run = sandbox(&server).run(&["db", "list", "--json"]);
+    let took = started.elapsed();
+    run.code(0);
+    assert_eq!(run.json().as_array().unwrap().len(), 400);
+    // Page after page would take 3 × 1.5 s; all three at once about 1.5 s.
+    assert!(took < Duration::from_millis(3500), "took {took:?}");
 }

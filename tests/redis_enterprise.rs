@@ -65,7 +65,8 @@ async fn list_normalizes_every_quirk_and_asks_only_for_used_fields() {
             "provider": "redis-enterprise", "profile": "redis-enterprise", "id": "1",
             "name": "sessions", "status": "active", "provider_status": "active", "region": null,
             "endpoint": "redis-12000.cluster.example.com", "port": 12000, "tls": true,
-            "memory_limit_bytes": 1073741824u64, "plan": null, "created_at": "2024-03-01T10:00:00Z"
+            "memory_limit_bytes": 1073741824u64, "plan": null, "created_at": "2024-03-01T10:00:00Z",
+            "regions": null
         })
     );
     let changing = find(&list, "2");

@@ -30,7 +30,8 @@ async fn list_normalizes_every_quirk() {
             "provider": "upstash", "profile": "upstash", "id": "96ad0856-03b1-4ee7-9666-e81abd0349e1",
             "name": "MyRedis", "status": "active", "provider_status": "active", "region": "us-east-1",
             "endpoint": "beloved-stallion-58500.upstash.io", "port": 6379, "tls": true,
-            "memory_limit_bytes": 3221225472u64, "plan": "paid", "created_at": "2025-07-16T07:06:42Z"
+            "memory_limit_bytes": 3221225472u64, "plan": "paid", "created_at": "2025-07-16T07:06:42Z",
+            "regions": null
         })
     );
     let odd = dbs

@@ -1,5 +1,8 @@
 //! `db list`: every selected profile at once, in a stable order, with partial failures named.
 //! Other fleet commands (`db ping`, `db stats`, `export`, `plan`) collect the same way.
+use std::cmp::Ordering;
+use std::future::Future;
+
 use futures::future::join_all;
 
 use super::App;
@@ -11,6 +14,9 @@ use crate::output::OutputFormat;
 use crate::provider::{Provider, ProviderKind, Shared};
 
 pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
+    if args.usage {
+        return super::stats::list_with_usage(app, args).await;
+    }
     let mut collected = collect(app, &args.providers, &args.profiles, args.strict).await?;
     let mut databases = collected.take_databases();
     databases.retain(|db| matches(db, args));
@@ -78,30 +84,109 @@ impl Collected {
 
     /// After the output: success, or exit 12 naming each profile that failed.
     pub fn finish(&self, app: &App) -> Result<()> {
-        let failures = &self.failures;
-        if failures.is_empty() {
-            return Ok(());
-        }
-        let names = failures.iter().map(describe_failure).collect::<Vec<_>>();
-        let json = app.out.format() == OutputFormat::Json;
-        if !json {
-            for name in &names {
-                crate::say!("error: profile {name}");
-            }
-        }
-        let summary = format!(
-            "{} of {} profiles failed; the list is incomplete{}",
-            failures.len(),
-            self.profiles,
-            if json {
-                format!(": {}", names.join("; "))
-            } else {
-                String::new()
-            }
-        );
-        Err(Error::new(ErrorKind::Partial, summary)
-            .with_hint("use --strict to fail without printing a partial list"))
+        partial(app, &self.failures, self.failures.len(), self.profiles)
     }
+}
+
+/// What a fleet-wide command made of every selected database: its items in the list's order,
+/// and the failures (whole profiles, or single databases) to name after printing them.
+pub struct Gathered<T> {
+    pub items: Vec<T>,
+    failures: Vec<Error>,
+    failed_profiles: usize,
+    profiles: usize,
+}
+
+/// Lists every selected profile at once (as `db list`), keeps the databases `args` selects,
+/// and hands each profile's to `then` — all profiles at once — which answers items and
+/// per-database failures; `database` tells each item's database, for the list's order. Fails
+/// outright when no profile answered, or with `--strict` when anything failed.
+pub async fn gather<T, F, Fut>(
+    app: &App,
+    args: &ListArgs,
+    database: fn(&T) -> &Database,
+    then: F,
+) -> Result<Gathered<T>>
+where
+    F: Fn(Box<dyn Provider>, Vec<Database>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Vec<Error>)>>,
+{
+    let Collected {
+        lists,
+        mut failures,
+        profiles,
+    } = collect(app, &args.providers, &args.profiles, args.strict).await?;
+    let mut failed_profiles = failures.len();
+    let answers = join_all(lists.into_iter().map(|(provider, mut databases)| {
+        databases.retain(|db| matches(db, args));
+        let origin = (provider.kind(), provider.profile().to_string());
+        let answer = then(provider, databases);
+        async move { (answer.await, origin) }
+    }))
+    .await;
+    let mut items = Vec::new();
+    for (answer, (kind, profile)) in answers {
+        match answer {
+            Ok((list, errors)) => {
+                items.extend(list);
+                failures.extend(errors.into_iter().map(|e| e.with_origin(kind, &profile)));
+            }
+            Err(error) => {
+                failed_profiles += 1;
+                failures.push(error.with_origin(kind, &profile));
+            }
+        }
+    }
+    if failed_profiles == profiles || (args.strict && !failures.is_empty()) {
+        return Err(every_failure(failures));
+    }
+    items.sort_by(|a, b| order(database(a), database(b), args.sort));
+    Ok(Gathered {
+        items,
+        failures,
+        failed_profiles,
+        profiles,
+    })
+}
+
+impl<T> Gathered<T> {
+    /// After the items are printed: success, or exit 12 naming every failure.
+    pub fn finish(&self, app: &App) -> Result<()> {
+        partial(app, &self.failures, self.failed_profiles, self.profiles)
+    }
+}
+
+/// Exit 12 naming every failure (each on its own stderr line for people, in the one JSON
+/// error line under `--json`), or success when there is none.
+fn partial(app: &App, failures: &[Error], failed_profiles: usize, profiles: usize) -> Result<()> {
+    if failures.is_empty() {
+        return Ok(());
+    }
+    let names = failures.iter().map(describe_failure).collect::<Vec<_>>();
+    let json = app.out.format() == OutputFormat::Json;
+    if !json {
+        for name in &names {
+            crate::say!("error: {name}");
+        }
+    }
+    let databases = failures.len() - failed_profiles;
+    let what = match (failed_profiles, databases) {
+        (failed, 0) => format!("{failed} of {profiles} profiles failed"),
+        (0, databases) => format!("{databases} databases failed"),
+        (failed, databases) => {
+            format!("{failed} of {profiles} profiles and {databases} databases failed")
+        }
+    };
+    let summary = format!(
+        "{what}; the list is incomplete{}",
+        if json {
+            format!(": {}", names.join("; "))
+        } else {
+            String::new()
+        }
+    );
+    Err(Error::new(ErrorKind::Partial, summary)
+        .with_hint("use --strict to fail without printing a partial list"))
 }
 
 /// One error naming every failing profile: the first failure's kind (and exit code), and
@@ -142,9 +227,11 @@ fn describe_failure(error: &Error) -> String {
 fn matches(db: &Database, args: &ListArgs) -> bool {
     args.status.is_none_or(|s| db.status == s)
         && args.region.as_deref().is_none_or(|r| {
+            // An Active-Active database is in each of its regions.
             db.region
-                .as_deref()
-                .is_some_and(|d| d.eq_ignore_ascii_case(r))
+                .iter()
+                .chain(db.regions.iter().flatten().map(|region| &region.region))
+                .any(|d| d.eq_ignore_ascii_case(r))
         })
         && args
             .name
@@ -154,8 +241,11 @@ fn matches(db: &Database, args: &ListArgs) -> bool {
 
 /// Default order: provider, profile, name (then id) — the same whatever answered first. With
 /// `--sort`, databases that lack the value come last in either direction.
-fn sort(databases: &mut [Database], order: Option<SortOrder>) {
-    use std::cmp::Ordering;
+fn sort(databases: &mut [Database], order_by: Option<SortOrder>) {
+    databases.sort_by(|a, b| order(a, b, order_by));
+}
+
+fn order(a: &Database, b: &Database, order_by: Option<SortOrder>) -> Ordering {
     /// Present values in the asked direction, absent ones after them.
     fn by<T: Ord>(a: Option<T>, b: Option<T>, descending: bool) -> Ordering {
         match (a, b) {
@@ -164,21 +254,18 @@ fn sort(databases: &mut [Database], order: Option<SortOrder>) {
             (a, b) => a.is_none().cmp(&b.is_none()),
         }
     }
-    databases.sort_by(|a, b| {
-        let base = || {
-            (a.provider, &a.profile, &a.name, &a.id).cmp(&(b.provider, &b.profile, &b.name, &b.id))
-        };
-        let Some(SortOrder { key, descending }) = order else {
-            return base();
-        };
-        let ordering = match key {
-            SortKey::Name => by(Some(&a.name), Some(&b.name), descending),
-            SortKey::Status => by(Some(a.status), Some(b.status), descending),
-            SortKey::Memory => by(a.memory_limit_bytes, b.memory_limit_bytes, descending),
-            SortKey::Created => by(a.created_at.as_ref(), b.created_at.as_ref(), descending),
-        };
-        ordering.then_with(base)
-    });
+    let base =
+        || (a.provider, &a.profile, &a.name, &a.id).cmp(&(b.provider, &b.profile, &b.name, &b.id));
+    let Some(SortOrder { key, descending }) = order_by else {
+        return base();
+    };
+    let ordering = match key {
+        SortKey::Name => by(Some(&a.name), Some(&b.name), descending),
+        SortKey::Status => by(Some(a.status), Some(b.status), descending),
+        SortKey::Memory => by(a.memory_limit_bytes, b.memory_limit_bytes, descending),
+        SortKey::Created => by(a.created_at.as_ref(), b.created_at.as_ref(), descending),
+    };
+    ordering.then_with(base)
 }
 
 /// `*` matches any run of characters, `?` one character; case-insensitive.

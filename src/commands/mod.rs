@@ -13,6 +13,7 @@ use crate::provider::{Operation, Provider, Shared};
 
 mod api;
 mod backup;
+pub(crate) mod check;
 mod configure;
 mod db;
 mod desired;
@@ -20,7 +21,9 @@ mod desired;
 mod emulator;
 mod list;
 mod ping;
+mod region;
 mod shell;
+mod stats;
 mod task;
 mod wait;
 
@@ -45,6 +48,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Providers => configure::providers(&app),
         Command::Config(cmd) => configure::config(cmd, &global, Some(&app.config)),
         Command::Api(args) => api::run(&app, args).await,
+        Command::Check(args) => check::run(&app, &args).await,
         Command::Export(args) => desired::export(&app, &args).await,
         Command::Plan(args) => desired::plan(&app, &args).await,
         Command::Apply(args) => desired::apply(&app, &args).await,

@@ -100,7 +100,7 @@ async fn many(
 }
 
 /// The data-plane dialer for a provider's profile (its CA file and insecure switch).
-fn dialer(app: &App, provider: &dyn Provider) -> Result<Dialer> {
+pub fn dialer(app: &App, provider: &dyn Provider) -> Result<Dialer> {
     let profile = app
         .config
         .profiles
@@ -108,6 +108,19 @@ fn dialer(app: &App, provider: &dyn Provider) -> Result<Dialer> {
         .find(|p| p.name == provider.profile() && p.provider == provider.kind())
         .ok_or_else(|| Error::internal(format!("no profile '{}'", provider.profile())))?;
     Dialer::for_profile(profile, app.shared.http.clone())
+}
+
+/// `check --ping`'s `reachable` probe: one data-plane round trip (a signed read for Cosmos).
+pub async fn reach(
+    app: &App,
+    provider: &dyn Provider,
+    db: &Database,
+) -> std::result::Result<(), String> {
+    let dialer = dialer(app, provider).map_err(|e| e.message)?;
+    match ping(provider, &dialer, db, 1).await {
+        (_, None) => Ok(()),
+        (_, Some(error)) => Err(error.message),
+    }
 }
 
 /// One database's ping record, and the error when it failed.

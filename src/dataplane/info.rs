@@ -3,8 +3,6 @@
 use serde::Serialize;
 
 /// What usage needs from `INFO memory`, `INFO stats` and `INFO clients`.
-// Read by `Dialer::info`, for `db stats` (not merged yet).
-#[allow(dead_code)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RedisUsage {
     /// Bytes allocated by Redis (`used_memory`).
@@ -17,7 +15,6 @@ pub struct RedisUsage {
 }
 
 /// The four fields from the text of one or more `INFO` replies.
-#[allow(dead_code)]
 pub fn parse(text: &str) -> RedisUsage {
     let mut usage = RedisUsage::default();
     for line in text.lines() {

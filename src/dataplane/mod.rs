@@ -107,8 +107,6 @@ impl Dialer {
 
     /// Connects, authenticates, and reads `INFO memory`, `INFO stats` and `INFO clients`
     /// (one section per call: servers before 7.0 take one at a time).
-    // For `db stats` (Redis Cloud has no metrics API; issue 16), which is not merged yet.
-    #[allow(dead_code)]
     pub async fn info(&self, connection: &RedisConnection) -> Result<RedisUsage> {
         let target = Target::of(connection);
         self.bounded(
@@ -400,6 +398,7 @@ mod tests {
             user: Some("default".into()),
             password: Some(crate::secret::Secret::new("pw")),
             database: "1".into(),
+            regions: Vec::new(),
         };
         let usage = dialer.info(&connection).await.unwrap();
         assert_eq!(usage.maxmemory, Some(256 * 1024 * 1024));
@@ -417,6 +416,7 @@ mod tests {
             user: None,
             password: Some(crate::secret::Secret::new("s3cret")),
             database: "1".into(),
+            regions: Vec::new(),
         };
         assert_eq!(scrub("bad s3cret here", &connection), "bad *** here");
         assert_eq!(Target::of(&connection).to_string(), "h:6379");

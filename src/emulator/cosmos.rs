@@ -2,7 +2,10 @@
 //! (with the provider's own signer), dates older than 15 minutes refused with 403, feeds paged
 //! with `x-ms-max-item-count` / `x-ms-continuation`, 409 on a duplicate id, and Cosmos's
 //! long multi-line `{"code","message"}` errors. The database account read at the endpoint lets
-//! the official SDKs in; containers, items, offers and queries are a 501 that says so.
+//! the official SDKs in. Offers (`GET /offers`, `GET|PUT /offers/{rid}`, rid-signed lower-cased)
+//! hold each database's shared throughput, manual or autoscale (which drifts between a tenth of
+//! its maximum and the maximum), with the service's migration rule; containers, items and
+//! queries are a 501 that says so.
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -10,7 +13,7 @@ use axum::extract::{Path, State as AxumState};
 use axum::http::header::HOST;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, MethodRouter};
 use axum::{Json, Router};
 use base64::Engine;
 use serde_json::{json, Value};
@@ -36,29 +39,79 @@ struct Db {
 
 pub struct State {
     databases: Vec<Db>,
+    offers: Vec<Value>,
     next_rid: u32,
 }
+
+/// Seeded offer rids, one with a `+` as real rids have.
+const SEEDED_OFFER_RIDS: [&str; 2] = ["uT2L", "Hu+t"];
 
 impl State {
     pub fn new(seeded: bool) -> Self {
         let mut state = State {
             databases: Vec::new(),
+            offers: Vec::new(),
             next_rid: 1,
         };
-        if seeded {
-            for (id, created, collections) in [
-                ("inventory", 1_699_000_000, &["products", "orders"][..]),
-                ("Food DB", 1_702_000_000, &["recipes", "pantry items"][..]),
-                ("télémétrie", 1_705_000_000, &["events"][..]),
-                ("sessions", 1_710_000_000, &[][..]),
+        if let Some(n) = super::fleet_size().filter(|_| seeded) {
+            for i in 0..n {
+                let db = state.add(&format!("fleet-{i:04}"), 1_700_000_000);
+                state.add_offer(&db, json!({ "offerThroughput": 400 }));
+            }
+        } else if seeded {
+            for (id, created, collections, offer) in [
+                (
+                    "inventory",
+                    1_699_000_000,
+                    &["products", "orders"][..],
+                    Some(json!({"offerThroughput": 400})),
+                ),
+                (
+                    "Food DB",
+                    1_702_000_000,
+                    &["recipes", "pantry items"][..],
+                    Some(
+                        json!({"offerThroughput": 400, "offerAutopilotSettings": {"maxThroughput": 4000}}),
+                    ),
+                ),
+                (
+                    "télémétrie",
+                    1_705_000_000,
+                    &["events"][..],
+                    Some(json!({"offerThroughput": 1000})),
+                ),
+                ("sessions", 1_710_000_000, &[][..], None),
             ] {
-                state.add(id, created);
+                let db = state.add(id, created);
                 for name in collections {
                     state.add_collection(id, name, created);
+                }
+                if let Some(content) = offer {
+                    state.add_offer(&db, content);
                 }
             }
         }
         state
+    }
+
+    /// A V2 offer provisioning `db` (a database record).
+    fn add_offer(&mut self, db: &Value, content: Value) {
+        let n = self.offers.len();
+        let rid = SEEDED_OFFER_RIDS
+            .get(n)
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| format!("o{n:03}"));
+        let db_rid = db["_rid"].as_str().unwrap_or_default();
+        let ts = now_unix();
+        self.offers.push(json!({
+            "resource": format!("dbs/{db_rid}/"), "offerType": "Invalid",
+            "offerResourceId": db_rid, "offerVersion": "V2", "content": content,
+            "id": rid, "_rid": rid, "_self": format!("offers/{rid}/"), "_etag": etag(ts), "_ts": ts,
+        }));
+    }
+
+    fn offer(&mut self, rid: &str) -> Option<&mut Value> {
+        self.offers.iter_mut().find(|o| o["id"] == rid)
     }
 
     fn rid(&mut self) -> String {
@@ -154,7 +207,10 @@ fn routes(store: Arc<Store>) -> Router {
             "/dbs/{id}/colls",
             get(list_collections).fallback(not_emulated),
         ),
+        ("/offers", get(list_offers).fallback(not_emulated)),
+        ("/offers/{rid}", get(get_offer).put(replace_offer)),
     ];
+    let routes: [(&str, MethodRouter<Arc<Store>>); 5] = routes;
     // The SDKs end every path with a slash; dbctl does not.
     routes
         .into_iter()
@@ -437,6 +493,18 @@ async fn create(
         );
     }
     let record = state.add(id, now_unix());
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(ru) = header("x-ms-offer-throughput").and_then(|v| v.trim().parse::<u64>().ok()) {
+        state.add_offer(&record, json!({ "offerThroughput": ru }));
+    } else if let Some(settings) = header("x-ms-cosmos-offer-autopilot-settings")
+        .and_then(|v| serde_json::from_str::<Value>(v).ok())
+    {
+        let max = settings["maxThroughput"].as_u64().unwrap_or(4000);
+        state.add_offer(
+            &record,
+            json!({"offerThroughput": max / 10, "offerAutopilotSettings": {"maxThroughput": max}}),
+        );
+    }
     answer(StatusCode::CREATED, record, 1, None)
 }
 
@@ -445,22 +513,140 @@ async fn delete(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<Str
         return *refused;
     }
     let mut state = lock(&store.cosmos);
-    let before = state.databases.len();
-    state.databases.retain(|d| d.record["id"] != id.as_str());
-    if state.databases.len() == before {
+    let Some(rid) = state.find(&id).map(|d| d.record["_rid"].clone()) else {
         return not_found();
-    }
+    };
+    state.databases.retain(|d| d.record["id"] != id.as_str());
+    state.offers.retain(|o| o["offerResourceId"] != rid);
     StatusCode::NO_CONTENT.into_response()
 }
 
-/// Everything below a database (containers, items, users) and offers: a 501 that names what is
+/// An offer as read now: an autoscale offer's `offerThroughput` is what it is scaled to.
+fn offer_now(offer: &Value) -> Value {
+    let mut offer = offer.clone();
+    if let Some(max) = offer["content"]["offerAutopilotSettings"]["maxThroughput"].as_f64() {
+        let rid = offer["id"].as_str().unwrap_or_default().to_string();
+        let now = super::wave(&rid, now_unix() as f64, max / 10.0, max);
+        offer["content"]["offerThroughput"] = json!(((now / 100.0).round() * 100.0) as u64);
+    }
+    offer
+}
+
+async fn list_offers(AxumState(store): Shared, headers: HeaderMap) -> Response {
+    if let Err(refused) = authorize(&headers, "GET", "offers", "") {
+        return *refused;
+    }
+    let state = lock(&store.cosmos);
+    let all: Vec<Value> = state.offers.iter().map(offer_now).collect();
+    match page(&headers, &all, "") {
+        Ok((items, next)) => {
+            let count = items.len();
+            let body = json!({"_rid": "", "Offers": items, "_count": count});
+            answer(StatusCode::OK, body, count, next)
+        }
+        Err(refused) => *refused,
+    }
+}
+
+/// Offers are addressed by rid, signed with the rid lower-cased.
+async fn get_offer(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(rid): Path<String>,
+) -> Response {
+    if let Err(refused) = authorize(&headers, "GET", "offers", &rid.to_lowercase()) {
+        return *refused;
+    }
+    match lock(&store.cosmos).offer(&rid) {
+        Some(offer) => {
+            let mut response = answer(StatusCode::OK, offer_now(offer), 1, None);
+            response.headers_mut().insert(
+                "x-ms-cosmos-min-throughput",
+                HeaderValue::from_static("400"),
+            );
+            response
+        }
+        None => not_found(),
+    }
+}
+
+/// Replaces an offer's content. Manual RU/s: 400 or more in steps of 100; autoscale maximum:
+/// 1000 or more in steps of 1000. Switching mode takes the migration header with the old
+/// content; the service then picks the new value.
+async fn replace_offer(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(rid): Path<String>,
+    body: Option<Json<Value>>,
+) -> Response {
+    if let Err(refused) = authorize(&headers, "PUT", "offers", &rid.to_lowercase()) {
+        return *refused;
+    }
+    let Some(Json(body)) = body else {
+        return bad_request(
+            "The request payload is invalid. Ensure to provide a valid request payload.",
+        );
+    };
+    let flag = |name: &str| {
+        headers
+            .get(name)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"))
+    };
+    let to_autoscale = flag("x-ms-cosmos-migrate-offer-to-autopilot");
+    let to_manual = flag("x-ms-cosmos-migrate-offer-to-manual-throughput");
+    let mut state = lock(&store.cosmos);
+    let Some(offer) = state.offer(&rid) else {
+        return not_found();
+    };
+    if body["id"] != rid
+        || body["offerVersion"] != "V2"
+        || body["offerResourceId"] != offer["offerResourceId"]
+    {
+        return bad_request(
+            "The offer to replace must keep its id, offerResourceId and offerVersion V2.",
+        );
+    }
+    let autoscale_now = offer["content"]["offerAutopilotSettings"].is_object();
+    let manual = body["content"]["offerThroughput"].as_u64();
+    let max = body["content"]["offerAutopilotSettings"]["maxThroughput"].as_u64();
+    let content = if to_autoscale && !autoscale_now {
+        let current = offer["content"]["offerThroughput"].as_u64().unwrap_or(400);
+        json!({"offerThroughput": current, "offerAutopilotSettings": {"maxThroughput": (current * 10).max(1000).div_ceil(1000) * 1000}})
+    } else if to_manual && autoscale_now {
+        let max = offer["content"]["offerAutopilotSettings"]["maxThroughput"]
+            .as_u64()
+            .unwrap_or(4000);
+        json!({"offerThroughput": (max / 10).max(400).div_ceil(100) * 100})
+    } else if let (Some(max), true, None) = (max, autoscale_now, manual) {
+        if max < 1000 || max % 1000 != 0 || max > 1_000_000 {
+            return bad_request(&format!("The autoscale max throughput '{max}' is not valid: use 1000 to 1000000 in steps of 1000."));
+        }
+        json!({"offerThroughput": max / 10, "offerAutopilotSettings": {"maxThroughput": max}})
+    } else if let (Some(ru), false, None) = (manual, autoscale_now, max) {
+        if ru < 400 || ru % 100 != 0 || ru > 1_000_000 {
+            return bad_request(&format!("The offer throughput provided '{ru}' is not valid. Please enter a valid offer throughput value between 400 and 1000000 inclusive in increments of 100."));
+        }
+        json!({"offerThroughput": ru})
+    } else if autoscale_now {
+        return bad_request("x-ms-cosmos-migrate-offer-to-manual-throughput must be supplied and offercontent must not contain offerThroughput for migration from autoscale to manual throughput.");
+    } else {
+        return bad_request("x-ms-cosmos-migrate-offer-to-autopilot must be supplied and offercontent must not contain autopilotSettings for migration from manual throughput to autoscale.");
+    };
+    let ts = now_unix();
+    offer["content"] = content;
+    offer["_ts"] = json!(ts);
+    offer["_etag"] = json!(etag(ts + 1));
+    answer(StatusCode::OK, offer.clone(), 1, None)
+}
+
+/// Everything below a database (containers, items, users) and offer queries: a 501 that names what is
 /// missing, so an SDK user sees at once why the call failed. Other paths are a 404.
 async fn not_emulated(method: Method, uri: Uri) -> Response {
     let path = uri.path();
     let what = if path.starts_with("/dbs/") {
         "containers, items and everything else below a database"
     } else if path.starts_with("/offers") {
-        "offers (throughput reads and changes)"
+        "offer queries (list the feed, or read an offer by rid)"
     } else {
         return not_found();
     };

@@ -214,6 +214,30 @@ pub fn demo_profile(
     )
 }
 
+/// `DBCTL_EMULATOR_FLEET=N` replaces the Upstash, Redis Enterprise and Cosmos demo seeds with N
+/// databases each, for benchmarks (Redis Cloud: `DBCTL_EMULATOR_REDIS_CLOUD_BENCH`).
+pub fn fleet_size() -> Option<usize> {
+    std::env::var("DBCTL_EMULATOR_FLEET")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// A plausible, slowly changing figure between `low` and `high`: a sine over ten minutes,
+/// shifted per database by `seed`, at `at` seconds since the epoch.
+pub fn wave(seed: &str, at: f64, low: f64, high: f64) -> f64 {
+    // FNV-1a, then murmur3's finalizer so neighbouring ids land far apart.
+    let mut hash = seed.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    hash = (hash ^ (hash >> 16)).wrapping_mul(0x85eb_ca6b);
+    hash = (hash ^ (hash >> 13)).wrapping_mul(0xc2b2_ae35);
+    hash ^= hash >> 16;
+    let turn = (at / 600.0 + f64::from(hash) / f64::from(u32::MAX)) * std::f64::consts::TAU;
+    low + (high - low) * (0.5 + 0.5 * turn.sin())
+}
+
 /// Seconds since the epoch, for created timestamps.
 pub fn now_unix() -> i64 {
     chrono::Utc::now().timestamp()

@@ -60,12 +60,28 @@ impl State {
             next_uid: 1,
             next_action: 1,
         };
-        if seeded {
+        if let Some(n) = super::fleet_size().filter(|_| seeded) {
+            for i in 0..n {
+                state.seed(
+                    &format!("fleet-{i:04}"),
+                    1 << 30,
+                    true,
+                    1,
+                    false,
+                    "2024-01-01T00:00:00Z",
+                );
+            }
+        } else if seeded {
             let now = chrono::Utc::now();
             let days = |d: i64| {
                 (now - chrono::Duration::days(d)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             };
-            state.seed("session-store", 1 << 30, true, 2, true, &days(120));
+            let uid = state.seed("session-store", 1 << 30, true, 2, true, &days(120));
+            if let Some(bdb) = state.find(uid) {
+                bdb.record["backup"] = json!(true);
+                bdb.record["backup_interval"] = json!(86_400);
+                bdb.record["data_persistence"] = json!("aof");
+            }
             let uid = state.seed("leaderboard", 3 << 29, true, 1, false, &days(45));
             if let Some(bdb) = state.find(uid) {
                 bdb.record["status"] = json!("active-change-pending");
@@ -184,6 +200,7 @@ fn record(uid: u64, settings: &Value, created: &str) -> Value {
         "shards_count": 1,
         "replication": false,
         "data_persistence": "disabled",
+        "backup": false,
         "eviction_policy": "volatile-lru",
         "version": "7.4",
         "created_time": created,
@@ -236,6 +253,8 @@ pub fn router(store: Arc<Store>) -> Router {
     Router::new()
         .route("/v1/bdbs", get(list).post(create))
         .route("/v1/bdbs/{uid}", get(get_one).put(update).delete(delete))
+        .route("/v1/bdbs/stats/last", get(stats_all))
+        .route("/v1/bdbs/stats/last/{uid}", get(stats_one))
         .route("/v1/bdbs/{uid}/{action}", put(bdb_action))
         .route("/v1/bdbs/{uid}/actions/import", post(import))
         .route("/v1/actions/{uid}", get(action))
@@ -328,6 +347,60 @@ async fn get_one(
     state.tick();
     match uid.parse().ok().and_then(|n| state.find(n)) {
         Some(bdb) => Json(with_fields(&bdb.record, &query)).into_response(),
+        None => not_found(&uid),
+    }
+}
+
+/// The newest "1sec" sample of a database, metrics as floats, drifting slowly.
+fn sample(record: &Value) -> Value {
+    let now = chrono::Utc::now();
+    let at = now.timestamp() as f64;
+    let uid = record["uid"].to_string();
+    let limit = record["memory_size"].as_f64().unwrap_or(1e9);
+    let time =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    json!({
+        "stime": time(now - chrono::Duration::seconds(1)), "etime": time(now),
+        "used_memory": (super::wave(&uid, at / 60.0, 0.02, 0.97) * limit).round(),
+        "conns": super::wave(&uid, at, 1.0, 60.0).round(),
+        "instantaneous_ops_per_sec": super::wave(&uid, at, 0.0, 5000.0).round(),
+        "total_req": super::wave(&uid, at, 0.0, 5000.0).round(),
+        "no_of_keys": super::wave(&uid, at / 100.0, 100.0, 90_000.0).round(),
+        "mem_frag_ratio": 1.2,
+    })
+}
+
+/// `GET /v1/bdbs/stats/last`: every database's newest sample, keyed by uid; 404 with none.
+async fn stats_all(AxumState(store): Shared, headers: HeaderMap) -> Response {
+    if !basic_auth_ok(&headers, USER, PASSWORD) {
+        return unauthorized();
+    }
+    let mut state = lock(&store.redis_enterprise);
+    state.tick();
+    if state.bdbs.is_empty() {
+        return not_found("stats");
+    }
+    let all: Map<String, Value> = state
+        .bdbs
+        .iter()
+        .map(|b| (b.record["uid"].to_string(), sample(&b.record)))
+        .collect();
+    Json(Value::Object(all)).into_response()
+}
+
+/// `GET /v1/bdbs/stats/last/{uid}`: `{"<uid>": sample}`.
+async fn stats_one(
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(uid): Path<String>,
+) -> Response {
+    if !basic_auth_ok(&headers, USER, PASSWORD) {
+        return unauthorized();
+    }
+    let mut state = lock(&store.redis_enterprise);
+    state.tick();
+    match uid.parse().ok().and_then(|n| state.find(n)) {
+        Some(bdb) => Json(json!({ uid: sample(&bdb.record) })).into_response(),
         None => not_found(&uid),
     }
 }

@@ -30,7 +30,17 @@ impl State {
             backups: Vec::new(),
             next_id: 1,
         };
-        if seeded {
+        if let Some(n) = super::fleet_size().filter(|_| seeded) {
+            for i in 0..n {
+                state.add(
+                    &format!("fleet-{i:04}"),
+                    "us-east-1",
+                    "payg",
+                    "active",
+                    1_700_000_000,
+                );
+            }
+        } else if seeded {
             state.add(
                 "sessions-cache",
                 "us-east-1",
@@ -138,6 +148,7 @@ pub fn router(store: Arc<Store>) -> Router {
         .route("/v2/redis/enable-eviction/{id}", post(enable_eviction))
         .route("/v2/redis/reset-password/{id}", post(reset_password))
         .route("/v2/redis/list-backup/{id}", get(list_backups))
+        .route("/v2/redis/stats/{id}", get(stats))
         .route("/v2/redis/create-backup/{id}", post(create_backup))
         .route("/v2/redis/restore-backup/{id}", post(restore_backup))
         .with_state(store)
@@ -200,6 +211,47 @@ async fn get_one(
             }
         }
         Json(db).into_response()
+    })
+}
+
+/// `DatabaseStats` in its real shape: Go time strings, one point a minute, the newest `y`
+/// null (as Upstash sends it), figures drifting slowly; a suspended database is idle.
+async fn stats(AxumState(store): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    with_db(&store, &headers, &id, |db| {
+        let now = chrono::Utc::now();
+        let active = db["state"] == "active";
+        let limit = db["db_memory_threshold"].as_f64().unwrap_or(1e9);
+        let series = |low: f64, high: f64| -> Value {
+            let points: Vec<Value> = (0..10)
+                .rev()
+                .map(|minutes_ago| {
+                    let at = now - chrono::Duration::minutes(minutes_ago);
+                    let x = at.format("%Y-%m-%d %H:%M:%S%.9f +0000 UTC").to_string();
+                    let y = match (minutes_ago, active) {
+                        (0, _) => Value::Null,
+                        (_, false) => json!(0),
+                        _ => json!(super::wave(&id, at.timestamp() as f64, low, high).round()),
+                    };
+                    json!({"x": x, "y": y})
+                })
+                .collect();
+            Value::Array(points)
+        };
+        let stored = super::wave(&id, now.timestamp() as f64 / 60.0, 0.05, 0.9) * limit;
+        Json(json!({
+            "current_storage": stored.round() as u64,
+            "diskusage": series(stored * 0.98, stored),
+            "throughput": series(20.0, 900.0),
+            "connection_count": series(2.0, 120.0),
+            "keyspace": series(1_000.0, 50_000.0),
+            "latencymean": series(0.1, 0.3),
+            "days": ["Monday", "Tuesday"],
+            "dailyrequests": series(100_000.0, 2_000_000.0),
+            "total_monthly_requests": 12_345_678,
+            "total_monthly_billing": 12.34,
+            "queue_optimized": false,
+        }))
+        .into_response()
     })
 }
 

@@ -32,6 +32,9 @@ const ORDER: &[(&str, Give)] = &[
     ("TLS", Give::Hide),
     ("MEMORY", Give::Hide),
     ("SIZE", Give::Hide),
+    ("RU/S", Give::Hide),
+    ("CONN", Give::Hide),
+    ("OPS/S", Give::Hide),
     ("PROVIDER", Give::Trim(8)),
 ];
 

@@ -14,8 +14,10 @@ use crate::secret::mask_text_secrets;
 
 mod detail;
 mod fit;
+mod health;
 mod record;
 
+pub use health::DatabaseUsage;
 pub use record::Record;
 
 /// What `-o` asks for.
@@ -331,7 +333,13 @@ impl Record for Database {
             self.id.clone(),
             self.name.clone(),
             status,
-            opt(&self.region),
+            match (&self.region, self.regions.as_deref()) {
+                // Active-Active: the first region and how many more (`db get` lists them).
+                (Some(region), Some([_, more @ ..])) if !more.is_empty() => {
+                    format!("{region} +{}", more.len())
+                }
+                _ => opt(&self.region),
+            },
             host_port(&self.endpoint, self.port),
             opt(&self.memory_limit_bytes.map(ByteSize)),
         ]

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::context::HttpSettings;
 use crate::error::{Error, Result};
+use crate::health::Usage;
 use crate::model::{Backup, Database, Task};
 use crate::secret::{redact_value, Secret};
 
@@ -19,6 +20,7 @@ pub mod redis_cloud;
 pub mod redis_enterprise;
 mod registry;
 pub mod upstash;
+pub mod usage;
 
 pub use fields::{Fields, Settable};
 pub use operation::Operation;
@@ -39,7 +41,18 @@ pub struct UpdateRequest {
     pub name: Option<String>,
     pub memory_bytes: Option<u64>,
     pub settings: Vec<(String, String)>,
+    /// New provisioned throughput (providers that list `Operation::Throughput`).
+    pub throughput: Option<Throughput>,
     pub dry_run: bool,
+}
+
+/// Provisioned throughput in RU/s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Throughput {
+    /// A fixed rate (`--throughput`).
+    Manual(u64),
+    /// Scales up to this maximum (`--autoscale-max`).
+    Autoscale(u64),
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +62,8 @@ pub struct ImportRequest {
 }
 
 /// What a change answered.
+// One per command and moved, never stored in bulk: boxing the database would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Change {
     /// The changed (or created) database as it is now.
@@ -78,6 +93,16 @@ pub struct RedisConnection {
     pub user: Option<String>,
     pub password: Option<Secret>,
     pub database: String,
+    /// Active-Active: every region's own connection, the first one being the fields above;
+    /// empty for a database in one region.
+    pub regions: Vec<RegionConnection>,
+}
+
+/// One region of an Active-Active database and how to reach it there.
+#[derive(Debug, Clone)]
+pub struct RegionConnection {
+    pub region: String,
+    pub connection: RedisConnection,
 }
 
 /// A Cosmos DB account endpoint, its key and the database.
@@ -130,6 +155,19 @@ pub async fn connection(provider: &dyn Provider, id: &str) -> Result<Connection>
         .with_origin(provider.kind(), provider.profile())
     })?;
     *connection.host_mut() = host;
+    if let Connection::Redis(redis) = &mut connection {
+        // Active-Active: every region passes the same checks; one with no usable host is
+        // left out (the first region is the one checked above).
+        redis.regions.retain_mut(|region| {
+            let region = &mut region.connection;
+            if let Some(secret) = &region.password {
+                crate::credentials::register(secret.expose());
+            }
+            crate::sanitize::host(&region.host)
+                .map(|host| region.host = host)
+                .is_some()
+        });
+    }
     Ok(connection)
 }
 
@@ -192,6 +230,12 @@ pub trait Provider: Send + Sync {
     /// Container names of a database (Cosmos).
     async fn collections(&self, _id: &str) -> Result<Vec<String>> {
         Err(self.unsupported(Operation::Collections))
+    }
+    /// Usage figures of databases this provider listed or got, in their order: an error of
+    /// its own for a database whose figures cannot be read, or one error for all when the
+    /// figures the provider shares across databases cannot.
+    async fn usages(&self, _databases: &[Database]) -> Result<Vec<Result<Usage>>> {
+        Err(self.unsupported(Operation::Usage))
     }
     /// An authenticated raw call for `dbctl api`.
     async fn raw_call(&self, call: crate::http::Call) -> Result<crate::http::Reply>;

@@ -23,6 +23,10 @@ pub enum Operation {
     Tasks,
     /// Containers inside a database (`db get --collections`).
     Collections,
+    /// Usage figures (`db stats`, `db list --usage`, `check`'s memory rule).
+    Usage,
+    /// Provisioned throughput (`db update --throughput|--autoscale-max`).
+    Throughput,
 }
 
 impl Operation {
@@ -44,6 +48,8 @@ impl Operation {
             Operation::BackupRestore => "backup restore",
             Operation::Tasks => "task",
             Operation::Collections => "db get --collections",
+            Operation::Usage => "db stats",
+            Operation::Throughput => "db update --throughput",
         }
     }
 
@@ -65,6 +71,8 @@ impl Operation {
             Operation::BackupRestore => Some("backup-restore"),
             Operation::Tasks => Some("tasks"),
             Operation::Collections => Some("collections"),
+            Operation::Usage => Some("usage"),
+            Operation::Throughput => Some("throughput"),
         }
     }
 }

@@ -12,6 +12,7 @@ pub use write::print_change;
 pub async fn run(app: &App, command: DbCommand) -> Result<()> {
     match command {
         DbCommand::List(args) => list::run(app, &args).await,
+        DbCommand::Stats { id, list } => super::stats::run(app, id, &list).await,
         DbCommand::Get {
             id,
             target,
@@ -41,6 +42,8 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             id,
             target,
             memory,
+            throughput,
+            autoscale_max,
             name,
             settings,
             dry_run,
@@ -50,6 +53,7 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
                 name,
                 memory_bytes: memory,
                 settings,
+                throughput: write::throughput_flag(throughput, autoscale_max)?,
                 dry_run,
             };
             write::update(app, &id, &target, &request, &wait).await
@@ -94,13 +98,19 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             target,
             format,
             var,
-        } => url::url(app, &id, &target, format, &var).await,
+            region,
+        } => url::url(app, &id, &target, format, &var, region.as_deref()).await,
         DbCommand::Ping {
             id,
             providers,
             profiles,
             count,
         } => super::ping::run(app, id, &providers, &profiles, count).await,
-        DbCommand::Connect { id, target, args } => url::connect(app, &id, &target, &args).await,
+        DbCommand::Connect {
+            id,
+            target,
+            region,
+            args,
+        } => url::connect(app, &id, &target, region.as_deref(), &args).await,
     }
 }

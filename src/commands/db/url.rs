@@ -11,9 +11,17 @@ use crate::provider::{self, Connection, Operation, RedisConnection};
 use crate::sanitize::{escape_controls, is_unsafe_char};
 use crate::secret::{Secret, MASK};
 
-pub async fn url(app: &App, id: &str, target: &Target, format: UrlFormat, var: &str) -> Result<()> {
+pub async fn url(
+    app: &App,
+    id: &str,
+    target: &Target,
+    format: UrlFormat,
+    var: &str,
+    region: Option<&str>,
+) -> Result<()> {
     let provider = app.provider(target, Operation::Url)?;
     let connection = provider::connection(provider.as_ref(), id).await?;
+    let connection = super::super::region::choose(provider.as_ref(), id, connection, region)?;
     let show = app.shared.show_secrets;
     let text = match (format, app.out.format()) {
         (UrlFormat::Env, OutputFormat::Table | OutputFormat::Wide) => {
@@ -33,9 +41,16 @@ pub async fn url(app: &App, id: &str, target: &Target, format: UrlFormat, var: &
     app.print(&text)
 }
 
-pub async fn connect(app: &App, id: &str, target: &Target, args: &[String]) -> Result<()> {
+pub async fn connect(
+    app: &App,
+    id: &str,
+    target: &Target,
+    region: Option<&str>,
+    args: &[String],
+) -> Result<()> {
     let provider = app.provider(target, Operation::Connect)?;
-    match provider::connection(provider.as_ref(), id).await? {
+    let connection = provider::connection(provider.as_ref(), id).await?;
+    match super::super::region::choose(provider.as_ref(), id, connection, region)? {
         Connection::Redis(redis) => run_redis_cli(&redis, args),
         Connection::Cosmos(_) => Err(provider.unsupported(Operation::Connect)),
     }

@@ -5,9 +5,11 @@ use serde_json::json;
 
 use super::super::{wait, App};
 use crate::cli::{Target, WaitArgs};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output::OutputFormat;
-use crate::provider::{Change, CreateRequest, ImportRequest, Operation, Provider, UpdateRequest};
+use crate::provider::{
+    Change, CreateRequest, ImportRequest, Operation, Provider, Throughput, UpdateRequest,
+};
 use crate::sanitize::escape_controls;
 
 pub async fn create(
@@ -29,6 +31,9 @@ pub async fn update(
     wait: &WaitArgs,
 ) -> Result<()> {
     let provider = app.provider(target, Operation::Update)?;
+    if request.throughput.is_some() {
+        provider.require(Operation::Throughput)?;
+    }
     let change = provider.update(id, request).await?;
     finish(app, provider.as_ref(), change, Some(id), false, wait).await
 }
@@ -84,6 +89,22 @@ pub async fn import(
     )?;
     let change = provider.import(id, request).await?;
     finish(app, provider.as_ref(), change, Some(id), false, wait).await
+}
+
+/// `--throughput` / `--autoscale-max` (clap keeps them exclusive); zero or negative is
+/// refused (exit 6) before any request.
+pub fn throughput_flag(manual: Option<i64>, autoscale: Option<i64>) -> Result<Option<Throughput>> {
+    let (ru, flag, make): (i64, &str, fn(u64) -> Throughput) = match (manual, autoscale) {
+        (Some(ru), _) => (ru, "--throughput", Throughput::Manual),
+        (None, Some(ru)) => (ru, "--autoscale-max", Throughput::Autoscale),
+        (None, None) => return Ok(None),
+    };
+    match u64::try_from(ru) {
+        Ok(ru) if ru > 0 => Ok(Some(make(ru))),
+        _ => Err(Error::invalid(format!(
+            "{flag} must be a positive number of RU/s; got {ru}"
+        ))),
+    }
 }
 
 /// Prints a change; with `--wait`, follows it to the end first.

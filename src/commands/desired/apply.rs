@@ -318,6 +318,7 @@ async fn step(
                 name: None,
                 memory_bytes: want.memory.filter(|_| changed("memory")),
                 settings,
+                throughput: None,
                 dry_run: false,
             };
             let change = provider.update(id, &request).await?;

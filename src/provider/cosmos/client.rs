@@ -167,6 +167,27 @@ impl Client {
             .map(drop)
     }
 
+    /// Every offer of the account (`GET /offers`, signed with an empty link).
+    pub async fn list_offers(&self) -> Result<Vec<Value>> {
+        self.feed("/offers", "Offers", "the offer list").await
+    }
+
+    /// `PUT /offers/{rid}` with the whole offer; `migrate` names the header that switches
+    /// between manual and autoscale (`x-ms-cosmos-migrate-offer-to-...`).
+    pub async fn replace_offer(
+        &self,
+        rid: &str,
+        offer: Value,
+        migrate: Option<&'static str>,
+    ) -> Result<Value> {
+        let mut call = Call::put(format!("/offers/{}", path_segment(rid))).json(offer);
+        if let Some(header) = migrate {
+            call = call.header(header, "true");
+        }
+        let value: Value = self.http.json(call).await?;
+        expect_object(value, ProviderKind::Cosmos, "the replaced offer")
+    }
+
     /// Reads a feed page by page; each page's `field` array is appended.
     async fn feed(&self, path: &str, field: &str, what: &str) -> Result<Vec<Value>> {
         let mut items = Vec::new();

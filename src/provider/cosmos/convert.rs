@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::wire;
 use crate::error::{Error, Result};
+use crate::health::Usage;
 use crate::model::{rfc3339_from_unix, Database, Status};
 use crate::provider::ProviderKind;
 use crate::provider::Shared;
@@ -56,7 +57,48 @@ pub(super) fn database(
     db.tls = Some(account.tls);
     db.created_at = wire.ts.and_then(rfc3339_from_unix);
     db.raw = shared.raw_record(record);
+    db.facts.resource_id = wire.rid.filter(|rid| !rid.is_empty());
     Ok(Some(db))
+}
+
+/// The offer of a database: the one whose `offerResourceId` is the database's `_rid`.
+pub(super) fn offer_of<'a>(offers: &'a [Value], db: &Database) -> Option<&'a Value> {
+    let rid = db.facts.resource_id.as_deref()?;
+    offers.iter().find(|offer| {
+        wire::Offer::deserialize(*offer)
+            .ok()
+            .and_then(|o| o.offer_resource_id)
+            .is_some_and(|r| r == rid)
+    })
+}
+
+/// The offer's rid and whether it is autoscale.
+pub(super) fn offer_mode(offer: &Value) -> (Option<String>, bool) {
+    let offer = wire::Offer::deserialize(offer).ok();
+    let autoscale = offer
+        .as_ref()
+        .and_then(|o| o.content.as_ref())
+        .is_some_and(|c| c.autopilot.is_some());
+    (
+        offer.and_then(|o| o.id).filter(|id| !id.is_empty()),
+        autoscale,
+    )
+}
+
+/// Throughput from the offers feed; a database without an offer of its own (its containers
+/// may have theirs) has none. Cosmos reports no memory or connections; storage is per
+/// container, so it stays null here.
+pub(super) fn usage(offers: &[Value], db: &Database) -> Usage {
+    let content = offer_of(offers, db)
+        .and_then(|o| wire::Offer::deserialize(o).ok())
+        .and_then(|o| o.content)
+        .unwrap_or_default();
+    Usage {
+        throughput_ru: content.offer_throughput,
+        throughput_max_ru: content.autopilot.and_then(|a| a.max_throughput),
+        sampled_at: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        ..Usage::of(db)
+    }
 }
 
 /// The container ids of a `DocumentCollections` feed, in the order given.
@@ -124,6 +166,42 @@ mod tests {
                 let _ = collection_names(&[record.clone(), other.clone()]);
             }
         }
+    }
+
+    #[test]
+    fn offers_match_databases_by_rid_manual_and_autoscale() {
+        let account =
+            Account::from_url(&reqwest::Url::parse("https://a.documents.azure.com/").unwrap());
+        let db = |rid: &str| {
+            database(
+                &json!({"id": rid, "_rid": rid}),
+                &account,
+                "p",
+                &shared(false),
+            )
+            .unwrap()
+            .unwrap()
+        };
+        let offers = vec![
+            json!({"id": "Hu+t", "offerResourceId": "rgkVAA==", "content": {"offerThroughput": 800}}),
+            json!({"id": "uT2L", "offerResourceId": "x9kVAA==", "content": {"offerThroughput": 400,
+                "offerAutopilotSettings": {"maxThroughput": 4000}}}),
+            json!("junk"),
+        ];
+        let manual = usage(&offers, &db("rgkVAA=="));
+        assert_eq!(
+            (manual.throughput_ru, manual.throughput_max_ru),
+            (Some(800), None)
+        );
+        let auto = usage(&offers, &db("x9kVAA=="));
+        assert_eq!(
+            (auto.throughput_ru, auto.throughput_max_ru),
+            (Some(400), Some(4000))
+        );
+        let none = usage(&offers, &db("nothing="));
+        assert_eq!((none.throughput_ru, none.throughput_max_ru), (None, None));
+        assert_eq!(offer_mode(&offers[0]), (Some("Hu+t".into()), false));
+        assert_eq!(offer_mode(&offers[1]), (Some("uT2L".into()), true));
     }
 
     #[test]

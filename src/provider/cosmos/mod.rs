@@ -11,12 +11,13 @@ use serde_json::{json, Value};
 
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, ErrorKind, Result};
+use crate::health::Usage;
 use crate::http::{Call, Reply};
 use crate::model::Database;
 use crate::provider::dry_run;
 use crate::provider::{
     setting_value, Change, Connection, CosmosConnection, CreateRequest, Provider, Shared,
-    UpdateRequest,
+    Throughput, UpdateRequest,
 };
 use crate::provider::{Fields, Operation, ProviderKind, ProviderSpec, Settable};
 
@@ -32,9 +33,12 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::List,
         Operation::Get,
         Operation::Create,
+        Operation::Update,
         Operation::Delete,
         Operation::Url,
         Operation::Collections,
+        Operation::Usage,
+        Operation::Throughput,
     ],
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {
@@ -185,11 +189,64 @@ impl Provider for Cosmos {
         Ok(Change::Database(self.database(&record)?))
     }
 
-    async fn update(&self, _id: &str, _request: &UpdateRequest) -> Result<Change> {
-        Err(Error::invalid(
-            "a cosmos database has nothing dbctl can update: its id cannot change and throughput is an offer of the account",
-        )
-        .with_origin(ProviderKind::Cosmos, &self.profile))
+    /// Replaces the database's offer: read it from the offers feed, change its content, PUT
+    /// it back whole. Switching manual ↔ autoscale is a migration PUT first (the service
+    /// picks a value), then the PUT that sets the one asked for.
+    async fn update(&self, id: &str, request: &UpdateRequest) -> Result<Change> {
+        let throughput = check_update(request)?;
+        let db = self.get(id).await?;
+        let offers = self.client.list_offers().await?;
+        let Some(offer) = convert::offer_of(&offers, &db) else {
+            return Err(Error::invalid(format!(
+                "cosmos database {id:?} has no throughput of its own (no shared offer; its containers may have theirs)"
+            ))
+            .with_origin(ProviderKind::Cosmos, &self.profile));
+        };
+        let (Some(rid), autoscale) = convert::offer_mode(offer) else {
+            return Err(Error::provider_error("cosmos sent an offer without an id")
+                .with_origin(ProviderKind::Cosmos, &self.profile));
+        };
+        let mut offer = offer.clone();
+        let (content, migrate, word) = match throughput {
+            Throughput::Manual(ru) => (
+                json!({ "offerThroughput": ru }),
+                autoscale.then_some("x-ms-cosmos-migrate-offer-to-manual-throughput"),
+                format!("manual {ru} RU/s"),
+            ),
+            Throughput::Autoscale(ru) => (
+                json!({ "offerAutopilotSettings": { "maxThroughput": ru } }),
+                (!autoscale).then_some("x-ms-cosmos-migrate-offer-to-autopilot"),
+                format!("autoscale up to {ru} RU/s"),
+            ),
+        };
+        if request.dry_run {
+            offer["content"] = content;
+            return Ok(Change::DryRun(json!({
+                "method": "PUT", "path": format!("/offers/{rid}"),
+                "migrate_first": migrate, "body": offer,
+            })));
+        }
+        if let Some(header) = migrate {
+            offer = self.client.replace_offer(&rid, offer, Some(header)).await?;
+        }
+        offer["offerVersion"] = json!("V2");
+        offer["content"] = content;
+        self.client.replace_offer(&rid, offer, None).await?;
+        Ok(Change::Accepted(format!(
+            "cosmos database {id}: throughput is now {word} (offer {rid})"
+        )))
+    }
+
+    /// One `GET /offers` for every database.
+    async fn usages(&self, databases: &[Database]) -> Result<Vec<Result<Usage>>> {
+        if databases.is_empty() {
+            return Ok(Vec::new());
+        }
+        let offers = self.client.list_offers().await?;
+        Ok(databases
+            .iter()
+            .map(|db| Ok(convert::usage(&offers, db)))
+            .collect())
     }
 
     async fn delete(&self, id: &str) -> Result<Change> {
@@ -218,6 +275,32 @@ impl Provider for Cosmos {
     async fn raw_call(&self, call: Call) -> Result<Reply> {
         self.client.send(call).await
     }
+}
+
+/// What `db update` may change on cosmos, refused (exit 6) before any request: only the
+/// throughput, manual 400 or more in steps of 100, autoscale 1000 or more in steps of 1000.
+fn check_update(request: &UpdateRequest) -> Result<Throughput> {
+    let supported = "cosmos can update a database's throughput only: --throughput RU (manual) or --autoscale-max RU";
+    if request.name.is_some() || request.memory_bytes.is_some() || !request.settings.is_empty() {
+        return Err(Error::invalid(format!(
+            "{supported}; --name, --memory and --set are not accepted"
+        ))
+        .with_provider(ProviderKind::Cosmos));
+    }
+    let throughput = request
+        .throughput
+        .ok_or_else(|| Error::invalid(supported).with_provider(ProviderKind::Cosmos))?;
+    let (ru, min, step, flag) = match throughput {
+        Throughput::Manual(ru) => (ru, 400, 100, "--throughput"),
+        Throughput::Autoscale(ru) => (ru, 1000, 1000, "--autoscale-max"),
+    };
+    if ru < min || ru % step != 0 {
+        return Err(Error::invalid(format!(
+            "{flag} must be {min} RU/s or more in steps of {step}; got {ru}"
+        ))
+        .with_provider(ProviderKind::Cosmos));
+    }
+    Ok(throughput)
 }
 
 /// Names the database in a not-found answer (Cosmos only says "Resource Not Found").

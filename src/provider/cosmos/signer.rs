@@ -98,7 +98,8 @@ pub(crate) fn date_now() -> String {
 /// The resource type and link a request path signs, from the path under the endpoint (still
 /// percent-encoded). Segments are decoded: the link names ids as they are (`dbs/Food DB`).
 /// An odd number of segments is a feed or a create (`dbs`, `dbs/X/colls`): the type is the
-/// last segment and the link the parent; an even number addresses one resource.
+/// last segment and the link the parent; an even number addresses one resource. Offers are
+/// addressed by rid, and rid-based links sign lower-cased: `/offers/Hu+t` signs `hu+t`.
 pub(crate) fn resource(path: &str) -> (String, String) {
     let segments: Vec<String> = path
         .split('/')
@@ -107,6 +108,7 @@ pub(crate) fn resource(path: &str) -> (String, String) {
         .collect();
     match segments.len() {
         0 => (String::new(), String::new()),
+        2 if segments[0] == "offers" => (segments[0].clone(), segments[1].to_lowercase()),
         n if n % 2 == 1 => (segments[n - 1].clone(), segments[..n - 1].join("/")),
         n => (segments[n - 2].clone(), segments.join("/")),
     }
@@ -190,6 +192,8 @@ mod tests {
             pair("colls", "dbs/café/colls/c 1")
         );
         assert_eq!(resource("/"), pair("", ""));
+        assert_eq!(resource("/offers"), pair("offers", ""));
+        assert_eq!(resource("/offers/Hu%2Bt"), pair("offers", "hu+t"));
     }
 
     #[test]

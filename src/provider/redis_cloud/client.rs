@@ -3,6 +3,8 @@
 //! and offset/limit paging.
 use std::sync::Arc;
 
+use futures::future::try_join_all;
+
 use reqwest::header::HeaderValue;
 use serde_json::Value;
 
@@ -103,29 +105,34 @@ impl Client {
         }
     }
 
-    /// Every database record of one subscription, page by page (`offset`, `limit=100`) until a
-    /// short or empty page. A 404 (an empty subscription) ends the list.
+    /// Every database record of one subscription (`offset`, `limit=100`). With the count the
+    /// subscription list gave, every page up to the one past it is asked for at once; paging
+    /// goes on one page at a time only while pages come back full (the count was stale, or not
+    /// given). A 404 (an empty subscription) ends the list.
     pub async fn databases(
         &self,
         kind: Kind,
         subscription: &str,
+        count: Option<u64>,
         bounds: &ListBounds,
     ) -> Result<Vec<Value>> {
         let path = format!("{}/databases", kind.subscription(subscription));
+        let at_once = count.map_or(1, |n| {
+            usize::try_from(n).unwrap_or(MAX_PAGES) / PAGE_SIZE + 1
+        });
+        let at_once = at_once.clamp(1, MAX_PAGES);
+        let first =
+            try_join_all((0..at_once).map(|page| self.page(&path, page, subscription))).await?;
         let mut all: Vec<Value> = Vec::new();
         let mut seen = std::collections::HashSet::new();
+        let mut pages = first.into_iter();
         for page in 0..MAX_PAGES {
-            let call = Call::get(path.clone())
-                .query("offset", page * PAGE_SIZE)
-                .query("limit", PAGE_SIZE);
-            let reply = match self.http.send(call).await {
-                Ok(reply) => reply,
-                Err(e) if e.kind == ErrorKind::NotFound => break,
-                Err(e) => return Err(e),
+            let (records, bytes) = match pages.next() {
+                Some(page) => page,
+                None => self.page(&path, page, subscription).await?,
             };
-            let records = page_records(reply.json()?, subscription)?;
             let count = records.len();
-            bounds.page("the databases", count, reply.body.len())?;
+            bounds.page("the databases", count, bytes)?;
             let mut fresh = 0;
             for record in records {
                 let key = super::convert::database_id(&record);
@@ -140,6 +147,23 @@ impl Client {
             }
         }
         Ok(all)
+    }
+
+    /// One page of a subscription's databases and its size in bytes; a 404 is an empty page.
+    async fn page(
+        &self,
+        path: &str,
+        page: usize,
+        subscription: &str,
+    ) -> Result<(Vec<Value>, usize)> {
+        let call = Call::get(path.to_string())
+            .query("offset", page * PAGE_SIZE)
+            .query("limit", PAGE_SIZE);
+        match self.http.send(call).await {
+            Ok(reply) => Ok((page_records(reply.json()?, subscription)?, reply.body.len())),
+            Err(e) if e.kind == ErrorKind::NotFound => Ok((Vec::new(), 0)),
+            Err(e) => Err(e),
+        }
     }
 
     /// One subscription record (used to tell the families apart before a refusal).

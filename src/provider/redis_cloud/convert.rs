@@ -5,9 +5,10 @@ use serde_json::Value;
 use super::wire;
 use super::Kind;
 use crate::error::{Error, Result};
-use crate::model::{rfc3339_from_text, Database, Status, Task, TaskStatus};
+use crate::health::Usage;
+use crate::model::{rfc3339_from_text, Database, Region, Status, Task, TaskStatus};
 use crate::provider::ProviderKind;
-use crate::provider::{Connection, RedisConnection, Shared};
+use crate::provider::{Connection, RedisConnection, RegionConnection, Shared};
 
 const GIB: f64 = (1u64 << 30) as f64;
 
@@ -21,7 +22,7 @@ pub(super) struct Origin<'a> {
 }
 
 /// A subscription id and its region, from the subscription list.
-pub(super) fn subscription(record: &Value) -> Option<(String, Option<String>)> {
+pub(super) fn subscription(record: &Value) -> Option<(String, Option<String>, Option<u64>)> {
     let wire = wire::Subscription::deserialize(record).ok()?;
     let id = wire.id.filter(|id| !id.is_empty())?;
     let region = wire.region.or_else(|| {
@@ -30,7 +31,11 @@ pub(super) fn subscription(record: &Value) -> Option<(String, Option<String>)> {
             .flat_map(|c| c.regions)
             .find_map(|r| r.region)
     });
-    Some((id, region.filter(|r| !r.is_empty())))
+    Some((
+        id,
+        region.filter(|r| !r.is_empty()),
+        wire.number_of_databases,
+    ))
 }
 
 /// The database id inside a record, if it has one.
@@ -48,21 +53,71 @@ pub(super) fn database(record: &Value, origin: &Origin, shared: &Shared) -> Resu
     let mut db = Database::new(ProviderKind::RedisCloud, origin.profile, id, name);
     db.status = status(wire.status.as_deref());
     db.provider_status = wire.status.clone();
-    db.region = wire
-        .region
-        .clone()
-        .filter(|r| !r.is_empty())
+    // Active-Active: the top-level fields show the first region.
+    let regions: Vec<(&str, &wire::CrdbDatabase)> = crdb_regions(&wire).collect();
+    let first = regions.first().map(|(_, r)| *r);
+    db.region = regions
+        .first()
+        .map(|(name, _)| name.to_string())
+        .or_else(|| wire.region.clone().filter(|r| !r.is_empty()))
         .or_else(|| origin.region.map(str::to_string));
-    if let Some((host, port)) = wire.public_endpoint.as_deref().and_then(endpoint) {
+    let public = first.map_or(&wire.public_endpoint, |r| &r.public_endpoint);
+    if let Some((host, port)) = public.as_deref().and_then(endpoint) {
         db.endpoint = Some(host);
         db.port = port;
     }
-    db.tls = wire.security.as_ref().and_then(|s| s.enable_tls);
-    db.memory_limit_bytes = memory_bytes(&wire);
+    let security = first.map_or(&wire.security, |r| &r.security);
+    db.tls = security.as_ref().and_then(|s| s.enable_tls);
+    db.memory_limit_bytes = first
+        .and_then(|r| gib_bytes(r.dataset_size_in_gb.or(r.memory_limit_in_gb)?))
+        .or_else(|| memory_bytes(&wire));
+    db.regions = (!regions.is_empty()).then(|| {
+        regions
+            .iter()
+            .map(|(name, r)| {
+                let (endpoint, port) = r
+                    .public_endpoint
+                    .as_deref()
+                    .and_then(endpoint)
+                    .map_or((None, None), |(host, port)| (Some(host), port));
+                Region {
+                    region: name.to_string(),
+                    endpoint,
+                    port,
+                    tls: r.security.as_ref().and_then(|s| s.enable_tls),
+                }
+            })
+            .collect()
+    });
     db.plan = Some(origin.kind.plan().to_string());
     db.created_at = wire.activated_on.as_deref().and_then(rfc3339_from_text);
     db.raw = shared.raw_record(record);
+    db.facts.memory_used_bytes = wire
+        .memory_used_in_mb
+        .filter(|mb| *mb >= 0.0 && *mb < 1e12)
+        .map(|mb| (mb * 1024.0 * 1024.0).round() as u64);
+    db.facts.persistence = wire
+        .data_persistence
+        .as_deref()
+        .map(|p| !p.trim().eq_ignore_ascii_case("none"));
+    db.facts.backups = wire
+        .backup
+        .as_ref()
+        .and_then(|b| b.enable_remote_backup.or(b.remote_backup_enabled));
     Ok(db)
+}
+
+/// Usage from the record alone: `memoryUsedInMb`, which the control plane rounds and
+/// refreshes coarsely; ops/sec and connections are not in the API.
+pub(super) fn usage(db: &Database) -> Usage {
+    Usage {
+        memory_used_bytes: db.facts.memory_used_bytes,
+        note: Some(
+            "redis-cloud memory is the API's coarse memoryUsedInMb; its API has no ops/sec or connection figures".into(),
+        ),
+        ..Usage::of(db)
+    }
+    .with_ratio()
 }
 
 /// Redis Cloud's database status words; documented ones never fall to `unknown`.
@@ -110,6 +165,19 @@ pub(super) fn endpoint(text: &str) -> Option<(String, Option<u16>)> {
     Some((host, port))
 }
 
+/// The Active-Active regions whose name is a plain region word (letters, digits, `-_.`), in
+/// the provider's order; others cannot be named on the command line and are left out.
+fn crdb_regions(wire: &wire::Database) -> impl Iterator<Item = (&str, &wire::CrdbDatabase)> {
+    wire.crdb_databases.iter().filter_map(|r| {
+        let name = r.region.as_deref()?.trim();
+        let plain = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        plain.then_some((name, r))
+    })
+}
+
 fn memory_bytes(wire: &wire::Database) -> Option<u64> {
     let gib = wire
         .dataset_size_in_gb
@@ -126,6 +194,11 @@ fn memory_bytes(wire: &wire::Database) -> Option<u64> {
                 _ => None,
             }
         })?;
+    gib_bytes(gib)
+}
+
+/// Redis Cloud's decimal GiB → bytes; `None` for zero, negative or absurd sizes.
+fn gib_bytes(gib: f64) -> Option<u64> {
     let bytes = gib * GIB;
     (bytes.is_finite() && bytes > 0.0 && bytes < u64::MAX as f64 / 2.0)
         .then(|| bytes.round() as u64)
@@ -204,28 +277,67 @@ fn database_link(href: &str) -> Option<String> {
 
 pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
     let wire = wire::Database::deserialize(record).map_err(|e| undecodable("database", e))?;
-    let (host, port) = wire
-        .public_endpoint
+    // Active-Active: each region with a usable endpoint, its own password or the global one.
+    let regions: Vec<RegionConnection> = crdb_regions(&wire)
+        .filter_map(|(name, r)| {
+            let connection = redis_connection(
+                id,
+                &r.public_endpoint,
+                &r.private_endpoint,
+                r.security.as_ref(),
+                wire.global_password.as_ref(),
+            )?;
+            Some(RegionConnection {
+                region: name.to_string(),
+                connection,
+            })
+        })
+        .collect();
+    let connection = match regions.first() {
+        Some(first) => Some(RedisConnection {
+            regions: regions.clone(),
+            ..first.connection.clone()
+        }),
+        None => redis_connection(
+            id,
+            &wire.public_endpoint,
+            &wire.private_endpoint,
+            wire.security.as_ref(),
+            None,
+        ),
+    };
+    connection.map(Connection::Redis).ok_or_else(|| {
+        Error::provider_error(format!(
+            "redis-cloud database {id} has no usable endpoint yet"
+        ))
+        .with_provider(ProviderKind::RedisCloud)
+        .with_hint("a database that is still pending has no endpoint; try `dbctl db wait ID --status active`")
+    })
+}
+
+/// One endpoint (public, else private) with its security; `None` without a usable host.
+fn redis_connection(
+    id: &str,
+    public: &Option<String>,
+    private: &Option<String>,
+    security: Option<&wire::Security>,
+    fallback_password: Option<&crate::secret::Secret>,
+) -> Option<RedisConnection> {
+    let (host, port) = public
         .as_deref()
         .and_then(endpoint)
-        .or_else(|| wire.private_endpoint.as_deref().and_then(endpoint))
-        .ok_or_else(|| {
-            Error::provider_error(format!(
-                "redis-cloud database {id} has no usable endpoint yet"
-            ))
-            .with_provider(ProviderKind::RedisCloud)
-            .with_hint("a database that is still pending has no endpoint; try `dbctl db wait ID --status active`")
-        })?;
-    let security = wire.security.unwrap_or_default();
-    let tls = security.enable_tls.unwrap_or(false);
-    Ok(Connection::Redis(RedisConnection {
+        .or_else(|| private.as_deref().and_then(endpoint))?;
+    Some(RedisConnection {
         host,
         port,
-        tls,
+        tls: security.and_then(|s| s.enable_tls).unwrap_or(false),
         user: Some("default".into()),
-        password: security.password,
+        password: security
+            .and_then(|s| s.password.clone())
+            .or_else(|| fallback_password.cloned()),
         database: id.to_string(),
-    }))
+        regions: Vec::new(),
+    })
 }
 
 fn undecodable(what: &str, error: serde_json::Error) -> Error {
@@ -254,6 +366,8 @@ mod tests {
         "memoryLimitMeasurementUnit",
         "activatedOn",
         "region",
+        "crdbDatabases",
+        "globalPassword",
         "protocol",
         "taskId",
         "response",
@@ -293,6 +407,19 @@ mod tests {
             feed_everything(&record);
         }
 
+        /// Active-Active records with any mix of per-region fields: never a panic.
+        #[test]
+        fn arbitrary_regions_never_panic(
+            regions in proptest::collection::vec(
+                arbitrary_record(&["region", "publicEndpoint", "privateEndpoint", "security",
+                    "datasetSizeInGb", "memoryLimitInGb"]),
+                0..4,
+            ),
+            global in arbitrary_json(),
+        ) {
+            feed_everything(&json!({"databaseId": 1, "crdbDatabases": regions, "globalPassword": global}));
+        }
+
         #[test]
         fn arbitrary_endpoints_never_panic(text in ".{0,40}") {
             let _ = endpoint(&text);
@@ -321,6 +448,55 @@ mod tests {
         assert_eq!(endpoint(":6379"), None);
         assert_eq!(endpoint("not a host"), None);
         assert_eq!(endpoint("a:b:c"), None);
+    }
+
+    #[test]
+    fn active_active_regions_need_a_plain_name_and_fall_back_to_the_global_password() {
+        let record = json!({"databaseId": 7, "globalPassword": "g", "crdbDatabases": [
+            {"region": "bad\u{1b}[2J", "publicEndpoint": "evil.example:1"},
+            {"region": "us-east-1", "publicEndpoint": "a.example:1", "security": {"enableTls": true}},
+            {"region": "eu-west-1", "privateEndpoint": "b.internal:2",
+                "security": {"password": "own"}},
+            {"region": "ap-south-1"}
+        ]});
+        let Ok(Connection::Redis(redis)) = connection(&record, "1/7") else {
+            panic!("no connection")
+        };
+        assert_eq!((redis.host.as_str(), redis.tls), ("a.example", true));
+        let regions: Vec<(&str, &str, Option<&str>)> = redis
+            .regions
+            .iter()
+            .map(|r| {
+                let c = &r.connection;
+                (
+                    r.region.as_str(),
+                    c.host.as_str(),
+                    c.password.as_ref().map(|p| p.expose()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            regions,
+            [
+                ("us-east-1", "a.example", Some("g")),
+                ("eu-west-1", "b.internal", Some("own"))
+            ],
+            "no endpoint: not reachable; a name with controls: left out"
+        );
+        let origin = Origin {
+            profile: "p",
+            kind: Kind::Pro,
+            subscription: "1",
+            region: None,
+        };
+        let db = database(&record, &origin, &test_shared()).unwrap();
+        let names: Vec<&str> = db
+            .regions
+            .iter()
+            .flatten()
+            .map(|r| r.region.as_str())
+            .collect();
+        assert_eq!(names, ["us-east-1", "eu-west-1", "ap-south-1"]);
     }
 
     #[test]

@@ -20,6 +20,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, ErrorKind, Result};
+use crate::health::Usage;
 use crate::http::{Call, Reply};
 use crate::model::{Database, Task};
 use crate::paging::ListBounds;
@@ -46,6 +47,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Import,
         Operation::BackupCreate,
         Operation::Tasks,
+        Operation::Usage,
     ],
     unsupported_hint,
     fields: Fields {
@@ -249,28 +251,28 @@ impl RedisCloud {
     /// Every database of every subscription of one family; subscriptions start as soon as
     /// their ids are known, at most `gate` at a time.
     async fn list_kind(&self, kind: Kind, gate: &Semaphore) -> Result<Vec<Database>> {
-        let subscriptions: Vec<(String, Option<String>)> = self
+        let subscriptions: Vec<(String, Option<String>, Option<u64>)> = self
             .client
             .subscriptions(kind)
             .await?
             .iter()
             .filter_map(convert::subscription)
             .collect();
-        for (id, _) in &subscriptions {
+        for (id, _, _) in &subscriptions {
             self.learn(id, kind);
         }
         let bounds = ListBounds::new(ProviderKind::RedisCloud);
         let bounds = &bounds;
-        let pages = try_join_all(subscriptions.iter().map(|(id, _)| async move {
+        let pages = try_join_all(subscriptions.iter().map(|(id, _, count)| async move {
             let _permit = gate
                 .acquire()
                 .await
                 .map_err(|_| Error::internal("the subscription gate closed"))?;
-            self.client.databases(kind, id, bounds).await
+            self.client.databases(kind, id, *count, bounds).await
         }))
         .await?;
         let mut databases = Vec::new();
-        for ((subscription, region), records) in subscriptions.iter().zip(pages) {
+        for ((subscription, region, _), records) in subscriptions.iter().zip(pages) {
             let origin = convert::Origin {
                 profile: &self.profile,
                 kind,
@@ -566,6 +568,13 @@ impl Provider for RedisCloud {
             &self.profile,
             subscription.as_deref(),
         ))
+    }
+
+    /// The record's `memoryUsedInMb`, no request. This is the seam where `INFO memory|stats|
+    /// clients` over the data plane refines the figures (exact memory, ops/sec, connections),
+    /// keeping this as the fallback when the data plane cannot be reached.
+    async fn usages(&self, databases: &[Database]) -> Result<Vec<Result<Usage>>> {
+        Ok(databases.iter().map(|db| Ok(convert::usage(db))).collect())
     }
 
     async fn raw_call(&self, call: Call) -> Result<Reply> {

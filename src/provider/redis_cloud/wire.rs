@@ -17,6 +17,13 @@ pub(super) struct Subscription {
     /// Pro subscriptions: `cloudDetails[].regions[].region`.
     #[serde(rename = "cloudDetails", default, deserialize_with = "lenient::list")]
     pub cloud_details: Vec<CloudDetail>,
+    /// How many databases it holds (Pro), which tells how many pages to ask for at once.
+    #[serde(
+        rename = "numberOfDatabases",
+        default,
+        deserialize_with = "lenient::unsigned"
+    )]
+    pub number_of_databases: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -85,6 +92,83 @@ pub(super) struct Database {
     pub activated_on: Option<String>,
     #[serde(default, deserialize_with = "lenient::object")]
     pub security: Option<Security>,
+    /// Active-Active: one record per region, in place of the endpoint, size and security above.
+    #[serde(rename = "crdbDatabases", default, deserialize_with = "lenient::list")]
+    pub crdb_databases: Vec<CrdbDatabase>,
+    /// Active-Active: the password of every region that sets none of its own.
+    #[serde(
+        rename = "globalPassword",
+        default,
+        deserialize_with = "lenient::secret"
+    )]
+    pub global_password: Option<Secret>,
+    /// The control plane's coarse memory figure, in MB.
+    #[serde(
+        rename = "memoryUsedInMb",
+        default,
+        deserialize_with = "lenient::float"
+    )]
+    pub memory_used_in_mb: Option<f64>,
+    /// `none`, `aof-every-1-second`, `snapshot-every-1-hour`, ...
+    #[serde(
+        rename = "dataPersistence",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub data_persistence: Option<String>,
+    /// Pro `{enableRemoteBackup, ...}`, Essentials `{remoteBackupEnabled, ...}`.
+    #[serde(default, deserialize_with = "lenient::object")]
+    pub backup: Option<BackupPolicy>,
+}
+
+/// One region of an Active-Active database (`crdbDatabases[]`).
+#[derive(Debug, Deserialize)]
+pub(super) struct CrdbDatabase {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub region: Option<String>,
+    #[serde(
+        rename = "publicEndpoint",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub public_endpoint: Option<String>,
+    #[serde(
+        rename = "privateEndpoint",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub private_endpoint: Option<String>,
+    #[serde(
+        rename = "datasetSizeInGb",
+        default,
+        deserialize_with = "lenient::float"
+    )]
+    pub dataset_size_in_gb: Option<f64>,
+    #[serde(
+        rename = "memoryLimitInGb",
+        default,
+        deserialize_with = "lenient::float"
+    )]
+    pub memory_limit_in_gb: Option<f64>,
+    #[serde(default, deserialize_with = "lenient::object")]
+    pub security: Option<Security>,
+}
+
+/// A database's `backup` object (its two spellings).
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct BackupPolicy {
+    #[serde(
+        rename = "enableRemoteBackup",
+        default,
+        deserialize_with = "lenient::boolean"
+    )]
+    pub enable_remote_backup: Option<bool>,
+    #[serde(
+        rename = "remoteBackupEnabled",
+        default,
+        deserialize_with = "lenient::boolean"
+    )]
+    pub remote_backup_enabled: Option<bool>,
 }
 
 /// `security {password, enableTls, ...}`.

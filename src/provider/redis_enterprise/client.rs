@@ -13,7 +13,7 @@ const KIND: ProviderKind = ProviderKind::RedisEnterprise;
 
 /// The fields `db list` / `db get` use (the cluster sends every field otherwise).
 pub const DATABASE_FIELDS: &str =
-    "uid,name,status,memory_size,port,endpoints,dns_address_master,tls_mode,ssl,created_time";
+    "uid,name,status,memory_size,port,endpoints,dns_address_master,tls_mode,ssl,created_time,backup,data_persistence";
 /// What `db url` needs, the password included.
 pub const CONNECTION_FIELDS: &str =
     "uid,name,status,port,endpoints,dns_address_master,tls_mode,ssl,authentication_redis_pass";
@@ -125,6 +125,17 @@ impl Client {
             .json(Call::get(format!("/v1/actions/{}", path_segment(uid))))
             .await?;
         expect_object(value, KIND, "the action")
+    }
+
+    /// The newest sample of every database (`GET /v1/bdbs/stats/last`), or of one
+    /// (`/v1/bdbs/stats/last/{uid}`): an object keyed by uid.
+    pub async fn stats_last(&self, uid: Option<&str>) -> Result<Value> {
+        let path = match uid {
+            Some(uid) => format!("/v1/bdbs/stats/last/{}", path_segment(uid)),
+            None => "/v1/bdbs/stats/last".to_string(),
+        };
+        let value: Value = self.http.json(Call::get(path)).await?;
+        expect_object(value, KIND, "the database statistics")
     }
 
     /// Write answers are a JSON object, or nothing at all on some versions.

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::wire;
 use crate::error::{Error, Result};
+use crate::health::Usage;
 use crate::model::{rfc3339_from_text, rfc3339_from_unix, Database, Status, Task, TaskStatus};
 use crate::provider::ProviderKind;
 use crate::provider::{Connection, RedisConnection, Shared};
@@ -23,7 +24,34 @@ pub(super) fn database(record: &Value, profile: &str, shared: &Shared) -> Result
     db.memory_limit_bytes = bdb.memory_size.filter(|m| *m > 0);
     db.created_at = created_at(&bdb.created_time);
     db.raw = shared.raw_record(record);
+    db.facts.backups = bdb.backup;
+    db.facts.persistence = bdb
+        .data_persistence
+        .as_deref()
+        .map(|p| !p.trim().eq_ignore_ascii_case("disabled"));
     Ok(db)
+}
+
+/// `stats/last` (an object keyed by uid) → each database's usage, in order; a database the
+/// answer leaves out has no figures (nulls), not an error.
+pub(super) fn usages(answer: &Value, databases: &[Database]) -> Vec<Result<Usage>> {
+    databases
+        .iter()
+        .map(|db| {
+            let sample = answer
+                .get(&db.id)
+                .and_then(|v| wire::Sample::deserialize(v).ok())
+                .unwrap_or_default();
+            Ok(Usage {
+                memory_used_bytes: sample.used_memory,
+                ops_per_sec: sample.instantaneous_ops_per_sec,
+                connections: sample.conns,
+                sampled_at: sample.etime.as_deref().and_then(rfc3339_from_text),
+                ..Usage::of(db)
+            }
+            .with_ratio())
+        })
+        .collect()
 }
 
 /// The status map of DESIGN.md; unknown words keep `provider_status` and read `unknown`.
@@ -110,6 +138,7 @@ pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
         user: None,
         password: bdb.authentication_redis_pass,
         database: id.to_string(),
+        regions: Vec::new(),
     }))
 }
 
@@ -192,12 +221,51 @@ mod tests {
         "error",
         "shards_count",
         "replication",
+        "backup",
+        "data_persistence",
+        "used_memory",
+        "conns",
+        "instantaneous_ops_per_sec",
+        "etime",
     ];
 
     fn feed_everything(record: &Value) {
         let _ = database(record, "p", &test_shared());
         let _ = connection(record, "1");
         let _ = task(record, "1", "p");
+        let db = Database::new(KIND, "p", "1".into(), "n".into());
+        let answers = usages(&json!({ "1": record }), std::slice::from_ref(&db));
+        assert_eq!(answers.len(), 1);
+        let _ = usages(record, &[db]);
+    }
+
+    #[test]
+    fn stats_samples_map_to_usage_and_settings_to_facts() {
+        let mut db = database(
+            &json!({"uid": 1, "memory_size": 1000, "backup": true, "data_persistence": "aof"}),
+            "p",
+            &test_shared(),
+        )
+        .unwrap();
+        assert_eq!(
+            (db.facts.backups, db.facts.persistence),
+            (Some(true), Some(true))
+        );
+        db.facts.persistence = None;
+        let sample = json!({"1": {"etime": "2025-10-14T00:01:47Z", "used_memory": 250.0,
+            "conns": 3.0, "instantaneous_ops_per_sec": 2.5}});
+        let usage = usages(&sample, &[db.clone()]).remove(0).unwrap();
+        assert_eq!(usage.memory_used_bytes, Some(250));
+        assert_eq!(usage.memory_used_ratio, Some(0.25));
+        assert_eq!((usage.connections, usage.ops_per_sec), (Some(3), Some(2.5)));
+        assert_eq!(usage.sampled_at.as_deref(), Some("2025-10-14T00:01:47Z"));
+        let off = database(
+            &json!({"uid": 2, "data_persistence": "disabled"}),
+            "p",
+            &test_shared(),
+        )
+        .unwrap();
+        assert_eq!(off.facts.persistence, Some(false));
     }
 
     proptest::proptest! {

@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, Result};
+use crate::health::Usage;
 use crate::http::{Call, Reply};
 use crate::model::{Database, Task};
 use crate::provider::dry_run;
@@ -37,6 +38,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Import,
         Operation::ResetPassword,
         Operation::Tasks,
+        Operation::Usage,
     ],
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {
@@ -345,6 +347,17 @@ impl Provider for RedisEnterprise {
     async fn task(&self, id: &str) -> Result<Task> {
         let record = self.client.action(id).await?;
         convert::task(&record, id, &self.profile)
+    }
+
+    /// One request for all: the cluster-wide `stats/last`, or the per-database path when
+    /// there is one database.
+    async fn usages(&self, databases: &[Database]) -> Result<Vec<Result<Usage>>> {
+        let answer = match databases {
+            [] => return Ok(Vec::new()),
+            [one] => self.client.stats_last(Some(&uid(&one.id)?)).await?,
+            _ => self.client.stats_last(None).await?,
+        };
+        Ok(convert::usages(&answer, databases))
     }
 
     async fn raw_call(&self, call: Call) -> Result<Reply> {

@@ -33,6 +33,26 @@ pub(super) struct Bdb {
     pub created_time: Value,
     #[serde(default, deserialize_with = "lenient::secret")]
     pub authentication_redis_pass: Option<Secret>,
+    /// Periodic backups on.
+    #[serde(default, deserialize_with = "lenient::boolean")]
+    pub backup: Option<bool>,
+    /// `disabled`, `snapshot` or `aof`.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub data_persistence: Option<String>,
+}
+
+/// One database's newest sample from `GET /v1/bdbs/stats/last[/{uid}]` (metrics are floats;
+/// some samples lack some metrics).
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct Sample {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub etime: Option<String>,
+    #[serde(default, deserialize_with = "lenient::unsigned")]
+    pub used_memory: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::unsigned")]
+    pub conns: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::float")]
+    pub instantaneous_ops_per_sec: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

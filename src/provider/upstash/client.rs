@@ -70,6 +70,15 @@ impl Client {
         object(value, "the database")
     }
 
+    /// `GET /redis/stats/{id}`: the database's figures and time series.
+    pub async fn stats(&self, id: &str) -> Result<Value> {
+        let value: Value = self
+            .http
+            .json(Call::get(format!("/redis/stats/{}", path_segment(id))))
+            .await?;
+        object(value, "the database stats")
+    }
+
     pub async fn create_database(&self, body: Value) -> Result<Value> {
         let value: Value = self
             .http

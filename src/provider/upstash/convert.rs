@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::wire;
 use crate::error::{Error, Result};
+use crate::health::Usage;
 use crate::model::{rfc3339_from_unix, Backup, Database, Status};
 use crate::provider::ProviderKind;
 use crate::provider::{Connection, RedisConnection, Shared};
@@ -24,10 +25,63 @@ pub(super) fn database(record: &Value, profile: &str, shared: &Shared) -> Result
     db.port = wire.port;
     db.tls = wire.tls;
     db.memory_limit_bytes = wire.db_memory_threshold;
-    db.plan = wire.plan;
+    db.plan = wire
+        .plan
+        .filter(|p| !p.trim().is_empty())
+        .or_else(|| wire.database_type.as_deref().and_then(plan_word));
     db.created_at = wire.creation_time.and_then(rfc3339_from_unix);
     db.raw = shared.raw_record(record);
+    db.facts.backups = wire.daily_backup_enabled;
     Ok(db)
+}
+
+/// Stats → usage: the latest non-null point of each series (the newest is often null), the
+/// limit from the database record (`db_memory_threshold`).
+pub(super) fn usage(record: &Value, db: &Database) -> Result<Usage> {
+    let stats = wire::Stats::deserialize(record).map_err(|e| undecodable("stats", e))?;
+    let throughput = latest(&stats.throughput);
+    let used = stats
+        .current_storage
+        .or_else(|| latest(&stats.diskusage).and_then(|(_, y)| whole(y)));
+    Ok(Usage {
+        memory_used_bytes: used,
+        storage_bytes: used,
+        ops_per_sec: throughput.map(|(_, y)| y),
+        connections: latest(&stats.connection_count).and_then(|(_, y)| whole(y)),
+        sampled_at: throughput
+            .or_else(|| latest(&stats.connection_count))
+            .and_then(|(x, _)| x.and_then(rfc3339_from_go)),
+        ..Usage::of(db)
+    }
+    .with_ratio())
+}
+
+/// The newest point whose value is a number, and its time text.
+fn latest(series: &[wire::Point]) -> Option<(Option<&str>, f64)> {
+    series
+        .iter()
+        .rev()
+        .find_map(|p| p.y.map(|y| (p.x.as_deref(), y)))
+}
+
+fn whole(value: f64) -> Option<u64> {
+    (value.is_finite() && value >= 0.0 && value <= u64::MAX as f64).then(|| value.round() as u64)
+}
+
+/// Go's `time.Time` text (`2025-08-31 15:12:52.799480932 +0000 UTC`, maybe with a
+/// ` m=+1.2` monotonic suffix) → RFC 3339 UTC.
+fn rfc3339_from_go(text: &str) -> Option<String> {
+    let mut parts = text.split_whitespace();
+    let (date, time, offset) = (parts.next()?, parts.next()?, parts.next()?);
+    chrono::DateTime::parse_from_str(
+        &format!("{date} {time} {offset}"),
+        "%Y-%m-%d %H:%M:%S%.f %z",
+    )
+    .ok()
+    .map(|t| {
+        t.with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    })
 }
 
 fn status(state: Option<&str>) -> Status {
@@ -40,6 +94,31 @@ fn status(state: Option<&str>) -> Status {
         Some("failed") => Status::Failed,
         _ => Status::Unknown,
     }
+}
+
+/// An older record's `database_type` → the word `type` uses today (`free`, `payg`, `pro`);
+/// a name dbctl does not know stays as the provider wrote it.
+fn plan_word(database_type: &str) -> Option<String> {
+    let words = database_type.trim();
+    let key: String = words
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let plan = match key.as_str() {
+        "" => return None,
+        "free" => "free",
+        "payasyougo" | "payg" => "payg",
+        // "Pro", "Pro 2K", "Pro 10K" (not "Prod Pack").
+        _ if key
+            .strip_prefix("pro")
+            .is_some_and(|size| size.chars().next().is_none_or(|c| c.is_ascii_digit())) =>
+        {
+            "pro"
+        }
+        _ => words,
+    };
+    Some(plan.to_string())
 }
 
 /// A slug (`beloved-stallion-58500`) is served at `<slug>.upstash.io`; a full host stays;
@@ -104,6 +183,7 @@ pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
         user: Some("default".into()),
         password: wire.password,
         database: id.to_string(),
+        regions: Vec::new(),
     }))
 }
 
@@ -126,19 +206,83 @@ mod tests {
             let _ = database(&value, "p", &shared);
             let _ = backup(&value, "db", "p");
             let _ = connection(&value, "id");
+            let db = Database::new(ProviderKind::Upstash, "p", "id".into(), "n".into());
+            let _ = usage(&value, &db);
         }
 
         #[test]
         fn arbitrary_records_never_panic(record in crate::provider::testing::arbitrary_record(&[
             "database_id", "database_name", "region", "primary_region", "port", "creation_time",
-            "state", "endpoint", "tls", "db_memory_threshold", "type", "password",
-            "backup_id", "name", "backup_size",
+            "state", "endpoint", "tls", "db_memory_threshold", "type", "database_type", "password",
+            "backup_id", "name", "backup_size", "current_storage", "throughput", "diskusage",
+            "connection_count", "daily_backup_enabled",
         ])) {
+            let db = Database::new(ProviderKind::Upstash, "p", "id".into(), "n".into());
+            let _ = usage(&record, &db);
             let shared = crate::provider::testing::test_shared();
             let _ = database(&record, "p", &shared);
             let _ = backup(&record, "db", "p");
             let _ = connection(&record, "id");
         }
+    }
+
+    #[test]
+    fn older_plan_names_become_todays_words() {
+        assert_eq!(plan_word("Pay as You Go").as_deref(), Some("payg"));
+        assert_eq!(plan_word("Pay-as-you-go").as_deref(), Some("payg"));
+        assert_eq!(plan_word("Free").as_deref(), Some("free"));
+        assert_eq!(plan_word("Pro 2K").as_deref(), Some("pro"));
+        assert_eq!(plan_word("Enterprise").as_deref(), Some("Enterprise"));
+        assert_eq!(plan_word("Prod Pack").as_deref(), Some("Prod Pack"));
+        assert_eq!(plan_word("  "), None);
+    }
+
+    #[test]
+    fn go_times_become_rfc3339() {
+        assert_eq!(
+            rfc3339_from_go("2025-08-31 15:12:52.799480932 +0000 UTC").as_deref(),
+            Some("2025-08-31T15:12:52Z")
+        );
+        assert_eq!(
+            rfc3339_from_go("2023-05-22 10:59:23.426 +0200 CEST m=+0.1").as_deref(),
+            Some("2023-05-22T08:59:23Z")
+        );
+        assert_eq!(rfc3339_from_go("2023-05-22T10:59:23Z"), None);
+        assert_eq!(rfc3339_from_go(""), None);
+    }
+
+    #[test]
+    fn usage_takes_the_newest_non_null_points() {
+        let db = {
+            let mut db = Database::new(ProviderKind::Upstash, "p", "id".into(), "n".into());
+            db.memory_limit_bytes = Some(1000);
+            db
+        };
+        let stats = serde_json::json!({
+            "current_storage": 250,
+            "throughput": [{"x": "2025-08-31 15:12:00.1 +0000 UTC", "y": 3.5},
+                           {"x": "2025-08-31 15:13:00.1 +0000 UTC", "y": 7.25},
+                           {"x": "2025-08-31 15:14:00.1 +0000 UTC", "y": null}],
+            "connection_count": [{"x": "2025-08-31 15:13:00 +0000 UTC", "y": 12}],
+        });
+        let usage = usage(&stats, &db).unwrap();
+        assert_eq!(usage.ops_per_sec, Some(7.25));
+        assert_eq!(usage.connections, Some(12));
+        assert_eq!(usage.memory_used_bytes, Some(250));
+        assert_eq!(usage.memory_used_ratio, Some(0.25));
+        assert_eq!(usage.sampled_at.as_deref(), Some("2025-08-31T15:13:00Z"));
+        let bare = usage_of(
+            serde_json::json!({"diskusage": [{"x": 1, "y": 9}], "throughput": "x"}),
+            &db,
+        );
+        assert_eq!(
+            (bare.memory_used_bytes, bare.ops_per_sec, bare.sampled_at),
+            (Some(9), None, None)
+        );
+    }
+
+    fn usage_of(value: Value, db: &Database) -> Usage {
+        usage(&value, db).unwrap()
     }
 
     #[test]

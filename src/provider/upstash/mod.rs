@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, Result};
+use crate::health::Usage;
 use crate::http::{Call, Reply};
 use crate::model::{Backup, Database};
 use crate::provider::dry_run;
@@ -33,6 +34,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::BackupList,
         Operation::BackupCreate,
         Operation::BackupRestore,
+        Operation::Usage,
     ],
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {
@@ -94,6 +96,10 @@ impl Upstash {
 
     fn database(&self, record: &Value) -> Result<Database> {
         convert::database(record, &self.profile, &self.shared)
+    }
+
+    async fn usage(&self, db: &Database) -> Result<Usage> {
+        convert::usage(&self.client.stats(&db.id).await?, db)
     }
 }
 
@@ -217,6 +223,15 @@ impl Provider for Upstash {
         Ok(Change::Accepted(format!(
             "restored backup {backup_id} into upstash database {id}"
         )))
+    }
+
+    /// One `GET /redis/stats/{id}` per database, bounded by `usage::USAGE_IN_FLIGHT`.
+    async fn usages(&self, databases: &[Database]) -> Result<Vec<Result<Usage>>> {
+        let reads = databases
+            .iter()
+            .map(|db| (db.id.clone(), self.usage(db)))
+            .collect();
+        Ok(crate::provider::usage::each(reads).await)
     }
 
     async fn raw_call(&self, call: Call) -> Result<Reply> {

@@ -1,0 +1,263 @@
+//! `check`: rules over the fleet, findings as a list or JUnit XML, exit 13 when a finding is at
+//! least `--fail-on`.
+use futures::stream::{self, StreamExt};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::list::gather;
+use super::App;
+use crate::cli::{CheckArgs, CheckFormat};
+use crate::error::{Error, ErrorKind, Result};
+use crate::health::{Finding, Rule, Severity, Usage};
+use crate::model::{ByteSize, Database, Status};
+use crate::provider::usage::USAGE_IN_FLIGHT;
+use crate::provider::{Operation, Provider};
+
+/// What one rule made of one database.
+enum Outcome {
+    Pass,
+    /// The provider does not say (or has no such setting).
+    Skip(&'static str),
+    Fail(Severity, String),
+}
+
+/// One database and what the rules need of it.
+struct Subject {
+    db: Database,
+    usage: Option<Usage>,
+    /// With `--ping`: whether it answered.
+    reached: Option<std::result::Result<(), String>>,
+}
+
+pub async fn run(app: &App, args: &CheckArgs) -> Result<()> {
+    let rules = rules(args)?;
+    let need_usage = rules.contains(&Rule::Memory);
+    let ping = rules.contains(&Rule::Reachable);
+    let gathered = gather(
+        app,
+        &args.list,
+        |s: &Subject| &s.db,
+        |provider, databases| async move {
+            subjects(app, provider.as_ref(), databases, need_usage, ping).await
+        },
+    )
+    .await?;
+    let subjects = &gathered.items;
+
+    let mut report: Vec<(Rule, Vec<(&Subject, Outcome)>)> = Vec::new();
+    for rule in &rules {
+        let outcomes = subjects
+            .iter()
+            .map(|s| (s, evaluate(*rule, s, args)))
+            .collect();
+        report.push((*rule, outcomes));
+    }
+    let findings: Vec<Finding> = report
+        .iter()
+        .flat_map(|(rule, outcomes)| {
+            outcomes
+                .iter()
+                .filter_map(move |(s, outcome)| match outcome {
+                    Outcome::Fail(severity, message) => Some(Finding {
+                        rule: rule.as_str().to_string(),
+                        severity: *severity,
+                        provider: s.db.provider,
+                        profile: s.db.profile.clone(),
+                        database_id: s.db.id.clone(),
+                        name: s.db.name.clone(),
+                        message: message.clone(),
+                    }),
+                    _ => None,
+                })
+        })
+        .collect();
+
+    let text = match args.format {
+        Some(CheckFormat::Junit) => junit(&report)?,
+        None => app.out.list(&findings)?,
+    };
+    app.print(&text)?;
+    let failing = findings
+        .iter()
+        .filter(|f| f.severity >= args.fail_on)
+        .count();
+    let partial = gathered.finish(app);
+    if failing > 0 {
+        return Err(Error::new(
+            ErrorKind::NotAsExpected,
+            format!(
+                "{failing} finding{} at {} or above",
+                if failing == 1 { "" } else { "s" },
+                args.fail_on
+            ),
+        ));
+    }
+    partial
+}
+
+/// The rules asked for (default: all, `reachable` only with `--ping`), in a stable order.
+fn rules(args: &CheckArgs) -> Result<Vec<Rule>> {
+    if args.memory_warn > args.memory_error {
+        return Err(Error::usage(format!(
+            "--memory-warn ({}) is above --memory-error ({})",
+            args.memory_warn, args.memory_error
+        )));
+    }
+    let mut rules = if args.rules.is_empty() {
+        vec![
+            Rule::Status,
+            Rule::Tls,
+            Rule::Memory,
+            Rule::Backups,
+            Rule::Persistence,
+        ]
+    } else {
+        args.rules.clone()
+    };
+    if args.ping {
+        rules.push(Rule::Reachable);
+    } else if rules.contains(&Rule::Reachable) {
+        return Err(Error::usage("the reachable rule needs --ping"));
+    }
+    rules.sort();
+    rules.dedup();
+    Ok(rules)
+}
+
+/// A provider's databases with their usage (when a rule needs it and the provider has it) and
+/// reachability (with `--ping`); figures that fail are named as failures, the rest checked.
+async fn subjects(
+    app: &App,
+    provider: &dyn Provider,
+    databases: Vec<Database>,
+    need_usage: bool,
+    ping: bool,
+) -> Result<(Vec<Subject>, Vec<Error>)> {
+    let (pairs, failures) = if need_usage && provider.kind().supports(Operation::Usage) {
+        super::stats::usages(app, provider, databases).await?
+    } else {
+        (
+            databases.into_iter().map(|db| (db, None)).collect(),
+            Vec::new(),
+        )
+    };
+    let reached: Vec<Option<std::result::Result<(), String>>> = if ping {
+        stream::iter(
+            pairs
+                .iter()
+                .map(|(db, _)| super::ping::reach(app, provider, db)),
+        )
+        .buffered(USAGE_IN_FLIGHT)
+        .map(Some)
+        .collect()
+        .await
+    } else {
+        vec![None; pairs.len()]
+    };
+    let subjects = pairs
+        .into_iter()
+        .zip(reached)
+        .map(|((db, usage), reached)| Subject { db, usage, reached })
+        .collect();
+    Ok((subjects, failures))
+}
+
+fn evaluate(rule: Rule, subject: &Subject, args: &CheckArgs) -> Outcome {
+    let db = &subject.db;
+    let switch = |on: Option<bool>, off: &str| match on {
+        Some(true) => Outcome::Pass,
+        Some(false) => Outcome::Fail(Severity::Warning, off.to_string()),
+        None => Outcome::Skip("the provider does not say"),
+    };
+    match rule {
+        Rule::Status => match db.status {
+            Status::Active => Outcome::Pass,
+            Status::Pending => Outcome::Fail(Severity::Warning, "status is pending".into()),
+            other => Outcome::Fail(
+                Severity::Error,
+                match &db.provider_status {
+                    Some(word) => format!("status is {other} ({word})"),
+                    None => format!("status is {other}"),
+                },
+            ),
+        },
+        Rule::Tls => switch(db.tls, "TLS is off"),
+        Rule::Backups => switch(db.facts.backups, "no scheduled backups"),
+        Rule::Persistence => switch(db.facts.persistence, "data persistence is off"),
+        Rule::Memory => {
+            let Some(usage) = &subject.usage else {
+                return Outcome::Skip("no usage figures");
+            };
+            let Some(ratio) = usage.memory_used_ratio else {
+                return Outcome::Skip("no memory figures");
+            };
+            let severity = if ratio >= args.memory_error {
+                Severity::Error
+            } else if ratio >= args.memory_warn {
+                Severity::Warning
+            } else {
+                return Outcome::Pass;
+            };
+            let threshold = match severity {
+                Severity::Error => args.memory_error,
+                Severity::Warning => args.memory_warn,
+            };
+            Outcome::Fail(
+                severity,
+                format!(
+                    "memory {:.1}% used ({} of {}), at or over {:.0}%",
+                    ratio * 100.0,
+                    usage
+                        .memory_used_bytes
+                        .map(ByteSize)
+                        .map(|b| b.to_string())
+                        .unwrap_or_default(),
+                    usage
+                        .memory_limit_bytes
+                        .map(ByteSize)
+                        .map(|b| b.to_string())
+                        .unwrap_or_default(),
+                    threshold * 100.0
+                ),
+            )
+        }
+        Rule::Reachable => match &subject.reached {
+            Some(Ok(())) => Outcome::Pass,
+            Some(Err(message)) => Outcome::Fail(Severity::Error, format!("unreachable: {message}")),
+            None => Outcome::Skip("not pinged"),
+        },
+    }
+}
+
+/// JUnit XML: one testsuite per rule, one testcase per database, a failure per finding.
+fn junit(report: &[(Rule, Vec<(&Subject, Outcome)>)]) -> Result<String> {
+    let mut junit = Report::new("dbctl check");
+    for (rule, outcomes) in report {
+        let mut suite = TestSuite::new(rule.as_str());
+        for (subject, outcome) in outcomes {
+            let db = &subject.db;
+            let status = match outcome {
+                Outcome::Pass => TestCaseStatus::success(),
+                Outcome::Skip(why) => {
+                    let mut status = TestCaseStatus::skipped();
+                    status.set_message(*why);
+                    status
+                }
+                Outcome::Fail(severity, message) => {
+                    // Warnings fail too: `--fail-on` decides the exit code, not the report.
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    status.set_message(message.as_str());
+                    status.set_type(severity.to_string());
+                    status
+                }
+            };
+            let mut case = TestCase::new(format!("{} ({})", db.id, db.name), status);
+            case.set_classname(format!("{}.{}", db.provider, db.profile));
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
+    }
+    junit
+        .to_string()
+        .map(|xml| xml + "\n")
+        .map_err(|e| Error::internal(format!("cannot render JUnit XML: {e}")))
+}
