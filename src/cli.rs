@@ -506,9 +506,10 @@ pub enum DbCommand {
         /// `url` prints the URL; `env` prints VAR=URL for $GITHUB_ENV.
         #[arg(long, value_enum, default_value_t = UrlFormat::Url)]
         format: UrlFormat,
-        /// Variable name for --format env.
-        #[arg(long = "var", default_value = "REDIS_URL")]
-        var: String,
+        /// Variable name for --format env (default REDIS_URL; COSMOS_CONNECTION_STRING for
+        /// Cosmos).
+        #[arg(long = "var", value_name = "NAME")]
+        var: Option<String>,
         /// Active-Active databases: the region to connect to (default: the first).
         #[arg(long, value_name = "REGION")]
         region: Option<String>,

@@ -193,12 +193,16 @@ fn providers_say_configured_incomplete_or_not_configured_per_profile() {
             "reset-password",
             "backup-list",
             "backup-create",
-            "backup-restore"
+            "backup-restore",
+            "usage"
         ])
     );
     let cosmos = row("cosmos", Value::Null);
     assert_eq!(cosmos["status"], "not configured");
-    assert_eq!(cosmos["capabilities"], json!(["collections"]));
+    assert_eq!(
+        cosmos["capabilities"],
+        json!(["collections", "usage", "throughput"])
+    );
 
     // Setting the variable completes the profile.
     let sb = sb.env("PROD_KEY", "prod-key-value-5d2e");

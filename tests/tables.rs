@@ -234,6 +234,15 @@ fn every_dry_run_has_the_same_shape() {
             "1GB",
         ],
         &["db", "create", "--name", "x", "-p", "cosmos"],
+        &[
+            "db",
+            "update",
+            "inventory",
+            "-p",
+            "cosmos",
+            "--autoscale-max",
+            "4000",
+        ],
     ] {
         let mut all = vec!["--demo"];
         all.extend_from_slice(args);

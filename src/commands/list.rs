@@ -166,7 +166,7 @@ fn partial(app: &App, failures: &[Error], failed_profiles: usize, profiles: usiz
     let json = app.out.format() == OutputFormat::Json;
     if !json {
         for name in &names {
-            crate::say!("error: {name}");
+            crate::say!("error: profile {name}");
         }
     }
     let databases = failures.len() - failed_profiles;

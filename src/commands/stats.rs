@@ -103,7 +103,7 @@ async fn with_info(
     databases: &[Database],
     answers: Vec<Result<Usage>>,
 ) -> Vec<Result<Usage>> {
-    if !provider.kind().supports(Operation::Connect) {
+    if !provider.kind().spec().usage_from_info {
         return answers;
     }
     let dialer = match super::ping::dialer(app, provider) {

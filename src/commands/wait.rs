@@ -159,6 +159,9 @@ pub async fn change(
     let Some(id) = database_id else {
         return Ok(change);
     };
+    if matches!(change, Change::Deleted(_)) {
+        return Ok(change);
+    }
     let left = timeout.saturating_sub(started.elapsed());
     let what = format!("{} database {id}", provider.kind());
     if gone {

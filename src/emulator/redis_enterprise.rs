@@ -72,9 +72,11 @@ impl State {
                 );
             }
         } else if seeded {
-            let now = chrono::Utc::now();
+            // Fixed dates: `--demo` prints the same on every run.
+            let seeded_on = chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default();
             let days = |d: i64| {
-                (now - chrono::Duration::days(d)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                (seeded_on - chrono::Duration::days(d))
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             };
             let uid = state.seed("session-store", 1 << 30, true, 2, true, &days(120));
             if let Some(bdb) = state.find(uid) {

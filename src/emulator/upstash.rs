@@ -92,7 +92,7 @@ impl State {
             "db_max_request_size": 10_485_760,
             "db_disk_threshold": 107_374_182_400u64,
             "db_max_entry_size": 104_857_600,
-            "db_memory_threshold": 3_221_225_472u64,
+            "db_memory_threshold": plan_memory(plan),
             "db_max_commands_per_second": 10_000,
             "db_request_limit": 9_223_372_036_854_775_808u64,
             "type": plan,
@@ -111,6 +111,15 @@ impl State {
 
     fn find(&mut self, id: &str) -> Option<&mut Value> {
         self.databases.iter_mut().find(|d| d["database_id"] == id)
+    }
+}
+
+/// The memory a plan gives (Upstash's pricing page: the free plan holds 256 MB, pay-as-you-go
+/// and the fixed plans up to 100 GB).
+fn plan_memory(plan: &str) -> u64 {
+    match plan {
+        "free" => 256 << 20,
+        _ => 100 << 30,
     }
 }
 

@@ -72,6 +72,8 @@ pub enum Change {
     Task(Task),
     /// Accepted with nothing to show but a message.
     Accepted(String),
+    /// Deleted there and then (the message says what).
+    Deleted(String),
     /// `--dry-run`: what would be sent, or what the provider said it would accept, in the
     /// one shape [`dry_run`] builds.
     DryRun(Value),

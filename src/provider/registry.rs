@@ -30,6 +30,9 @@ pub struct ProviderSpec {
     pub build: fn(&Profile, &Shared) -> Result<Box<dyn Provider>>,
     /// What it can do; everything else is refused (exit 6) before a request is made.
     pub operations: &'static [Operation],
+    /// Its API has no live usage figures: `db stats` reads `INFO` over the data plane and
+    /// keeps the API's figure only when the data plane cannot be reached.
+    pub usage_from_info: bool,
     /// Said after "X is not supported by P" for an operation it lacks, where a next step helps.
     pub unsupported_hint: fn(Operation) -> Option<&'static str>,
     /// What `plan`/`apply` may write, field by field.

@@ -99,7 +99,7 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             format,
             var,
             region,
-        } => url::url(app, &id, &target, format, &var, region.as_deref()).await,
+        } => url::url(app, &id, &target, format, var.as_deref(), region.as_deref()).await,
         DbCommand::Ping {
             id,
             providers,

@@ -16,7 +16,7 @@ pub async fn url(
     id: &str,
     target: &Target,
     format: UrlFormat,
-    var: &str,
+    var: Option<&str>,
     region: Option<&str>,
 ) -> Result<()> {
     let provider = app.provider(target, Operation::Url)?;
@@ -25,6 +25,11 @@ pub async fn url(
     let show = app.shared.show_secrets;
     let text = match (format, app.out.format()) {
         (UrlFormat::Env, OutputFormat::Table | OutputFormat::Wide) => {
+            // A name that says what the value is: a URL for Redis, a connection string for Cosmos.
+            let var = var.unwrap_or(match connection {
+                Connection::Redis(_) => "REDIS_URL",
+                Connection::Cosmos(_) => "COSMOS_CONNECTION_STRING",
+            });
             env_line(var, &connection, show)?
         }
         (UrlFormat::Env, other) => {
@@ -86,7 +91,18 @@ fn env_line(var: &str, connection: &Connection, show: bool) -> Result<String> {
             "warning: the password in {var} is masked as {MASK}; add --show-secrets to put the real one in the environment"
         );
     }
-    Ok(format!("{var}={url}\n"))
+    Ok(format!("{var}={}\n", shell_word(&url)))
+}
+
+/// The value as one shell word, so `eval` and `source` keep it whole (a Cosmos connection
+/// string holds `;`); plain URLs stay unquoted, as `$GITHUB_ENV` takes them.
+fn shell_word(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_.:/@%+=,*[]".contains(c);
+    if value.chars().all(plain) {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
 }
 
 /// `rediss://default:***@host:port`, or a Cosmos connection string.
@@ -145,7 +161,8 @@ fn connection_json(connection: &Connection, show: bool) -> Value {
                 "host": redis.host,
                 "port": redis.port,
                 "tls": redis.tls,
-                "user": redis.user,
+                // The URL names `default` when a password is given without a user.
+                "user": redis.user.as_deref().or(redis.password.as_ref().map(|_| "default")),
                 "database": redis.database,
             });
             if show {

@@ -70,7 +70,34 @@ pub async fn reset_password(app: &App, id: &str, target: &Target, yes: bool) -> 
         id,
     )?;
     let change = provider.reset_password(id).await?;
-    print_change(app, &change)
+    print_change(app, &change)?;
+    crate::say!(
+        "`dbctl db url {} {} --show-secrets` prints the connection URL with the new password",
+        shell_quoted(id),
+        select_flag(provider.kind(), provider.profile())
+    );
+    Ok(())
+}
+
+/// `-p PROVIDER` for an environment profile, `--profile NAME` for a named one.
+fn select_flag(kind: crate::provider::ProviderKind, profile: &str) -> String {
+    if profile == kind.name() {
+        format!("-p {kind}")
+    } else {
+        format!("--profile {profile}")
+    }
+}
+
+/// An id as a shell word (Cosmos ids may hold spaces).
+fn shell_quoted(id: &str) -> String {
+    if id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    {
+        id.to_string()
+    } else {
+        format!("'{}'", id.replace('\'', "'\\''"))
+    }
 }
 
 pub async fn import(
@@ -130,12 +157,24 @@ pub fn print_change(app: &App, change: &Change) -> Result<()> {
         Change::Database(db) => app.out.one(db)?,
         Change::Task(task) => app.out.one(task)?,
         Change::DryRun(value) => app.out.value(value)?,
-        Change::Accepted(message) => match app.out.format() {
+        Change::Accepted(message) | Change::Deleted(message) => match app.out.format() {
             OutputFormat::Table | OutputFormat::Wide => format!("{}\n", escape_controls(message)),
-            _ => app
-                .out
-                .value(&json!({"result": "accepted", "message": message}))?,
+            _ => app.out.value(&json!({
+                "result": if matches!(change, Change::Deleted(_)) { "deleted" } else { "accepted" },
+                "message": message,
+            }))?,
         },
     };
-    app.print(&text)
+    app.print(&text)?;
+    if let Change::Task(task) = change {
+        if !task.status.is_done() {
+            // A task id is easy to take for a database id: say what to run next.
+            crate::say!(
+                "the change runs at the provider: follow it with `dbctl task wait {} {}` (or add --wait next time)",
+                shell_quoted(&task.id),
+                select_flag(task.provider, &task.profile)
+            );
+        }
+    }
+    Ok(())
 }

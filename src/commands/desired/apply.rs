@@ -333,7 +333,7 @@ async fn step(
     Ok(match change {
         Change::Database(db) => Some(db.id),
         Change::Task(task) => task.resource_id,
-        Change::Accepted(_) | Change::DryRun(_) => None,
+        Change::Accepted(_) | Change::Deleted(_) | Change::DryRun(_) => None,
     })
 }
 

@@ -40,6 +40,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Usage,
         Operation::Throughput,
     ],
+    usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {
         region: Settable::Never,
@@ -220,11 +221,18 @@ impl Provider for Cosmos {
             ),
         };
         if request.dry_run {
+            // The same calls as below: the migration (when the mode changes), then the offer.
+            let path = format!("/offers/{}", crate::provider::path_segment(&rid));
+            let mut calls = Vec::new();
+            if let Some(header) = migrate {
+                let mut call = dry_run::request("PUT", path.clone(), Some(&offer));
+                call["headers"] = json!({ header: "true" });
+                calls.push(call);
+            }
+            offer["offerVersion"] = json!("V2");
             offer["content"] = content;
-            return Ok(Change::DryRun(json!({
-                "method": "PUT", "path": format!("/offers/{rid}"),
-                "migrate_first": migrate, "body": offer,
-            })));
+            calls.push(dry_run::request("PUT", path, Some(&offer)));
+            return Ok(dry_run::change(calls, None));
         }
         if let Some(header) = migrate {
             offer = self.client.replace_offer(&rid, offer, Some(header)).await?;
@@ -251,7 +259,7 @@ impl Provider for Cosmos {
 
     async fn delete(&self, id: &str) -> Result<Change> {
         self.client.delete_database(id).await.map_err(naming(id))?;
-        Ok(Change::Accepted(format!("deleted cosmos database {id}")))
+        Ok(Change::Deleted(format!("deleted cosmos database {id}")))
     }
 
     async fn connection(&self, id: &str) -> Result<Connection> {

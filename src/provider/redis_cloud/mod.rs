@@ -49,6 +49,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Tasks,
         Operation::Usage,
     ],
+    usage_from_info: true,
     unsupported_hint,
     fields: Fields {
         region: Settable::Never,

@@ -40,6 +40,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Tasks,
         Operation::Usage,
     ],
+    usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {
         region: Settable::Never,

@@ -36,6 +36,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::BackupRestore,
         Operation::Usage,
     ],
+    usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {
         region: Settable::AtCreate,
@@ -185,7 +186,7 @@ impl Provider for Upstash {
 
     async fn delete(&self, id: &str) -> Result<Change> {
         self.client.delete_database(id).await?;
-        Ok(Change::Accepted(format!("deleted upstash database {id}")))
+        Ok(Change::Deleted(format!("deleted upstash database {id}")))
     }
 
     async fn connection(&self, id: &str) -> Result<Connection> {
@@ -211,7 +212,14 @@ impl Provider for Upstash {
     async fn create_backup(&self, id: &str, name: Option<&str>) -> Result<Change> {
         let name = name
             .map(str::to_string)
-            .unwrap_or_else(|| format!("dbctl-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S")));
+            // Milliseconds and a random tail: two backups started in one second get two names.
+            .unwrap_or_else(|| {
+                format!(
+                    "dbctl-{}-{:04x}",
+                    chrono::Utc::now().format("%Y%m%d-%H%M%S%.3f"),
+                    fastrand::u16(..)
+                )
+            });
         self.client.create_backup(id, &name).await?;
         Ok(Change::Accepted(format!(
             "started backup {name:?} of upstash database {id}"
