@@ -15,16 +15,21 @@ use crate::common::{refs, Sandbox};
 /// `dbctl ARGS` on a pseudo-terminal `columns` wide (script(1)), stdout only: what the
 /// operator's terminal shows. stderr goes to a file and is returned second.
 fn on_terminal(sb: &Sandbox, columns: usize, args: &[&str]) -> (String, String) {
-    let dbctl = sb.command();
     let stderr = sb.home.path().join("stderr.txt");
+    let stdout = terminal(sb, columns, args, &format!("2>'{}'", stderr.display()));
+    (stdout, std::fs::read_to_string(stderr).unwrap_or_default())
+}
+
+/// What a terminal `columns` wide receives from `dbctl ARGS REDIRECT`, raw (`\r` kept).
+fn terminal(sb: &Sandbox, columns: usize, args: &[&str], redirect: &str) -> String {
+    let dbctl = sb.command();
     let line = format!(
-        "stty cols {columns} rows 60; '{}' {} 2>'{}'",
+        "stty cols {columns} rows 60; '{}' {} {redirect}",
         dbctl.get_program().to_string_lossy(),
         args.iter()
             .map(|a| format!("'{a}'"))
             .collect::<Vec<_>>()
             .join(" "),
-        stderr.display()
     );
     let mut script = Command::new("script");
     script.args(["-qec", &line, "/dev/null"]).env_clear();
@@ -34,9 +39,7 @@ fn on_terminal(sb: &Sandbox, columns: usize, args: &[&str]) -> (String, String) 
         }
     }
     let out = script.output().expect("script(1) runs");
-    assert!(out.status.success(), "{out:?}");
-    let stdout = String::from_utf8_lossy(&out.stdout).replace('\r', "");
-    (stdout, std::fs::read_to_string(stderr).unwrap_or_default())
+    String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
 }
 
 /// How many databases `--demo db list` knows, and their ids and names, from its JSON.
@@ -349,4 +352,46 @@ async fn very_verbose_bodies_are_indented_json_with_secrets_masked() {
         "no escaped one-line JSON:\n{}",
         run.stderr
     );
+}
+
+#[test]
+fn the_wait_spinner_keeps_its_text_and_logs_print_above_it() {
+    let sb = Sandbox::new();
+    let screen = terminal(
+        &sb,
+        120,
+        &[
+            "--demo",
+            "db",
+            "wait",
+            "2",
+            "-p",
+            "redis-enterprise",
+            "--status",
+            "active",
+            "--timeout",
+            "2",
+            "--interval",
+            "0.5",
+            "-v",
+        ],
+        "",
+    );
+    // Each redraw starts at `\r`; a log line clears the spinner's line first.
+    let pieces: Vec<&str> = screen.split(['\r', '\n']).collect();
+    assert!(
+        pieces
+            .iter()
+            .any(|p| p.contains("waiting for redis-enterprise database 2 to be active: pending")),
+        "{screen:?}"
+    );
+    let logs: Vec<&&str> = pieces.iter().filter(|p| p.contains("dbctl: ")).collect();
+    assert!(logs.len() >= 2, "one request log per poll: {screen:?}");
+    for piece in logs {
+        assert!(
+            piece.trim_start_matches("\x1b[2K").starts_with("dbctl: "),
+            "a log line written through the spinner: {piece:?}"
+        );
+    }
+    assert!(screen.contains("error: gave up after 2s"), "{screen:?}");
 }
