@@ -119,11 +119,26 @@ pub fn stderr_prompt(text: &str) {
     write_stderr(&escape_controls(&crate::credentials::scrub_text(text)));
 }
 
+/// The wait spinner while one runs: lines written to stderr go above it, not through it.
+static SPINNER: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
+
+/// Registers (or, with `None`, forgets) the spinner [`write_stderr`] steps around.
+pub fn set_spinner(bar: Option<indicatif::ProgressBar>) {
+    *SPINNER.lock().unwrap_or_else(|e| e.into_inner()) = bar;
+}
+
 fn write_stderr(text: &str) {
-    let mut stderr = std::io::stderr().lock();
-    let _ = stderr
-        .write_all(text.as_bytes())
-        .and_then(|()| stderr.flush());
+    let write = || {
+        let mut stderr = std::io::stderr().lock();
+        let _ = stderr
+            .write_all(text.as_bytes())
+            .and_then(|()| stderr.flush());
+    };
+    let spinner = SPINNER.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    match spinner {
+        Some(bar) => bar.suspend(write),
+        None => write(),
+    }
 }
 
 /// `eprintln!` for dbctl: formats, then writes through [`stderr_line`].

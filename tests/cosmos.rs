@@ -423,7 +423,7 @@ async fn create_refuses_bad_input_before_any_request() {
     ]);
     dry.code(0);
     assert_eq!(
-        dry.json()["request"],
+        dry.json()["requests"][0],
         json!({"method": "POST", "path": "/dbs",
             "headers": {"x-ms-cosmos-offer-autopilot-settings": "{\"maxThroughput\":4000}"},
             "body": {"id": "x y"}})

@@ -20,4 +20,5 @@ mod inventory;
 mod redis_cloud;
 mod redis_enterprise;
 mod shapes;
+mod tables;
 mod upstash;

@@ -424,10 +424,10 @@ async fn update_puts_the_documented_body_and_prints_the_task() {
     ]);
     dry.code(0);
     assert_eq!(
-        dry.json()["request"]["body"],
+        dry.json()["requests"][0]["body"],
         json!({"datasetSizeInGb": 0.25})
     );
-    assert_eq!(dry.json()["request"]["method"], "PUT");
+    assert_eq!(dry.json()["requests"][0]["method"], "PUT");
     assert_eq!(requests(&server).await.len(), before);
     sb.run(&["db", "update", "2145833/13008822"])
         .code(2)

@@ -338,8 +338,12 @@ async fn create_dry_run_asks_the_cluster_and_changes_nothing() {
         .no_secrets(&["chosen-secret-pass"]);
     let out = run.json();
     assert_eq!(out["dry_run"], true);
-    assert_eq!(out["request"]["body"]["authentication_redis_pass"], "***");
-    assert_eq!(out["request"]["answer"]["memory_size"], 2147483648u64);
+    assert_eq!(
+        out["requests"][0]["body"]["authentication_redis_pass"],
+        "***"
+    );
+    assert_eq!(out["validated"], true);
+    assert_eq!(out["answer"]["memory_size"], 2147483648u64);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -469,10 +473,10 @@ async fn update_dry_run_sends_dry_run_true_and_reports_the_answer() {
     run.code(0).no_secrets(&refs(&secrets()));
     let out = run.json();
     assert_eq!(out["dry_run"], true);
-    assert_eq!(out["request"]["path"], "/v1/bdbs/1?dry_run=true");
-    assert_eq!(out["request"]["validated_by_cluster"], true);
-    assert_eq!(out["request"]["answer"]["shards_count"], 4);
-    assert_eq!(out["request"]["answer"]["authentication_redis_pass"], "***");
+    assert_eq!(out["requests"][0]["path"], "/v1/bdbs/1?dry_run=true");
+    assert_eq!(out["validated"], true);
+    assert_eq!(out["answer"]["shards_count"], 4);
+    assert_eq!(out["answer"]["authentication_redis_pass"], "***");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1079,7 +1083,7 @@ async fn emulator_is_stateful_across_commands() {
         "--json",
     ]);
     dry.code(0).no_secrets(&["demo-re-redis-pass-1"]);
-    assert_eq!(dry.json()["request"]["answer"]["memory_size"], 3u64 << 30);
+    assert_eq!(dry.json()["answer"]["memory_size"], 3u64 << 30);
     let unchanged = sb.run(&["db", "get", "1", "--json"]);
     assert_eq!(
         unchanged.json()["memory_limit_bytes"],

@@ -154,13 +154,23 @@ async fn active_active_get_shows_every_region() {
     assert_eq!(run.json()["region"], "us-east-1");
     let table = sb.run(&["db", "get", ACTIVE_ACTIVE]);
     table.code(0).no_secrets(&refs(&secrets()));
-    let line = table
-        .stdout
-        .lines()
-        .find(|l| l.trim_start().starts_with("REGIONS"))
+    // REGIONS is an indented block: its row and the lines under it with no field name.
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("REGIONS"))
         .unwrap_or_else(|| panic!("no REGIONS row:\n{}", table.stdout));
+    let block = std::iter::once(lines[start])
+        .chain(
+            lines[start + 1..]
+                .iter()
+                .copied()
+                .take_while(|l| l.starts_with("   ")),
+        )
+        .collect::<Vec<_>>()
+        .join("\n");
     for region in ["us-east-1", "eu-west-1", "ap-southeast-1"] {
-        assert!(line.contains(region), "{region} missing from {line}");
+        assert!(block.contains(region), "{region} missing from {block}");
     }
     // --raw keeps the per-region records, passwords masked.
     let raw = sb.run(&["db", "get", ACTIVE_ACTIVE, "--json", "--raw"]);

@@ -300,7 +300,7 @@ async fn update_maps_each_change_to_its_endpoint() {
     ]);
     dry.code(0);
     assert_eq!(
-        dry.json()["request"][0]["path"],
+        dry.json()["requests"][0]["path"],
         format!("/redis/enable-tls/{id}")
     );
     assert_eq!(requests(&server).await.len(), before);

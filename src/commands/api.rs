@@ -38,7 +38,7 @@ pub async fn run(app: &App, args: ApiArgs) -> Result<()> {
     if reply.body.iter().all(u8::is_ascii_whitespace) {
         // A script asked for one document: an empty answer is `null`.
         return match app.out.format() {
-            OutputFormat::Table => Ok(()),
+            OutputFormat::Table | OutputFormat::Wide => Ok(()),
             _ => app.print(&app.out.value(&Value::Null)?),
         };
     }

@@ -131,7 +131,7 @@ pub fn config(command: ConfigCommand, global: &GlobalArgs, demo: Option<&Config>
                     (path, exists)
                 }
             };
-            if out.format() == OutputFormat::Table {
+            if out.format().is_table() {
                 return emit(&format!("{}\n", path.display()));
             }
             emit(&out.value(&json!({"path": path.display().to_string(), "exists": exists}))?)
@@ -142,7 +142,9 @@ pub fn config(command: ConfigCommand, global: &GlobalArgs, demo: Option<&Config>
             let shown = show(&config);
             match out.format() {
                 OutputFormat::Json | OutputFormat::Yaml => emit(&out.value(&shown)?),
-                OutputFormat::Table | OutputFormat::Csv => emit(&out.list(&settings(&shown))?),
+                OutputFormat::Table | OutputFormat::Wide | OutputFormat::Csv => {
+                    emit(&out.list(&settings(&shown))?)
+                }
             }
         }
         ConfigCommand::Validate => {
@@ -208,6 +210,7 @@ impl Record for Setting {
     fn status_column(&self) -> Option<(usize, Color)> {
         None
     }
+    const NOUN: &'static str = "profiles configured";
 }
 
 /// The rows of what [`show`] returns: one per key of each profile.

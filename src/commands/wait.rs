@@ -55,11 +55,8 @@ where
                 Step::Waiting(status) => {
                     if let Some(bar) = &spinner {
                         bar.set_message(
-                            escape_controls(&scrub_text(&format!(
-                                "{what}: {status} ({}s)",
-                                started.elapsed().as_secs()
-                            )))
-                            .into_owned(),
+                            escape_controls(&scrub_text(&format!("waiting for {what}: {status}")))
+                                .into_owned(),
                         );
                     }
                     last = status;
@@ -81,22 +78,25 @@ where
         )),
     };
     if let Some(bar) = spinner {
+        crate::sanitize::set_spinner(None);
         bar.finish_and_clear();
     }
     result
 }
 
-/// A spinner on stderr, only when stderr is a terminal.
+/// A spinner on stderr, only when stderr is a terminal: its message is the last status seen,
+/// the elapsed time ticks with it, and log lines print above it.
 fn progress(app: &App, what: &str) -> Option<ProgressBar> {
     if !app.out.settings.stderr_tty {
         return None;
     }
     let bar = ProgressBar::new_spinner();
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}") {
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
         bar.set_style(style);
     }
     bar.set_message(escape_controls(&scrub_text(&format!("waiting for {what}"))).into_owned());
     bar.enable_steady_tick(Duration::from_millis(120));
+    crate::sanitize::set_spinner(Some(bar.clone()));
     Some(bar)
 }
 

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::context::HttpSettings;
 use crate::error::{Error, ErrorKind, Result};
@@ -298,17 +299,53 @@ impl Http {
             if let Some(body) = &call.body {
                 let mut body = body.clone();
                 redact_value(&mut body);
-                self.settings.log(2, format!(">   body: {body}"));
+                self.log_lines(">", &pretty_lines(&body));
             }
         }
     }
 
     fn log_body(&self, body: &[u8]) {
-        if self.settings.verbose >= 2 {
-            self.settings
-                .log(2, format!("<   body: {}", excerpt_n(body, 2000)));
+        if self.settings.verbose < 2 {
+            return;
+        }
+        // Credentials by value first, then secret-named fields: what prints is redacted.
+        let text = crate::credentials::scrub(&String::from_utf8_lossy(body));
+        match serde_json::from_str::<Value>(&text) {
+            Ok(mut value) if body.len() <= MAX_PRETTY_BODY => {
+                redact_value(&mut value);
+                self.log_lines("<", &pretty_lines(&value));
+            }
+            _ => self
+                .settings
+                .log(2, format!("<   body: {}", excerpt_n(body, 2000))),
         }
     }
+
+    /// A body under `-vv`: one log line per line of indented JSON.
+    fn log_lines(&self, arrow: &str, lines: &[String]) {
+        self.settings.log(2, format!("{arrow}   body:"));
+        for line in lines {
+            self.settings.log(2, format!("{arrow}     {line}"));
+        }
+    }
+}
+
+/// Bodies up to this size are logged as indented JSON under `-vv`; longer ones as an excerpt.
+const MAX_PRETTY_BODY: usize = 64 * 1024;
+
+/// Lines of a logged JSON body shown at most; the rest is counted.
+const MAX_PRETTY_LINES: usize = 200;
+
+/// An (already redacted) JSON value as indented lines, cut at [`MAX_PRETTY_LINES`].
+fn pretty_lines(value: &Value) -> Vec<String> {
+    let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut lines: Vec<String> = pretty.lines().map(str::to_string).collect();
+    if lines.len() > MAX_PRETTY_LINES {
+        let more = lines.len() - MAX_PRETTY_LINES;
+        lines.truncate(MAX_PRETTY_LINES);
+        lines.push(format!("... ({more} more lines)"));
+    }
+    lines
 }
 
 enum Attempt {

@@ -131,6 +131,7 @@ impl Record for DatabaseUsage {
     fn status_column(&self) -> Option<(usize, Color)> {
         self.database.status_column()
     }
+    const NOUN: &'static str = "databases";
 }
 
 impl Record for Usage {
@@ -184,6 +185,7 @@ impl Record for Usage {
     fn status_column(&self) -> Option<(usize, Color)> {
         None
     }
+    const NOUN: &'static str = "databases";
 }
 
 impl Record for Finding {
@@ -219,4 +221,5 @@ impl Record for Finding {
             },
         ))
     }
+    const NOUN: &'static str = "findings";
 }

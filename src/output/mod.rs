@@ -12,6 +12,8 @@ use crate::model::{Backup, ByteSize, Database, Ping, Task};
 use crate::sanitize::{csv_cell, escape_controls};
 use crate::secret::mask_text_secrets;
 
+mod detail;
+mod fit;
 mod health;
 mod record;
 
@@ -25,6 +27,15 @@ pub enum OutputFormat {
     Json,
     Yaml,
     Csv,
+    /// A table with every column in full, whatever the terminal's width (kubectl's).
+    Wide,
+}
+
+impl OutputFormat {
+    /// Table or wide: text for people rather than a document.
+    pub fn is_table(self) -> bool {
+        matches!(self, OutputFormat::Table | OutputFormat::Wide)
+    }
 }
 
 pub struct Renderer {
@@ -47,13 +58,24 @@ impl Renderer {
             OutputFormat::Json => json_text(&values().collect::<Vec<_>>()),
             OutputFormat::Yaml => yaml_text(&values().collect::<Vec<_>>()),
             OutputFormat::Csv => csv_text(T::FIELDS, values()),
-            OutputFormat::Table => {
+            OutputFormat::Table | OutputFormat::Wide => {
+                if items.is_empty() {
+                    crate::say!("no {}", T::NOUN);
+                    return Ok(String::new());
+                }
+                let fitted = self.fit(
+                    T::COLUMNS.iter().map(|c| c.to_string()).collect(),
+                    items
+                        .iter()
+                        .map(|item| item.cells().iter().map(|t| or_dash(self.cell(t))).collect())
+                        .collect(),
+                );
                 let mut table = self.table();
-                table.set_header(T::COLUMNS.iter().copied().map(Cell::new));
-                for item in items {
+                table.set_header(fitted.header.into_iter().map(Cell::new));
+                for (item, row) in items.iter().zip(fitted.rows) {
                     let status = item.status_column();
-                    table.add_row(item.cells().into_iter().enumerate().map(|(i, text)| {
-                        let cell = self.cell(&text);
+                    table.add_row(row.into_iter().zip(&fitted.kept).map(|(text, &i)| {
+                        let cell = Cell::new(text);
                         match status {
                             Some((column, color)) if column == i && self.settings.color => {
                                 cell.fg(color)
@@ -65,6 +87,25 @@ impl Renderer {
                 Ok(finish_table(&table))
             }
         }
+    }
+
+    /// A plain table on a terminal fits its width, saying what gave way and how to see
+    /// everything; `-o wide` and output that is not a terminal keep every column in full.
+    fn fit(&self, header: Vec<String>, rows: Vec<Vec<String>>) -> fit::Fitted {
+        let width = (self.settings.format == OutputFormat::Table && self.settings.stdout_tty)
+            .then(fit::terminal_width)
+            .flatten();
+        let Some(width) = width else {
+            return fit::Fitted::all(header, rows);
+        };
+        let fitted = fit::Fitted::to_width(header, rows, width);
+        if !fitted.changes.is_empty() {
+            crate::say!(
+                "note: {} to fit {width} columns; `-o wide` shows every column",
+                fitted.changes.join(", ")
+            );
+        }
+        fitted
     }
 
     /// One record: a JSON object, or a FIELD/VALUE table.
@@ -90,13 +131,15 @@ impl Renderer {
                 }
                 _ => json_text(value),
             },
-            OutputFormat::Table => match value {
+            OutputFormat::Table | OutputFormat::Wide => match value {
                 Value::Object(map) => {
                     let mut table = self.table();
                     for (key, field) in map {
+                        let lines = detail::text(key, field);
+                        let lines: Vec<String> = lines.lines().map(|l| self.cell(l)).collect();
                         table.add_row(vec![
-                            self.cell(&key.to_uppercase()),
-                            self.cell(&plain(field)),
+                            Cell::new(self.cell(&detail::label(key))),
+                            Cell::new(lines.join("\n")),
                         ]);
                     }
                     Ok(finish_table(&table))
@@ -120,23 +163,23 @@ impl Renderer {
         value
     }
 
-    /// A table cell: masked like every field, and with terminal controls shown as escapes.
-    fn cell(&self, text: &str) -> Cell {
+    /// A table cell's text: masked like every field, and with terminal controls shown as
+    /// escapes.
+    fn cell(&self, text: &str) -> String {
         let text = if self.settings.show_secrets {
             text.to_string()
         } else {
             mask_text_secrets(text)
         };
-        Cell::new(escape_controls(&text))
+        escape_controls(&text).into_owned()
     }
 
+    /// A table that never wraps a cell: [`Renderer::fit`] makes lists fit a terminal.
     fn table(&self) -> Table {
         let mut table = Table::new();
         table.load_preset(presets::NOTHING);
-        if self.settings.stdout_tty {
-            table.set_content_arrangement(ContentArrangement::Dynamic);
-        } else {
-            table.set_content_arrangement(ContentArrangement::Disabled);
+        table.set_content_arrangement(ContentArrangement::Disabled);
+        if !self.settings.stdout_tty {
             table.force_no_tty();
         }
         if self.settings.color {
@@ -206,7 +249,16 @@ fn csv_text(fields: &[&str], rows: impl Iterator<Item = Value>) -> Result<String
     String::from_utf8(bytes).map_err(|e| Error::internal(format!("cannot render CSV: {e}")))
 }
 
-/// A JSON value as a cell: strings bare, null empty, structures as compact JSON.
+/// A missing value in a table: `-`.
+fn or_dash(text: String) -> String {
+    if text.is_empty() {
+        "-".to_string()
+    } else {
+        text
+    }
+}
+
+/// A JSON value as a CSV cell: strings bare, null empty, structures as compact JSON.
 fn plain(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
@@ -295,6 +347,7 @@ impl Record for Database {
     fn status_column(&self) -> Option<(usize, Color)> {
         Some((4, status_color(self.status.as_str())))
     }
+    const NOUN: &'static str = "databases";
 }
 
 impl Record for Backup {
@@ -326,6 +379,7 @@ impl Record for Backup {
     fn status_column(&self) -> Option<(usize, Color)> {
         self.status.as_deref().map(|s| (5, status_color(s)))
     }
+    const NOUN: &'static str = "backups";
 }
 
 impl Record for Task {
@@ -353,6 +407,7 @@ impl Record for Task {
     fn status_column(&self) -> Option<(usize, Color)> {
         Some((3, status_color(&self.status.to_string())))
     }
+    const NOUN: &'static str = "tasks";
 }
 
 impl Record for Ping {
@@ -391,4 +446,5 @@ impl Record for Ping {
     fn status_column(&self) -> Option<(usize, Color)> {
         Some((6, if self.ok { Color::Green } else { Color::Red }))
     }
+    const NOUN: &'static str = "databases to ping";
 }

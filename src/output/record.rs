@@ -11,4 +11,6 @@ pub trait Record: Serialize {
     fn cells(&self) -> Vec<String>;
     /// Which cell holds the status word, and its colour on a terminal.
     fn status_column(&self) -> Option<(usize, Color)>;
+    /// What an empty list has none of, for the `no ...` line on stderr.
+    const NOUN: &'static str = "results";
 }

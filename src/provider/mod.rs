@@ -12,6 +12,7 @@ use crate::model::{Backup, Database, Task};
 use crate::secret::{redact_value, Secret};
 
 pub mod cosmos;
+pub mod dry_run;
 mod fields;
 pub mod lenient;
 mod operation;
@@ -73,7 +74,8 @@ pub enum Change {
     Accepted(String),
     /// Deleted there and then (the message says what).
     Deleted(String),
-    /// `--dry-run`: what would be sent, or what the provider said it would accept.
+    /// `--dry-run`: what would be sent, or what the provider said it would accept, in the
+    /// one shape [`dry_run`] builds.
     DryRun(Value),
 }
 

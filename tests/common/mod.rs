@@ -137,17 +137,27 @@ pub fn refs(secrets: &[String]) -> Vec<&str> {
     secrets.iter().map(String::as_str).collect()
 }
 
+/// Also in the escaped forms a secret takes inside JSON (`-vv` bodies, `--raw`) or a quoted
+/// Rust string, so a secret with a quote or a backslash cannot slip past.
 pub fn assert_no_secrets(stdout: &str, stderr: &str, secrets: &[&str]) {
     for secret in secrets {
         assert!(!secret.is_empty());
-        assert!(
-            !stdout.contains(secret),
-            "secret {secret:?} leaked on stdout:\n{stdout}"
-        );
-        assert!(
-            !stderr.contains(secret),
-            "secret {secret:?} leaked on stderr:\n{stderr}"
-        );
+        let json = serde_json::to_string(secret).unwrap();
+        let debug = format!("{secret:?}");
+        for form in [
+            *secret,
+            &json[1..json.len() - 1],
+            &debug[1..debug.len() - 1],
+        ] {
+            assert!(
+                !stdout.contains(form),
+                "secret {secret:?} leaked on stdout as {form:?}:\n{stdout}"
+            );
+            assert!(
+                !stderr.contains(form),
+                "secret {secret:?} leaked on stderr as {form:?}:\n{stderr}"
+            );
+        }
     }
 }
 

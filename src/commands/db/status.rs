@@ -61,7 +61,7 @@ pub async fn wait_one(
         None => {
             crate::say!("{} database {id} is gone", provider.kind());
             match app.out.format() {
-                OutputFormat::Table => Ok(()),
+                OutputFormat::Table | OutputFormat::Wide => Ok(()),
                 _ => app.print(&app.out.value(&serde_json::json!({
                     "provider": provider.kind().name(),
                     "profile": provider.profile(),

@@ -24,7 +24,7 @@ pub async fn url(
     let connection = super::super::region::choose(provider.as_ref(), id, connection, region)?;
     let show = app.shared.show_secrets;
     let text = match (format, app.out.format()) {
-        (UrlFormat::Env, OutputFormat::Table) => {
+        (UrlFormat::Env, OutputFormat::Table | OutputFormat::Wide) => {
             // A name that says what the value is: a URL for Redis, a connection string for Cosmos.
             let var = var.unwrap_or(match connection {
                 Connection::Redis(_) => "REDIS_URL",
@@ -38,7 +38,7 @@ pub async fn url(
                 format!("{other:?}").to_ascii_lowercase()
             )))
         }
-        (UrlFormat::Url, OutputFormat::Table) => {
+        (UrlFormat::Url, OutputFormat::Table | OutputFormat::Wide) => {
             format!("{}\n", escape_controls(&connection_url(&connection, show)))
         }
         (UrlFormat::Url, _) => app.out.value(&connection_json(&connection, show))?,

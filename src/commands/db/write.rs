@@ -156,9 +156,9 @@ pub fn print_change(app: &App, change: &Change) -> Result<()> {
     let text = match change {
         Change::Database(db) => app.out.one(db)?,
         Change::Task(task) => app.out.one(task)?,
-        Change::DryRun(value) => app.out.value(&json!({"dry_run": true, "request": value}))?,
+        Change::DryRun(value) => app.out.value(value)?,
         Change::Accepted(message) | Change::Deleted(message) => match app.out.format() {
-            OutputFormat::Table => format!("{}\n", escape_controls(message)),
+            OutputFormat::Table | OutputFormat::Wide => format!("{}\n", escape_controls(message)),
             _ => app.out.value(&json!({
                 "result": if matches!(change, Change::Deleted(_)) { "deleted" } else { "accepted" },
                 "message": message,

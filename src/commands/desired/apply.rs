@@ -37,7 +37,7 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
     }
     let actions = differences(app, &args.file, &args.fleet).await?;
     let file = args.file.display().to_string();
-    let json = app.out.format() != OutputFormat::Table;
+    let json = !app.out.format().is_table();
     if args.dry_run {
         return app.print(&render(&app.out, &actions, &file)?);
     }

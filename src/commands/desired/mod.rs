@@ -7,7 +7,7 @@ use crate::cli::{ApplyArgs, FleetArgs, PlanArgs};
 use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Database;
-use crate::output::{OutputFormat, Renderer};
+use crate::output::Renderer;
 use crate::provider::{ProviderKind, Shared};
 
 mod apply;
@@ -135,7 +135,7 @@ async fn read_fleet(app: &App, profiles: &[&Profile]) -> Result<Vec<Database>> {
 
 /// The plan as the renderer's format; a table says so when nothing differs.
 fn render(out: &Renderer, actions: &[Action], file: &str) -> Result<String> {
-    if actions.is_empty() && out.format() == OutputFormat::Table {
+    if actions.is_empty() && out.format().is_table() {
         return Ok(format!("No differences: the fleet matches {file}.\n"));
     }
     out.list(actions)

@@ -14,6 +14,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::health::Usage;
 use crate::http::{Call, Reply};
 use crate::model::Database;
+use crate::provider::dry_run;
 use crate::provider::{
     setting_value, Change, Connection, CosmosConnection, CreateRequest, Provider, Shared,
     Throughput, UpdateRequest,
@@ -183,9 +184,9 @@ impl Provider for Cosmos {
                 .iter()
                 .map(|(name, value)| (name.to_string(), Value::String(value.clone())))
                 .collect();
-            return Ok(Change::DryRun(json!({
-                "method": "POST", "path": call.path, "headers": headers, "body": call.body,
-            })));
+            let mut planned = dry_run::request("POST", call.path, call.body.as_ref());
+            planned["headers"] = Value::Object(headers);
+            return Ok(dry_run::change(vec![planned], None));
         }
         let record = self.client.create_database(call).await?;
         Ok(Change::Database(self.database(&record)?))
@@ -222,11 +223,18 @@ impl Provider for Cosmos {
             ),
         };
         if request.dry_run {
+            // The same calls as below: the migration (when the mode changes), then the offer.
+            let path = format!("/offers/{}", crate::provider::path_segment(&rid));
+            let mut calls = Vec::new();
+            if let Some(header) = migrate {
+                let mut call = dry_run::request("PUT", path.clone(), Some(&offer));
+                call["headers"] = json!({ header: "true" });
+                calls.push(call);
+            }
+            offer["offerVersion"] = json!("V2");
             offer["content"] = content;
-            return Ok(Change::DryRun(json!({
-                "method": "PUT", "path": format!("/offers/{rid}"),
-                "migrate_first": migrate, "body": offer,
-            })));
+            calls.push(dry_run::request("PUT", path, Some(&offer)));
+            return Ok(dry_run::change(calls, None));
         }
         if let Some(header) = migrate {
             offer = self.client.replace_offer(&rid, offer, Some(header)).await?;

@@ -24,6 +24,7 @@ use crate::health::Usage;
 use crate::http::{Call, Reply};
 use crate::model::{Database, Task};
 use crate::paging::ListBounds;
+use crate::provider::dry_run;
 use crate::provider::{
     path_segment, setting_value, Change, Connection, CreateRequest, ImportRequest, Provider,
     Shared, UpdateRequest,
@@ -308,9 +309,7 @@ impl RedisCloud {
     }
 
     fn dry_run(method: &str, path: &str, body: Option<&Value>) -> Change {
-        let mut shown = body.cloned().unwrap_or(Value::Null);
-        crate::secret::redact_value(&mut shown);
-        Change::DryRun(json!({"method": method, "path": path, "body": shown}))
+        dry_run::change(vec![dry_run::request(method, path, body)], None)
     }
 }
 

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::health::Usage;
 use crate::http::{Call, Reply};
 use crate::model::{Database, Task};
+use crate::provider::dry_run;
 use crate::provider::{
     setting_value, Change, Connection, CreateRequest, ImportRequest, Provider, Shared,
     UpdateRequest,
@@ -238,12 +239,8 @@ impl Provider for RedisEnterprise {
         let body = Value::Object(body);
         if request.dry_run {
             let answer = self.client.create(body.clone(), true).await?;
-            return Ok(Change::DryRun(json!({
-                "method": "POST", "path": "/v1/bdbs?dry_run=true",
-                "body": self.shown(&body),
-                "validated_by_cluster": true,
-                "answer": self.shown(&answer),
-            })));
+            let call = dry_run::request("POST", "/v1/bdbs?dry_run=true", Some(&body));
+            return Ok(dry_run::change(vec![call], Some(self.shown(&answer))));
         }
         let answer = self.client.create(body, false).await?;
         self.written(
@@ -278,12 +275,8 @@ impl Provider for RedisEnterprise {
         let body = Value::Object(body);
         if request.dry_run {
             let answer = self.client.update(&uid, body.clone(), true).await?;
-            return Ok(Change::DryRun(json!({
-                "method": "PUT", "path": format!("/v1/bdbs/{uid}?dry_run=true"),
-                "body": self.shown(&body),
-                "validated_by_cluster": true,
-                "answer": self.shown(&answer),
-            })));
+            let call = dry_run::request("PUT", format!("/v1/bdbs/{uid}?dry_run=true"), Some(&body));
+            return Ok(dry_run::change(vec![call], Some(self.shown(&answer))));
         }
         let answer = self.client.update(&uid, body, false).await?;
         self.written(

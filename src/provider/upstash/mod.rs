@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::health::Usage;
 use crate::http::{Call, Reply};
 use crate::model::{Backup, Database};
+use crate::provider::dry_run;
 use crate::provider::{
     setting_value, Change, Connection, CreateRequest, Provider, Shared, UpdateRequest,
 };
@@ -153,11 +154,8 @@ impl Provider for Upstash {
             };
         }
         if request.dry_run {
-            let mut shown = body.clone();
-            crate::secret::redact_value(&mut shown);
-            return Ok(Change::DryRun(
-                json!({"method": "POST", "path": "/redis/database", "body": shown}),
-            ));
+            let call = dry_run::request("POST", "/redis/database", Some(&body));
+            return Ok(dry_run::change(vec![call], None));
         }
         let record = self.client.create_database(body).await?;
         Ok(Change::Database(self.database(&record)?))
@@ -176,11 +174,11 @@ impl Provider for Upstash {
             ));
         }
         if request.dry_run {
-            let planned: Vec<Value> = calls
+            let planned = calls
                 .iter()
-                .map(|c| json!({"method": c.method.as_str(), "path": c.path, "body": c.body}))
+                .map(|c| dry_run::request(c.method.as_str(), c.path.clone(), c.body.as_ref()))
                 .collect();
-            return Ok(Change::DryRun(Value::Array(planned)));
+            return Ok(dry_run::change(planned, None));
         }
         for call in calls {
             self.client.send(call).await?;
