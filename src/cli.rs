@@ -214,9 +214,9 @@ pub enum Command {
     Plan(PlanArgs),
     /// Make the fleet match a spec file: create, update, and delete only with --prune.
     #[command(after_help = "Examples:
-  dbctl apply -f fleet.toml --dry-run     the plan; nothing changes
+  dbctl apply -f fleet.toml --dry-run       the plan; nothing changes
   dbctl apply -f fleet.toml --yes
-  dbctl apply -f fleet.toml --yes --prune also delete the databases not in the spec")]
+  dbctl apply -f fleet.toml --yes --prune   also delete the databases not in the spec")]
     Apply(ApplyArgs),
     /// Rules over the fleet (status, tls, memory, backups, persistence, reachable); exit 13
     /// when one fails at --fail-on.
