@@ -87,14 +87,21 @@ fn check_emulator_example(example: &str) {
         .collect();
     let extra: Vec<&str> = match args.iter().position(|a| *a == "--port") {
         Some(i) => {
-            assert_eq!(args.get(i + 1), Some(&"0"), "`{example}` names a fixed port");
+            assert_eq!(
+                args.get(i + 1),
+                Some(&"0"),
+                "`{example}` names a fixed port"
+            );
             [&args[..i], &args[i + 2..]].concat()
         }
         None => args,
     };
     let served = Served::start(&extra);
     let url = served.var("UPSTASH_API_URL");
-    assert!(!url.contains(":0/"), "port 0 must be replaced by the real port: {url}");
+    assert!(
+        !url.contains(":0/"),
+        "port 0 must be replaced by the real port: {url}"
+    );
     served.sandbox().run(&["db", "list"]).code(0);
 }
 
@@ -118,7 +125,15 @@ fn every_help_example_works_under_demo() {
         }
     }
     for wanted in [
-        "", "db list", "db get", "db create", "db wait", "db url", "plan", "apply", "api",
+        "",
+        "db list",
+        "db get",
+        "db create",
+        "db wait",
+        "db url",
+        "plan",
+        "apply",
+        "api",
     ] {
         assert!(
             with_examples.iter().any(|p| p == wanted),
@@ -176,7 +191,10 @@ fn the_man_page_lists_exit_codes_environment_and_examples() {
         "DBCTL_CONFIG",
         "NO_COLOR",
     ] {
-        assert!(vars.iter().any(|v| v == var), "ENVIRONMENT lacks {var}: {vars:?}");
+        assert!(
+            vars.iter().any(|v| v == var),
+            "ENVIRONMENT lacks {var}: {vars:?}"
+        );
     }
 
     let examples: String = page
@@ -205,7 +223,10 @@ fn the_man_page_refers_only_to_pages_dbctl_generates() {
         .iter()
         .filter(|r| !generated.contains(r))
         .collect();
-    assert!(unknown.is_empty(), "references to pages not generated: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "references to pages not generated: {unknown:?}"
+    );
 }
 
 #[test]
@@ -230,7 +251,11 @@ fn the_man_page_is_valid_roff() {
         .unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success());
-    assert_eq!(String::from_utf8_lossy(&output.stderr), "", "groff warnings");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "",
+        "groff warnings"
+    );
 }
 
 fn which_groff() -> Result<std::path::PathBuf, ()> {
