@@ -220,6 +220,11 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Rules over the fleet (status, tls, memory, backups, persistence, reachable); exit 13
     /// when one fails at --fail-on.
+    #[command(after_help = "Examples:
+  dbctl check                                     every rule but reachable; exit 13 on an error
+  dbctl check --ping --fail-on warning
+  dbctl check --rule tls --rule memory --memory-warn 0.7
+  dbctl check --format junit > check.xml")]
     Check(CheckArgs),
 }
 
@@ -503,6 +508,10 @@ pub enum DbCommand {
         wait: WaitArgs,
     },
     /// Usage of one database, or of every selected one: memory, ops/sec, connections, RU/s.
+    #[command(after_help = "Examples:
+  dbctl db stats                                  every database
+  dbctl db stats 1 -p redis-enterprise --json
+  dbctl db list --usage -p upstash                the list with the usage columns")]
     Stats {
         /// Database id (none: every database of the selected providers/profiles).
         id: Option<String>,
@@ -601,6 +610,9 @@ pub enum DbCommand {
     /// Data plane: connect (TLS as the provider says), AUTH, PING; latency. Without ID, every
     /// database of the selected providers/profiles. Exit: the failure's own code for one ID,
     /// 12 when some of many failed.
+    #[command(after_help = "Examples:
+  dbctl db ping -p redis-enterprise               every database of the provider
+  dbctl db ping 1 -p redis-enterprise --count 5")]
     Ping {
         /// Database id, as `db list` prints it (without it: every selected database).
         id: Option<String>,

@@ -75,9 +75,12 @@ const EXIT_CODES: &[(i32, &str)] = &[
     (11, "timeout: `--request-timeout`, `db wait`, `--wait`"),
     (
         12,
-        "partial: a multi-profile list where some profiles failed (the rest is printed)",
+        "partial: a multi-profile list where some profiles (or, for usage, some databases) failed (the rest is printed)",
     ),
-    (13, "not as expected: `plan` found a difference"),
+    (
+        13,
+        "not as expected: `plan` found a difference, or `check` a finding at `--fail-on` (default error) or above",
+    ),
     (130, "interrupted (Ctrl-C while waiting)"),
 ];
 
