@@ -13,7 +13,13 @@ use crate::provider::ProviderKind;
     name = "dbctl",
     version,
     about = "Manage databases on Upstash, Redis Cloud, Redis Enterprise and Azure Cosmos DB",
-    propagate_version = true
+    propagate_version = true,
+    after_help = "Examples:
+  dbctl --demo db list                  try it: seeded demo data, no account needed
+  dbctl db list -p upstash --json       one provider's databases as JSON
+  dbctl db get 2145833/13008822 -p redis-cloud
+  dbctl db wait 2 -p redis-enterprise --status active --timeout 600
+  dbctl man > dbctl.1                   the manual: exit codes, environment variables"
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -22,7 +28,9 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Flags every command takes, before or after the subcommand.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Output format.
     #[arg(short, long, global = true, value_enum)]
@@ -178,27 +186,45 @@ pub enum Command {
     /// The config file: where it is, what it holds, whether it is valid.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Shell completions.
+    /// Shell completions (`--profile` completes to the profiles configured now).
     Completions {
+        /// The shell to write the script for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
+    /// Print the man page (roff): every command, exit codes, environment, examples.
     Man,
     /// The built-in emulator of all four provider APIs.
     #[cfg(feature = "emulator")]
     #[command(subcommand)]
     Emulator(EmulatorCommand),
     /// An authenticated raw call to any provider endpoint.
+    #[command(after_help = "Examples:
+  dbctl api upstash GET /redis/databases
+  dbctl api redis-enterprise GET /v1/bdbs/1 --raw
+  dbctl api redis-cloud GET /subscriptions | jq '.subscriptions[].id'")]
     Api(ApiArgs),
     /// The fleet as a spec file (TOML) on stdout, for `plan` and `apply`.
     Export(FleetArgs),
     /// What differs between a spec file and the fleet; exit 13 when anything does.
+    #[command(after_help = "Examples:
+  dbctl export > fleet.toml
+  dbctl plan -f fleet.toml            exit 0: no differences, 13: some
+  dbctl plan -f fleet.toml --json")]
     Plan(PlanArgs),
     /// Make the fleet match a spec file: create, update, and delete only with --prune.
+    #[command(after_help = "Examples:
+  dbctl apply -f fleet.toml --dry-run       the plan; nothing changes
+  dbctl apply -f fleet.toml --yes
+  dbctl apply -f fleet.toml --yes --prune   also delete the databases not in the spec")]
     Apply(ApplyArgs),
     /// Rules over the fleet (status, tls, memory, backups, persistence, reachable); exit 13
     /// when one fails at --fail-on.
+    #[command(after_help = "Examples:
+  dbctl check                                     every rule but reachable; exit 13 on an error
+  dbctl check --ping --fail-on warning
+  dbctl check --rule tls --rule memory --memory-warn 0.7
+  dbctl check --format junit > check.xml")]
     Check(CheckArgs),
 }
 
@@ -400,9 +426,19 @@ pub struct WaitArgs {
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
     /// List databases of every configured profile (or the selected ones).
+    #[command(after_help = "Examples:
+  dbctl db list                             every configured provider and profile
+  dbctl db list -p upstash -p redis-cloud
+  dbctl db list --status pending --json | jq -r '.[].id'
+  dbctl db list --name 'session*' --sort memory:desc")]
     List(ListArgs),
     /// Show one database.
+    #[command(after_help = "Examples:
+  dbctl db get a1b2c3d4-0000-4000-8000-000000000001 -p upstash
+  dbctl db get 2145833/13008822 -p redis-cloud --raw -o yaml
+  dbctl db get 'Food DB' -p cosmos --collections")]
     Get {
+        /// Database id, as `db list` prints it.
         id: String,
         #[command(flatten)]
         target: Target,
@@ -411,14 +447,20 @@ pub enum DbCommand {
         collections: bool,
     },
     /// Create a database.
+    #[command(after_help = "Examples:
+  dbctl db create -p upstash --name sessions --region us-east-1
+  dbctl db create -p redis-enterprise --name orders --memory 1GiB --set shards_count=2 --wait
+  dbctl db create -p redis-cloud --subscription 2145833 --name cache --memory 512MB --dry-run")]
     Create {
         #[command(flatten)]
         target: Target,
+        /// Name of the new database.
         #[arg(long)]
         name: String,
-        /// Memory limit: 256MB, 1.5GB, 2GiB or bytes.
+        /// Memory limit: 256MB, 1.5GB, 2GiB or bytes; MB and GB are 1024-based (512MB = 512 MiB).
         #[arg(long, value_parser = parse_size_arg)]
         memory: Option<u64>,
+        /// Region to create it in, as the provider names it (e.g. us-east-1).
         #[arg(long)]
         region: Option<String>,
         /// Subscription to create it in (Redis Cloud).
@@ -435,9 +477,11 @@ pub enum DbCommand {
     },
     /// Change a database.
     Update {
+        /// Database id, as `db list` prints it.
         id: String,
         #[command(flatten)]
         target: Target,
+        /// Memory limit: 256MB, 1.5GB, 2GiB or bytes; MB and GB are 1024-based (512MB = 512 MiB).
         #[arg(long, value_parser = parse_size_arg)]
         memory: Option<u64>,
         /// Provisioned RU/s, manual (Cosmos: 400 or more, in steps of 100).
@@ -451,16 +495,23 @@ pub enum DbCommand {
         /// Autoscale maximum RU/s (Cosmos: 1000 or more, in steps of 1000).
         #[arg(long, value_name = "RU", allow_negative_numbers = true)]
         autoscale_max: Option<i64>,
+        /// New name.
         #[arg(long)]
         name: Option<String>,
+        /// Provider-specific setting to change (repeatable), e.g. eviction_policy=allkeys-lru.
         #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
         settings: Vec<(String, String)>,
+        /// Show what would be sent (or validate at the provider) without changing anything.
         #[arg(long)]
         dry_run: bool,
         #[command(flatten)]
         wait: WaitArgs,
     },
     /// Usage of one database, or of every selected one: memory, ops/sec, connections, RU/s.
+    #[command(after_help = "Examples:
+  dbctl db stats                                  every database
+  dbctl db stats 1 -p redis-enterprise --json
+  dbctl db list --usage -p upstash                the list with the usage columns")]
     Stats {
         /// Database id (none: every database of the selected providers/profiles).
         id: Option<String>,
@@ -469,16 +520,21 @@ pub enum DbCommand {
     },
     /// Delete a database.
     Delete {
+        /// Database id, as `db list` prints it.
         id: String,
         #[command(flatten)]
         target: Target,
-        /// Do not ask.
+        /// Do not ask for confirmation (needed without a terminal).
         #[arg(long)]
         yes: bool,
         #[command(flatten)]
         wait: WaitArgs,
     },
     /// Wait until a database (or every selected one) reaches a status.
+    #[command(after_help = "Examples:
+  dbctl db wait 2 -p redis-enterprise --status active --timeout 600
+  dbctl db wait --all -p redis-enterprise --status active    every database of the profile
+  dbctl db wait 2145833/13008822 -p redis-cloud --status active --json")]
     Wait {
         /// Database id (or --all).
         #[arg(required_unless_present = "all")]
@@ -499,7 +555,11 @@ pub enum DbCommand {
         interval: f64,
     },
     /// The connection URL (password masked unless --show-secrets).
+    #[command(after_help = "Examples:
+  dbctl db url 1 -p redis-enterprise                   the password masked
+  dbctl db url 1 -p redis-enterprise --show-secrets --format env >> \"$GITHUB_ENV\"")]
     Url {
+        /// Database id, as `db list` prints it.
         id: String,
         #[command(flatten)]
         target: Target,
@@ -516,6 +576,7 @@ pub enum DbCommand {
     },
     /// Run redis-cli against the database (password via REDISCLI_AUTH, never argv).
     Connect {
+        /// Database id, as `db list` prints it.
         id: String,
         #[command(flatten)]
         target: Target,
@@ -528,24 +589,32 @@ pub enum DbCommand {
     },
     /// Delete every key.
     Flush {
+        /// Database id, as `db list` prints it.
         id: String,
         #[command(flatten)]
         target: Target,
+        /// Do not ask for confirmation (needed without a terminal).
         #[arg(long)]
         yes: bool,
     },
     /// Rotate the database password.
     ResetPassword {
+        /// Database id, as `db list` prints it.
         id: String,
         #[command(flatten)]
         target: Target,
+        /// Do not ask for confirmation (needed without a terminal).
         #[arg(long)]
         yes: bool,
     },
     /// Data plane: connect (TLS as the provider says), AUTH, PING; latency. Without ID, every
     /// database of the selected providers/profiles. Exit: the failure's own code for one ID,
     /// 12 when some of many failed.
+    #[command(after_help = "Examples:
+  dbctl db ping -p redis-enterprise               every database of the provider
+  dbctl db ping 1 -p redis-enterprise --count 5")]
     Ping {
+        /// Database id, as `db list` prints it (without it: every selected database).
         id: Option<String>,
         /// Provider (repeatable without ID).
         #[arg(short = 'p', long = "provider", value_enum)]
@@ -559,6 +628,7 @@ pub enum DbCommand {
     },
     /// Import data into a database (replaces its content).
     Import {
+        /// Database id, as `db list` prints it.
         id: String,
         #[command(flatten)]
         target: Target,
@@ -568,6 +638,7 @@ pub enum DbCommand {
         /// Source URI (repeatable).
         #[arg(long = "uri", required = true)]
         uris: Vec<String>,
+        /// Do not ask for confirmation (needed without a terminal).
         #[arg(long)]
         yes: bool,
         #[command(flatten)]
@@ -585,15 +656,18 @@ pub enum UrlFormat {
 pub enum BackupCommand {
     /// Backups of a database.
     List {
+        /// Database id, as `db list` prints it.
         db: String,
         #[command(flatten)]
         target: Target,
     },
     /// Take a backup now.
     Create {
+        /// Database id, as `db list` prints it.
         db: String,
         #[command(flatten)]
         target: Target,
+        /// Backup name (default: one made from the current time).
         #[arg(long)]
         name: Option<String>,
         #[command(flatten)]
@@ -601,10 +675,13 @@ pub enum BackupCommand {
     },
     /// Restore a backup into its database (replaces its content).
     Restore {
+        /// Database id, as `db list` prints it.
         db: String,
+        /// Backup id, as `backup list` or `backup create` prints it.
         backup_id: String,
         #[command(flatten)]
         target: Target,
+        /// Do not ask for confirmation (needed without a terminal).
         #[arg(long)]
         yes: bool,
         #[command(flatten)]
@@ -616,15 +693,18 @@ pub enum BackupCommand {
 pub enum TaskCommand {
     /// Show a task.
     Get {
+        /// Task id, as the command that started it printed it.
         id: String,
         #[command(flatten)]
         target: Target,
     },
     /// Wait until a task completes (exit 0) or fails (exit 8).
     Wait {
+        /// Task id, as the command that started it printed it.
         id: String,
         #[command(flatten)]
         target: Target,
+        /// Seconds to wait before giving up (exit 11).
         #[arg(long, value_name = "SECS", default_value_t = 600.0, value_parser = positive_seconds)]
         timeout: f64,
     },
@@ -644,9 +724,14 @@ pub enum ConfigCommand {
 #[derive(Debug, Subcommand)]
 pub enum EmulatorCommand {
     /// Serve all four provider APIs on loopback until interrupted.
+    #[command(after_help = "Examples:
+  dbctl emulator serve --port 0 > emulator.env &    a free port; its export lines in the file
+  dbctl emulator serve --seed empty --fault 503:3    no databases; every third request fails")]
     Serve {
+        /// Port on 127.0.0.1; 0 picks a free one (the export lines say which).
         #[arg(long, default_value_t = 8080)]
         port: u16,
+        /// `demo`: the databases `--demo` shows; `empty`: none.
         #[arg(long, value_enum, default_value_t = Seed::Demo)]
         seed: Seed,
         /// Added latency per request, in milliseconds.
@@ -667,6 +752,7 @@ pub enum Seed {
 
 #[derive(Debug, Clone, Args)]
 pub struct ApiArgs {
+    /// The provider whose API to call.
     #[arg(value_enum)]
     pub provider: ProviderKind,
     /// GET, POST, PUT, PATCH or DELETE.
@@ -676,6 +762,7 @@ pub struct ApiArgs {
     /// Request body: JSON text or @file.
     #[arg(long)]
     pub data: Option<String>,
+    /// Profile name (env profiles are named after their provider).
     #[arg(long)]
     pub profile: Option<String>,
 }
@@ -708,5 +795,50 @@ mod tests {
     fn the_command_tree_is_consistent() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    /// Every argument of every command says what it is for in `--help` and the man page.
+    #[test]
+    fn every_argument_has_help() {
+        use clap::CommandFactory;
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "dbctl", &mut missing);
+        assert!(missing.is_empty(), "arguments without help: {missing:#?}");
+    }
+
+    /// Subcommand help lists the global flags apart from the command's own.
+    #[test]
+    fn global_flags_have_their_own_heading() {
+        use clap::CommandFactory;
+        let mut command = super::Cli::command();
+        command.build();
+        let get = command
+            .find_subcommand("db")
+            .and_then(|db| db.find_subcommand("get"))
+            .unwrap();
+        let heading = |name: &str| {
+            get.get_arguments()
+                .find(|a| a.get_id().as_str() == name)
+                .unwrap()
+                .get_help_heading()
+        };
+        assert_eq!(heading("json"), Some("Global options"));
+        assert_eq!(heading("demo"), Some("Global options"));
+        assert_eq!(heading("provider"), None);
+        assert_eq!(heading("collections"), None);
     }
 }

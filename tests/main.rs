@@ -15,6 +15,7 @@ mod desired;
 mod faults;
 mod finish;
 mod health;
+mod help;
 mod hostile;
 mod inventory;
 mod redis_cloud;
