@@ -21,6 +21,9 @@ pub struct HttpSettings {
     /// `--demo`: where every data-plane connection goes instead of the database's host (like
     /// curl's `--resolve`); TLS names and logs still use the host.
     pub dial_override: std::sync::OnceLock<std::net::SocketAddr>,
+    /// `--demo`: the emulator, through which every API request goes as through a proxy, so
+    /// profiles name a fixed host and `--demo` prints the same on every run.
+    pub api_override: std::sync::OnceLock<std::net::SocketAddr>,
 }
 
 /// Requests one run may have in flight at once, all providers together.
@@ -42,6 +45,7 @@ impl HttpSettings {
             in_flight: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
             data_plane: tokio::sync::Semaphore::new(MAX_DATA_PLANE),
             dial_override: std::sync::OnceLock::new(),
+            api_override: std::sync::OnceLock::new(),
         }
     }
 

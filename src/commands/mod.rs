@@ -87,7 +87,8 @@ impl App {
             let emulator =
                 crate::emulator::Emulator::start(crate::emulator::Options::demo()).await?;
             let _ = http.dial_override.set(emulator.redis_addr());
-            (emulator.config(), Some(emulator))
+            let _ = http.api_override.set(emulator.addr());
+            (emulator.demo_config(), Some(emulator))
         } else {
             (config::load(global.config.as_deref())?, None)
         };

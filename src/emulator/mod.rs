@@ -90,6 +90,9 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The host `--demo` profiles name; the HTTP layer sends its requests to the emulator.
+pub const DEMO_HOST: &str = "emulator.dbctl.demo";
+
 pub struct Emulator {
     addr: SocketAddr,
     _server: tokio::task::JoinHandle<()>,
@@ -144,15 +147,24 @@ impl Emulator {
         format!("http://{}", self.addr)
     }
 
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `--demo`'s profiles: they name [`DEMO_HOST`], which the HTTP layer reaches through this
+    /// emulator, so no random port shows in any endpoint.
+    pub fn demo_config(&self) -> Config {
+        self.config_at(&format!("http://{DEMO_HOST}"))
+    }
+
     /// Profiles pointing every provider at this emulator, with its demo credentials.
-    pub fn config(&self) -> Config {
-        let base = self.base_url();
+    fn config_at(&self, base: &str) -> Config {
         Config {
             path: std::path::PathBuf::from("(demo)"),
             file_exists: false,
             profiles: ProviderKind::all()
                 .iter()
-                .map(|kind| (kind.spec().emulator.profile)(&base))
+                .map(|kind| (kind.spec().emulator.profile)(base))
                 .collect(),
             warnings: Vec::new(),
         }

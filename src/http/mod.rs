@@ -75,6 +75,14 @@ impl Http {
                 "warning: TLS certificate verification is off for profile '{profile}' ({provider})"
             );
         }
+        // `--demo`: the profile names a fixed host; the emulator answers for it.
+        let builder = match settings.api_override.get() {
+            Some(emulator) => builder.proxy(
+                reqwest::Proxy::http(format!("http://{emulator}"))
+                    .map_err(|e| Error::internal(format!("cannot route to the emulator: {e}")))?,
+            ),
+            None => builder,
+        };
         let builder = crate::tls::configure(builder, &tls, insecure)
             .map_err(|e| e.with_origin(provider, &profile))?;
         let client = builder.build().map_err(|e| {

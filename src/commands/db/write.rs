@@ -153,6 +153,11 @@ async fn finish(
 }
 
 pub fn print_change(app: &App, change: &Change) -> Result<()> {
+    if app.demo && !matches!(change, Change::DryRun(_)) {
+        crate::say!(
+            "note: --demo starts the emulator afresh on every run; this change is not kept"
+        );
+    }
     let text = match change {
         Change::Database(db) => app.out.one(db)?,
         Change::Task(task) => app.out.one(task)?,
