@@ -8,6 +8,7 @@ mod common;
 mod behaviour;
 mod configuration;
 mod connect;
+mod contract;
 mod cosmos;
 mod cosmos_sdk;
 mod dataplane;
