@@ -25,5 +25,9 @@ pub fn run(cli: cli::Cli) -> error::Result<()> {
         .enable_all()
         .build()
         .map_err(|e| error::Error::internal(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(commands::dispatch(cli))
+    let result = runtime.block_on(commands::dispatch(cli));
+    // Lookups or connections given up on (a data plane that did not answer in time) may
+    // still be running on blocking threads: the answer is out, so do not wait for them.
+    runtime.shutdown_background();
+    result
 }

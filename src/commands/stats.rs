@@ -93,6 +93,9 @@ pub async fn usages(
     Ok((pairs, failures))
 }
 
+/// How long INFO over the data plane may take for a whole `db stats` / `db list --usage`.
+const INFO_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Where the API gives no live figures (Redis Cloud has no metrics API), `INFO memory`,
 /// `INFO stats` and `INFO clients` over the data plane give them, with the password the API
 /// gives (it never leaves the process); when the data plane cannot be reached the API's
@@ -111,24 +114,24 @@ async fn with_info(
         Err(_) => return answers,
     };
     let dialer = &dialer;
+    // A data plane that does not answer (a firewalled endpoint) costs this long at most, all
+    // databases together; the API's figures stand for the ones that did not answer by then.
+    let deadline = tokio::time::Instant::now() + INFO_BUDGET;
     futures::future::join_all(
         answers
             .into_iter()
             .zip(databases)
             .map(|(answer, db)| async move {
                 let mut usage = answer?;
-                if usage.ops_per_sec.is_some() {
-                    return Ok(usage);
-                }
-                let info = async {
+                let info = tokio::time::timeout_at(deadline, async {
                     match crate::provider::connection(provider, &db.id).await? {
                         Connection::Redis(redis) => dialer.info(&redis).await.map(Some),
                         Connection::Cosmos(_) => Ok(None),
                     }
-                }
+                })
                 .await;
                 match info {
-                    Ok(Some(info)) => {
+                    Ok(Ok(Some(info))) => {
                         usage.memory_used_bytes = info.used_memory.or(usage.memory_used_bytes);
                         usage.memory_limit_bytes = usage.memory_limit_bytes.or(info.maxmemory);
                         usage.ops_per_sec = info.instantaneous_ops_per_sec;
@@ -137,15 +140,22 @@ async fn with_info(
                         usage.note = None;
                         Ok(usage.with_ratio())
                     }
-                    Ok(None) => Ok(usage),
-                    Err(error) => {
+                    Ok(Ok(None)) => Ok(usage),
+                    failed => {
+                        let why = match failed {
+                            Ok(Err(error)) => error.message,
+                            _ => format!("no answer within {}s", INFO_BUDGET.as_secs()),
+                        };
+                        app.shared
+                            .http
+                            .log(1, format!("INFO of {} failed: {why}", db.id));
+                        // One note for every database it applies to (said once).
                         usage.note = Some(format!(
-                            "{} (INFO over the data plane failed: {})",
+                            "{} (INFO over the data plane failed; -v says why)",
                             usage
                                 .note
                                 .as_deref()
-                                .unwrap_or("figures from the provider's API"),
-                            error.message
+                                .unwrap_or("figures from the provider's API")
                         ));
                         Ok(usage)
                     }
