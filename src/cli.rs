@@ -74,15 +74,12 @@ pub fn parse() -> Result<Cli, (Error, bool)> {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     Cli::try_parse_from(&args).map_err(|e| {
         use clap::error::ErrorKind as Kind;
-        if matches!(
-            e.kind(),
-            Kind::DisplayHelp
-                | Kind::DisplayVersion
-                | Kind::DisplayHelpOnMissingArgumentOrSubcommand
-        ) {
+        let json = asks_for_json(&args);
+        let asked_for_help = matches!(e.kind(), Kind::DisplayHelp | Kind::DisplayVersion);
+        // A missing subcommand shows help to people; a script asking for JSON gets the error.
+        if asked_for_help || (!json && e.kind() == Kind::DisplayHelpOnMissingArgumentOrSubcommand) {
             e.exit();
         }
-        let json = asks_for_json(&args);
         if !json {
             // clap's own text (with colour and usage line) for people.
             if let Some(hint) = usage_hint(&e, &args) {
@@ -101,6 +98,11 @@ pub fn parse() -> Result<Cli, (Error, bool)> {
             .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
             .collect::<Vec<_>>()
             .join(" ");
+        let detail = if e.kind() == Kind::DisplayHelpOnMissingArgumentOrSubcommand {
+            "a subcommand is required; --help lists them".to_string()
+        } else {
+            detail
+        };
         let mut error = Error::usage(detail);
         if let Some(hint) = usage_hint(&e, &args) {
             error = error.with_hint(hint);

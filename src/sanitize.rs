@@ -94,6 +94,8 @@ pub fn is_profile_name(name: &str) -> bool {
 
 /// A CSV cell a spreadsheet would run as a formula gets a leading `'` (OWASP CSV injection).
 pub fn csv_cell(text: String) -> String {
+    // A CSV file is read on terminals too: controls show as escapes, as in a table.
+    let text = escape_controls(&text).into_owned();
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
@@ -106,6 +108,22 @@ pub fn csv_cell(text: String) -> String {
 pub fn stderr_line(text: &str) {
     let clean = escape_controls(&crate::credentials::scrub_text(text)).into_owned();
     write_stderr(&(clean + "\n"));
+}
+
+/// Whether stderr speaks JSON (`--json`): warnings become `{"warning": ...}` lines.
+static JSON_STDERR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn json_stderr(on: bool) {
+    JSON_STDERR.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A warning: `warning: ...` for people, one `{"warning": ...}` line under `--json`.
+pub fn warn(text: &str) {
+    if JSON_STDERR.load(std::sync::atomic::Ordering::Relaxed) {
+        stderr_json(&serde_json::json!({ "warning": text }));
+    } else {
+        stderr_line(&format!("warning: {text}"));
+    }
 }
 
 /// `stderr_line` for a one-line JSON document (the `--json` error line).

@@ -175,8 +175,10 @@ fn evaluate(rule: Rule, subject: &Subject, args: &CheckArgs) -> Outcome {
             other => Outcome::Fail(
                 Severity::Error,
                 match &db.provider_status {
-                    Some(word) => format!("status is {other} ({word})"),
-                    None => format!("status is {other}"),
+                    Some(word) if !word.eq_ignore_ascii_case(other.as_str()) => {
+                        format!("status is {other} ({word})")
+                    }
+                    _ => format!("status is {other}"),
                 },
             ),
         },

@@ -163,7 +163,7 @@ pub fn config(command: ConfigCommand, global: &GlobalArgs, demo: Option<&Config>
 
 fn warn(config: &Config) {
     for warning in &config.warnings {
-        crate::say!("warning: {warning}");
+        crate::sanitize::warn(warning);
     }
 }
 

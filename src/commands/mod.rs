@@ -30,6 +30,7 @@ mod wait;
 pub async fn dispatch(cli: Cli) -> Result<()> {
     let Cli { global, command } = cli;
     crate::credentials::show_on_stdout(global.show_secrets);
+    crate::sanitize::json_stderr(global.json_errors());
     match command {
         Command::Completions { shell } => return shell::completions(shell, &global),
         Command::Man => return shell::man(),
@@ -40,6 +41,8 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
     }
     let app = App::new(&global).await?;
     let target = command.target();
+    // A raw `api` call takes paths, not ids: no hint about where ids come from.
+    let ids = !matches!(command, Command::Api(_));
     let result = match command {
         Command::Db(cmd) => db::run(&app, cmd).await,
         Command::List(args) => list::run(&app, &args).await,
@@ -57,7 +60,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Completions { .. } | Command::Man => Ok(()),
     };
     result.map_err(|error| match &target {
-        Some(target) => app.name_origin(error, target),
+        Some(target) => app.name_origin(error, target, ids),
         None => error,
     })
 }
@@ -101,7 +104,7 @@ impl App {
             config::load(global.config.as_deref())?
         };
         for warning in &config.warnings {
-            crate::say!("warning: {warning}");
+            crate::sanitize::warn(warning);
         }
         Ok(App {
             config,
@@ -180,7 +183,7 @@ impl App {
     /// Names the provider and profile of a single-database command's error when the error
     /// itself does not (a wait that timed out, an id refused before any request), and says
     /// where ids come from when one was not found.
-    fn name_origin(&self, error: Error, target: &Target) -> Error {
+    fn name_origin(&self, error: Error, target: &Target, ids: bool) -> Error {
         let providers: Vec<ProviderKind> = target.provider.into_iter().collect();
         let names: Vec<String> = target.profile.iter().cloned().collect();
         let error = match self.select(&providers, &names).as_deref() {
@@ -188,9 +191,10 @@ impl App {
             _ => error,
         };
         match (error.kind, error.provider) {
-            (ErrorKind::NotFound, Some(provider)) if error.hint.is_none() => error.with_hint(
-                format!("`dbctl db list -p {provider}` shows the ids this command accepts"),
-            ),
+            (ErrorKind::NotFound, Some(provider)) if ids && error.hint.is_none() => error
+                .with_hint(format!(
+                    "`dbctl db list -p {provider}` shows the ids this command accepts"
+                )),
             _ => error,
         }
     }

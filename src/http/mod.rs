@@ -71,9 +71,9 @@ impl Http {
             .pool_idle_timeout(Duration::from_secs(30));
         let insecure = tls.insecure || settings.insecure;
         if insecure {
-            crate::say!(
-                "warning: TLS certificate verification is off for profile '{profile}' ({provider})"
-            );
+            crate::sanitize::warn(&format!(
+                "TLS certificate verification is off for profile '{profile}' ({provider})"
+            ));
         }
         // `--demo`: the profile names a fixed host; the emulator answers for it.
         let builder = match settings.api_override.get() {

@@ -222,8 +222,9 @@ fn to_value<T: Serialize>(item: &T) -> Value {
 }
 
 fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    // C1 and bidi controls pass serde's escaping; as `\uXXXX` they stay the same data.
     serde_json::to_string_pretty(value)
-        .map(|s| s + "\n")
+        .map(|s| crate::sanitize::escape_json(&s).into_owned() + "\n")
         .map_err(|e| Error::internal(format!("cannot render JSON: {e}")))
 }
 

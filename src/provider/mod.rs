@@ -132,6 +132,15 @@ impl Connection {
         }
     }
 
+    /// The variable a `db url --format env` line sets unless told otherwise: a URL for Redis,
+    /// a connection string for Cosmos.
+    pub fn env_var(&self) -> &'static str {
+        match self {
+            Connection::Redis(_) => "REDIS_URL",
+            Connection::Cosmos(_) => "COSMOS_CONNECTION_STRING",
+        }
+    }
+
     /// The password or key it carries.
     pub fn secret(&self) -> Option<&Secret> {
         match self {

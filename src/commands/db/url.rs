@@ -25,11 +25,7 @@ pub async fn url(
     let show = app.shared.show_secrets;
     let text = match (format, app.out.format()) {
         (UrlFormat::Env, OutputFormat::Table | OutputFormat::Wide) => {
-            // A name that says what the value is: a URL for Redis, a connection string for Cosmos.
-            let var = var.unwrap_or(match connection {
-                Connection::Redis(_) => "REDIS_URL",
-                Connection::Cosmos(_) => "COSMOS_CONNECTION_STRING",
-            });
+            let var = var.unwrap_or(connection.env_var());
             env_line(var, &connection, show)?
         }
         (UrlFormat::Env, other) => {
@@ -87,9 +83,7 @@ fn env_line(var: &str, connection: &Connection, show: bool) -> Result<String> {
         .with_hint("an env line must be one line; inspect the database with `dbctl db get ID --json`"));
     }
     if !show && connection.secret().is_some() {
-        crate::say!(
-            "warning: the password in {var} is masked as {MASK}; add --show-secrets to put the real one in the environment"
-        );
+        crate::sanitize::warn(&format!("the password in {var} is masked as {MASK}; add --show-secrets to put the real one in the environment"));
     }
     Ok(format!("{var}={}\n", shell_word(&url)))
 }
