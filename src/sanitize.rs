@@ -215,7 +215,9 @@ mod tests {
             assert!(!is_profile_name(bad), "{bad:?}");
         }
         assert_eq!(csv_cell("=1+1".into()), "'=1+1");
-        assert_eq!(csv_cell("\tx".into()), "'\tx");
+        // A control character is shown as an escape, so it neither acts nor starts a formula.
+        assert_eq!(csv_cell("\tx".into()), "\\tx");
+        assert_eq!(csv_cell("a\u{1b}[2J".into()), "a\\x1b[2J");
         assert_eq!(csv_cell("name".into()), "name");
     }
 }

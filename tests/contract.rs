@@ -315,3 +315,27 @@ fn a_busy_emulator_port_says_what_to_do() {
         .code(2)
         .stderr_has("--port 0");
 }
+
+#[test]
+fn under_json_every_stderr_line_is_json() {
+    let sb = Sandbox::new();
+    let run = sb.run(&[
+        "--demo",
+        "--insecure",
+        "db",
+        "get",
+        "nope",
+        "-p",
+        "upstash",
+        "--json",
+    ]);
+    run.code(5);
+    assert!(run.stdout.is_empty());
+    for line in run.stderr.lines() {
+        serde_json::from_str::<Value>(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+    }
+    assert!(run.stderr.contains("\"warning\""), "{}", run.stderr);
+    let missing = sb.run(&["--json", "db"]);
+    missing.code(2);
+    assert_eq!(json_error(&missing)["kind"], "usage");
+}
