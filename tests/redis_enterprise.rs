@@ -930,10 +930,11 @@ async fn tls_insecure_skips_verification_for_that_profile_only_and_warns() {
     let run = sb.run(&["db", "list", "--json"]);
     run.code(0).no_secrets(&refs(&secrets()));
     assert_eq!(run.json().as_array().unwrap().len(), 6);
+    // Under --json the warning is a JSON line too.
     let warnings: Vec<&str> = run
         .stderr
         .lines()
-        .filter(|l| l.starts_with("warning:"))
+        .filter(|l| l.starts_with("{\"warning\""))
         .collect();
     assert_eq!(warnings.len(), 1, "{}", run.stderr);
     assert!(warnings[0].contains("verification is off"));
