@@ -18,10 +18,8 @@ use axum::{Json, Router};
 use base64::Engine;
 use serde_json::{json, Value};
 
-use super::{demo_profile, lock, now_unix};
-use crate::config::Profile;
+use super::{lock, now_unix};
 use crate::provider::cosmos::signer::{self, MasterKey};
-use crate::provider::ProviderKind;
 
 pub const PREFIX: &str = "/cosmos";
 /// The local Azure Cosmos DB emulator's well-known key (public by design).
@@ -168,25 +166,10 @@ fn etag(ts: i64) -> String {
 }
 
 /// This API in the emulator, for the provider registry.
-pub const API: super::ApiSpec = super::ApiSpec {
-    router,
-    profile,
-    env,
-};
+pub const API: super::ApiSpec = super::ApiSpec { router, settings };
 
-fn profile(base: &str) -> Profile {
-    demo_profile(
-        "cosmos",
-        ProviderKind::Cosmos,
-        &[("endpoint", endpoint(base)), ("key", KEY.into())],
-    )
-}
-
-fn env(base: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("COSMOS_ENDPOINT", endpoint(base)),
-        ("COSMOS_KEY", KEY.into()),
-    ]
+fn settings(base: &str) -> Vec<(&'static str, String)> {
+    vec![("endpoint", endpoint(base)), ("key", KEY.into())]
 }
 
 fn endpoint(base: &str) -> String {

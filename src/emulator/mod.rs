@@ -71,12 +71,12 @@ impl std::str::FromStr for Fault {
 }
 
 /// One provider's imitation, as the provider registry names it: its routes (each API keeps
-/// its own state, seeded with the demo fleet or empty, under its own path prefix), the
-/// profile that points dbctl at it, and the `export` lines that do the same for a shell.
+/// its own state, seeded with the demo fleet or empty, under its own path prefix), and the
+/// profile settings that point dbctl at it; the demo profile and the `export` lines (through
+/// the provider's own variables) are both made from them.
 pub struct ApiSpec {
     pub router: fn(seeded: bool) -> Router,
-    pub profile: fn(base: &str) -> Profile,
-    pub env: fn(base: &str) -> Vec<(&'static str, String)>,
+    pub settings: fn(base: &str) -> Vec<(&'static str, String)>,
 }
 
 /// What the latency and fault layer keeps across requests.
@@ -164,7 +164,9 @@ impl Emulator {
             file_exists: false,
             profiles: ProviderKind::all()
                 .iter()
-                .map(|kind| (kind.spec().emulator.profile)(base))
+                .map(|&kind| {
+                    demo_profile(kind.name(), kind, &(kind.spec().emulator.settings)(base))
+                })
                 .collect(),
             warnings: Vec::new(),
         }
@@ -175,7 +177,15 @@ impl Emulator {
         let base = self.base_url();
         ProviderKind::all()
             .iter()
-            .flat_map(|kind| (kind.spec().emulator.env)(&base))
+            .flat_map(|kind| {
+                let spec = kind.spec();
+                (spec.emulator.settings)(&base)
+                    .into_iter()
+                    .filter_map(|(field, value)| {
+                        let var = spec.env.iter().find(|v| v.field == field)?.var;
+                        Some((var, value))
+                    })
+            })
             .collect()
     }
 }

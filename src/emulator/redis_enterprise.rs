@@ -14,9 +14,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use super::{basic_auth_ok, demo_profile, lock};
-use crate::config::Profile;
-use crate::provider::ProviderKind;
+use super::{basic_auth_ok, lock};
 
 pub const PREFIX: &str = "/redis-enterprise";
 pub const USER: &str = "admin@dbctl.dev";
@@ -229,29 +227,13 @@ fn now_text() -> String {
 }
 
 /// This API in the emulator, for the provider registry.
-pub const API: super::ApiSpec = super::ApiSpec {
-    router,
-    profile,
-    env,
-};
+pub const API: super::ApiSpec = super::ApiSpec { router, settings };
 
-fn profile(base: &str) -> Profile {
-    demo_profile(
-        "redis-enterprise",
-        ProviderKind::RedisEnterprise,
-        &[
-            ("url", format!("{base}{PREFIX}")),
-            ("user", USER.into()),
-            ("password", PASSWORD.into()),
-        ],
-    )
-}
-
-fn env(base: &str) -> Vec<(&'static str, String)> {
+fn settings(base: &str) -> Vec<(&'static str, String)> {
     vec![
-        ("REDIS_ENTERPRISE_URL", format!("{base}{PREFIX}")),
-        ("REDIS_ENTERPRISE_USER", USER.into()),
-        ("REDIS_ENTERPRISE_PASSWORD", PASSWORD.into()),
+        ("url", format!("{base}{PREFIX}")),
+        ("user", USER.into()),
+        ("password", PASSWORD.into()),
     ]
 }
 

@@ -9,9 +9,7 @@ use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::{basic_auth_ok, demo_profile, lock, now_unix};
-use crate::config::Profile;
-use crate::provider::ProviderKind;
+use super::{basic_auth_ok, lock, now_unix};
 
 pub const PREFIX: &str = "/upstash";
 pub const EMAIL: &str = "demo@dbctl.dev";
@@ -124,29 +122,13 @@ fn plan_memory(plan: &str) -> u64 {
 }
 
 /// This API in the emulator, for the provider registry.
-pub const API: super::ApiSpec = super::ApiSpec {
-    router,
-    profile,
-    env,
-};
+pub const API: super::ApiSpec = super::ApiSpec { router, settings };
 
-fn profile(base: &str) -> Profile {
-    demo_profile(
-        "upstash",
-        ProviderKind::Upstash,
-        &[
-            ("email", EMAIL.into()),
-            ("api_key", API_KEY.into()),
-            ("url", format!("{base}{PREFIX}/v2")),
-        ],
-    )
-}
-
-fn env(base: &str) -> Vec<(&'static str, String)> {
+fn settings(base: &str) -> Vec<(&'static str, String)> {
     vec![
-        ("UPSTASH_EMAIL", EMAIL.into()),
-        ("UPSTASH_API_KEY", API_KEY.into()),
-        ("UPSTASH_API_URL", format!("{base}{PREFIX}/v2")),
+        ("email", EMAIL.into()),
+        ("api_key", API_KEY.into()),
+        ("url", format!("{base}{PREFIX}/v2")),
     ]
 }
 

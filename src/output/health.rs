@@ -84,36 +84,15 @@ fn figure_cells(
 const FIGURE_COLUMNS: [&str; 6] = ["USED", "LIMIT", "%", "OPS/S", "CONN", "RU/S"];
 
 impl Record for DatabaseUsage {
-    const COLUMNS: &'static [&'static str] = &[
-        "PROVIDER",
-        "PROFILE",
-        "ID",
-        "NAME",
-        "STATUS",
-        "REGION",
-        "ENDPOINT",
-        "MEMORY",
+    const COLUMNS: &'static [&'static str] = database_columns!(
         FIGURE_COLUMNS[0],
         FIGURE_COLUMNS[1],
         FIGURE_COLUMNS[2],
         FIGURE_COLUMNS[3],
         FIGURE_COLUMNS[4],
         FIGURE_COLUMNS[5],
-    ];
-    const FIELDS: &'static [&'static str] = &[
-        "provider",
-        "profile",
-        "id",
-        "name",
-        "status",
-        "provider_status",
-        "region",
-        "endpoint",
-        "port",
-        "tls",
-        "memory_limit_bytes",
-        "plan",
-        "created_at",
+    );
+    const FIELDS: &'static [&'static str] = database_fields!(
         "memory_used_bytes",
         "memory_used_ratio",
         "ops_per_sec",
@@ -122,7 +101,7 @@ impl Record for DatabaseUsage {
         "throughput_max_ru",
         "storage_bytes",
         "sampled_at",
-    ];
+    );
     fn cells(&self) -> Vec<String> {
         let mut cells = self.database.cells();
         cells.extend(self.figures());

@@ -12,6 +12,23 @@ use crate::model::{Backup, ByteSize, Database, Ping, Task};
 use crate::sanitize::{csv_cell, escape_controls};
 use crate::secret::mask_text_secrets;
 
+/// The `db list` table columns, with more after them (`db list --usage`).
+macro_rules! database_columns {
+    ($($more:expr),* $(,)?) => {
+        &["PROVIDER", "PROFILE", "ID", "NAME", "STATUS", "REGION", "ENDPOINT", "MEMORY", $($more),*]
+    };
+}
+
+/// The `db list` CSV fields, with more after them (`db list --usage`).
+macro_rules! database_fields {
+    ($($more:expr),* $(,)?) => {
+        &[
+            "provider", "profile", "id", "name", "status", "provider_status", "region",
+            "endpoint", "port", "tls", "memory_limit_bytes", "plan", "created_at", $($more),*
+        ]
+    };
+}
+
 mod detail;
 mod fit;
 mod health;
@@ -303,24 +320,8 @@ fn status_color(word: &str) -> Color {
 }
 
 impl Record for Database {
-    const COLUMNS: &'static [&'static str] = &[
-        "PROVIDER", "PROFILE", "ID", "NAME", "STATUS", "REGION", "ENDPOINT", "MEMORY",
-    ];
-    const FIELDS: &'static [&'static str] = &[
-        "provider",
-        "profile",
-        "id",
-        "name",
-        "status",
-        "provider_status",
-        "region",
-        "endpoint",
-        "port",
-        "tls",
-        "memory_limit_bytes",
-        "plan",
-        "created_at",
-    ];
+    const COLUMNS: &'static [&'static str] = database_columns!();
+    const FIELDS: &'static [&'static str] = database_fields!();
     fn cells(&self) -> Vec<String> {
         let status = match &self.provider_status {
             Some(word) if self.status == crate::model::Status::Unknown => {

@@ -140,9 +140,8 @@ pub(super) async fn update(
     Path((sub, db)): Path<(String, String)>,
     body: Option<Json<Value>>,
 ) -> Response {
-    let (sub, db) = match locate(&store, family, &headers, &sub, Some(&db)) {
-        Ok((sub, Some(db))) => (sub, db),
-        Ok(_) => return no_database(0),
+    let (sub, db) = match locate_database(&store, family, &headers, &sub, &db) {
+        Ok(ids) => ids,
         Err(refused) => return refused,
     };
     let changes = match body_object(body) {
@@ -181,9 +180,8 @@ pub(super) async fn delete(
     headers: HeaderMap,
     Path((sub, db)): Path<(String, String)>,
 ) -> Response {
-    let (sub, db) = match locate(&store, family, &headers, &sub, Some(&db)) {
-        Ok((sub, Some(db))) => (sub, db),
-        Ok(_) => return no_database(0),
+    let (sub, db) = match locate_database(&store, family, &headers, &sub, &db) {
+        Ok(ids) => ids,
         Err(refused) => return refused,
     };
     let base = base(&headers);
@@ -204,9 +202,8 @@ pub(super) async fn backup(
     headers: HeaderMap,
     Path((sub, db)): Path<(String, String)>,
 ) -> Response {
-    let (sub, db) = match locate(&store, family, &headers, &sub, Some(&db)) {
-        Ok((sub, Some(db))) => (sub, db),
-        Ok(_) => return no_database(0),
+    let (sub, db) = match locate_database(&store, family, &headers, &sub, &db) {
+        Ok(ids) => ids,
         Err(refused) => return refused,
     };
     let changes = Map::from_iter([("backup".to_string(), json!({"lastBackupTime": now_text()}))]);
@@ -227,9 +224,8 @@ pub(super) async fn import(
     Path((sub, db)): Path<(String, String)>,
     body: Option<Json<Value>>,
 ) -> Response {
-    let (sub, db) = match locate(&store, family, &headers, &sub, Some(&db)) {
-        Ok((sub, Some(db))) => (sub, db),
-        Ok(_) => return no_database(0),
+    let (sub, db) = match locate_database(&store, family, &headers, &sub, &db) {
+        Ok(ids) => ids,
         Err(refused) => return refused,
     };
     let body = match body_object(body) {

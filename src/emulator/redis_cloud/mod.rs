@@ -22,14 +22,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use super::{demo_profile, lock};
+use super::lock;
 
 mod changes;
 mod reads;
 mod tasks;
 
-use crate::config::Profile;
-use crate::provider::ProviderKind;
 use changes::{backup, create, delete, import, update};
 use reads::{get_database, list_databases, list_subscriptions};
 #[cfg(test)]
@@ -431,29 +429,13 @@ fn now_text() -> String {
 }
 
 /// This API in the emulator, for the provider registry.
-pub const API: super::ApiSpec = super::ApiSpec {
-    router,
-    profile,
-    env,
-};
+pub const API: super::ApiSpec = super::ApiSpec { router, settings };
 
-fn profile(base: &str) -> Profile {
-    demo_profile(
-        "redis-cloud",
-        ProviderKind::RedisCloud,
-        &[
-            ("api_key", API_KEY.into()),
-            ("secret_key", SECRET_KEY.into()),
-            ("url", format!("{base}{PREFIX}/v1")),
-        ],
-    )
-}
-
-fn env(base: &str) -> Vec<(&'static str, String)> {
+fn settings(base: &str) -> Vec<(&'static str, String)> {
     vec![
-        ("REDIS_CLOUD_API_KEY", API_KEY.into()),
-        ("REDIS_CLOUD_SECRET_KEY", SECRET_KEY.into()),
-        ("REDIS_CLOUD_API_URL", format!("{base}{PREFIX}/v1")),
+        ("api_key", API_KEY.into()),
+        ("secret_key", SECRET_KEY.into()),
+        ("url", format!("{base}{PREFIX}/v1")),
     ]
 }
 
@@ -614,6 +596,20 @@ fn locate(
         }
     }
     Ok((sub, db))
+}
+
+/// [`locate`] for a route that names a database: its subscription and database ids.
+fn locate_database(
+    store: &Mutex<State>,
+    family: Family,
+    headers: &HeaderMap,
+    sub: &str,
+    db: &str,
+) -> Result<(u64, u64), Response> {
+    match locate(store, family, headers, sub, Some(db))? {
+        (sub, Some(db)) => Ok((sub, db)),
+        (_, None) => Err(no_database(0)),
+    }
 }
 
 #[cfg(test)]

@@ -88,9 +88,8 @@ pub(super) async fn get_database(
     headers: HeaderMap,
     Path((sub, db)): Path<(String, String)>,
 ) -> Response {
-    let (sub, db) = match locate(&store, family, &headers, &sub, Some(&db)) {
-        Ok((sub, Some(db))) => (sub, db),
-        Ok(_) => return no_database(0),
+    let (sub, db) = match locate_database(&store, family, &headers, &sub, &db) {
+        Ok(ids) => ids,
         Err(refused) => return refused,
     };
     let mut state = lock(&store);

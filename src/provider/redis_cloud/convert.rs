@@ -54,20 +54,19 @@ pub(super) fn database(record: &Value, origin: &Origin, shared: &Shared) -> Resu
     db.status = status(wire.status.as_deref());
     db.provider_status = wire.status.clone();
     // Active-Active: the top-level fields show the first region.
-    let regions: Vec<(&str, &wire::CrdbDatabase)> = crdb_regions(&wire).collect();
+    let regions: Vec<(&str, &wire::Placement)> = crdb_regions(&wire).collect();
     let first = regions.first().map(|(_, r)| *r);
     db.region = regions
         .first()
         .map(|(name, _)| name.to_string())
-        .or_else(|| wire.region.clone().filter(|r| !r.is_empty()))
+        .or_else(|| wire.placement.region.clone().filter(|r| !r.is_empty()))
         .or_else(|| origin.region.map(str::to_string));
-    let public = first.map_or(&wire.public_endpoint, |r| &r.public_endpoint);
-    if let Some((host, port)) = public.as_deref().and_then(endpoint) {
+    let place = first.unwrap_or(&wire.placement);
+    if let Some((host, port)) = place.public_endpoint.as_deref().and_then(endpoint) {
         db.endpoint = Some(host);
         db.port = port;
     }
-    let security = first.map_or(&wire.security, |r| &r.security);
-    db.tls = security.as_ref().and_then(|s| s.enable_tls);
+    db.tls = place.security.as_ref().and_then(|s| s.enable_tls);
     db.memory_limit_bytes = first
         .and_then(|r| gib_bytes(r.dataset_size_in_gb.or(r.memory_limit_in_gb)?))
         .or_else(|| memory_bytes(&wire));
@@ -167,7 +166,7 @@ pub(super) fn endpoint(text: &str) -> Option<(String, Option<u16>)> {
 
 /// The Active-Active regions whose name is a plain region word (letters, digits, `-_.`), in
 /// the provider's order; others cannot be named on the command line and are left out.
-fn crdb_regions(wire: &wire::Database) -> impl Iterator<Item = (&str, &wire::CrdbDatabase)> {
+fn crdb_regions(wire: &wire::Database) -> impl Iterator<Item = (&str, &wire::Placement)> {
     wire.crdb_databases.iter().filter_map(|r| {
         let name = r.region.as_deref()?.trim();
         let plain = !name.is_empty()
@@ -180,8 +179,9 @@ fn crdb_regions(wire: &wire::Database) -> impl Iterator<Item = (&str, &wire::Crd
 
 fn memory_bytes(wire: &wire::Database) -> Option<u64> {
     let gib = wire
+        .placement
         .dataset_size_in_gb
-        .or(wire.memory_limit_in_gb)
+        .or(wire.placement.memory_limit_in_gb)
         .or_else(|| {
             let size = wire.plan_memory_limit?;
             match wire
@@ -280,13 +280,7 @@ pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
     // Active-Active: each region with a usable endpoint, its own password or the global one.
     let regions: Vec<RegionConnection> = crdb_regions(&wire)
         .filter_map(|(name, r)| {
-            let connection = redis_connection(
-                id,
-                &r.public_endpoint,
-                &r.private_endpoint,
-                r.security.as_ref(),
-                wire.global_password.as_ref(),
-            )?;
+            let connection = redis_connection(id, r, wire.global_password.as_ref())?;
             Some(RegionConnection {
                 region: name.to_string(),
                 connection,
@@ -298,13 +292,7 @@ pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
             regions: regions.clone(),
             ..first.connection.clone()
         }),
-        None => redis_connection(
-            id,
-            &wire.public_endpoint,
-            &wire.private_endpoint,
-            wire.security.as_ref(),
-            None,
-        ),
+        None => redis_connection(id, &wire.placement, None),
     };
     connection.map(Connection::Redis).ok_or_else(|| {
         Error::provider_error(format!(
@@ -318,15 +306,15 @@ pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
 /// One endpoint (public, else private) with its security; `None` without a usable host.
 fn redis_connection(
     id: &str,
-    public: &Option<String>,
-    private: &Option<String>,
-    security: Option<&wire::Security>,
+    place: &wire::Placement,
     fallback_password: Option<&crate::secret::Secret>,
 ) -> Option<RedisConnection> {
-    let (host, port) = public
+    let (host, port) = place
+        .public_endpoint
         .as_deref()
         .and_then(endpoint)
-        .or_else(|| private.as_deref().and_then(endpoint))?;
+        .or_else(|| place.private_endpoint.as_deref().and_then(endpoint))?;
+    let security = place.security.as_ref();
     Some(RedisConnection {
         host,
         port,

@@ -47,34 +47,9 @@ pub(super) struct Database {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "lenient::string")]
     pub status: Option<String>,
-    #[serde(default, deserialize_with = "lenient::string")]
-    pub region: Option<String>,
-    #[serde(
-        rename = "publicEndpoint",
-        default,
-        deserialize_with = "lenient::string"
-    )]
-    pub public_endpoint: Option<String>,
-    #[serde(
-        rename = "privateEndpoint",
-        default,
-        deserialize_with = "lenient::string"
-    )]
-    pub private_endpoint: Option<String>,
-    /// Newer Pro records.
-    #[serde(
-        rename = "datasetSizeInGb",
-        default,
-        deserialize_with = "lenient::float"
-    )]
-    pub dataset_size_in_gb: Option<f64>,
-    /// Older Pro records.
-    #[serde(
-        rename = "memoryLimitInGb",
-        default,
-        deserialize_with = "lenient::float"
-    )]
-    pub memory_limit_in_gb: Option<f64>,
+    /// Where it runs and how it is reached (for Active-Active, see `crdb_databases`).
+    #[serde(flatten)]
+    pub placement: Placement,
     /// Essentials: the plan's size, in `memoryLimitMeasurementUnit` (MB or GB).
     #[serde(
         rename = "planMemoryLimit",
@@ -90,11 +65,9 @@ pub(super) struct Database {
     pub memory_limit_unit: Option<String>,
     #[serde(rename = "activatedOn", default, deserialize_with = "lenient::string")]
     pub activated_on: Option<String>,
-    #[serde(default, deserialize_with = "lenient::object")]
-    pub security: Option<Security>,
     /// Active-Active: one record per region, in place of the endpoint, size and security above.
     #[serde(rename = "crdbDatabases", default, deserialize_with = "lenient::list")]
-    pub crdb_databases: Vec<CrdbDatabase>,
+    pub crdb_databases: Vec<Placement>,
     /// Active-Active: the password of every region that sets none of its own.
     #[serde(
         rename = "globalPassword",
@@ -121,9 +94,10 @@ pub(super) struct Database {
     pub backup: Option<BackupPolicy>,
 }
 
-/// One region of an Active-Active database (`crdbDatabases[]`).
+/// Region, endpoints, size and security: of a database, or of one region of an Active-Active
+/// database (`crdbDatabases[]`).
 #[derive(Debug, Deserialize)]
-pub(super) struct CrdbDatabase {
+pub(super) struct Placement {
     #[serde(default, deserialize_with = "lenient::string")]
     pub region: Option<String>,
     #[serde(
@@ -138,12 +112,14 @@ pub(super) struct CrdbDatabase {
         deserialize_with = "lenient::string"
     )]
     pub private_endpoint: Option<String>,
+    /// Newer Pro records.
     #[serde(
         rename = "datasetSizeInGb",
         default,
         deserialize_with = "lenient::float"
     )]
     pub dataset_size_in_gb: Option<f64>,
+    /// Older Pro records.
     #[serde(
         rename = "memoryLimitInGb",
         default,
