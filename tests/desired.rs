@@ -309,6 +309,24 @@ fn bad_spec_files_are_exit_3_with_line_and_column() {
             "[[database]]\nprofile = \"upstash\"\nprovider = \"cosmos\"\nname = \"a\"\n",
             "line 3, column 12",
         ),
+        // Throughput: RU/s or { autoscale_max = RU/s }, and only where the provider has it.
+        (
+            "[[database]]\nprofile = \"cosmos\"\nname = \"a\"\nthroughput = 0\n",
+            "line 4, column 14: invalid throughput 0",
+        ),
+        (
+            "[[database]]\nprofile = \"cosmos\"\nname = \"a\"\nthroughput = { max = 4000 }\n",
+            "line 4, column 14: unknown throughput key `max`",
+        ),
+        (
+            "[[database]]\nprofile = \"upstash\"\nname = \"a\"\nthroughput = 400\n",
+            "line 2, column 11: upstash databases have no provisioned throughput",
+        ),
+        // A Redis Cloud database is created in a subscription the spec must name.
+        (
+            "[[database]]\nprofile = \"redis-cloud\"\nname = \"new\"\nmemory = \"1GiB\"\n",
+            "line 2, column 11: redis-cloud database \"new\" does not exist, and creating it needs the `subscription`",
+        ),
     ];
     for (text, at) in cases {
         let file = spec(&sb, "bad.toml", text);
@@ -463,4 +481,154 @@ async fn two_databases_of_one_name_are_exit_7_naming_both_ids() {
             .no_secrets(&["wm-password-1"]);
     }
     assert_eq!(writes(&server).await, 0);
+}
+
+/// Cosmos throughput: exported as RU/s or `{ autoscale_max = N }`, changed in place between
+/// values and modes, given at create, and never added to a database created without it.
+#[test]
+fn cosmos_throughput_is_exported_planned_and_applied() {
+    let served = Served::start(&[]);
+    let sb = served.sandbox();
+    let export = sb.run(&["export", "-p", "cosmos"]);
+    let text = clean(export.code(0)).stdout.clone();
+    let block = |name: &str| {
+        let start = text.find(&format!("name = \"{name}\"")).unwrap();
+        let end = text[start..]
+            .find("[[database]]")
+            .map_or(text.len(), |i| start + i);
+        text[start..end].to_string()
+    };
+    assert!(
+        block("Food DB").contains("throughput = { autoscale_max = 4000 }\n"),
+        "{text}"
+    );
+    assert!(block("inventory").contains("throughput = 400\n"), "{text}");
+    assert!(!block("sessions").contains("throughput"), "{text}");
+
+    let text = edit_block(
+        &text,
+        "inventory",
+        "throughput = 400",
+        "throughput = { autoscale_max = 5000 }",
+    );
+    let text = edit_block(
+        &text,
+        "Food DB",
+        "throughput = { autoscale_max = 4000 }",
+        "throughput = 800",
+    );
+    let text = format!("{text}\n[[database]]\nprofile = \"cosmos\"\nname = \"events\"\nthroughput = {{ autoscale_max = 2000 }}\n");
+    let file = spec(&sb, "cosmos.toml", &text);
+    let plan = sb.run(&["plan", "-f", &file, "--json"]);
+    let plan = clean(plan.code(13)).json();
+    let change = |from: Value, to: Value| json!([{"field": "throughput", "from": from, "to": to}]);
+    assert_eq!(
+        find(&plan, "update", "cosmos", "inventory")["changes"],
+        change(json!(400), json!({"autoscale_max": 5000}))
+    );
+    assert_eq!(
+        find(&plan, "update", "cosmos", "Food DB")["changes"],
+        change(json!({"autoscale_max": 4000}), json!(800))
+    );
+    assert_eq!(
+        find(&plan, "create", "cosmos", "events")["changes"],
+        change(Value::Null, json!({"autoscale_max": 2000}))
+    );
+    assert_eq!(plan.as_array().unwrap().len(), 3, "{plan:#}");
+    sb.run(&["plan", "-f", &file])
+        .code(13)
+        .stdout_has("throughput: 400 → { autoscale_max = 5000 }")
+        .stdout_has("throughput={ autoscale_max = 2000 }");
+
+    let applied = sb.run(&["apply", "-f", &file, "--yes", "--json"]);
+    let results = clean(applied.code(0)).json();
+    assert_eq!(results.as_array().unwrap().len(), 3, "{results:#}");
+    assert!(
+        results
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["result"] == "done"),
+        "{results:#}"
+    );
+    // The provider took every change: nothing differs now, and `db stats` agrees.
+    sb.run(&["plan", "-f", &file])
+        .code(0)
+        .stdout_has("No differences");
+    let stats = sb
+        .run(&["db", "stats", "-p", "cosmos", "--json"])
+        .code(0)
+        .json();
+    let usage = |name: &str| {
+        stats
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(usage("inventory")["throughput_max_ru"], 5000);
+    assert_eq!(usage("Food DB")["throughput_ru"], 800);
+    assert_eq!(usage("Food DB")["throughput_max_ru"], Value::Null);
+    assert_eq!(usage("events")["throughput_max_ru"], 2000);
+
+    // A database without throughput of its own cannot be given one in place.
+    let text = edit_block(
+        &text,
+        "sessions",
+        "tls = false",
+        "tls = false\nthroughput = 400",
+    );
+    let file = spec(&sb, "cosmos.toml", &text);
+    let plan = sb.run(&["plan", "-f", &file, "--json"]).code(13).json();
+    assert_eq!(
+        find(&plan, "replace", "cosmos", "sessions")["changes"],
+        change(Value::Null, json!(400))
+    );
+    sb.run(&["apply", "-f", &file, "--yes"])
+        .code(6)
+        .stderr_has("cannot change in place (cosmos/sessions)");
+}
+
+/// `apply` changes a Cosmos database's throughput by replacing its offer, signed, with the
+/// whole offer the provider sent and only the content changed.
+#[tokio::test(flavor = "multi_thread")]
+async fn cosmos_throughput_update_replaces_the_offer() {
+    use wiremock::matchers::header_exists;
+    let case = crate::cases::cosmos::case();
+    let server = case.list_server().await;
+    (case.mount_get)(&server).await;
+    Mock::given(method("PUT"))
+        .and(header_exists("authorization"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "Hu+t"})))
+        .mount(&server)
+        .await;
+    let sb = case.sandbox(&server);
+    let exported = sb.run(&["export"]);
+    exported
+        .code(0)
+        .no_secrets(&[crate::cases::cosmos::KEY])
+        .stdout_has("name = \"iot2\"\nprovider = \"cosmos\"\ntls = false\nthroughput = { autoscale_max = 4000 }\n");
+    let text = edit_block(
+        &exported.stdout,
+        "Food DB",
+        "throughput = 400",
+        "throughput = 1200",
+    );
+    let file = spec(&sb, "fleet.toml", &text);
+    sb.run(&["apply", "-f", &file, "--yes", "--json"])
+        .code(0)
+        .no_secrets(&[crate::cases::cosmos::KEY]);
+    let puts: Vec<_> = requests(&server)
+        .await
+        .into_iter()
+        .filter(|r| r.method.as_str() == "PUT")
+        .collect();
+    assert_eq!(puts.len(), 1, "one manual → manual replace, no migration");
+    assert_eq!(puts[0].url.path(), "/offers/Hu%2Bt");
+    let body: Value = serde_json::from_slice(&puts[0].body).unwrap();
+    assert_eq!(body["content"], json!({"offerThroughput": 1200}));
+    assert_eq!(body["offerResourceId"], "vdoeAA==");
+    assert_eq!(body["offerVersion"], "V2");
 }

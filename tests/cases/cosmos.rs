@@ -30,6 +30,16 @@ pub fn case() -> Case {
                     )
                     .mount(server)
                     .await;
+                // `export`/`plan` read the throughput of every database from the offers.
+                Mock::given(method("GET"))
+                    .and(path("/offers"))
+                    .and(header_exists("authorization"))
+                    .respond_with(
+                        ResponseTemplate::new(200)
+                            .set_body_raw(fixture("cosmos", "offers.json"), "application/json"),
+                    )
+                    .mount(server)
+                    .await;
             })
         },
         names: &["iot2", "Food DB", "Café 数据"],

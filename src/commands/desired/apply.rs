@@ -287,8 +287,9 @@ async fn step(
     let change = match (action.action, &action.desired, &action.id) {
         (Verb::Create, Some(want), _) => {
             let mut settings = settings(action);
-            if let (Some(throughput), Some(key)) = (want.throughput, fields.throughput_setting) {
-                settings.push((key.to_string(), throughput.to_string()));
+            if let (Some(throughput), Some(write)) = (want.throughput, fields.throughput_setting) {
+                let (key, ru) = write(throughput);
+                settings.push((key.to_string(), ru.to_string()));
             }
             if let (Some(on), Some(write), true) =
                 (want.tls, fields.tls_setting, fields.tls.at_create())
@@ -318,7 +319,7 @@ async fn step(
                 name: None,
                 memory_bytes: want.memory.filter(|_| changed("memory")),
                 settings,
-                throughput: None,
+                throughput: want.throughput.filter(|_| changed("throughput")),
                 dry_run: false,
             };
             let change = provider.update(id, &request).await?;

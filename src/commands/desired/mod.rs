@@ -8,19 +8,22 @@ use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Database;
 use crate::output::Renderer;
-use crate::provider::{ProviderKind, Shared};
+use crate::provider::{Provider, ProviderKind, Settable, Shared, Throughput};
 
 mod apply;
 mod plan;
 mod spec;
 
-use plan::{Action, Verb};
+use plan::{Action, Current, Verb};
 
 /// `export`: the selected profiles' databases as a spec, ordered by profile and name.
 pub async fn export(app: &App, args: &FleetArgs) -> Result<()> {
     let profiles = app.select(&args.providers, &args.profiles)?;
     let mut fleet = read_fleet(app, &profiles).await?;
-    fleet.sort_by(|a, b| (&a.profile, &a.name, &a.id).cmp(&(&b.profile, &b.name, &b.id)));
+    fleet.sort_by(|a, b| {
+        let key = |c: &Current| (c.db.profile.clone(), c.db.name.clone(), c.db.id.clone());
+        key(a).cmp(&key(b))
+    });
     let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
     let header = vec![
         format!(
@@ -77,6 +80,20 @@ async fn differences(
                 )));
             }
         }
+        if want.throughput.is_some() && profile.provider.spec().fields.throughput == Settable::Never
+        {
+            let with: Vec<&str> = ProviderKind::all()
+                .iter()
+                .filter(|k| k.spec().fields.throughput != Settable::Never)
+                .map(|k| k.name())
+                .collect();
+            return Err(Error::config(format!(
+                "{}: {} databases have no provisioned throughput (`throughput` is for {} profiles)",
+                entry.at,
+                profile.provider,
+                with.join(", ")
+            )));
+        }
         kinds.insert(profile.name.clone(), profile.provider);
     }
     let mut managed: Vec<String> = kinds.keys().cloned().collect();
@@ -116,21 +133,66 @@ fn unknown_profile(app: &App, at: &str, name: &str) -> Error {
 }
 
 /// Every database of the profiles, with the provider records `plan` reads settings from
-/// (secrets masked); any failing profile fails the command, as a partial fleet would plan
-/// deletions and creations that are not real.
-async fn read_fleet(app: &App, profiles: &[&Profile]) -> Result<Vec<Database>> {
+/// (secrets masked) and, where the provider has it, the provisioned throughput; any failing
+/// profile fails the command, as a partial fleet would plan deletions and creations that
+/// are not real.
+async fn read_fleet(app: &App, profiles: &[&Profile]) -> Result<Vec<Current>> {
     let shared = Shared {
         raw: true,
         show_secrets: false,
         ..app.shared.clone()
     };
-    let mut collected = list::collect_from(profiles, &shared).await;
+    let collected = list::collect_from(profiles, &shared).await;
     if !collected.failures.is_empty() {
         return Err(list::every_failure(collected.failures));
     }
-    let fleet = collected.take_databases();
-    plan::refuse_duplicates(&fleet)?;
-    Ok(fleet)
+    let fleet = futures::future::join_all(
+        collected
+            .lists
+            .iter()
+            .map(|(provider, list)| with_throughput(provider.as_ref(), list)),
+    )
+    .await;
+    let mut failures = Vec::new();
+    let mut current = Vec::new();
+    for answer in fleet {
+        match answer {
+            Ok(list) => current.extend(list),
+            Err(error) => failures.push(error),
+        }
+    }
+    if !failures.is_empty() {
+        return Err(list::every_failure(failures));
+    }
+    plan::refuse_duplicates(current.iter().map(|c| &c.db))?;
+    Ok(current)
+}
+
+/// A profile's databases with their throughput, read from the usage figures (one request
+/// for all on Cosmos) when the provider has throughput.
+async fn with_throughput(provider: &dyn Provider, list: &[Database]) -> Result<Vec<Current>> {
+    let kind = provider.kind();
+    let current = |db: &Database, throughput| Current {
+        db: db.clone(),
+        throughput,
+    };
+    if kind.spec().fields.throughput == Settable::Never || list.is_empty() {
+        return Ok(list.iter().map(|db| current(db, None)).collect());
+    }
+    let origin = |e: Error| e.with_origin(kind, provider.profile());
+    let usages = provider.usages(list).await.map_err(origin)?;
+    list.iter()
+        .zip(usages)
+        .map(|(db, usage)| {
+            let usage = usage.map_err(origin)?;
+            let throughput = match (usage.throughput_max_ru, usage.throughput_ru) {
+                (Some(max), _) => Some(Throughput::Autoscale(max)),
+                (None, Some(ru)) => Some(Throughput::Manual(ru)),
+                (None, None) => None,
+            };
+            Ok(current(db, Some(throughput)))
+        })
+        .collect()
 }
 
 /// The plan as the renderer's format; a table says so when nothing differs.

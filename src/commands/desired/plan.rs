@@ -6,11 +6,11 @@ use comfy_table::Color;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::spec::{size_text, Desired, Entry};
+use super::spec::{size_text, throughput_value, Desired, Entry};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Database;
 use crate::output::Record;
-use crate::provider::{Operation, ProviderKind, Settable};
+use crate::provider::{Operation, ProviderKind, Settable, Throughput};
 
 /// What `apply` would do to one database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -57,9 +57,19 @@ pub struct Action {
     pub desired: Option<Desired>,
 }
 
+/// A database of the fleet as `plan` compares it.
+#[derive(Debug, Clone)]
+pub struct Current {
+    pub db: Database,
+    /// Its own provisioned throughput, where its provider has throughput: `Some(None)` when
+    /// it has none (a Cosmos database whose containers carry their own).
+    pub throughput: Option<Option<Throughput>>,
+}
+
 /// What the fleet says of one database, in the spec's terms; `None` where the provider does
 /// not say. This is what `export` writes.
-pub fn observe(db: &Database) -> Desired {
+pub fn observe(current: &Current) -> Desired {
+    let db = &current.db;
     let fields = &db.provider.spec().fields;
     let settings = db
         .raw
@@ -83,15 +93,9 @@ pub fn observe(db: &Database) -> Desired {
             .flatten(),
         memory: db.memory_limit_bytes,
         tls: db.tls,
-        throughput: throughput(db),
+        throughput: current.throughput.flatten(),
         settings,
     }
-}
-
-/// The seam for provisioned throughput: the model has no RU/s field yet, so it is absent
-/// (not exported, not compared) until Cosmos offers are read into `Database`.
-fn throughput(_db: &Database) -> Option<u64> {
-    None
 }
 
 /// A provider's scalar as a spec value; structures are not managed.
@@ -136,7 +140,7 @@ fn fields(desired: &Desired, kind: ProviderKind) -> Vec<(String, Value, Settable
     add("tls", desired.tls.map(Value::Bool), f.tls);
     add(
         "throughput",
-        desired.throughput.map(Value::from),
+        desired.throughput.map(throughput_value),
         f.throughput,
     );
     for (key, value) in &desired.settings {
@@ -158,11 +162,11 @@ fn fields(desired: &Desired, kind: ProviderKind) -> Vec<(String, Value, Settable
 /// the spec are reported as unmanaged.
 pub fn diff(
     entries: &[Entry],
-    fleet: &[Database],
+    fleet: &[Current],
     kinds: &BTreeMap<String, ProviderKind>,
     managed: &[String],
 ) -> Result<Vec<Action>> {
-    refuse_duplicates(fleet)?;
+    refuse_duplicates(fleet.iter().map(|c| &c.db))?;
     let mut actions = Vec::new();
     for entry in entries {
         let want = &entry.desired;
@@ -180,8 +184,17 @@ pub fn diff(
         };
         let found = fleet
             .iter()
-            .find(|db| db.profile == want.profile && db.name == want.name);
-        let Some(db) = found else {
+            .find(|c| c.db.profile == want.profile && c.db.name == want.name);
+        let Some(current) = found else {
+            if kind.spec().fields.subscription && want.subscription.is_none() {
+                return Err(Error::config(format!(
+                    "{}: {kind} database {:?} does not exist, and creating it needs the `subscription` it goes in",
+                    entry.at, want.name
+                ))
+                .with_hint(format!(
+                    "add `subscription = \"ID\"`: the part before `/` of the ids `dbctl db list -p {kind}` shows"
+                )));
+            }
             let changes = fields(want, kind)
                 .into_iter()
                 .filter(|(_, _, settable)| settable.at_create())
@@ -194,7 +207,16 @@ pub fn diff(
             actions.push(action(Verb::Create, None, changes));
             continue;
         };
-        let have = fields(&observe(db), kind);
+        let db = &current.db;
+        let mut have = fields(&observe(current), kind);
+        if current.throughput == Some(None) {
+            // Reported as none, so compared (and not addable in place).
+            have.push((
+                "throughput".into(),
+                Value::Null,
+                kind.spec().fields.throughput,
+            ));
+        }
         let updatable = kind.supports(Operation::Update);
         let (mut in_place, mut replace) = (Vec::new(), Vec::new());
         for (field, to, settable) in fields(want, kind) {
@@ -223,7 +245,7 @@ pub fn diff(
             actions.push(action(Verb::Replace, Some(&db.id), replace));
         }
     }
-    for db in fleet {
+    for db in fleet.iter().map(|c| &c.db) {
         let listed = entries
             .iter()
             .any(|e| e.desired.profile == db.profile && e.desired.name == db.name);
@@ -244,7 +266,7 @@ pub fn diff(
 }
 
 /// Databases are matched by profile + name: two of one name in a profile are a conflict.
-pub fn refuse_duplicates(fleet: &[Database]) -> Result<()> {
+pub fn refuse_duplicates<'a>(fleet: impl IntoIterator<Item = &'a Database>) -> Result<()> {
     let mut seen: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
     for db in fleet {
         seen.entry((&db.profile, &db.name))
@@ -265,10 +287,18 @@ pub fn refuse_duplicates(fleet: &[Database]) -> Result<()> {
     }
 }
 
+/// A plan value as the spec writes it (`{ autoscale_max = 4000 }` for a table).
 fn plain(value: &Value) -> String {
     match value {
         Value::Null => "(none)".to_string(),
         Value::String(s) => s.clone(),
+        Value::Object(map) => {
+            let pairs: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", plain(v)))
+                .collect();
+            format!("{{ {} }}", pairs.join(", "))
+        }
         other => other.to_string(),
     }
 }
@@ -333,7 +363,11 @@ mod tests {
             region: Some("us-east-1".into()),
             ..Desired::default()
         };
-        diff(&[entry(want)], &[upstash(have)], &kinds, &["u".to_string()])
+        let current = Current {
+            db: upstash(have),
+            throughput: None,
+        };
+        diff(&[entry(want)], &[current], &kinds, &["u".to_string()])
             .unwrap()
             .into_iter()
             .map(|a| (a.action, a.changes.into_iter().map(|c| c.field).collect()))
@@ -356,5 +390,71 @@ mod tests {
     #[test]
     fn a_field_the_provider_does_not_report_is_not_compared() {
         assert_eq!(plan(None, true), vec![]);
+    }
+
+    fn cosmos_plan(have: Option<Option<Throughput>>, want: Throughput) -> Vec<(Verb, Value)> {
+        let kinds = BTreeMap::from([("c".to_string(), ProviderKind::Cosmos)]);
+        let want = Desired {
+            profile: "c".into(),
+            name: "orders".into(),
+            throughput: Some(want),
+            ..Desired::default()
+        };
+        let current = Current {
+            db: Database::new(ProviderKind::Cosmos, "c", "orders".into(), "orders".into()),
+            throughput: have,
+        };
+        diff(&[entry(want)], &[current], &kinds, &["c".to_string()])
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.action, serde_json::to_value(&a.changes).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn throughput_changes_in_place_between_values_and_modes_but_is_never_added() {
+        use Throughput::{Autoscale, Manual};
+        let change = |from: Value, to: Value| serde_json::json!([{"field": "throughput", "from": from, "to": to}]);
+        assert_eq!(
+            cosmos_plan(Some(Some(Manual(400))), Manual(800)),
+            vec![(Verb::Update, change(400.into(), 800.into()))]
+        );
+        assert_eq!(
+            cosmos_plan(Some(Some(Manual(400))), Autoscale(4000)),
+            vec![(
+                Verb::Update,
+                change(400.into(), serde_json::json!({"autoscale_max": 4000}))
+            )]
+        );
+        assert_eq!(
+            cosmos_plan(Some(Some(Autoscale(4000))), Autoscale(4000)),
+            vec![]
+        );
+        // A database created without throughput of its own cannot be given one.
+        assert_eq!(
+            cosmos_plan(Some(None), Manual(400)),
+            vec![(Verb::Replace, change(Value::Null, 400.into()))]
+        );
+    }
+
+    #[test]
+    fn a_create_in_a_subscription_needs_the_subscription() {
+        let kinds = BTreeMap::from([("rc".to_string(), ProviderKind::RedisCloud)]);
+        let want = |subscription: Option<&str>| Desired {
+            profile: "rc".into(),
+            name: "new".into(),
+            subscription: subscription.map(str::to_string),
+            ..Desired::default()
+        };
+        let error = diff(&[entry(want(None))], &[], &kinds, &[]).unwrap_err();
+        assert_eq!(error.exit_code(), 3);
+        assert!(
+            error.message.starts_with("f line 1, column 1: "),
+            "{}",
+            error.message
+        );
+        assert!(error.message.contains("subscription"), "{}", error.message);
+        let planned = diff(&[entry(want(Some("7")))], &[], &kinds, &[]).unwrap();
+        assert_eq!(planned[0].action, Verb::Create);
     }
 }

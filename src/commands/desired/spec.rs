@@ -9,6 +9,7 @@ use toml::Spanned;
 
 use crate::error::{Error, Result};
 use crate::model::ByteSize;
+use crate::provider::Throughput;
 
 /// One database as the spec wants it; `None` leaves a field unmanaged.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -22,8 +23,8 @@ pub struct Desired {
     pub subscription: Option<String>,
     pub memory: Option<u64>,
     pub tls: Option<bool>,
-    /// Provisioned RU/s (Cosmos).
-    pub throughput: Option<u64>,
+    /// Provisioned RU/s (Cosmos): `400`, or `{ autoscale_max = 4000 }`.
+    pub throughput: Option<Throughput>,
     pub settings: BTreeMap<String, toml::Value>,
 }
 
@@ -53,7 +54,7 @@ struct Raw {
     subscription: Option<String>,
     memory: Option<Size>,
     tls: Option<bool>,
-    throughput: Option<u64>,
+    throughput: Option<SpecThroughput>,
     #[serde(default)]
     settings: BTreeMap<String, toml::Value>,
 }
@@ -85,6 +86,66 @@ impl<'de> Deserialize<'de> for Size {
             }
         }
         deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// `throughput = 400` (manual RU/s) or `throughput = { autoscale_max = 4000 }`.
+struct SpecThroughput(Throughput);
+
+/// The one key of an autoscale throughput table.
+const AUTOSCALE_MAX: &str = "autoscale_max";
+
+impl<'de> Deserialize<'de> for SpecThroughput {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        fn positive<E: serde::de::Error>(n: i64) -> Result<u64, E> {
+            u64::try_from(n).ok().filter(|n| *n > 0).ok_or_else(|| {
+                E::custom(format!("invalid throughput {n}: must be greater than zero"))
+            })
+        }
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SpecThroughput;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                write!(f, "RU/s such as 400, or {{ {AUTOSCALE_MAX} = 4000 }}")
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<SpecThroughput, E> {
+                positive(n).map(|ru| SpecThroughput(Throughput::Manual(ru)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SpecThroughput, A::Error> {
+                use serde::de::Error as _;
+                let mut max = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key != AUTOSCALE_MAX || max.is_some() {
+                        return Err(A::Error::custom(format!(
+                            "unknown throughput key `{key}`; expected {{ {AUTOSCALE_MAX} = RU/s }}"
+                        )));
+                    }
+                    max = Some(positive(map.next_value::<i64>()?)?);
+                }
+                max.map(|ru| SpecThroughput(Throughput::Autoscale(ru)))
+                    .ok_or_else(|| A::Error::missing_field(AUTOSCALE_MAX))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// A throughput as the spec writes it.
+pub fn throughput_text(throughput: Throughput) -> String {
+    match throughput {
+        Throughput::Manual(ru) => ru.to_string(),
+        Throughput::Autoscale(ru) => format!("{{ {AUTOSCALE_MAX} = {ru} }}"),
+    }
+}
+
+/// A throughput as a plan's JSON writes it: `400` or `{"autoscale_max": 4000}`.
+pub fn throughput_value(throughput: Throughput) -> serde_json::Value {
+    match throughput {
+        Throughput::Manual(ru) => ru.into(),
+        Throughput::Autoscale(ru) => serde_json::json!({ AUTOSCALE_MAX: ru }),
     }
 }
 
@@ -120,7 +181,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Entry>> {
             subscription: raw.subscription,
             memory: raw.memory.map(|s| s.0),
             tls: raw.tls,
-            throughput: raw.throughput,
+            throughput: raw.throughput.map(|t| t.0),
             settings: raw.settings,
         };
         if let Some(first) = entries
@@ -167,19 +228,19 @@ pub fn write(header: &[String], databases: &[Desired]) -> String {
     }
     for db in databases {
         out.push_str("\n[[database]]\n");
-        let mut field = |key: &str, value: toml::Value| {
+        let mut field = |key: &str, value: String| {
             let _ = writeln!(out, "{key} = {value}");
         };
-        field("profile", db.profile.clone().into());
-        field("name", db.name.clone().into());
-        let text = |s: &Option<String>| s.clone().map(toml::Value::String);
+        let text = |s: &String| toml::Value::String(s.clone()).to_string();
+        field("profile", text(&db.profile));
+        field("name", text(&db.name));
         let optional = [
-            ("provider", text(&db.provider)),
-            ("region", text(&db.region)),
-            ("subscription", text(&db.subscription)),
-            ("memory", db.memory.map(|m| size_text(m).into())),
-            ("tls", db.tls.map(toml::Value::Boolean)),
-            ("throughput", db.throughput.map(|t| (t as i64).into())),
+            ("provider", db.provider.as_ref().map(text)),
+            ("region", db.region.as_ref().map(text)),
+            ("subscription", db.subscription.as_ref().map(text)),
+            ("memory", db.memory.map(|m| text(&size_text(m)))),
+            ("tls", db.tls.map(|on| on.to_string())),
+            ("throughput", db.throughput.map(throughput_text)),
         ];
         for (key, value) in optional {
             if let Some(value) = value {
@@ -277,7 +338,10 @@ mod tests {
                 proptest::option::of("[0-9]{1,8}"),
                 proptest::option::of(1u64..(1u64 << 50)),
                 proptest::option::of(any::<bool>()),
-                proptest::option::of(0u64..(i64::MAX as u64)),
+                proptest::option::of(prop_oneof![
+                    (1u64..(i64::MAX as u64)).prop_map(Throughput::Manual),
+                    (1u64..(i64::MAX as u64)).prop_map(Throughput::Autoscale),
+                ]),
             ),
             prop::collection::btree_map(".{0,8}", setting(), 0..4),
         )
