@@ -301,7 +301,7 @@ pub struct ApplyArgs {
     /// Also delete the databases that exist but are not in the spec.
     #[arg(long)]
     pub prune: bool,
-    /// Print the plan and change nothing.
+    /// Print the plan, checked by the provider's dry run; change nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Changes in flight at once.

@@ -632,3 +632,82 @@ async fn cosmos_throughput_update_replaces_the_offer() {
     assert_eq!(body["offerResourceId"], "vdoeAA==");
     assert_eq!(body["offerVersion"], "V2");
 }
+
+/// `apply` has every create and update validated by the provider's dry run before it makes
+/// the first change: one the provider refuses changes nothing, with what was refused and why.
+#[test]
+fn a_change_the_provider_would_refuse_changes_nothing() {
+    let served = Served::start(&[]);
+    let sb = served.sandbox();
+    let text = exported(&sb, |text| {
+        let text = edit_block(&text, "inventory", "throughput = 400", "throughput = 800");
+        format!("{text}\n[[database]]\nprofile = \"upstash\"\nname = \"fresh\"\nregion = \"us-east-1\"\n\n[[database]]\nprofile = \"cosmos\"\nname = \"odd\"\nthroughput = 450\n")
+    });
+    let file = spec(&sb, "fleet.toml", &text);
+    let before = sb.run(&["db", "list", "--json"]).code(0).json();
+    let dry = sb.run(&["apply", "-f", &file, "--dry-run", "--json"]);
+    clean(dry.code(6)).stderr_has("create cosmos/odd would be refused");
+    assert_eq!(dry.stdout, "");
+    let run = sb.run(&["apply", "-f", &file, "--yes", "--json"]);
+    clean(run.code(6))
+        .stderr_has("create cosmos/odd would be refused: throughput must be a whole number of RU/s, 400 or more in steps of 100")
+        .stderr_has("nothing was changed");
+    assert_eq!(run.stdout, "", "no results: nothing was attempted");
+    assert_eq!(sb.run(&["db", "list", "--json"]).json(), before);
+    assert_eq!(
+        find(
+            &sb.run(&["plan", "-f", &file, "--json"]).code(13).json(),
+            "update",
+            "cosmos",
+            "inventory"
+        )["changes"],
+        json!([{"field": "throughput", "from": 400, "to": 800}]),
+        "the valid update was not made either"
+    );
+}
+
+/// Redis Enterprise validates a create on the cluster (`POST /v1/bdbs?dry_run=true`): a
+/// refusal there stops `apply` before any database is created.
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_enterprise_validates_creates_on_the_cluster_first() {
+    use wiremock::matchers::{body_partial_json, query_param};
+    let case = crate::cases::redis_enterprise::case();
+    let server = case.list_server().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/bdbs"))
+        .and(query_param("dry_run", "true"))
+        .and(body_partial_json(json!({"name": "huge"})))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error_code": "insufficient_resources",
+            "description": "Not enough memory in the cluster"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/bdbs"))
+        .and(query_param("dry_run", "true"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"uid": 0, "name": "small"})))
+        .mount(&server)
+        .await;
+    let sb = case.sandbox(&server);
+    let file = spec(
+        &sb,
+        "fleet.toml",
+        "[[database]]\nprofile = \"redis-enterprise\"\nname = \"small\"\nmemory = \"100MiB\"\n\n[[database]]\nprofile = \"redis-enterprise\"\nname = \"huge\"\nmemory = \"1TiB\"\n",
+    );
+    sb.run(&["apply", "-f", &file, "--yes"])
+        .code(6)
+        .stderr_has("create redis-enterprise/huge would be refused")
+        .stderr_has("Not enough memory in the cluster")
+        .no_secrets(&[crate::cases::redis_enterprise::PASSWORD]);
+    let posts: Vec<_> = requests(&server)
+        .await
+        .into_iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .collect();
+    assert_eq!(posts.len(), 2, "one dry run per create");
+    assert!(
+        posts.iter().all(|r| r.url.query() == Some("dry_run=true")),
+        "no database was created: {:?}",
+        posts.iter().map(|r| r.url.to_string()).collect::<Vec<_>>()
+    );
+}

@@ -39,6 +39,8 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
     let file = args.file.display().to_string();
     let json = !app.out.format().is_table();
     if args.dry_run {
+        let work = changes(&actions, &[Verb::Create, Verb::Update]);
+        validate(&providers(app, &work)?, &work, args.concurrency as usize).await?;
         return app.print(&render(&app.out, &actions, &file)?);
     }
     // The plan for people: on stdout for a table, on stderr when stdout is a document.
@@ -70,14 +72,8 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
         ))
         .with_hint("dbctl does not replace databases: change the spec to match, or delete and recreate by hand"));
     }
-    let work: Vec<&Action> = actions
-        .iter()
-        .filter(|a| matches!(a.action, Verb::Create | Verb::Update))
-        .collect();
-    let unmanaged: Vec<&Action> = actions
-        .iter()
-        .filter(|a| a.action == Verb::Unmanaged)
-        .collect();
+    let work = changes(&actions, &[Verb::Create, Verb::Update]);
+    let unmanaged = changes(&actions, &[Verb::Unmanaged]);
     let prune: Vec<&Action> = if args.prune {
         unmanaged.clone()
     } else {
@@ -99,6 +95,8 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
             Ok(())
         };
     }
+    let providers = providers(app, &work.iter().chain(&prune).copied().collect::<Vec<_>>())?;
+    validate(&providers, &work, args.concurrency as usize).await?;
     if !work.is_empty() {
         let n = work.len();
         let what = format!("apply {n} change{}", if n == 1 { "" } else { "s" });
@@ -130,18 +128,6 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
         )?;
     }
 
-    let mut providers: HashMap<String, Box<dyn Provider>> = HashMap::new();
-    for action in work.iter().chain(&prune) {
-        if !providers.contains_key(&action.profile) {
-            let profile = app
-                .config
-                .profiles
-                .iter()
-                .find(|p| p.name == action.profile)
-                .ok_or_else(|| Error::internal("a planned profile disappeared"))?;
-            providers.insert(action.profile.clone(), app.build(profile)?);
-        }
-    }
     let timeout = Duration::from_secs_f64(args.wait_timeout);
     let failed = AtomicBool::new(false);
     let mut outcomes = execute(
@@ -191,6 +177,31 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
             Err(error)
         }
     }
+}
+
+/// The planned actions of these kinds.
+fn changes<'a>(actions: &'a [Action], verbs: &[Verb]) -> Vec<&'a Action> {
+    actions
+        .iter()
+        .filter(|a| verbs.contains(&a.action))
+        .collect()
+}
+
+/// One provider for each profile the actions touch.
+fn providers(app: &App, actions: &[&Action]) -> Result<HashMap<String, Box<dyn Provider>>> {
+    let mut providers = HashMap::new();
+    for action in actions {
+        if !providers.contains_key(&action.profile) {
+            let profile = app
+                .config
+                .profiles
+                .iter()
+                .find(|p| p.name == action.profile)
+                .ok_or_else(|| Error::internal("a planned profile disappeared"))?;
+            providers.insert(action.profile.clone(), app.build(profile)?);
+        }
+    }
+    Ok(providers)
 }
 
 /// Runs the changes, at most `concurrency` at once; once one fails, no other starts.
@@ -251,19 +262,23 @@ fn past(verb: Verb) -> &'static str {
     }
 }
 
+/// What `apply` does for a planned action.
+fn verb(verb: Verb) -> &'static str {
+    match verb {
+        Verb::Create => "create",
+        Verb::Update => "update",
+        Verb::Replace | Verb::Unmanaged => "delete",
+    }
+}
+
 fn outcome(
     action: &Action,
     id: Option<String>,
     result: &'static str,
     error: Option<String>,
 ) -> Outcome {
-    let word = match action.action {
-        Verb::Create => "create",
-        Verb::Update => "update",
-        Verb::Replace | Verb::Unmanaged => "delete",
-    };
     Outcome {
-        action: word,
+        action: verb(action.action),
         profile: action.profile.clone(),
         name: action.name.clone(),
         id,
@@ -283,8 +298,22 @@ async fn step(
     action: &Action,
     timeout: Duration,
 ) -> Result<Option<String>> {
+    let change = send(provider, action, false).await?;
+    let id = action.id.as_deref();
+    let deleting = action.action == Verb::Unmanaged;
+    let change = super::super::wait::change(app, provider, change, id, deleting, timeout).await?;
+    Ok(match change {
+        Change::Database(db) => Some(db.id),
+        Change::Task(task) => task.resource_id,
+        Change::Accepted(_) | Change::Deleted(_) | Change::DryRun(_) => None,
+    })
+}
+
+/// The provider call of one change; with `dry_run`, the provider's own validation of a
+/// create or update (Redis Enterprise asks the cluster) and nothing changed.
+async fn send(provider: &dyn Provider, action: &Action, dry_run: bool) -> Result<Change> {
     let fields = &action.provider.spec().fields;
-    let change = match (action.action, &action.desired, &action.id) {
+    match (action.action, &action.desired, &action.id) {
         (Verb::Create, Some(want), _) => {
             let mut settings = settings(action);
             if let (Some(throughput), Some(write)) = (want.throughput, fields.throughput_setting) {
@@ -303,10 +332,9 @@ async fn step(
                 region: want.region.clone().filter(|_| fields.region.at_create()),
                 subscription: want.subscription.clone().filter(|_| fields.subscription),
                 settings,
-                dry_run: false,
+                dry_run,
             };
-            let change = provider.create(&request).await?;
-            super::super::wait::change(app, provider, change, None, false, timeout).await?
+            provider.create(&request).await
         }
         (Verb::Update, Some(want), Some(id)) => {
             let changed = |field: &str| action.changes.iter().any(|c| c.field == field);
@@ -320,22 +348,45 @@ async fn step(
                 memory_bytes: want.memory.filter(|_| changed("memory")),
                 settings,
                 throughput: want.throughput.filter(|_| changed("throughput")),
-                dry_run: false,
+                dry_run,
             };
-            let change = provider.update(id, &request).await?;
-            super::super::wait::change(app, provider, change, Some(id), false, timeout).await?
+            provider.update(id, &request).await
         }
-        (Verb::Unmanaged, _, Some(id)) => {
-            let change = provider.delete(id).await?;
-            super::super::wait::change(app, provider, change, Some(id), true, timeout).await?
-        }
-        _ => return Err(Error::internal("a planned change without its spec or id")),
-    };
-    Ok(match change {
-        Change::Database(db) => Some(db.id),
-        Change::Task(task) => task.resource_id,
-        Change::Accepted(_) | Change::Deleted(_) | Change::DryRun(_) => None,
-    })
+        (Verb::Unmanaged, _, Some(id)) if !dry_run => provider.delete(id).await,
+        _ => Err(Error::internal("a planned change without its spec or id")),
+    }
+}
+
+/// Every create and update through the provider's dry run before the first change, so a
+/// spec the provider would refuse (a bad size, throughput or setting) changes nothing.
+async fn validate(
+    providers: &HashMap<String, Box<dyn Provider>>,
+    work: &[&Action],
+    concurrency: usize,
+) -> Result<()> {
+    let checks = futures::stream::iter(work.iter().copied())
+        .map(|action| async move {
+            let provider = providers
+                .get(&action.profile)
+                .ok_or_else(|| Error::internal("a planned profile has no provider"))?;
+            send(provider.as_ref(), action, true)
+                .await
+                .map(drop)
+                .map_err(|mut error| {
+                    error.message = format!(
+                        "{} {}/{} would be refused: {}; nothing was changed",
+                        verb(action.action),
+                        action.profile,
+                        action.name,
+                        error.message
+                    );
+                    error.with_origin(action.provider, &action.profile)
+                })
+        })
+        .buffered(concurrency.max(1))
+        .collect::<Vec<Result<()>>>()
+        .await;
+    checks.into_iter().collect()
 }
 
 /// The spec's settings among the action's changes, as `--set` pairs.

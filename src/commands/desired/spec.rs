@@ -314,6 +314,23 @@ mod tests {
         );
     }
 
+    /// The README's spec examples are specs `plan` reads.
+    #[test]
+    fn the_readme_examples_parse() {
+        let readme = include_str!("../../../README.md");
+        let blocks: Vec<&str> = readme
+            .split("```toml\n")
+            .skip(1)
+            .filter_map(|rest| rest.split("```").next())
+            .filter(|block| block.contains("[[database]]"))
+            .collect();
+        assert_eq!(blocks.len(), 2, "the two spec examples of the README");
+        for block in blocks {
+            let entries = parse(block, "README").unwrap_or_else(|e| panic!("{}", e.message));
+            assert!(!entries.is_empty());
+        }
+    }
+
     #[test]
     fn sizes_are_written_exactly() {
         assert_eq!(size_text(256 << 20), "256MiB");
