@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{fixture, requests, Run, Sandbox, Served};
+use crate::common::{fixture, requests, requests_by_method, Run, Sandbox, Served};
 
 /// Words that must never be printed: the emulator's credentials and its databases' passwords.
 const SECRET_PARTS: &[&str] = &[
@@ -620,11 +620,7 @@ async fn cosmos_throughput_update_replaces_the_offer() {
     sb.run(&["apply", "-f", &file, "--yes", "--json"])
         .code(0)
         .no_secrets(&[crate::cases::cosmos::KEY]);
-    let puts: Vec<_> = requests(&server)
-        .await
-        .into_iter()
-        .filter(|r| r.method.as_str() == "PUT")
-        .collect();
+    let puts: Vec<_> = requests_by_method(&server, "PUT").await;
     assert_eq!(puts.len(), 1, "one manual → manual replace, no migration");
     assert_eq!(puts[0].url.path(), "/offers/Hu%2Bt");
     let body: Value = serde_json::from_slice(&puts[0].body).unwrap();
@@ -699,11 +695,7 @@ async fn redis_enterprise_validates_creates_on_the_cluster_first() {
         .stderr_has("create redis-enterprise/huge would be refused")
         .stderr_has("Not enough memory in the cluster")
         .no_secrets(&[crate::cases::redis_enterprise::PASSWORD]);
-    let posts: Vec<_> = requests(&server)
-        .await
-        .into_iter()
-        .filter(|r| r.method.as_str() == "POST")
-        .collect();
+    let posts: Vec<_> = requests_by_method(&server, "POST").await;
     assert_eq!(posts.len(), 2, "one dry run per create");
     assert!(
         posts.iter().all(|r| r.url.query() == Some("dry_run=true")),

@@ -58,14 +58,7 @@ pub async fn collect_from(profiles: &[&Profile], shared: &Shared) -> Collected {
         result.map_err(|e| e.with_origin(profile.provider, &profile.name))
     }))
     .await;
-    let mut lists = Vec::new();
-    let mut failures = Vec::new();
-    for answer in answers {
-        match answer {
-            Ok(list) => lists.push(list),
-            Err(error) => failures.push(error),
-        }
-    }
+    let (lists, failures) = partition(answers);
     Collected {
         lists,
         failures,
@@ -191,6 +184,19 @@ fn partial(app: &App, failures: &[Error], failed_profiles: usize, profiles: usiz
 
 /// One error naming every failing profile: the first failure's kind (and exit code), and
 /// its origin when it is the only one.
+/// The answers that came, in order, and the failures.
+pub fn partition<T>(answers: Vec<Result<T>>) -> (Vec<T>, Vec<Error>) {
+    let mut oks = Vec::with_capacity(answers.len());
+    let mut failures = Vec::new();
+    for answer in answers {
+        match answer {
+            Ok(value) => oks.push(value),
+            Err(error) => failures.push(error),
+        }
+    }
+    (oks, failures)
+}
+
 pub fn every_failure(mut failures: Vec<Error>) -> Error {
     if failures.len() == 1 {
         return failures.swap_remove(0);

@@ -211,13 +211,21 @@ pub async fn requests(server: &wiremock::MockServer) -> Vec<wiremock::Request> {
     server.received_requests().await.unwrap_or_default()
 }
 
-/// How many requests `server` received with the method `verb`.
-pub async fn requests_with_method(server: &wiremock::MockServer, verb: &str) -> usize {
+/// The requests `server` received with the method `verb`, in order.
+pub async fn requests_by_method(
+    server: &wiremock::MockServer,
+    verb: &str,
+) -> Vec<wiremock::Request> {
     requests(server)
         .await
-        .iter()
+        .into_iter()
         .filter(|r| r.method.as_str() == verb)
-        .count()
+        .collect()
+}
+
+/// How many requests `server` received with the method `verb`.
+pub async fn requests_with_method(server: &wiremock::MockServer, verb: &str) -> usize {
+    requests_by_method(server, verb).await.len()
 }
 
 /// How many requests `server` received for the path `route`.

@@ -153,17 +153,11 @@ async fn read_fleet(app: &App, profiles: &[&Profile]) -> Result<Vec<Current>> {
             .map(|(provider, list)| with_throughput(provider.as_ref(), list)),
     )
     .await;
-    let mut failures = Vec::new();
-    let mut current = Vec::new();
-    for answer in fleet {
-        match answer {
-            Ok(list) => current.extend(list),
-            Err(error) => failures.push(error),
-        }
-    }
+    let (lists, failures) = list::partition(fleet);
     if !failures.is_empty() {
         return Err(list::every_failure(failures));
     }
+    let current: Vec<Current> = lists.into_iter().flatten().collect();
     plan::refuse_duplicates(current.iter().map(|c| &c.db))?;
     Ok(current)
 }
