@@ -30,7 +30,7 @@ struct Outcome {
 }
 
 pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
-    if app.demo {
+    if app.demo && !args.dry_run {
         crate::say!(
             "note: --demo starts the emulator afresh on every run; changes made here are not kept"
         );
