@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""dbctl benchmarks (rerunnable): `python3 scripts/bench.py [--skip-build] [fanout|scale|startup|usage|pages]...`.
+"""dbctl benchmarks (rerunnable): `python3 scripts/bench.py [--skip-build] [fanout|scale|startup|usage|ping|pages|plan]...`.
 
 1. fan-out: every emulated provider behind 200 ms per request; wall time of one
    multi-provider `db list` against the slowest single provider's own chain.
@@ -13,6 +13,9 @@
    <= 1.2 s: the list chain plus ceil(250 / 64) round trips of Upstash stats).
 6. redis-cloud paging: 1,000 databases in one subscription at 200 ms per request (target: 2
    round trips, the subscription list then every page at once).
+7. plan: `plan -f` of the exported fleet (4 providers x 250 databases, 200 ms per request)
+   against `db list` of it: the fleet is read as `db list` reads it, plus Cosmos's one offers
+   request (throughput), which overlaps the slower providers' chains.
 """
 import asyncio
 import http.server
@@ -181,7 +184,27 @@ def start_resp_fake(delay):
             pass
         writer.close()
 
-    async def main():
+    async def bench_plan(per=250, latency=200):
+    proc, variables = start_emulator(latency, {"DBCTL_EMULATOR_FLEET": str(per),
+                                               "DBCTL_EMULATOR_REDIS_CLOUD_BENCH": f"1x{per}"})
+    try:
+        env = clean_env(variables)
+        _, exported = run(["export"], env)
+        spec = os.path.join(env["HOME"], "fleet.toml")
+        with open(spec, "wb") as f:
+            f.write(exported.stdout)
+        count = exported.stdout.count(b"[[database]]")
+        listed = statistics.median(run(["db", "list", "--json"], env)[0] for _ in range(3))
+        planned = statistics.median(run(["plan", "-f", spec], env)[0] for _ in range(5))
+        print(f"## plan: {count} databases over 4 providers, {latency} ms per request")
+        print(f"  db list        : {listed * 1000:7.0f} ms (median of 3)")
+        print(f"  plan -f (none) : {planned * 1000:7.0f} ms (median of 5; exit 0, no differences)")
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def main():
         server = await asyncio.start_server(serve, "127.0.0.1", 0, backlog=512)
         state["port"] = server.sockets[0].getsockname()[1]
         ready.set()
@@ -259,13 +282,34 @@ def bench_redis_cloud_pages(per=1000, latency=200):
         proc.wait()
 
 
+def bench_plan(per=250, latency=200):
+    proc, variables = start_emulator(latency, {"DBCTL_EMULATOR_FLEET": str(per),
+                                               "DBCTL_EMULATOR_REDIS_CLOUD_BENCH": f"1x{per}"})
+    try:
+        env = clean_env(variables)
+        _, exported = run(["export"], env)
+        spec = os.path.join(env["HOME"], "fleet.toml")
+        with open(spec, "wb") as f:
+            f.write(exported.stdout)
+        count = exported.stdout.count(b"[[database]]")
+        listed = statistics.median(run(["db", "list", "--json"], env)[0] for _ in range(3))
+        planned = statistics.median(run(["plan", "-f", spec], env)[0] for _ in range(5))
+        print(f"## plan: {count} databases over 4 providers, {latency} ms per request")
+        print(f"  db list        : {listed * 1000:7.0f} ms (median of 3)")
+        print(f"  plan -f (none) : {planned * 1000:7.0f} ms (median of 5; exit 0, no differences)")
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
 def main():
     if "--skip-build" not in sys.argv:
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     print(f"machine: {os.cpu_count()} cores; binary {os.path.getsize(BIN) / 1e6:.1f} MB")
     only = [a for a in sys.argv[1:] if not a.startswith("--")]
     benches = {"fanout": bench_fanout, "scale": bench_scale, "startup": bench_startup,
-               "usage": bench_usage, "ping": bench_ping, "pages": bench_redis_cloud_pages}
+               "usage": bench_usage, "ping": bench_ping, "pages": bench_redis_cloud_pages,
+               "plan": bench_plan}
     for name, bench in benches.items():
         if not only or name in only:
             bench()
