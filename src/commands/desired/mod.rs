@@ -21,8 +21,8 @@ pub async fn export(app: &App, args: &FleetArgs) -> Result<()> {
     let profiles = app.select(&args.providers, &args.profiles)?;
     let mut fleet = read_fleet(app, &profiles).await?;
     fleet.sort_by(|a, b| {
-        let key = |c: &Current| (c.db.profile.clone(), c.db.name.clone(), c.db.id.clone());
-        key(a).cmp(&key(b))
+        let (a, b) = (&a.db, &b.db);
+        (&a.profile, &a.name, &a.id).cmp(&(&b.profile, &b.name, &b.id))
     });
     let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
     let header = vec![
