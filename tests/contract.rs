@@ -128,7 +128,7 @@ fn errors_name_their_provider_and_profile() {
         (error["provider"].clone(), error["profile"].clone()),
         ("redis-cloud".into(), "redis-cloud".into())
     );
-    // A bare Redis Cloud id, refused before any request.
+    // A bare Redis Cloud id, refused (invalid request) before any request.
     let run = sb.run(&[
         "--demo",
         "db",
