@@ -75,10 +75,20 @@ pub fn parse() -> Result<Cli, (Error, bool)> {
     Cli::try_parse_from(&args).map_err(|e| {
         use clap::error::ErrorKind as Kind;
         let json = asks_for_json(&args);
-        let asked_for_help = matches!(e.kind(), Kind::DisplayHelp | Kind::DisplayVersion);
+        if matches!(e.kind(), Kind::DisplayHelp | Kind::DisplayVersion) {
+            return match print_help(&e) {
+                Ok(()) => std::process::exit(0),
+                Err(error) => (error, json),
+            };
+        }
         // A missing subcommand shows help to people; a script asking for JSON gets the error.
-        if asked_for_help || (!json && e.kind() == Kind::DisplayHelpOnMissingArgumentOrSubcommand) {
+        if !json && e.kind() == Kind::DisplayHelpOnMissingArgumentOrSubcommand {
             e.exit();
+        }
+        if let Some(own) =
+            std::error::Error::source(&e).and_then(|source| source.downcast_ref::<FlagValueError>())
+        {
+            return (Error::usage(own.0.clone()), json);
         }
         if !json {
             // clap's own text (with colour and usage line) for people.
@@ -109,6 +119,13 @@ pub fn parse() -> Result<Cli, (Error, bool)> {
         }
         (error, true)
     })
+}
+
+/// Help or version on stdout. A write that fails (a full disk) is the error any stdout write
+/// gives; a closed pipe (`| head`) is a quiet success, as for every document.
+fn print_help(help: &clap::Error) -> Result<(), Error> {
+    use std::io::Write;
+    crate::output::stdout_written(help.print().and_then(|()| std::io::stdout().flush()))
 }
 
 /// Whether the raw arguments ask for JSON (`--json`, `-o json`, `--output=json`, `-ojson`),
@@ -460,7 +477,7 @@ pub enum DbCommand {
         #[arg(long)]
         name: String,
         /// Memory limit: 256MB, 1.5GB, 2GiB or bytes; MB and GB are 1024-based (512MB = 512 MiB).
-        #[arg(long, value_parser = parse_size_arg)]
+        #[arg(long, allow_hyphen_values = true, value_parser = parse_size_arg)]
         memory: Option<u64>,
         /// Region to create it in, as the provider names it (e.g. us-east-1).
         #[arg(long)]
@@ -484,7 +501,7 @@ pub enum DbCommand {
         #[command(flatten)]
         target: Target,
         /// Memory limit: 256MB, 1.5GB, 2GiB or bytes; MB and GB are 1024-based (512MB = 512 MiB).
-        #[arg(long, value_parser = parse_size_arg)]
+        #[arg(long, allow_hyphen_values = true, value_parser = parse_size_arg)]
         memory: Option<u64>,
         /// Provisioned RU/s, manual (Cosmos: 400 or more, in steps of 100).
         #[arg(
@@ -778,9 +795,26 @@ fn parse_setting(text: &str) -> Result<(String, String), String> {
     }
 }
 
-fn parse_size_arg(text: &str) -> Result<u64, String> {
-    text.parse::<crate::model::ByteSize>().map(|s| s.0)
+/// `--memory`: a refused size is one line of its own naming the flag, the value and the
+/// accepted form (see [`FlagValueError`]).
+fn parse_size_arg(text: &str) -> Result<u64, FlagValueError> {
+    text.parse::<crate::model::ByteSize>()
+        .map(|s| s.0)
+        .map_err(|e| FlagValueError(e.for_flag("--memory")))
 }
+
+/// A flag's value refused with a sentence that names the flag, the value and what is
+/// accepted: reported as that one line (exit 2), without clap's framing around it.
+#[derive(Debug)]
+struct FlagValueError(String);
+
+impl std::fmt::Display for FlagValueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FlagValueError {}
 
 fn positive_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {

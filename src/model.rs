@@ -225,33 +225,106 @@ pub fn rfc3339_from_text(text: &str) -> Option<String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ByteSize(pub u64);
 
-impl std::str::FromStr for ByteSize {
-    type Err = String;
+/// Largest size accepted: 8 EiB (half of what a u64 holds, so sums stay safe).
+const MAX_SIZE_BYTES: u64 = 1 << 63;
 
-    fn from_str(input: &str) -> std::result::Result<Self, String> {
+/// Why a size was refused; [`SizeError::for_flag`] makes the one-line refusal of a flag's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SizeError {
+    pub input: String,
+    pub problem: SizeProblem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SizeProblem {
+    /// No number, or one that does not parse (`abc`, `1.5.5GB`).
+    NotASize,
+    UnknownUnit(String),
+    /// Zero or negative.
+    NotPositive,
+    /// Positive but under one byte (`0.1B`).
+    UnderOneByte,
+    TooLarge,
+}
+
+impl SizeError {
+    /// `--memory 16EiB is too large (at most 8 EiB)`: the flag, the value and the accepted form.
+    pub fn for_flag(&self, flag: &str) -> String {
+        format!("{flag} {} {}", self.shown(), self.predicate())
+    }
+
+    /// The value as typed, quoted when it has blanks or is empty.
+    fn shown(&self) -> String {
+        let text = &self.input;
+        if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            format!("{text:?}")
+        } else {
+            text.clone()
+        }
+    }
+
+    fn predicate(&self) -> String {
+        const FORM: &str = "such as 256MiB, 1.5GB or 1073741824 (bytes)";
+        match &self.problem {
+            SizeProblem::NotASize => {
+                format!("is not a size; give a number with an optional unit, {FORM}")
+            }
+            SizeProblem::UnknownUnit(unit) => format!(
+                "has an unknown unit {unit:?}; use B, KB, MB, GB or TB (1024-based; KiB, MiB, GiB, TiB alike), such as 256MiB or 1.5GB"
+            ),
+            SizeProblem::NotPositive => format!("is not a positive size; give one {FORM}"),
+            SizeProblem::UnderOneByte => format!("is less than one byte; give a size {FORM}"),
+            SizeProblem::TooLarge => format!("is too large (at most {})", ByteSize(MAX_SIZE_BYTES)),
+        }
+    }
+}
+
+impl fmt::Display for SizeError {
+    /// `invalid size: 12XB has an unknown unit "XB"; ...` (spec files name their field first).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid size: {} {}", self.shown(), self.predicate())
+    }
+}
+
+impl std::error::Error for SizeError {}
+
+impl std::str::FromStr for ByteSize {
+    type Err = SizeError;
+
+    fn from_str(input: &str) -> std::result::Result<Self, SizeError> {
+        let refuse = |problem| SizeError {
+            input: input.to_string(),
+            problem,
+        };
         let text = input.trim();
         let split = text
             .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
             .unwrap_or(text.len());
         let (number, unit) = text.split_at(split);
-        let unit = unit.trim().to_ascii_lowercase();
-        let multiplier: u64 = match unit.as_str() {
+        let unit = unit.trim();
+        if number.is_empty() {
+            return Err(refuse(SizeProblem::NotASize));
+        }
+        let multiplier: u64 = match unit.to_ascii_lowercase().as_str() {
             "" | "b" => 1,
             "k" | "kb" | "kib" => 1 << 10,
             "m" | "mb" | "mib" => 1 << 20,
             "g" | "gb" | "gib" => 1 << 30,
             "t" | "tb" | "tib" => 1 << 40,
-            _ => return Err(format!("invalid size {input:?}: unknown unit {unit:?} (use B, KB, MB, GB, TB or KiB, MiB, GiB, TiB)")),
+            "p" | "pb" | "pib" => 1 << 50,
+            "e" | "eb" | "eib" => 1 << 60,
+            _ => return Err(refuse(SizeProblem::UnknownUnit(unit.to_string()))),
         };
-        let value: f64 = number
-            .parse()
-            .map_err(|_| format!("invalid size {input:?}: expected a number with an optional unit, e.g. 256MB or 1.5GB"))?;
+        let value: f64 = number.parse().map_err(|_| refuse(SizeProblem::NotASize))?;
         if !value.is_finite() || value <= 0.0 {
-            return Err(format!("invalid size {input:?}: must be greater than zero"));
+            return Err(refuse(SizeProblem::NotPositive));
         }
         let bytes = value * multiplier as f64;
-        if bytes < 1.0 || bytes > u64::MAX as f64 / 2.0 {
-            return Err(format!("invalid size {input:?}: out of range"));
+        if bytes > MAX_SIZE_BYTES as f64 {
+            return Err(refuse(SizeProblem::TooLarge));
+        }
+        if bytes.round() < 1.0 {
+            return Err(refuse(SizeProblem::UnderOneByte));
         }
         Ok(ByteSize(bytes.round() as u64))
     }
@@ -260,7 +333,7 @@ impl std::str::FromStr for ByteSize {
 impl fmt::Display for ByteSize {
     /// Human form with binary units: `1.5 GiB`, `256 MiB`, `512 B`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+        const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
         let mut value = self.0 as f64;
         let mut unit = 0;
         while value >= 1024.0 && unit < UNITS.len() - 1 {
@@ -281,7 +354,7 @@ impl fmt::Display for ByteSize {
 mod tests {
     use super::*;
 
-    fn size(text: &str) -> Result<u64, String> {
+    fn size(text: &str) -> Result<u64, SizeError> {
         text.parse::<ByteSize>().map(|s| s.0)
     }
 
@@ -297,6 +370,36 @@ mod tests {
         ] {
             assert!(size(bad).is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn refused_sizes_say_the_flag_the_value_and_the_form() {
+        let said = |text: &str| size(text).unwrap_err().for_flag("--memory");
+        assert_eq!(said("16EiB"), "--memory 16EiB is too large (at most 8 EiB)");
+        for text in ["0", "-1GB", "0MB", "-0"] {
+            assert_eq!(
+                said(text),
+                format!("--memory {text} is not a positive size; give one such as 256MiB, 1.5GB or 1073741824 (bytes)")
+            );
+        }
+        for text in ["abc", "1.5.5GB", "", "NaN"] {
+            let line = said(text);
+            assert!(line.contains("is not a size;"), "{line}");
+            assert!(line.contains("256MiB"), "{line}");
+        }
+        assert!(said("5XB").starts_with("--memory 5XB has an unknown unit \"XB\"; use B, KB"));
+        assert!(said("0.1B").contains("less than one byte"));
+        assert_eq!(
+            said(" "),
+            "--memory \" \" is not a size; give a number with an optional unit, such as 256MiB, 1.5GB or 1073741824 (bytes)"
+        );
+        // Spec files show the same words after their field.
+        assert!(size("12XB")
+            .unwrap_err()
+            .to_string()
+            .starts_with("invalid size: 12XB has"));
+        assert_eq!(size("8EiB").unwrap(), 1 << 63);
+        assert_eq!(size("2PB").unwrap(), 2 << 50);
     }
 
     #[test]

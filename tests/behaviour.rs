@@ -42,8 +42,59 @@ provider_tests!(
         delete_needs_yes_without_a_terminal,
         export_then_plan_finds_nothing,
         check_and_usage_keep_secrets_out,
+        a_malformed_id_is_exit_6_before_any_request,
     ]
 );
+
+/// An id no database of the provider can have — empty, blank, with a control character, or
+/// not in the provider's own form — is exit 6 for every command that takes one, before any
+/// request (and before asking): one line naming the provider and what a valid id looks like.
+async fn a_malformed_id_is_exit_6_before_any_request(case: Case) {
+    let server = MockServer::start().await;
+    let sb = case.sandbox(&server);
+    let common = ["", "  ", "a\u{1b}[31mb", "1\n2"];
+    for id in common.iter().chain(case.malformed_ids) {
+        for args in [
+            &["db", "get", "ID"][..],
+            &["db", "delete", "ID", "--yes"],
+            &["db", "delete", "ID"],
+            &["db", "update", "ID", "--name", "x"],
+            &["db", "url", "ID"],
+            &["db", "wait", "ID", "--status", "active", "--timeout", "5"],
+            &["db", "stats", "ID", "-p", case.provider],
+        ] {
+            let run = sb.run(&Case::args(args, id));
+            run.code(6)
+                .stderr_has(case.provider)
+                .stderr_has(case.id_form);
+            assert!(run.stdout.is_empty(), "{}: {}", case.provider, run.stdout);
+            let lines: Vec<&str> = run.stderr.lines().collect();
+            assert_eq!(
+                lines.len(),
+                1,
+                "{}: one line\n{}",
+                case.provider,
+                run.stderr
+            );
+            assert!(
+                lines[0].starts_with("error: ") && lines[0].contains("not a valid"),
+                "{}: {args:?} {id:?}: {}",
+                case.provider,
+                lines[0]
+            );
+        }
+        let run = sb.run(&["db", "get", id, "--json"]);
+        run.code(6);
+        let line: serde_json::Value = serde_json::from_str(run.stderr.trim()).unwrap();
+        assert_eq!(line["error"]["kind"], "invalid");
+        assert_eq!(line["error"]["provider"], case.provider);
+    }
+    assert!(
+        requests(&server).await.is_empty(),
+        "{}: a malformed id reached the provider",
+        case.provider
+    );
+}
 
 /// `check` in every format (JUnit too) and `db list --usage`, with -vv: no secret, whatever
 /// the provider answers to the usage requests this list server does not know (exit 12).

@@ -30,6 +30,64 @@ fn request_timeout_works_anywhere_and_timeout_says_where_it_belongs() {
         .stderr_has("--request-timeout");
 }
 
+/// A refused `--memory` is one line naming the flag, the value and the accepted form, exit 2
+/// (a bad flag value, as today), before any request; under --json the same words.
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_memory_sizes_are_one_clear_line() {
+    let server = MockServer::start().await;
+    let sb = cases::redis_enterprise::case().sandbox(&server);
+    for (value, says) in [
+        ("16EiB", "is too large (at most 8 EiB)"),
+        ("-1GB", "is not a positive size; give one such as 256MiB"),
+        ("0", "is not a positive size; give one such as 256MiB"),
+        (
+            "1.5.5GB",
+            "is not a size; give a number with an optional unit, such as 256MiB",
+        ),
+        (
+            "abc",
+            "is not a size; give a number with an optional unit, such as 256MiB",
+        ),
+        ("5XB", "has an unknown unit \"XB\"; use B, KB, MB, GB or TB"),
+    ] {
+        let create = [
+            "db",
+            "create",
+            "--name",
+            "x",
+            "--memory",
+            value,
+            "-p",
+            "redis-enterprise",
+            "--dry-run",
+        ];
+        let update = ["db", "update", "1", "--memory", value];
+        let equals = format!("--memory={value}");
+        let update_equals = ["db", "update", "1", equals.as_str()];
+        for args in [&create[..], &update, &update_equals] {
+            let run = sb.run(args);
+            run.code(2);
+            let lines: Vec<&str> = run.stderr.lines().collect();
+            assert_eq!(lines.len(), 1, "{args:?}: one line\n{}", run.stderr);
+            assert!(
+                lines[0].starts_with(&format!("error: --memory {value} {says}")),
+                "{args:?}: {}",
+                lines[0]
+            );
+        }
+        let mut json = create.to_vec();
+        json.push("--json");
+        let error = json_error(&sb.run(&json));
+        assert_eq!(error["exit_code"], 2);
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("--memory {value} {says}")),
+            "{message}"
+        );
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
 #[test]
 fn usage_errors_are_json_under_json() {
     let sb = Sandbox::new();
@@ -128,7 +186,7 @@ fn errors_name_their_provider_and_profile() {
         (error["provider"].clone(), error["profile"].clone()),
         ("redis-cloud".into(), "redis-cloud".into())
     );
-    // A bare Redis Cloud id, refused before any request.
+    // A bare Redis Cloud id, refused (invalid request) before any request.
     let run = sb.run(&[
         "--demo",
         "db",
@@ -138,8 +196,12 @@ fn errors_name_their_provider_and_profile() {
         "redis-cloud",
         "--json",
     ]);
-    run.code(2);
-    assert_eq!(json_error(&run)["provider"], "redis-cloud");
+    run.code(6);
+    let error = json_error(&run);
+    assert_eq!(
+        (error["provider"].clone(), error["profile"].clone()),
+        ("redis-cloud".into(), "redis-cloud".into())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

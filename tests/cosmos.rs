@@ -410,7 +410,7 @@ async fn create_refuses_bad_input_before_any_request() {
     }
     sb.run(&["db", "create", "--name", "a/b"])
         .code(6)
-        .stderr_has("cannot be a Cosmos database id");
+        .stderr_has("is not a valid cosmos database id");
     let dry = sb.run(&[
         "db",
         "create",

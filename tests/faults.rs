@@ -110,8 +110,68 @@ async fn connection_refused_is_exit_10() {
     let sb = case().sandbox_at(&format!("http://{addr}"));
     sb.run(&["db", "list", "--retries", "2"])
         .code(10)
-        .stderr_has("could not connect")
+        .stderr_has("cannot connect")
         .no_secrets(&[KEY]);
+}
+
+/// A refused connection and a name that does not resolve are one readable line naming the
+/// host, the port and why, plus the hint naming the URL variable (exit 10); reqwest's whole
+/// chain shows only under -v, and a password in the URL never shows.
+#[tokio::test(flavor = "multi_thread")]
+async fn connection_failures_are_one_readable_line() {
+    let addr = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let sb = case().sandbox_at(&format!("http://{addr}"));
+    let run = sb.run(&["db", "list", "--retries", "1"]);
+    run.code(10);
+    assert_eq!(
+        run.stderr.lines().collect::<Vec<_>>(),
+        [
+            format!("error: upstash: cannot connect to {addr} (connection refused)").as_str(),
+            "hint: check that the server is up and that UPSTASH_API_URL is right"
+        ],
+    );
+    sb.run(&["db", "list", "--retries", "1", "-v"])
+        .code(10)
+        .stderr_has(&format!("cannot connect to {addr} (connection refused)"))
+        .stderr_has("tcp connect error");
+
+    let with_password =
+        redis_enterprise::case().sandbox_at(&format!("http://admin:url-pass-77@{addr}"));
+    for extra in [&[][..], &["-vv"]] {
+        let mut args = vec!["db", "list", "--retries", "1"];
+        args.extend_from_slice(extra);
+        with_password
+            .run(&args)
+            .code(10)
+            .stderr_has(&format!(
+                "error: redis-enterprise: cannot connect to {addr} (connection refused)"
+            ))
+            .stderr_has("REDIS_ENTERPRISE_URL")
+            .no_secrets(&["url-pass-77"]);
+    }
+
+    // `.invalid` never resolves (RFC 6761).
+    let sb = case().sandbox_at("http://no-such-host.invalid");
+    let run = sb.run(&["db", "list", "--retries", "1"]);
+    run.code(10)
+        .stderr_has("error: upstash: cannot connect to no-such-host.invalid:80 (DNS lookup failed");
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", run.stderr);
+    for noise in [
+        "dns error",
+        "error sending request",
+        "client error",
+        "os error",
+    ] {
+        assert!(!run.stderr.contains(noise), "{noise} in {}", run.stderr);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

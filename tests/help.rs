@@ -162,6 +162,64 @@ fn every_help_example_works_under_demo() {
 }
 
 /// The page with roff's escapes for `-` and `\` read back.
+/// Help and version that cannot be written (a full disk, `>/dev/full`) fail like every
+/// other stdout write: one `error:` line on stderr and exit 1, never a silent 0 or a panic.
+#[test]
+fn help_and_version_to_a_full_stdout_are_one_error_line_and_exit_1() {
+    let sb = Sandbox::new();
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["db", "list", "--help"],
+        &["help", "db"],
+        &["--version"],
+        &["-V"],
+        &["man"],
+    ] {
+        let output = sb
+            .command()
+            .args(args)
+            .stdout(std::fs::File::create("/dev/full").expect("/dev/full"))
+            .output()
+            .expect("run dbctl");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: one line\n{stderr}");
+        assert!(
+            lines[0].starts_with("error: cannot write to stdout"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // Under --json the same failure is the one JSON error line.
+    let output = sb
+        .command()
+        .args(["--help", "--json"])
+        .stdout(std::fs::File::create("/dev/full").expect("/dev/full"))
+        .output()
+        .expect("run dbctl");
+    assert_eq!(output.status.code(), Some(1));
+    let line: serde_json::Value =
+        serde_json::from_slice(&output.stderr).expect("one JSON error line");
+    assert_eq!(line["error"]["exit_code"], 1);
+    // A closed pipe (`| head`) stays a quiet success.
+    let mut child = sb
+        .command()
+        .arg("--help")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 fn man_page() -> String {
     let man = Sandbox::new().run(&["man"]);
     man.code(0);

@@ -122,6 +122,46 @@ async fn table_output_shows_controls_as_escapes() {
     }
 }
 
+/// `-o yaml`, like JSON, keeps a provider's name as data but writes its controls as escapes:
+/// nothing raw reaches the terminal (bidi marks and NEL included, which libyaml leaves alone),
+/// and the document reads back to the provider's own text.
+#[tokio::test(flavor = "multi_thread")]
+async fn yaml_output_shows_controls_as_escapes() {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    for case in cases() {
+        for name in [
+            "\u{202e}gnp.exe",
+            "red\u{1b}[31mtext",
+            EVIL,
+            "a\u{85}b\u{2066}c\u{200f}d",
+        ] {
+            let server = MockServer::start().await;
+            let id = mount_record(&case, &server, name, "ok.example.com").await;
+            let sb = case.sandbox(&server);
+            let mut runs = vec![sb.run(&["db", "list", "-o", "yaml"])];
+            if case.provider != "cosmos" {
+                runs.push(sb.run(&["db", "get", id, "-o", "yaml", "--raw"]));
+            }
+            for run in runs {
+                run.code(0);
+                assert_inert(&run, case.provider);
+                assert!(
+                    !run.stdout.chars().any(unsafe_char),
+                    "{}: a raw control in\n{}",
+                    case.provider,
+                    run.stdout.escape_debug()
+                );
+                let doc: Value = serde_yaml::from_str(&run.stdout).expect("a YAML document");
+                let record = doc.as_array().map_or(&doc, |list| &list[0]);
+                assert_eq!(record["name"], name, "{}: {}", case.provider, run.stdout);
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn error_messages_show_controls_as_escapes() {
     for case in cases() {

@@ -116,7 +116,7 @@ async fn one_profile_down_one_failing_gives_exit_12_with_the_rest_in_order() {
         .code(12)
         .stderr_has("profile team-b")
         .stderr_has("profile team-c")
-        .stderr_has("could not connect");
+        .stderr_has("cannot connect");
     assert_eq!(table.stdout.lines().count(), 5, "{}", table.stdout);
 
     // --strict: nothing on stdout, the first failure's own code.

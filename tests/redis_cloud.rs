@@ -303,7 +303,7 @@ async fn get_tries_pro_then_essentials_and_explains_the_id_format() {
     assert_eq!(run.json()["plan"], "essentials");
     assert_eq!(run.json()["id"], "2231009/12890441");
 
-    // Every id `db list` prints works; a bare database id is a usage error before any request.
+    // Every id `db list` prints works; a bare database id is refused (exit 6) before any request.
     let before = requests(&server).await.len();
     for args in [
         &["db", "get", "13008822"][..],
@@ -323,7 +323,7 @@ async fn get_tries_pro_then_essentials_and_explains_the_id_format() {
         ],
     ] {
         sb.run(args)
-            .code(2)
+            .code(6)
             .stderr_has("SUBSCRIPTION/DATABASE")
             .stderr_has("2145833/13008822");
     }

@@ -10,7 +10,7 @@ use crate::provider::{Change, Operation};
 pub async fn run(app: &App, command: BackupCommand) -> Result<()> {
     match command {
         BackupCommand::List { db, target } => {
-            let provider = app.provider(&target, Operation::BackupList)?;
+            let provider = app.provider_for(&target, Operation::BackupList, &db)?;
             let backups = provider.backups(&db).await?;
             app.print(&app.out.list(&backups)?)
         }
@@ -20,7 +20,7 @@ pub async fn run(app: &App, command: BackupCommand) -> Result<()> {
             name,
             wait,
         } => {
-            let provider = app.provider(&target, Operation::BackupCreate)?;
+            let provider = app.provider_for(&target, Operation::BackupCreate, &db)?;
             let change = provider.create_backup(&db, name.as_deref()).await?;
             let change = match change {
                 Change::Task(task) if wait.wait => Change::Task(
@@ -43,7 +43,7 @@ pub async fn run(app: &App, command: BackupCommand) -> Result<()> {
             yes,
             wait,
         } => {
-            let provider = app.provider(&target, Operation::BackupRestore)?;
+            let provider = app.provider_for(&target, Operation::BackupRestore, &db)?;
             app.confirm(
                 yes,
                 &format!(

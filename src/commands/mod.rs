@@ -158,6 +158,19 @@ impl App {
         Ok(provider)
     }
 
+    /// [`App::provider`] for a command on one database: an id this provider's databases
+    /// cannot have is refused (exit 6) before any request or prompt.
+    pub fn provider_for(
+        &self,
+        target: &Target,
+        operation: Operation,
+        id: &str,
+    ) -> Result<Box<dyn Provider>> {
+        let provider = self.provider(target, operation)?;
+        check_id(provider.as_ref(), id)?;
+        Ok(provider)
+    }
+
     /// The one profile a single-database command talks to, built.
     fn one(&self, target: &Target) -> Result<Box<dyn Provider>> {
         let providers: Vec<ProviderKind> = target.provider.into_iter().collect();
@@ -278,6 +291,13 @@ impl App {
         self.shared.http.restart_deadline();
         Ok(())
     }
+}
+
+/// Refuses (exit 6) an id the provider's databases cannot have, naming the profile.
+fn check_id(provider: &dyn Provider, id: &str) -> Result<()> {
+    provider
+        .check_id(id)
+        .map_err(|e| e.with_origin(provider.kind(), provider.profile()))
 }
 
 fn ask(yes: bool, what: &str, prompt: &str, expected: &str) -> Result<()> {

@@ -50,6 +50,7 @@ async fn one(
         profile: profiles.first().cloned(),
     };
     let provider = app.one(&target)?;
+    super::check_id(provider.as_ref(), id)?;
     let dialer = dialer(app, provider.as_ref())?;
     let db = provider.get(id).await?;
     let (ping, failure) = ping(provider.as_ref(), &dialer, &db, count).await;

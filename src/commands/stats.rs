@@ -24,7 +24,7 @@ pub async fn run(app: &App, id: Option<String>, args: &ListArgs) -> Result<()> {
         return gathered.finish(app);
     };
     let target = one_target(args)?;
-    let provider = app.provider(&target, Operation::Usage)?;
+    let provider = app.provider_for(&target, Operation::Usage, &id)?;
     let db = provider.get(&id).await?;
     let answers = provider.usages(std::slice::from_ref(&db)).await?;
     let usage = with_info(app, provider.as_ref(), std::slice::from_ref(&db), answers)

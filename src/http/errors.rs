@@ -132,6 +132,66 @@ fn one_line(text: &str, max: usize) -> String {
     }
 }
 
+/// `cannot connect to HOST:PORT (connection refused)`: a connection that failed before any
+/// answer, in one line. `base` is the profile's URL (only its host and port are shown, never
+/// what else it holds); the whole error chain is for `-v`.
+pub(super) fn connect_failure(error: &reqwest::Error, base: &str) -> String {
+    let place = reqwest::Url::parse(base)
+        .ok()
+        .and_then(|url| {
+            let host = url.host_str()?.to_string();
+            Some(match url.port_or_known_default() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| "the server".to_string());
+    format!("cannot connect to {place} ({})", connect_reason(error))
+}
+
+/// Why a connection failed, in a few words: "connection refused", "timed out", "DNS lookup
+/// failed: Name or service not known".
+fn connect_reason(error: &reqwest::Error) -> String {
+    let chain: Vec<&(dyn std::error::Error + 'static)> =
+        std::iter::successors(Some(error as &(dyn std::error::Error + 'static)), |e| {
+            e.source()
+        })
+        .collect();
+    let innermost = chain.last().map(|e| e.to_string()).unwrap_or_default();
+    if chain.iter().any(|e| e.to_string().starts_with("dns error")) {
+        return match innermost.rsplit_once(": ") {
+            Some((_, why)) if !why.is_empty() => {
+                format!("DNS lookup failed: {}", one_line(why, 80))
+            }
+            _ => "DNS lookup failed".to_string(),
+        };
+    }
+    if let Some(io) = chain
+        .iter()
+        .find_map(|e| e.downcast_ref::<std::io::Error>())
+    {
+        use std::io::ErrorKind as Io;
+        return match io.kind() {
+            Io::ConnectionRefused => "connection refused".to_string(),
+            Io::ConnectionReset => "connection reset".to_string(),
+            Io::ConnectionAborted => "connection aborted".to_string(),
+            Io::TimedOut => "timed out".to_string(),
+            _ => {
+                let text = io.to_string();
+                let text = match text.find(" (os error") {
+                    Some(at) => &text[..at],
+                    None => &text,
+                };
+                one_line(&text.to_lowercase(), 80)
+            }
+        };
+    }
+    if error.is_timeout() {
+        return "timed out".to_string();
+    }
+    one_line(&innermost, 80)
+}
+
 pub(super) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut parts = vec![error.to_string()];
     let mut source = error.source();

@@ -22,7 +22,7 @@ mod retry;
 pub use auth::{Api, BasicAuth};
 pub use call::{Call, Reply, Target};
 pub use errors::status_error;
-use errors::{error_chain, excerpt_n};
+use errors::{connect_failure, error_chain, excerpt_n};
 use retry::{backoff, retry_after, Decision, Failure};
 
 /// Largest response body accepted.
@@ -191,8 +191,18 @@ impl Http {
         self.log_request(&request, call);
         let response = match self.client.execute(request).await {
             Ok(response) => response,
-            Err(e) if e.is_connect() => return Ok(Attempt::Unsent(self.transport_error(e))),
-            Err(e) => return Err(self.transport_error(e)),
+            Err(e) => {
+                // The whole chain for -v; the error itself says it in one line.
+                self.settings
+                    .log(1, format!("< {} failed: {}", call.label(), error_chain(&e)));
+                let unsent = e.is_connect();
+                let error = self.transport_error(e);
+                return if unsent {
+                    Ok(Attempt::Unsent(error))
+                } else {
+                    Err(error)
+                };
+            }
         };
         let status = response.status();
         let headers = response.headers().clone();
@@ -270,7 +280,7 @@ impl Http {
             )
         } else if error.is_connect() {
             (
-                format!("could not connect to {base}: {chain}"),
+                connect_failure(&error, base),
                 Some(format!(
                     "check that the server is up and that {} is right",
                     self.url_setting

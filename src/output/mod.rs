@@ -1,5 +1,6 @@
 //! The one set of renderers: table, JSON, YAML and CSV for every record type.
 //! Everything is rendered to a string first, so stdout never gets half a document.
+use std::collections::BTreeSet;
 use std::io::Write;
 
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
@@ -9,7 +10,7 @@ use serde_json::Value;
 use crate::context::OutputSettings;
 use crate::error::{Error, Result};
 use crate::model::{Backup, ByteSize, Database, Ping, Task};
-use crate::sanitize::{csv_cell, escape_controls};
+use crate::sanitize::{csv_cell, escape_controls, is_unsafe_char};
 use crate::secret::mask_text_secrets;
 
 /// The `db list` table columns, with more after them (`db list --usage`).
@@ -224,10 +225,17 @@ fn finish_table(table: &Table) -> String {
 pub fn emit(text: &str) -> Result<()> {
     let text = crate::credentials::scrub_stdout(text);
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    stdout_written(
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush()),
+    )
+}
+
+/// How a write to stdout ended: a closed pipe is a quiet success, any other failure (a full
+/// disk) the one "cannot write to stdout" error (exit 1).
+pub fn stdout_written(result: std::io::Result<()>) -> Result<()> {
+    match result {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Error::internal(format!("cannot write to stdout: {e}"))),
@@ -245,8 +253,56 @@ fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String> {
         .map_err(|e| Error::internal(format!("cannot render JSON: {e}")))
 }
 
+/// YAML with every unsafe character (C0/C1, DEL, bidi) written as an escape inside a
+/// double-quoted scalar, so the document is the same data and a terminal shows it inert.
+/// libyaml escapes C0/C1 and DEL itself but prints bidi controls and NEL raw: each of those is
+/// swapped for a marker only this run knows (a control character, so the string is
+/// double-quoted), and the marker's escaped form is then swapped for `\uXXXX`.
 fn yaml_text<T: Serialize + ?Sized>(value: &T) -> Result<String> {
-    serde_yaml::to_string(value).map_err(|e| Error::internal(format!("cannot render YAML: {e}")))
+    let fail = |e: String| Error::internal(format!("cannot render YAML: {e}"));
+    let value = serde_json::to_value(value).map_err(|e| fail(e.to_string()))?;
+    let nonce = format!("{:016x}", fastrand::u64(..));
+    let mut marked = BTreeSet::new();
+    let mut mark = |text: &str| {
+        text.chars()
+            .map(|c| {
+                if is_unsafe_char(c) && (!c.is_control() || c == '\u{85}') {
+                    marked.insert(c);
+                    format!("\u{1}{nonce}{:04x}\u{1}", c as u32)
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    };
+    let text = serde_yaml::to_string(&map_strings(value.clone(), &mut mark))
+        .map_err(|e| fail(e.to_string()))?;
+    let text = marked.iter().fold(text, |text, &c| {
+        text.replace(
+            &format!("\\x01{nonce}{:04x}\\x01", c as u32),
+            &format!("\\u{:04x}", c as u32),
+        )
+    });
+    if !text.chars().any(|c| c != '\n' && is_unsafe_char(c)) {
+        return Ok(text);
+    }
+    // Not expected from libyaml; should it happen, visible escapes as in a table.
+    let mut escape = |text: &str| escape_controls(text).into_owned();
+    serde_yaml::to_string(&map_strings(value, &mut escape)).map_err(|e| fail(e.to_string()))
+}
+
+/// Every string of a value, keys too, passed through `f`.
+fn map_strings(value: Value, f: &mut dyn FnMut(&str) -> String) -> Value {
+    match value {
+        Value::String(s) => Value::String(f(&s)),
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| map_strings(v, f)).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (f(&k), map_strings(v, f)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 fn csv_text(fields: &[&str], rows: impl Iterator<Item = Value>) -> Result<String> {
@@ -449,4 +505,36 @@ impl Record for Ping {
         Some((6, if self.ok { Color::Green } else { Color::Red }))
     }
     const NOUN: &'static str = "databases to ping";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn yaml_escapes_every_unsafe_character_and_keeps_the_data() {
+        let value = json!({
+            "ke\u{202e}y": [
+                "\u{202e}gnp.exe",
+                "a\u{85}b",
+                "red\u{1b}[31mtext\u{9b}",
+                format!("{}\u{2066}end", "long words ".repeat(20)),
+                "two\nlines\u{200f}",
+                "plain",
+            ],
+            "multi": "first\nsecond",
+        });
+        let text = yaml_text(&value).unwrap();
+        assert!(
+            !text.chars().any(|c| c != '\n' && is_unsafe_char(c)),
+            "{}",
+            text.escape_debug()
+        );
+        assert!(text.contains("\\u202e"), "{text}");
+        assert_eq!(serde_yaml::from_str::<Value>(&text).unwrap(), value);
+        // Text without controls keeps its usual form.
+        assert!(text.contains("- plain\n"), "{text}");
+        assert!(text.contains("multi: |-\n  first\n  second\n"), "{text}");
+    }
 }

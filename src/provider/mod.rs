@@ -14,6 +14,7 @@ use crate::secret::{redact_value, Secret};
 pub mod cosmos;
 pub mod dry_run;
 mod fields;
+pub mod id;
 pub mod lenient;
 mod operation;
 pub mod redis_cloud;
@@ -208,6 +209,11 @@ impl Shared {
 pub trait Provider: Send + Sync {
     fn kind(&self) -> ProviderKind;
     fn profile(&self) -> &str;
+
+    /// Refuses (exit 6) an id this provider's databases cannot have, before any request:
+    /// [`id::check_common`] plus the provider's own form. Every method taking a database id
+    /// checks it too; commands ask first, so a malformed id is refused before a prompt.
+    fn check_id(&self, id: &str) -> Result<()>;
 
     async fn list(&self) -> Result<Vec<Database>>;
     async fn get(&self, id: &str) -> Result<Database>;

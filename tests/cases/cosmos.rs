@@ -70,6 +70,8 @@ pub fn case() -> Case {
             })
         },
         missing_id: "no such db",
+        malformed_ids: &["a/b", "a\\b", "a?b", "a#b"],
+        id_form: "/ \\ ? #",
         list_path: "/dbs",
         masked_header: "authorization: ***",
         noise: &["ActivityId", "payload", "/apps/", "RequestStartTime"],

@@ -40,6 +40,10 @@ pub struct Case {
     pub secrets: fn() -> Vec<String>,
     /// An id in the provider's format that the server does not know.
     pub missing_id: &'static str,
+    /// Ids no database of this provider can have (besides the empty, blank and control-character
+    /// ones every provider refuses), and words of what a valid one looks like.
+    pub malformed_ids: &'static [&'static str],
+    pub id_form: &'static str,
     /// Mounts the single-database endpoint for `existing_id`, with its secrets in the record.
     pub mount_get: Mount,
     pub existing_id: &'static str,

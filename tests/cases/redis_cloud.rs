@@ -100,6 +100,8 @@ pub fn case() -> Case {
             })
         },
         missing_id: "1/999",
+        malformed_ids: &["13008822", "2145833/", "a/b", "1/2/3"],
+        id_form: "SUBSCRIPTION/DATABASE",
         list_path: "/v1/subscriptions",
         masked_header: "x-api-key: ***",
         noise: &[],

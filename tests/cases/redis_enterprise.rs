@@ -54,6 +54,8 @@ pub fn case() -> Case {
             })
         },
         missing_id: "999",
+        malformed_ids: &["sessions", "0", "1/2", "1.5"],
+        id_form: "positive number",
         list_path: "/v1/bdbs",
         masked_header: "authorization: ***",
         noise: &[],

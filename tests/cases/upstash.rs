@@ -53,6 +53,8 @@ pub fn case() -> Case {
             })
         },
         missing_id: "00000000-dead-beef-0000-000000000000",
+        malformed_ids: &["a/b", "96ad0856 03b1", "x?y"],
+        id_form: "UUID",
         list_path: "/v2/redis/databases",
         masked_header: "authorization: ***",
         noise: &["<html>"],

@@ -10,7 +10,7 @@ use crate::output::OutputFormat;
 use crate::provider::{Operation, Provider};
 
 pub async fn get(app: &App, id: &str, target: &Target, collections: bool) -> Result<()> {
-    let provider = app.provider(target, Operation::Get)?;
+    let provider = app.provider_for(target, Operation::Get, id)?;
     let mut db = provider.get(id).await?;
     if collections || (app.shared.raw && provider.kind().supports(Operation::Collections)) {
         provider.require(Operation::Collections)?;
@@ -42,7 +42,7 @@ pub async fn wait_one(
     wanted: WaitTarget,
     timing: Timing,
 ) -> Result<()> {
-    let provider = app.provider(target, Operation::Get)?;
+    let provider = app.provider_for(target, Operation::Get, id)?;
     let what = format!("{} database {id} to be {wanted}", provider.kind());
     let provider: &dyn Provider = provider.as_ref();
     let db = wait::until(app, &what, timing.timeout, timing.interval, || async {

@@ -19,7 +19,7 @@ pub async fn url(
     var: Option<&str>,
     region: Option<&str>,
 ) -> Result<()> {
-    let provider = app.provider(target, Operation::Url)?;
+    let provider = app.provider_for(target, Operation::Url, id)?;
     let connection = provider::connection(provider.as_ref(), id).await?;
     let connection = super::super::region::choose(provider.as_ref(), id, connection, region)?;
     let show = app.shared.show_secrets;
@@ -49,7 +49,7 @@ pub async fn connect(
     region: Option<&str>,
     args: &[String],
 ) -> Result<()> {
-    let provider = app.provider(target, Operation::Connect)?;
+    let provider = app.provider_for(target, Operation::Connect, id)?;
     let connection = provider::connection(provider.as_ref(), id).await?;
     match super::super::region::choose(provider.as_ref(), id, connection, region)? {
         Connection::Redis(redis) => run_redis_cli(&redis, args),

@@ -30,7 +30,7 @@ pub async fn update(
     request: &UpdateRequest,
     wait: &WaitArgs,
 ) -> Result<()> {
-    let provider = app.provider(target, Operation::Update)?;
+    let provider = app.provider_for(target, Operation::Update, id)?;
     if request.throughput.is_some() {
         provider.require(Operation::Throughput)?;
     }
@@ -45,14 +45,14 @@ pub async fn delete(
     yes: bool,
     wait: &WaitArgs,
 ) -> Result<()> {
-    let provider = app.provider(target, Operation::Delete)?;
+    let provider = app.provider_for(target, Operation::Delete, id)?;
     app.confirm(yes, &format!("delete {} database", provider.kind()), id)?;
     let change = provider.delete(id).await?;
     finish(app, provider.as_ref(), change, Some(id), true, wait).await
 }
 
 pub async fn flush(app: &App, id: &str, target: &Target, yes: bool) -> Result<()> {
-    let provider = app.provider(target, Operation::Flush)?;
+    let provider = app.provider_for(target, Operation::Flush, id)?;
     app.confirm(
         yes,
         &format!("delete every key of {} database", provider.kind()),
@@ -63,7 +63,7 @@ pub async fn flush(app: &App, id: &str, target: &Target, yes: bool) -> Result<()
 }
 
 pub async fn reset_password(app: &App, id: &str, target: &Target, yes: bool) -> Result<()> {
-    let provider = app.provider(target, Operation::ResetPassword)?;
+    let provider = app.provider_for(target, Operation::ResetPassword, id)?;
     app.confirm(
         yes,
         &format!("reset the password of {} database", provider.kind()),
@@ -108,7 +108,7 @@ pub async fn import(
     yes: bool,
     wait: &WaitArgs,
 ) -> Result<()> {
-    let provider = app.provider(target, Operation::Import)?;
+    let provider = app.provider_for(target, Operation::Import, id)?;
     app.confirm(
         yes,
         &format!("replace the data of {} database", provider.kind()),

@@ -10,8 +10,8 @@ use crate::config::{Origin, Profile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, Call, Http, Reply};
 use crate::paging::ListBounds;
-use crate::provider::ProviderKind;
 use crate::provider::{expect_array, expect_object, path_segment, Shared};
+use crate::provider::{id, ProviderKind};
 use crate::secret::Secret;
 
 /// The largest page Cosmos serves (`x-ms-max-item-count`).
@@ -228,26 +228,22 @@ pub fn database_path(id: &str) -> Result<String> {
     Ok(format!("/dbs/{}", path_segment(id)))
 }
 
+/// What a valid id looks like, for refusals.
+const ID_FORM: &str = "cosmos database ids are names of at most 255 characters without / \\ ? #";
+
 /// Refuses ids Cosmos cannot hold before any request (exit 6).
 pub fn check_id(id: &str) -> Result<()> {
-    let bad = if id.is_empty() {
-        Some("is empty")
-    } else if id.contains(['/', '\\', '?', '#']) {
-        Some("contains '/', '\\', '?' or '#'")
+    id::check_common(ProviderKind::Cosmos, id, ID_FORM)?;
+    let why = if id.contains(['/', '\\', '?', '#']) {
+        "it contains '/', '\\', '?' or '#'"
     } else if id.chars().all(|c| c == '.') {
-        Some("is only dots")
+        "it is only dots"
     } else if id.chars().count() > 255 {
-        Some("is longer than 255 characters")
+        "it is longer than 255 characters"
     } else {
-        None
+        return Ok(());
     };
-    match bad {
-        Some(why) => Err(Error::invalid(format!(
-            "{id:?} cannot be a Cosmos database id: it {why}"
-        ))
-        .with_provider(ProviderKind::Cosmos)),
-        None => Ok(()),
-    }
+    Err(id::malformed(ProviderKind::Cosmos, id, why, ID_FORM))
 }
 
 /// How the profile names its key, for messages: `COSMOS_KEY`, the `key_env` variable, or the

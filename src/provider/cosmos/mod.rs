@@ -160,6 +160,9 @@ impl Provider for Cosmos {
     fn profile(&self) -> &str {
         &self.profile
     }
+    fn check_id(&self, id: &str) -> Result<()> {
+        client::check_id(id)
+    }
     async fn list(&self) -> Result<Vec<Database>> {
         let records = self.client.list_databases().await?;
         let mut databases = Vec::with_capacity(records.len());
@@ -199,6 +202,7 @@ impl Provider for Cosmos {
     /// it back whole. Switching manual ↔ autoscale is a migration PUT first (the service
     /// picks a value), then the PUT that sets the one asked for.
     async fn update(&self, id: &str, request: &UpdateRequest) -> Result<Change> {
+        client::check_id(id)?;
         let throughput = check_update(request)?;
         let db = self.get(id).await?;
         let offers = self.client.list_offers().await?;

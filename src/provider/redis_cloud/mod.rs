@@ -25,6 +25,7 @@ use crate::http::{Call, Reply};
 use crate::model::{Database, Task};
 use crate::paging::ListBounds;
 use crate::provider::dry_run;
+use crate::provider::id;
 use crate::provider::{
     path_segment, setting_value, Change, Connection, CreateRequest, ImportRequest, Provider,
     Shared, UpdateRequest,
@@ -146,16 +147,30 @@ impl Kind {
     }
 }
 
-/// `"{subscription}/{database}"`, both numeric; anything else is a usage error (exit 2).
+/// What a valid id looks like, for refusals.
+const ID_FORM: &str = "redis-cloud database ids are SUBSCRIPTION/DATABASE, both numbers, e.g. 2145833/13008822, as `dbctl db list -p redis-cloud` prints them";
+
+/// `"{subscription}/{database}"`, both numeric (blanks around it aside); anything else is
+/// refused (exit 6) before a request.
 fn parse_id(id: &str) -> Result<(&str, &str)> {
+    let kind = ProviderKind::RedisCloud;
+    id::check_common(kind, id, ID_FORM)?;
     let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match id.trim().split_once('/') {
         Some((sub, db)) if numeric(sub) && numeric(db) => Ok((sub, db)),
-        _ => Err(Error::usage(format!(
-            "redis-cloud database ids are SUBSCRIPTION/DATABASE, e.g. 2145833/13008822, as `dbctl db list -p redis-cloud` prints them; got {id:?}"
-        ))
-        .with_provider(ProviderKind::RedisCloud)
-        .with_hint("a bare database id is ambiguous: the same number can exist in several subscriptions")),
+        // A bare database id is ambiguous: the same number can exist in several subscriptions.
+        None if numeric(id.trim()) => Err(id::malformed(
+            kind,
+            id,
+            "it has no subscription (a database number alone can exist in several)",
+            ID_FORM,
+        )),
+        _ => Err(id::malformed(
+            kind,
+            id,
+            "it is not two numbers joined by '/'",
+            ID_FORM,
+        )),
     }
 }
 
@@ -375,6 +390,9 @@ impl Provider for RedisCloud {
     fn profile(&self) -> &str {
         &self.profile
     }
+    fn check_id(&self, id: &str) -> Result<()> {
+        parse_id(id).map(drop)
+    }
     async fn list(&self) -> Result<Vec<Database>> {
         let gate = Semaphore::new(CONCURRENT_SUBSCRIPTIONS);
         let (pro, essentials) = futures::try_join!(
@@ -592,9 +610,9 @@ mod tests {
     #[test]
     fn ids_are_subscription_slash_database() {
         assert_eq!(parse_id("12/34").unwrap(), ("12", "34"));
-        for bad in ["34", "12/", "/34", "a/b", "12/34/5", ""] {
+        for bad in ["34", "12/", "/34", "a/b", "12/34/5", "", " ", "12/3\u{1b}4"] {
             let e = parse_id(bad).unwrap_err();
-            assert_eq!(e.exit_code(), 2, "{bad}");
+            assert_eq!(e.exit_code(), 6, "{bad}");
             assert!(e.message.contains("SUBSCRIPTION/DATABASE"));
         }
     }

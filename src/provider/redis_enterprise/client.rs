@@ -6,8 +6,8 @@ use serde_json::Value;
 use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, BasicAuth, Call, Http, Reply};
-use crate::provider::ProviderKind;
 use crate::provider::{expect_array, expect_object, path_segment, Shared};
+use crate::provider::{id, ProviderKind};
 
 const KIND: ProviderKind = ProviderKind::RedisEnterprise;
 
@@ -148,16 +148,21 @@ impl Client {
     }
 }
 
-/// A database uid is a positive integer; anything else is refused before a request.
+/// What a valid uid looks like, for refusals.
+const ID_FORM: &str = "redis-enterprise database uids are positive numbers such as 1, as `dbctl db list -p redis-enterprise` prints them";
+
+/// A database uid is a positive integer (blanks around it aside); anything else is refused
+/// (exit 6) before a request.
 pub fn uid(id: &str) -> Result<String> {
-    let trimmed = id.trim();
-    match trimmed.parse::<u64>() {
+    id::check_common(KIND, id, ID_FORM)?;
+    match id.trim().parse::<u64>() {
         Ok(n) if n > 0 => Ok(n.to_string()),
-        _ => Err(Error::invalid(format!(
-            "{id:?} is not a redis-enterprise database uid (a positive number)"
-        ))
-        .with_provider(KIND)
-        .with_hint("`dbctl db list -p redis-enterprise` shows the uids")),
+        _ => Err(id::malformed(
+            KIND,
+            id,
+            "it is not a positive number",
+            ID_FORM,
+        )),
     }
 }
 

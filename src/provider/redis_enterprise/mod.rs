@@ -213,6 +213,9 @@ impl Provider for RedisEnterprise {
     fn profile(&self) -> &str {
         &self.profile
     }
+    fn check_id(&self, id: &str) -> Result<()> {
+        uid(id).map(drop)
+    }
     async fn list(&self) -> Result<Vec<Database>> {
         let records = self.client.list(self.fields()).await?;
         records.iter().map(|r| self.database(r)).collect()

@@ -6,10 +6,10 @@ use serde_json::{json, Value};
 use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, BasicAuth, Call, Http, Reply};
-use crate::provider::ProviderKind;
 use crate::provider::{
     expect_array, expect_object, path_segment, setting_value, Shared, UpdateRequest,
 };
+use crate::provider::{id, ProviderKind};
 
 pub struct Client {
     http: Http,
@@ -62,7 +62,7 @@ impl Client {
 
     /// One database; `hide_credentials` keeps passwords and tokens out of the answer.
     pub async fn get_database(&self, id: &str, hide_credentials: bool) -> Result<Value> {
-        let mut call = Call::get(format!("/redis/database/{}", path_segment(id)));
+        let mut call = Call::get(format!("/redis/database/{}", database_segment(id)?));
         if hide_credentials {
             call = call.query("credentials", "hide");
         }
@@ -91,7 +91,7 @@ impl Client {
         self.http
             .send(Call::delete(format!(
                 "/redis/database/{}",
-                path_segment(id)
+                database_segment(id)?
             )))
             .await
             .map(drop)
@@ -101,7 +101,7 @@ impl Client {
         self.http
             .send(Call::post(format!(
                 "/redis/reset-password/{}",
-                path_segment(id)
+                database_segment(id)?
             )))
             .await
             .map(drop)
@@ -112,28 +112,55 @@ impl Client {
             .http
             .json(Call::get(format!(
                 "/redis/list-backup/{}",
-                path_segment(id)
+                database_segment(id)?
             )))
             .await?;
         array(value, "the backup list")
     }
 
     pub async fn create_backup(&self, id: &str, name: &str) -> Result<()> {
-        let call = Call::post(format!("/redis/create-backup/{}", path_segment(id)))
+        let call = Call::post(format!("/redis/create-backup/{}", database_segment(id)?))
             .json(json!({ "name": name }));
         self.http.send(call).await.map(drop)
     }
 
     pub async fn restore_backup(&self, id: &str, backup_id: &str) -> Result<()> {
-        let call = Call::post(format!("/redis/restore-backup/{}", path_segment(id)))
+        let call = Call::post(format!("/redis/restore-backup/{}", database_segment(id)?))
             .json(json!({ "backup_id": backup_id }));
         self.http.send(call).await.map(drop)
     }
 }
 
+/// What a valid id looks like, for refusals.
+const ID_FORM: &str = "upstash database ids are UUID-like (letters, digits and dashes), e.g. 96ad0856-03b1-4ee7-9666-e81abd0349e1, as `dbctl db list -p upstash` prints them";
+
+/// Refuses (exit 6) an id no Upstash database can have: blank, or anything but ASCII letters,
+/// digits, `-` and `_`.
+pub fn check_id(id: &str) -> Result<()> {
+    id::check_common(ProviderKind::Upstash, id, ID_FORM)?;
+    match id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_')))
+    {
+        None => Ok(()),
+        Some(c) => Err(id::malformed(
+            ProviderKind::Upstash,
+            id,
+            &format!("it contains {c:?}"),
+            ID_FORM,
+        )),
+    }
+}
+
+/// A database id as a path segment, once checked.
+fn database_segment(id: &str) -> Result<String> {
+    check_id(id)?;
+    Ok(path_segment(id))
+}
+
 /// The calls `db update` makes: one Upstash endpoint per change.
 pub fn update_calls(id: &str, request: &UpdateRequest) -> Result<Vec<Call>> {
-    let id = path_segment(id);
+    let id = database_segment(id)?;
     let mut calls = Vec::new();
     if let Some(name) = &request.name {
         calls.push(Call::post(format!("/redis/rename/{id}")).json(json!({ "name": name })));

@@ -114,6 +114,9 @@ impl Provider for Upstash {
     fn profile(&self) -> &str {
         &self.profile
     }
+    fn check_id(&self, id: &str) -> Result<()> {
+        client::check_id(id)
+    }
     async fn list(&self) -> Result<Vec<Database>> {
         let records = self.client.list_databases().await?;
         records.iter().map(|r| self.database(r)).collect()
@@ -162,6 +165,7 @@ impl Provider for Upstash {
     }
 
     async fn update(&self, id: &str, request: &UpdateRequest) -> Result<Change> {
+        client::check_id(id)?;
         if request.memory_bytes.is_some() {
             return Err(Error::invalid(
                 "upstash sizes databases by plan, not --memory; use --set plan=...",
