@@ -347,3 +347,21 @@ async fn tls_against_a_plaintext_port_fails_in_10_seconds_not_never() {
     assert!(error.contains("TLS handshake with 127.0.0.1"), "{error}");
     run.stderr_has("plaintext never completes the handshake");
 }
+
+/// `db connect` under `--demo` runs the real redis-cli against the emulator's data plane (the
+/// databases' hosts are made up), and says so.
+#[test]
+fn demo_connect_runs_redis_cli_against_the_emulator() {
+    let sb = Sandbox::new();
+    let list = sb
+        .run(&["--demo", "db", "list", "-p", "upstash", "--json"])
+        .json();
+    let id = list[0]["id"].as_str().expect("an id").to_string();
+    let run = sb.run(&[
+        "--demo", "db", "connect", &id, "-p", "upstash", "--", "PING",
+    ]);
+    run.code(0)
+        .stderr_has("redis-cli reaches the emulator's data plane at 127.0.0.1:")
+        .no_secrets(&["demo-password-"]);
+    assert_eq!(run.stdout.trim(), "PONG");
+}

@@ -52,9 +52,23 @@ pub async fn connect(
     let provider = app.provider_for(target, Operation::Connect, id)?;
     let connection = provider::connection(provider.as_ref(), id).await?;
     match super::super::region::choose(provider.as_ref(), id, connection, region)? {
-        Connection::Redis(redis) => run_redis_cli(&redis, args),
+        Connection::Redis(redis) => run_redis_cli(&dialed(app, redis), args),
         Connection::Cosmos(_) => Err(provider.unsupported(Operation::Connect)),
     }
+}
+
+/// The connection redis-cli can reach: under `--demo` the databases' hosts are made up, so
+/// it dials the emulator's data plane (plaintext, answering PING, INFO and AUTH), and says so.
+fn dialed(app: &App, mut redis: RedisConnection) -> RedisConnection {
+    if let Some(addr) = app.shared.http.dial_override.get() {
+        crate::say!(
+            "note: --demo: redis-cli reaches the emulator's data plane at {addr}, which answers PING, INFO and AUTH only"
+        );
+        redis.host = addr.ip().to_string();
+        redis.port = Some(addr.port());
+        redis.tls = false;
+    }
+    redis
 }
 
 /// `VAR=url` for `$GITHUB_ENV`: exactly one line, or a refusal naming the field that would
