@@ -184,27 +184,7 @@ def start_resp_fake(delay):
             pass
         writer.close()
 
-    async def bench_plan(per=250, latency=200):
-    proc, variables = start_emulator(latency, {"DBCTL_EMULATOR_FLEET": str(per),
-                                               "DBCTL_EMULATOR_REDIS_CLOUD_BENCH": f"1x{per}"})
-    try:
-        env = clean_env(variables)
-        _, exported = run(["export"], env)
-        spec = os.path.join(env["HOME"], "fleet.toml")
-        with open(spec, "wb") as f:
-            f.write(exported.stdout)
-        count = exported.stdout.count(b"[[database]]")
-        listed = statistics.median(run(["db", "list", "--json"], env)[0] for _ in range(3))
-        planned = statistics.median(run(["plan", "-f", spec], env)[0] for _ in range(5))
-        print(f"## plan: {count} databases over 4 providers, {latency} ms per request")
-        print(f"  db list        : {listed * 1000:7.0f} ms (median of 3)")
-        print(f"  plan -f (none) : {planned * 1000:7.0f} ms (median of 5; exit 0, no differences)")
-    finally:
-        proc.terminate()
-        proc.wait()
-
-
-def main():
+    async def main():
         server = await asyncio.start_server(serve, "127.0.0.1", 0, backlog=512)
         state["port"] = server.sockets[0].getsockname()[1]
         ready.set()
