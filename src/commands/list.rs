@@ -50,20 +50,42 @@ pub async fn collect(
 
 /// Lists these profiles at once; each failure names its profile.
 pub async fn collect_from(profiles: &[&Profile], shared: &Shared) -> Collected {
-    let answers = join_all(profiles.iter().map(|profile| async move {
-        let result = match profile.provider.build(profile, shared) {
-            Ok(provider) => provider.list().await.map(|list| (provider, list)),
-            Err(error) => Err(error),
-        };
-        result.map_err(|e| e.with_origin(profile.provider, &profile.name))
-    }))
+    let (lists, failures) = each_profile(profiles, shared, |provider, list| async move {
+        Ok((provider, list))
+    })
     .await;
-    let (lists, failures) = partition(answers);
     Collected {
         lists,
         failures,
         profiles: profiles.len(),
     }
+}
+
+/// Lists these profiles at once and hands each profile's list to `then` as soon as it comes,
+/// so a slow profile does not hold back another's follow-up requests. The answers in the
+/// profiles' order, and the failures, each naming its profile.
+pub async fn each_profile<T, F, Fut>(
+    profiles: &[&Profile],
+    shared: &Shared,
+    then: F,
+) -> (Vec<T>, Vec<Error>)
+where
+    F: Fn(Box<dyn Provider>, Vec<Database>) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let then = &then;
+    let answers = join_all(profiles.iter().map(|profile| async move {
+        let answer = async {
+            let provider = profile.provider.build(profile, shared)?;
+            let list = provider.list().await?;
+            then(provider, list).await
+        };
+        answer
+            .await
+            .map_err(|e| e.with_origin(profile.provider, &profile.name))
+    }))
+    .await;
+    partition(answers)
 }
 
 impl Collected {
@@ -91,7 +113,7 @@ pub struct Gathered<T> {
 }
 
 /// Lists every selected profile at once (as `db list`), keeps the databases `args` selects,
-/// and hands each profile's to `then` — all profiles at once — which answers items and
+/// and hands each profile's to `then` as soon as it comes, which answers items and
 /// per-database failures; `database` tells each item's database, for the list's order. Fails
 /// outright when no profile answered, or with `--strict` when anything failed.
 pub async fn gather<T, F, Fut>(
@@ -104,31 +126,29 @@ where
     F: Fn(Box<dyn Provider>, Vec<Database>) -> Fut,
     Fut: Future<Output = Result<(Vec<T>, Vec<Error>)>>,
 {
-    let Collected {
-        lists,
-        mut failures,
-        profiles,
-    } = collect(app, &args.providers, &args.profiles, args.strict).await?;
-    let mut failed_profiles = failures.len();
-    let answers = join_all(lists.into_iter().map(|(provider, mut databases)| {
-        databases.retain(|db| matches(db, args));
-        let origin = (provider.kind(), provider.profile().to_string());
-        let answer = then(provider, databases);
-        async move { (answer.await, origin) }
-    }))
+    let selected = app.select(&args.providers, &args.profiles)?;
+    let profiles = selected.len();
+    let then = &then;
+    let (answers, mut failures) = each_profile(
+        &selected,
+        &app.shared,
+        |provider, mut databases| async move {
+            databases.retain(|db| matches(db, args));
+            let (kind, profile) = (provider.kind(), provider.profile().to_string());
+            let (items, errors) = then(provider, databases).await?;
+            let errors: Vec<Error> = errors
+                .into_iter()
+                .map(|e| e.with_origin(kind, &profile))
+                .collect();
+            Ok((items, errors))
+        },
+    )
     .await;
+    let failed_profiles = failures.len();
     let mut items = Vec::new();
-    for (answer, (kind, profile)) in answers {
-        match answer {
-            Ok((list, errors)) => {
-                items.extend(list);
-                failures.extend(errors.into_iter().map(|e| e.with_origin(kind, &profile)));
-            }
-            Err(error) => {
-                failed_profiles += 1;
-                failures.push(error.with_origin(kind, &profile));
-            }
-        }
+    for (list, errors) in answers {
+        items.extend(list);
+        failures.extend(errors);
     }
     if failed_profiles == profiles || (args.strict && !failures.is_empty()) {
         return Err(every_failure(failures));
@@ -182,8 +202,6 @@ fn partial(app: &App, failures: &[Error], failed_profiles: usize, profiles: usiz
         .with_hint("use --strict to fail without printing a partial list"))
 }
 
-/// One error naming every failing profile: the first failure's kind (and exit code), and
-/// its origin when it is the only one.
 /// The answers that came, in order, and the failures.
 pub fn partition<T>(answers: Vec<Result<T>>) -> (Vec<T>, Vec<Error>) {
     let mut oks = Vec::with_capacity(answers.len());
@@ -197,6 +215,8 @@ pub fn partition<T>(answers: Vec<Result<T>>) -> (Vec<T>, Vec<Error>) {
     (oks, failures)
 }
 
+/// One error naming every failing profile: the first failure's kind (and exit code), and
+/// its origin when it is the only one.
 pub fn every_failure(mut failures: Vec<Error>) -> Error {
     if failures.len() == 1 {
         return failures.swap_remove(0);

@@ -142,18 +142,10 @@ async fn read_fleet(app: &App, profiles: &[&Profile]) -> Result<Vec<Current>> {
         show_secrets: false,
         ..app.shared.clone()
     };
-    let collected = list::collect_from(profiles, &shared).await;
-    if !collected.failures.is_empty() {
-        return Err(list::every_failure(collected.failures));
-    }
-    let fleet = futures::future::join_all(
-        collected
-            .lists
-            .iter()
-            .map(|(provider, list)| with_throughput(provider.as_ref(), list)),
-    )
+    let (lists, failures) = list::each_profile(profiles, &shared, |provider, list| async move {
+        with_throughput(provider.as_ref(), &list).await
+    })
     .await;
-    let (lists, failures) = list::partition(fleet);
     if !failures.is_empty() {
         return Err(list::every_failure(failures));
     }
@@ -173,12 +165,11 @@ async fn with_throughput(provider: &dyn Provider, list: &[Database]) -> Result<V
     if kind.spec().fields.throughput == Settable::Never || list.is_empty() {
         return Ok(list.iter().map(|db| current(db, None)).collect());
     }
-    let origin = |e: Error| e.with_origin(kind, provider.profile());
-    let usages = provider.usages(list).await.map_err(origin)?;
+    let usages = provider.usages(list).await?;
     list.iter()
         .zip(usages)
         .map(|(db, usage)| {
-            let usage = usage.map_err(origin)?;
+            let usage = usage?;
             let throughput = match (usage.throughput_max_ru, usage.throughput_ru) {
                 (Some(max), _) => Some(Throughput::Autoscale(max)),
                 (None, Some(ru)) => Some(Throughput::Manual(ru)),
