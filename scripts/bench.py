@@ -74,7 +74,7 @@ def bench_fanout():
     proc, variables = start_emulator(200)
     try:
         env = clean_env(variables)
-        providers = [p["provider"] for p in json.loads(run(["providers", "--json"], env)[1].stdout) if p["configured"]]
+        providers = [p["provider"] for p in json.loads(run(["providers", "--json"], env)[1].stdout) if p["status"] == "configured"]
         singles = {}
         for provider in providers:
             singles[provider] = statistics.median(run(["db", "list", "-p", provider], env)[0] for _ in range(3))

@@ -1,6 +1,6 @@
 //! The difference between a spec and the fleet: what to create, what to update in place, what
 //! cannot change in place, and what exists but is not in the spec.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use comfy_table::Color;
 use serde::Serialize;
@@ -167,6 +167,10 @@ pub fn diff(
     managed: &[String],
 ) -> Result<Vec<Action>> {
     refuse_duplicates(fleet.iter().map(|c| &c.db))?;
+    let by_key: HashMap<(&str, &str), &Current> = fleet
+        .iter()
+        .map(|c| ((c.db.profile.as_str(), c.db.name.as_str()), c))
+        .collect();
     let mut actions = Vec::new();
     for entry in entries {
         let want = &entry.desired;
@@ -182,10 +186,7 @@ pub fn diff(
             provider: kind,
             desired: Some(want.clone()),
         };
-        let found = fleet
-            .iter()
-            .find(|c| c.db.profile == want.profile && c.db.name == want.name);
-        let Some(current) = found else {
+        let Some(current) = by_key.get(&(want.profile.as_str(), want.name.as_str())) else {
             if kind.spec().fields.subscription && want.subscription.is_none() {
                 return Err(Error::config(format!(
                     "{}: {kind} database {:?} does not exist, and creating it needs the `subscription` it goes in",
@@ -245,11 +246,13 @@ pub fn diff(
             actions.push(action(Verb::Replace, Some(&db.id), replace));
         }
     }
+    let listed: HashSet<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e.desired.profile.as_str(), e.desired.name.as_str()))
+        .collect();
     for db in fleet.iter().map(|c| &c.db) {
-        let listed = entries
-            .iter()
-            .any(|e| e.desired.profile == db.profile && e.desired.name == db.name);
-        if !listed && managed.contains(&db.profile) {
+        let key = (db.profile.as_str(), db.name.as_str());
+        if !listed.contains(&key) && managed.contains(&db.profile) {
             actions.push(Action {
                 action: Verb::Unmanaged,
                 profile: db.profile.clone(),

@@ -1,6 +1,6 @@
 //! The spec file: one `[[database]]` per database, keyed by profile + name. Read strictly
 //! (unknown keys refused, every error with its line and column), written in a stable order.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -158,20 +158,22 @@ pub fn read(path: &Path) -> Result<Vec<Entry>> {
 
 /// Parses spec text; `origin` names it in messages.
 pub fn parse(text: &str, origin: &str) -> Result<Vec<Entry>> {
+    let lines = Lines::new(text, origin);
     let file: File = toml::from_str(text).map_err(|e| {
         let at = e
             .span()
-            .map(|span| position(text, origin, span.start))
+            .map(|span| lines.position(span.start))
             .unwrap_or_else(|| origin.to_string());
         Error::config(format!("{at}: {}", e.message().trim()))
     })?;
     let mut entries: Vec<Entry> = Vec::with_capacity(file.database.len());
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for raw in file.database {
-        let at = position(text, origin, raw.profile.span().start);
+        let at = lines.position(raw.profile.span().start);
         let provider_at = raw
             .provider
             .as_ref()
-            .map(|p| position(text, origin, p.span().start))
+            .map(|p| lines.position(p.span().start))
             .unwrap_or_else(|| at.clone());
         let desired = Desired {
             profile: raw.profile.into_inner(),
@@ -184,15 +186,14 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Entry>> {
             throughput: raw.throughput.map(|t| t.0),
             settings: raw.settings,
         };
-        if let Some(first) = entries
-            .iter()
-            .find(|e| e.desired.profile == desired.profile && e.desired.name == desired.name)
-        {
+        let key = (desired.profile.clone(), desired.name.clone());
+        if let Some(&first) = seen.get(&key) {
             return Err(Error::config(format!(
                 "{at}: database {:?} of profile {:?} is already in the spec ({})",
-                desired.name, desired.profile, first.at
+                desired.name, desired.profile, entries[first].at
             )));
         }
+        seen.insert(key, entries.len());
         entries.push(Entry {
             desired,
             at,
@@ -202,12 +203,37 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Entry>> {
     Ok(entries)
 }
 
-/// "fleet.toml line 3, column 11" for a byte offset.
-fn position(text: &str, origin: &str, offset: usize) -> String {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    format!("{origin} line {line}, column {column}")
+/// Where each line of a text starts, to name byte offsets as line and column.
+struct Lines<'a> {
+    text: &'a str,
+    origin: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str, origin: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Lines {
+            text,
+            origin,
+            starts,
+        }
+    }
+
+    /// "fleet.toml line 3, column 11" for a byte offset.
+    fn position(&self, offset: usize) -> String {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let start = self.starts[line - 1];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        format!("{} line {line}, column {column}", self.origin)
+    }
 }
 
 /// A size in the largest unit that holds it exactly, so it reads back to the same bytes.
