@@ -22,6 +22,9 @@ pub struct Facts {
     pub persistence: Option<bool>,
     /// The control plane's coarse memory figure (Redis Cloud `memoryUsedInMb`).
     pub memory_used_bytes: Option<u64>,
+    /// How to reach the data plane, where the record says (Redis Cloud lists carry endpoints
+    /// and passwords): `db stats` and `db ping` then need no read per database.
+    pub connection: Option<crate::provider::Connection>,
 }
 
 /// Usage of one database; `null` where the provider cannot say.

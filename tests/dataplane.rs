@@ -365,3 +365,44 @@ fn demo_connect_runs_redis_cli_against_the_emulator() {
         .no_secrets(&["demo-password-"]);
     assert_eq!(run.stdout.trim(), "PONG");
 }
+
+/// Redis Cloud usage over a fleet: `INFO` reaches each database with the endpoint and password
+/// its list record carries, so the API is read once per page, not once more per database.
+#[tokio::test]
+async fn redis_cloud_usage_reads_info_with_what_the_list_says() {
+    let redis = RedisServer::start();
+    let (server, sb, _) = redis_cloud(redis.port, false, &redis.password).await;
+    let mut record = crate::common::fixture_json("redis-cloud", "database-13008822.json");
+    record["publicEndpoint"] = json!(format!("127.0.0.1:{}", redis.port));
+    record["security"]["enableTls"] = json!(false);
+    record["security"]["password"] = json!(redis.password);
+    let answers = [
+        (
+            "/v1/subscriptions",
+            json!({"subscriptions": [{"id": 2145833, "numberOfDatabases": 1}]}),
+        ),
+        ("/v1/fixed/subscriptions", json!({"subscriptions": []})),
+        (
+            "/v1/subscriptions/2145833/databases",
+            json!({"subscription": [{"subscriptionId": 2145833, "numberOfDatabases": 1,
+                                     "databases": [record]}]}),
+        ),
+    ];
+    for (route, body) in answers {
+        Mock::given(method("GET"))
+            .and(path(route))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .mount(&server)
+            .await;
+    }
+    let run = sb.run(&["db", "list", "--usage", "--json"]);
+    run.code(0).no_secrets(&[&redis.password, RC_SECRET]);
+    let rows = run.json();
+    let row = &rows.as_array().expect("rows")[0];
+    assert!(row["ops_per_sec"].is_number(), "INFO answered: {row}");
+    assert!(row["connections"].as_u64().unwrap_or(0) >= 1, "{row}");
+    let single =
+        crate::common::requests_to_path(&server, "/v1/subscriptions/2145833/databases/13008822")
+            .await;
+    assert_eq!(single, 0, "no read of the database itself");
+}

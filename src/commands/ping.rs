@@ -143,7 +143,7 @@ async fn ping(
         latency_ms: None,
         error: None,
     };
-    let result = match crate::provider::connection(provider, &db.id).await {
+    let result = match crate::provider::connection_of(provider, db).await {
         Ok(Connection::Redis(redis)) => {
             record.endpoint = Some(redis.host.clone());
             record.port = redis.port.or(record.port);

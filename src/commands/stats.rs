@@ -124,7 +124,7 @@ async fn with_info(
             .map(|(answer, db)| async move {
                 let mut usage = answer?;
                 let info = tokio::time::timeout_at(deadline, async {
-                    match crate::provider::connection(provider, &db.id).await? {
+                    match crate::provider::connection_of(provider, db).await? {
                         Connection::Redis(redis) => dialer.info(&redis).await.map(Some),
                         Connection::Cosmos(_) => Ok(None),
                     }

@@ -81,14 +81,14 @@ pub enum Change {
 }
 
 /// How to reach a database's data plane; passwords and keys stay `Secret`s.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Connection {
     Redis(RedisConnection),
     Cosmos(CosmosConnection),
 }
 
 /// A Redis endpoint: `redis://` or, with TLS, `rediss://`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RedisConnection {
     pub host: String,
     pub port: Option<u16>,
@@ -102,14 +102,14 @@ pub struct RedisConnection {
 }
 
 /// One region of an Active-Active database and how to reach it there.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RegionConnection {
     pub region: String,
     pub connection: RedisConnection,
 }
 
 /// A Cosmos DB account endpoint, its key and the database.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CosmosConnection {
     pub host: String,
     pub port: Option<u16>,
@@ -155,7 +155,20 @@ impl Connection {
 /// address (else there is no usable endpoint, whatever the provider sent), and the password
 /// joins the credentials scrubbed from every line dbctl writes.
 pub async fn connection(provider: &dyn Provider, id: &str) -> Result<Connection> {
-    let mut connection = provider.connection(id).await?;
+    let connection = provider.connection(id).await?;
+    checked(provider, id, connection)
+}
+
+/// [`connection`] of a database already read: from its record where that says how to reach
+/// it (Redis Cloud lists carry endpoints and passwords), saving a read per database.
+pub async fn connection_of(provider: &dyn Provider, db: &Database) -> Result<Connection> {
+    match &db.facts.connection {
+        Some(known) => checked(provider, &db.id, known.clone()),
+        None => connection(provider, &db.id).await,
+    }
+}
+
+fn checked(provider: &dyn Provider, id: &str, mut connection: Connection) -> Result<Connection> {
     if let Some(secret) = connection.secret() {
         crate::credentials::register(secret.expose());
     }

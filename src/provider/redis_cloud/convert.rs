@@ -103,6 +103,7 @@ pub(super) fn database(record: &Value, origin: &Origin, shared: &Shared) -> Resu
         .backup
         .as_ref()
         .and_then(|b| b.enable_remote_backup.or(b.remote_backup_enabled));
+    db.facts.connection = connection_of(&wire, &db.id).ok();
     Ok(db)
 }
 
@@ -277,8 +278,12 @@ fn database_link(href: &str) -> Option<String> {
 
 pub(super) fn connection(record: &Value, id: &str) -> Result<Connection> {
     let wire = wire::Database::deserialize(record).map_err(|e| undecodable("database", e))?;
+    connection_of(&wire, id)
+}
+
+fn connection_of(wire: &wire::Database, id: &str) -> Result<Connection> {
     // Active-Active: each region with a usable endpoint, its own password or the global one.
-    let regions: Vec<RegionConnection> = crdb_regions(&wire)
+    let regions: Vec<RegionConnection> = crdb_regions(wire)
         .filter_map(|(name, r)| {
             let connection = redis_connection(id, r, wire.global_password.as_ref())?;
             Some(RegionConnection {
