@@ -224,6 +224,9 @@ pub enum Command {
   dbctl api redis-cloud GET /subscriptions | jq '.subscriptions[].id'")]
     Api(ApiArgs),
     /// The fleet as a spec file (TOML) on stdout, for `plan` and `apply`.
+    #[command(after_help = "Examples:
+  dbctl export > fleet.toml
+  dbctl export -p cosmos               one provider's databases")]
     Export(FleetArgs),
     /// What differs between a spec file and the fleet; exit 13 when anything does.
     #[command(after_help = "Examples:
@@ -288,17 +291,17 @@ fn ratio(text: &str) -> Result<f64, String> {
 /// Which profiles the desired-state commands read.
 #[derive(Debug, Clone, Args, Default)]
 pub struct FleetArgs {
-    /// These providers' profiles (repeatable; plan/apply: also report their unmanaged databases).
+    /// These providers' profiles (repeatable; for plan/apply, also the profiles whose databases outside the spec are unmanaged).
     #[arg(short = 'p', long = "provider", value_enum)]
     pub providers: Vec<ProviderKind>,
-    /// These profiles (repeatable; plan/apply: also report their unmanaged databases).
+    /// These profiles (repeatable; for plan/apply, also the profiles whose databases outside the spec are unmanaged).
     #[arg(long = "profile")]
     pub profiles: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct PlanArgs {
-    /// The spec file (TOML, as `dbctl export` writes it).
+    /// The spec file (TOML, as `dbctl export` writes it; `-` reads stdin).
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: PathBuf,
     #[command(flatten)]
@@ -307,7 +310,7 @@ pub struct PlanArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ApplyArgs {
-    /// The spec file (TOML, as `dbctl export` writes it).
+    /// The spec file (TOML, as `dbctl export` writes it; `-` reads stdin).
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: PathBuf,
     #[command(flatten)]

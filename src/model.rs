@@ -270,7 +270,7 @@ impl SizeError {
                 format!("is not a size; give a number with an optional unit, {FORM}")
             }
             SizeProblem::UnknownUnit(unit) => format!(
-                "has an unknown unit {unit:?}; use B, KB, MB, GB or TB (1024-based; KiB, MiB, GiB, TiB alike), such as 256MiB or 1.5GB"
+                "has an unknown unit {unit:?}; use B, KB, MB, GB, TB, PB or EB (1024-based; KiB, MiB, GiB, TiB, PiB, EiB alike), such as 256MiB or 1.5GB"
             ),
             SizeProblem::NotPositive => format!("is not a positive size; give one {FORM}"),
             SizeProblem::UnderOneByte => format!("is less than one byte; give a size {FORM}"),

@@ -48,7 +48,10 @@ async fn refused_memory_sizes_are_one_clear_line() {
             "abc",
             "is not a size; give a number with an optional unit, such as 256MiB",
         ),
-        ("5XB", "has an unknown unit \"XB\"; use B, KB, MB, GB or TB"),
+        (
+            "5XB",
+            "has an unknown unit \"XB\"; use B, KB, MB, GB, TB, PB or EB",
+        ),
     ] {
         let create = [
             "db",

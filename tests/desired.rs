@@ -191,6 +191,11 @@ fn plan_shows_each_kind_of_difference_and_exits_13() {
     table.stderr_has("4 to create, 2 to update, 1 that cannot change in place, 1 unmanaged");
 
     // apply refuses a plan that needs a replacement, before any change.
+    // apply --dry-run shows the plan and refuses as apply would.
+    let dry = sb.run(&["apply", "-f", &file, "--dry-run"]);
+    clean(dry.code(6))
+        .stdout_has("! cannot change in place")
+        .stderr_has("cannot change in place (upstash/rate-limiter)");
     let refused = sb.run(&["apply", "-f", &file, "--yes"]);
     clean(refused.code(6)).stderr_has("cannot change in place");
     let after = sb.run(&["plan", "-f", &file, "--json"]);
@@ -702,4 +707,106 @@ async fn redis_enterprise_validates_creates_on_the_cluster_first() {
         "no database was created: {:?}",
         posts.iter().map(|r| r.url.to_string()).collect::<Vec<_>>()
     );
+}
+
+/// A Redis Cloud create names a subscription that exists: a blank one is a bad spec (exit 3
+/// at `plan`), a malformed or missing one is refused before the first change, at its line.
+#[test]
+fn a_create_needs_a_subscription_that_exists() {
+    let served = Served::start(&[]);
+    let sb = served.sandbox();
+    let entry = |subscription: &str| {
+        format!("[[database]]\nprofile = \"upstash\"\nname = \"fresh\"\nregion = \"us-east-1\"\n\n[[database]]\nprofile = \"redis-cloud\"\nname = \"new\"\nsubscription = \"{subscription}\"\n")
+    };
+    let file = spec(&sb, "fleet.toml", &entry(" "));
+    sb.run(&["plan", "-f", &file])
+        .code(3)
+        .stderr_has("line 7, column 11: redis-cloud database \"new\" does not exist, and creating it needs the `subscription`");
+    let before = sb.run(&["db", "list", "--json"]).code(0).json();
+    for (subscription, code, says) in [
+        ("abc", 3, "must be a numeric Redis Cloud subscription id"),
+        (
+            "99999999",
+            5,
+            "redis-cloud has no Pro or Essentials subscription 99999999",
+        ),
+    ] {
+        let file = spec(&sb, "fleet.toml", &entry(subscription));
+        sb.run(&["plan", "-f", &file]).code(13);
+        let run = sb.run(&["apply", "-f", &file, "--yes", "--json"]);
+        clean(run.code(code))
+            .stderr_has("fleet.toml line 7, column 11: create redis-cloud/new would be refused")
+            .stderr_has(says)
+            .stderr_has("nothing was changed");
+        assert_eq!(run.stdout, "");
+    }
+    assert_eq!(
+        sb.run(&["db", "list", "--json"]).json(),
+        before,
+        "upstash/fresh was not created"
+    );
+}
+
+/// An unmanaged database `apply --prune` could not delete (an id the provider's API cannot
+/// take) stops it before any change.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delete_that_would_be_refused_stops_apply_first() {
+    let (server, sb) = upstash(json!([upstash_db("bad id", "stray")])).await;
+    let file = spec(&sb, "fleet.toml", THREE_NEW);
+    sb.run(&["apply", "-f", &file, "--yes", "--prune"])
+        .code(6)
+        .stderr_has("delete upstash/stray would be refused")
+        .no_secrets(&["wm-password-1"]);
+    assert_eq!(writes(&server).await, 0);
+}
+
+/// A spec with no database manages nothing: a gate over it would always pass, so it is
+/// refused unless profiles are selected (then their databases are all unmanaged).
+#[test]
+fn an_empty_spec_is_refused_unless_profiles_are_selected() {
+    let served = Served::start(&[]);
+    let sb = served.sandbox();
+    let file = spec(&sb, "empty.toml", "# nothing yet\n");
+    sb.run(&["plan", "-f", &file])
+        .code(3)
+        .stderr_has("names no database");
+    let plan = sb.run(&["plan", "-f", &file, "-p", "cosmos", "--json"]);
+    let plan = clean(plan.code(13)).json();
+    assert!(!actions(&plan).is_empty());
+    assert!(
+        actions(&plan)
+            .iter()
+            .all(|(a, p, _)| a == "unmanaged" && p == "cosmos"),
+        "{plan:#}"
+    );
+}
+
+/// `-f -` reads the spec from stdin; `export` writes TOML only.
+#[test]
+fn the_spec_can_come_from_stdin_and_export_is_toml_only() {
+    let served = Served::start(&[]);
+    let sb = served.sandbox();
+    let exported = sb.run(&["export"]);
+    let run = Run::from(
+        sb.cmd()
+            .args(["plan", "-f", "-"])
+            .write_stdin(exported.code(0).stdout.clone())
+            .output()
+            .unwrap(),
+    );
+    run.code(0)
+        .stdout_has("No differences: the fleet matches -");
+    let run = Run::from(
+        sb.cmd()
+            .args(["plan", "-f", "-"])
+            .write_stdin("[[database]]\nprofile = \"cosmos\"\nname = \"x\"\nthroughput = 0\n")
+            .output()
+            .unwrap(),
+    );
+    run.code(3).stderr_has("stdin line 4, column 14");
+    for format in [&["--json"][..], &["-o", "yaml"]] {
+        let run = sb.run(&[&["export"], format].concat());
+        run.code(2).stderr_has("export writes a TOML spec file");
+        assert_eq!(run.stdout, "");
+    }
 }

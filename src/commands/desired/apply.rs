@@ -12,7 +12,7 @@ use super::plan::{Action, Verb};
 use super::{differences, render, App};
 use crate::cli::ApplyArgs;
 use crate::context::OutputSettings;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::output::{OutputFormat, Record, Renderer};
 use crate::provider::{Change, CreateRequest, Provider, UpdateRequest};
 
@@ -39,9 +39,22 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
     let file = args.file.display().to_string();
     let json = !app.out.format().is_table();
     if args.dry_run {
+        // What apply would refuse, this refuses too, after the plan.
         let work = changes(&actions, &[Verb::Create, Verb::Update]);
-        validate(&providers(app, &work)?, &work, args.concurrency as usize).await?;
-        return app.print(&render(&app.out, &actions, &file)?);
+        let prune = if args.prune {
+            changes(&actions, &[Verb::Unmanaged])
+        } else {
+            Vec::new()
+        };
+        let checked: Vec<&Action> = work.iter().chain(&prune).copied().collect();
+        validate(
+            &providers(app, &checked)?,
+            &checked,
+            args.concurrency as usize,
+        )
+        .await?;
+        app.print(&render(&app.out, &actions, &file)?)?;
+        return refuse_replacements(&actions);
     }
     // The plan for people: on stdout for a table, on stderr when stdout is a document.
     if json {
@@ -58,20 +71,7 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
     } else {
         app.print(&render(&app.out, &actions, &file)?)?;
     }
-    let replace: Vec<String> = actions
-        .iter()
-        .filter(|a| a.action == Verb::Replace)
-        .map(|a| format!("{}/{}", a.profile, a.name))
-        .collect();
-    if !replace.is_empty() {
-        return Err(Error::invalid(format!(
-            "{} differ{} in fields their provider cannot change in place ({}); nothing was changed",
-            replace.len(),
-            if replace.len() == 1 { "s" } else { "" },
-            replace.join(", ")
-        ))
-        .with_hint("dbctl does not replace databases: change the spec to match, or delete and recreate by hand"));
-    }
+    refuse_replacements(&actions)?;
     let work = changes(&actions, &[Verb::Create, Verb::Update]);
     let unmanaged = changes(&actions, &[Verb::Unmanaged]);
     let prune: Vec<&Action> = if args.prune {
@@ -95,8 +95,9 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
             Ok(())
         };
     }
-    let providers = providers(app, &work.iter().chain(&prune).copied().collect::<Vec<_>>())?;
-    validate(&providers, &work, args.concurrency as usize).await?;
+    let touched: Vec<&Action> = work.iter().chain(&prune).copied().collect();
+    let providers = providers(app, &touched)?;
+    validate(&providers, &touched, args.concurrency as usize).await?;
     if !work.is_empty() {
         let n = work.len();
         let what = format!("apply {n} change{}", if n == 1 { "" } else { "s" });
@@ -177,6 +178,26 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
             Err(error)
         }
     }
+}
+
+/// `apply` does not replace databases: a plan with a field that cannot change in place is
+/// refused whole, before any change.
+fn refuse_replacements(actions: &[Action]) -> Result<()> {
+    let replace: Vec<String> = actions
+        .iter()
+        .filter(|a| a.action == Verb::Replace)
+        .map(|a| format!("{}/{}", a.profile, a.name))
+        .collect();
+    if replace.is_empty() {
+        return Ok(());
+    }
+    Err(Error::invalid(format!(
+        "{} differ{} in fields their provider cannot change in place ({}); nothing was changed",
+        replace.len(),
+        if replace.len() == 1 { "s" } else { "" },
+        replace.join(", ")
+    ))
+    .with_hint("dbctl does not replace databases: change the spec to match, or delete and recreate by hand"))
 }
 
 /// The planned actions of these kinds.
@@ -357,31 +378,43 @@ async fn send(provider: &dyn Provider, action: &Action, dry_run: bool) -> Result
     }
 }
 
-/// Every create and update through the provider's dry run before the first change, so a
-/// spec the provider would refuse (a bad size, throughput or setting) changes nothing.
+/// Every change checked before the first one is made: creates and updates through the
+/// provider's dry run, deletes by their id, so a spec the provider would refuse (a bad size,
+/// throughput, setting or subscription) changes nothing. A refusal names the spec's line.
 async fn validate(
     providers: &HashMap<String, Box<dyn Provider>>,
-    work: &[&Action],
+    actions: &[&Action],
     concurrency: usize,
 ) -> Result<()> {
-    let checks = futures::stream::iter(work.iter().copied())
+    let checks = futures::stream::iter(actions.iter().copied())
         .map(|action| async move {
             let provider = providers
                 .get(&action.profile)
                 .ok_or_else(|| Error::internal("a planned profile has no provider"))?;
-            send(provider.as_ref(), action, true)
-                .await
-                .map(drop)
-                .map_err(|mut error| {
-                    error.message = format!(
-                        "{} {}/{} would be refused: {}; nothing was changed",
-                        verb(action.action),
-                        action.profile,
-                        action.name,
-                        error.message
-                    );
-                    error.with_origin(action.provider, &action.profile)
-                })
+            let checked = match (action.action, &action.id) {
+                (Verb::Unmanaged, Some(id)) => provider.check_id(id),
+                _ => send(provider.as_ref(), action, true).await.map(drop),
+            };
+            checked.map_err(|mut error| {
+                error.message = format!(
+                    "{}{} {}/{} would be refused: {}; nothing was changed",
+                    action
+                        .at
+                        .as_deref()
+                        .map(|at| format!("{at}: "))
+                        .unwrap_or_default(),
+                    verb(action.action),
+                    action.profile,
+                    action.name,
+                    error.message
+                );
+                // A value the spec gives that the provider's own checks refuse is a bad spec
+                // (exit 3), not a command-line usage error.
+                if error.kind == ErrorKind::Usage {
+                    error.kind = ErrorKind::Config;
+                }
+                error.with_origin(action.provider, &action.profile)
+            })
         })
         .buffered(concurrency.max(1))
         .collect::<Vec<Result<()>>>()

@@ -18,6 +18,11 @@ use plan::{Action, Current, Verb};
 
 /// `export`: the selected profiles' databases as a spec, ordered by profile and name.
 pub async fn export(app: &App, args: &FleetArgs) -> Result<()> {
+    if !app.out.format().is_table() {
+        return Err(Error::usage(
+            "export writes a TOML spec file: -o/--json do not apply (`dbctl plan -f FILE --json` gives JSON)",
+        ));
+    }
     let profiles = app.select(&args.providers, &args.profiles)?;
     let mut fleet = read_fleet(app, &profiles).await?;
     fleet.sort_by(|a, b| {
@@ -63,6 +68,16 @@ async fn differences(
     selection: &FleetArgs,
 ) -> Result<Vec<Action>> {
     let entries = spec::read(file)?;
+    let selected = !(selection.providers.is_empty() && selection.profiles.is_empty());
+    if entries.is_empty() && !selected {
+        return Err(Error::config(format!(
+            "{} names no database, so it manages nothing and nothing could differ",
+            file.display()
+        ))
+        .with_hint("add [[database]] entries (`dbctl export` writes them), or select profiles with -p/--profile to see their databases as unmanaged"));
+    }
+    // Reading the spec is not the providers' time.
+    app.shared.http.restart_deadline();
     let mut kinds = BTreeMap::new();
     for entry in &entries {
         let want = &entry.desired;
@@ -97,7 +112,7 @@ async fn differences(
         kinds.insert(profile.name.clone(), profile.provider);
     }
     let mut managed: Vec<String> = kinds.keys().cloned().collect();
-    if !(selection.providers.is_empty() && selection.profiles.is_empty()) {
+    if selected {
         for profile in app.select(&selection.providers, &selection.profiles)? {
             if !managed.contains(&profile.name) {
                 managed.push(profile.name.clone());
@@ -170,7 +185,12 @@ async fn with_throughput(provider: &dyn Provider, list: &[Database]) -> Result<V
         .zip(usages)
         .map(|(db, usage)| {
             let usage = usage?;
-            let throughput = match (usage.throughput_max_ru, usage.throughput_ru) {
+            // Zero is no figure: a spec cannot ask for it.
+            let positive = |ru: Option<u64>| ru.filter(|ru| *ru > 0);
+            let throughput = match (
+                positive(usage.throughput_max_ru),
+                positive(usage.throughput_ru),
+            ) {
                 (Some(max), _) => Some(Throughput::Autoscale(max)),
                 (None, Some(ru)) => Some(Throughput::Manual(ru)),
                 (None, None) => None,

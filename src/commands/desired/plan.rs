@@ -55,6 +55,9 @@ pub struct Action {
     /// The spec's entry (create, update).
     #[serde(skip)]
     pub desired: Option<Desired>,
+    /// Where the spec names it ("fleet.toml line 3, column 11"), for errors.
+    #[serde(skip)]
+    pub at: Option<String>,
 }
 
 /// A database of the fleet as `plan` compares it.
@@ -185,9 +188,11 @@ pub fn diff(
             changes,
             provider: kind,
             desired: Some(want.clone()),
+            at: Some(entry.at.clone()),
         };
         let Some(current) = by_key.get(&(want.profile.as_str(), want.name.as_str())) else {
-            if kind.spec().fields.subscription && want.subscription.is_none() {
+            let subscription = want.subscription.as_deref().map(str::trim);
+            if kind.spec().fields.subscription && subscription.is_none_or(str::is_empty) {
                 return Err(Error::config(format!(
                     "{}: {kind} database {:?} does not exist, and creating it needs the `subscription` it goes in",
                     entry.at, want.name
@@ -261,6 +266,7 @@ pub fn diff(
                 changes: Vec::new(),
                 provider: db.provider,
                 desired: None,
+                at: None,
             });
         }
     }

@@ -118,6 +118,11 @@ impl<'de> Deserialize<'de> for SpecThroughput {
                 use serde::de::Error as _;
                 let mut max = None;
                 while let Some(key) = map.next_key::<String>()? {
+                    if key.starts_with("$__toml") {
+                        return Err(A::Error::custom(format!(
+                            "expected RU/s such as 400, or {{ {AUTOSCALE_MAX} = 4000 }}"
+                        )));
+                    }
                     if key != AUTOSCALE_MAX || max.is_some() {
                         return Err(A::Error::custom(format!(
                             "unknown throughput key `{key}`; expected {{ {AUTOSCALE_MAX} = RU/s }}"
@@ -151,6 +156,12 @@ pub fn throughput_value(throughput: Throughput) -> serde_json::Value {
 
 /// Reads a spec file; a bad file is a configuration error (exit 3) naming line and column.
 pub fn read(path: &Path) -> Result<Vec<Entry>> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| Error::config(format!("cannot read the spec from stdin: {e}")))?;
+        return parse(&text, "stdin");
+    }
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::config(format!("cannot read {}: {e}", path.display())))?;
     parse(&text, &path.display().to_string())
@@ -164,7 +175,13 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Entry>> {
             .span()
             .map(|span| lines.position(span.start))
             .unwrap_or_else(|| origin.to_string());
-        Error::config(format!("{at}: {}", e.message().trim()))
+        let message: Vec<&str> = e
+            .message()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        Error::config(format!("{at}: {}", message.join("; ")))
     })?;
     let mut entries: Vec<Entry> = Vec::with_capacity(file.database.len());
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
@@ -238,7 +255,14 @@ impl<'a> Lines<'a> {
 
 /// A size in the largest unit that holds it exactly, so it reads back to the same bytes.
 pub fn size_text(bytes: u64) -> String {
-    const UNITS: [(&str, u32); 4] = [("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)];
+    const UNITS: [(&str, u32); 6] = [
+        ("EiB", 60),
+        ("PiB", 50),
+        ("TiB", 40),
+        ("GiB", 30),
+        ("MiB", 20),
+        ("KiB", 10),
+    ];
     UNITS
         .iter()
         .find(|(_, shift)| bytes >= 1 << shift && bytes.is_multiple_of(1 << shift))
@@ -257,7 +281,7 @@ pub fn write(header: &[String], databases: &[Desired]) -> String {
         let mut field = |key: &str, value: String| {
             let _ = writeln!(out, "{key} = {value}");
         };
-        let text = |s: &String| toml::Value::String(s.clone()).to_string();
+        let text = |s: &String| string_text(s);
         field("profile", text(&db.profile));
         field("name", text(&db.name));
         let optional = [
@@ -276,6 +300,10 @@ pub fn write(header: &[String], databases: &[Desired]) -> String {
         if !db.settings.is_empty() {
             out.push_str("\n[database.settings]\n");
             for (key, value) in &db.settings {
+                let value = match value {
+                    toml::Value::String(s) => string_text(s),
+                    other => other.to_string(),
+                };
                 let _ = writeln!(out, "{} = {value}", key_text(key));
             }
         }
@@ -292,13 +320,22 @@ fn key_text(key: &str) -> String {
     if bare {
         return key.to_string();
     }
-    // A basic string: the one quoted form every TOML key accepts.
-    let mut out = String::from("\"");
-    for c in key.chars() {
+    string_text(key)
+}
+
+/// A TOML basic string on one line, with every character that could act on a terminal or
+/// reorder text (controls, bidi marks) as an escape: a provider's name cannot hide, break
+/// lines or fake a `[[database]]` in the file a person reviews.
+fn string_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if c.is_control() => {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if crate::sanitize::is_unsafe_char(c) => {
                 let _ = write!(out, "\\u{:04X}", c as u32);
             }
             c => out.push(c),
@@ -358,11 +395,33 @@ mod tests {
     }
 
     #[test]
+    fn provider_strings_are_written_on_one_line_with_controls_escaped() {
+        let name = "a\u{202e}b\n[[database]]\u{1b}[2J\"\\";
+        let db = Desired {
+            profile: "p".into(),
+            name: name.into(),
+            settings: BTreeMap::from([("k\u{202e}".to_string(), toml::Value::String(name.into()))]),
+            ..Desired::default()
+        };
+        let text = write(&[], std::slice::from_ref(&db));
+        assert!(
+            !text
+                .chars()
+                .any(|c| c != '\n' && crate::sanitize::is_unsafe_char(c)),
+            "{text}"
+        );
+        assert_eq!(text.matches("[[database]]\n").count(), 1, "{text}");
+        assert_eq!(parse(&text, "f").unwrap()[0].desired, db);
+    }
+
+    #[test]
     fn sizes_are_written_exactly() {
         assert_eq!(size_text(256 << 20), "256MiB");
         assert_eq!(size_text(3 << 29), "1536MiB");
         assert_eq!(size_text(1 << 30), "1GiB");
         assert_eq!(size_text(1000), "1000B");
+        assert_eq!(size_text(8 << 60), "8EiB");
+        assert_eq!(size_text(3 << 50), "3PiB");
     }
 
     fn setting() -> impl Strategy<Value = toml::Value> {

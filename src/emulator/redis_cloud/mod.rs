@@ -29,7 +29,7 @@ mod reads;
 mod tasks;
 
 use changes::{backup, create, delete, import, update};
-use reads::{get_database, list_databases, list_subscriptions};
+use reads::{get_database, get_subscription, list_databases, list_subscriptions};
 #[cfg(test)]
 use tasks::task_view;
 use tasks::{get_task, list_tasks};
@@ -457,6 +457,12 @@ fn routes(store: Arc<Mutex<State>>) -> Router {
             .route(
                 &root,
                 get(move |s: Shared, h: HeaderMap| list_subscriptions(family, s, h)),
+            )
+            .route(
+                &format!("{root}/{{sub}}"),
+                get(move |s: Shared, h: HeaderMap, p: Path<String>| {
+                    get_subscription(family, s, h, p)
+                }),
             )
             .route(
                 &format!("{root}/{{sub}}/databases"),

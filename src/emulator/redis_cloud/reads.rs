@@ -32,6 +32,24 @@ pub(super) async fn list_subscriptions(
         .into_response()
 }
 
+/// `GET /subscriptions/{id}` (or `/fixed/...`): the subscription's record, 404 when missing.
+pub(super) async fn get_subscription(
+    family: Family,
+    AxumState(store): Shared,
+    headers: HeaderMap,
+    Path(sub): Path<String>,
+) -> Response {
+    let sub = match locate(&store, family, &headers, &sub, None) {
+        Ok((sub, _)) => sub,
+        Err(refused) => return refused,
+    };
+    let state = lock(&store);
+    match state.subscription(sub, family) {
+        Some(subscription) => Json(subscription.record.clone()).into_response(),
+        None => no_subscription(sub),
+    }
+}
+
 pub(super) async fn list_databases(
     family: Family,
     AxumState(store): Shared,

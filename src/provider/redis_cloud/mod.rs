@@ -235,9 +235,10 @@ impl RedisCloud {
             }
             Err(e) if e.kind == ErrorKind::NotFound => Err(Error::not_found(
                 // Both families said the subscription itself is missing: say that, not "database".
-                if [&pro.message, &e.message]
-                    .iter()
-                    .all(|m| m.to_ascii_lowercase().contains("subscription"))
+                if what == "subscription"
+                    || [&pro.message, &e.message]
+                        .iter()
+                        .all(|m| m.to_ascii_lowercase().contains("subscription"))
                 {
                     format!("redis-cloud has no Pro or Essentials subscription {subscription}")
                 } else {
@@ -449,7 +450,15 @@ impl Provider for RedisCloud {
             Value::Object(body)
         };
         if request.dry_run {
-            let kind = self.known_kind(sub).unwrap_or(Kind::Pro);
+            // The subscription must exist (a read); its family decides the path.
+            let (kind, _) = self
+                .either(sub, "subscription", |kind| {
+                    self.client.subscription(kind, sub)
+                })
+                .await?;
+            if kind == Kind::Essentials && memory.is_some() {
+                return Err(essentials_memory());
+            }
             let path = format!("{}/databases", kind.subscription(sub));
             return Ok(Self::dry_run("POST", &path, Some(&pro_body(&memory))));
         }

@@ -132,7 +132,7 @@ impl Client {
 }
 
 /// What a valid id looks like, for refusals.
-const ID_FORM: &str = "upstash database ids are UUID-like (letters, digits and dashes), e.g. 96ad0856-03b1-4ee7-9666-e81abd0349e1, as `dbctl db list -p upstash` prints them";
+const ID_FORM: &str = "upstash database ids are UUID-like (letters, digits, dashes and underscores), e.g. 96ad0856-03b1-4ee7-9666-e81abd0349e1, as `dbctl db list -p upstash` prints them";
 
 /// Refuses (exit 6) an id no Upstash database can have: blank, or anything but ASCII letters,
 /// digits, `-` and `_`.
