@@ -185,12 +185,7 @@ async fn with_throughput(provider: &dyn Provider, list: &[Database]) -> Result<V
         .zip(usages)
         .map(|(db, usage)| {
             let usage = usage?;
-            // Zero is no figure: a spec cannot ask for it.
-            let positive = |ru: Option<u64>| ru.filter(|ru| *ru > 0);
-            let throughput = match (
-                positive(usage.throughput_max_ru),
-                positive(usage.throughput_ru),
-            ) {
+            let throughput = match (usage.throughput_max_ru, usage.throughput_ru) {
                 (Some(max), _) => Some(Throughput::Autoscale(max)),
                 (None, Some(ru)) => Some(Throughput::Manual(ru)),
                 (None, None) => None,

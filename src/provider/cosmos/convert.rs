@@ -86,18 +86,43 @@ pub(super) fn offer_mode(offer: &Value) -> (Option<String>, bool) {
 }
 
 /// Throughput from the offers feed; a database without an offer of its own (its containers
-/// may have theirs) has none. Cosmos reports no memory or connections; storage is per
-/// container, so it stays null here.
-pub(super) fn usage(offers: &[Value], db: &Database) -> Usage {
-    let content = offer_of(offers, db)
-        .and_then(|o| wire::Offer::deserialize(o).ok())
-        .and_then(|o| o.content)
-        .unwrap_or_default();
-    Usage {
-        throughput_ru: content.offer_throughput,
-        throughput_max_ru: content.autopilot.and_then(|a| a.max_throughput),
+/// may have theirs) has none. Its offer without a positive RU/s (manual) or maximum
+/// (autoscale) is undecodable, not "none": `plan` would read it as a database that cannot
+/// be given throughput. Cosmos reports no memory or connections; storage is per container,
+/// so it stays null here.
+pub(super) fn usage(offers: &[Value], db: &Database) -> Result<Usage> {
+    let figures = |throughput_ru, throughput_max_ru| Usage {
+        throughput_ru,
+        throughput_max_ru,
         sampled_at: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         ..Usage::of(db)
+    };
+    let Some(offer) = offer_of(offers, db) else {
+        return Ok(figures(None, None));
+    };
+    let unreadable = || {
+        Error::provider_error(format!(
+            "cosmos sent an offer for database {:?} without a readable throughput",
+            db.id
+        ))
+        .with_provider(ProviderKind::Cosmos)
+    };
+    let positive = |ru: Option<u64>| ru.filter(|ru| *ru > 0);
+    match wire::Offer::deserialize(offer).ok().and_then(|o| o.content) {
+        // Autoscale: the maximum is the setting; `offerThroughput` is where it is scaled now.
+        Some(wire::OfferContent {
+            autopilot: Some(autopilot),
+            offer_throughput,
+        }) => positive(autopilot.max_throughput)
+            .map(|max| figures(offer_throughput, Some(max)))
+            .ok_or_else(unreadable),
+        Some(wire::OfferContent {
+            autopilot: None,
+            offer_throughput,
+        }) => positive(offer_throughput)
+            .map(|ru| figures(Some(ru), None))
+            .ok_or_else(unreadable),
+        None => Err(unreadable()),
     }
 }
 
@@ -188,18 +213,29 @@ mod tests {
                 "offerAutopilotSettings": {"maxThroughput": 4000}}}),
             json!("junk"),
         ];
-        let manual = usage(&offers, &db("rgkVAA=="));
+        let manual = usage(&offers, &db("rgkVAA==")).unwrap();
         assert_eq!(
             (manual.throughput_ru, manual.throughput_max_ru),
             (Some(800), None)
         );
-        let auto = usage(&offers, &db("x9kVAA=="));
+        let auto = usage(&offers, &db("x9kVAA==")).unwrap();
         assert_eq!(
             (auto.throughput_ru, auto.throughput_max_ru),
             (Some(400), Some(4000))
         );
-        let none = usage(&offers, &db("nothing="));
+        let none = usage(&offers, &db("nothing=")).unwrap();
         assert_eq!((none.throughput_ru, none.throughput_max_ru), (None, None));
+        // The database's own offer without a usable figure is an error, not "no throughput".
+        for content in [
+            json!({"offerThroughput": 0}),
+            json!({"offerThroughput": -5}),
+            json!({"offerThroughput": 400, "offerAutopilotSettings": {"maxThroughput": 1e30}}),
+            json!("junk"),
+        ] {
+            let offers = vec![json!({"id": "b4d", "offerResourceId": "bad=", "content": content})];
+            let error = usage(&offers, &db("bad=")).unwrap_err();
+            assert_eq!(error.exit_code(), 8, "{}", error.message);
+        }
         assert_eq!(offer_mode(&offers[0]), (Some("Hu+t".into()), false));
         assert_eq!(offer_mode(&offers[1]), (Some("uT2L".into()), true));
     }

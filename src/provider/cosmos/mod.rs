@@ -262,7 +262,7 @@ impl Provider for Cosmos {
         let offers = self.client.list_offers().await?;
         Ok(databases
             .iter()
-            .map(|db| Ok(convert::usage(&offers, db)))
+            .map(|db| convert::usage(&offers, db))
             .collect())
     }
 
