@@ -810,3 +810,39 @@ fn the_spec_can_come_from_stdin_and_export_is_toml_only() {
         assert_eq!(run.stdout, "");
     }
 }
+
+/// An offer the provider sends without a usable figure is not read as "no throughput" (which
+/// `plan` would report as a database that cannot be given one): export and plan are exit 8.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_offer_fails_export_and_plan() {
+    let server = MockServer::start().await;
+    let case = crate::cases::cosmos::case();
+    Mock::given(method("GET"))
+        .and(path("/dbs"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("cosmos", "databases.json"), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/offers"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "_rid": "", "_count": 1, "Offers": [{"id": "Hu+t", "offerResourceId": "vdoeAA==",
+                "content": {"offerThroughput": 400, "offerAutopilotSettings": {"maxThroughput": 1e30}}}]})))
+        .mount(&server)
+        .await;
+    let sb = case.sandbox(&server);
+    sb.run(&["export"])
+        .code(8)
+        .stderr_has("cosmos sent an offer for database \"Food DB\" without a readable throughput")
+        .no_secrets(&[crate::cases::cosmos::KEY]);
+    let file = spec(
+        &sb,
+        "fleet.toml",
+        "[[database]]\nprofile = \"cosmos\"\nname = \"Food DB\"\nthroughput = 400\n",
+    );
+    let run = sb.run(&["plan", "-f", &file, "--json"]);
+    run.code(8);
+    assert_eq!(run.stdout, "");
+}
