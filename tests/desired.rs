@@ -325,7 +325,7 @@ fn bad_spec_files_are_exit_3_with_line_and_column() {
         ),
         (
             "[[database]]\nprofile = \"upstash\"\nname = \"a\"\nthroughput = 400\n",
-            "line 2, column 11: upstash databases have no provisioned throughput",
+            "line 4, column 14: upstash databases have no provisioned throughput",
         ),
         // A Redis Cloud database is created in a subscription the spec must name.
         (

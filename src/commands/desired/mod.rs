@@ -104,7 +104,7 @@ async fn differences(
                 .collect();
             return Err(Error::config(format!(
                 "{}: {} databases have no provisioned throughput (`throughput` is for {} profiles)",
-                entry.at,
+                entry.throughput_at.as_ref().unwrap_or(&entry.at),
                 profile.provider,
                 with.join(", ")
             )));

@@ -353,6 +353,7 @@ mod tests {
             desired,
             at: "f line 1, column 1".into(),
             provider_at: "f line 1, column 1".into(),
+            throughput_at: None,
         }
     }
 

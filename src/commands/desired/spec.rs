@@ -35,6 +35,8 @@ pub struct Entry {
     /// "fleet.toml line 3, column 11" of its `profile` value.
     pub at: String,
     pub provider_at: String,
+    /// Where its `throughput` is written, when it is.
+    pub throughput_at: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -54,7 +56,7 @@ struct Raw {
     subscription: Option<String>,
     memory: Option<Size>,
     tls: Option<bool>,
-    throughput: Option<SpecThroughput>,
+    throughput: Option<Spanned<SpecThroughput>>,
     #[serde(default)]
     settings: BTreeMap<String, toml::Value>,
 }
@@ -128,7 +130,14 @@ impl<'de> Deserialize<'de> for SpecThroughput {
                             "unknown throughput key `{key}`; expected {{ {AUTOSCALE_MAX} = RU/s }}"
                         )));
                     }
-                    max = Some(positive(map.next_value::<i64>()?)?);
+                    max = match map.next_value::<toml::Value>()? {
+                        toml::Value::Integer(n) => Some(positive(n)?),
+                        other => {
+                            return Err(A::Error::custom(format!(
+                                "{AUTOSCALE_MAX} must be a whole number of RU/s, got {other}"
+                            )))
+                        }
+                    };
                 }
                 max.map(|ru| SpecThroughput(Throughput::Autoscale(ru)))
                     .ok_or_else(|| A::Error::missing_field(AUTOSCALE_MAX))
@@ -192,6 +201,10 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Entry>> {
             .as_ref()
             .map(|p| lines.position(p.span().start))
             .unwrap_or_else(|| at.clone());
+        let throughput_at = raw
+            .throughput
+            .as_ref()
+            .map(|t| lines.position(t.span().start));
         let desired = Desired {
             profile: raw.profile.into_inner(),
             name: raw.name,
@@ -200,7 +213,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Entry>> {
             subscription: raw.subscription,
             memory: raw.memory.map(|s| s.0),
             tls: raw.tls,
-            throughput: raw.throughput.map(|t| t.0),
+            throughput: raw.throughput.map(|t| t.into_inner().0),
             settings: raw.settings,
         };
         let key = (desired.profile.clone(), desired.name.clone());
@@ -215,6 +228,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Entry>> {
             desired,
             at,
             provider_at,
+            throughput_at,
         });
     }
     Ok(entries)
@@ -412,6 +426,20 @@ mod tests {
         );
         assert_eq!(text.matches("[[database]]\n").count(), 1, "{text}");
         assert_eq!(parse(&text, "f").unwrap()[0].desired, db);
+    }
+
+    #[test]
+    fn throughput_errors_say_what_is_accepted() {
+        let e = error("[[database]]\nprofile = \"p\"\nname = \"a\"\nthroughput = { autoscale_max = \"4000\" }\n");
+        assert!(
+            e.contains("line 4, column 14")
+                && e.contains("autoscale_max must be a whole number of RU/s"),
+            "{e}"
+        );
+        let e = error("[[database]]\nprofile = \"p\"\nname = \"a\"\nthroughput = 1979-05-27\n");
+        assert!(e.contains("expected RU/s such as 400"), "{e}");
+        let e = error("[[database]]\nprofile = \"p\"\nname = \"a\"\nthroughput = \"400\"\n");
+        assert!(e.contains("line 4, column 14"), "{e}");
     }
 
     #[test]
