@@ -196,6 +196,10 @@ fn plan_shows_each_kind_of_difference_and_exits_13() {
     clean(dry.code(6))
         .stdout_has("! cannot change in place")
         .stderr_has("cannot change in place (upstash/rate-limiter)");
+    // Under --json the refusal leaves stdout empty; the plan goes to stderr.
+    let dry = sb.run(&["apply", "-f", &file, "--dry-run", "--json"]);
+    clean(dry.code(6)).stderr_has("! cannot change in place");
+    assert_eq!(dry.stdout, "");
     let refused = sb.run(&["apply", "-f", &file, "--yes"]);
     clean(refused.code(6)).stderr_has("cannot change in place");
     let after = sb.run(&["plan", "-f", &file, "--json"]);
@@ -647,10 +651,10 @@ fn a_change_the_provider_would_refuse_changes_nothing() {
     let file = spec(&sb, "fleet.toml", &text);
     let before = sb.run(&["db", "list", "--json"]).code(0).json();
     let dry = sb.run(&["apply", "-f", &file, "--dry-run", "--json"]);
-    clean(dry.code(6)).stderr_has("create cosmos/odd would be refused");
+    clean(dry.code(3)).stderr_has("create cosmos/odd would be refused");
     assert_eq!(dry.stdout, "");
     let run = sb.run(&["apply", "-f", &file, "--yes", "--json"]);
-    clean(run.code(6))
+    clean(run.code(3))
         .stderr_has("create cosmos/odd would be refused: throughput must be a whole number of RU/s, 400 or more in steps of 100")
         .stderr_has("nothing was changed");
     assert_eq!(run.stdout, "", "no results: nothing was attempted");
@@ -696,7 +700,7 @@ async fn redis_enterprise_validates_creates_on_the_cluster_first() {
         "[[database]]\nprofile = \"redis-enterprise\"\nname = \"small\"\nmemory = \"100MiB\"\n\n[[database]]\nprofile = \"redis-enterprise\"\nname = \"huge\"\nmemory = \"1TiB\"\n",
     );
     sb.run(&["apply", "-f", &file, "--yes"])
-        .code(6)
+        .code(3)
         .stderr_has("create redis-enterprise/huge would be refused")
         .stderr_has("Not enough memory in the cluster")
         .no_secrets(&[crate::cases::redis_enterprise::PASSWORD]);
@@ -760,17 +764,23 @@ async fn a_delete_that_would_be_refused_stops_apply_first() {
     assert_eq!(writes(&server).await, 0);
 }
 
-/// A spec with no database manages nothing: a gate over it would always pass, so it is
-/// refused unless profiles are selected (then their databases are all unmanaged).
+/// A spec that names no profile and no database manages nothing: a gate over it would always
+/// pass, and `--prune` would empty a selected profile, so it is refused. `profiles = [...]`
+/// declares a profile that should have no databases (`export` writes it).
 #[test]
-fn an_empty_spec_is_refused_unless_profiles_are_selected() {
+fn an_empty_spec_is_refused_and_profiles_declare_empty_ones() {
     let served = Served::start(&[]);
     let sb = served.sandbox();
     let file = spec(&sb, "empty.toml", "# nothing yet\n");
-    sb.run(&["plan", "-f", &file])
-        .code(3)
-        .stderr_has("names no database");
-    let plan = sb.run(&["plan", "-f", &file, "-p", "cosmos", "--json"]);
+    for extra in [&[][..], &["-p", "cosmos"]] {
+        sb.run(&[&["plan", "-f", &file][..], extra].concat())
+            .code(3)
+            .stderr_has("names no profile and no database");
+        sb.run(&[&["apply", "-f", &file, "--prune", "--yes"][..], extra].concat())
+            .code(3);
+    }
+    let file = spec(&sb, "empty.toml", "profiles = [\"cosmos\"]\n");
+    let plan = sb.run(&["plan", "-f", &file, "--json"]);
     let plan = clean(plan.code(13)).json();
     assert!(!actions(&plan).is_empty());
     assert!(
@@ -795,7 +805,7 @@ fn the_spec_can_come_from_stdin_and_export_is_toml_only() {
             .unwrap(),
     );
     run.code(0)
-        .stdout_has("No differences: the fleet matches -");
+        .stdout_has("No differences: the fleet matches stdin.");
     let run = Run::from(
         sb.cmd()
             .args(["plan", "-f", "-"])

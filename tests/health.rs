@@ -329,3 +329,24 @@ async fn redis_cloud_usage_is_the_record_figure_and_its_settings_feed_check() {
     );
     assert!(!of("backups").is_empty(), "{findings}");
 }
+
+/// Findings exit 13 even when a profile failed, and the one JSON error line still names the
+/// profile that was not checked.
+#[test]
+fn check_findings_with_a_failed_profile_say_both() {
+    let served = crate::common::Served::start(&[]);
+    let sb = served.sandbox().env("UPSTASH_API_KEY", "wrong-key");
+    let run = sb.run(&["check", "--json", "--fail-on", "warning"]);
+    run.code(13).no_secrets(&["wrong-key"]);
+    let line: Value = serde_json::from_str(run.stderr.trim()).expect("one JSON line");
+    let message = line["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("findings at warning or above"),
+        "{message}"
+    );
+    assert!(
+        message.contains("1 of 4 profiles failed") && message.contains("upstash"),
+        "{message}"
+    );
+    assert!(!run.json().as_array().unwrap().is_empty());
+}

@@ -82,10 +82,15 @@ pub async fn run(app: &App, args: &CheckArgs) -> Result<()> {
         .count();
     let partial = gathered.finish(app);
     if failing > 0 {
+        // Exit 13 wins, and still says which profiles were not checked.
+        let incomplete = partial
+            .err()
+            .map(|e| format!("; {}", e.message))
+            .unwrap_or_default();
         return Err(Error::new(
             ErrorKind::NotAsExpected,
             format!(
-                "{failing} finding{} at {} or above",
+                "{failing} finding{} at {} or above{incomplete}",
                 if failing == 1 { "" } else { "s" },
                 args.fail_on
             ),

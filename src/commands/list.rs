@@ -203,7 +203,7 @@ fn partial(app: &App, failures: &[Error], failed_profiles: usize, profiles: usiz
 }
 
 /// The answers that came, in order, and the failures.
-pub fn partition<T>(answers: Vec<Result<T>>) -> (Vec<T>, Vec<Error>) {
+fn partition<T>(answers: Vec<Result<T>>) -> (Vec<T>, Vec<Error>) {
     let mut oks = Vec::with_capacity(answers.len());
     let mut failures = Vec::new();
     for answer in answers {

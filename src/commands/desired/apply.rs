@@ -36,10 +36,9 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
         );
     }
     let actions = differences(app, &args.file, &args.fleet).await?;
-    let file = args.file.display().to_string();
-    let json = !app.out.format().is_table();
+    let file = super::spec::origin(&args.file);
     if args.dry_run {
-        // What apply would refuse, this refuses too, after the plan.
+        // What apply would refuse, this refuses too.
         let work = changes(&actions, &[Verb::Create, Verb::Update]);
         let prune = if args.prune {
             changes(&actions, &[Verb::Unmanaged])
@@ -53,25 +52,15 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
             args.concurrency as usize,
         )
         .await?;
-        app.print(&render(&app.out, &actions, &file)?)?;
+        if refuse_replacements(&actions).is_ok() {
+            return app.print(&render(&app.out, &actions, &file)?);
+        }
+        show_plan(app, &actions, &file)?;
         return refuse_replacements(&actions);
     }
-    // The plan for people: on stdout for a table, on stderr when stdout is a document.
-    if json {
-        let stderr = Renderer::new(OutputSettings {
-            format: OutputFormat::Table,
-            show_secrets: false,
-            color: false,
-            stdout_tty: false,
-            stderr_tty: app.out.settings.stderr_tty,
-        });
-        for line in render(&stderr, &actions, &file)?.lines() {
-            crate::say!("{line}");
-        }
-    } else {
-        app.print(&render(&app.out, &actions, &file)?)?;
-    }
+    show_plan(app, &actions, &file)?;
     refuse_replacements(&actions)?;
+    let json = !app.out.format().is_table();
     let work = changes(&actions, &[Verb::Create, Verb::Update]);
     let unmanaged = changes(&actions, &[Verb::Unmanaged]);
     let prune: Vec<&Action> = if args.prune {
@@ -178,6 +167,25 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
             Err(error)
         }
     }
+}
+
+/// The plan for people: on stdout for a table, on stderr when stdout is a document (which
+/// is then the results, or nothing on an error).
+fn show_plan(app: &App, actions: &[Action], file: &str) -> Result<()> {
+    if app.out.format().is_table() {
+        return app.print(&render(&app.out, actions, file)?);
+    }
+    let stderr = Renderer::new(OutputSettings {
+        format: OutputFormat::Table,
+        show_secrets: false,
+        color: false,
+        stdout_tty: false,
+        stderr_tty: app.out.settings.stderr_tty,
+    });
+    for line in render(&stderr, actions, file)?.lines() {
+        crate::say!("{line}");
+    }
+    Ok(())
 }
 
 /// `apply` does not replace databases: a plan with a field that cannot change in place is
@@ -408,9 +416,10 @@ async fn validate(
                     action.name,
                     error.message
                 );
-                // A value the spec gives that the provider's own checks refuse is a bad spec
-                // (exit 3), not a command-line usage error.
-                if error.kind == ErrorKind::Usage {
+                // A value of the spec that the provider refuses (its own checks, or its dry
+                // run) is a bad spec: exit 3, as every other, not a usage or request error.
+                let from_spec = action.action != Verb::Unmanaged;
+                if from_spec && matches!(error.kind, ErrorKind::Usage | ErrorKind::Invalid) {
                     error.kind = ErrorKind::Config;
                 }
                 error.with_origin(action.provider, &action.profile)

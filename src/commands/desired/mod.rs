@@ -42,17 +42,14 @@ pub async fn export(app: &App, args: &FleetArgs) -> Result<()> {
         "`dbctl apply -f FILE` makes the fleet match (deletes only with --prune).".to_string(),
     ];
     let desired: Vec<_> = fleet.iter().map(plan::observe).collect();
-    app.print(&spec::write(&header, &desired))
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    app.print(&spec::write(&header, &names, &desired))
 }
 
 /// `plan -f FILE`: the differences; exit 13 when there are any.
 pub async fn plan(app: &App, args: &PlanArgs) -> Result<()> {
     let actions = differences(app, &args.file, &args.fleet).await?;
-    app.print(&render(
-        &app.out,
-        &actions,
-        &args.file.display().to_string(),
-    )?)?;
+    app.print(&render(&app.out, &actions, &spec::origin(&args.file))?)?;
     outcome(&actions)
 }
 
@@ -67,14 +64,15 @@ async fn differences(
     file: &std::path::Path,
     selection: &FleetArgs,
 ) -> Result<Vec<Action>> {
-    let entries = spec::read(file)?;
-    let selected = !(selection.providers.is_empty() && selection.profiles.is_empty());
-    if entries.is_empty() && !selected {
+    let spec::Spec { profiles, entries } = spec::read(file)?;
+    if entries.is_empty() && profiles.is_empty() {
+        // An empty file (a generator that failed, an empty stdin) must not gate green or,
+        // with --prune, delete a profile's every database.
         return Err(Error::config(format!(
-            "{} names no database, so it manages nothing and nothing could differ",
-            file.display()
+            "{} names no profile and no database, so it manages nothing",
+            spec::origin(file)
         ))
-        .with_hint("add [[database]] entries (`dbctl export` writes them), or select profiles with -p/--profile to see their databases as unmanaged"));
+        .with_hint("`dbctl export` writes both; a profile that should have no databases is listed as profiles = [\"NAME\"]"));
     }
     // Reading the spec is not the providers' time.
     app.shared.http.restart_deadline();
@@ -112,7 +110,15 @@ async fn differences(
         kinds.insert(profile.name.clone(), profile.provider);
     }
     let mut managed: Vec<String> = kinds.keys().cloned().collect();
-    if selected {
+    for (name, at) in &profiles {
+        if !app.config.profiles.iter().any(|p| &p.name == name) {
+            return Err(unknown_profile(app, at, name));
+        }
+        if !managed.contains(name) {
+            managed.push(name.clone());
+        }
+    }
+    if !(selection.providers.is_empty() && selection.profiles.is_empty()) {
         for profile in app.select(&selection.providers, &selection.profiles)? {
             if !managed.contains(&profile.name) {
                 managed.push(profile.name.clone());

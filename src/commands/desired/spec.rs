@@ -43,7 +43,27 @@ pub struct Entry {
 #[serde(deny_unknown_fields)]
 struct File {
     #[serde(default)]
+    profiles: Vec<Spanned<String>>,
+    #[serde(default)]
     database: Vec<Raw>,
+}
+
+/// A spec file: the profiles it manages whole, and its databases.
+#[derive(Debug, Clone, Default)]
+pub struct Spec {
+    /// `profiles = [...]`: their databases outside the spec are unmanaged even when the spec
+    /// lists none of theirs (a profile that should be empty); each with where it is written.
+    pub profiles: Vec<(String, String)>,
+    pub entries: Vec<Entry>,
+}
+
+/// How messages name a spec path: `-` is stdin.
+pub fn origin(path: &Path) -> String {
+    if path == Path::new("-") {
+        "stdin".to_string()
+    } else {
+        path.display().to_string()
+    }
 }
 
 #[derive(Deserialize)]
@@ -164,20 +184,20 @@ pub fn throughput_value(throughput: Throughput) -> serde_json::Value {
 }
 
 /// Reads a spec file; a bad file is a configuration error (exit 3) naming line and column.
-pub fn read(path: &Path) -> Result<Vec<Entry>> {
+pub fn read(path: &Path) -> Result<Spec> {
     if path == Path::new("-") {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
             .map_err(|e| Error::config(format!("cannot read the spec from stdin: {e}")))?;
-        return parse(&text, "stdin");
+        return parse(&text, &origin(path));
     }
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::config(format!("cannot read {}: {e}", path.display())))?;
-    parse(&text, &path.display().to_string())
+    parse(&text, &origin(path))
 }
 
 /// Parses spec text; `origin` names it in messages.
-pub fn parse(text: &str, origin: &str) -> Result<Vec<Entry>> {
+pub fn parse(text: &str, origin: &str) -> Result<Spec> {
     let lines = Lines::new(text, origin);
     let file: File = toml::from_str(text).map_err(|e| {
         let at = e
@@ -231,7 +251,15 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Entry>> {
             throughput_at,
         });
     }
-    Ok(entries)
+    let profiles = file
+        .profiles
+        .into_iter()
+        .map(|p| {
+            let at = lines.position(p.span().start);
+            (p.into_inner(), at)
+        })
+        .collect();
+    Ok(Spec { profiles, entries })
 }
 
 /// Where each line of a text starts, to name byte offsets as line and column.
@@ -284,12 +312,15 @@ pub fn size_text(bytes: u64) -> String {
         .unwrap_or_else(|| format!("{bytes}B"))
 }
 
-/// The spec text: a comment `header`, then the databases in the order given.
-pub fn write(header: &[String], databases: &[Desired]) -> String {
+/// The spec text: a comment `header`, the profiles it manages, then the databases in the
+/// order given.
+pub fn write(header: &[String], profiles: &[String], databases: &[Desired]) -> String {
     let mut out = String::new();
     for line in header {
         let _ = writeln!(out, "# {line}");
     }
+    let names: Vec<String> = profiles.iter().map(|p| string_text(p)).collect();
+    let _ = writeln!(out, "profiles = [{}]", names.join(", "));
     for db in databases {
         out.push_str("\n[[database]]\n");
         let mut field = |key: &str, value: String| {
@@ -403,8 +434,8 @@ mod tests {
             .collect();
         assert_eq!(blocks.len(), 2, "the two spec examples of the README");
         for block in blocks {
-            let entries = parse(block, "README").unwrap_or_else(|e| panic!("{}", e.message));
-            assert!(!entries.is_empty());
+            let spec = parse(block, "README").unwrap_or_else(|e| panic!("{}", e.message));
+            assert!(!spec.entries.is_empty());
         }
     }
 
@@ -417,7 +448,7 @@ mod tests {
             settings: BTreeMap::from([("k\u{202e}".to_string(), toml::Value::String(name.into()))]),
             ..Desired::default()
         };
-        let text = write(&[], std::slice::from_ref(&db));
+        let text = write(&[], &["p".to_string()], std::slice::from_ref(&db));
         assert!(
             !text
                 .chars()
@@ -425,7 +456,7 @@ mod tests {
             "{text}"
         );
         assert_eq!(text.matches("[[database]]\n").count(), 1, "{text}");
-        assert_eq!(parse(&text, "f").unwrap()[0].desired, db);
+        assert_eq!(parse(&text, "f").unwrap().entries[0].desired, db);
     }
 
     #[test]
@@ -505,9 +536,13 @@ mod tests {
                 .into_iter()
                 .filter(|d| seen.insert((d.profile.clone(), d.name.clone())))
                 .collect();
-            let text = write(&["header".to_string()], &databases);
-            let read: Vec<Desired> = parse(&text, "f").unwrap().into_iter().map(|e| e.desired).collect();
+            let profiles: Vec<String> = databases.iter().map(|d| d.profile.clone()).collect();
+            let text = write(&["header".to_string()], &profiles, &databases);
+            let spec = parse(&text, "f").unwrap();
+            let read: Vec<Desired> = spec.entries.into_iter().map(|e| e.desired).collect();
             prop_assert_eq!(read, databases);
+            let read: Vec<String> = spec.profiles.into_iter().map(|(p, _)| p).collect();
+            prop_assert_eq!(read, profiles);
         }
 
         #[test]

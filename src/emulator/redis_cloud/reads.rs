@@ -15,18 +15,7 @@ pub(super) async fn list_subscriptions(
         .subscriptions
         .iter()
         .filter(|s| s.family == family)
-        .map(|s| {
-            let mut record = s.record.clone();
-            if family == Family::Pro {
-                let count = state
-                    .databases
-                    .iter()
-                    .filter(|d| d.subscription == s.id)
-                    .count();
-                record["numberOfDatabases"] = json!(count);
-            }
-            record
-        })
+        .map(|s| subscription_record(&state, s))
         .collect();
     Json(json!({"accountId": ACCOUNT_ID, "subscriptions": subscriptions, "links": []}))
         .into_response()
@@ -45,9 +34,23 @@ pub(super) async fn get_subscription(
     };
     let state = lock(&store);
     match state.subscription(sub, family) {
-        Some(subscription) => Json(subscription.record.clone()).into_response(),
+        Some(subscription) => Json(subscription_record(&state, subscription)).into_response(),
         None => no_subscription(sub),
     }
+}
+
+/// A subscription as the API shows it: a Pro one counts its databases.
+fn subscription_record(state: &State, subscription: &Subscription) -> Value {
+    let mut record = subscription.record.clone();
+    if subscription.family == Family::Pro {
+        let count = state
+            .databases
+            .iter()
+            .filter(|d| d.subscription == subscription.id)
+            .count();
+        record["numberOfDatabases"] = json!(count);
+    }
+    record
 }
 
 pub(super) async fn list_databases(

@@ -103,7 +103,11 @@ pub(super) fn database(record: &Value, origin: &Origin, shared: &Shared) -> Resu
         .backup
         .as_ref()
         .and_then(|b| b.enable_remote_backup.or(b.remote_backup_enabled));
-    db.facts.connection = connection_of(&wire, &db.id).ok();
+    // Only a record with a password spares the read: without one, the database's own
+    // record is asked (as `db url` does).
+    db.facts.connection = connection_of(&wire, &db.id)
+        .ok()
+        .filter(|c| matches!(c, Connection::Redis(r) if r.password.is_some()));
     Ok(db)
 }
 
