@@ -37,56 +37,46 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
     }
     let actions = differences(app, &args.file, &args.fleet).await?;
     let file = super::spec::origin(&args.file);
+    let work = changes(&actions, &[Verb::Create, Verb::Update]);
+    let unmanaged = changes(&actions, &[Verb::Unmanaged]);
+    let prune = if args.prune {
+        unmanaged.clone()
+    } else {
+        Vec::new()
+    };
+    let touched: Vec<&Action> = work.iter().chain(&prune).copied().collect();
+    let providers = providers(app, &touched)?;
+    let concurrency = args.concurrency as usize;
     if args.dry_run {
         // What apply would refuse, this refuses too.
-        let work = changes(&actions, &[Verb::Create, Verb::Update]);
-        let prune = if args.prune {
-            changes(&actions, &[Verb::Unmanaged])
-        } else {
-            Vec::new()
+        validate(&providers, &touched, concurrency).await?;
+        return match refuse_replacements(&actions) {
+            Ok(()) => app.print(&render(&app.out, &actions, &file)?),
+            Err(refused) => {
+                show_plan(app, &actions, &file)?;
+                Err(refused)
+            }
         };
-        let checked: Vec<&Action> = work.iter().chain(&prune).copied().collect();
-        validate(
-            &providers(app, &checked)?,
-            &checked,
-            args.concurrency as usize,
-        )
-        .await?;
-        if refuse_replacements(&actions).is_ok() {
-            return app.print(&render(&app.out, &actions, &file)?);
-        }
-        show_plan(app, &actions, &file)?;
-        return refuse_replacements(&actions);
     }
     show_plan(app, &actions, &file)?;
     refuse_replacements(&actions)?;
-    let json = !app.out.format().is_table();
-    let work = changes(&actions, &[Verb::Create, Verb::Update]);
-    let unmanaged = changes(&actions, &[Verb::Unmanaged]);
-    let prune: Vec<&Action> = if args.prune {
-        unmanaged.clone()
-    } else {
-        if !unmanaged.is_empty() {
-            crate::say!(
-                "{} unmanaged database{} left alone (--prune deletes {})",
-                unmanaged.len(),
-                if unmanaged.len() == 1 { "" } else { "s" },
-                if unmanaged.len() == 1 { "it" } else { "them" }
-            );
-        }
-        Vec::new()
-    };
-    if work.is_empty() && prune.is_empty() {
+    if !args.prune && !unmanaged.is_empty() {
+        let n = unmanaged.len();
+        crate::say!(
+            "{n} unmanaged database{} left alone (--prune deletes {})",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "it" } else { "them" }
+        );
+    }
+    if touched.is_empty() {
         crate::say!("nothing to change");
-        return if json {
-            app.print(&app.out.list::<Outcome>(&[])?)
-        } else {
+        return if app.out.format().is_table() {
             Ok(())
+        } else {
+            app.print(&app.out.list::<Outcome>(&[])?)
         };
     }
-    let touched: Vec<&Action> = work.iter().chain(&prune).copied().collect();
-    let providers = providers(app, &touched)?;
-    validate(&providers, &touched, args.concurrency as usize).await?;
+    validate(&providers, &touched, concurrency).await?;
     if !work.is_empty() {
         let n = work.len();
         let what = format!("apply {n} change{}", if n == 1 { "" } else { "s" });
@@ -120,27 +110,9 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
 
     let timeout = Duration::from_secs_f64(args.wait_timeout);
     let failed = AtomicBool::new(false);
-    let mut outcomes = execute(
-        app,
-        &providers,
-        &work,
-        args.concurrency as usize,
-        timeout,
-        &failed,
-    )
-    .await;
+    let mut outcomes = execute(app, &providers, &work, concurrency, timeout, &failed).await;
     if !failed.load(Ordering::SeqCst) {
-        outcomes.extend(
-            execute(
-                app,
-                &providers,
-                &prune,
-                args.concurrency as usize,
-                timeout,
-                &failed,
-            )
-            .await,
-        );
+        outcomes.extend(execute(app, &providers, &prune, concurrency, timeout, &failed).await);
     } else {
         outcomes.extend(prune.iter().map(|a| (not_done(a), None)));
     }
