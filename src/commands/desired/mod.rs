@@ -29,7 +29,7 @@ pub async fn export(app: &App, args: &FleetArgs) -> Result<()> {
         let (a, b) = (&a.db, &b.db);
         (&a.profile, &a.name, &a.id).cmp(&(&b.profile, &b.name, &b.id))
     });
-    let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
+    let names: Vec<String> = profiles.iter().map(|p| p.name.clone()).collect();
     let header = vec![
         format!(
             "dbctl export of profile{} {}, taken {}",
@@ -42,7 +42,6 @@ pub async fn export(app: &App, args: &FleetArgs) -> Result<()> {
         "`dbctl apply -f FILE` makes the fleet match (deletes only with --prune).".to_string(),
     ];
     let desired: Vec<_> = fleet.iter().map(plan::observe).collect();
-    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
     app.print(&spec::write(&header, &names, &desired))
 }
 
@@ -164,7 +163,7 @@ async fn read_fleet(app: &App, profiles: &[&Profile]) -> Result<Vec<Current>> {
         ..app.shared.clone()
     };
     let (lists, failures) = list::each_profile(profiles, &shared, |provider, list| async move {
-        with_throughput(provider.as_ref(), &list).await
+        with_throughput(provider.as_ref(), list).await
     })
     .await;
     if !failures.is_empty() {
@@ -177,17 +176,13 @@ async fn read_fleet(app: &App, profiles: &[&Profile]) -> Result<Vec<Current>> {
 
 /// A profile's databases with their throughput, read from the usage figures (one request
 /// for all on Cosmos) when the provider has throughput.
-async fn with_throughput(provider: &dyn Provider, list: &[Database]) -> Result<Vec<Current>> {
-    let kind = provider.kind();
-    let current = |db: &Database, throughput| Current {
-        db: db.clone(),
-        throughput,
-    };
-    if kind.spec().fields.throughput == Settable::Never || list.is_empty() {
-        return Ok(list.iter().map(|db| current(db, None)).collect());
+async fn with_throughput(provider: &dyn Provider, list: Vec<Database>) -> Result<Vec<Current>> {
+    let current = |db, throughput| Current { db, throughput };
+    if provider.kind().spec().fields.throughput == Settable::Never || list.is_empty() {
+        return Ok(list.into_iter().map(|db| current(db, None)).collect());
     }
-    let usages = provider.usages(list).await?;
-    list.iter()
+    let usages = provider.usages(&list).await?;
+    list.into_iter()
         .zip(usages)
         .map(|(db, usage)| {
             let usage = usage?;
