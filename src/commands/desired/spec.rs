@@ -319,6 +319,9 @@ pub fn write(header: &[String], profiles: &[String], databases: &[Desired]) -> S
     for line in header {
         let _ = writeln!(out, "# {line}");
     }
+    if !header.is_empty() {
+        out.push('\n');
+    }
     let names: Vec<String> = profiles.iter().map(|p| string_text(p)).collect();
     let _ = writeln!(out, "profiles = [{}]", names.join(", "));
     for db in databases {
