@@ -69,13 +69,19 @@ async fn upstash(port: u16, tls: bool, password: &str) -> (MockServer, Sandbox, 
     (server, sb, id)
 }
 
-/// The Redis Cloud API giving database 2145833/13008822 on 127.0.0.1:`port`.
-async fn redis_cloud(port: u16, tls: bool, password: &str) -> (MockServer, Sandbox, String) {
-    let server = MockServer::start().await;
+/// Redis Cloud's record of database 2145833/13008822, on 127.0.0.1:`port`.
+fn rc_record(port: u16, tls: bool, password: &str) -> Value {
     let mut record = crate::common::fixture_json("redis-cloud", "database-13008822.json");
     record["publicEndpoint"] = json!(format!("127.0.0.1:{port}"));
     record["security"]["enableTls"] = json!(tls);
     record["security"]["password"] = json!(password);
+    record
+}
+
+/// The Redis Cloud API giving database 2145833/13008822 on 127.0.0.1:`port`.
+async fn redis_cloud(port: u16, tls: bool, password: &str) -> (MockServer, Sandbox, String) {
+    let server = MockServer::start().await;
+    let record = rc_record(port, tls, password);
     Mock::given(method("GET"))
         .and(path("/v1/subscriptions/2145833/databases/13008822"))
         .respond_with(ResponseTemplate::new(200).set_body_json(&record))
@@ -372,10 +378,7 @@ fn demo_connect_runs_redis_cli_against_the_emulator() {
 async fn redis_cloud_usage_reads_info_with_what_the_list_says() {
     let redis = RedisServer::start();
     let (server, sb, _) = redis_cloud(redis.port, false, &redis.password).await;
-    let mut record = crate::common::fixture_json("redis-cloud", "database-13008822.json");
-    record["publicEndpoint"] = json!(format!("127.0.0.1:{}", redis.port));
-    record["security"]["enableTls"] = json!(false);
-    record["security"]["password"] = json!(redis.password);
+    let record = rc_record(redis.port, false, &redis.password);
     let answers = [
         (
             "/v1/subscriptions",

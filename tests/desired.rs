@@ -825,21 +825,15 @@ fn the_spec_can_come_from_stdin_and_export_is_toml_only() {
 /// `plan` would report as a database that cannot be given one): export and plan are exit 8.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreadable_offer_fails_export_and_plan() {
-    let server = MockServer::start().await;
     let case = crate::cases::cosmos::case();
-    Mock::given(method("GET"))
-        .and(path("/dbs"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(fixture("cosmos", "databases.json"), "application/json"),
-        )
-        .mount(&server)
-        .await;
+    let server = case.list_server().await;
+    // Ahead of the fixture's offers: Food DB's own offer with an unusable maximum.
     Mock::given(method("GET"))
         .and(path("/offers"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "_rid": "", "_count": 1, "Offers": [{"id": "Hu+t", "offerResourceId": "vdoeAA==",
                 "content": {"offerThroughput": 400, "offerAutopilotSettings": {"maxThroughput": 1e30}}}]})))
+        .with_priority(1)
         .mount(&server)
         .await;
     let sb = case.sandbox(&server);

@@ -161,38 +161,31 @@ fn connection_url(connection: &Connection, show_secret: bool) -> String {
 }
 
 fn connection_json(connection: &Connection, show: bool) -> Value {
-    let url = connection_url(connection, show);
-    match connection {
-        Connection::Redis(redis) => {
-            let mut value = json!({
-                "url": url,
-                "host": redis.host,
-                "port": redis.port,
-                "tls": redis.tls,
-                // The URL names `default` when a password is given without a user.
-                "user": redis.user.as_deref().or(redis.password.as_ref().map(|_| "default")),
-                "database": redis.database,
-            });
-            if show {
-                value["password"] = json!(redis.password.as_ref().map(|p| p.expose()));
-            }
-            value
-        }
-        Connection::Cosmos(cosmos) => {
-            let mut value = json!({
-                "url": url,
-                "host": cosmos.host,
-                "port": cosmos.port,
-                "tls": cosmos.tls,
-                "user": null,
-                "database": cosmos.database,
-            });
-            if show {
-                value["password"] = json!(cosmos.key.expose());
-            }
-            value
-        }
+    let (port, tls, user, database) = match connection {
+        Connection::Redis(redis) => (
+            redis.port,
+            redis.tls,
+            // The URL names `default` when a password is given without a user.
+            redis
+                .user
+                .as_deref()
+                .or(redis.password.as_ref().map(|_| "default")),
+            &redis.database,
+        ),
+        Connection::Cosmos(cosmos) => (cosmos.port, cosmos.tls, None, &cosmos.database),
+    };
+    let mut value = json!({
+        "url": connection_url(connection, show),
+        "host": connection.host(),
+        "port": port,
+        "tls": tls,
+        "user": user,
+        "database": database,
+    });
+    if show {
+        value["password"] = json!(connection.secret().map(|s| s.expose()));
     }
+    value
 }
 
 /// Runs redis-cli with the password in REDISCLI_AUTH, never on its command line.
