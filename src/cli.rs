@@ -47,6 +47,12 @@ pub struct GlobalArgs {
     /// Whole-request deadline in seconds, retries and pages included (kubectl's name).
     #[arg(long, global = true, value_name = "SECS", default_value_t = 30.0, value_parser = positive_seconds)]
     pub request_timeout: f64,
+    /// Data plane (ping, INFO): each connection's TCP connect and TLS handshake, in seconds.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = crate::context::DATA_PLANE_CONNECT.as_secs_f64(), value_parser = positive_seconds)]
+    pub connect_timeout: f64,
+    /// Data plane (ping, INFO): each reply of a database, in seconds.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = crate::context::DATA_PLANE_REPLY.as_secs_f64(), value_parser = positive_seconds)]
+    pub reply_timeout: f64,
     /// Attempts per request for retryable failures.
     #[arg(long, global = true, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub retries: u32,

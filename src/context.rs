@@ -18,6 +18,10 @@ pub struct HttpSettings {
     pub in_flight: tokio::sync::Semaphore,
     /// Bounds the open data-plane (Redis) connections of a run.
     pub data_plane: tokio::sync::Semaphore,
+    /// Each data-plane connection's TCP connect and TLS handshake (`--connect-timeout`).
+    pub data_plane_connect: Duration,
+    /// Each data-plane reply (`--reply-timeout`).
+    pub data_plane_reply: Duration,
     /// `--demo`: where every data-plane connection goes instead of the database's host (like
     /// curl's `--resolve`); TLS names and logs still use the host.
     pub dial_override: std::sync::OnceLock<std::net::SocketAddr>,
@@ -34,6 +38,11 @@ pub const MAX_IN_FLIGHT: usize = crate::provider::usage::USAGE_IN_FLIGHT;
 /// pings never hold up the API calls other databases wait for.
 pub const MAX_DATA_PLANE: usize = 128;
 
+/// Default `--connect-timeout`: a TLS handshake across the world takes well under a second.
+pub const DATA_PLANE_CONNECT: Duration = Duration::from_secs(5);
+/// Default `--reply-timeout`: PING, AUTH and INFO answer in milliseconds on a healthy server.
+pub const DATA_PLANE_REPLY: Duration = Duration::from_secs(5);
+
 impl HttpSettings {
     pub fn new(timeout: Duration, attempts: u32, verbose: u8, insecure: bool) -> Self {
         HttpSettings {
@@ -44,6 +53,8 @@ impl HttpSettings {
             deadline: Mutex::new(Instant::now() + timeout),
             in_flight: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
             data_plane: tokio::sync::Semaphore::new(MAX_DATA_PLANE),
+            data_plane_connect: DATA_PLANE_CONNECT,
+            data_plane_reply: DATA_PLANE_REPLY,
             dial_override: std::sync::OnceLock::new(),
             api_override: std::sync::OnceLock::new(),
         }

@@ -9,7 +9,6 @@ use crate::cli::{CheckArgs, CheckFormat};
 use crate::error::{Error, ErrorKind, Result};
 use crate::health::{Finding, Rule, Severity, Usage};
 use crate::model::{ByteSize, Database, Status};
-use crate::provider::usage::USAGE_IN_FLIGHT;
 use crate::provider::{Operation, Provider};
 
 /// What one rule made of one database.
@@ -145,19 +144,18 @@ async fn subjects(
             Vec::new(),
         )
     };
-    let reached: Vec<Option<std::result::Result<(), String>>> = if ping {
-        stream::iter(
-            pairs
-                .iter()
-                .map(|(db, _)| super::ping::reach(app, provider, db)),
-        )
-        .buffered(USAGE_IN_FLIGHT)
-        .map(Some)
-        .collect()
-        .await
-    } else {
-        vec![None; pairs.len()]
-    };
+    let mut reached: Vec<Option<std::result::Result<(), String>>> = vec![None; pairs.len()];
+    if ping {
+        // As each answers: a slow endpoint holds up no other database's probe.
+        let mut probes =
+            stream::iter(pairs.iter().enumerate().map(|(i, (db, _))| async move {
+                (i, super::ping::reach(app, provider, db).await)
+            }))
+            .buffer_unordered(crate::context::MAX_DATA_PLANE);
+        while let Some((i, answer)) = probes.next().await {
+            reached[i] = Some(answer);
+        }
+    }
     let subjects = pairs
         .into_iter()
         .zip(reached)

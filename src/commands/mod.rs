@@ -79,12 +79,15 @@ pub struct App {
 
 impl App {
     async fn new(global: &GlobalArgs) -> Result<App> {
-        let http = Arc::new(HttpSettings::new(
+        let mut http = HttpSettings::new(
             Duration::from_secs_f64(global.request_timeout),
             global.retries,
             global.verbose,
             global.insecure,
-        ));
+        );
+        http.data_plane_connect = Duration::from_secs_f64(global.connect_timeout);
+        http.data_plane_reply = Duration::from_secs_f64(global.reply_timeout);
+        let http = Arc::new(http);
         #[cfg(feature = "emulator")]
         let (config, emulator) = if global.demo {
             let emulator =

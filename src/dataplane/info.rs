@@ -15,27 +15,35 @@ pub struct RedisUsage {
 }
 
 /// The four fields from the text of one or more `INFO` replies.
+#[cfg(test)]
 pub fn parse(text: &str) -> RedisUsage {
     let mut usage = RedisUsage::default();
     for line in text.lines() {
+        usage.read_line(line);
+    }
+    usage
+}
+
+impl RedisUsage {
+    /// Takes what one `field:value` line says; other lines change nothing.
+    pub fn read_line(&mut self, line: &str) {
         let Some((field, value)) = line.trim().split_once(':') else {
-            continue;
+            return;
         };
         let value = value.trim();
         match field {
-            "used_memory" => usage.used_memory = value.parse().ok(),
-            "maxmemory" => usage.maxmemory = value.parse().ok().filter(|m| *m > 0),
+            "used_memory" => self.used_memory = value.parse().ok(),
+            "maxmemory" => self.maxmemory = value.parse().ok().filter(|m| *m > 0),
             "instantaneous_ops_per_sec" => {
-                usage.instantaneous_ops_per_sec = value
+                self.instantaneous_ops_per_sec = value
                     .parse()
                     .ok()
                     .filter(|o: &f64| o.is_finite() && *o >= 0.0)
             }
-            "connected_clients" => usage.connected_clients = value.parse().ok(),
+            "connected_clients" => self.connected_clients = value.parse().ok(),
             _ => {}
         }
     }
-    usage
 }
 
 #[cfg(test)]

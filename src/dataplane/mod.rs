@@ -1,13 +1,16 @@
 //! The Redis data plane (`db ping`, INFO for usage). dbctl dials TCP itself, runs TLS with
 //! its own rustls setup (`crate::tls`: webpki roots, the profile's CA file, the insecure
-//! switch) and hands the stream to redis-rs, which speaks RESP. The run's deadline, the
-//! data-plane bound and `-v` logs apply; no error or log line carries the password.
+//! switch) and speaks the little RESP it needs itself (`resp`), so that an endpoint, which is
+//! as untrusted as any provider answer, cannot make it hold more than a capped reply.
+//!
+//! Every attempt has its own deadlines, inside the run's: `--connect-timeout` for TCP and TLS,
+//! `--reply-timeout` for each reply. A data-plane slot (`HttpSettings::data_plane`) is held
+//! only while the attempt runs, so an endpoint that never answers delays only its own
+//! database. No error or log line carries the password.
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, RedisConnectionInfo, RedisError};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, BufReader};
 
 use crate::config::Profile;
 use crate::context::HttpSettings;
@@ -18,17 +21,24 @@ use crate::secret::MASK;
 use crate::tls::TlsOptions;
 
 mod info;
+mod resp;
 
 /// For the emulator's tests of its INFO text.
 #[cfg(all(test, feature = "emulator"))]
 pub use info::parse as parse_info;
 pub use info::RedisUsage;
+use resp::{Reply, ReplyError};
 
 /// Port when the provider gives none.
 const DEFAULT_PORT: u16 = 6379;
-/// TCP connect plus TLS handshake, within the run's deadline: a TLS client on a plaintext
-/// port otherwise waits forever (the server reads the ClientHello as half a command).
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whether a host is `localhost` or a name under it (RFC 6761), which dbctl itself resolves
+/// to 127.0.0.1 and reaches in plaintext: nothing sent there leaves the machine, so there is
+/// nothing for TLS to protect (the emulator hands out such names).
+pub fn is_loopback_name(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    host == "localhost" || host.ends_with(".localhost")
+}
 
 /// min/avg/max of the samples in milliseconds, rounded to 0.01 ms; `None` without samples.
 pub fn latency(samples: &[Duration]) -> Option<Latency> {
@@ -44,7 +54,7 @@ pub fn latency(samples: &[Duration]) -> Option<Latency> {
     })
 }
 
-/// Opens data-plane connections for one profile: its TLS settings, the run's deadline.
+/// Opens data-plane connections for one profile: its TLS settings, the run's deadlines.
 pub struct Dialer {
     settings: Arc<HttpSettings>,
     provider: ProviderKind,
@@ -74,94 +84,107 @@ impl Dialer {
     /// Connects (TLS when the provider says so), authenticates, and times `count` PINGs.
     pub async fn ping(&self, connection: &RedisConnection, count: u32) -> Result<Latency> {
         let target = Target::of(connection);
-        self.bounded(
-            connection,
-            &target,
-            async |mut redis: MultiplexedConnection| {
-                let mut samples = Vec::new();
-                for _ in 0..count.max(1) {
-                    let started = Instant::now();
-                    redis::cmd("PING")
-                        .query_async::<String>(&mut redis)
-                        .await
-                        .map_err(|e| self.redis_error(&target, connection, "PING", e))?;
-                    samples.push(started.elapsed());
+        self.bounded(connection, &target, async |session: &mut Session<'_>| {
+            let mut samples = Vec::new();
+            for _ in 0..count.max(1) {
+                let started = Instant::now();
+                match session.command(&[b"PING"], &mut |_| {}).await? {
+                    Reply::Status(_) | Reply::Bulk => samples.push(started.elapsed()),
+                    other => return Err(session.unexpected("PING", other)),
                 }
-                let latency =
-                    latency(&samples).ok_or_else(|| Error::internal("no PING was timed"))?;
-                self.settings.log(
-                    1,
-                    format!(
-                        "< PING {target}: {} round trips, min/avg/max {}/{}/{} ms",
-                        samples.len(),
-                        latency.min,
-                        latency.avg,
-                        latency.max
-                    ),
-                );
-                Ok(latency)
-            },
-        )
+            }
+            let latency = latency(&samples).ok_or_else(|| Error::internal("no PING was timed"))?;
+            self.settings.log(
+                1,
+                format!(
+                    "< PING {target}: {} round trips, min/avg/max {}/{}/{} ms",
+                    samples.len(),
+                    latency.min,
+                    latency.avg,
+                    latency.max
+                ),
+            );
+            Ok(latency)
+        })
         .await
     }
 
     /// Connects, authenticates, and reads `INFO memory`, `INFO stats` and `INFO clients`
-    /// (one section per call: servers before 7.0 take one at a time).
+    /// (one section per call: servers before 7.0 take one at a time), line by line as the
+    /// replies come: the text is never held whole.
     pub async fn info(&self, connection: &RedisConnection) -> Result<RedisUsage> {
         let target = Target::of(connection);
-        self.bounded(
-            connection,
-            &target,
-            async |mut redis: MultiplexedConnection| {
-                let mut text = String::new();
-                for section in ["memory", "stats", "clients"] {
-                    let reply: String = redis::cmd("INFO")
-                        .arg(section)
-                        .query_async(&mut redis)
-                        .await
-                        .map_err(|e| self.redis_error(&target, connection, "INFO", e))?;
-                    text.push_str(&reply);
-                    text.push_str("\r\n");
+        self.bounded(connection, &target, async |session: &mut Session<'_>| {
+            let mut usage = RedisUsage::default();
+            for section in ["memory", "stats", "clients"] {
+                let mut lines = resp::Lines::new(|line: &str| usage.read_line(line));
+                let reply = session
+                    .command(&[b"INFO", section.as_bytes()], &mut |piece| {
+                        lines.feed(piece)
+                    })
+                    .await?;
+                lines.finish();
+                if reply != Reply::Bulk {
+                    return Err(session.unexpected("INFO", reply));
                 }
-                Ok(info::parse(&text))
-            },
-        )
+            }
+            Ok(usage)
+        })
         .await
     }
 
-    /// Runs `work` on a fresh connection, holding a data-plane permit, within the deadline.
+    /// Runs `work` on a fresh, authenticated connection while holding a data-plane slot. The
+    /// wait for the slot counts against the run's deadline only; the attempt, once started,
+    /// has its own deadlines, and the slot and the connection go when it ends.
     async fn bounded<T>(
         &self,
         connection: &RedisConnection,
         target: &Target,
-        work: impl AsyncFnOnce(MultiplexedConnection) -> Result<T>,
+        work: impl AsyncFnOnce(&mut Session<'_>) -> Result<T>,
     ) -> Result<T> {
-        let remaining = self.settings.remaining();
-        let outcome = tokio::time::timeout(remaining, async {
-            // Closed never happens: the semaphore lives as long as the settings.
-            let _permit = self.settings.data_plane.acquire().await;
-            let redis = self.open(connection, target).await?;
-            work(redis).await
-        })
+        let slot = tokio::time::timeout(
+            self.settings.remaining(),
+            self.settings.data_plane.acquire(),
+        )
         .await;
-        match outcome {
+        // Closed never happens: the semaphore lives as long as the settings. A slot that
+        // came just as the deadline passed is no time to try in.
+        let (Ok(Ok(_slot)), false) = (slot, self.settings.remaining().is_zero()) else {
+            return Err(self
+                .origin(Error::timeout(format!(
+                    "{target} was not tried: --request-timeout ({}s) ran out while other databases held every data-plane connection",
+                    self.settings.timeout.as_secs_f64()
+                )))
+                .with_hint("raise --request-timeout, or select fewer databases"));
+        };
+        let attempt = async {
+            let mut session = self.open(connection, target).await?;
+            work(&mut session).await
+        };
+        match tokio::time::timeout(self.settings.remaining(), attempt).await {
             Ok(result) => result,
             Err(_) => Err(self
                 .origin(Error::timeout(format!(
-                    "timed out after {}s talking to {target}",
+                    "--request-timeout ({}s) ran out talking to {target}",
                     self.settings.timeout.as_secs_f64()
                 )))
-                .with_hint("raise --timeout, or check that the database is reachable from here")),
+                .with_hint(
+                    "raise --request-timeout, or check that the database is reachable from here",
+                )),
         }
     }
 
-    async fn open(
-        &self,
-        connection: &RedisConnection,
-        target: &Target,
-    ) -> Result<MultiplexedConnection> {
-        let dial = self.settings.dial_override.get().copied();
-        // The demo emulator answers TLS databases in plaintext: it has no certificate to show.
+    /// TCP (and TLS) within `--connect-timeout`, then AUTH when there is a password.
+    async fn open<'a>(
+        &'a self,
+        connection: &'a RedisConnection,
+        target: &'a Target,
+    ) -> Result<Session<'a>> {
+        let dial = self.settings.dial_override.get().copied().or_else(|| {
+            is_loopback_name(&target.host)
+                .then(|| std::net::SocketAddr::from(([127, 0, 0, 1], target.port)))
+        });
+        // The emulator answers TLS databases in plaintext: it has no certificate to show.
         let tls = connection.tls && dial.is_none();
         self.settings.log(
             1,
@@ -200,57 +223,28 @@ impl Dialer {
                 .map(|s| Stream::Tls(Box::new(s)))
                 .map_err(|e| self.tls_error(target, &e))
         };
-        let stream = tokio::time::timeout(CONNECT_TIMEOUT, connect)
-            .await
-            .map_err(|_| {
-                let what = if tls { "TCP connect and TLS handshake" } else { "TCP connect" };
-                let mut error = self.origin(Error::new(
-                    ErrorKind::Network,
-                    format!(
-                        "{what} with {target} did not finish within {}s",
-                        CONNECT_TIMEOUT.as_secs()
-                    ),
-                ));
-                if tls {
-                    error = error.with_hint("the provider says this database uses TLS; a port that speaks plaintext never completes the handshake");
-                }
-                error
-            })??;
-        let mut info = RedisConnectionInfo::default().set_skip_set_lib_name();
-        if let Some(user) = connection.user.as_deref() {
-            info = info.set_username(user);
-        }
-        if let Some(password) = &connection.password {
-            info = info.set_password(password.expose());
-        }
-        match stream {
-            Stream::Plain(tcp) => self.handshake(&info, tcp, target, connection).await,
-            Stream::Tls(tls) => self.handshake(&info, *tls, target, connection).await,
-        }
-    }
-
-    /// AUTH (when there is a password) over the stream; redis-rs drives it from here on.
-    async fn handshake<C>(
-        &self,
-        info: &RedisConnectionInfo,
-        stream: C,
-        target: &Target,
-        connection: &RedisConnection,
-    ) -> Result<MultiplexedConnection>
-    where
-        C: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
-        // The run's deadline bounds every call; redis-rs's own 500 ms default would cut
-        // short a slow but healthy link.
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(None)
-            .set_response_timeout(None);
-        let (redis, driver) = MultiplexedConnection::new_with_config(info, stream, config)
-            .await
-            .map_err(|e| self.redis_error(target, connection, "AUTH", e))?;
-        // The driver ends when the connection is dropped.
-        tokio::spawn(driver);
-        Ok(redis)
+        let limit = self.settings.data_plane_connect;
+        let stream = tokio::time::timeout(limit, connect).await.map_err(|_| {
+            let what = if tls { "TCP connect and TLS handshake" } else { "TCP connect" };
+            let hint = if tls {
+                "the provider says this database uses TLS: a port that speaks plaintext never completes the handshake; else raise --connect-timeout"
+            } else {
+                "check that the database is reachable from here, or raise --connect-timeout"
+            };
+            self.origin(Error::new(
+                ErrorKind::Network,
+                format!("{what} with {target} did not finish within {}s", limit.as_secs_f64()),
+            ))
+            .with_hint(hint)
+        })??;
+        let mut session = Session {
+            stream: BufReader::with_capacity(8 * 1024, stream),
+            dialer: self,
+            target,
+            connection,
+        };
+        session.authenticate().await?;
+        Ok(session)
     }
 
     fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>> {
@@ -269,54 +263,16 @@ impl Dialer {
             ErrorKind::Network,
             format!("TLS handshake with {target} failed: {text}"),
         ));
-        if text.to_ascii_lowercase().contains("certificate") {
+        let lower = text.to_ascii_lowercase();
+        if lower.contains("not valid for name") || lower.contains("notvalidforname") {
+            error = error.with_hint(format!(
+                "the certificate does not name {}: the provider's endpoint and the certificate disagree; check the ca_cert and the host the provider gives",
+                target.host
+            ));
+        } else if lower.contains("certificate") {
             error = error.with_hint(self.certificate_hint.clone());
         }
         error
-    }
-
-    /// A redis-rs error as dbctl's: refused AUTH is exit 4, a lost link 10, the rest 8.
-    fn redis_error(
-        &self,
-        target: &Target,
-        connection: &RedisConnection,
-        command: &str,
-        error: RedisError,
-    ) -> Error {
-        let code = error.code().unwrap_or_default();
-        let auth = error.kind() == redis::ErrorKind::AuthenticationFailed
-            || matches!(code, "NOAUTH" | "WRONGPASS");
-        let text = scrub(&error.to_string(), connection);
-        let (kind, message, hint) = if auth && connection.password.is_none() {
-            (
-                ErrorKind::Auth,
-                format!("{target} requires a password and the provider gave none"),
-                None,
-            )
-        } else if auth {
-            (
-                ErrorKind::Auth,
-                format!("{target} refused the database password ({command}: {})", code_or(&error, "authentication failed")),
-                Some("the provider's password for this database did not work; `dbctl db url ID` shows the user it expects"),
-            )
-        } else if error.is_io_error() || error.is_connection_dropped() {
-            (
-                ErrorKind::Network,
-                format!("{target} closed the connection during {command}: {text}"),
-                None,
-            )
-        } else {
-            (
-                ErrorKind::Provider,
-                format!("{target} answered {command} with an error: {text}"),
-                None,
-            )
-        };
-        let error = self.origin(Error::new(kind, message));
-        match hint {
-            Some(hint) => error.with_hint(hint),
-            None => error,
-        }
     }
 
     fn origin(&self, error: Error) -> Error {
@@ -324,9 +280,184 @@ impl Dialer {
     }
 }
 
+/// One open connection of one attempt.
+struct Session<'a> {
+    stream: BufReader<Stream>,
+    dialer: &'a Dialer,
+    target: &'a Target,
+    connection: &'a RedisConnection,
+}
+
+impl Session<'_> {
+    /// Sends one command and reads its reply within `--reply-timeout`; a bulk string's body
+    /// goes to `sink`. An error reply comes back as [`Reply::Error`] only for AUTH: for the
+    /// others it is this attempt's error.
+    async fn command(&mut self, args: &[&[u8]], sink: &mut dyn FnMut(&[u8])) -> Result<Reply> {
+        let name = String::from_utf8_lossy(args[0]).into_owned();
+        let limit = self.dialer.settings.data_plane_reply;
+        let exchange = async {
+            resp::send(&mut self.stream, args).await?;
+            resp::read(&mut self.stream, sink).await
+        };
+        let reply = match tokio::time::timeout(limit, exchange).await {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(error)) => return Err(self.failed(&name, error)),
+            Err(_) => {
+                return Err(self
+                    .dialer
+                    .origin(Error::timeout(format!(
+                        "{} did not answer {name} within {}s",
+                        self.target,
+                        limit.as_secs_f64()
+                    )))
+                    .with_hint("raise --reply-timeout if the database is slow but healthy"))
+            }
+        };
+        match reply {
+            Reply::Error(text) if name != "AUTH" => Err(self.refused(&name, &text)),
+            reply => Ok(reply),
+        }
+    }
+
+    /// AUTH with the provider's password (and user, where it names one besides `default`).
+    async fn authenticate(&mut self) -> Result<()> {
+        let Some(password) = &self.connection.password else {
+            return Ok(());
+        };
+        let password = password.expose().as_bytes();
+        let reply = match self.connection.user.as_deref() {
+            Some(user) if user != "default" => {
+                self.command(&[b"AUTH", user.as_bytes(), password], &mut |_| {})
+                    .await?
+            }
+            _ => self.command(&[b"AUTH", password], &mut |_| {}).await?,
+        };
+        match reply {
+            Reply::Status(_) => Ok(()),
+            // A server with no password set lets every client in as `default`.
+            Reply::Error(text) if text.contains("without any password configured") => Ok(()),
+            Reply::Error(text) => Err(self.refused("AUTH", &text)),
+            other => Err(self.unexpected("AUTH", other)),
+        }
+    }
+
+    /// A reply that could not be read: the connection is given up.
+    fn failed(&self, command: &str, error: ReplyError) -> Error {
+        let target = self.target;
+        let (kind, message) = match error {
+            ReplyError::TooLarge => (
+                ErrorKind::Provider,
+                format!("{target} sent a reply too large to {command} (over 1 MiB); gave up on it"),
+            ),
+            ReplyError::Closed => (
+                ErrorKind::Network,
+                format!("{target} closed the connection during {command}"),
+            ),
+            ReplyError::Io(e) => (
+                ErrorKind::Network,
+                format!(
+                    "{target} failed during {command}: {}",
+                    self.scrub(&e.to_string())
+                ),
+            ),
+            ReplyError::Protocol(what) => (
+                ErrorKind::Provider,
+                format!(
+                    "{target} answered {command} with something that is not a Redis reply: {}",
+                    self.scrub(&what)
+                ),
+            ),
+        };
+        self.dialer.origin(Error::new(kind, message))
+    }
+
+    /// An error reply: a refused password is exit 4, the rest 8.
+    fn refused(&self, command: &str, text: &str) -> Error {
+        let target = self.target;
+        let code = text.split_whitespace().next().unwrap_or_default();
+        let auth = matches!(code, "NOAUTH" | "WRONGPASS")
+            || (command == "AUTH" && text.to_ascii_lowercase().contains("invalid"));
+        let error = if auth && self.connection.password.is_none() {
+            Error::new(
+                ErrorKind::Auth,
+                format!("{target} requires a password and the provider gave none"),
+            )
+        } else if auth {
+            Error::new(
+                ErrorKind::Auth,
+                format!("{target} refused the database password ({command}: {code})"),
+            )
+            .with_hint("the provider's password for this database did not work; `dbctl db url ID` shows the user it expects")
+        } else {
+            Error::new(
+                ErrorKind::Provider,
+                format!(
+                    "{target} answered {command} with an error: {}",
+                    self.scrub(text)
+                ),
+            )
+        };
+        self.dialer.origin(error)
+    }
+
+    fn unexpected(&self, command: &str, reply: Reply) -> Error {
+        self.failed(
+            command,
+            ReplyError::Protocol(format!("not what {command} answers ({reply:?})")),
+        )
+    }
+
+    fn scrub(&self, text: &str) -> String {
+        scrub(text, self.connection)
+    }
+}
+
+/// A plaintext or TLS connection, read and written alike.
 enum Stream {
     Plain(tokio::net::TcpStream),
     Tls(Box<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>),
+}
+
+/// Calls `$method` on whichever stream it is.
+macro_rules! either {
+    ($self:ident, $method:ident($($arg:expr),*)) => {
+        match $self.get_mut() {
+            Stream::Plain(s) => std::pin::Pin::new(s).$method($($arg),*),
+            Stream::Tls(s) => std::pin::Pin::new(s.as_mut()).$method($($arg),*),
+        }
+    };
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        either!(self, poll_read(cx, buf))
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        either!(self, poll_write(cx, buf))
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        either!(self, poll_flush(cx))
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        either!(self, poll_shutdown(cx))
+    }
 }
 
 /// `host:port` as logs and messages show it (IPv6 bracketed).
@@ -354,11 +485,6 @@ impl std::fmt::Display for Target {
     }
 }
 
-/// The server's error code (`WRONGPASS`, `NOAUTH`), else `fallback`.
-fn code_or<'a>(error: &'a RedisError, fallback: &'a str) -> &'a str {
-    error.code().unwrap_or(fallback)
-}
-
 /// A server or library message with the password replaced, whatever it echoes.
 fn scrub(text: &str, connection: &RedisConnection) -> String {
     match &connection.password {
@@ -379,8 +505,7 @@ mod tests {
         assert!(latency(&[]).is_none());
     }
 
-    /// `info` through redis-rs against the emulator's RESP responder (the real-server tests
-    /// drive the binary; nothing there calls `info` yet).
+    /// `info` against the emulator's RESP responder (the real-server tests drive the binary).
     #[cfg(feature = "emulator")]
     #[tokio::test]
     async fn info_reads_the_three_sections() {
