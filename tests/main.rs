@@ -18,6 +18,7 @@ mod finish;
 mod health;
 mod help;
 mod hostile;
+mod hostile_outputs;
 mod inventory;
 mod redis_cloud;
 mod redis_enterprise;
