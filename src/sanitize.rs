@@ -4,54 +4,90 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-/// Whether a character can act on a terminal or reorder text: C0/C1 controls, DEL, and the
-/// bidi and direction marks.
+/// Whether a character can act on a terminal, reorder text or break an XML document: C0/C1
+/// controls, DEL, the bidi and direction marks, and U+FFFE/U+FFFF (no XML 1.0 character).
 pub fn is_unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FFFE}'
+                | '\u{FFFF}'
         )
 }
 
-/// Shows every unsafe character as a visible escape (`\x1b`, `\n`, `\u{202e}`).
-pub fn escape_controls(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe_char) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if is_unsafe_char(c) && (c as u32) < 0x80 => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if is_unsafe_char(c) => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
+/// Whether the character at byte `at` of `text` would let it form a GitHub Actions workflow
+/// command in a CI log: the first `:` of a `::` that starts the text or follows whitespace
+/// (the runner reads `::name::` after a line's leading whitespace, and renderers break lines
+/// only at whitespace), or the first `#` of a `##[` (the legacy form, read anywhere in a line).
+fn forms_workflow_command(text: &str, at: usize, before: Option<char>) -> bool {
+    let rest = &text[at..];
+    (rest.starts_with("::") && before.is_none_or(char::is_whitespace)) || rest.starts_with("##[")
 }
 
-/// JSON text with the unsafe characters serde_json leaves raw (C1, bidi) written as `\uXXXX`,
-/// which keeps the document valid: they can only occur inside strings.
-pub fn escape_json(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe_char) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if is_unsafe_char(c) && c != '\n' {
-            let _ = write!(out, "\\u{:04x}", c as u32);
-        } else {
+/// The one neutralizer every renderer uses: `text` with each character that must not be
+/// written raw ([`is_unsafe_char`], or one that would form a workflow command) written by
+/// `escape` in the format's own escape syntax. Borrowed when there is none.
+pub fn escape_with(text: &str, escape: impl Fn(char, &mut String)) -> Cow<'_, str> {
+    let mut out: Option<String> = None;
+    let mut before = None;
+    for (at, c) in text.char_indices() {
+        if is_unsafe_char(c) || forms_workflow_command(text, at, before) {
+            let out = out.get_or_insert_with(|| {
+                let mut out = String::with_capacity(text.len() + 8);
+                out.push_str(&text[..at]);
+                out
+            });
+            escape(c, out);
+        } else if let Some(out) = &mut out {
             out.push(c);
         }
+        before = Some(c);
     }
-    Cow::Owned(out)
+    out.map_or(Cow::Borrowed(text), Cow::Owned)
+}
+
+/// Text for people (tables, detail views, CSV, JUnit, stderr): every unsafe character as a
+/// visible escape (`\x1b`, `\n`, `\u{202e}`), and workflow commands broken (`\x3a:error::`,
+/// `\x23#[error]`).
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    escape_with(text, |c, out| match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if (c as u32) < 0x80 => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    })
+}
+
+/// JSON text (a whole document) with every unsafe character serde_json leaves raw (C1, bidi,
+/// U+FFFE) and every workflow-command `:` or `#` written as `\uXXXX`: the same data to a
+/// parser, as they can only occur inside strings. The document's own line breaks stay.
+pub fn escape_json(text: &str) -> Cow<'_, str> {
+    escape_with(text, |c, out| {
+        if c == '\n' {
+            out.push(c);
+        } else {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        }
+    })
+}
+
+/// Whether rendered text is safe on a terminal and in a CI log: no unsafe character but its
+/// own line breaks, and no line that forms a workflow command.
+pub fn is_inert(text: &str) -> bool {
+    !text.chars().any(|c| c != '\n' && is_unsafe_char(c))
+        && text
+            .lines()
+            .all(|line| !line.trim_start().starts_with("::") && !line.contains("##["))
 }
 
 /// A host a provider sent, if it is one: a DNS name, an IPv4 address, or an IPv6 address
@@ -179,6 +215,31 @@ mod tests {
         );
         assert_eq!(escape_controls("plain – ünïcode"), "plain – ünïcode");
         assert_eq!(escape_json("\"a\u{9b}\u{202e}\""), "\"a\\u009b\\u202e\"");
+    }
+
+    #[test]
+    fn workflow_commands_are_broken_in_every_escape_syntax() {
+        assert_eq!(escape_controls("::add-mask::x"), "\\x3a:add-mask::x");
+        assert_eq!(
+            escape_controls("a\n::error::b \u{3000}::warning::c"),
+            "a\\n\\x3a:error::b \u{3000}\\x3a:warning::c"
+        );
+        assert_eq!(
+            escape_controls("x##[error]y###[z"),
+            "x\\x23#[error]y#\\x23#[z"
+        );
+        // IPv6 and other `::` inside a word stay as they are.
+        assert_eq!(escape_controls("[::1]:6379 a::b"), "[::1]:6379 a::b");
+        assert_eq!(escape_controls("\u{fffe}\u{ffff}"), "\\u{fffe}\\u{ffff}");
+        assert_eq!(
+            escape_json("\"::set-output name=x::##[error]\""),
+            "\"::set-output name=x::\\u0023#[error]\""
+        );
+        assert_eq!(escape_json("[\n  \" ::x\"\n]"), "[\n  \" \\u003a:x\"\n]");
+        for text in ["::error::x", "  ::error::x", "a ##[b", "a\u{fffe}", "a\rb"] {
+            assert!(!is_inert(text), "{text:?}");
+        }
+        assert!(is_inert("a::b\n[::1]\n#[x]##\n"));
     }
 
     #[test]

@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::cases::{all as cases, Case};
-use crate::common::{Run, Sandbox};
+use crate::common::{answer, mount_record, Run, Sandbox, DB_PASSWORD};
 use base64::Engine;
 use serde_json::{json, Value};
-use wiremock::matchers::{any, method, path};
+use wiremock::matchers::{any, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// Sets the title, writes the clipboard, clears the screen, moves the cursor, and reverses
@@ -23,7 +23,6 @@ const ACTIVE: &[char] = &[
 ];
 /// A host that would add lines to `$GITHUB_ENV`.
 const ENV_INJECTION: &str = "-e\nBASH_ENV=./x\nY=";
-const DB_PASSWORD: &str = "hostile-db-password-1";
 
 fn assert_inert(run: &Run, what: &str) {
     for c in ACTIVE {
@@ -33,69 +32,6 @@ fn assert_inert(run: &Run, what: &str) {
             run.stdout.escape_debug(),
             run.stderr.escape_debug()
         );
-    }
-}
-
-/// Answers with a fixed JSON document.
-async fn answer(server: &MockServer, route: &str, body: Value) {
-    Mock::given(method("GET"))
-        .and(path(route))
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .mount(server)
-        .await;
-}
-
-/// One database record per provider with `name`, `status`, `region`, `endpoint` and `plan`
-/// (where the provider has them) set to what the test wants, mounted for list and get.
-/// Returns the id `db get` takes.
-async fn mount_record(case: &Case, server: &MockServer, text: &str, host: &str) -> &'static str {
-    match case.provider {
-        "upstash" => {
-            let record = json!({"database_id": "u1", "database_name": text, "state": text,
-                "primary_region": text, "endpoint": host, "port": 6379, "tls": true,
-                "plan": text, "password": DB_PASSWORD});
-            answer(server, "/v2/redis/databases", json!([record])).await;
-            answer(server, "/v2/redis/database/u1", record).await;
-            "u1"
-        }
-        "redis-cloud" => {
-            let record = json!({"databaseId": 1, "name": text, "status": text, "region": text,
-                "publicEndpoint": format!("{host}:12000"),
-                "security": {"password": DB_PASSWORD, "enableTls": true}});
-            answer(
-                server,
-                "/v1/subscriptions",
-                json!({"subscriptions": [{"id": 7}]}),
-            )
-            .await;
-            answer(
-                server,
-                "/v1/fixed/subscriptions",
-                json!({"subscriptions": []}),
-            )
-            .await;
-            answer(
-                server,
-                "/v1/subscriptions/7/databases",
-                json!({"subscription": [{"subscriptionId": 7, "databases": [record]}]}),
-            )
-            .await;
-            answer(server, "/v1/subscriptions/7/databases/1", record).await;
-            "7/1"
-        }
-        "redis-enterprise" => {
-            let record = json!({"uid": 1, "name": text, "status": text, "port": 12000,
-                "endpoints": [{"dns_name": host, "port": 12000}],
-                "authentication_redis_pass": DB_PASSWORD});
-            answer(server, "/v1/bdbs", json!([record])).await;
-            answer(server, "/v1/bdbs/1", record).await;
-            "1"
-        }
-        _ => {
-            let record = json!({"id": text, "_rid": "qicAAA=="});
-            answer(server, "/dbs", json!({"Databases": [record]})).await;
-            "cosmos-db"
-        }
     }
 }
 

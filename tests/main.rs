@@ -19,6 +19,7 @@ mod health;
 mod help;
 mod hostile;
 mod hostile_dataplane;
+mod hostile_outputs;
 mod inventory;
 mod redis_cloud;
 mod redis_enterprise;

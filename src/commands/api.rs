@@ -46,5 +46,6 @@ pub async fn run(app: &App, args: ApiArgs) -> Result<()> {
     if !app.shared.show_secrets {
         crate::secret::redact_value(&mut value);
     }
-    app.print(&(serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"))
+    let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    app.print(&(crate::sanitize::escape_json(&text).into_owned() + "\n"))
 }

@@ -10,6 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::health::{Finding, Rule, Severity, Usage};
 use crate::model::{ByteSize, Database, Status};
 use crate::provider::{Operation, Provider};
+use crate::sanitize::escape_controls;
 
 /// What one rule made of one database.
 enum Outcome {
@@ -71,7 +72,7 @@ pub async fn run(app: &App, args: &CheckArgs) -> Result<()> {
         .collect();
 
     let text = match args.format {
-        Some(CheckFormat::Junit) => junit(&report)?,
+        Some(CheckFormat::Junit) => junit(&report, gathered.failures())?,
         None => app.out.list(&findings)?,
     };
     app.print(&text)?;
@@ -233,8 +234,12 @@ fn evaluate(rule: Rule, subject: &Subject, args: &CheckArgs) -> Outcome {
     }
 }
 
-/// JUnit XML: one testsuite per rule, one testcase per database, a failure per finding.
-fn junit(report: &[(Rule, Vec<(&Subject, Outcome)>)]) -> Result<String> {
+/// JUnit XML: one testsuite per rule, one testcase per database, a failure per finding, and
+/// a `read` testsuite with an error per profile or database that could not be read (exit 12).
+/// Every text is escaped as in a table, so the document is well-formed XML 1.0 and inert in a
+/// CI log.
+fn junit(report: &[(Rule, Vec<(&Subject, Outcome)>)], unread: &[Error]) -> Result<String> {
+    let text = |s: &str| escape_controls(s).into_owned();
     let mut junit = Report::new("dbctl check");
     for (rule, outcomes) in report {
         let mut suite = TestSuite::new(rule.as_str());
@@ -250,13 +255,28 @@ fn junit(report: &[(Rule, Vec<(&Subject, Outcome)>)]) -> Result<String> {
                 Outcome::Fail(severity, message) => {
                     // Warnings fail too: `--fail-on` decides the exit code, not the report.
                     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    status.set_message(message.as_str());
+                    status.set_message(text(message));
                     status.set_type(severity.to_string());
                     status
                 }
             };
-            let mut case = TestCase::new(format!("{} ({})", db.id, db.name), status);
-            case.set_classname(format!("{}.{}", db.provider, db.profile));
+            let mut case = TestCase::new(text(&format!("{} ({})", db.id, db.name)), status);
+            case.set_classname(text(&format!("{}.{}", db.provider, db.profile)));
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
+    }
+    if !unread.is_empty() {
+        let mut suite = TestSuite::new("read");
+        for error in unread {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message(text(&error.message));
+            status.set_type(error.kind.as_str());
+            let profile = error.profile.as_deref().unwrap_or("?");
+            let mut case = TestCase::new(text(profile), status);
+            if let Some(provider) = error.provider {
+                case.set_classname(text(&format!("{provider}.{profile}")));
+            }
             suite.add_test_case(case);
         }
         junit.add_test_suite(suite);

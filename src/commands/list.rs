@@ -167,6 +167,11 @@ impl<T> Gathered<T> {
     pub fn finish(&self, app: &App) -> Result<()> {
         partial(app, &self.failures, self.failed_profiles, self.profiles)
     }
+
+    /// What could not be read: whole profiles, and single databases.
+    pub fn failures(&self) -> &[Error] {
+        &self.failures
+    }
 }
 
 /// Exit 12 naming every failure (each on its own stderr line for people, in the one JSON

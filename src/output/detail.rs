@@ -12,9 +12,11 @@ pub fn label(key: &str) -> String {
         .to_uppercase()
 }
 
-/// A field's value as table text; may span several lines (a nested value).
-pub fn text(key: &str, value: &Value) -> String {
-    match value {
+/// A field's value as the lines of its table cell: one for a scalar (escaped whole by the
+/// renderer, so a provider's newline never starts a line), the lines of an escaped YAML block
+/// for a nested value.
+pub fn lines(key: &str, value: &Value) -> Vec<String> {
+    let scalar = match value {
         Value::Null => "-".to_string(),
         Value::String(s) if s.is_empty() => "-".to_string(),
         Value::String(s) => s.clone(),
@@ -25,10 +27,13 @@ pub fn text(key: &str, value: &Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Array(items) if items.is_empty() => "-".to_string(),
         Value::Object(map) if map.is_empty() => "-".to_string(),
-        nested => serde_yaml::to_string(nested)
-            .map(|yaml| yaml.trim_end().to_string())
-            .unwrap_or_else(|_| nested.to_string()),
-    }
+        nested => {
+            return super::yaml_text(nested)
+                .map(|yaml| yaml.lines().map(str::to_string).collect())
+                .unwrap_or_else(|_| vec![nested.to_string()])
+        }
+    };
+    vec![scalar]
 }
 
 #[cfg(test)]
@@ -40,14 +45,27 @@ mod tests {
     fn names_and_sizes_read_as_words() {
         assert_eq!(label("memory_limit_bytes"), "MEMORY LIMIT");
         assert_eq!(label("provider_status"), "PROVIDER STATUS");
-        assert_eq!(text("memory_limit_bytes", &json!(1610612736u64)), "1.5 GiB");
-        assert_eq!(text("port", &json!(6379)), "6379");
-        assert_eq!(text("region", &Value::Null), "-");
+        assert_eq!(
+            lines("memory_limit_bytes", &json!(1610612736u64)),
+            ["1.5 GiB"]
+        );
+        assert_eq!(lines("port", &json!(6379)), ["6379"]);
+        assert_eq!(lines("region", &Value::Null), ["-"]);
+        assert_eq!(lines("name", &json!("a\nb")), ["a\nb"]);
     }
 
     #[test]
-    fn nested_values_are_indented_blocks() {
-        let block = text("raw", &json!({"a": {"b": [1, 2]}}));
-        assert_eq!(block, "a:\n  b:\n  - 1\n  - 2");
+    fn nested_values_are_indented_blocks_with_strings_on_one_line() {
+        let block = lines("raw", &json!({"a": {"b": [1, 2]}, "c": "x\n::add-mask::y"}));
+        assert_eq!(
+            block,
+            [
+                "a:",
+                "  b:",
+                "  - 1",
+                "  - 2",
+                "c: \"x\\n\\u003a:add-mask::y\""
+            ]
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! The one set of renderers: table, JSON, YAML and CSV for every record type.
 //! Everything is rendered to a string first, so stdout never gets half a document.
 use std::collections::BTreeSet;
-use std::io::Write;
+use std::fmt::Write as _;
+use std::io::Write as _;
 
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 use serde::Serialize;
@@ -10,7 +11,7 @@ use serde_json::Value;
 use crate::context::OutputSettings;
 use crate::error::{Error, Result};
 use crate::model::{Backup, ByteSize, Database, Ping, Task};
-use crate::sanitize::{csv_cell, escape_controls, is_unsafe_char};
+use crate::sanitize::{csv_cell, escape_controls, escape_with, is_inert};
 use crate::secret::mask_text_secrets;
 
 /// The `db list` table columns, with more after them (`db list --usage`).
@@ -153,8 +154,10 @@ impl Renderer {
                 Value::Object(map) => {
                     let mut table = self.table();
                     for (key, field) in map {
-                        let lines = detail::text(key, field);
-                        let lines: Vec<String> = lines.lines().map(|l| self.cell(l)).collect();
+                        let lines: Vec<String> = detail::lines(key, field)
+                            .iter()
+                            .map(|line| self.cell(line))
+                            .collect();
                         table.add_row(vec![
                             Cell::new(self.cell(&detail::label(key))),
                             Cell::new(lines.join("\n")),
@@ -163,10 +166,7 @@ impl Renderer {
                     Ok(finish_table(&table))
                 }
                 Value::String(s) => Ok(format!("{}\n", escape_controls(s))),
-                other => Ok(format!(
-                    "{}\n",
-                    escape_controls(&serde_json::to_string_pretty(other).unwrap_or_default())
-                )),
+                other => json_text(other),
             },
         }
     }
@@ -247,43 +247,43 @@ fn to_value<T: Serialize>(item: &T) -> Value {
 }
 
 fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String> {
-    // C1 and bidi controls pass serde's escaping; as `\uXXXX` they stay the same data.
+    // C1 and bidi controls pass serde's escaping, and so do workflow commands: as `\uXXXX`
+    // they stay the same data.
     serde_json::to_string_pretty(value)
         .map(|s| crate::sanitize::escape_json(&s).into_owned() + "\n")
         .map_err(|e| Error::internal(format!("cannot render JSON: {e}")))
 }
 
-/// YAML with every unsafe character (C0/C1, DEL, bidi) written as an escape inside a
-/// double-quoted scalar, so the document is the same data and a terminal shows it inert.
-/// libyaml escapes C0/C1 and DEL itself but prints bidi controls and NEL raw: each of those is
-/// swapped for a marker only this run knows (a control character, so the string is
-/// double-quoted), and the marker's escaped form is then swapped for `\uXXXX`.
+/// YAML in which every character [`escape_with`] flags (controls and newlines, bidi marks,
+/// workflow-command `:` and `#`) is an escape inside a double-quoted scalar: the same data to
+/// a parser, one line per scalar, inert on a terminal and in a CI log. libyaml cannot be told
+/// to escape a character, so each is first swapped for a marker only this run knows (with a
+/// control character, so libyaml double-quotes the string), and the marker's escaped form is
+/// then swapped for the character's escape.
 fn yaml_text<T: Serialize + ?Sized>(value: &T) -> Result<String> {
     let fail = |e: String| Error::internal(format!("cannot render YAML: {e}"));
     let value = serde_json::to_value(value).map_err(|e| fail(e.to_string()))?;
     let nonce = format!("{:016x}", fastrand::u64(..));
-    let mut marked = BTreeSet::new();
+    let marked = std::cell::RefCell::new(BTreeSet::new());
     let mut mark = |text: &str| {
-        text.chars()
-            .map(|c| {
-                if is_unsafe_char(c) && (!c.is_control() || c == '\u{85}') {
-                    marked.insert(c);
-                    format!("\u{1}{nonce}{:04x}\u{1}", c as u32)
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect()
+        escape_with(text, |c, out| {
+            marked.borrow_mut().insert(c);
+            let _ = write!(out, "\u{1}{nonce}{:04x}\u{1}", c as u32);
+        })
+        .into_owned()
     };
     let text = serde_yaml::to_string(&map_strings(value.clone(), &mut mark))
         .map_err(|e| fail(e.to_string()))?;
-    let text = marked.iter().fold(text, |text, &c| {
-        text.replace(
-            &format!("\\x01{nonce}{:04x}\\x01", c as u32),
-            &format!("\\u{:04x}", c as u32),
-        )
+    let text = marked.take().iter().fold(text, |text, &c| {
+        let escape = match c {
+            '\n' => "\\n".to_string(),
+            '\r' => "\\r".to_string(),
+            '\t' => "\\t".to_string(),
+            c => format!("\\u{:04x}", c as u32),
+        };
+        text.replace(&format!("\\x01{nonce}{:04x}\\x01", c as u32), &escape)
     });
-    if !text.chars().any(|c| c != '\n' && is_unsafe_char(c)) {
+    if is_inert(&text) {
         return Ok(text);
     }
     // Not expected from libyaml; should it happen, visible escapes as in a table.
@@ -308,12 +308,15 @@ fn map_strings(value: Value, f: &mut dyn FnMut(&str) -> String) -> Value {
 fn csv_text(fields: &[&str], rows: impl Iterator<Item = Value>) -> Result<String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| Error::internal(format!("cannot render CSV: {e}"));
-    writer.write_record(fields).map_err(fail)?;
+    // Header cells are escaped like every other: `value` takes them from an object's keys.
+    writer
+        .write_record(fields.iter().map(|f| csv_cell(f.to_string())))
+        .map_err(fail)?;
     for row in rows {
         writer
             .write_record(fields.iter().map(|f| match row.get(*f) {
                 Some(Value::String(s)) => csv_cell(s.clone()),
-                other => plain(other.unwrap_or(&Value::Null)),
+                other => escape_controls(&plain(other.unwrap_or(&Value::Null))).into_owned(),
             }))
             .map_err(fail)?;
     }
@@ -522,19 +525,35 @@ mod tests {
                 format!("{}\u{2066}end", "long words ".repeat(20)),
                 "two\nlines\u{200f}",
                 "plain",
+                "x\u{fffe}\u{ffff}\u{7f}",
             ],
             "multi": "first\nsecond",
+            "::add-mask::k": format!("{}::error::folded ##[error]x", "long words ".repeat(20)),
         });
         let text = yaml_text(&value).unwrap();
-        assert!(
-            !text.chars().any(|c| c != '\n' && is_unsafe_char(c)),
-            "{}",
-            text.escape_debug()
-        );
+        assert!(crate::sanitize::is_inert(&text), "{}", text.escape_debug());
         assert!(text.contains("\\u202e"), "{text}");
         assert_eq!(serde_yaml::from_str::<Value>(&text).unwrap(), value);
-        // Text without controls keeps its usual form.
+        // Text without controls keeps its usual form; a provider's newline is an escape.
         assert!(text.contains("- plain\n"), "{text}");
-        assert!(text.contains("multi: |-\n  first\n  second\n"), "{text}");
+        assert!(text.contains("multi: \"first\\nsecond\"\n"), "{text}");
+        assert!(text.contains("\"\\u003a:add-mask::k\": "), "{text}");
+        assert!(text.contains("\\u0023#[error]x"), "{text}");
+    }
+
+    #[test]
+    fn csv_headers_and_structured_cells_are_escaped() {
+        let row = json!({"::add-mask::k\n": "v", "n": {"a": "\u{202e}##[x"}});
+        let fields: Vec<&str> = row
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let text = csv_text(&fields, std::iter::once(row.clone())).unwrap();
+        assert_eq!(
+            text,
+            "\\x3a:add-mask::k\\n,n\nv,\"{\"\"a\"\":\"\"\\u{202e}\\x23#[x\"\"}\"\n"
+        );
     }
 }

@@ -5,8 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use tempfile::TempDir;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::cases::Case;
 
 /// A clean sandbox per test: empty HOME and XDG config, no provider variables.
 pub struct Sandbox {
@@ -304,6 +308,77 @@ impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The database password the hostile records of [`mount_record`] carry.
+pub const DB_PASSWORD: &str = "hostile-db-password-1";
+
+/// Answers with a fixed JSON document.
+pub async fn answer(server: &MockServer, route: &str, body: Value) {
+    Mock::given(method("GET"))
+        .and(path(route))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(server)
+        .await;
+}
+
+/// One database record per provider with `name`, `status`, `region`, `endpoint` and `plan`
+/// (where the provider has them) set to what the test wants, mounted for list and get.
+/// Returns the id `db get` takes.
+pub async fn mount_record(
+    case: &Case,
+    server: &MockServer,
+    text: &str,
+    host: &str,
+) -> &'static str {
+    match case.provider {
+        "upstash" => {
+            let record = json!({"database_id": "u1", "database_name": text, "state": text,
+                "primary_region": text, "endpoint": host, "port": 6379, "tls": true,
+                "plan": text, "password": DB_PASSWORD});
+            answer(server, "/v2/redis/databases", json!([record])).await;
+            answer(server, "/v2/redis/database/u1", record).await;
+            "u1"
+        }
+        "redis-cloud" => {
+            let record = json!({"databaseId": 1, "name": text, "status": text, "region": text,
+                "publicEndpoint": format!("{host}:12000"),
+                "security": {"password": DB_PASSWORD, "enableTls": true}});
+            answer(
+                server,
+                "/v1/subscriptions",
+                json!({"subscriptions": [{"id": 7}]}),
+            )
+            .await;
+            answer(
+                server,
+                "/v1/fixed/subscriptions",
+                json!({"subscriptions": []}),
+            )
+            .await;
+            answer(
+                server,
+                "/v1/subscriptions/7/databases",
+                json!({"subscription": [{"subscriptionId": 7, "databases": [record]}]}),
+            )
+            .await;
+            answer(server, "/v1/subscriptions/7/databases/1", record).await;
+            "7/1"
+        }
+        "redis-enterprise" => {
+            let record = json!({"uid": 1, "name": text, "status": text, "port": 12000,
+                "endpoints": [{"dns_name": host, "port": 12000}],
+                "authentication_redis_pass": DB_PASSWORD});
+            answer(server, "/v1/bdbs", json!([record])).await;
+            answer(server, "/v1/bdbs/1", record).await;
+            "1"
+        }
+        _ => {
+            let record = json!({"id": text, "_rid": "qicAAA=="});
+            answer(server, "/dbs", json!({"Databases": [record]})).await;
+            "cosmos-db"
+        }
     }
 }
 

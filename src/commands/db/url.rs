@@ -7,9 +7,9 @@ use crate::cli::{Target, UrlFormat};
 use crate::credentials::UNRESERVED;
 use crate::error::{Error, ErrorKind, Result};
 use crate::output::OutputFormat;
-use crate::provider::{self, Connection, Operation, RedisConnection};
+use crate::provider::{self, Connection, CosmosConnection, Operation, RedisConnection};
 use crate::sanitize::{escape_controls, is_unsafe_char};
-use crate::secret::{Secret, MASK};
+use crate::secret::MASK;
 
 pub async fn url(
     app: &App,
@@ -35,9 +35,9 @@ pub async fn url(
             )))
         }
         (UrlFormat::Url, OutputFormat::Table | OutputFormat::Wide) => {
-            format!("{}\n", escape_controls(&connection_url(&connection, show)))
+            format!("{}\n", escape_controls(&connection_url(&connection, show)?))
         }
-        (UrlFormat::Url, _) => app.out.value(&connection_json(&connection, show))?,
+        (UrlFormat::Url, _) => app.out.value(&connection_json(&connection, show)?)?,
     };
     app.print(&text)
 }
@@ -79,7 +79,7 @@ fn env_line(var: &str, connection: &Connection, show: bool) -> Result<String> {
             "--var {var:?} is not a variable name"
         )));
     }
-    let url = connection_url(connection, show);
+    let url = connection_url(connection, show)?;
     let (user, database) = match connection {
         Connection::Redis(redis) => (redis.user.as_deref().unwrap_or_default(), &redis.database),
         Connection::Cosmos(cosmos) => ("", &cosmos.database),
@@ -114,24 +114,9 @@ fn shell_word(value: &str) -> String {
 }
 
 /// `rediss://default:***@host:port`, or a Cosmos connection string.
-fn connection_url(connection: &Connection, show_secret: bool) -> String {
-    let secret = |s: &Secret| {
-        if show_secret {
-            s.expose().to_string()
-        } else {
-            MASK.to_string()
-        }
-    };
-    let port = |port: Option<u16>| port.map(|p| format!(":{p}")).unwrap_or_default();
+fn connection_url(connection: &Connection, show_secret: bool) -> Result<String> {
     match connection {
-        Connection::Cosmos(cosmos) => format!(
-            "AccountEndpoint={}://{}{}/;AccountKey={};Database={}",
-            if cosmos.tls { "https" } else { "http" },
-            cosmos.host,
-            port(cosmos.port),
-            secret(&cosmos.key),
-            cosmos.database
-        ),
+        Connection::Cosmos(cosmos) => cosmos_connection_string(cosmos, show_secret),
         Connection::Redis(redis) => {
             let host = if redis.host.contains(':') {
                 format!("[{}]", redis.host)
@@ -155,12 +140,59 @@ fn connection_url(connection: &Connection, show_secret: bool) -> String {
                 ),
             };
             let scheme = if redis.tls { "rediss" } else { "redis" };
-            format!("{scheme}://{userinfo}{host}{}", port(redis.port))
+            Ok(format!("{scheme}://{userinfo}{host}{}", port(redis.port)))
         }
     }
 }
 
-fn connection_json(connection: &Connection, show: bool) -> Value {
+/// `:port`, or nothing.
+fn port(port: Option<u16>) -> String {
+    port.map(|p| format!(":{p}")).unwrap_or_default()
+}
+
+/// `AccountEndpoint=https://host:port/;AccountKey=***;Database=id`, built only from an account
+/// host and a database id that cannot change its structure: one holding `;`, `=`, a quote or a
+/// control character would add or override a key for whatever reads the string, so it is
+/// refused (exit 8), never printed.
+fn cosmos_connection_string(cosmos: &CosmosConnection, show_secret: bool) -> Result<String> {
+    let breaks = |text: &str| {
+        text.chars()
+            .any(|c| matches!(c, ';' | '=' | '"' | '\'') || is_unsafe_char(c))
+    };
+    let fields = [
+        (
+            "account host",
+            &cosmos.host,
+            "check the profile's endpoint with `dbctl config show`",
+        ),
+        (
+            "database id",
+            &cosmos.database,
+            "a connection string is KEY=VALUE pairs split at `;`: connect with the endpoint, \
+             key and database id instead",
+        ),
+    ];
+    if let Some((field, _, hint)) = fields.iter().find(|(_, value, _)| breaks(value)) {
+        return Err(Error::provider_error(format!(
+            "refusing to print the connection string: the cosmos {field} holds `;`, `=`, a quote or a control character, which would change its structure"
+        ))
+        .with_hint(*hint));
+    }
+    Ok(format!(
+        "AccountEndpoint={}://{}{}/;AccountKey={};Database={}",
+        if cosmos.tls { "https" } else { "http" },
+        cosmos.host,
+        port(cosmos.port),
+        if show_secret {
+            cosmos.key.expose()
+        } else {
+            MASK
+        },
+        cosmos.database
+    ))
+}
+
+fn connection_json(connection: &Connection, show: bool) -> Result<Value> {
     let (port, tls, user, database) = match connection {
         Connection::Redis(redis) => (
             redis.port,
@@ -175,7 +207,7 @@ fn connection_json(connection: &Connection, show: bool) -> Value {
         Connection::Cosmos(cosmos) => (cosmos.port, cosmos.tls, None, &cosmos.database),
     };
     let mut value = json!({
-        "url": connection_url(connection, show),
+        "url": connection_url(connection, show)?,
         "host": connection.host(),
         "port": port,
         "tls": tls,
@@ -185,7 +217,7 @@ fn connection_json(connection: &Connection, show: bool) -> Value {
     if show {
         value["password"] = json!(connection.secret().map(|s| s.expose()));
     }
-    value
+    Ok(value)
 }
 
 /// Runs redis-cli with the password in REDISCLI_AUTH, never on its command line.
@@ -223,5 +255,46 @@ fn run_redis_cli(connection: &RedisConnection, extra: &[String]) -> Result<()> {
                     .unwrap_or_else(|| "a signal".into())
             ),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    fn cosmos(host: &str, database: &str) -> CosmosConnection {
+        CosmosConnection {
+            host: host.into(),
+            port: Some(443),
+            tls: true,
+            key: Secret::new("K3y=="),
+            database: database.into(),
+        }
+    }
+
+    #[test]
+    fn a_connection_string_is_built_only_from_values_that_keep_its_structure() {
+        assert_eq!(
+            cosmos_connection_string(&cosmos("acct.documents.azure.com", "orders"), false).unwrap(),
+            "AccountEndpoint=https://acct.documents.azure.com:443/;AccountKey=***;Database=orders"
+        );
+        for (host, database, field) in [
+            ("a;AccountKey=x", "orders", "account host"),
+            ("acct\"", "orders", "account host"),
+            ("acct", "o;AccountEndpoint=https://evil/", "database id"),
+            ("acct", "a=b", "database id"),
+            ("acct", "a'b", "database id"),
+            ("acct", "a\nb", "database id"),
+            ("acct", "a\u{202e}b", "database id"),
+        ] {
+            let error = cosmos_connection_string(&cosmos(host, database), true).unwrap_err();
+            assert_eq!(error.exit_code(), 8);
+            assert!(
+                error.message.contains(&format!("the cosmos {field} holds")),
+                "{}",
+                error.message
+            );
+        }
     }
 }

@@ -199,6 +199,8 @@ async fn with_throughput(provider: &dyn Provider, list: Vec<Database>) -> Result
 /// The plan as the renderer's format; a table says so when nothing differs.
 fn render(out: &Renderer, actions: &[Action], file: &str) -> Result<String> {
     if actions.is_empty() && out.format().is_table() {
+        // A spec's path can come from a pull request (`plan -f specs/*.toml`).
+        let file = crate::sanitize::escape_controls(file);
         return Ok(format!("No differences: the fleet matches {file}.\n"));
     }
     out.list(actions)

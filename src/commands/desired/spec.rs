@@ -372,25 +372,19 @@ fn key_text(key: &str) -> String {
 }
 
 /// A TOML basic string on one line, with every character that could act on a terminal or
-/// reorder text (controls, bidi marks) as an escape: a provider's name cannot hide, break
-/// lines or fake a `[[database]]` in the file a person reviews.
+/// reorder text (controls, bidi marks) or form a CI workflow command as an escape: a
+/// provider's name cannot hide, break lines or fake a `[[database]]` in the file a person
+/// reviews.
 fn string_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if crate::sanitize::is_unsafe_char(c) => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
+    let quoted = text.replace('\\', "\\\\").replace('"', "\\\"");
+    let escaped = crate::sanitize::escape_with(&quoted, |c, out| match c {
+        '\n' => out.push_str("\\n"),
+        '\t' => out.push_str("\\t"),
+        c => {
+            let _ = write!(out, "\\u{:04X}", c as u32);
         }
-    }
-    out.push('"');
-    out
+    });
+    format!("\"{escaped}\"")
 }
 
 #[cfg(test)]
