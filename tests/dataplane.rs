@@ -332,10 +332,10 @@ fn demo_pings_every_database_with_no_account() {
         assert_eq!(record["ok"], true, "{record}");
         assert_latency(record);
     }
-    // The emulator's printed endpoints are unchanged: the made-up hosts, not loopback.
+    // The emulator's printed endpoints are unchanged: its made-up hosts, not the address dialed.
     assert!(records.iter().any(|r| r["endpoint"]
         .as_str()
-        .is_some_and(|e| e.ends_with(".upstash.io"))));
+        .is_some_and(|e| e.ends_with(".upstash.dbctl.localhost"))));
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ mod cosmos;
 mod cosmos_sdk;
 mod dataplane;
 mod desired;
+mod emulator_serve;
 mod faults;
 mod finish;
 mod health;

@@ -105,7 +105,7 @@ fn wide_shows_every_column_in_full_on_any_terminal() {
         header,
         ["PROVIDER", "PROFILE", "ID", "NAME", "STATUS", "REGION", "ENDPOINT", "MEMORY"]
     );
-    assert!(stdout.contains("redis-18823.c833.eu-west-1.aws.cloud.redislabs.com:18823"));
+    assert!(stdout.contains("redis-18823.c833.eu-west-1.rc.dbctl.localhost:18823"));
     assert!(!stdout.contains('…'), "{stdout}");
     assert!(stderr.is_empty(), "{stderr}");
     // Not a terminal: the plain table is never cut either, and says nothing.

@@ -19,6 +19,7 @@ pub async fn run(command: EmulatorCommand) -> Result<()> {
             .map(str::parse)
             .transpose()
             .map_err(Error::usage)?,
+        fixed_ports: false,
     };
     let emulator = Emulator::start(options).await?;
     let mut text = String::new();
@@ -27,8 +28,9 @@ pub async fn run(command: EmulatorCommand) -> Result<()> {
     }
     // The comment line ends the block, so a reader knows every variable has been printed.
     text.push_str(&format!(
-        "# dbctl emulator on {} (Ctrl-C to stop)\n",
-        emulator.base_url()
+        "# dbctl emulator on {}, Redis data plane on {} (Ctrl-C to stop)\n",
+        emulator.base_url(),
+        emulator.redis_addr()
     ));
     crate::output::emit(&text)?;
     tokio::signal::ctrl_c()

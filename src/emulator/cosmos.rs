@@ -45,18 +45,18 @@ pub struct State {
 const SEEDED_OFFER_RIDS: [&str; 2] = ["uT2L", "Hu+t"];
 
 impl State {
-    pub fn new(seeded: bool) -> Self {
+    pub fn new(setup: &super::Setup) -> Self {
         let mut state = State {
             databases: Vec::new(),
             offers: Vec::new(),
             next_rid: 1,
         };
-        if let Some(n) = super::fleet_size().filter(|_| seeded) {
+        if let Some(n) = setup.fleet() {
             for i in 0..n {
                 let db = state.add(&format!("fleet-{i:04}"), 1_700_000_000);
                 state.add_offer(&db, json!({ "offerThroughput": 400 }));
             }
-        } else if seeded {
+        } else if setup.is_seeded() {
             for (id, created, collections, offer) in [
                 (
                     "inventory",
@@ -180,8 +180,8 @@ type Shared = AxumState<Arc<Mutex<State>>>;
 
 /// The API under [`PREFIX`], and the account at `PREFIX/` too: the endpoint as printed, which
 /// the SDKs read first and which `nest` alone leaves unmatched.
-fn router(seeded: bool) -> Router {
-    let store = Arc::new(Mutex::new(State::new(seeded)));
+fn router(setup: &super::Setup) -> Router {
+    let store = Arc::new(Mutex::new(State::new(setup)));
     Router::new()
         .route(
             &format!("{PREFIX}/"),
@@ -483,6 +483,14 @@ async fn create(
             "Entity with the specified id already exists in the system., ",
         );
     }
+    // The service refuses a create past a resource quota with 403.
+    if let Some(refusal) = super::full(state.databases.len()) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            &format!("Message: {{\"Errors\":[\"{refusal}\"]}}"),
+        );
+    }
     let record = state.add(id, now_unix());
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(ru) = header("x-ms-offer-throughput").and_then(|v| v.trim().parse::<u64>().ok()) {
@@ -658,9 +666,11 @@ mod tests {
 
     #[test]
     fn seeded_state_has_an_id_with_a_space() {
-        let mut state = State::new(true);
+        let mut state = State::new(&crate::emulator::Setup::new(true));
         assert_eq!(state.find("Food DB").map(|d| d.collections.len()), Some(2));
-        assert!(State::new(false).databases.is_empty());
+        assert!(State::new(&crate::emulator::Setup::new(false))
+            .databases
+            .is_empty());
     }
 
     #[tokio::test]

@@ -6,11 +6,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use serde_json::Value;
 
 use crate::config::{Config, Profile};
 use crate::error::{Error, Result};
@@ -30,17 +31,179 @@ pub struct Options {
     /// Added to every answer.
     pub latency: Duration,
     pub fault: Option<Fault>,
+    /// Each Redis database keeps its own made-up port (`--demo`, which dials the data plane
+    /// whatever port a record names, so it prints the same on every run); else every one is
+    /// listed with the data plane's real port, so any client reaches it (`emulator serve`).
+    pub fixed_ports: bool,
 }
 
 impl Options {
-    /// `--demo`: seeded, on a free port, no latency, no faults.
+    /// `--demo`: seeded, on a free port, no latency, no faults, fixed ports.
     pub fn demo() -> Self {
         Options {
             port: 0,
             seeded: true,
             latency: Duration::ZERO,
             fault: None,
+            fixed_ports: true,
         }
+    }
+}
+
+/// The most databases one emulated provider holds, seeded or created. Upstash and Redis
+/// Enterprise list them in one answer, which dbctl reads up to its HTTP size cap: this many
+/// records of [`MAX_RECORD_BYTES`] fit in it, and four providers' worth fit `db list`'s bounds.
+pub const MAX_DATABASES: usize = 10_000;
+/// The longest string (a name, a region, a key) a client may store.
+pub const MAX_STRING_BYTES: usize = 1024;
+/// The largest database record, as JSON, a client may make.
+pub const MAX_RECORD_BYTES: usize = 3 * 1024;
+/// The largest request body.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The most Redis Cloud subscriptions `DBCTL_EMULATOR_REDIS_CLOUD_BENCH` seeds: `db list`
+/// reads at least one page of each.
+pub const MAX_BENCH_SUBSCRIPTIONS: usize = 100;
+
+const _: () = assert!(MAX_DATABASES * (MAX_RECORD_BYTES + 1) < crate::http::MAX_BODY_BYTES);
+const _: () = assert!(4 * MAX_DATABASES <= crate::paging::MAX_ITEMS);
+
+/// Every database host the emulator lists lives under this name: `localhost` and the names
+/// below it are loopback (RFC 6761), so no data-plane dial leaves the machine.
+pub const HOST_SUFFIX: &str = "dbctl.localhost";
+
+/// Why a record a client made cannot be stored, if it cannot: a string or key longer than
+/// [`MAX_STRING_BYTES`], or the whole record longer than [`MAX_RECORD_BYTES`] as JSON.
+pub fn too_large(record: &Value) -> Option<String> {
+    fn long_string(value: &Value) -> Option<usize> {
+        match value {
+            Value::String(text) => (text.len() > MAX_STRING_BYTES).then_some(text.len()),
+            Value::Array(items) => items.iter().find_map(long_string),
+            Value::Object(map) => map.iter().find_map(|(key, value)| {
+                (key.len() > MAX_STRING_BYTES)
+                    .then_some(key.len())
+                    .or_else(|| long_string(value))
+            }),
+            _ => None,
+        }
+    }
+    if let Some(len) = long_string(record) {
+        return Some(format!(
+            "a value of {len} bytes is longer than the {MAX_STRING_BYTES} bytes allowed"
+        ));
+    }
+    let len = serde_json::to_vec(record).map_or(usize::MAX, |bytes| bytes.len());
+    (len > MAX_RECORD_BYTES).then(|| {
+        format!(
+            "the database record would take {len} bytes, more than the {MAX_RECORD_BYTES} allowed"
+        )
+    })
+}
+
+/// Why a provider holding `count` databases refuses one more, if it does.
+pub fn full(count: usize) -> Option<String> {
+    (count >= MAX_DATABASES).then(|| {
+        format!(
+            "database limit reached: this emulated account holds at most {MAX_DATABASES} databases"
+        )
+    })
+}
+
+/// What every API's store starts from, read once when the emulator starts.
+#[derive(Debug, Clone, Copy)]
+pub struct Setup {
+    /// Start with the demo data (else empty).
+    seeded: bool,
+    /// `DBCTL_EMULATOR_FLEET=N`: N databases each for Upstash, Redis Enterprise and Cosmos
+    /// instead of the demo seed, for benchmarks.
+    fleet: Option<usize>,
+    /// `DBCTL_EMULATOR_REDIS_CLOUD_BENCH=SUBSxDBS` (e.g. `20x150`): that many Pro
+    /// subscriptions of that many databases each instead of Redis Cloud's demo seed.
+    cloud_bench: Option<(usize, usize)>,
+    /// The port every Redis database is listed with; `None`: each keeps its own.
+    data_port: Option<u16>,
+}
+
+impl Setup {
+    /// The seed `seeded` asks for, sized by the environment (an unusable size is exit 3).
+    fn from_env(seeded: bool) -> Result<Setup> {
+        let fleet = env_size(
+            "DBCTL_EMULATOR_FLEET",
+            &format!("a number of databases up to {MAX_DATABASES}"),
+            |text| text.parse().ok().map(|n| (n, n)),
+        )?;
+        let cloud_bench = env_size(
+            "DBCTL_EMULATOR_REDIS_CLOUD_BENCH",
+            &format!(
+                "SUBSxDBS (e.g. 20x150) of up to {MAX_BENCH_SUBSCRIPTIONS} subscriptions and {MAX_DATABASES} databases in all"
+            ),
+            |text| {
+                let (subs, dbs) = text.split_once(['x', 'X'])?;
+                let size: (usize, usize) = (subs.trim().parse().ok()?, dbs.trim().parse().ok()?);
+                let databases = size.0.checked_mul(size.1)?;
+                (size.0 <= MAX_BENCH_SUBSCRIPTIONS).then_some((size, databases))
+            },
+        )?;
+        Ok(Setup {
+            fleet,
+            cloud_bench,
+            ..Setup::new(seeded)
+        })
+    }
+
+    /// The demo data (or none), its own sizes and ports.
+    pub fn new(seeded: bool) -> Setup {
+        Setup {
+            seeded,
+            fleet: None,
+            cloud_bench: None,
+            data_port: None,
+        }
+    }
+
+    pub fn is_seeded(&self) -> bool {
+        self.seeded
+    }
+
+    /// How many databases replace the demo seed, when seeded with `DBCTL_EMULATOR_FLEET`.
+    pub fn fleet(&self) -> Option<usize> {
+        self.fleet.filter(|_| self.seeded)
+    }
+
+    /// Redis Cloud's subscriptions × databases, when seeded with
+    /// `DBCTL_EMULATOR_REDIS_CLOUD_BENCH`.
+    pub fn cloud_bench(&self) -> Option<(usize, usize)> {
+        self.cloud_bench.filter(|_| self.seeded)
+    }
+
+    /// The port a Redis database whose own (made-up or requested) port is `own` is listed
+    /// with: the data plane's under `emulator serve`, its own under `--demo`.
+    pub fn port(&self, own: u16) -> u16 {
+        self.data_port.unwrap_or(own)
+    }
+}
+
+/// A size set in the environment variable `name`: unset or blank is none; else `parse` reads
+/// it as (value, databases it makes), at most [`MAX_DATABASES`], or it is exit 3 saying what
+/// it must be.
+fn env_size<T>(
+    name: &str,
+    wanted: &str,
+    parse: impl Fn(&str) -> Option<(T, usize)>,
+) -> Result<Option<T>> {
+    let Some(raw) = std::env::var_os(name) else {
+        return Ok(None);
+    };
+    let text = raw.to_string_lossy();
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match raw.to_str().and(parse(text)) {
+        Some((value, databases)) if databases <= MAX_DATABASES => Ok(Some(value)),
+        _ => Err(Error::config(format!(
+            "{name} must be {wanted}, got {text:?}"
+        ))),
     }
 }
 
@@ -71,11 +234,11 @@ impl std::str::FromStr for Fault {
 }
 
 /// One provider's imitation, as the provider registry names it: its routes (each API keeps
-/// its own state, seeded with the demo fleet or empty, under its own path prefix), and the
+/// its own state, started from the [`Setup`], under its own path prefix), and the
 /// profile settings that point dbctl at it; the demo profile and the `export` lines (through
 /// the provider's own variables) are both made from them.
 pub struct ApiSpec {
-    pub router: fn(seeded: bool) -> Router,
+    pub router: fn(&Setup) -> Router,
     pub settings: fn(base: &str) -> Vec<(&'static str, String)>,
 }
 
@@ -91,7 +254,7 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// The host `--demo` profiles name; the HTTP layer sends its requests to the emulator.
-pub const DEMO_HOST: &str = "emulator.dbctl.demo";
+pub const DEMO_HOST: &str = "emulator.dbctl.localhost";
 
 pub struct Emulator {
     addr: SocketAddr,
@@ -102,6 +265,11 @@ pub struct Emulator {
 
 impl Emulator {
     pub async fn start(options: Options) -> Result<Emulator> {
+        let mut setup = Setup::from_env(options.seeded)?;
+        let (redis_addr, redis_server) = redis_plane::start(options.latency).await?;
+        if !options.fixed_ports {
+            setup.data_port = Some(redis_addr.port());
+        }
         let traffic = Arc::new(Traffic {
             options: options.clone(),
             requests: AtomicU64::new(0),
@@ -109,8 +277,9 @@ impl Emulator {
         let app = ProviderKind::all()
             .iter()
             .fold(Router::new(), |app, kind| {
-                app.merge((kind.spec().emulator.router)(options.seeded))
+                app.merge((kind.spec().emulator.router)(&setup))
             })
+            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .layer(middleware::from_fn_with_state(traffic, latency_and_faults));
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
             .await
@@ -129,7 +298,6 @@ impl Emulator {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        let (redis_addr, redis_server) = redis_plane::start(options.latency).await?;
         Ok(Emulator {
             addr,
             _server: server,
@@ -230,16 +398,6 @@ pub fn demo_profile(
         Profile::new(name, kind, crate::config::Origin::Demo),
         |profile, (field, value)| profile.with(field, value.clone()),
     )
-}
-
-/// `DBCTL_EMULATOR_FLEET=N` replaces the Upstash, Redis Enterprise and Cosmos demo seeds with N
-/// databases each, for benchmarks (Redis Cloud: `DBCTL_EMULATOR_REDIS_CLOUD_BENCH`).
-pub fn fleet_size() -> Option<usize> {
-    std::env::var("DBCTL_EMULATOR_FLEET")
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
 }
 
 /// A plausible, slowly changing figure between `low` and `high`: a sine over ten minutes,

@@ -1,8 +1,8 @@
 //! The Redis Enterprise cluster REST API (plain http here): basic auth, bdbs with `?fields=`,
 //! `?dry_run=true`, the state machine (create → `pending` → `active`, update →
 //! `active-change-pending` → `active`, delete → `delete-pending` → gone, import →
-//! `import-pending` → `active`), bdb actions, `/v1/actions/{uid}`, and the cluster's
-//! `{"error_code", "description"}` error bodies.
+//! `import-pending` → `active`), bdb actions, `/v1/actions/{uid}` (the newest [`MAX_ACTIONS`]
+//! kept), and the cluster's `{"error_code", "description"}` error bodies.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,7 +14,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use super::{basic_auth_ok, lock};
+use super::{basic_auth_ok, full, lock, too_large, Setup};
 
 pub const PREFIX: &str = "/redis-enterprise";
 pub const USER: &str = "admin@dbctl.dev";
@@ -24,6 +24,8 @@ pub const PASSWORD: &str = "demo-re-cluster-password";
 const STEP: Duration = Duration::from_secs(1);
 /// The seeded `active-change-pending` database settles after this long.
 const SEEDED_CHANGE: Duration = Duration::from_secs(20);
+/// The most actions kept; the oldest is forgotten first.
+const MAX_ACTIONS: usize = 1000;
 
 enum Next {
     Active,
@@ -45,20 +47,22 @@ struct Action {
 
 pub struct State {
     bdbs: Vec<Bdb>,
-    actions: Vec<Action>,
+    actions: std::collections::VecDeque<Action>,
     next_uid: u64,
     next_action: u64,
+    setup: Setup,
 }
 
 impl State {
-    pub fn new(seeded: bool) -> Self {
+    pub fn new(setup: &Setup) -> Self {
         let mut state = State {
             bdbs: Vec::new(),
-            actions: Vec::new(),
+            actions: Default::default(),
             next_uid: 1,
             next_action: 1,
+            setup: *setup,
         };
-        if let Some(n) = super::fleet_size().filter(|_| seeded) {
+        if let Some(n) = setup.fleet() {
             for i in 0..n {
                 state.seed(
                     &format!("fleet-{i:04}"),
@@ -69,7 +73,7 @@ impl State {
                     "2024-01-01T00:00:00Z",
                 );
             }
-        } else if seeded {
+        } else if setup.is_seeded() {
             // Fixed dates: `--demo` prints the same on every run.
             let seeded_on = chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default();
             let days = |d: i64| {
@@ -117,6 +121,7 @@ impl State {
                 "shards_count": shards, "replication": replication,
             }),
             created,
+            &self.setup,
         );
         self.next_uid += 1;
         self.bdbs.push(Bdb {
@@ -166,7 +171,10 @@ impl State {
     fn start_action(&mut self, name: &'static str, bdb: u64) -> String {
         let uid = format!("{:08x}-0000-4000-8000-{:012x}", bdb, self.next_action);
         self.next_action += 1;
-        self.actions.push(Action {
+        if self.actions.len() >= MAX_ACTIONS {
+            self.actions.pop_front();
+        }
+        self.actions.push_back(Action {
             uid: uid.clone(),
             name,
             bdb,
@@ -177,24 +185,13 @@ impl State {
 }
 
 /// A full bdb record as the cluster returns it, secrets included.
-fn record(uid: u64, settings: &Value, created: &str) -> Value {
-    let port = 12000 + uid;
+fn record(uid: u64, settings: &Value, created: &str, setup: &Setup) -> Value {
     let mut record = json!({
         "uid": uid,
         "name": format!("db{uid}"),
         "type": "redis",
         "status": "active",
         "memory_size": 1u64 << 30,
-        "port": port,
-        "endpoints": [{
-            "uid": format!("{uid}:1"),
-            "dns_name": format!("redis-{port}.cluster.demo.dbctl.dev"),
-            "addr": [format!("10.0.0.{}", 10 + uid % 200)],
-            "addr_type": "external",
-            "port": port,
-            "proxy_policy": "single",
-        }],
-        "dns_address_master": format!("redis-{port}.internal.cluster.demo.dbctl.dev:{port}"),
         "tls_mode": "disabled",
         "ssl": false,
         "shards_count": 1,
@@ -208,18 +205,47 @@ fn record(uid: u64, settings: &Value, created: &str) -> Value {
         "authentication_redis_pass": format!("demo-re-redis-pass-{uid}"),
         "authentication_admin_pass": format!("demo-re-admin-pass-{uid}"),
     });
-    merge(&mut record, settings);
+    change(&mut record, settings, setup);
     record
 }
 
-fn merge(record: &mut Value, settings: &Value) {
+/// Applies a client's `settings` to a record. A new record, or one given a `port`, gets its
+/// endpoint: named from that port (else a made-up one), listed with [`Setup::port`].
+fn change(record: &mut Value, settings: &Value, setup: &Setup) {
     if let (Some(record), Some(settings)) = (record.as_object_mut(), settings.as_object()) {
         for (key, value) in settings {
-            if key != "uid" && key != "status" {
+            if !matches!(
+                key.as_str(),
+                "uid" | "status" | "port" | "endpoints" | "dns_address_master"
+            ) {
                 record.insert(key.clone(), value.clone());
             }
         }
     }
+    let asked = settings["port"]
+        .as_u64()
+        .and_then(|port| u16::try_from(port).ok())
+        .filter(|port| *port != 0);
+    if asked.is_none() && record.get("endpoints").is_some() {
+        return;
+    }
+    let uid = record["uid"].as_u64().unwrap_or_default();
+    let own = asked.unwrap_or(12_000 + (uid % 50_000) as u16);
+    let port = setup.port(own);
+    let host = format!("redis-{own}.cluster.re.{}", super::HOST_SUFFIX);
+    record["port"] = json!(port);
+    record["endpoints"] = json!([{
+        "uid": format!("{uid}:1"),
+        "dns_name": host,
+        "addr": ["127.0.0.1"],
+        "addr_type": "external",
+        "port": port,
+        "proxy_policy": "single",
+    }]);
+    record["dns_address_master"] = json!(format!(
+        "redis-{own}.internal.cluster.re.{}:{port}",
+        super::HOST_SUFFIX
+    ));
 }
 
 fn now_text() -> String {
@@ -240,8 +266,8 @@ fn settings(base: &str) -> Vec<(&'static str, String)> {
 type Shared = AxumState<Arc<Mutex<State>>>;
 type Params = Query<HashMap<String, String>>;
 
-fn router(seeded: bool) -> Router {
-    let store = Arc::new(Mutex::new(State::new(seeded)));
+fn router(setup: &Setup) -> Router {
+    let store = Arc::new(Mutex::new(State::new(setup)));
     Router::new().nest(PREFIX, routes(store))
 }
 
@@ -458,6 +484,13 @@ async fn create(
     }
     let mut state = lock(&store);
     state.tick();
+    if let Some(refusal) = full(state.bdbs.len()) {
+        return error(
+            StatusCode::NOT_ACCEPTABLE,
+            "insufficient_resources",
+            &refusal,
+        );
+    }
     if state.bdbs.iter().any(|b| b.record["name"] == name) {
         return error(
             StatusCode::CONFLICT,
@@ -476,11 +509,14 @@ async fn create(
         Some(uid) => uid,
         None => state.next_uid,
     };
-    let mut record = record(uid, &body, &now_text());
+    let mut record = record(uid, &body, &now_text(), &state.setup);
+    if let Some(refusal) = too_large(&record) {
+        return error(StatusCode::BAD_REQUEST, "invalid_schema", &refusal);
+    }
     if dry_run(&query) {
         return Json(record).into_response();
     }
-    state.next_uid = state.next_uid.max(uid + 1);
+    state.next_uid = state.next_uid.max(uid.saturating_add(1));
     record["status"] = json!("pending");
     state.bdbs.push(Bdb {
         record: record.clone(),
@@ -514,12 +550,16 @@ async fn update(
         );
     }
     let mut state = lock(&store);
+    let setup = state.setup;
     let (_, bdb) = match state.active(&uid) {
         Ok(found) => found,
         Err(refused) => return *refused,
     };
     let mut changed = bdb.record.clone();
-    merge(&mut changed, &body);
+    change(&mut changed, &body, &setup);
+    if let Some(refusal) = too_large(&changed) {
+        return error(StatusCode::BAD_REQUEST, "invalid_schema", &refusal);
+    }
     if dry_run(&query) {
         return Json(changed).into_response();
     }
@@ -640,4 +680,46 @@ async fn action(AxumState(store): Shared, headers: HeaderMap, Path(uid): Path<St
         "object_name": format!("bdb:{}", action.bdb),
     }))
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_named_from_their_port_and_listed_with_the_data_planes() {
+        let served = Setup {
+            data_port: Some(40_000),
+            ..Setup::new(false)
+        };
+        let endpoint = |bdb: &Value| {
+            (
+                bdb["port"].clone(),
+                bdb["endpoints"][0]["dns_name"].clone(),
+                bdb["dns_address_master"].clone(),
+            )
+        };
+        let mut bdb = record(7, &json!({"name": "x", "endpoints": []}), "t", &served);
+        let named = (
+            json!(40_000),
+            json!("redis-12007.cluster.re.dbctl.localhost"),
+            json!("redis-12007.internal.cluster.re.dbctl.localhost:40000"),
+        );
+        assert_eq!(endpoint(&bdb), named);
+        change(
+            &mut bdb,
+            &json!({"memory_size": 2, "dns_address_master": "x.example:1"}),
+            &served,
+        );
+        assert_eq!(endpoint(&bdb), named);
+        change(&mut bdb, &json!({ "port": 13_000 }), &served);
+        assert_eq!(
+            bdb["endpoints"][0]["dns_name"],
+            "redis-13000.cluster.re.dbctl.localhost"
+        );
+        assert_eq!(bdb["port"], 40_000);
+        let demo = record(7, &json!({ "port": 13_001 }), "t", &Setup::new(false));
+        assert_eq!(demo["port"], 13_001);
+        assert_eq!(demo["endpoints"][0]["addr"], json!(["127.0.0.1"]));
+    }
 }

@@ -1,7 +1,9 @@
 //! The emulator's data plane: a small RESP2 responder on loopback that answers `db ping` and
-//! `INFO` for every emulated Redis database. `--demo` dials it instead of the databases'
-//! made-up hosts (`HttpSettings::dial_override`), in plaintext even for TLS databases: the
-//! emulator has no certificate a client could verify. Any AUTH is accepted.
+//! `INFO` for every emulated Redis database, in plaintext even for TLS databases (the emulator
+//! has no certificate a client could verify). `emulator serve` lists every database with its
+//! port under a `*.localhost` name; `--demo` dials it whatever a record says
+//! (`HttpSettings::dial_override`). Any AUTH is accepted, so each database's own password is.
+//! A command is at most [`MAX_COMMAND_BYTES`]; past it the connection closes.
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -10,9 +12,11 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::error::{Error, Result};
 
-/// Largest command accepted (arguments, bytes per argument); past it the connection closes.
+/// Largest command accepted: its arguments, and its bytes on the wire (headers included).
 const MAX_ARGS: usize = 64;
-const MAX_ARG_BYTES: usize = 64 * 1024;
+const MAX_COMMAND_BYTES: u64 = 64 * 1024;
+/// How long accepting pauses after an error (such as too many open files) before it retries.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// Listens on a free loopback port; `latency` is added before every answer.
 pub async fn start(latency: Duration) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
@@ -22,12 +26,30 @@ pub async fn start(latency: Duration) -> Result<(SocketAddr, tokio::task::JoinHa
     let addr = listener
         .local_addr()
         .map_err(|e| Error::internal(format!("emulator data plane address: {e}")))?;
-    let server = tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve(stream, latency));
+    Ok((addr, tokio::spawn(accept(listener, latency))))
+}
+
+/// Serves every connection; an accept error (too many open files) is logged once per run of
+/// errors and retried after [`ACCEPT_BACKOFF`], so the listener outlives it.
+async fn accept(listener: TcpListener, latency: Duration) {
+    let mut failing = false;
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                failing = false;
+                tokio::spawn(serve(stream, latency));
+            }
+            Err(e) => {
+                if !failing {
+                    crate::sanitize::stderr_line(&format!(
+                        "emulator data plane: cannot accept a connection ({e}); retrying"
+                    ));
+                }
+                failing = true;
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+            }
         }
-    });
-    Ok((addr, server))
+    }
 }
 
 async fn serve(stream: TcpStream, latency: Duration) {
@@ -78,21 +100,22 @@ fn info(now: i64) -> String {
     )
 }
 
-/// One command: a RESP array of bulk strings, or an inline line. `None` ends the connection.
+/// One command: a RESP array of bulk strings, or an inline line, of at most
+/// [`MAX_COMMAND_BYTES`]. `None` ends the connection.
 async fn read_command<R: tokio::io::AsyncBufRead + Unpin>(read: &mut R) -> Option<Vec<String>> {
-    let line = read_line(read).await?;
+    let mut read = read.take(MAX_COMMAND_BYTES);
+    let line = read_line(&mut read).await?;
     let Some(count) = line.strip_prefix('*') else {
         return Some(line.split_whitespace().map(str::to_string).collect());
     };
     let count: usize = count.parse().ok().filter(|n| *n <= MAX_ARGS)?;
     let mut args = Vec::with_capacity(count);
     for _ in 0..count {
-        let header = read_line(read).await?;
-        let len: usize = header
-            .strip_prefix('$')?
-            .parse()
-            .ok()
-            .filter(|n| *n <= MAX_ARG_BYTES)?;
+        let header = read_line(&mut read).await?;
+        let len: usize = header.strip_prefix('$')?.parse().ok()?;
+        if (len as u64).saturating_add(2) > read.limit() {
+            return None;
+        }
         let mut bytes = vec![0; len + 2];
         read.read_exact(&mut bytes).await.ok()?;
         bytes.truncate(len);
@@ -103,11 +126,7 @@ async fn read_command<R: tokio::io::AsyncBufRead + Unpin>(read: &mut R) -> Optio
 
 async fn read_line<R: tokio::io::AsyncBufRead + Unpin>(read: &mut R) -> Option<String> {
     let mut line = Vec::new();
-    let n = read
-        .take(MAX_ARG_BYTES as u64)
-        .read_until(b'\n', &mut line)
-        .await
-        .ok()?;
+    let n = read.read_until(b'\n', &mut line).await.ok()?;
     if n == 0 || !line.ends_with(b"\n") {
         return None;
     }
@@ -140,6 +159,16 @@ mod tests {
             Some(vec!["AUTH".into(), "pw".into()])
         );
         assert_eq!(read_command(&mut read).await, Some(vec!["PING".into()]));
+        assert_eq!(read_command(&mut read).await, None);
+        // The budget is per command: arguments that each fit but not together end it.
+        let half = "x".repeat(MAX_COMMAND_BYTES as usize / 2);
+        let input = format!("*2\r\n$4\r\nPING\r\n${}\r\n{half}\r\n", half.len());
+        let input =
+            input.repeat(2) + &format!("*2\r\n${0}\r\n{half}\r\n${0}\r\n{half}\r\n", half.len());
+        let mut read = BufReader::new(input.as_bytes());
+        for _ in 0..2 {
+            assert_eq!(read_command(&mut read).await.map(|c| c.len()), Some(2));
+        }
         assert_eq!(read_command(&mut read).await, None);
         assert_eq!(answer("PING", &["PING".into()]), "+PONG\r\n");
         assert!(answer("FLUSHALL", &[]).starts_with("-ERR"));

@@ -19,16 +19,19 @@ pub struct State {
     databases: Vec<Value>,
     backups: Vec<Value>,
     next_id: u64,
+    /// The port every database is listed with.
+    port: u16,
 }
 
 impl State {
-    pub fn new(seeded: bool) -> Self {
+    pub fn new(setup: &super::Setup) -> Self {
         let mut state = State {
             databases: Vec::new(),
             backups: Vec::new(),
             next_id: 1,
+            port: setup.port(6379),
         };
-        if let Some(n) = super::fleet_size().filter(|_| seeded) {
+        if let Some(n) = setup.fleet() {
             for i in 0..n {
                 state.add(
                     &format!("fleet-{i:04}"),
@@ -38,7 +41,7 @@ impl State {
                     1_700_000_000,
                 );
             }
-        } else if seeded {
+        } else if setup.is_seeded() {
             state.add(
                 "sessions-cache",
                 "us-east-1",
@@ -67,19 +70,25 @@ impl State {
         state
     }
 
-    fn add(&mut self, name: &str, region: &str, plan: &str, state: &str, created: i64) -> Value {
+    fn add(&mut self, name: &str, region: &str, plan: &str, state: &str, created: i64) {
+        let record = self.record(name, region, plan, state, created);
+        self.databases.push(record);
+    }
+
+    /// A new database's record, under a new id.
+    fn record(&mut self, name: &str, region: &str, plan: &str, state: &str, created: i64) -> Value {
         let n = self.next_id;
         self.next_id += 1;
-        let record = json!({
+        json!({
             "database_id": format!("a1b2c3d4-0000-4000-8000-{n:012}"),
             "database_name": name,
             "region": "global",
-            "port": 6379,
+            "port": self.port,
             "creation_time": created,
             "state": state,
             "password": format!("demo-password-{n}"),
             "user_email": EMAIL,
-            "endpoint": format!("demo-{name}-{n}").replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "x"),
+            "endpoint": host(name, n),
             "tls": true,
             "eviction": false,
             "auto_upgrade": false,
@@ -102,14 +111,30 @@ impl State {
             "db_acl_enabled": "false",
             "daily_backup_enabled": true,
             "read_regions": [],
-        });
-        self.databases.push(record.clone());
-        record
+        })
     }
 
     fn find(&mut self, id: &str) -> Option<&mut Value> {
         self.databases.iter_mut().find(|d| d["database_id"] == id)
     }
+}
+
+/// Database `n`'s host: its name as a DNS label (other characters as `-`), numbered.
+fn host(name: &str, n: u64) -> String {
+    let label: String = name
+        .chars()
+        .take(40)
+        .map(|c| match c {
+            'a'..='z' | '0'..='9' => c,
+            'A'..='Z' => c.to_ascii_lowercase(),
+            _ => '-',
+        })
+        .collect();
+    let label = match label.trim_matches('-') {
+        "" => "db",
+        label => label,
+    };
+    format!("{label}-{n}.upstash.{}", super::HOST_SUFFIX)
 }
 
 /// The memory a plan gives (Upstash's pricing page: the free plan holds 256 MB, pay-as-you-go
@@ -134,8 +159,8 @@ fn settings(base: &str) -> Vec<(&'static str, String)> {
 
 type Shared = AxumState<Arc<Mutex<State>>>;
 
-fn router(seeded: bool) -> Router {
-    let store = Arc::new(Mutex::new(State::new(seeded)));
+fn router(setup: &super::Setup) -> Router {
+    let store = Arc::new(Mutex::new(State::new(setup)));
     Router::new().nest(PREFIX, routes(store))
 }
 
@@ -279,14 +304,18 @@ async fn create(
     if state.databases.iter().any(|d| d["database_name"] == name) {
         return bad_request("database already exists");
     }
-    let plan = body["plan"].as_str().unwrap_or("payg").to_string();
-    let mut record = state.add(name, region, &plan, "active", now_unix());
+    if let Some(refusal) = super::full(state.databases.len()) {
+        return bad_request(&refusal);
+    }
+    let plan = body["plan"].as_str().unwrap_or("payg");
+    let mut record = state.record(name, region, plan, "active", now_unix());
     if let Some(tls) = body["tls"].as_bool() {
         record["tls"] = json!(tls);
-        if let Some(db) = state.databases.last_mut() {
-            db["tls"] = json!(tls);
-        }
     }
+    if let Some(refusal) = super::too_large(&record) {
+        return bad_request(&refusal);
+    }
+    state.databases.push(record.clone());
     Json(record).into_response()
 }
 
@@ -311,8 +340,15 @@ async fn rename(
 ) -> Response {
     with_db(&store, &headers, &id, |db| match body["name"].as_str() {
         Some(name) if !name.is_empty() => {
-            db["database_name"] = json!(name);
-            ok()
+            let mut renamed = db.clone();
+            renamed["database_name"] = json!(name);
+            match super::too_large(&renamed) {
+                Some(refusal) => bad_request(&refusal),
+                None => {
+                    *db = renamed;
+                    ok()
+                }
+            }
         }
         _ => bad_request("name is required"),
     })
@@ -425,12 +461,21 @@ async fn create_backup(
     {
         return not_found();
     }
+    if state.backups.len() >= super::MAX_DATABASES {
+        return bad_request(&format!(
+            "backup limit reached: this emulated account holds at most {} backups",
+            super::MAX_DATABASES
+        ));
+    }
     let n = state.backups.len() + 1;
     let backup = json!({
         "database_id": id, "customer_id": EMAIL, "name": body["name"].as_str().unwrap_or("backup"),
         "backup_id": format!("bk-{n:04}"), "creation_time": now_unix(), "state": "completed",
         "backup_size": 1_048_576, "daily_backup": "false", "hourly_backup": "false",
     });
+    if let Some(refusal) = super::too_large(&backup) {
+        return bad_request(&refusal);
+    }
     state.backups.push(backup);
     ok()
 }
@@ -464,4 +509,28 @@ async fn restore_backup(
             .into_response();
     }
     ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_dns_labels_under_localhost() {
+        assert_eq!(
+            host("Sessions Cache", 1),
+            "sessions-cache-1.upstash.dbctl.localhost"
+        );
+        assert_eq!(
+            host("キャッシュ-tokyo", 3),
+            "tokyo-3.upstash.dbctl.localhost"
+        );
+        assert_eq!(host("-\n..", 4), "db-4.upstash.dbctl.localhost");
+        let long = host(&"a".repeat(1000), 5);
+        assert_eq!(
+            long,
+            format!("{}-5.upstash.dbctl.localhost", "a".repeat(40))
+        );
+        assert!(crate::sanitize::host(&long).is_some());
+    }
 }

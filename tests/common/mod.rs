@@ -259,13 +259,26 @@ pub struct Served {
 
 impl Served {
     pub fn start(extra: &[&str]) -> Served {
-        use std::io::BufRead;
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbctl"))
+        Served::spawn(Served::command(extra))
+    }
+
+    /// `dbctl emulator serve --port 0 EXTRA`, environment cleared, stderr discarded: to adjust
+    /// before [`Served::spawn`].
+    pub fn command(extra: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbctl"));
+        command
             .args(["emulator", "serve", "--port", "0"])
             .args(extra)
             .env_clear()
+            .stderr(std::process::Stdio::null());
+        command
+    }
+
+    /// Runs `command`, an `emulator serve` however started, and reads its `export` lines.
+    pub fn spawn(mut command: std::process::Command) -> Served {
+        use std::io::BufRead;
+        let mut child = command
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
             .spawn()
             .expect("start the emulator");
         let stdout = child.stdout.take().expect("emulator stdout");

@@ -12,8 +12,12 @@ fn body_object(body: Option<Json<Value>>) -> Result<Map<String, Value>, Response
     }
 }
 
-fn accepted(record: Value) -> Response {
-    (StatusCode::ACCEPTED, Json(record)).into_response()
+/// 202 with the task started, or why none could start.
+fn accepted(task: Result<Value, Response>) -> Response {
+    match task {
+        Ok(record) => (StatusCode::ACCEPTED, Json(record)).into_response(),
+        Err(refused) => refused,
+    }
 }
 
 pub(super) async fn create(
@@ -72,27 +76,58 @@ pub(super) async fn create(
         .databases
         .iter()
         .any(|d| d.subscription == sub && d.record["name"] == name.as_str());
-    let effect = if taken {
-        Effect::Fail(
+    if taken {
+        let effect = Effect::Fail(
             "DATABASE_NAME_IN_USE",
             format!("Database name '{name}' is already in use in subscription {sub}"),
-        )
-    } else {
-        let id = state.next_id();
-        state.add_database(sub, id, &name, size, "pending");
-        if let Some(db) = state.database(sub, id) {
-            let mut extra = body.clone();
-            for key in ["name", "datasetSizeInGb", "memoryLimitInGb"] {
-                extra.remove(key);
-            }
-            merge(db, nest_tls(extra));
-        }
-        Effect::Activate {
-            subscription: sub,
-            database: id,
-        }
+        );
+        return accepted(state.start("createDatabaseRequest", effect, &base));
+    }
+    if let Some(refusal) = full(state.databases.len()) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "DATABASES_LIMIT_EXCEEDED",
+            &refusal,
+        );
+    }
+    let id = state.next_id();
+    let Some(mut record) = state.database_record(sub, id, &name, size, "pending") else {
+        return no_subscription(sub);
     };
-    accepted(state.start("createDatabaseRequest", effect, &base))
+    let mut extra = client_changes(body);
+    for key in ["name", "datasetSizeInGb", "memoryLimitInGb"] {
+        extra.remove(key);
+    }
+    merge(&mut record, nest_tls(extra));
+    if let Some(refusal) = too_large(&record) {
+        return error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &refusal);
+    }
+    let effect = Effect::Activate {
+        subscription: sub,
+        database: id,
+    };
+    let task = state.start("createDatabaseRequest", effect, &base);
+    if task.is_ok() {
+        state.databases.push(Database {
+            subscription: sub,
+            record,
+        });
+    }
+    accepted(task)
+}
+
+/// A create or update body without the fields the API owns: ids, status, endpoints.
+fn client_changes(mut body: Map<String, Value>) -> Map<String, Value> {
+    for key in [
+        "databaseId",
+        "status",
+        "publicEndpoint",
+        "privateEndpoint",
+        "crdbDatabases",
+    ] {
+        body.remove(key);
+    }
+    body
 }
 
 /// Refuses a change while another one runs (409), like Redis Cloud.
@@ -111,15 +146,23 @@ fn start_change(
     if let Some(refused) = busy(&mut state, sub, db) {
         return refused;
     }
-    if let (Some(status), Some(record)) = (status, state.database(sub, db)) {
-        record["status"] = json!(status);
+    if let Some(record) = state.database(sub, db) {
+        let mut changed = record.clone();
+        merge(&mut changed, changes.clone());
+        if let Some(refusal) = too_large(&changed) {
+            return error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &refusal);
+        }
     }
     let effect = Effect::Update {
         subscription: sub,
         database: db,
         changes,
     };
-    accepted(state.start(command, effect, &base))
+    let task = state.start(command, effect, &base);
+    if let (Ok(_), Some(status), Some(record)) = (&task, status, state.database(sub, db)) {
+        record["status"] = json!(status);
+    }
+    accepted(task)
 }
 
 fn busy(state: &mut State, sub: u64, db: u64) -> Option<Response> {
@@ -170,7 +213,7 @@ pub(super) async fn update(
         (sub, db),
         Some("active-change-pending"),
         "databaseUpdateRequest",
-        nest_tls(changes),
+        nest_tls(client_changes(changes)),
     )
 }
 
@@ -186,14 +229,15 @@ pub(super) async fn delete(
     };
     let base = base(&headers);
     let mut state = lock(&store);
-    if let Some(record) = state.database(sub, db) {
-        record["status"] = json!("delete-pending");
-    }
     let effect = Effect::Remove {
         subscription: sub,
         database: db,
     };
-    accepted(state.start("databaseDeleteRequest", effect, &base))
+    let task = state.start("databaseDeleteRequest", effect, &base);
+    if let (Ok(_), Some(record)) = (&task, state.database(sub, db)) {
+        record["status"] = json!("delete-pending");
+    }
+    accepted(task)
 }
 
 pub(super) async fn backup(

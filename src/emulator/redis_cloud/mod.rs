@@ -7,7 +7,8 @@
 //! `{"error": {"type", "status", "description"}}`.
 //!
 //! `DBCTL_EMULATOR_REDIS_CLOUD_BENCH=SUBSxDBS` (e.g. `20x150`) replaces the demo seed with
-//! that many Pro subscriptions of that many databases each, for benchmarks.
+//! that many Pro subscriptions of that many databases each, for benchmarks. Finished tasks
+//! are forgotten oldest first past [`MAX_TASKS`]; that many unfinished ones answer 429.
 // Helpers answer a ready `Response` as their error, the way axum handlers return it.
 #![allow(clippy::result_large_err)]
 
@@ -22,7 +23,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use super::lock;
+use super::{full, lock, too_large, Setup};
 
 mod changes;
 mod reads;
@@ -39,6 +40,13 @@ pub const API_KEY: &str = "demo-redis-cloud-account-key";
 pub const SECRET_KEY: &str = "demo-redis-cloud-user-secret-key";
 const ACCOUNT_ID: u64 = 1_304_871;
 const MAX_LIMIT: usize = 100;
+/// The most tasks kept.
+const MAX_TASKS: usize = 1000;
+
+// A full account, listed a page of `MAX_LIMIT` at a time, stays within `db list`'s pages.
+const _: () = assert!(
+    super::MAX_DATABASES / MAX_LIMIT + super::MAX_BENCH_SUBSCRIPTIONS < crate::paging::MAX_PAGES
+);
 
 /// How long a task stays invisible, received, and in progress.
 const INVISIBLE: Duration = Duration::from_millis(100);
@@ -107,21 +115,23 @@ pub struct State {
     tasks: Vec<Task>,
     next_database: u64,
     next_task: u64,
+    setup: Setup,
 }
 
 impl State {
-    pub fn new(seeded: bool) -> Self {
+    pub fn new(setup: &Setup) -> Self {
         let mut state = State {
             subscriptions: Vec::new(),
             databases: Vec::new(),
             tasks: Vec::new(),
             next_database: 13_008_900,
             next_task: 1,
+            setup: *setup,
         };
-        if !seeded {
+        if !setup.is_seeded() {
             return state;
         }
-        if let Some((subs, dbs)) = bench_size() {
+        if let Some((subs, dbs)) = setup.cloud_bench() {
             for s in 0..subs {
                 let id = 3_000_000 + s as u64;
                 state.add_subscription(
@@ -240,9 +250,24 @@ impl State {
     }
 
     fn add_database(&mut self, subscription: u64, id: u64, name: &str, size_gb: f64, status: &str) {
-        let Some(sub) = self.subscriptions.iter().find(|s| s.id == subscription) else {
-            return;
-        };
+        if let Some(record) = self.database_record(subscription, id, name, size_gb, status) {
+            self.databases.push(Database {
+                subscription,
+                record,
+            });
+        }
+    }
+
+    /// A new database's record, if its subscription exists.
+    fn database_record(
+        &self,
+        subscription: u64,
+        id: u64,
+        name: &str,
+        size_gb: f64,
+        status: &str,
+    ) -> Option<Value> {
+        let sub = self.subscriptions.iter().find(|s| s.id == subscription)?;
         let family = sub.family;
         let cloud = sub.record["provider"]
             .as_str()
@@ -254,11 +279,12 @@ impl State {
             .or_else(|| sub.record["cloudDetails"][0]["regions"][0]["region"].as_str())
             .unwrap_or("us-east-1")
             .to_string();
-        let port = 10_000 + id % 10_000;
-        let host = format!(
-            "redis-{port}.c{}.{region}.{}.cloud.redislabs.com",
+        let own_port = 10_000 + (id % 10_000) as u16;
+        let port = self.setup.port(own_port);
+        let cluster = format!(
+            "c{}.{region}.rc.{}",
             subscription % 1000,
-            cloud.to_ascii_lowercase()
+            super::HOST_SUFFIX
         );
         let mut record = json!({
             "databaseId": id, "name": name, "protocol": "redis", "provider": cloud,
@@ -267,8 +293,8 @@ impl State {
             "dataPersistence": "aof-every-1-second", "replication": true,
             "dataEvictionPolicy": "volatile-lru",
             "activatedOn": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "publicEndpoint": format!("{host}:{port}"),
-            "privateEndpoint": format!("redis-{port}.internal.{}", host.trim_start_matches(&format!("redis-{port}."))),
+            "publicEndpoint": format!("redis-{own_port}.{cluster}:{port}"),
+            "privateEndpoint": format!("redis-{own_port}.internal.{cluster}:{port}"),
             "security": {"enableDefaultUser": true, "password": format!("demo-rc-password-{id}"),
                 "sslClientAuthentication": false, "enableTls": cloud != "GCP",
                 "sourceIps": ["0.0.0.0/0"]},
@@ -285,10 +311,7 @@ impl State {
                 record["memoryLimitMeasurementUnit"] = json!("MB");
             }
         }
-        self.databases.push(Database {
-            subscription,
-            record,
-        });
+        Some(record)
     }
 
     fn database(&mut self, subscription: u64, id: u64) -> Option<&mut Value> {
@@ -372,8 +395,22 @@ impl State {
         }
     }
 
-    /// Starts a task; answers its 202 record.
-    fn start(&mut self, command: &str, effect: Effect, base: &str) -> Value {
+    /// Starts a task; answers its 202 record, or 429 when [`MAX_TASKS`] are unfinished.
+    fn start(&mut self, command: &str, effect: Effect, base: &str) -> Result<Value, Response> {
+        if self.tasks.len() >= MAX_TASKS {
+            match self.tasks.iter().position(|t| t.effect.is_none()) {
+                Some(oldest_finished) => {
+                    self.tasks.remove(oldest_finished);
+                }
+                None => {
+                    return Err(error(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "TOO_MANY_REQUESTS",
+                        &format!("{MAX_TASKS} tasks are still running; retry when some finish"),
+                    ))
+                }
+            }
+        }
         let n = self.next_task;
         self.next_task += 1;
         let id = format!("5f0c8a3e-1b2d-4c6e-9f10-{n:012}");
@@ -390,15 +427,8 @@ impl State {
             effect: Some(effect),
             resource: None,
         });
-        record
+        Ok(record)
     }
-}
-
-/// `SUBSxDBS` from `DBCTL_EMULATOR_REDIS_CLOUD_BENCH`.
-fn bench_size() -> Option<(usize, usize)> {
-    let text = std::env::var("DBCTL_EMULATOR_REDIS_CLOUD_BENCH").ok()?;
-    let (subs, dbs) = text.trim().split_once(['x', 'X'])?;
-    Some((subs.trim().parse().ok()?, dbs.trim().parse().ok()?))
 }
 
 fn merge(target: &mut Value, changes: Map<String, Value>) {
@@ -442,8 +472,8 @@ fn settings(base: &str) -> Vec<(&'static str, String)> {
 type Shared = AxumState<Arc<Mutex<State>>>;
 type Params = Query<HashMap<String, String>>;
 
-fn router(seeded: bool) -> Router {
-    let store = Arc::new(Mutex::new(State::new(seeded)));
+fn router(setup: &Setup) -> Router {
+    let store = Arc::new(Mutex::new(State::new(setup)));
     Router::new().nest(PREFIX, routes(store))
 }
 
@@ -624,7 +654,7 @@ mod tests {
 
     #[test]
     fn seed_has_two_pro_and_one_essentials() {
-        let state = State::new(true);
+        let state = State::new(&Setup::new(true));
         let pro = state
             .subscriptions
             .iter()
@@ -632,20 +662,40 @@ mod tests {
             .count();
         assert_eq!((pro, state.subscriptions.len()), (2, 3));
         assert!(state.databases.len() >= 5);
-        assert!(State::new(false).databases.is_empty());
+        assert!(State::new(&Setup::new(false)).databases.is_empty());
+    }
+
+    #[test]
+    fn finished_tasks_make_room_and_too_many_running_answer_429() {
+        let mut state = State::new(&Setup::new(false));
+        let fail = || Effect::Fail("X", String::new());
+        for _ in 0..MAX_TASKS {
+            assert!(state.start("c", fail(), "").is_ok());
+        }
+        let refused = state.start("c", fail(), "").map(|_| ()).unwrap_err();
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        state.tasks[5].effect = None;
+        let first = state.tasks[0].id.clone();
+        let finished = state.tasks[5].id.clone();
+        assert!(state.start("c", fail(), "").is_ok());
+        assert_eq!(state.tasks.len(), MAX_TASKS);
+        assert!(state.tasks.iter().all(|t| t.id != finished));
+        assert_eq!(state.tasks[0].id, first);
     }
 
     #[test]
     fn tasks_complete_and_apply_once() {
-        let mut state = State::new(true);
-        let record = state.start(
-            "databaseDeleteRequest",
-            Effect::Remove {
-                subscription: 2_145_833,
-                database: 13_008_822,
-            },
-            "http://x",
-        );
+        let mut state = State::new(&Setup::new(true));
+        let record = state
+            .start(
+                "databaseDeleteRequest",
+                Effect::Remove {
+                    subscription: 2_145_833,
+                    database: 13_008_822,
+                },
+                "http://x",
+            )
+            .unwrap();
         assert_eq!(record["status"], "received");
         let before = state.databases.len();
         state.tasks[0].started -= IN_PROGRESS;
