@@ -19,6 +19,7 @@ mod health;
 mod help;
 mod hostile;
 mod inventory;
+mod local_inputs;
 mod redis_cloud;
 mod redis_enterprise;
 mod shapes;
