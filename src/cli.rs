@@ -655,6 +655,12 @@ pub enum DbCommand {
         count: u32,
     },
     /// Import data into a database (replaces its content).
+    #[command(
+        group(clap::ArgGroup::new("source").required(true).multiple(true).args(["uris", "uri_envs"])),
+        after_help = "A source URI often holds a password or a signed token. On the command line other local users can read it (`ps`) for the whole run, --wait included; pass it on stdin or in a variable instead:
+  echo \"$DUMP_URL\" | dbctl db import 1 -p redis-enterprise --source-type https --uri - --yes
+  dbctl db import 1 -p redis-enterprise --source-type https --uri-env DUMP_URL --yes"
+    )]
     Import {
         /// Database id, as `db list` prints it.
         id: String,
@@ -663,9 +669,13 @@ pub enum DbCommand {
         /// http, redis, ftp, aws-s3, azure-blob-storage, google-blob-storage.
         #[arg(long)]
         source_type: String,
-        /// Source URI (repeatable).
-        #[arg(long = "uri", required = true)]
+        /// Source URI (repeatable); `-` reads them from stdin, one a line. Visible to other
+        /// local users on the command line: prefer `-` or --uri-env.
+        #[arg(long = "uri", value_name = "URI")]
         uris: Vec<String>,
+        /// An environment variable holding a source URI (repeatable).
+        #[arg(long = "uri-env", value_name = "VAR")]
+        uri_envs: Vec<String>,
         /// Do not ask for confirmation (needed without a terminal).
         #[arg(long)]
         yes: bool,
@@ -787,7 +797,7 @@ pub struct ApiArgs {
     pub method: String,
     /// Path under the provider's base URL, e.g. /redis/databases.
     pub path: String,
-    /// Request body: JSON text or @file.
+    /// Request body: JSON text, @FILE, or @- for stdin.
     #[arg(long)]
     pub data: Option<String>,
     /// Profile name (env profiles are named after their provider).

@@ -6,8 +6,10 @@ use crate::error::{Error, Result};
 use crate::provider::ProviderKind;
 use crate::secret::{is_secret_key, url_passwords, Secret};
 
+mod nesting;
 mod schema;
 
+pub use nesting::{refusal as nesting_refusal, too_deep};
 pub use schema::{unresolved, Problem};
 
 /// Where a profile was defined.
@@ -249,13 +251,11 @@ pub fn inspect(explicit: Option<&Path>) -> Result<Inspection> {
     }
     let mut checked = schema::Checked::default();
     if file_exists {
-        let text = std::fs::read_to_string(&path).map_err(|e| {
+        let text = crate::files::read_text(&path, false).map_err(|e| {
             Error::config(format!("cannot read config file {}: {e}", path.display()))
         })?;
         checked = schema::check(&path, &text);
-        if let Some(warning) = permission_warning(&path, &checked.profiles) {
-            warnings.push(warning);
-        }
+        warnings.extend(permission_warnings(&path, &checked.profiles));
         for profile in std::mem::take(&mut checked.profiles) {
             if profiles.iter().any(|p| p.name == profile.name) {
                 let line = checked.lines.get(&profile.name).copied();
@@ -323,31 +323,39 @@ fn env_profiles() -> Vec<Profile> {
     profiles
 }
 
-/// A warning when the file holds a secret in clear and group or others can read it.
-fn permission_warning(path: &Path, profiles: &[Profile]) -> Option<String> {
-    let holds_secret = profiles.iter().any(|p| {
-        p.fields.iter().any(|(k, v)| {
-            (!k.ends_with("_env") && is_secret_key(k))
-                || v.as_str().is_some_and(|s| !url_passwords(s).is_empty())
-        })
-    });
-    if !holds_secret {
-        return None;
-    }
+/// Warnings about who else can use the file, as ssh and gpg give them: holding a secret in
+/// clear while group or others can read it, and being writable by group or others (whoever
+/// can write it can send the credentials to a server of their choosing).
+fn permission_warnings(path: &Path, profiles: &[Profile]) -> Vec<String> {
+    let mut warnings = Vec::new();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).ok()?.permissions().mode();
-        if mode & 0o077 != 0 {
-            return Some(format!(
-                "config file {} holds secrets and is readable by others (mode {:o}); run `chmod 600 {}`",
-                path.display(),
-                mode & 0o777,
-                path.display()
+        let Ok(metadata) = std::fs::metadata(path) else {
+            return warnings;
+        };
+        let mode = metadata.permissions().mode() & 0o777;
+        let holds_secret = profiles.iter().any(|p| {
+            p.fields.iter().any(|(k, v)| {
+                (!k.ends_with("_env") && is_secret_key(k))
+                    || v.as_str().is_some_and(|s| !url_passwords(s).is_empty())
+            })
+        });
+        let file = path.display();
+        if holds_secret && mode & 0o077 != 0 {
+            warnings.push(format!(
+                "config file {file} holds secrets and is readable by others (mode {mode:o}); run `chmod 600 {file}`"
+            ));
+        }
+        if mode & 0o022 != 0 {
+            warnings.push(format!(
+                "config file {file} is writable by group or others (mode {mode:o}): they can point its profiles at their own servers; run `chmod go-w {file}`"
             ));
         }
     }
-    None
+    #[cfg(not(unix))]
+    let _ = (path, profiles);
+    warnings
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod dataplane;
 #[cfg(feature = "emulator")]
 mod emulator;
 pub mod error;
+mod files;
 mod health;
 mod http;
 mod model;

@@ -203,6 +203,32 @@ macro_rules! say {
     };
 }
 
+/// Whether a host is `localhost` or a name under `.localhost`, which RFC 6761 reserves for
+/// the local machine (the emulator's databases live there): dialed as 127.0.0.1, in plaintext,
+/// whatever a resolver would make of it.
+pub fn is_loopback_name(host: &str) -> bool {
+    let name = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost")
+}
+
+#[cfg(test)]
+mod loopback_tests {
+    #[test]
+    fn localhost_and_names_under_it_are_loopback() {
+        for name in ["localhost", "LocalHost.", "db-1.emulator.localhost"] {
+            assert!(super::is_loopback_name(name), "{name}");
+        }
+        for name in [
+            "localhost.example.com",
+            "notlocalhost",
+            "127.0.0.1",
+            "x.localhost.io",
+        ] {
+            assert!(!super::is_loopback_name(name), "{name}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

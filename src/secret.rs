@@ -80,9 +80,8 @@ pub fn redact_value(value: &mut Value) {
     }
 }
 
-/// Masks the password of every `scheme://user:password@` in free text. The password may hold
-/// `/`, `?` or `#`: the userinfo ends at the last `@` before the URL's end (white space or a
-/// quote).
+/// Masks the password of every `scheme://user:password@` in free text (see
+/// [`userinfo_password`]); a `@` in a path or query is left as it is.
 pub fn mask_url_passwords(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut done = 0;
@@ -112,16 +111,33 @@ fn url_password_spans(text: &str) -> Vec<std::ops::Range<usize>> {
         let url_end = tail
             .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>'))
             .unwrap_or(tail.len());
-        let url = &tail[..url_end];
-        if let Some((colon, at)) = url
-            .rfind('@')
-            .and_then(|at| url[..at].find(':').map(|colon| (colon, at)))
-        {
-            spans.push(start + colon + 1..start + at);
+        if let Some(password) = userinfo_password(&tail[..url_end]) {
+            spans.push(start + password.start..start + password.end);
         }
         offset = start + url_end;
     }
     spans
+}
+
+/// Where the password is in a URL after its `://` (which ends at white space or a quote). The
+/// authority ends at the first `/`, `?` or `#`, and its last `@` ends the userinfo. A password
+/// typed unencoded may hold those three: when the authority has no `@`, the userinfo runs to
+/// the URL's last `@`, unless the authority is `host:port` (`h:8080/a@b` is a path, and
+/// masking it would show a request to `b`).
+fn userinfo_password(url: &str) -> Option<std::ops::Range<usize>> {
+    let authority = &url[..url.find(['/', '?', '#']).unwrap_or(url.len())];
+    let at = match authority.rfind('@') {
+        Some(at) => at,
+        None => {
+            let port = &authority[authority.find(':')? + 1..];
+            if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            url.rfind('@')?
+        }
+    };
+    let colon = url[..at].find(':')?;
+    Some(colon + 1..at)
 }
 
 /// Connection-string keys whose value is a credential (`AccountKey=...;`).
@@ -298,6 +314,28 @@ mod tests {
         assert_eq!(
             redact_text("<html>s3://key:se/cret@bucket/x</html>"),
             "<html>s3://key:***@bucket/x</html>"
+        );
+    }
+
+    #[test]
+    fn a_path_or_query_with_an_at_sign_is_not_a_password() {
+        for text in [
+            "> GET http://127.0.0.1:38211/v2/@host",
+            "> GET http://127.0.0.1:38211/redis/database/a@b",
+            "> GET https://api.example.com/v2/@host",
+            "> GET https://api.example.com:443/x?email=ops@example.com",
+            "see http://host/a:b@c and https://h:1#frag@x",
+        ] {
+            assert_eq!(mask_url_passwords(text), text);
+            assert!(url_passwords(text).is_empty(), "{text}");
+        }
+        assert_eq!(
+            mask_url_passwords("https://admin:pw@h:9443/v1/x?email=a@b"),
+            "https://admin:***@h:9443/v1/x?email=a@b"
+        );
+        assert_eq!(
+            mask_url_passwords("redis://default:p@ss@h:6379/0"),
+            "redis://default:***@h:6379/0"
         );
     }
 

@@ -39,8 +39,7 @@ pub fn configure(
     let Some(path) = &options.ca_cert else {
         return Ok(builder);
     };
-    let pem = std::fs::read(path)
-        .map_err(|e| Error::config(format!("cannot read CA file {}: {e}", path.display())))?;
+    let pem = read_ca_file(path)?;
     let config = client_config(&pem)
         .map_err(|message| Error::config(format!("CA file {}: {message}", path.display())))?;
     Ok(builder.use_preconfigured_tls(config))
@@ -61,9 +60,7 @@ pub fn client_config(pem: &[u8]) -> std::result::Result<rustls::ClientConfig, St
 pub fn stream_config(options: &TlsOptions, insecure: bool) -> Result<rustls::ClientConfig> {
     let pinned = match (&options.ca_cert, insecure) {
         (Some(path), false) => {
-            let pem = std::fs::read(path).map_err(|e| {
-                Error::config(format!("cannot read CA file {}: {e}", path.display()))
-            })?;
+            let pem = read_ca_file(path)?;
             pem_certificates(&pem).map_err(|message| {
                 Error::config(format!("CA file {}: {message}", path.display()))
             })?
@@ -71,6 +68,11 @@ pub fn stream_config(options: &TlsOptions, insecure: bool) -> Result<rustls::Cli
         _ => Vec::new(),
     };
     verified_config(pinned, insecure).map_err(Error::config)
+}
+
+fn read_ca_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    crate::files::read_bytes(path)
+        .map_err(|e| Error::config(format!("cannot read CA file {}: {e}", path.display())))
 }
 
 fn pem_certificates(pem: &[u8]) -> std::result::Result<Vec<CertificateDer<'static>>, String> {
@@ -231,6 +233,21 @@ fn ca_used_as_end_entity(error: &rustls::Error) -> bool {
             )
         }
         _ => false,
+    }
+}
+
+/// What to do about a refused certificate, from the refusal's text (`error`): a certificate
+/// that does not name `host` is fixed by the name dialed or by the CA file, never by turning
+/// verification off; any other refusal gets the profile's `general` hint
+/// ([`certificate_hint`]).
+pub fn refusal_hint(error: &str, host: &str, general: &str) -> String {
+    let names_another_host = ["not valid for name", "NotValidForName"]
+        .iter()
+        .any(|phrase| error.contains(phrase));
+    if names_another_host {
+        format!("the server's certificate does not name {host}: connect by a name it was issued for, or check that the CA file (ca_cert) is the one for this server")
+    } else {
+        general.to_string()
     }
 }
 

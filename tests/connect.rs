@@ -102,7 +102,8 @@ async fn url_brackets_ipv6_hosts() {
     assert_eq!(run.stdout, "rediss://default:***@[2001:db8::1]:6379\n");
 }
 
-/// A stand-in redis-cli that records its argv and environment.
+/// A stand-in redis-cli that records its argv and password in `redis-cli.log`, and the whole
+/// environment it was started with, one `NAME=value` a line, in `redis-cli.env`.
 pub fn fake_redis_cli(dir: &std::path::Path) -> std::path::PathBuf {
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
@@ -111,8 +112,9 @@ pub fn fake_redis_cli(dir: &std::path::Path) -> std::path::PathBuf {
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\nprintf 'ARGV:%s\\n' \"$*\" > '{log}'\nprintf 'AUTH:%s\\n' \"$REDISCLI_AUTH\" >> '{log}'\nexit 0\n",
-            log = log.display()
+            "#!/bin/sh\nprintf 'ARGV:%s\\n' \"$*\" > '{log}'\nprintf 'AUTH:%s\\n' \"$REDISCLI_AUTH\" >> '{log}'\ntr '\\0' '\\n' < /proc/$$/environ > '{env}'\nexit 0\n",
+            log = log.display(),
+            env = dir.join("redis-cli.env").display()
         ),
     )
     .unwrap();

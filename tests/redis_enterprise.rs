@@ -688,8 +688,8 @@ async fn profiles_read_password_env() {
 
 // ---------------------------------------------------------------- real TLS
 
-struct Pki {
-    cert_pem: String,
+pub struct Pki {
+    pub cert_pem: String,
     cert_der: rustls::pki_types::CertificateDer<'static>,
     key_der: Vec<u8>,
 }
@@ -713,7 +713,7 @@ fn self_signed_ca(names: &[&str]) -> Pki {
 }
 
 /// A leaf for `names` signed by a separate CA; returns (leaf, CA PEM).
-fn ca_signed_leaf(names: &[&str]) -> (Pki, String) {
+pub fn ca_signed_leaf(names: &[&str]) -> (Pki, String) {
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     ca_params
@@ -737,7 +737,7 @@ fn ca_signed_leaf(names: &[&str]) -> (Pki, String) {
 }
 
 /// A TLS listener on 127.0.0.1 answering every request with the bdb list; records request heads.
-async fn tls_server(pki: &Pki) -> (u16, Arc<Mutex<Vec<String>>>) {
+pub async fn tls_server(pki: &Pki) -> (u16, Arc<Mutex<Vec<String>>>) {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -26,7 +26,7 @@ pub async fn run(app: &App, args: ApiArgs) -> Result<()> {
     let mut call = Call::new(method, path);
     if let Some(data) = args.data {
         let text = match data.strip_prefix('@') {
-            Some(file) => std::fs::read_to_string(file)
+            Some(file) => crate::files::read_text(std::path::Path::new(file), true)
                 .map_err(|e| Error::usage(format!("cannot read {file}: {e}")))?,
             None => data,
         };

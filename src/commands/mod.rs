@@ -196,6 +196,15 @@ impl App {
         profile.provider.build(profile, &self.shared)
     }
 
+    /// The profile a built provider talks for (its TLS settings, for the data plane).
+    pub fn profile_of(&self, provider: &dyn Provider) -> Result<&Profile> {
+        self.config
+            .profiles
+            .iter()
+            .find(|p| p.name == provider.profile() && p.provider == provider.kind())
+            .ok_or_else(|| Error::internal(format!("no profile '{}'", provider.profile())))
+    }
+
     /// Names the provider and profile of a single-database command's error when the error
     /// itself does not (a wait that timed out, an id refused before any request), and says
     /// where ids come from when one was not found.

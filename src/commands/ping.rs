@@ -102,13 +102,7 @@ async fn many(
 
 /// The data-plane dialer for a provider's profile (its CA file and insecure switch).
 pub fn dialer(app: &App, provider: &dyn Provider) -> Result<Dialer> {
-    let profile = app
-        .config
-        .profiles
-        .iter()
-        .find(|p| p.name == provider.profile() && p.provider == provider.kind())
-        .ok_or_else(|| Error::internal(format!("no profile '{}'", provider.profile())))?;
-    Dialer::for_profile(profile, app.shared.http.clone())
+    Dialer::for_profile(app.profile_of(provider)?, app.shared.http.clone())
 }
 
 /// `check --ping`'s `reachable` probe: one data-plane round trip (a signed read for Cosmos).

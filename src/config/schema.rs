@@ -98,6 +98,22 @@ pub struct Checked {
 /// Reads a config file's text; never fails, every problem is in the answer.
 pub fn check(path: &Path, text: &str) -> Checked {
     let mut checked = Checked::default();
+    // Before any parser: what nests too deep would overflow its stack.
+    if let Some(offset) = super::too_deep(text) {
+        let (line, column) = line_col(text, offset);
+        checked.problems.push(Problem {
+            column: Some(column),
+            ..problem(
+                None,
+                Some(line),
+                format!(
+                    "{} (line {line}, column {column})",
+                    super::nesting_refusal()
+                ),
+            )
+        });
+        return checked;
+    }
     let values: toml::Table = match text.parse::<toml::Table>() {
         Ok(values) => values,
         Err(e) => {

@@ -32,14 +32,6 @@ use resp::{Reply, ReplyError};
 /// Port when the provider gives none.
 const DEFAULT_PORT: u16 = 6379;
 
-/// Whether a host is `localhost` or a name under it (RFC 6761), which dbctl itself resolves
-/// to 127.0.0.1 and reaches in plaintext: nothing sent there leaves the machine, so there is
-/// nothing for TLS to protect (the emulator hands out such names).
-pub fn is_loopback_name(host: &str) -> bool {
-    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
-    host == "localhost" || host.ends_with(".localhost")
-}
-
 /// min/avg/max of the samples in milliseconds, rounded to 0.01 ms; `None` without samples.
 pub fn latency(samples: &[Duration]) -> Option<Latency> {
     let ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
@@ -181,7 +173,9 @@ impl Dialer {
         target: &'a Target,
     ) -> Result<Session<'a>> {
         let dial = self.settings.dial_override.get().copied().or_else(|| {
-            is_loopback_name(&target.host)
+            // `localhost` names (RFC 6761; the emulator's) are ours to resolve: loopback, and
+            // plaintext, as nothing sent there leaves the machine.
+            crate::sanitize::is_loopback_name(&target.host)
                 .then(|| std::net::SocketAddr::from(([127, 0, 0, 1], target.port)))
         });
         // The emulator answers TLS databases in plaintext: it has no certificate to show.
@@ -263,14 +257,12 @@ impl Dialer {
             ErrorKind::Network,
             format!("TLS handshake with {target} failed: {text}"),
         ));
-        let lower = text.to_ascii_lowercase();
-        if lower.contains("not valid for name") || lower.contains("notvalidforname") {
-            error = error.with_hint(format!(
-                "the certificate does not name {}: the provider's endpoint and the certificate disagree; check the ca_cert and the host the provider gives",
-                target.host
+        if text.to_ascii_lowercase().contains("certificate") {
+            error = error.with_hint(crate::tls::refusal_hint(
+                &text,
+                &target.host,
+                &self.certificate_hint,
             ));
-        } else if lower.contains("certificate") {
-            error = error.with_hint(self.certificate_hint.clone());
         }
         error
     }

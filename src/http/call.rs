@@ -76,9 +76,25 @@ impl Call {
                 Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
             )
     }
+    /// `POST /v1/bdbs?dry_run=true`: what the logs and messages call this request, its query
+    /// encoded as it is sent.
     pub(super) fn label(&self) -> String {
-        format!("{} {}", self.method, self.path)
+        let mut label = format!("{} {}", self.method, self.path);
+        if !self.query.is_empty() {
+            label.push('?');
+            label.push_str(&encoded_query(&self.query));
+        }
+        label
     }
+}
+
+/// `a=1&b=x%2Cy`, as reqwest encodes a query (`application/x-www-form-urlencoded`).
+fn encoded_query(pairs: &[(String, String)]) -> String {
+    let Ok(mut url) = reqwest::Url::parse("http://query.invalid/") else {
+        return String::new();
+    };
+    url.query_pairs_mut().extend_pairs(pairs);
+    url.query().unwrap_or_default().to_string()
 }
 
 /// A successful (2xx) answer.

@@ -149,6 +149,14 @@ pub(super) fn connect_failure(error: &reqwest::Error, base: &str) -> String {
     format!("cannot connect to {place} ({})", connect_reason(error))
 }
 
+/// The host of a profile's URL (`base`), as a certificate would name it.
+pub(super) fn host_of(base: &str) -> String {
+    reqwest::Url::parse(base)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_string))
+        .unwrap_or_else(|| "the server".to_string())
+}
+
 /// Why a connection failed, in a few words: "connection refused", "timed out", "DNS lookup
 /// failed: Name or service not known".
 fn connect_reason(error: &reqwest::Error) -> String {

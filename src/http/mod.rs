@@ -22,7 +22,7 @@ mod retry;
 pub use auth::{Api, BasicAuth};
 pub use call::{Call, Reply, Target};
 pub use errors::status_error;
-use errors::{connect_failure, error_chain, excerpt_n};
+use errors::{connect_failure, error_chain, excerpt_n, host_of};
 use retry::{backoff, retry_after, Decision, Failure};
 
 /// Largest response body accepted.
@@ -266,7 +266,11 @@ impl Http {
         let (message, hint, retryable) = if chain.to_ascii_lowercase().contains("certificate") {
             (
                 format!("TLS certificate verification failed for {base}: {chain}"),
-                Some(self.certificate_hint.clone()),
+                Some(crate::tls::refusal_hint(
+                    &chain,
+                    &host_of(base),
+                    &self.certificate_hint,
+                )),
                 false,
             )
         } else if chain.contains("InvalidContentType") || chain.contains("corrupt message") {

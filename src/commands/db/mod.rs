@@ -73,9 +73,11 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             target,
             source_type,
             uris,
+            uri_envs,
             yes,
             wait,
         } => {
+            let uris = write::import_sources(&uris, &uri_envs)?;
             let request = crate::provider::ImportRequest { source_type, uris };
             write::import(app, &id, &target, &request, yes, &wait).await
         }

@@ -10,6 +10,7 @@ use crate::output::OutputFormat;
 use crate::provider::{self, Connection, CosmosConnection, Operation, RedisConnection};
 use crate::sanitize::{escape_controls, is_unsafe_char};
 use crate::secret::MASK;
+use crate::tls::TlsOptions;
 
 pub async fn url(
     app: &App,
@@ -52,13 +53,19 @@ pub async fn connect(
     let provider = app.provider_for(target, Operation::Connect, id)?;
     let connection = provider::connection(provider.as_ref(), id).await?;
     match super::super::region::choose(provider.as_ref(), id, connection, region)? {
-        Connection::Redis(redis) => run_redis_cli(&dialed(app, redis), args),
+        Connection::Redis(redis) => {
+            // The profile's CA file and insecure switch, as `db ping` uses them.
+            let tls = app.profile_of(provider.as_ref())?.tls()?;
+            let insecure = tls.insecure || app.shared.http.insecure;
+            run(redis_cli(&dialed(app, redis), &tls, insecure, args))
+        }
         Connection::Cosmos(_) => Err(provider.unsupported(Operation::Connect)),
     }
 }
 
 /// The connection redis-cli can reach: under `--demo` the databases' hosts are made up, so
 /// it dials the emulator's data plane (plaintext, answering PING, INFO and AUTH), and says so.
+/// A `localhost` name is dialed as 127.0.0.1 in plaintext, as the data plane does.
 fn dialed(app: &App, mut redis: RedisConnection) -> RedisConnection {
     if let Some(addr) = app.shared.http.dial_override.get() {
         crate::say!(
@@ -66,6 +73,9 @@ fn dialed(app: &App, mut redis: RedisConnection) -> RedisConnection {
         );
         redis.host = addr.ip().to_string();
         redis.port = Some(addr.port());
+        redis.tls = false;
+    } else if crate::sanitize::is_loopback_name(&redis.host) {
+        redis.host = std::net::Ipv4Addr::LOCALHOST.to_string();
         redis.tls = false;
     }
     redis
@@ -220,8 +230,16 @@ fn connection_json(connection: &Connection, show: bool) -> Result<Value> {
     Ok(value)
 }
 
-/// Runs redis-cli with the password in REDISCLI_AUTH, never on its command line.
-fn run_redis_cli(connection: &RedisConnection, extra: &[String]) -> Result<()> {
+/// redis-cli for a connection: TLS as the provider says, verified with the profile's CA file
+/// (or not at all when `insecure`), the password in REDISCLI_AUTH and never on its command
+/// line, and only the environment a terminal needs: no provider credential or dbctl setting
+/// reaches it.
+fn redis_cli(
+    connection: &RedisConnection,
+    tls: &TlsOptions,
+    insecure: bool,
+    extra: &[String],
+) -> std::process::Command {
     let mut command = std::process::Command::new("redis-cli");
     command.arg("-h").arg(&connection.host);
     if let Some(port) = connection.port {
@@ -229,14 +247,30 @@ fn run_redis_cli(connection: &RedisConnection, extra: &[String]) -> Result<()> {
     }
     if connection.tls {
         command.arg("--tls");
+        if insecure {
+            command.arg("--insecure");
+        } else if let Some(ca_cert) = &tls.ca_cert {
+            command.arg("--cacert").arg(ca_cert);
+        }
     }
     if let Some(user) = connection.user.as_deref().filter(|u| *u != "default") {
         command.arg("--user").arg(user);
     }
+    command.env_clear();
+    command.envs(std::env::vars_os().filter(|(name, _)| {
+        name.to_str().is_some_and(|name| {
+            matches!(name, "PATH" | "HOME" | "TERM" | "LANG") || name.starts_with("LC_")
+        })
+    }));
     if let Some(password) = &connection.password {
         command.env("REDISCLI_AUTH", password.expose());
     }
     command.args(extra);
+    command
+}
+
+/// Runs redis-cli in the foreground; its exit status is the command's.
+fn run(mut command: std::process::Command) -> Result<()> {
     let status = command.status().map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::invalid("redis-cli is not installed or not on PATH")

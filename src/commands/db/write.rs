@@ -118,6 +118,54 @@ pub async fn import(
     finish(app, provider.as_ref(), change, Some(id), false, wait).await
 }
 
+/// The source URIs of `db import`: `--uri URI` (with a warning: other local users can read
+/// the command line), `--uri -` (stdin, one a line) and `--uri-env VAR`, variables last. Each
+/// is masked in every line dbctl writes.
+pub fn import_sources(uris: &[String], vars: &[String]) -> Result<Vec<String>> {
+    let mut sources = Vec::new();
+    let mut stdin_read = false;
+    for uri in uris {
+        if uri != "-" {
+            sources.push(uri.clone());
+            continue;
+        }
+        if std::mem::replace(&mut stdin_read, true) {
+            return Err(Error::usage("--uri - (stdin) can be given once"));
+        }
+        let text = crate::files::read_stdin()
+            .map_err(|e| Error::usage(format!("cannot read --uri - from stdin: {e}")))?;
+        let before = sources.len();
+        sources.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string),
+        );
+        if sources.len() == before {
+            return Err(Error::usage("--uri -: stdin holds no URI (one a line)"));
+        }
+    }
+    if uris.iter().any(|uri| uri != "-") {
+        crate::sanitize::warn("--uri URI is visible to other local users (`ps`) for the whole run; pass it on stdin with `--uri -` or name a variable with `--uri-env VAR`");
+    }
+    for var in vars {
+        match std::env::var(var) {
+            Ok(value) if !value.trim().is_empty() => sources.push(value.trim().to_string()),
+            _ => {
+                return Err(Error::usage(format!(
+                    "--uri-env {var}: the variable is not set"
+                )))
+            }
+        }
+    }
+    // A source URI is a credential (a password, a signed token in its query): masked whole.
+    for source in &sources {
+        crate::credentials::register(source);
+        crate::credentials::register_url_passwords(source);
+    }
+    Ok(sources)
+}
+
 /// `--throughput` / `--autoscale-max` (clap keeps them exclusive); zero or negative is
 /// refused (exit 6) before any request.
 pub fn throughput_flag(manual: Option<i64>, autoscale: Option<i64>) -> Result<Option<Throughput>> {

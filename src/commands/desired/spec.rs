@@ -184,21 +184,25 @@ pub fn throughput_value(throughput: Throughput) -> serde_json::Value {
 }
 
 /// Reads a spec file; a bad file is a configuration error (exit 3) naming line and column.
+/// `-` is stdin; anything but a regular file is refused, as is more than 16 MiB.
 pub fn read(path: &Path) -> Result<Spec> {
-    if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .map_err(|e| Error::config(format!("cannot read the spec from stdin: {e}")))?;
-        return parse(&text, &origin(path));
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::config(format!("cannot read {}: {e}", path.display())))?;
-    parse(&text, &origin(path))
+    let origin = origin(path);
+    let text = crate::files::read_text(path, true)
+        .map_err(|e| Error::config(format!("cannot read the spec from {origin}: {e}")))?;
+    parse(&text, &origin)
 }
 
 /// Parses spec text; `origin` names it in messages.
 pub fn parse(text: &str, origin: &str) -> Result<Spec> {
     let lines = Lines::new(text, origin);
+    // Before the parser: what nests too deep would overflow its stack.
+    if let Some(offset) = crate::config::too_deep(text) {
+        return Err(Error::config(format!(
+            "{}: {}",
+            lines.position(offset),
+            crate::config::nesting_refusal()
+        )));
+    }
     let file: File = toml::from_str(text).map_err(|e| {
         let at = e
             .span()
