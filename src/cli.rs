@@ -4,9 +4,10 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::Error;
+use crate::fleet::{Selection, SortKey, SortOrder};
+use crate::model::ProviderKind;
 use crate::model::{Status, WaitTarget};
 use crate::output::OutputFormat;
-use crate::provider::ProviderKind;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -180,6 +181,21 @@ fn usage_hint(error: &clap::Error, args: &[std::ffi::OsString]) -> Option<String
 }
 
 impl GlobalArgs {
+    /// What the renderers need: the format, colour (a terminal, and neither `--no-color` nor
+    /// `NO_COLOR`), and which streams are terminals.
+    pub fn output_settings(&self) -> crate::output::OutputSettings {
+        use std::io::IsTerminal;
+        let stdout_tty = std::io::stdout().is_terminal();
+        let no_color = self.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        crate::output::OutputSettings {
+            format: self.format(),
+            show_secrets: self.show_secrets,
+            color: stdout_tty && !no_color,
+            stdout_tty,
+            stderr_tty: std::io::stderr().is_terminal(),
+        }
+    }
+
     pub fn format(&self) -> OutputFormat {
         if self.json {
             OutputFormat::Json
@@ -262,10 +278,10 @@ pub struct CheckArgs {
     pub list: ListArgs,
     /// Only these rules (repeatable; default all but `reachable`, which needs --ping).
     #[arg(long = "rule", value_enum)]
-    pub rules: Vec<crate::health::Rule>,
+    pub rules: Vec<crate::model::Rule>,
     /// Exit 13 when a finding is at least this severe.
-    #[arg(long, value_enum, default_value_t = crate::health::Severity::Error)]
-    pub fail_on: crate::health::Severity,
+    #[arg(long, value_enum, default_value_t = crate::model::Severity::Error)]
+    pub fail_on: crate::model::Severity,
     /// Memory used ratio that is a warning.
     #[arg(long, default_value_t = 0.8, value_parser = ratio)]
     pub memory_warn: f64,
@@ -384,6 +400,19 @@ pub struct Target {
     pub profile: Option<String>,
 }
 
+impl ListArgs {
+    /// The filters and order, as the fleet engine takes them.
+    pub fn selection(&self) -> Selection {
+        Selection {
+            status: self.status,
+            name: self.name.clone(),
+            region: self.region.clone(),
+            sort: self.sort,
+            strict: self.strict,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args, Default)]
 pub struct ListArgs {
     /// Only these providers (repeatable).
@@ -411,21 +440,6 @@ pub struct ListArgs {
     /// Add usage columns (memory used, ops/sec, connections, RU/s); `db list` only.
     #[arg(long)]
     pub usage: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SortKey {
-    Name,
-    Status,
-    Memory,
-    Created,
-}
-
-/// `--sort KEY[:asc|desc]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SortOrder {
-    pub key: SortKey,
-    pub descending: bool,
 }
 
 fn parse_sort(text: &str) -> Result<SortOrder, String> {

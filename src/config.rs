@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::provider::ProviderKind;
+use crate::model::ProviderKind;
 use crate::secret::{is_secret_key, url_passwords, Secret};
 
 mod nesting;
@@ -12,11 +12,17 @@ mod schema;
 pub use nesting::{refusal as nesting_refusal, too_deep};
 pub use schema::{unresolved, Problem};
 
+/// Each provider's variables (and so the keys its profiles may set): the provider registry
+/// hands this in, so nothing here names a provider.
+pub type Variables = fn(ProviderKind) -> &'static [EnvVar];
+
 /// Where a profile was defined.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Origin {
     Env,
     File(PathBuf),
+    /// The built-in emulator's (`--demo`).
+    #[cfg(feature = "emulator")]
     Demo,
 }
 
@@ -25,6 +31,7 @@ impl std::fmt::Display for Origin {
         match self {
             Origin::Env => f.write_str("environment"),
             Origin::File(path) => write!(f, "{}", path.display()),
+            #[cfg(feature = "emulator")]
             Origin::Demo => f.write_str("built-in emulator"),
         }
     }
@@ -40,6 +47,8 @@ pub struct Profile {
     fields: BTreeMap<String, toml::Value>,
     /// For env profiles: field → the variable it came from, for error messages.
     env_names: BTreeMap<String, String>,
+    /// Its provider's variables.
+    variables: &'static [EnvVar],
 }
 
 impl std::fmt::Debug for Profile {
@@ -54,16 +63,23 @@ impl std::fmt::Debug for Profile {
 }
 
 impl Profile {
-    pub fn new(name: &str, provider: ProviderKind, origin: Origin) -> Self {
+    pub fn new(
+        name: &str,
+        provider: ProviderKind,
+        origin: Origin,
+        variables: &'static [EnvVar],
+    ) -> Self {
         Profile {
             name: name.to_string(),
             provider,
             origin,
             fields: BTreeMap::new(),
             env_names: BTreeMap::new(),
+            variables,
         }
     }
 
+    #[cfg(any(test, feature = "emulator"))]
     pub fn with(mut self, field: &str, value: impl Into<toml::Value>) -> Self {
         self.fields.insert(field.to_string(), value.into());
         self
@@ -75,7 +91,7 @@ impl Profile {
     }
 
     /// How to name a field in a message: the env variable, or `profile 'x' field`.
-    fn describe(&self, field: &str) -> String {
+    pub fn describe(&self, field: &str) -> String {
         match self.env_names.get(field) {
             Some(var) => var.clone(),
             None => format!("'{field}' in profile '{}'", self.name),
@@ -144,19 +160,6 @@ impl Profile {
         }
     }
 
-    /// Where this profile's HTTP requests go (`base_url`, read from `url_field`), with its TLS
-    /// settings (`ca_cert`, `insecure`).
-    pub fn http_target(&self, url_field: &str, base_url: &str) -> Result<crate::http::Target> {
-        Ok(crate::http::Target {
-            provider: self.provider,
-            profile: self.name.clone(),
-            base_url: base_url.to_string(),
-            url_setting: self.describe(url_field),
-            tls: self.tls()?,
-            certificate_hint: self.certificate_hint(),
-        })
-    }
-
     /// Its TLS settings, for the API and the data plane alike.
     pub fn tls(&self) -> Result<crate::tls::TlsOptions> {
         Ok(crate::tls::TlsOptions {
@@ -167,7 +170,13 @@ impl Profile {
 
     /// What to do when a server's certificate is refused, in this provider's words.
     pub fn certificate_hint(&self) -> String {
-        crate::tls::certificate_hint(self.provider.spec().env)
+        let var = |field: &str| {
+            self.variables
+                .iter()
+                .find(|v| v.field == field)
+                .map(|v| v.var)
+        };
+        crate::tls::certificate_hint(var("ca_cert"), var("insecure"))
     }
 
     pub fn require_secret(&self, field: &str) -> Result<Secret> {
@@ -212,8 +221,8 @@ pub fn default_path() -> PathBuf {
 
 /// The configuration, refused (exit 3) when the file has a problem no command can work
 /// around: bad TOML, an unknown key or provider, a value of the wrong type.
-pub fn load(explicit: Option<&Path>) -> Result<Config> {
-    let inspection = inspect(explicit)?;
+pub fn load(explicit: Option<&Path>, variables: Variables) -> Result<Config> {
+    let inspection = inspect(explicit, variables)?;
     let mut blocking = inspection.problems.iter().filter(|p| p.blocking);
     if let Some(first) = blocking.next() {
         let more = blocking.count();
@@ -238,9 +247,9 @@ pub struct Inspection {
 }
 
 /// Reads the environment and the file; fails only when the file cannot be read.
-pub fn inspect(explicit: Option<&Path>) -> Result<Inspection> {
+pub fn inspect(explicit: Option<&Path>, variables: Variables) -> Result<Inspection> {
     let path = explicit.map(Path::to_path_buf).unwrap_or_else(default_path);
-    let mut profiles = env_profiles();
+    let mut profiles = env_profiles(variables);
     let mut warnings = Vec::new();
     let file_exists = path.exists();
     if explicit.is_some() && !file_exists {
@@ -254,7 +263,7 @@ pub fn inspect(explicit: Option<&Path>) -> Result<Inspection> {
         let text = crate::files::read_text(&path, false).map_err(|e| {
             Error::config(format!("cannot read config file {}: {e}", path.display()))
         })?;
-        checked = schema::check(&path, &text);
+        checked = schema::check(&path, &text, variables);
         warnings.extend(permission_warnings(&path, &checked.profiles));
         for profile in std::mem::take(&mut checked.profiles) {
             if profiles.iter().any(|p| p.name == profile.name) {
@@ -277,9 +286,7 @@ pub fn inspect(explicit: Option<&Path>) -> Result<Inspection> {
             profiles.push(profile);
         }
     }
-    profiles
-        .iter()
-        .for_each(crate::credentials::register_profile);
+    profiles.iter().for_each(register_secrets);
     Ok(Inspection {
         config: Config {
             path,
@@ -293,15 +300,15 @@ pub fn inspect(explicit: Option<&Path>) -> Result<Inspection> {
 }
 
 /// One implicit profile, named after its provider, for each provider with its variables set.
-fn env_profiles() -> Vec<Profile> {
+fn env_profiles(variables: Variables) -> Vec<Profile> {
     let mut profiles = Vec::new();
     for &kind in ProviderKind::all() {
-        let vars = kind.spec().env;
+        let vars = variables(kind);
         let set = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty());
         if !vars.iter().any(|v| v.activates && set(v.var).is_some()) {
             continue;
         }
-        let mut profile = Profile::new(kind.name(), kind, Origin::Env);
+        let mut profile = Profile::new(kind.name(), kind, Origin::Env, vars);
         for var in vars {
             profile
                 .env_names
@@ -321,6 +328,22 @@ fn env_profiles() -> Vec<Profile> {
         profiles.push(profile);
     }
     profiles
+}
+
+/// Registers every secret a profile holds with the scrubber: secret fields (or the variables
+/// their `*_env` twins name) and passwords inside its URLs. Unresolvable fields are left for
+/// the command that needs them to report.
+fn register_secrets(profile: &Profile) {
+    for name in profile.field_names() {
+        let field = name.strip_suffix("_env").unwrap_or(name);
+        if is_secret_key(field) {
+            if let Ok(Some(secret)) = profile.secret(field) {
+                crate::credentials::register(secret.expose());
+            }
+        } else if let Ok(Some(text)) = profile.string(name) {
+            crate::credentials::register_url_passwords(&text);
+        }
+    }
 }
 
 /// Warnings about who else can use the file, as ssh and gpg give them: holding a secret in
@@ -364,7 +387,7 @@ mod tests {
 
     #[test]
     fn debug_names_fields_but_never_prints_a_value() {
-        let profile = Profile::new("p", ProviderKind::Upstash, Origin::Env)
+        let profile = Profile::new("p", ProviderKind::Upstash, Origin::Env, &[])
             .with("email", "ops@example.com")
             .with("api_key", "hunter2-key");
         let config = Config {

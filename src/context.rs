@@ -2,9 +2,6 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::cli::GlobalArgs;
-use crate::output::OutputFormat;
-
 /// What the HTTP layer needs: the deadline, attempts, and how much to log.
 #[derive(Debug)]
 pub struct HttpSettings {
@@ -30,8 +27,9 @@ pub struct HttpSettings {
     pub api_override: std::sync::OnceLock<std::net::SocketAddr>,
 }
 
-/// Requests one run may have in flight at once, all providers together.
-pub const MAX_IN_FLIGHT: usize = crate::provider::usage::USAGE_IN_FLIGHT;
+/// Requests one run may have in flight at once, all providers together: as many as one
+/// profile's usage reads (`provider::usage::USAGE_IN_FLIGHT`), so one profile can use it all.
+pub const MAX_IN_FLIGHT: usize = 64;
 
 /// Data-plane connections one run may have open at once. Apart from [`MAX_IN_FLIGHT`]: each
 /// goes to its own database rather than a rate-limited API, so 100 pings take one wave, and
@@ -74,32 +72,6 @@ impl HttpSettings {
     pub fn log(&self, level: u8, line: impl AsRef<str>) {
         if self.verbose >= level {
             crate::say!("dbctl: {}", line.as_ref());
-        }
-    }
-}
-
-/// Output settings for renderers.
-#[derive(Debug, Clone)]
-pub struct OutputSettings {
-    pub format: OutputFormat,
-    /// Passwords in provider text are printed only with `--show-secrets`.
-    pub show_secrets: bool,
-    pub color: bool,
-    pub stdout_tty: bool,
-    pub stderr_tty: bool,
-}
-
-impl OutputSettings {
-    pub fn from_args(args: &GlobalArgs) -> Self {
-        use std::io::IsTerminal;
-        let stdout_tty = std::io::stdout().is_terminal();
-        let no_color = args.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        OutputSettings {
-            format: args.format(),
-            show_secrets: args.show_secrets,
-            color: stdout_tty && !no_color,
-            stdout_tty,
-            stderr_tty: std::io::stderr().is_terminal(),
         }
     }
 }

@@ -6,8 +6,7 @@ use std::sync::Mutex;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use crate::config::Profile;
-use crate::secret::{is_secret_key, mask_text_secrets, url_passwords, MASK};
+use crate::secret::{mask_text_secrets, url_passwords, MASK};
 
 /// Percent-encoding as in a URL's userinfo: RFC 3986 unreserved characters stay.
 pub const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
@@ -79,21 +78,11 @@ pub fn register_url_passwords(text: &str) {
     }
 }
 
-/// Registers every secret a profile holds: secret fields (or the variables their `*_env`
-/// twins name) and passwords inside its URLs. Unresolvable fields are left for the command
-/// that needs them to report.
-pub fn register_profile(profile: &Profile) {
-    let names: Vec<String> = profile.field_names().map(str::to_string).collect();
-    for name in &names {
-        let field = name.strip_suffix("_env").unwrap_or(name);
-        if is_secret_key(field) {
-            if let Ok(Some(secret)) = profile.secret(field) {
-                register(secret.expose());
-            }
-        } else if let Ok(Some(text)) = profile.string(name) {
-            register_url_passwords(&text);
-        }
-    }
+/// Masks every credential dbctl knows by value, then secret-named JSON values and URL
+/// passwords, in text that may not parse (a truncated body, an error sentence); before any
+/// caller cuts the text short.
+pub fn redact_text(text: &str) -> String {
+    crate::secret::redact_text_by_name(&scrub(text))
 }
 
 /// Stdout is left unscrubbed for the run (`--show-secrets`).

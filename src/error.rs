@@ -1,7 +1,7 @@
 //! The one error type: a kind (which decides the exit code), a message, and where it came from.
 use serde_json::json;
 
-use crate::provider::ProviderKind;
+use crate::model::ProviderKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {

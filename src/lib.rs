@@ -1,4 +1,23 @@
 //! dbctl: one CLI for databases on Upstash, Redis Cloud, Redis Enterprise and Azure Cosmos DB.
+//!
+//! Imports run one way, top to bottom; no module imports one above it, and no files import
+//! each other in a circle (`tests/layers.rs` holds both):
+//!
+//! ```text
+//! main, lib        parse, run, map the one error to an exit code
+//! commands         one file or folder per command (`db/` holds every `db` subcommand)
+//! cli              the clap tree: the vocabulary commands receive (as uv's uv-cli)
+//! fleet, emulator  the fleet engine; the emulator, a plug-in no provider knows of
+//! provider         the Provider trait, one folder per provider, the registry
+//! http, dataplane  one HTTP layer; one Redis data plane
+//! config, output, context, tls, paging
+//!                  profiles; renderers; run settings; TLS; list bounds
+//! error            the one error type
+//! sanitize         escaping untrusted text, the stderr writer
+//! model, credentials
+//!                  the normalized model and `ProviderKind`; the credentials scrubbed by value
+//! secret, files    secret values and redaction by name; bounded file reads
+//! ```
 pub mod cli;
 mod commands;
 mod config;
@@ -9,7 +28,7 @@ mod dataplane;
 mod emulator;
 pub mod error;
 mod files;
-mod health;
+mod fleet;
 mod http;
 mod model;
 mod output;

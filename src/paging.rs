@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{Error, Result};
-use crate::provider::ProviderKind;
+use crate::model::ProviderKind;
 
 pub const MAX_PAGES: usize = 1_000;
 pub const MAX_ITEMS: usize = 100_000;

@@ -178,11 +178,9 @@ pub fn mask_text_secrets(text: &str) -> String {
 }
 
 /// Masks secret-named JSON string values, and URL passwords, in text that may not parse
-/// (a truncated body, an error sentence).
-pub fn redact_text(text: &str) -> String {
-    // Credentials by value first, before any caller cuts the text short.
-    let scrubbed = crate::credentials::scrub(text);
-    let text = scrubbed.as_str();
+/// (a truncated body, an error sentence). `credentials::redact_text` masks the credentials
+/// dbctl knows by value first.
+pub fn redact_text_by_name(text: &str) -> String {
     if let Ok(mut value) = serde_json::from_str::<Value>(text) {
         redact_value(&mut value);
         return value.to_string();
@@ -293,7 +291,7 @@ mod tests {
     fn escaped_quotes_do_not_hide_later_secrets() {
         let text =
             r#"[{"note":"say \"hi\"","password":"SECRETPW1","rest_token":"TOKEN1"},{"n":"\""#;
-        let out = redact_text(text);
+        let out = crate::credentials::redact_text(text);
         assert!(
             !out.contains("SECRETPW1") && !out.contains("TOKEN1"),
             "{out}"
@@ -312,7 +310,7 @@ mod tests {
             "see https://example.com/a"
         );
         assert_eq!(
-            redact_text("<html>s3://key:se/cret@bucket/x</html>"),
+            crate::credentials::redact_text("<html>s3://key:se/cret@bucket/x</html>"),
             "<html>s3://key:***@bucket/x</html>"
         );
     }
@@ -378,7 +376,7 @@ mod tests {
     fn truncated_text_hides_numbers_and_objects() {
         let text =
             r#"{"pin_password":12345678,"password":{"encrypted":"ENC2"},"name":"x","token":[1"#;
-        let out = redact_text(text);
+        let out = crate::credentials::redact_text(text);
         assert!(!out.contains("12345678") && !out.contains("ENC2"), "{out}");
         assert!(out.contains(r#""name":"x""#), "{out}");
     }
@@ -386,7 +384,7 @@ mod tests {
     #[test]
     fn truncated_text_is_redacted() {
         let text = r#"[{"name":"a","password":"se\"cret","rest_token":"tokval"#;
-        let out = redact_text(text);
+        let out = crate::credentials::redact_text(text);
         assert!(!out.contains("cret") && !out.contains("tokval"), "{out}");
         assert!(out.contains("\"name\":\"a\""));
     }

@@ -16,7 +16,6 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use crate::config::EnvVar;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Default)]
@@ -253,9 +252,8 @@ pub fn refusal_hint(error: &str, host: &str, general: &str) -> String {
 
 /// What to do when a server's certificate is refused, naming the provider's own variables
 /// for a CA file and for skipping verification where it has them.
-pub fn certificate_hint(env: &[EnvVar]) -> String {
-    let var = |field: &str| env.iter().find(|v| v.field == field).map(|v| v.var);
-    match (var("ca_cert"), var("insecure")) {
+pub fn certificate_hint(ca_var: Option<&str>, insecure_var: Option<&str>) -> String {
+    match (ca_var, insecure_var) {
         (Some(ca), Some(insecure)) => format!("trust the server's certificate with {ca}=/path/ca.pem (or ca_cert in the profile), or skip verification with {insecure}=true (or insecure = true)"),
         _ => "set ca_cert = \"/path/ca.pem\" in the profile, or insecure = true (or --insecure) to skip verification".to_string(),
     }

@@ -22,6 +22,7 @@ mod hostile;
 mod hostile_dataplane;
 mod hostile_outputs;
 mod inventory;
+mod layers;
 mod local_inputs;
 mod redis_cloud;
 mod redis_enterprise;

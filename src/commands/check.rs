@@ -3,12 +3,12 @@
 use futures::stream::{self, StreamExt};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::list::gather;
 use super::App;
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::error::{Error, ErrorKind, Result};
-use crate::health::{Finding, Rule, Severity, Usage};
 use crate::model::{ByteSize, Database, Status};
+use crate::model::{Finding, Rule, Severity, Usage};
+use crate::provider::registry::Registered;
 use crate::provider::{Operation, Provider};
 use crate::sanitize::escape_controls;
 
@@ -32,15 +32,15 @@ pub async fn run(app: &App, args: &CheckArgs) -> Result<()> {
     let rules = rules(args)?;
     let need_usage = rules.contains(&Rule::Memory);
     let ping = rules.contains(&Rule::Reachable);
-    let gathered = gather(
-        app,
-        &args.list,
-        |s: &Subject| &s.db,
-        |provider, databases| async move {
-            subjects(app, provider.as_ref(), databases, need_usage, ping).await
-        },
-    )
-    .await?;
+    let gathered = app
+        .gather(
+            &args.list,
+            |s: &Subject| &s.db,
+            |provider, databases| async move {
+                subjects(app, provider.as_ref(), databases, need_usage, ping).await
+            },
+        )
+        .await?;
     let subjects = &gathered.items;
 
     let mut report: Vec<(Rule, Vec<(&Subject, Outcome)>)> = Vec::new();
@@ -80,7 +80,7 @@ pub async fn run(app: &App, args: &CheckArgs) -> Result<()> {
         .iter()
         .filter(|f| f.severity >= args.fail_on)
         .count();
-    let partial = gathered.finish(app);
+    let partial = gathered.finish(app.json());
     if failing > 0 {
         // Exit 13 wins, and still says which profiles were not checked.
         let incomplete = partial
@@ -138,7 +138,7 @@ async fn subjects(
     ping: bool,
 ) -> Result<(Vec<Subject>, Vec<Error>)> {
     let (pairs, failures) = if need_usage && provider.kind().supports(Operation::Usage) {
-        super::stats::usages(app, provider, databases).await?
+        super::db::stats::usages(app, provider, databases).await?
     } else {
         (
             databases.into_iter().map(|db| (db, None)).collect(),
@@ -148,11 +148,10 @@ async fn subjects(
     let mut reached: Vec<Option<std::result::Result<(), String>>> = vec![None; pairs.len()];
     if ping {
         // As each answers: a slow endpoint holds up no other database's probe.
-        let mut probes =
-            stream::iter(pairs.iter().enumerate().map(|(i, (db, _))| async move {
-                (i, super::ping::reach(app, provider, db).await)
-            }))
-            .buffer_unordered(crate::context::MAX_DATA_PLANE);
+        let mut probes = stream::iter(pairs.iter().enumerate().map(|(i, (db, _))| async move {
+            (i, super::db::ping::reach(app, provider, db).await)
+        }))
+        .buffer_unordered(crate::context::MAX_DATA_PLANE);
         while let Some((i, answer)) = probes.next().await {
             reached[i] = Some(answer);
         }

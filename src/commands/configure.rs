@@ -9,10 +9,11 @@ use serde_json::{json, Value};
 use super::App;
 use crate::cli::{ConfigCommand, GlobalArgs};
 use crate::config::{self, Config};
-use crate::context::{HttpSettings, OutputSettings};
+use crate::context::HttpSettings;
 use crate::error::{Error, Result};
+use crate::model::ProviderKind;
 use crate::output::{emit, OutputFormat, Record, Renderer};
-use crate::provider::ProviderKind;
+use crate::provider::registry::Registered;
 use crate::provider::Shared;
 use crate::secret::{is_secret_key, MASK};
 
@@ -116,10 +117,13 @@ pub fn providers(app: &App) -> Result<()> {
 /// `config path|show|validate`, about the real configuration or, under `--demo`, the
 /// emulator's (`demo`), which replaces it in every command.
 pub fn config(command: ConfigCommand, global: &GlobalArgs, demo: Option<&Config>) -> Result<()> {
-    let out = Renderer::new(OutputSettings::from_args(global));
+    let out = Renderer::new(global.output_settings());
     let load = || match demo {
         Some(config) => Ok(config.clone()),
-        None => config::load(global.config.as_deref()),
+        None => config::load(
+            global.config.as_deref(),
+            crate::provider::registry::variables,
+        ),
     };
     match command {
         ConfigCommand::Path => {
@@ -154,7 +158,10 @@ pub fn config(command: ConfigCommand, global: &GlobalArgs, demo: Option<&Config>
                     problems: Vec::new(),
                     lines: Default::default(),
                 },
-                None => config::inspect(global.config.as_deref())?,
+                None => config::inspect(
+                    global.config.as_deref(),
+                    crate::provider::registry::variables,
+                )?,
             };
             validate(&out, inspection)
         }

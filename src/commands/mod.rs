@@ -3,12 +3,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cli::{Cli, Command, GlobalArgs, Target};
+use crate::cli::{Cli, Command, GlobalArgs, ListArgs, Target};
 use crate::config::{self, Config, Profile};
-use crate::context::{HttpSettings, OutputSettings};
+use crate::context::HttpSettings;
 use crate::error::{Error, ErrorKind, Result};
+use crate::fleet;
+use crate::model::ProviderKind;
 use crate::output::{emit, Renderer};
-use crate::provider::ProviderKind;
+use crate::provider::registry::Registered;
 use crate::provider::{Operation, Provider, Shared};
 
 mod api;
@@ -19,11 +21,8 @@ mod db;
 mod desired;
 #[cfg(feature = "emulator")]
 mod emulator;
-mod list;
-mod ping;
 mod region;
 mod shell;
-mod stats;
 mod task;
 mod wait;
 
@@ -45,7 +44,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
     let ids = !matches!(command, Command::Api(_));
     let result = match command {
         Command::Db(cmd) => db::run(&app, cmd).await,
-        Command::List(args) => list::run(&app, &args).await,
+        Command::List(args) => db::list(&app, &args).await,
         Command::Backup(cmd) => backup::run(&app, cmd).await,
         Command::Task(cmd) => task::run(&app, cmd).await,
         Command::Providers => configure::providers(&app),
@@ -96,7 +95,13 @@ impl App {
             let _ = http.api_override.set(emulator.addr());
             (emulator.demo_config(), Some(emulator))
         } else {
-            (config::load(global.config.as_deref())?, None)
+            (
+                config::load(
+                    global.config.as_deref(),
+                    crate::provider::registry::variables,
+                )?,
+                None,
+            )
         };
         #[cfg(not(feature = "emulator"))]
         let config = if global.demo {
@@ -104,7 +109,10 @@ impl App {
                 "--demo needs the built-in emulator, which this dbctl was built without (cargo feature `emulator`)",
             ));
         } else {
-            config::load(global.config.as_deref())?
+            config::load(
+                global.config.as_deref(),
+                crate::provider::registry::variables,
+            )?
         };
         for warning in &config.warnings {
             crate::sanitize::warn(warning);
@@ -116,7 +124,7 @@ impl App {
                 raw: global.raw,
                 show_secrets: global.show_secrets,
             },
-            out: Renderer::new(OutputSettings::from_args(global)),
+            out: Renderer::new(global.output_settings()),
             demo: global.demo,
             #[cfg(feature = "emulator")]
             _emulator: emulator,
@@ -125,6 +133,27 @@ impl App {
 
     pub fn print(&self, text: &str) -> Result<()> {
         emit(text)
+    }
+
+    /// The fleet engine over the profiles and databases `args` selects: each profile's
+    /// databases go to `then` as soon as they come (see [`fleet::gather`]).
+    pub async fn gather<T, F, Fut>(
+        &self,
+        args: &ListArgs,
+        database: fn(&T) -> &crate::model::Database,
+        then: F,
+    ) -> Result<fleet::Gathered<T>>
+    where
+        F: Fn(Box<dyn Provider>, Vec<crate::model::Database>) -> Fut,
+        Fut: std::future::Future<Output = Result<(Vec<T>, Vec<Error>)>>,
+    {
+        let profiles = self.select(&args.providers, &args.profiles)?;
+        fleet::gather(&profiles, &self.shared, &args.selection(), database, then).await
+    }
+
+    /// Whether output (and so the one error line) is JSON.
+    pub fn json(&self) -> bool {
+        self.out.format() == crate::output::OutputFormat::Json
     }
 
     /// Profiles matching the filters (all of them when both are empty). A provider or
@@ -194,15 +223,6 @@ impl App {
 
     pub fn build(&self, profile: &Profile) -> Result<Box<dyn Provider>> {
         profile.provider.build(profile, &self.shared)
-    }
-
-    /// The profile a built provider talks for (its TLS settings, for the data plane).
-    pub fn profile_of(&self, provider: &dyn Provider) -> Result<&Profile> {
-        self.config
-            .profiles
-            .iter()
-            .find(|p| p.name == provider.profile() && p.provider == provider.kind())
-            .ok_or_else(|| Error::internal(format!("no profile '{}'", provider.profile())))
     }
 
     /// Names the provider and profile of a single-database command's error when the error
@@ -306,7 +326,7 @@ impl App {
 }
 
 /// Refuses (exit 6) an id the provider's databases cannot have, naming the profile.
-fn check_id(provider: &dyn Provider, id: &str) -> Result<()> {
+pub(crate) fn check_id(provider: &dyn Provider, id: &str) -> Result<()> {
     provider
         .check_id(id)
         .map_err(|e| e.with_origin(provider.kind(), provider.profile()))

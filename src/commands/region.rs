@@ -1,6 +1,7 @@
 //! `--region` of `db url` and `db connect`: which region of an Active-Active database to reach.
 use crate::error::{Error, Result};
-use crate::provider::{Connection, Provider};
+use crate::model::Connection;
+use crate::provider::Provider;
 
 /// The asked region's connection (exit 6 naming the regions when there is no such region, or
 /// when the database has one endpoint); without `--region`, the first region, said on stderr.

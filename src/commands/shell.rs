@@ -5,21 +5,25 @@ use clap::{Command, CommandFactory};
 use crate::cli::{Cli, GlobalArgs};
 use crate::config;
 use crate::error::{Error, Result};
+use crate::model::ProviderKind;
 use crate::output::emit;
-use crate::provider::ProviderKind;
+use crate::provider::registry::Registered;
 
 /// Shell completions; `--profile` completes to the profiles configured when they are generated.
 pub fn completions(shell: clap_complete::Shell, global: &GlobalArgs) -> Result<()> {
-    let profiles: Vec<String> = config::load(global.config.as_deref())
-        .map(|c| {
-            // Names reach a shell script: only the safe ones, whatever the loader allowed.
-            c.profiles
-                .into_iter()
-                .map(|p| p.name)
-                .filter(|name| crate::sanitize::is_profile_name(name))
-                .collect()
-        })
-        .unwrap_or_default();
+    let profiles: Vec<String> = config::load(
+        global.config.as_deref(),
+        crate::provider::registry::variables,
+    )
+    .map(|c| {
+        // Names reach a shell script: only the safe ones, whatever the loader allowed.
+        c.profiles
+            .into_iter()
+            .map(|p| p.name)
+            .filter(|name| crate::sanitize::is_profile_name(name))
+            .collect()
+    })
+    .unwrap_or_default();
     let mut command = with_profiles(Cli::command(), &profiles);
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut command, "dbctl", &mut out);

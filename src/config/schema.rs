@@ -6,11 +6,11 @@ use std::path::Path;
 
 use toml_edit::{ImDocument, TableLike};
 
-use super::{Origin, Profile};
-use crate::provider::ProviderKind;
+use super::{Origin, Profile, Variables};
+use crate::model::ProviderKind;
 use crate::secret::is_secret_key;
 
-/// Keys every provider's profile may set: `Profile::http_target` reads them for all of them.
+/// Keys every provider's profile may set: `Profile::tls` reads them for all of them.
 const TLS_KEYS: &[&str] = &["ca_cert", "insecure"];
 /// Keys whose value is true or false; every other key holds a string.
 const BOOL_KEYS: &[&str] = &["insecure"];
@@ -27,10 +27,10 @@ pub struct Field {
     pub secret: bool,
 }
 
-/// Every setting of `kind`, in registry order, then the TLS keys.
-pub fn fields(kind: ProviderKind) -> Vec<Field> {
+/// Every setting of a provider with these variables, in their order, then the TLS keys.
+pub fn fields(variables: &[super::EnvVar]) -> Vec<Field> {
     let mut fields: Vec<Field> = Vec::new();
-    for var in kind.spec().env {
+    for var in variables {
         match fields.iter_mut().find(|f| f.name == var.field) {
             Some(field) => field.vars.push(var.var),
             None => fields.push(Field {
@@ -54,10 +54,11 @@ pub fn fields(kind: ProviderKind) -> Vec<Field> {
     fields
 }
 
-/// Every key a `[profiles.NAME]` of `kind` may set: `provider`, each field, each `*_env` twin.
-pub fn keys(kind: ProviderKind) -> Vec<String> {
+/// Every key a `[profiles.NAME]` of a provider with these variables may set: `provider`,
+/// each field, each `*_env` twin.
+pub fn keys(variables: &[super::EnvVar]) -> Vec<String> {
     let mut keys = vec!["provider".to_string()];
-    for field in fields(kind) {
+    for field in fields(variables) {
         keys.push(field.name.to_string());
         if field.secret {
             keys.push(format!("{}_env", field.name));
@@ -96,7 +97,7 @@ pub struct Checked {
 }
 
 /// Reads a config file's text; never fails, every problem is in the answer.
-pub fn check(path: &Path, text: &str) -> Checked {
+pub fn check(path: &Path, text: &str, variables: Variables) -> Checked {
     let mut checked = Checked::default();
     // Before any parser: what nests too deep would overflow its stack.
     if let Some(offset) = super::too_deep(text) {
@@ -184,7 +185,7 @@ pub fn check(path: &Path, text: &str) -> Checked {
             .and_then(toml::Value::as_table);
         match (item.as_table_like(), body) {
             (Some(spans), Some(body)) => {
-                profile(&mut checked, path, name, line, spans, body, &at);
+                profile(&mut checked, (path, variables), name, line, spans, body, &at);
             }
             _ => checked.problems.push(problem(
                 Some(name),
@@ -199,13 +200,14 @@ pub fn check(path: &Path, text: &str) -> Checked {
 /// Checks one `[profiles.NAME]` table and, when its provider is known, keeps the profile.
 fn profile(
     checked: &mut Checked,
-    path: &Path,
+    file: (&Path, Variables),
     name: &str,
     line: usize,
     spans: &dyn TableLike,
     body: &toml::Table,
     at: &dyn Fn(Option<Range<usize>>) -> Option<usize>,
 ) {
+    let (path, variables) = file;
     let key_line = |key: &str| {
         at(spans
             .get_key_value(key)
@@ -257,9 +259,14 @@ fn profile(
             return;
         }
     };
-    let known = keys(kind);
+    let known = keys(variables(kind));
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
-    let mut profile = Profile::new(name, kind, Origin::File(path.to_path_buf()));
+    let mut profile = Profile::new(
+        name,
+        kind,
+        Origin::File(path.to_path_buf()),
+        variables(kind),
+    );
     let before = checked.problems.len();
     for (key, value) in spans.iter().filter_map(|(k, _)| body.get_key_value(k)) {
         let at = key_line(key);
@@ -269,7 +276,7 @@ fn profile(
                 Some(at),
                 format!(
                     "unknown key `{key}` in profile `{name}` (line {at}){}",
-                    did_you_mean(&suggest(key, &known, Some(kind)))
+                    did_you_mean(&suggest(key, &known, Some((kind, variables(kind)))))
                 ),
             ));
         } else if key != "provider" {
@@ -325,7 +332,7 @@ fn type_errors(profile: &Profile) -> Vec<(String, String)> {
 /// whose value has the wrong type is left to [`type_errors`].
 fn missing(profile: &Profile) -> Vec<String> {
     let bad: Vec<String> = type_errors(profile).into_iter().map(|(k, _)| k).collect();
-    fields(profile.provider)
+    fields(profile.variables)
         .into_iter()
         .filter(|f| {
             !bad.iter()
@@ -392,14 +399,16 @@ fn did_you_mean(suggestion: &Option<String>) -> String {
 /// The known key a user most likely meant: the field of the variable the word echoes
 /// (`api_url` for `UPSTASH_API_URL` means `url`), a known key the word begins or ends with
 /// (or that begins or ends with it), else the closest by edit distance.
-fn suggest(word: &str, known: &[&str], kind: Option<ProviderKind>) -> Option<String> {
+fn suggest(
+    word: &str,
+    known: &[&str],
+    kind: Option<(ProviderKind, &[super::EnvVar])>,
+) -> Option<String> {
     let lower = word.to_ascii_lowercase().replace('-', "_");
-    if let Some(kind) = kind {
+    if let Some((kind, variables)) = kind {
         let prefix = format!("{}_", kind.name().to_ascii_uppercase().replace('-', "_"));
         let upper = lower.to_ascii_uppercase();
-        if let Some(var) = kind
-            .spec()
-            .env
+        if let Some(var) = variables
             .iter()
             .find(|v| v.var == upper || v.var.strip_prefix(&prefix) == Some(upper.as_str()))
         {
@@ -450,12 +459,13 @@ fn levenshtein(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::registry::variables;
 
     #[test]
     fn suggestions_follow_the_variable_names_then_the_spelling() {
-        let upstash = keys(ProviderKind::Upstash);
+        let upstash = keys(variables(ProviderKind::Upstash));
         let known: Vec<&str> = upstash.iter().map(String::as_str).collect();
-        let up = Some(ProviderKind::Upstash);
+        let up = Some((ProviderKind::Upstash, variables(ProviderKind::Upstash)));
         assert_eq!(suggest("api_url", &known, up).as_deref(), Some("url"));
         assert_eq!(
             suggest("UPSTASH_EMAIL", &known, up).as_deref(),
@@ -467,9 +477,12 @@ mod tests {
             Some("api_key_env")
         );
         assert_eq!(suggest("zzzzzz", &known, up), None);
-        let re = keys(ProviderKind::RedisEnterprise);
+        let re = keys(variables(ProviderKind::RedisEnterprise));
         let known: Vec<&str> = re.iter().map(String::as_str).collect();
-        let re = Some(ProviderKind::RedisEnterprise);
+        let re = Some((
+            ProviderKind::RedisEnterprise,
+            variables(ProviderKind::RedisEnterprise),
+        ));
         assert_eq!(suggest("username", &known, re).as_deref(), Some("user"));
         assert_eq!(suggest("api_url", &known, re).as_deref(), Some("url"));
         assert_eq!(levenshtein("kitten", "sitting"), 3);
@@ -520,7 +533,7 @@ mod tests {
             ));
         }
         for kind in ProviderKind::all() {
-            let schema: Vec<Row> = fields(*kind)
+            let schema: Vec<Row> = fields(variables(*kind))
                 .into_iter()
                 .map(|f| {
                     let vars = f.vars.iter().map(|v| v.to_string()).collect();
@@ -542,7 +555,7 @@ mod tests {
     #[test]
     fn every_problem_of_a_file_is_reported_with_its_line() {
         let text = "[profiles.a]\nprovider = \"upstash\"\napi_url = \"x\"\ninsecure = \"maybe\"\n\n[profiles.b]\nprovider = \"mongodb\"\n\n[profiles.c]\nprovider = \"cosmos\"\nkey_env = \"DBCTL_TEST_SURELY_UNSET\"\n";
-        let checked = check(Path::new("c.toml"), text);
+        let checked = check(Path::new("c.toml"), text, variables);
         let messages: Vec<&str> = checked
             .problems
             .iter()
@@ -568,7 +581,11 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec!["c"]
         );
-        let syntax = check(Path::new("c.toml"), "[profiles.x]\nprovider = \n");
+        let syntax = check(
+            Path::new("c.toml"),
+            "[profiles.x]\nprovider = \n",
+            variables,
+        );
         assert_eq!(syntax.problems[0].line, Some(2));
         assert_eq!(syntax.problems[0].column, Some(12));
     }

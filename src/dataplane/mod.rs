@@ -16,7 +16,7 @@ use crate::config::Profile;
 use crate::context::HttpSettings;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Latency;
-use crate::provider::{ProviderKind, RedisConnection};
+use crate::model::{ProviderKind, RedisConnection};
 use crate::secret::MASK;
 use crate::tls::TlsOptions;
 
@@ -506,7 +506,7 @@ mod tests {
             .await
             .unwrap();
         let settings = Arc::new(HttpSettings::new(Duration::from_secs(5), 1, 0, false));
-        let profile = Profile::new("p", ProviderKind::Upstash, Origin::Env);
+        let profile = Profile::new("p", ProviderKind::Upstash, Origin::Env, &[]);
         let dialer = Dialer::for_profile(&profile, settings).unwrap();
         let connection = RedisConnection {
             host: "127.0.0.1".into(),

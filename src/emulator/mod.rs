@@ -15,7 +15,8 @@ use serde_json::Value;
 
 use crate::config::{Config, Profile};
 use crate::error::{Error, Result};
-use crate::provider::ProviderKind;
+use crate::model::ProviderKind;
+use crate::provider::registry;
 
 pub mod cosmos;
 pub mod redis_cloud;
@@ -233,10 +234,10 @@ impl std::str::FromStr for Fault {
     }
 }
 
-/// One provider's imitation, as the provider registry names it: its routes (each API keeps
-/// its own state, started from the [`Setup`], under its own path prefix), and the
-/// profile settings that point dbctl at it; the demo profile and the `export` lines (through
-/// the provider's own variables) are both made from them.
+/// One provider's imitation: its routes (each API keeps its own state, seeded with the demo
+/// fleet or empty, under its own path prefix), and the profile settings that point dbctl at
+/// it; the demo profile and the `export` lines (through the provider's own variables) are both
+/// made from them. The emulator is a plug-in: the providers know nothing of it.
 pub struct ApiSpec {
     pub router: fn(&Setup) -> Router,
     pub settings: fn(base: &str) -> Vec<(&'static str, String)>,
@@ -263,6 +264,16 @@ pub struct Emulator {
     _redis_server: tokio::task::JoinHandle<()>,
 }
 
+/// The imitation of each provider: the emulator's own table, by kind.
+fn api(kind: ProviderKind) -> ApiSpec {
+    match kind {
+        ProviderKind::Upstash => upstash::API,
+        ProviderKind::RedisCloud => redis_cloud::API,
+        ProviderKind::RedisEnterprise => redis_enterprise::API,
+        ProviderKind::Cosmos => cosmos::API,
+    }
+}
+
 impl Emulator {
     pub async fn start(options: Options) -> Result<Emulator> {
         let mut setup = Setup::from_env(options.seeded)?;
@@ -277,7 +288,7 @@ impl Emulator {
         let app = ProviderKind::all()
             .iter()
             .fold(Router::new(), |app, kind| {
-                app.merge((kind.spec().emulator.router)(&setup))
+                app.merge((api(*kind).router)(&setup))
             })
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .layer(middleware::from_fn_with_state(traffic, latency_and_faults));
@@ -332,9 +343,7 @@ impl Emulator {
             file_exists: false,
             profiles: ProviderKind::all()
                 .iter()
-                .map(|&kind| {
-                    demo_profile(kind.name(), kind, &(kind.spec().emulator.settings)(base))
-                })
+                .map(|&kind| demo_profile(kind.name(), kind, &(api(kind).settings)(base)))
                 .collect(),
             warnings: Vec::new(),
         }
@@ -346,11 +355,11 @@ impl Emulator {
         ProviderKind::all()
             .iter()
             .flat_map(|kind| {
-                let spec = kind.spec();
-                (spec.emulator.settings)(&base)
+                let variables = registry::variables(*kind);
+                (api(*kind).settings)(&base)
                     .into_iter()
                     .filter_map(|(field, value)| {
-                        let var = spec.env.iter().find(|v| v.field == field)?.var;
+                        let var = variables.iter().find(|v| v.field == field)?.var;
                         Some((var, value))
                     })
             })
@@ -391,11 +400,16 @@ pub fn basic_auth_ok(headers: &HeaderMap, user: &str, password: &str) -> bool {
 /// Builds a demo profile from (field, value) pairs.
 pub fn demo_profile(
     name: &str,
-    kind: crate::provider::ProviderKind,
+    kind: crate::model::ProviderKind,
     fields: &[(&str, String)],
 ) -> Profile {
     fields.iter().fold(
-        Profile::new(name, kind, crate::config::Origin::Demo),
+        Profile::new(
+            name,
+            kind,
+            crate::config::Origin::Demo,
+            registry::variables(kind),
+        ),
         |profile, (field, value)| profile.with(field, value.clone()),
     )
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::errors::excerpt;
 use crate::error::{Error, Result};
-use crate::provider::ProviderKind;
+use crate::model::ProviderKind;
 use crate::tls::TlsOptions;
 
 /// A request as a provider describes it.
@@ -136,4 +136,23 @@ pub struct Target {
     pub tls: TlsOptions,
     /// What to do when the certificate is refused.
     pub certificate_hint: String,
+}
+
+impl Target {
+    /// Where a profile's requests go (`base_url`, read from `url_field`), with its TLS
+    /// settings (`ca_cert`, `insecure`).
+    pub fn of(
+        profile: &crate::config::Profile,
+        url_field: &str,
+        base_url: &str,
+    ) -> crate::error::Result<Target> {
+        Ok(Target {
+            provider: profile.provider,
+            profile: profile.name.clone(),
+            base_url: base_url.to_string(),
+            url_setting: profile.describe(url_field),
+            tls: profile.tls()?,
+            certificate_hint: profile.certificate_hint(),
+        })
+    }
 }

@@ -2,9 +2,9 @@
 //! body (JSON, HTML title or plain text), credentials masked.
 use serde_json::Value;
 
+use crate::credentials::redact_text;
 use crate::error::{Error, ErrorKind};
-use crate::provider::ProviderKind;
-use crate::secret::redact_text;
+use crate::model::ProviderKind;
 
 /// The error for a non-2xx answer: kind from the status, message from the body.
 pub fn status_error(status: reqwest::StatusCode, body: &[u8], provider: ProviderKind) -> Error {

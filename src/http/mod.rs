@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::context::HttpSettings;
 use crate::error::{Error, ErrorKind, Result};
-use crate::provider::ProviderKind;
+use crate::model::ProviderKind;
 use crate::secret::{is_secret_key, redact_value, MASK};
 
 mod auth;

@@ -3,8 +3,8 @@ use comfy_table::Color;
 use serde::Serialize;
 
 use super::{opt, status_color, Record};
-use crate::health::{Finding, Severity, Usage};
 use crate::model::{ByteSize, Database};
+use crate::model::{Finding, Severity, Usage};
 
 /// A `db list --usage` row: the database and its usage figures side by side.
 #[derive(Debug, Serialize)]

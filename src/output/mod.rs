@@ -8,7 +8,6 @@ use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::context::OutputSettings;
 use crate::error::{Error, Result};
 use crate::model::{Backup, ByteSize, Database, Ping, Task};
 use crate::sanitize::{csv_cell, escape_controls, escape_with, is_inert};
@@ -55,6 +54,17 @@ impl OutputFormat {
     pub fn is_table(self) -> bool {
         matches!(self, OutputFormat::Table | OutputFormat::Wide)
     }
+}
+
+/// Output settings for renderers.
+#[derive(Debug, Clone)]
+pub struct OutputSettings {
+    pub format: OutputFormat,
+    /// Passwords in provider text are printed only with `--show-secrets`.
+    pub show_secrets: bool,
+    pub color: bool,
+    pub stdout_tty: bool,
+    pub stderr_tty: bool,
 }
 
 pub struct Renderer {

@@ -2,8 +2,8 @@
 //! control character) is refused here, and each provider adds its own form in its folder. A
 //! malformed id is exit 6 before any request, with one line naming the provider and what a
 //! valid id looks like.
-use super::ProviderKind;
 use crate::error::{Error, Result};
+use crate::model::ProviderKind;
 
 /// Longest piece of a refused id quoted back.
 const SHOWN_CHARS: usize = 64;

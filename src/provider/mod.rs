@@ -5,11 +5,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::Value;
 
+use crate::config::Profile;
 use crate::context::HttpSettings;
 use crate::error::{Error, Result};
-use crate::health::Usage;
-use crate::model::{Backup, Database, Task};
-use crate::secret::{redact_value, Secret};
+use crate::model::Usage;
+use crate::model::{Backup, Connection, Database, ProviderKind, Task};
+use crate::secret::redact_value;
+use registry::Registered;
 
 pub mod cosmos;
 pub mod dry_run;
@@ -19,13 +21,14 @@ pub mod lenient;
 mod operation;
 pub mod redis_cloud;
 pub mod redis_enterprise;
-mod registry;
+pub mod registry;
+mod spec;
 pub mod upstash;
 pub mod usage;
 
 pub use fields::{Fields, Settable};
 pub use operation::Operation;
-pub use registry::{ProviderKind, ProviderSpec};
+pub use spec::ProviderSpec;
 
 #[derive(Debug, Clone, Default)]
 pub struct CreateRequest {
@@ -78,77 +81,6 @@ pub enum Change {
     /// `--dry-run`: what would be sent, or what the provider said it would accept, in the
     /// one shape [`dry_run`] builds.
     DryRun(Value),
-}
-
-/// How to reach a database's data plane; passwords and keys stay `Secret`s.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Connection {
-    Redis(RedisConnection),
-    Cosmos(CosmosConnection),
-}
-
-/// A Redis endpoint: `redis://` or, with TLS, `rediss://`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RedisConnection {
-    pub host: String,
-    pub port: Option<u16>,
-    pub tls: bool,
-    pub user: Option<String>,
-    pub password: Option<Secret>,
-    pub database: String,
-    /// Active-Active: every region's own connection, the first one being the fields above;
-    /// empty for a database in one region.
-    pub regions: Vec<RegionConnection>,
-}
-
-/// One region of an Active-Active database and how to reach it there.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RegionConnection {
-    pub region: String,
-    pub connection: RedisConnection,
-}
-
-/// A Cosmos DB account endpoint, its key and the database.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CosmosConnection {
-    pub host: String,
-    pub port: Option<u16>,
-    pub tls: bool,
-    pub key: Secret,
-    pub database: String,
-}
-
-impl Connection {
-    pub fn host(&self) -> &str {
-        match self {
-            Connection::Redis(redis) => &redis.host,
-            Connection::Cosmos(cosmos) => &cosmos.host,
-        }
-    }
-
-    fn host_mut(&mut self) -> &mut String {
-        match self {
-            Connection::Redis(redis) => &mut redis.host,
-            Connection::Cosmos(cosmos) => &mut cosmos.host,
-        }
-    }
-
-    /// The variable a `db url --format env` line sets unless told otherwise: a URL for Redis,
-    /// a connection string for Cosmos.
-    pub fn env_var(&self) -> &'static str {
-        match self {
-            Connection::Redis(_) => "REDIS_URL",
-            Connection::Cosmos(_) => "COSMOS_CONNECTION_STRING",
-        }
-    }
-
-    /// The password or key it carries.
-    pub fn secret(&self) -> Option<&Secret> {
-        match self {
-            Connection::Redis(redis) => redis.password.as_ref(),
-            Connection::Cosmos(cosmos) => Some(&cosmos.key),
-        }
-    }
 }
 
 /// The one way to a database's connection details: the host must be a DNS name or an IP
@@ -221,7 +153,10 @@ impl Shared {
 #[async_trait]
 pub trait Provider: Send + Sync {
     fn kind(&self) -> ProviderKind;
+    /// Its profile's name.
     fn profile(&self) -> &str;
+    /// The profile it was built from (its TLS settings serve the data plane too).
+    fn source(&self) -> &Profile;
 
     /// Refuses (exit 6) an id this provider's databases cannot have, before any request:
     /// [`id::check_common`] plus the provider's own form. Every method taking a database id

@@ -4,7 +4,7 @@ use std::future::Future;
 use futures::stream::{self, StreamExt};
 
 use crate::error::Result;
-use crate::health::Usage;
+use crate::model::Usage;
 
 /// Per-database usage requests one provider profile keeps in flight.
 ///
@@ -14,8 +14,8 @@ use crate::health::Usage;
 /// HTTP layer retries with backoff), so the bound is set by latency and politeness: 64 fits
 /// within one HTTP/2 connection's usual 100 concurrent streams, and makes 250 databases at
 /// 200 ms cost the list plus ⌈250/64⌉ = 4 round trips (≈ 1.0 s), inside issue 16's 1.2 s.
-/// The run-wide bound (`context::MAX_IN_FLIGHT`) is the same, so one profile can use it all.
-pub const USAGE_IN_FLIGHT: usize = 64;
+/// It is the run-wide bound, so one profile can use it all.
+pub const USAGE_IN_FLIGHT: usize = crate::context::MAX_IN_FLIGHT;
 
 /// Awaits each database's usage read, at most [`USAGE_IN_FLIGHT`] at once, answers in
 /// order; a failure names its database.

@@ -1,18 +1,23 @@
-//! `db ...`: one function per subcommand (lists live in `list.rs`).
-use super::{list, App};
+//! `db ...`: every `db` subcommand, one file per group.
+use super::App;
 use crate::cli::DbCommand;
 use crate::error::Result;
 
+mod list;
+pub(super) mod ping;
+pub(super) mod stats;
 mod status;
 mod url;
 mod write;
+
+pub use list::run as list;
 
 pub use write::print_change;
 
 pub async fn run(app: &App, command: DbCommand) -> Result<()> {
     match command {
         DbCommand::List(args) => list::run(app, &args).await,
-        DbCommand::Stats { id, list } => super::stats::run(app, id, &list).await,
+        DbCommand::Stats { id, list } => stats::run(app, id, &list).await,
         DbCommand::Get {
             id,
             target,
@@ -107,7 +112,7 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             providers,
             profiles,
             count,
-        } => super::ping::run(app, id, &providers, &profiles, count).await,
+        } => ping::run(app, id, &providers, &profiles, count).await,
         DbCommand::Connect {
             id,
             target,

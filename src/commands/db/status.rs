@@ -7,6 +7,7 @@ use crate::cli::Target;
 use crate::error::{ErrorKind, Result};
 use crate::model::{Database, WaitTarget};
 use crate::output::OutputFormat;
+use crate::provider::registry::Registered;
 use crate::provider::{Operation, Provider};
 
 pub async fn get(app: &App, id: &str, target: &Target, collections: bool) -> Result<()> {

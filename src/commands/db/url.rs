@@ -6,8 +6,9 @@ use super::super::App;
 use crate::cli::{Target, UrlFormat};
 use crate::credentials::UNRESERVED;
 use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Connection, CosmosConnection, RedisConnection};
 use crate::output::OutputFormat;
-use crate::provider::{self, Connection, CosmosConnection, Operation, RedisConnection};
+use crate::provider::{self, Operation};
 use crate::sanitize::{escape_controls, is_unsafe_char};
 use crate::secret::MASK;
 use crate::tls::TlsOptions;
@@ -55,7 +56,7 @@ pub async fn connect(
     match super::super::region::choose(provider.as_ref(), id, connection, region)? {
         Connection::Redis(redis) => {
             // The profile's CA file and insecure switch, as `db ping` uses them.
-            let tls = app.profile_of(provider.as_ref())?.tls()?;
+            let tls = provider.source().tls()?;
             let insecure = tls.insecure || app.shared.http.insecure;
             run(redis_cli(&dialed(app, redis), &tls, insecure, args))
         }

@@ -80,7 +80,7 @@ pub async fn reset_password(app: &App, id: &str, target: &Target, yes: bool) -> 
 }
 
 /// `-p PROVIDER` for an environment profile, `--profile NAME` for a named one.
-fn select_flag(kind: crate::provider::ProviderKind, profile: &str) -> String {
+fn select_flag(kind: crate::model::ProviderKind, profile: &str) -> String {
     if profile == kind.name() {
         format!("-p {kind}")
     } else {

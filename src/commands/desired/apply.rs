@@ -11,9 +11,9 @@ use serde::Serialize;
 use super::plan::{Action, Verb};
 use super::{differences, render, App};
 use crate::cli::ApplyArgs;
-use crate::context::OutputSettings;
 use crate::error::{Error, ErrorKind, Result};
-use crate::output::{OutputFormat, Record, Renderer};
+use crate::output::{OutputFormat, OutputSettings, Record, Renderer};
+use crate::provider::registry::Registered;
 use crate::provider::{Change, CreateRequest, Provider, UpdateRequest};
 
 /// What became of one planned change; JSON: `{action, profile, name, id, result, error}`.

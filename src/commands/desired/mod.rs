@@ -2,13 +2,16 @@
 //! spec, `apply` makes the fleet match it. The providers are the state: no state file.
 use std::collections::BTreeMap;
 
-use super::{list, App};
+use super::App;
 use crate::cli::{ApplyArgs, FleetArgs, PlanArgs};
 use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
+use crate::fleet;
 use crate::model::Database;
+use crate::model::ProviderKind;
 use crate::output::Renderer;
-use crate::provider::{Provider, ProviderKind, Settable, Shared, Throughput};
+use crate::provider::registry::Registered;
+use crate::provider::{Provider, Settable, Shared, Throughput};
 
 mod apply;
 mod plan;
@@ -162,12 +165,12 @@ async fn read_fleet(app: &App, profiles: &[&Profile]) -> Result<Vec<Current>> {
         show_secrets: false,
         ..app.shared.clone()
     };
-    let (lists, failures) = list::each_profile(profiles, &shared, |provider, list| async move {
+    let (lists, failures) = fleet::each_profile(profiles, &shared, |provider, list| async move {
         with_throughput(provider.as_ref(), list).await
     })
     .await;
     if !failures.is_empty() {
-        return Err(list::every_failure(failures));
+        return Err(fleet::every_failure(failures));
     }
     let current: Vec<Current> = lists.into_iter().flatten().collect();
     plan::refuse_duplicates(current.iter().map(|c| &c.db))?;

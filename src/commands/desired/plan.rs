@@ -9,8 +9,10 @@ use serde_json::Value;
 use super::spec::{size_text, throughput_value, Desired, Entry};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Database;
+use crate::model::ProviderKind;
 use crate::output::Record;
-use crate::provider::{Operation, ProviderKind, Settable, Throughput};
+use crate::provider::registry::Registered;
+use crate::provider::{Operation, Settable, Throughput};
 
 /// What `apply` would do to one database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -9,9 +9,10 @@ use super::signer::{self, MasterKey};
 use crate::config::{Origin, Profile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, Call, Http, Reply};
+use crate::model::ProviderKind;
 use crate::paging::ListBounds;
+use crate::provider::id;
 use crate::provider::{expect_array, expect_object, path_segment, Shared};
-use crate::provider::{id, ProviderKind};
 use crate::secret::Secret;
 
 /// The largest page Cosmos serves (`x-ms-max-item-count`).
@@ -123,7 +124,7 @@ impl Client {
             key_source,
         });
         let http = Http::new(
-            profile.http_target("endpoint", &endpoint)?,
+            crate::http::Target::of(profile, "endpoint", &endpoint)?,
             api,
             shared.http.clone(),
         )?;

@@ -4,9 +4,9 @@ use serde_json::Value;
 
 use super::wire;
 use crate::error::{Error, Result};
-use crate::health::Usage;
+use crate::model::ProviderKind;
+use crate::model::Usage;
 use crate::model::{rfc3339_from_unix, Database, Status};
-use crate::provider::ProviderKind;
 use crate::provider::Shared;
 
 /// Where the account answers, from `COSMOS_ENDPOINT`: every database shares it.

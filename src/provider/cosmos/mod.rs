@@ -11,22 +11,23 @@ use serde_json::{json, Value};
 
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, ErrorKind, Result};
-use crate::health::Usage;
 use crate::http::{Call, Reply};
 use crate::model::Database;
+use crate::model::ProviderKind;
+use crate::model::Usage;
+use crate::model::{Connection, CosmosConnection};
 use crate::provider::dry_run;
+use crate::provider::ProviderSpec;
 use crate::provider::{
-    setting_value, Change, Connection, CosmosConnection, CreateRequest, Provider, Shared,
-    Throughput, UpdateRequest,
+    setting_value, Change, CreateRequest, Provider, Shared, Throughput, UpdateRequest,
 };
-use crate::provider::{Fields, Operation, ProviderKind, ProviderSpec, Settable};
+use crate::provider::{Fields, Operation, Settable};
 
 /// `--set` keys `db create` accepts.
 const CREATE_SETTINGS: &str = "throughput=RU/s (manual, 400 or more, in steps of 100), max_throughput=RU/s (autoscale, 1000 or more, in steps of 1000)";
 
-/// The registry entry (`provider::registry`).
+/// What this provider declares about itself (collected in `provider::registry`).
 pub const SPEC: ProviderSpec = ProviderSpec {
-    name: "cosmos",
     env: ENV,
     build: |profile, shared| Ok(Box::new(Cosmos::new(profile, shared)?)),
     operations: &[
@@ -40,8 +41,6 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Usage,
         Operation::Throughput,
     ],
-    #[cfg(feature = "emulator")]
-    emulator: crate::emulator::cosmos::API,
     usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {
@@ -76,7 +75,8 @@ pub const ENV: &[EnvVar] = &[
 pub struct Cosmos {
     client: client::Client,
     shared: Shared,
-    profile: String,
+    /// The profile it was built from.
+    profile: Profile,
 }
 
 impl Cosmos {
@@ -84,17 +84,21 @@ impl Cosmos {
         Ok(Cosmos {
             client: client::Client::new(profile, shared)?,
             shared: shared.clone(),
-            profile: profile.name.clone(),
+            profile: profile.clone(),
         })
     }
 
     fn database(&self, record: &Value) -> Result<Database> {
-        convert::database(record, &self.client.account, &self.profile, &self.shared)?.ok_or_else(
-            || {
-                Error::provider_error("cosmos sent a database record without an id")
-                    .with_origin(ProviderKind::Cosmos, &self.profile)
-            },
-        )
+        convert::database(
+            record,
+            &self.client.account,
+            &self.profile.name,
+            &self.shared,
+        )?
+        .ok_or_else(|| {
+            Error::provider_error("cosmos sent a database record without an id")
+                .with_origin(ProviderKind::Cosmos, &self.profile.name)
+        })
     }
 
     /// The create request: `POST /dbs {id}` with the throughput headers `--set` asks for.
@@ -158,6 +162,9 @@ impl Provider for Cosmos {
         ProviderKind::Cosmos
     }
     fn profile(&self) -> &str {
+        &self.profile.name
+    }
+    fn source(&self) -> &Profile {
         &self.profile
     }
     fn check_id(&self, id: &str) -> Result<()> {
@@ -168,9 +175,12 @@ impl Provider for Cosmos {
         let mut databases = Vec::with_capacity(records.len());
         for record in &records {
             // A record without an id cannot be addressed: leave it out.
-            if let Some(db) =
-                convert::database(record, &self.client.account, &self.profile, &self.shared)?
-            {
+            if let Some(db) = convert::database(
+                record,
+                &self.client.account,
+                &self.profile.name,
+                &self.shared,
+            )? {
                 databases.push(db);
             }
         }
@@ -210,11 +220,11 @@ impl Provider for Cosmos {
             return Err(Error::invalid(format!(
                 "cosmos database {id:?} has no throughput of its own (no shared offer; its containers may have theirs)"
             ))
-            .with_origin(ProviderKind::Cosmos, &self.profile));
+            .with_origin(ProviderKind::Cosmos, &self.profile.name));
         };
         let (Some(rid), autoscale) = convert::offer_mode(offer) else {
             return Err(Error::provider_error("cosmos sent an offer without an id")
-                .with_origin(ProviderKind::Cosmos, &self.profile));
+                .with_origin(ProviderKind::Cosmos, &self.profile.name));
         };
         let mut offer = offer.clone();
         let (content, migrate, word) = match throughput {

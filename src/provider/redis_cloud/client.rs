@@ -12,8 +12,8 @@ use super::Kind;
 use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, Call, Http, Reply};
+use crate::model::ProviderKind;
 use crate::paging::ListBounds;
-use crate::provider::ProviderKind;
 use crate::provider::{expect_array, expect_object, path_segment, Shared};
 use crate::secret::Secret;
 
@@ -77,7 +77,7 @@ impl Client {
             .string("url")?
             .unwrap_or_else(|| super::DEFAULT_URL.to_string());
         let http = Http::new(
-            profile.http_target("url", &url)?,
+            crate::http::Target::of(profile, "url", &url)?,
             Arc::new(RedisCloudApi { key, secret }),
             shared.http.clone(),
         )?;

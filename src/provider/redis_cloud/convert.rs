@@ -5,10 +5,11 @@ use serde_json::Value;
 use super::wire;
 use super::Kind;
 use crate::error::{Error, Result};
-use crate::health::Usage;
+use crate::model::ProviderKind;
+use crate::model::Usage;
 use crate::model::{rfc3339_from_text, Database, Region, Status, Task, TaskStatus};
-use crate::provider::ProviderKind;
-use crate::provider::{Connection, RedisConnection, RegionConnection, Shared};
+use crate::model::{Connection, RedisConnection, RegionConnection};
+use crate::provider::Shared;
 
 const GIB: f64 = (1u64 << 30) as f64;
 
@@ -254,7 +255,7 @@ pub(super) fn task(record: &Value, id: &str, profile: &str, subscription: Option
             .description
             .or(error.kind)
             .or(wire.description.clone())
-            .map(|text| crate::secret::redact_text(&text))
+            .map(|text| crate::credentials::redact_text(&text))
             .unwrap_or_else(|| "no reason given".into())
     });
     Task {

@@ -20,21 +20,23 @@ use tokio::sync::Semaphore;
 
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, ErrorKind, Result};
-use crate::health::Usage;
 use crate::http::{Call, Reply};
+use crate::model::Connection;
+use crate::model::ProviderKind;
+use crate::model::Usage;
 use crate::model::{Database, Task};
 use crate::paging::ListBounds;
 use crate::provider::dry_run;
 use crate::provider::id;
+use crate::provider::ProviderSpec;
 use crate::provider::{
-    path_segment, setting_value, Change, Connection, CreateRequest, ImportRequest, Provider,
-    Shared, UpdateRequest,
+    path_segment, setting_value, Change, CreateRequest, ImportRequest, Provider, Shared,
+    UpdateRequest,
 };
-use crate::provider::{Fields, Operation, ProviderKind, ProviderSpec, Settable};
+use crate::provider::{Fields, Operation, Settable};
 
-/// The registry entry (`provider::registry`).
+/// What this provider declares about itself (collected in `provider::registry`).
 pub const SPEC: ProviderSpec = ProviderSpec {
-    name: "redis-cloud",
     env: ENV,
     build: |profile, shared| Ok(Box::new(RedisCloud::new(profile, shared)?)),
     operations: &[
@@ -50,8 +52,6 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Tasks,
         Operation::Usage,
     ],
-    #[cfg(feature = "emulator")]
-    emulator: crate::emulator::redis_cloud::API,
     usage_from_info: true,
     unsupported_hint,
     fields: Fields {
@@ -177,7 +177,8 @@ fn parse_id(id: &str) -> Result<(&str, &str)> {
 pub struct RedisCloud {
     client: client::Client,
     shared: Shared,
-    profile: String,
+    /// The profile it was built from.
+    profile: Profile,
     /// Subscription id → its family, learnt during this run.
     kinds: Mutex<HashMap<String, Kind>>,
     /// Task id → the subscription it was started for, to name a created database.
@@ -189,7 +190,7 @@ impl RedisCloud {
         Ok(RedisCloud {
             client: client::Client::new(profile, shared)?,
             shared: shared.clone(),
-            profile: profile.name.clone(),
+            profile: profile.clone(),
             kinds: Mutex::new(HashMap::new()),
             tasks: Mutex::new(HashMap::new()),
         })
@@ -248,7 +249,7 @@ impl RedisCloud {
                     )
                 },
             )
-            .with_origin(ProviderKind::RedisCloud, &self.profile)
+            .with_origin(ProviderKind::RedisCloud, &self.profile.name)
             .with_hint("`dbctl db list -p redis-cloud` prints the ids as SUBSCRIPTION/DATABASE")),
             Err(e) => Err(e),
         }
@@ -258,7 +259,7 @@ impl RedisCloud {
         convert::database(
             record,
             &convert::Origin {
-                profile: &self.profile,
+                profile: &self.profile.name,
                 kind,
                 subscription,
                 region: None,
@@ -293,7 +294,7 @@ impl RedisCloud {
         let mut databases = Vec::new();
         for ((subscription, region, _), records) in subscriptions.iter().zip(pages) {
             let origin = convert::Origin {
-                profile: &self.profile,
+                profile: &self.profile.name,
                 kind,
                 subscription,
                 region: region.as_deref(),
@@ -314,7 +315,7 @@ impl RedisCloud {
 
     /// A write that answers a task; the task is remembered with its subscription.
     fn task_change(&self, subscription: &str, record: Value) -> Change {
-        let task = convert::task(&record, "", &self.profile, Some(subscription));
+        let task = convert::task(&record, "", &self.profile.name, Some(subscription));
         if !task.id.is_empty() {
             self.tasks
                 .lock()
@@ -389,6 +390,9 @@ impl Provider for RedisCloud {
         ProviderKind::RedisCloud
     }
     fn profile(&self) -> &str {
+        &self.profile.name
+    }
+    fn source(&self) -> &Profile {
         &self.profile
     }
     fn check_id(&self, id: &str) -> Result<()> {
@@ -595,7 +599,7 @@ impl Provider for RedisCloud {
         Ok(convert::task(
             &record,
             id,
-            &self.profile,
+            &self.profile.name,
             subscription.as_deref(),
         ))
     }

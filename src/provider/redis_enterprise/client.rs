@@ -6,8 +6,9 @@ use serde_json::Value;
 use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, BasicAuth, Call, Http, Reply};
+use crate::model::ProviderKind;
+use crate::provider::id;
 use crate::provider::{expect_array, expect_object, path_segment, Shared};
-use crate::provider::{id, ProviderKind};
 
 const KIND: ProviderKind = ProviderKind::RedisEnterprise;
 
@@ -56,7 +57,11 @@ impl Client {
         let user = profile.require_string("user")?;
         let password = profile.require_secret("password")?;
         let api = Arc::new(ClusterApi(BasicAuth { user, password }));
-        let http = Http::new(profile.http_target("url", &url)?, api, shared.http.clone())?;
+        let http = Http::new(
+            crate::http::Target::of(profile, "url", &url)?,
+            api,
+            shared.http.clone(),
+        )?;
         Ok(Client { http })
     }
 

@@ -4,10 +4,11 @@ use serde_json::Value;
 
 use super::wire;
 use crate::error::{Error, Result};
-use crate::health::Usage;
+use crate::model::ProviderKind;
+use crate::model::Usage;
 use crate::model::{rfc3339_from_text, rfc3339_from_unix, Database, Status, Task, TaskStatus};
-use crate::provider::ProviderKind;
-use crate::provider::{Connection, RedisConnection, Shared};
+use crate::model::{Connection, RedisConnection};
+use crate::provider::Shared;
 
 const KIND: ProviderKind = ProviderKind::RedisEnterprise;
 

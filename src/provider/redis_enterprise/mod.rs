@@ -10,20 +10,21 @@ use serde_json::{json, Map, Value};
 
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, Result};
-use crate::health::Usage;
 use crate::http::{Call, Reply};
+use crate::model::Connection;
+use crate::model::ProviderKind;
+use crate::model::Usage;
 use crate::model::{Database, Task};
 use crate::provider::dry_run;
+use crate::provider::ProviderSpec;
 use crate::provider::{
-    setting_value, Change, Connection, CreateRequest, ImportRequest, Provider, Shared,
-    UpdateRequest,
+    setting_value, Change, CreateRequest, ImportRequest, Provider, Shared, UpdateRequest,
 };
-use crate::provider::{Fields, Operation, ProviderKind, ProviderSpec, Settable};
+use crate::provider::{Fields, Operation, Settable};
 use client::uid;
 
-/// The registry entry (`provider::registry`).
+/// What this provider declares about itself (collected in `provider::registry`).
 pub const SPEC: ProviderSpec = ProviderSpec {
-    name: "redis-enterprise",
     env: ENV,
     build: |profile, shared| Ok(Box::new(RedisEnterprise::new(profile, shared)?)),
     operations: &[
@@ -40,8 +41,6 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Tasks,
         Operation::Usage,
     ],
-    #[cfg(feature = "emulator")]
-    emulator: crate::emulator::redis_enterprise::API,
     usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {
@@ -97,7 +96,8 @@ const IMPORT_TYPES: &str = "http, https, ftp (a URL the cluster downloads), sftp
 pub struct RedisEnterprise {
     client: client::Client,
     shared: Shared,
-    profile: String,
+    /// The profile it was built from.
+    profile: Profile,
 }
 
 impl RedisEnterprise {
@@ -105,12 +105,12 @@ impl RedisEnterprise {
         Ok(RedisEnterprise {
             client: client::Client::new(profile, shared)?,
             shared: shared.clone(),
-            profile: profile.name.clone(),
+            profile: profile.clone(),
         })
     }
 
     fn database(&self, record: &Value) -> Result<Database> {
-        convert::database(record, &self.profile, &self.shared)
+        convert::database(record, &self.profile.name, &self.shared)
     }
 
     /// Only the fields the model uses, unless `--raw` wants the whole record.
@@ -140,7 +140,7 @@ impl RedisEnterprise {
 
     fn action_of(&self, answer: &Value) -> Option<Task> {
         let action = wire::ActionRef::deserialize(answer).ok()?.action_uid?;
-        convert::task(answer, &action, &self.profile)
+        convert::task(answer, &action, &self.profile.name)
             .ok()
             .map(|mut task| {
                 task.id = action;
@@ -211,6 +211,9 @@ impl Provider for RedisEnterprise {
         KIND
     }
     fn profile(&self) -> &str {
+        &self.profile.name
+    }
+    fn source(&self) -> &Profile {
         &self.profile
     }
     fn check_id(&self, id: &str) -> Result<()> {
@@ -352,7 +355,7 @@ impl Provider for RedisEnterprise {
 
     async fn task(&self, id: &str) -> Result<Task> {
         let record = self.client.action(id).await?;
-        convert::task(&record, id, &self.profile)
+        convert::task(&record, id, &self.profile.name)
     }
 
     /// One request for all: the cluster-wide `stats/last`, or the per-database path when

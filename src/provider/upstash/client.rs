@@ -6,10 +6,11 @@ use serde_json::{json, Value};
 use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, BasicAuth, Call, Http, Reply};
+use crate::model::ProviderKind;
+use crate::provider::id;
 use crate::provider::{
     expect_array, expect_object, path_segment, setting_value, Shared, UpdateRequest,
 };
-use crate::provider::{id, ProviderKind};
 
 pub struct Client {
     http: Http,
@@ -47,7 +48,11 @@ impl Client {
             user: email,
             password: api_key,
         }));
-        let http = Http::new(profile.http_target("url", &url)?, api, shared.http.clone())?;
+        let http = Http::new(
+            crate::http::Target::of(profile, "url", &url)?,
+            api,
+            shared.http.clone(),
+        )?;
         Ok(Client { http })
     }
 

@@ -4,10 +4,11 @@ use serde_json::Value;
 
 use super::wire;
 use crate::error::{Error, Result};
-use crate::health::Usage;
+use crate::model::ProviderKind;
+use crate::model::Usage;
 use crate::model::{rfc3339_from_unix, Backup, Database, Status};
-use crate::provider::ProviderKind;
-use crate::provider::{Connection, RedisConnection, Shared};
+use crate::model::{Connection, RedisConnection};
+use crate::provider::Shared;
 
 pub(super) fn database(record: &Value, profile: &str, shared: &Shared) -> Result<Database> {
     let wire = wire::Database::deserialize(record).map_err(|e| undecodable("database", e))?;

@@ -8,18 +8,18 @@ use serde_json::{json, Value};
 
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, Result};
-use crate::health::Usage;
 use crate::http::{Call, Reply};
+use crate::model::Connection;
+use crate::model::ProviderKind;
+use crate::model::Usage;
 use crate::model::{Backup, Database};
 use crate::provider::dry_run;
-use crate::provider::{
-    setting_value, Change, Connection, CreateRequest, Provider, Shared, UpdateRequest,
-};
-use crate::provider::{Fields, Operation, ProviderKind, ProviderSpec, Settable};
+use crate::provider::ProviderSpec;
+use crate::provider::{setting_value, Change, CreateRequest, Provider, Shared, UpdateRequest};
+use crate::provider::{Fields, Operation, Settable};
 
-/// The registry entry (`provider::registry`).
+/// What this provider declares about itself (collected in `provider::registry`).
 pub const SPEC: ProviderSpec = ProviderSpec {
-    name: "upstash",
     env: ENV,
     build: |profile, shared| Ok(Box::new(Upstash::new(profile, shared)?)),
     operations: &[
@@ -36,8 +36,6 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::BackupRestore,
         Operation::Usage,
     ],
-    #[cfg(feature = "emulator")]
-    emulator: crate::emulator::upstash::API,
     usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {
@@ -85,7 +83,8 @@ const CREATE_SETTINGS: &[&str] = &[
 pub struct Upstash {
     client: client::Client,
     shared: Shared,
-    profile: String,
+    /// The profile it was built from.
+    profile: Profile,
 }
 
 impl Upstash {
@@ -93,12 +92,12 @@ impl Upstash {
         Ok(Upstash {
             client: client::Client::new(profile, shared)?,
             shared: shared.clone(),
-            profile: profile.name.clone(),
+            profile: profile.clone(),
         })
     }
 
     fn database(&self, record: &Value) -> Result<Database> {
-        convert::database(record, &self.profile, &self.shared)
+        convert::database(record, &self.profile.name, &self.shared)
     }
 
     async fn usage(&self, db: &Database) -> Result<Usage> {
@@ -112,6 +111,9 @@ impl Provider for Upstash {
         ProviderKind::Upstash
     }
     fn profile(&self) -> &str {
+        &self.profile.name
+    }
+    fn source(&self) -> &Profile {
         &self.profile
     }
     fn check_id(&self, id: &str) -> Result<()> {
@@ -211,7 +213,7 @@ impl Provider for Upstash {
         let records = self.client.list_backups(id).await?;
         Ok(records
             .iter()
-            .map(|r| convert::backup(r, id, &self.profile))
+            .map(|r| convert::backup(r, id, &self.profile.name))
             .collect())
     }
 

@@ -1,14 +1,16 @@
 //! `db stats [ID]` and `db list --usage`: usage figures for one database or the fleet.
 use std::collections::BTreeSet;
 
-use super::list::{gather, Gathered};
-use super::App;
+use super::super::App;
 use crate::cli::{ListArgs, Target};
 use crate::error::{Error, Result};
-use crate::health::Usage;
+use crate::fleet::Gathered;
+use crate::model::Connection;
 use crate::model::Database;
+use crate::model::Usage;
 use crate::output::DatabaseUsage;
-use crate::provider::{Connection, Operation, Provider};
+use crate::provider::registry::Registered;
+use crate::provider::{Operation, Provider};
 
 /// `db stats ID` (one database) or `db stats` (every selected database).
 pub async fn run(app: &App, id: Option<String>, args: &ListArgs) -> Result<()> {
@@ -21,7 +23,7 @@ pub async fn run(app: &App, id: Option<String>, args: &ListArgs) -> Result<()> {
             .collect();
         say_notes(&usages);
         app.print(&app.out.list(&usages)?)?;
-        return gathered.finish(app);
+        return gathered.finish(app.json());
     };
     let target = one_target(args)?;
     let provider = app.provider_for(&target, Operation::Usage, &id)?;
@@ -45,14 +47,13 @@ pub async fn list_with_usage(app: &App, args: &ListArgs) -> Result<()> {
         .map(|(db, usage)| DatabaseUsage::new(db.clone(), usage.clone()))
         .collect();
     app.print(&app.out.list(&rows)?)?;
-    gathered.finish(app)
+    gathered.finish(app.json())
 }
 
 /// Every selected database with its usage; a database whose figures failed has none and is
 /// named as a failure (exit 12 after printing the rest).
 async fn fleet(app: &App, args: &ListArgs) -> Result<Gathered<(Database, Option<Usage>)>> {
-    gather(
-        app,
+    app.gather(
         args,
         |(db, _)| db,
         |provider, databases| async move { usages(app, provider.as_ref(), databases).await },

@@ -1,28 +1,44 @@
-//! `db list`: every selected profile at once, in a stable order, with partial failures named.
-//! Other fleet commands (`db ping`, `db stats`, `export`, `plan`) collect the same way.
+//! The fleet engine: every selected profile at once, each profile's list handed on as soon
+//! as it comes, partial results, and the failures named. `db list`, `db stats`, `db ping`,
+//! `check`, `export`, `plan` and `apply` all read the fleet through it.
 use std::cmp::Ordering;
 use std::future::Future;
 
 use futures::future::join_all;
 
-use super::App;
-use crate::cli::{ListArgs, SortKey, SortOrder};
 use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::Database;
-use crate::output::OutputFormat;
-use crate::provider::{Provider, ProviderKind, Shared};
+use crate::model::{Database, Status};
+use crate::provider::registry::Registered;
+use crate::provider::{Provider, Shared};
 
-pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
-    if args.usage {
-        return super::stats::list_with_usage(app, args).await;
-    }
-    let mut collected = collect(app, &args.providers, &args.profiles, args.strict).await?;
-    let mut databases = collected.take_databases();
-    databases.retain(|db| matches(db, args));
-    sort(&mut databases, args.sort);
-    app.print(&app.out.list(&databases)?)?;
-    collected.finish(app)
+/// Which databases of the selected profiles a command acts on, and in what order.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub status: Option<Status>,
+    /// A glob (`*`, `?`), case-insensitive.
+    pub name: Option<String>,
+    /// Any of a database's regions.
+    pub region: Option<String>,
+    pub sort: Option<SortOrder>,
+    /// Any failing profile fails the command, with nothing printed.
+    pub strict: bool,
+}
+
+/// What `--sort` sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SortKey {
+    Name,
+    Status,
+    Memory,
+    Created,
+}
+
+/// `--sort KEY[:asc|desc]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortOrder {
+    pub key: SortKey,
+    pub descending: bool,
 }
 
 /// What the selected profiles answered: each provider with its databases, and the failures.
@@ -34,14 +50,8 @@ pub struct Collected {
 
 /// Lists every selected profile at once. Fails when no profile answered, or (`strict`) when
 /// any failed, naming every failure; otherwise the failures wait in [`Collected::finish`].
-pub async fn collect(
-    app: &App,
-    providers: &[ProviderKind],
-    names: &[String],
-    strict: bool,
-) -> Result<Collected> {
-    let profiles = app.select(providers, names)?;
-    let mut collected = collect_from(&profiles, &app.shared).await;
+pub async fn collect(profiles: &[&Profile], shared: &Shared, strict: bool) -> Result<Collected> {
+    let mut collected = collect_from(profiles, shared).await;
     if collected.lists.is_empty() || (strict && !collected.failures.is_empty()) {
         return Err(every_failure(std::mem::take(&mut collected.failures)));
     }
@@ -97,9 +107,10 @@ impl Collected {
             .collect()
     }
 
-    /// After the output: success, or exit 12 naming each profile that failed.
-    pub fn finish(&self, app: &App) -> Result<()> {
-        partial(app, &self.failures, self.failures.len(), self.profiles)
+    /// After the output: success, or exit 12 naming each profile that failed (each on its
+    /// own stderr line unless `json`, where the one error line names them).
+    pub fn finish(&self, json: bool) -> Result<()> {
+        partial(json, &self.failures, self.failures.len(), self.profiles)
     }
 }
 
@@ -112,13 +123,14 @@ pub struct Gathered<T> {
     profiles: usize,
 }
 
-/// Lists every selected profile at once (as `db list`), keeps the databases `args` selects,
-/// and hands each profile's to `then` as soon as it comes, which answers items and
+/// Lists every selected profile at once (as `db list`), keeps the databases `selection`
+/// selects, and hands each profile's to `then` as soon as it comes, which answers items and
 /// per-database failures; `database` tells each item's database, for the list's order. Fails
-/// outright when no profile answered, or with `--strict` when anything failed.
+/// outright when no profile answered, or with `strict` when anything failed.
 pub async fn gather<T, F, Fut>(
-    app: &App,
-    args: &ListArgs,
+    selected: &[&Profile],
+    shared: &Shared,
+    selection: &Selection,
     database: fn(&T) -> &Database,
     then: F,
 ) -> Result<Gathered<T>>
@@ -126,14 +138,11 @@ where
     F: Fn(Box<dyn Provider>, Vec<Database>) -> Fut,
     Fut: Future<Output = Result<(Vec<T>, Vec<Error>)>>,
 {
-    let selected = app.select(&args.providers, &args.profiles)?;
     let profiles = selected.len();
     let then = &then;
-    let (answers, mut failures) = each_profile(
-        &selected,
-        &app.shared,
-        |provider, mut databases| async move {
-            databases.retain(|db| matches(db, args));
+    let (answers, mut failures) =
+        each_profile(selected, shared, |provider, mut databases| async move {
+            databases.retain(|db| selection.matches(db));
             let (kind, profile) = (provider.kind(), provider.profile().to_string());
             let (items, errors) = then(provider, databases).await?;
             let errors: Vec<Error> = errors
@@ -141,19 +150,18 @@ where
                 .map(|e| e.with_origin(kind, &profile))
                 .collect();
             Ok((items, errors))
-        },
-    )
-    .await;
+        })
+        .await;
     let failed_profiles = failures.len();
     let mut items = Vec::new();
     for (list, errors) in answers {
         items.extend(list);
         failures.extend(errors);
     }
-    if failed_profiles == profiles || (args.strict && !failures.is_empty()) {
+    if failed_profiles == profiles || (selection.strict && !failures.is_empty()) {
         return Err(every_failure(failures));
     }
-    items.sort_by(|a, b| order(database(a), database(b), args.sort));
+    items.sort_by(|a, b| order(database(a), database(b), selection.sort));
     Ok(Gathered {
         items,
         failures,
@@ -164,8 +172,8 @@ where
 
 impl<T> Gathered<T> {
     /// After the items are printed: success, or exit 12 naming every failure.
-    pub fn finish(&self, app: &App) -> Result<()> {
-        partial(app, &self.failures, self.failed_profiles, self.profiles)
+    pub fn finish(&self, json: bool) -> Result<()> {
+        partial(json, &self.failures, self.failed_profiles, self.profiles)
     }
 
     /// What could not be read: whole profiles, and single databases.
@@ -176,12 +184,11 @@ impl<T> Gathered<T> {
 
 /// Exit 12 naming every failure (each on its own stderr line for people, in the one JSON
 /// error line under `--json`), or success when there is none.
-fn partial(app: &App, failures: &[Error], failed_profiles: usize, profiles: usize) -> Result<()> {
+fn partial(json: bool, failures: &[Error], failed_profiles: usize, profiles: usize) -> Result<()> {
     if failures.is_empty() {
         return Ok(());
     }
     let names = failures.iter().map(describe_failure).collect::<Vec<_>>();
-    let json = app.out.format() == OutputFormat::Json;
     if !json {
         for name in &names {
             crate::say!("error: profile {name}");
@@ -255,24 +262,27 @@ fn describe_failure(error: &Error) -> String {
     )
 }
 
-fn matches(db: &Database, args: &ListArgs) -> bool {
-    args.status.is_none_or(|s| db.status == s)
-        && args.region.as_deref().is_none_or(|r| {
-            // An Active-Active database is in each of its regions.
-            db.region
-                .iter()
-                .chain(db.regions.iter().flatten().map(|region| &region.region))
-                .any(|d| d.eq_ignore_ascii_case(r))
-        })
-        && args
-            .name
-            .as_deref()
-            .is_none_or(|glob| glob_match(glob, &db.name))
+impl Selection {
+    /// Whether a database passes the filters.
+    pub fn matches(&self, db: &Database) -> bool {
+        self.status.is_none_or(|s| db.status == s)
+            && self.region.as_deref().is_none_or(|r| {
+                // An Active-Active database is in each of its regions.
+                db.region
+                    .iter()
+                    .chain(db.regions.iter().flatten().map(|region| &region.region))
+                    .any(|d| d.eq_ignore_ascii_case(r))
+            })
+            && self
+                .name
+                .as_deref()
+                .is_none_or(|glob| glob_match(glob, &db.name))
+    }
 }
 
 /// Default order: provider, profile, name (then id) — the same whatever answered first. With
 /// `--sort`, databases that lack the value come last in either direction.
-fn sort(databases: &mut [Database], order_by: Option<SortOrder>) {
+pub fn sort(databases: &mut [Database], order_by: Option<SortOrder>) {
     databases.sort_by(|a, b| order(a, b, order_by));
 }
 

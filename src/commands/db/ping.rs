@@ -9,12 +9,14 @@ use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
 
-use super::{list, App};
+use super::super::App;
 use crate::cli::Target;
 use crate::dataplane::{self, Dialer};
 use crate::error::{Error, ErrorKind, Result};
+use crate::fleet;
+use crate::model::{Connection, ProviderKind};
 use crate::model::{Database, Ping};
-use crate::provider::{Connection, Provider, ProviderKind};
+use crate::provider::Provider;
 
 /// Databases pinged at once; the run-wide bounds (API requests, data-plane connections)
 /// still apply inside.
@@ -50,7 +52,7 @@ async fn one(
         profile: profiles.first().cloned(),
     };
     let provider = app.one(&target)?;
-    super::check_id(provider.as_ref(), id)?;
+    super::super::check_id(provider.as_ref(), id)?;
     let dialer = dialer(app, provider.as_ref())?;
     let db = provider.get(id).await?;
     let (ping, failure) = ping(provider.as_ref(), &dialer, &db, count).await;
@@ -64,7 +66,8 @@ async fn many(
     profiles: &[String],
     count: u32,
 ) -> Result<()> {
-    let mut collected = list::collect(app, providers, profiles, false).await?;
+    let selected = app.select(providers, profiles)?;
+    let mut collected = fleet::collect(&selected, &app.shared, false).await?;
     let mut jobs = Vec::new();
     for (provider, databases) in std::mem::take(&mut collected.lists) {
         jobs.push((dialer(app, provider.as_ref())?, provider, databases));
@@ -89,7 +92,7 @@ async fn many(
     let failed = answers.iter().filter(|(_, e)| e.is_some()).count();
     let pings: Vec<Ping> = answers.into_iter().map(|(ping, _)| ping).collect();
     app.print(&app.out.list(&pings)?)?;
-    collected.finish(app)?;
+    collected.finish(app.json())?;
     if failed == 0 {
         return Ok(());
     }
@@ -102,7 +105,7 @@ async fn many(
 
 /// The data-plane dialer for a provider's profile (its CA file and insecure switch).
 pub fn dialer(app: &App, provider: &dyn Provider) -> Result<Dialer> {
-    Dialer::for_profile(app.profile_of(provider)?, app.shared.http.clone())
+    Dialer::for_profile(provider.source(), app.shared.http.clone())
 }
 
 /// `check --ping`'s `reachable` probe: one data-plane round trip (a signed read for Cosmos).
