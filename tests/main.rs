@@ -21,6 +21,7 @@ mod hostile;
 mod hostile_dataplane;
 mod hostile_outputs;
 mod inventory;
+mod packaging;
 mod redis_cloud;
 mod redis_enterprise;
 mod shapes;

@@ -1,8 +1,9 @@
-//! The emulator's data plane: a small RESP2 responder on loopback that answers `db ping` and
-//! `INFO` for every emulated Redis database. `--demo` dials it instead of the databases'
+//! The emulator's data plane: a small RESP2 responder on the emulator's address (loopback
+//! unless `--bind` says otherwise) that answers `db ping` and `INFO` for every emulated Redis
+//! database. `--demo` dials it instead of the databases'
 //! made-up hosts (`HttpSettings::dial_override`), in plaintext even for TLS databases: the
 //! emulator has no certificate a client could verify. Any AUTH is accepted.
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -14,9 +15,12 @@ use crate::error::{Error, Result};
 const MAX_ARGS: usize = 64;
 const MAX_ARG_BYTES: usize = 64 * 1024;
 
-/// Listens on a free loopback port; `latency` is added before every answer.
-pub async fn start(latency: Duration) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
-    let listener = TcpListener::bind(("127.0.0.1", 0))
+/// Listens on a free port of `bind`; `latency` is added before every answer.
+pub async fn start(
+    bind: IpAddr,
+    latency: Duration,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = TcpListener::bind((bind, 0))
         .await
         .map_err(|e| Error::internal(format!("emulator data plane cannot listen: {e}")))?;
     let addr = listener
