@@ -775,14 +775,19 @@ pub enum ConfigCommand {
 #[cfg(feature = "emulator")]
 #[derive(Debug, Subcommand)]
 pub enum EmulatorCommand {
-    /// Serve all four provider APIs on loopback until interrupted.
+    /// Serve all four provider APIs on loopback (or --bind ADDR) until interrupted.
     #[command(after_help = "Examples:
   dbctl emulator serve --port 0 > emulator.env &    a free port; its export lines in the file
-  dbctl emulator serve --seed empty --fault 503:3    no databases; every third request fails")]
+  dbctl emulator serve --seed empty --fault 503:3    no databases; every third request fails
+  dbctl emulator serve --bind 0.0.0.0                every interface (a container's default)")]
     Serve {
-        /// Port on 127.0.0.1; 0 picks a free one (the export lines say which).
+        /// Port to listen on; 0 picks a free one (the export lines say which).
         #[arg(long, default_value_t = 8080)]
         port: u16,
+        /// Address to listen on; 0.0.0.0 or :: for every interface (the export lines then
+        /// name loopback).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
         /// `demo`: the databases `--demo` shows; `empty`: none.
         #[arg(long, value_enum, default_value_t = Seed::Demo)]
         seed: Seed,

@@ -6,12 +6,14 @@ use crate::error::{Error, Result};
 pub async fn run(command: EmulatorCommand) -> Result<()> {
     let EmulatorCommand::Serve {
         port,
+        bind,
         seed,
         latency_ms,
         fault,
     } = command;
     let options = Options {
         port,
+        bind,
         seeded: seed == crate::cli::Seed::Demo,
         latency: std::time::Duration::from_millis(latency_ms),
         fault: fault

@@ -502,9 +502,10 @@ mod tests {
     #[tokio::test]
     async fn info_reads_the_three_sections() {
         use crate::config::{Origin, Profile};
-        let (addr, _server) = crate::emulator::redis_plane::start(Duration::ZERO)
-            .await
-            .unwrap();
+        let (addr, _server) =
+            crate::emulator::redis_plane::start([127, 0, 0, 1].into(), Duration::ZERO)
+                .await
+                .unwrap();
         let settings = Arc::new(HttpSettings::new(Duration::from_secs(5), 1, 0, false));
         let profile = Profile::new("p", ProviderKind::Upstash, Origin::Env, &[]);
         let dialer = Dialer::for_profile(&profile, settings).unwrap();

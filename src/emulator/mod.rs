@@ -1,7 +1,7 @@
 //! An in-process imitation of the four provider APIs, used by `--demo` and
 //! `dbctl emulator serve`. Each API lives in its own file; they share one state store.
 //! The provider modules talk to it unchanged, with the real auth and paging.
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -27,6 +27,8 @@ pub mod upstash;
 #[derive(Debug, Clone)]
 pub struct Options {
     pub port: u16,
+    /// The address both listeners bind (`emulator serve --bind`).
+    pub bind: IpAddr,
     /// Start with the demo data (else empty).
     pub seeded: bool,
     /// Added to every answer.
@@ -43,6 +45,7 @@ impl Options {
     pub fn demo() -> Self {
         Options {
             port: 0,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             seeded: true,
             latency: Duration::ZERO,
             fault: None,
@@ -277,7 +280,20 @@ fn api(kind: ProviderKind) -> ApiSpec {
 impl Emulator {
     pub async fn start(options: Options) -> Result<Emulator> {
         let mut setup = Setup::from_env(options.seeded)?;
-        let (redis_addr, redis_server) = redis_plane::start(options.latency).await?;
+        let listener = tokio::net::TcpListener::bind((options.bind, options.port))
+            .await
+            .map_err(|e| {
+                Error::usage(format!(
+                    "emulator cannot listen on {}: {e}",
+                    SocketAddr::new(options.bind, options.port)
+                ))
+                .with_hint(if e.kind() == std::io::ErrorKind::AddrNotAvailable {
+                    "--bind takes an address of this machine: 127.0.0.1, or 0.0.0.0 for every interface"
+                } else {
+                    "another program may hold that port: pick another with --port, or --port 0 for any free one"
+                })
+            })?;
+        let (redis_addr, redis_server) = redis_plane::start(options.bind, options.latency).await?;
         if !options.fixed_ports {
             setup.data_port = Some(redis_addr.port());
         }
@@ -292,19 +308,9 @@ impl Emulator {
             })
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .layer(middleware::from_fn_with_state(traffic, latency_and_faults));
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
-            .await
-            .map_err(|e| {
-                Error::usage(format!(
-                    "emulator cannot listen on 127.0.0.1:{}: {e}",
-                    options.port
-                ))
-                .with_hint(
-                    "another program may hold that port: pick another with --port, or --port 0 for any free one",
-                )
-            })?;
         let addr = listener
             .local_addr()
+            .map(dialable)
             .map_err(|e| Error::internal(format!("emulator address: {e}")))?;
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -312,7 +318,7 @@ impl Emulator {
         Ok(Emulator {
             addr,
             _server: server,
-            redis_addr,
+            redis_addr: dialable(redis_addr),
             _redis_server: redis_server,
         })
     }
@@ -365,6 +371,19 @@ impl Emulator {
             })
             .collect()
     }
+}
+
+/// The address a client on this host dials to reach a listener bound to `addr`: a wildcard
+/// bind (0.0.0.0, ::) is no address to connect to, so the URLs and `export` lines name
+/// loopback (127.0.0.1, ::1) instead, which reaches it from this host or container.
+fn dialable(mut addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    addr
 }
 
 async fn latency_and_faults(

@@ -1,10 +1,11 @@
-//! The emulator's data plane: a small RESP2 responder on loopback that answers `db ping` and
-//! `INFO` for every emulated Redis database, in plaintext even for TLS databases (the emulator
-//! has no certificate a client could verify). `emulator serve` lists every database with its
-//! port under a `*.localhost` name; `--demo` dials it whatever a record says
-//! (`HttpSettings::dial_override`). Any AUTH is accepted, so each database's own password is.
-//! A command is at most [`MAX_COMMAND_BYTES`]; past it the connection closes.
-use std::net::SocketAddr;
+//! The emulator's data plane: a small RESP2 responder on the emulator's address (loopback
+//! unless `--bind` says otherwise) that answers `db ping` and `INFO` for every emulated Redis
+//! database, in plaintext even for TLS databases (the emulator has no certificate a client
+//! could verify). `emulator serve` lists every database with its port under a `*.localhost`
+//! name; `--demo` dials it whatever a record says (`HttpSettings::dial_override`). Any AUTH is
+//! accepted, so each database's own password is. A command is at most [`MAX_COMMAND_BYTES`];
+//! past it the connection closes.
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -18,9 +19,12 @@ const MAX_COMMAND_BYTES: u64 = 64 * 1024;
 /// How long accepting pauses after an error (such as too many open files) before it retries.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
-/// Listens on a free loopback port; `latency` is added before every answer.
-pub async fn start(latency: Duration) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
-    let listener = TcpListener::bind(("127.0.0.1", 0))
+/// Listens on a free port of `bind`; `latency` is added before every answer.
+pub async fn start(
+    bind: IpAddr,
+    latency: Duration,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = TcpListener::bind((bind, 0))
         .await
         .map_err(|e| Error::internal(format!("emulator data plane cannot listen: {e}")))?;
     let addr = listener
