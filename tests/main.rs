@@ -24,6 +24,8 @@ mod hostile_outputs;
 mod inventory;
 mod layers;
 mod local_inputs;
+mod pty_tables;
+mod query;
 mod redis_cloud;
 mod redis_enterprise;
 mod shapes;
