@@ -4,10 +4,10 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::Error;
-use crate::fleet::{Selection, SortKey, SortOrder};
+use crate::fleet::Selection;
 use crate::model::ProviderKind;
 use crate::model::{Status, WaitTarget};
-use crate::output::OutputFormat;
+use crate::output::{OutputFormat, Query, SortOrder};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -39,6 +39,19 @@ pub struct GlobalArgs {
     /// Same as `-o json`.
     #[arg(long, global = true, conflicts_with = "output")]
     pub json: bool,
+    /// JMESPath over the JSON document the command prints (implies -o json; -o yaml works).
+    #[arg(short, long, global = true, value_name = "EXPR", value_parser = parse_query)]
+    pub query: Option<Query>,
+    /// Sort a list by any column it shows (`name`, `memory:desc`, `used%:desc`, `ops:desc`,
+    /// `severity:desc`); items without the value come last (default: provider, profile, name).
+    #[arg(long, global = true, value_name = "KEY[:asc|desc]", value_parser = parse_sort)]
+    pub sort: Option<SortOrder>,
+    /// Only the first N items of a list (after --sort).
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+    /// Tables and CSV without their header row.
+    #[arg(long, global = true)]
+    pub no_headers: bool,
     /// Add the provider's own record under `raw` (secrets redacted).
     #[arg(long, global = true)]
     pub raw: bool,
@@ -79,7 +92,7 @@ pub struct GlobalArgs {
 /// caller reports it like every other error (one JSON line under `--json`).
 pub fn parse() -> Result<Cli, (Error, bool)> {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    Cli::try_parse_from(&args).map_err(|e| {
+    let cli = Cli::try_parse_from(&args).map_err(|e| {
         use clap::error::ErrorKind as Kind;
         let json = asks_for_json(&args);
         if matches!(e.kind(), Kind::DisplayHelp | Kind::DisplayVersion) {
@@ -125,7 +138,23 @@ pub fn parse() -> Result<Cli, (Error, bool)> {
             error = error.with_hint(hint);
         }
         (error, true)
-    })
+    })?;
+    match (&cli.global.query, cli.global.output) {
+        (
+            Some(_),
+            Some(format @ (OutputFormat::Table | OutputFormat::Wide | OutputFormat::Csv)),
+        ) => {
+            let format = format!("{format:?}").to_ascii_lowercase();
+            Err((
+                Error::usage(format!(
+                    "--query selects from the JSON document; it cannot be combined with -o {format}"
+                ))
+                .with_hint("-o json (the default with --query) or -o yaml"),
+                false,
+            ))
+        }
+        _ => Ok(cli),
+    }
 }
 
 /// Help or version on stdout. A write that fails (a full disk) is the error any stdout write
@@ -193,14 +222,19 @@ impl GlobalArgs {
             color: stdout_tty && !no_color,
             stdout_tty,
             stderr_tty: std::io::stderr().is_terminal(),
+            query: self.query.clone(),
+            sort: self.sort.clone(),
+            limit: self.limit.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            headers: !self.no_headers,
         }
     }
 
+    /// `-o`; JSON under `--json`, and under `--query` unless `-o yaml`.
     pub fn format(&self) -> OutputFormat {
-        if self.json {
-            OutputFormat::Json
-        } else {
-            self.output.unwrap_or(OutputFormat::Table)
+        match self.output {
+            _ if self.json => OutputFormat::Json,
+            None if self.query.is_some() => OutputFormat::Json,
+            output => output.unwrap_or(OutputFormat::Table),
         }
     }
     /// Errors are one JSON line on stderr when the output is JSON.
@@ -407,7 +441,6 @@ impl ListArgs {
             status: self.status,
             name: self.name.clone(),
             region: self.region.clone(),
-            sort: self.sort,
             strict: self.strict,
         }
     }
@@ -430,10 +463,6 @@ pub struct ListArgs {
     /// Only this region.
     #[arg(long)]
     pub region: Option<String>,
-    /// Sort by name, status, memory or created, with :asc (default) or :desc, e.g.
-    /// `memory:desc`; databases without the value come last (default: provider, profile, name).
-    #[arg(long, value_name = "KEY[:DIR]", value_parser = parse_sort)]
-    pub sort: Option<SortOrder>,
     /// Any failing profile fails the command, with nothing on stdout.
     #[arg(long)]
     pub strict: bool,
@@ -442,17 +471,14 @@ pub struct ListArgs {
     pub usage: bool,
 }
 
-fn parse_sort(text: &str) -> Result<SortOrder, String> {
-    let (key, direction) = text.split_once(':').unwrap_or((text, "asc"));
-    let key = SortKey::from_str(key, true).map_err(|_| {
-        format!("unknown sort key {key:?}; use name, status, memory or created, optionally with :asc or :desc")
-    })?;
-    let descending = match direction.to_ascii_lowercase().as_str() {
-        "asc" => false,
-        "desc" => true,
-        other => return Err(format!("unknown sort direction {other:?}; use asc or desc")),
-    };
-    Ok(SortOrder { key, descending })
+/// `--sort`: the direction is checked here, the key against the list when it is printed.
+fn parse_sort(text: &str) -> Result<SortOrder, FlagValueError> {
+    SortOrder::parse(text).map_err(FlagValueError)
+}
+
+/// `--query`: compiled here, so a syntax error is exit 2 before any request.
+fn parse_query(text: &str) -> Result<Query, FlagValueError> {
+    Query::parse(text).map_err(FlagValueError)
 }
 
 #[derive(Debug, Clone, Args)]

@@ -12,7 +12,8 @@ use crate::model::{Database, Status};
 use crate::provider::registry::Registered;
 use crate::provider::{Provider, Shared};
 
-/// Which databases of the selected profiles a command acts on, and in what order.
+/// Which databases of the selected profiles a command acts on (in the default order:
+/// `--sort` is the renderer's).
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     pub status: Option<Status>,
@@ -20,25 +21,8 @@ pub struct Selection {
     pub name: Option<String>,
     /// Any of a database's regions.
     pub region: Option<String>,
-    pub sort: Option<SortOrder>,
     /// Any failing profile fails the command, with nothing printed.
     pub strict: bool,
-}
-
-/// What `--sort` sorts by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SortKey {
-    Name,
-    Status,
-    Memory,
-    Created,
-}
-
-/// `--sort KEY[:asc|desc]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SortOrder {
-    pub key: SortKey,
-    pub descending: bool,
 }
 
 /// What the selected profiles answered: each provider with its databases, and the failures.
@@ -161,7 +145,7 @@ where
     if failed_profiles == profiles || (selection.strict && !failures.is_empty()) {
         return Err(every_failure(failures));
     }
-    items.sort_by(|a, b| order(database(a), database(b), selection.sort));
+    items.sort_by(|a, b| order(database(a), database(b)));
     Ok(Gathered {
         items,
         failures,
@@ -280,33 +264,13 @@ impl Selection {
     }
 }
 
-/// Default order: provider, profile, name (then id) — the same whatever answered first. With
-/// `--sort`, databases that lack the value come last in either direction.
-pub fn sort(databases: &mut [Database], order_by: Option<SortOrder>) {
-    databases.sort_by(|a, b| order(a, b, order_by));
+/// The default order: provider, profile, name (then id) — the same whatever answered first.
+pub fn sort(databases: &mut [Database]) {
+    databases.sort_by(order);
 }
 
-fn order(a: &Database, b: &Database, order_by: Option<SortOrder>) -> Ordering {
-    /// Present values in the asked direction, absent ones after them.
-    fn by<T: Ord>(a: Option<T>, b: Option<T>, descending: bool) -> Ordering {
-        match (a, b) {
-            (Some(a), Some(b)) if descending => b.cmp(&a),
-            (Some(a), Some(b)) => a.cmp(&b),
-            (a, b) => a.is_none().cmp(&b.is_none()),
-        }
-    }
-    let base =
-        || (a.provider, &a.profile, &a.name, &a.id).cmp(&(b.provider, &b.profile, &b.name, &b.id));
-    let Some(SortOrder { key, descending }) = order_by else {
-        return base();
-    };
-    let ordering = match key {
-        SortKey::Name => by(Some(&a.name), Some(&b.name), descending),
-        SortKey::Status => by(Some(a.status), Some(b.status), descending),
-        SortKey::Memory => by(a.memory_limit_bytes, b.memory_limit_bytes, descending),
-        SortKey::Created => by(a.created_at.as_ref(), b.created_at.as_ref(), descending),
-    };
-    ordering.then_with(base)
+fn order(a: &Database, b: &Database) -> Ordering {
+    (a.provider, &a.profile, &a.name, &a.id).cmp(&(b.provider, &b.profile, &b.name, &b.id))
 }
 
 /// `*` matches any run of characters, `?` one character; case-insensitive.

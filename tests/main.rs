@@ -25,6 +25,8 @@ mod inventory;
 mod layers;
 mod local_inputs;
 mod packaging;
+mod pty_tables;
+mod query;
 mod redis_cloud;
 mod redis_enterprise;
 mod shapes;

@@ -12,12 +12,13 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::cases::upstash::case;
 use crate::common::{refs, Sandbox};
 
-/// `dbctl ARGS` on a pseudo-terminal `columns` wide (script(1)), stdout only: what the
-/// operator's terminal shows. stderr goes to a file and is returned second.
-fn on_terminal(sb: &Sandbox, columns: usize, args: &[&str]) -> (String, String) {
-    let stderr = sb.home.path().join("stderr.txt");
-    let stdout = terminal(sb, columns, args, &format!("2>'{}'", stderr.display()));
-    (stdout, std::fs::read_to_string(stderr).unwrap_or_default())
+/// `dbctl ARGS` on a pseudo-terminal `columns` wide, colour on: the lines stdout shows (colour
+/// codes removed), and stderr with its lines joined (the note is wrapped to the terminal).
+fn on_terminal(sb: &Sandbox, columns: u16, args: &[&str]) -> (String, String) {
+    let screen = crate::pty_tables::on_terminal(sb, columns, args);
+    let mut lines = screen.lines().join("\n");
+    lines.push('\n');
+    (lines, screen.stderr.lines().collect::<Vec<_>>().join(" "))
 }
 
 /// What a terminal `columns` wide receives from `dbctl ARGS REDIRECT`, raw (`\r` kept).
@@ -67,7 +68,10 @@ fn a_terminal_table_fits_its_width_and_never_splits_an_id_or_a_name() {
         let lines: Vec<&str> = stdout.lines().collect();
         assert_eq!(lines.len(), count + 1, "one line per database:\n{stdout}");
         for line in &lines {
-            assert!(line.width() <= columns, "wider than {columns}: {line:?}");
+            assert!(
+                line.width() <= usize::from(columns),
+                "wider than {columns}: {line:?}"
+            );
         }
         for word in &words {
             assert!(

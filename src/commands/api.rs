@@ -6,7 +6,6 @@ use super::App;
 use crate::cli::{ApiArgs, Target};
 use crate::error::{Error, Result};
 use crate::http::Call;
-use crate::output::OutputFormat;
 
 pub async fn run(app: &App, args: ApiArgs) -> Result<()> {
     let method: Method = args
@@ -37,15 +36,11 @@ pub async fn run(app: &App, args: ApiArgs) -> Result<()> {
     let reply = provider.raw_call(call).await?;
     if reply.body.iter().all(u8::is_ascii_whitespace) {
         // A script asked for one document: an empty answer is `null`.
-        return match app.out.format() {
-            OutputFormat::Table | OutputFormat::Wide => Ok(()),
-            _ => app.print(&app.out.value(&Value::Null)?),
-        };
+        return app.print(&app.out.message("", &Value::Null)?);
     }
     let mut value: Value = reply.json()?;
     if !app.shared.show_secrets {
         crate::secret::redact_value(&mut value);
     }
-    let text = serde_json::to_string_pretty(&value).unwrap_or_default();
-    app.print(&(crate::sanitize::escape_json(&text).into_owned() + "\n"))
+    app.print(&app.out.document(&value)?)
 }

@@ -2,7 +2,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use comfy_table::Color;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -12,7 +11,7 @@ use crate::config::{self, Config};
 use crate::context::HttpSettings;
 use crate::error::{Error, Result};
 use crate::model::ProviderKind;
-use crate::output::{emit, OutputFormat, Record, Renderer};
+use crate::output::{emit, Color, Column, Give, Record, Renderer, SortValue};
 use crate::provider::registry::Registered;
 use crate::provider::Shared;
 use crate::secret::{is_secret_key, MASK};
@@ -47,7 +46,6 @@ struct ProviderRow {
 }
 
 impl Record for ProviderRow {
-    const COLUMNS: &'static [&'static str] = &["PROVIDER", "PROFILE", "STATUS", "FROM"];
     const FIELDS: &'static [&'static str] = &[
         "provider",
         "profile",
@@ -56,25 +54,19 @@ impl Record for ProviderRow {
         "missing",
         "capabilities",
     ];
-    fn cells(&self) -> Vec<String> {
-        let status = match self.missing.as_slice() {
-            [] => self.status.to_string(),
-            missing => format!("{} ({})", self.status, missing.join("; ")),
-        };
+    fn columns() -> Vec<Column<Self>> {
+        let column = Column::<Self>::new;
         vec![
-            self.provider.to_string(),
-            self.profile.clone().unwrap_or_default(),
-            status,
-            self.from.clone().unwrap_or_default(),
+            column("PROVIDER", |r| r.provider.to_string()),
+            column("PROFILE", |r| r.profile.clone().unwrap_or_default()),
+            column("STATUS", |r| match r.missing.as_slice() {
+                [] => r.status.to_string(),
+                missing => format!("{} ({})", r.status, missing.join("; ")),
+            })
+            .colored(|r| Color::of_status(r.status))
+            .gives(2, Give::Wrap(20)),
+            column("FROM", |r| r.from.clone().unwrap_or_default()).gives(1, Give::Wrap(20)),
         ]
-    }
-    fn status_column(&self) -> Option<(usize, Color)> {
-        let color = match self.status {
-            "configured" => Color::Green,
-            "incomplete" => Color::Yellow,
-            _ => Color::Grey,
-        };
-        Some((2, color))
     }
 }
 
@@ -135,21 +127,14 @@ pub fn config(command: ConfigCommand, global: &GlobalArgs, demo: Option<&Config>
                     (path, exists)
                 }
             };
-            if out.format().is_table() {
-                return emit(&format!("{}\n", path.display()));
-            }
-            emit(&out.value(&json!({"path": path.display().to_string(), "exists": exists}))?)
+            let path = path.display().to_string();
+            emit(&out.message(&path, &json!({"path": path, "exists": exists}))?)
         }
         ConfigCommand::Show => {
             let config = load()?;
             warn(&config);
             let shown = show(&config);
-            match out.format() {
-                OutputFormat::Json | OutputFormat::Yaml => emit(&out.value(&shown)?),
-                OutputFormat::Table | OutputFormat::Wide | OutputFormat::Csv => {
-                    emit(&out.list(&settings(&shown))?)
-                }
-            }
+            emit(&out.rows_or_document(&shown, &settings(&shown))?)
         }
         ConfigCommand::Validate => {
             let inspection = match demo {
@@ -209,15 +194,16 @@ struct Setting {
 }
 
 impl Record for Setting {
-    const COLUMNS: &'static [&'static str] = &["PROFILE", "KEY", "VALUE"];
     const FIELDS: &'static [&'static str] = &["profile", "key", "value"];
-    fn cells(&self) -> Vec<String> {
-        vec![self.profile.clone(), self.key.clone(), self.value.clone()]
-    }
-    fn status_column(&self) -> Option<(usize, Color)> {
-        None
-    }
     const NOUN: &'static str = "profiles configured";
+    fn columns() -> Vec<Column<Self>> {
+        let column = Column::<Self>::new;
+        vec![
+            column("PROFILE", |s| s.profile.clone()),
+            column("KEY", |s| s.key.clone()),
+            column("VALUE", |s| s.value.clone()).gives(1, Give::Wrap(20)),
+        ]
+    }
 }
 
 /// The rows of what [`show`] returns: one per key of each profile.
@@ -258,32 +244,28 @@ struct Finding {
 }
 
 impl Record for Finding {
-    const COLUMNS: &'static [&'static str] = &["PROFILE", "PROVIDER", "LINE", "STATUS", "MESSAGE"];
     const FIELDS: &'static [&'static str] =
         &["profile", "provider", "line", "column", "status", "message"];
-    fn cells(&self) -> Vec<String> {
-        let line = match (self.line, self.column) {
-            (Some(line), Some(column)) => format!("{line}:{column}"),
-            (Some(line), None) => line.to_string(),
-            _ => String::new(),
-        };
+    fn columns() -> Vec<Column<Self>> {
+        let column = Column::<Self>::new;
         vec![
-            self.profile.clone().unwrap_or_default(),
-            self.provider.unwrap_or_default().to_string(),
-            line,
-            self.status.to_string(),
-            self.message.clone(),
+            column("PROFILE", |f| f.profile.clone().unwrap_or_default()),
+            column("PROVIDER", |f| f.provider.unwrap_or_default().to_string()).gives(1, Give::Hide),
+            column("LINE", |f| match (f.line, f.column) {
+                (Some(line), Some(column)) => format!("{line}:{column}"),
+                (Some(line), None) => line.to_string(),
+                _ => String::new(),
+            })
+            .sorts(|f| SortValue::number(f.line.map(|l| l as f64))),
+            column("STATUS", |f| f.status.to_string()).colored(|f| {
+                if f.status == "ok" {
+                    Color::Green
+                } else {
+                    Color::Red
+                }
+            }),
+            column("MESSAGE", |f| f.message.clone()).gives(2, Give::Wrap(24)),
         ]
-    }
-    fn status_column(&self) -> Option<(usize, Color)> {
-        Some((
-            3,
-            if self.status == "ok" {
-                Color::Green
-            } else {
-                Color::Red
-            },
-        ))
     }
 }
 

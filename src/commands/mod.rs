@@ -153,7 +153,7 @@ impl App {
 
     /// Whether output (and so the one error line) is JSON.
     pub fn json(&self) -> bool {
-        self.out.format() == crate::output::OutputFormat::Json
+        self.out.is_json()
     }
 
     /// Profiles matching the filters (all of them when both are empty). A provider or

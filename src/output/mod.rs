@@ -1,42 +1,28 @@
-//! The one set of renderers: table, JSON, YAML and CSV for every record type.
+//! The one set of renderers: table, JSON, YAML and CSV for every record type. The renderer
+//! owns every format decision — commands hand it records, values and lines for people — and
+//! the reading flags (`--query`, `--sort`, `--limit`, `--no-headers`) are applied here once.
 //! Everything is rendered to a string first, so stdout never gets half a document.
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::model::{Backup, ByteSize, Database, Ping, Task};
 use crate::sanitize::{csv_cell, escape_controls, escape_with, is_inert};
 use crate::secret::mask_text_secrets;
 
-/// The `db list` table columns, with more after them (`db list --usage`).
-macro_rules! database_columns {
-    ($($more:expr),* $(,)?) => {
-        &["PROVIDER", "PROFILE", "ID", "NAME", "STATUS", "REGION", "ENDPOINT", "MEMORY", $($more),*]
-    };
-}
-
-/// The `db list` CSV fields, with more after them (`db list --usage`).
-macro_rules! database_fields {
-    ($($more:expr),* $(,)?) => {
-        &[
-            "provider", "profile", "id", "name", "status", "provider_status", "region",
-            "endpoint", "port", "tls", "memory_limit_bytes", "plan", "created_at", $($more),*
-        ]
-    };
-}
-
 mod detail;
-mod fit;
 mod health;
+mod query;
 mod record;
+mod records;
+mod table;
 
 pub use health::DatabaseUsage;
-pub use record::Record;
+pub use query::Query;
+pub use record::{Color, Column, Give, Record, SortOrder, SortValue};
 
 /// What `-o` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -49,13 +35,6 @@ pub enum OutputFormat {
     Wide,
 }
 
-impl OutputFormat {
-    /// Table or wide: text for people rather than a document.
-    pub fn is_table(self) -> bool {
-        matches!(self, OutputFormat::Table | OutputFormat::Wide)
-    }
-}
-
 /// Output settings for renderers.
 #[derive(Debug, Clone)]
 pub struct OutputSettings {
@@ -65,6 +44,14 @@ pub struct OutputSettings {
     pub color: bool,
     pub stdout_tty: bool,
     pub stderr_tty: bool,
+    /// `-q/--query`: JMESPath over the JSON (or YAML) document.
+    pub query: Option<Query>,
+    /// `--sort KEY[:desc]`: lists, by any of their columns.
+    pub sort: Option<SortOrder>,
+    /// `--limit N`: the first N items of a list (after `--sort`).
+    pub limit: Option<usize>,
+    /// Header rows of tables and CSV (`--no-headers` turns them off).
+    pub headers: bool,
 }
 
 pub struct Renderer {
@@ -76,108 +63,233 @@ impl Renderer {
         Renderer { settings }
     }
 
-    pub fn format(&self) -> OutputFormat {
-        self.settings.format
+    /// Whether output (and so the one error line) is JSON.
+    pub fn is_json(&self) -> bool {
+        self.settings.format == OutputFormat::Json
     }
 
-    /// A list: a bare JSON array, a YAML sequence, CSV with a header row, or a table.
+    /// A list: a bare JSON array, a YAML sequence, CSV with a header row, or a table (an
+    /// empty one prints nothing and says `no ...` on stderr).
     pub fn list<T: Record>(&self, items: &[T]) -> Result<String> {
+        self.list_or(items, None)
+    }
+
+    /// [`Renderer::list`], with `empty` printed instead of an empty table.
+    pub fn list_or<T: Record>(&self, items: &[T], empty: Option<&str>) -> Result<String> {
+        let columns = T::columns();
+        let mut items: Vec<&T> = items.iter().collect();
+        if let Some(sort) = &self.settings.sort {
+            sort.apply(&columns, &mut items).map_err(Error::usage)?;
+        }
+        if let Some(limit) = self.settings.limit {
+            items.truncate(limit);
+        }
         let values = || items.iter().map(|item| self.untrusted(to_value(item)));
         match self.settings.format {
-            OutputFormat::Json => json_text(&values().collect::<Vec<_>>()),
-            OutputFormat::Yaml => yaml_text(&values().collect::<Vec<_>>()),
-            OutputFormat::Csv => csv_text(T::FIELDS, values()),
-            OutputFormat::Table | OutputFormat::Wide => {
-                if items.is_empty() {
-                    crate::say!("no {}", T::NOUN);
-                    return Ok(String::new());
-                }
-                let fitted = self.fit(
-                    T::COLUMNS.iter().map(|c| c.to_string()).collect(),
-                    items
-                        .iter()
-                        .map(|item| item.cells().iter().map(|t| or_dash(self.cell(t))).collect())
-                        .collect(),
-                );
-                let mut table = self.table();
-                table.set_header(fitted.header.into_iter().map(Cell::new));
-                for (item, row) in items.iter().zip(fitted.rows) {
-                    let status = item.status_column();
-                    table.add_row(row.into_iter().zip(&fitted.kept).map(|(text, &i)| {
-                        let cell = Cell::new(text);
-                        match status {
-                            Some((column, color)) if column == i && self.settings.color => {
-                                cell.fg(color)
-                            }
-                            _ => cell,
-                        }
-                    }));
-                }
-                Ok(finish_table(&table))
+            OutputFormat::Json | OutputFormat::Yaml => {
+                self.document(&Value::Array(values().collect()))
             }
+            OutputFormat::Csv => csv_text(T::FIELDS, values(), self.settings.headers),
+            OutputFormat::Table | OutputFormat::Wide => match empty {
+                _ if !items.is_empty() => Ok(self.table(&columns, &items)),
+                Some(text) => Ok(text.to_string()),
+                None => {
+                    crate::say!("no {}", T::NOUN);
+                    Ok(String::new())
+                }
+            },
         }
     }
 
-    /// A plain table on a terminal fits its width, saying what gave way and how to see
-    /// everything; `-o wide` and output that is not a terminal keep every column in full.
-    fn fit(&self, header: Vec<String>, rows: Vec<Vec<String>>) -> fit::Fitted {
-        let width = (self.settings.format == OutputFormat::Table && self.settings.stdout_tty)
-            .then(fit::terminal_width)
-            .flatten();
-        let Some(width) = width else {
-            return fit::Fitted::all(header, rows);
-        };
-        let fitted = fit::Fitted::to_width(header, rows, width);
-        if !fitted.changes.is_empty() {
-            crate::say!(
-                "note: {} to fit {width} columns; `-o wide` shows every column",
-                fitted.changes.join(", ")
-            );
+    /// A list for people before it happens (a plan ahead of its changes): on stdout when the
+    /// output is a table, else as a plain table on stderr, where it does not mix with the
+    /// document on stdout.
+    pub fn preview(&self, draw: impl Fn(&Renderer) -> Result<String>) -> Result<()> {
+        if self.is_table() {
+            return emit(&draw(self)?);
         }
-        fitted
+        let stderr = Renderer::new(OutputSettings {
+            format: OutputFormat::Table,
+            color: false,
+            stdout_tty: false,
+            query: None,
+            limit: None,
+            ..self.settings.clone()
+        });
+        for line in draw(&stderr)?.lines() {
+            crate::say!("{line}");
+        }
+        Ok(())
     }
 
     /// One record: a JSON object, or a FIELD/VALUE table.
     pub fn one<T: Record>(&self, item: &T) -> Result<String> {
         match self.settings.format {
-            OutputFormat::Csv => {
-                csv_text(T::FIELDS, std::iter::once(self.untrusted(to_value(item))))
-            }
+            OutputFormat::Csv => csv_text(
+                T::FIELDS,
+                std::iter::once(self.untrusted(to_value(item))),
+                self.settings.headers,
+            ),
             _ => self.value(&to_value(item)),
         }
     }
 
-    /// Any JSON value (dry runs, URLs, raw API answers).
-    pub fn value(&self, value: &Value) -> Result<String> {
-        let value = &self.untrusted(value.clone());
+    /// A document whose rows are a list in a table or CSV (`config show`): the whole of it in
+    /// JSON and YAML, `rows` otherwise.
+    pub fn rows_or_document<T: Record>(&self, document: &Value, rows: &[T]) -> Result<String> {
         match self.settings.format {
-            OutputFormat::Json => json_text(value),
-            OutputFormat::Yaml => yaml_text(value),
-            OutputFormat::Csv => match value {
-                Value::Object(map) => {
-                    let fields: Vec<&str> = map.keys().map(String::as_str).collect();
-                    csv_text(&fields, std::iter::once(value.clone()))
-                }
-                _ => json_text(value),
-            },
-            OutputFormat::Table | OutputFormat::Wide => match value {
-                Value::Object(map) => {
-                    let mut table = self.table();
-                    for (key, field) in map {
-                        let lines: Vec<String> = detail::lines(key, field)
-                            .iter()
-                            .map(|line| self.cell(line))
-                            .collect();
-                        table.add_row(vec![
-                            Cell::new(self.cell(&detail::label(key))),
-                            Cell::new(lines.join("\n")),
-                        ]);
+            OutputFormat::Json | OutputFormat::Yaml => self.value(document),
+            OutputFormat::Table | OutputFormat::Wide | OutputFormat::Csv => self.list(rows),
+        }
+    }
+
+    /// A line for people (nothing when empty), or `document` for scripts: a write the
+    /// provider accepted, a database that is gone, the URL of a database.
+    pub fn message(&self, text: &str, document: &Value) -> Result<String> {
+        match self.settings.format {
+            OutputFormat::Table | OutputFormat::Wide if text.is_empty() => Ok(String::new()),
+            OutputFormat::Table | OutputFormat::Wide => Ok(format!("{}\n", escape_controls(text))),
+            _ => self.value(document),
+        }
+    }
+
+    /// Refuses a document format for output that is only text (a spec file, an env line):
+    /// `what` says what the command prints.
+    pub fn text_only(&self, what: &str) -> Result<()> {
+        if self.is_table() {
+            return Ok(());
+        }
+        let format = format!("{:?}", self.settings.format).to_ascii_lowercase();
+        let how = if self.settings.query.is_some() {
+            "--query".to_string()
+        } else {
+            format!("-o {format}")
+        };
+        Err(Error::usage(format!(
+            "{what}; it cannot be combined with {how}"
+        )))
+    }
+
+    /// Any JSON value (dry runs, URLs): JSON, YAML, one CSV row, or a FIELD/VALUE table.
+    pub fn value(&self, value: &Value) -> Result<String> {
+        match self.settings.format {
+            OutputFormat::Json | OutputFormat::Yaml => self.document(value),
+            OutputFormat::Csv => {
+                let value = self.untrusted(value.clone());
+                match &value {
+                    Value::Object(map) => {
+                        let fields: Vec<&str> = map.keys().map(String::as_str).collect();
+                        csv_text(
+                            &fields,
+                            std::iter::once(value.clone()),
+                            self.settings.headers,
+                        )
                     }
-                    Ok(finish_table(&table))
+                    _ => json_text(&value),
                 }
-                Value::String(s) => Ok(format!("{}\n", escape_controls(s))),
+            }
+            OutputFormat::Table | OutputFormat::Wide => match value {
+                Value::Object(map) => Ok(self.fields(map)),
+                Value::String(s) => Ok(format!("{}\n", escape_controls(&mask_text_secrets(s)))),
                 other => json_text(other),
             },
+        }
+    }
+
+    /// JSON, or YAML with `-o yaml`, whatever else `-o` says (a provider's own answer, from
+    /// `dbctl api`): masked, and `--query` applied.
+    pub fn document(&self, value: &Value) -> Result<String> {
+        let value = self.untrusted(value.clone());
+        let value = match &self.settings.query {
+            Some(query) => query.apply(&value).map_err(Error::usage)?,
+            None => value,
+        };
+        match self.settings.format {
+            OutputFormat::Yaml => yaml_text(&value),
+            _ => json_text(&value),
+        }
+    }
+
+    /// Table or wide: text for people rather than a document.
+    fn is_table(&self) -> bool {
+        matches!(
+            self.settings.format,
+            OutputFormat::Table | OutputFormat::Wide
+        )
+    }
+
+    /// A list as a table; on a terminal (plain `-o table`), fitted to its width, saying what
+    /// gave way and how to see everything.
+    fn table<T: Record>(&self, columns: &[Column<T>], items: &[&T]) -> String {
+        let table = self.grid(columns, items);
+        let headers = self.settings.headers;
+        let width = (self.settings.format == OutputFormat::Table && self.settings.stdout_tty)
+            .then(table::terminal_width)
+            .flatten();
+        let fit = match width {
+            Some(width) => {
+                let fit = table.fit(width, headers);
+                if !fit.changes.is_empty() {
+                    let note = format!(
+                        "note: {} to fit {width} columns; `-o wide` shows every column",
+                        fit.changes.join(", ")
+                    );
+                    for line in table::wrap(&note, width) {
+                        crate::say!("{line}");
+                    }
+                }
+                fit
+            }
+            None => table.full(headers),
+        };
+        table.render(&fit, headers, self.settings.color)
+    }
+
+    /// The cells of the columns a table shows: escaped, masked, `-` when empty.
+    fn grid<T>(&self, columns: &[Column<T>], items: &[&T]) -> table::Table {
+        let shown: Vec<&Column<T>> = columns.iter().filter(|c| c.shown()).collect();
+        table::Table {
+            header: shown.iter().map(|c| c.header.to_string()).collect(),
+            rows: items
+                .iter()
+                .map(|item| {
+                    shown
+                        .iter()
+                        .map(|c| or_dash(self.cell(&(c.cell)(item))))
+                        .collect()
+                })
+                .collect(),
+            colors: items
+                .iter()
+                .map(|item| shown.iter().map(|c| c.color.map(|f| f(item))).collect())
+                .collect(),
+            gives: shown.iter().map(|c| (c.give, c.rank)).collect(),
+        }
+    }
+
+    /// An object as a FIELD/VALUE table: readable names, nested values as indented blocks.
+    fn fields(&self, map: &serde_json::Map<String, Value>) -> String {
+        let rows: Vec<Vec<String>> = map
+            .iter()
+            .map(|(key, field)| {
+                let lines: Vec<String> = detail::lines(key, field)
+                    .iter()
+                    .map(|line| self.cell(line))
+                    .collect();
+                vec![self.cell(&detail::label(key)), lines.join("\n")]
+            })
+            .collect();
+        let table = table::Table {
+            header: vec![String::new(); 2],
+            colors: vec![vec![None; 2]; rows.len()],
+            rows,
+            gives: vec![(Give::Never, 0); 2],
+        };
+        let text = table.render(&table.full(false), false, false);
+        if text.is_empty() {
+            "\n".to_string()
+        } else {
+            text
         }
     }
 
@@ -201,33 +313,6 @@ impl Renderer {
         };
         escape_controls(&text).into_owned()
     }
-
-    /// A table that never wraps a cell: [`Renderer::fit`] makes lists fit a terminal.
-    fn table(&self) -> Table {
-        let mut table = Table::new();
-        table.load_preset(presets::NOTHING);
-        table.set_content_arrangement(ContentArrangement::Disabled);
-        if !self.settings.stdout_tty {
-            table.force_no_tty();
-        }
-        if self.settings.color {
-            table.enforce_styling();
-        }
-        table
-    }
-}
-
-/// The table's text without the padding comfy-table leaves at line ends.
-fn finish_table(table: &Table) -> String {
-    let mut text: String = table
-        .to_string()
-        .lines()
-        .map(|line| line.trim_end().to_string() + "\n")
-        .collect();
-    if text.is_empty() {
-        text.push('\n');
-    }
-    text
 }
 
 /// Writes a rendered document to stdout, every credential the run holds scrubbed unless
@@ -315,13 +400,15 @@ fn map_strings(value: Value, f: &mut dyn FnMut(&str) -> String) -> Value {
     }
 }
 
-fn csv_text(fields: &[&str], rows: impl Iterator<Item = Value>) -> Result<String> {
+fn csv_text(fields: &[&str], rows: impl Iterator<Item = Value>, header: bool) -> Result<String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| Error::internal(format!("cannot render CSV: {e}"));
     // Header cells are escaped like every other: `value` takes them from an object's keys.
-    writer
-        .write_record(fields.iter().map(|f| csv_cell(f.to_string())))
-        .map_err(fail)?;
+    if header {
+        writer
+            .write_record(fields.iter().map(|f| csv_cell(f.to_string())))
+            .map_err(fail)?;
+    }
     for row in rows {
         writer
             .write_record(fields.iter().map(|f| match row.get(*f) {
@@ -364,166 +451,74 @@ fn mask_strings(value: &mut Value) {
     }
 }
 
-fn opt(value: &Option<impl ToString>) -> String {
-    value.as_ref().map(ToString::to_string).unwrap_or_default()
-}
-
-/// `host:port` (IPv6 bracketed), the host alone, or nothing.
-fn host_port(endpoint: &Option<String>, port: Option<u16>) -> String {
-    match (endpoint, port) {
-        (Some(host), Some(port)) if host.contains(':') => format!("[{host}]:{port}"),
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.clone(),
-        _ => String::new(),
-    }
-}
-
-fn status_color(word: &str) -> Color {
-    match word {
-        "active" | "completed" => Color::Green,
-        "pending" | "running" | "deleting" => Color::Yellow,
-        "failed" => Color::Red,
-        "suspended" => Color::Magenta,
-        _ => Color::Grey,
-    }
-}
-
-impl Record for Database {
-    const COLUMNS: &'static [&'static str] = database_columns!();
-    const FIELDS: &'static [&'static str] = database_fields!();
-    fn cells(&self) -> Vec<String> {
-        let status = match &self.provider_status {
-            Some(word) if self.status == crate::model::Status::Unknown => {
-                format!("unknown ({word})")
-            }
-            _ => self.status.to_string(),
-        };
-        vec![
-            self.provider.to_string(),
-            self.profile.clone(),
-            self.id.clone(),
-            self.name.clone(),
-            status,
-            match (&self.region, self.regions.as_deref()) {
-                // Active-Active: the first region and how many more (`db get` lists them).
-                (Some(region), Some([_, more @ ..])) if !more.is_empty() => {
-                    format!("{region} +{}", more.len())
-                }
-                _ => opt(&self.region),
-            },
-            host_port(&self.endpoint, self.port),
-            opt(&self.memory_limit_bytes.map(ByteSize)),
-        ]
-    }
-    fn status_column(&self) -> Option<(usize, Color)> {
-        Some((4, status_color(self.status.as_str())))
-    }
-    const NOUN: &'static str = "databases";
-}
-
-impl Record for Backup {
-    const COLUMNS: &'static [&'static str] = &[
-        "PROVIDER", "PROFILE", "DATABASE", "ID", "NAME", "STATUS", "CREATED", "SIZE",
-    ];
-    const FIELDS: &'static [&'static str] = &[
-        "provider",
-        "profile",
-        "database_id",
-        "id",
-        "name",
-        "status",
-        "created_at",
-        "size_bytes",
-    ];
-    fn cells(&self) -> Vec<String> {
-        vec![
-            self.provider.to_string(),
-            self.profile.clone(),
-            self.database_id.clone(),
-            self.id.clone(),
-            opt(&self.name),
-            opt(&self.status),
-            opt(&self.created_at),
-            opt(&self.size_bytes.map(ByteSize)),
-        ]
-    }
-    fn status_column(&self) -> Option<(usize, Color)> {
-        self.status.as_deref().map(|s| (5, status_color(s)))
-    }
-    const NOUN: &'static str = "backups";
-}
-
-impl Record for Task {
-    const COLUMNS: &'static [&'static str] =
-        &["PROVIDER", "PROFILE", "ID", "STATUS", "RESOURCE", "ERROR"];
-    const FIELDS: &'static [&'static str] = &[
-        "provider",
-        "profile",
-        "id",
-        "status",
-        "provider_status",
-        "resource_id",
-        "error",
-    ];
-    fn cells(&self) -> Vec<String> {
-        vec![
-            self.provider.to_string(),
-            self.profile.clone(),
-            self.id.clone(),
-            self.status.to_string(),
-            opt(&self.resource_id),
-            opt(&self.error),
-        ]
-    }
-    fn status_column(&self) -> Option<(usize, Color)> {
-        Some((3, status_color(&self.status.to_string())))
-    }
-    const NOUN: &'static str = "tasks";
-}
-
-impl Record for Ping {
-    const COLUMNS: &'static [&'static str] = &[
-        "PROVIDER", "PROFILE", "ID", "NAME", "ENDPOINT", "TLS", "RESULT", "MIN MS", "AVG MS",
-        "MAX MS", "ERROR",
-    ];
-    const FIELDS: &'static [&'static str] = &[
-        "provider",
-        "profile",
-        "database_id",
-        "name",
-        "endpoint",
-        "port",
-        "tls",
-        "ok",
-        "latency_ms",
-        "error",
-    ];
-    fn cells(&self) -> Vec<String> {
-        let ms = |pick: fn(&crate::model::Latency) -> f64| opt(&self.latency_ms.as_ref().map(pick));
-        vec![
-            self.provider.to_string(),
-            self.profile.clone(),
-            self.database_id.clone(),
-            opt(&self.name),
-            host_port(&self.endpoint, self.port),
-            opt(&self.tls),
-            (if self.ok { "ok" } else { "failed" }).to_string(),
-            ms(|l| l.min),
-            ms(|l| l.avg),
-            ms(|l| l.max),
-            opt(&self.error),
-        ]
-    }
-    fn status_column(&self) -> Option<(usize, Color)> {
-        Some((6, if self.ok { Color::Green } else { Color::Red }))
-    }
-    const NOUN: &'static str = "databases to ping";
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use unicode_width::UnicodeWidthStr;
+
+    fn renderer() -> Renderer {
+        Renderer::new(OutputSettings {
+            format: OutputFormat::Table,
+            show_secrets: false,
+            color: true,
+            stdout_tty: true,
+            stderr_tty: false,
+            query: None,
+            sort: None,
+            limit: None,
+            headers: true,
+        })
+    }
+
+    /// dbctl has no `task list` yet: the Task table is fitted here, colour on, its ids
+    /// whole and its errors wrapped rather than cut.
+    #[test]
+    fn a_task_table_fits_80_and_120_columns() {
+        use crate::model::{ProviderKind, Task, TaskStatus};
+        let task = |id: &str, status, error: Option<&str>| Task {
+            provider: ProviderKind::RedisEnterprise,
+            profile: "redis-enterprise".into(),
+            id: id.into(),
+            status,
+            provider_status: None,
+            resource_id: Some("bdb:12 キャッシュ".into()),
+            error: error.map(String::from),
+        };
+        let error = "the cluster has no free memory for 4 shards of 2 GiB in zone eu-west-1a";
+        let tasks = [
+            task(
+                "5f0c8a3e-1b2d-4c6e-9f10-000000000001",
+                TaskStatus::Failed,
+                Some(error),
+            ),
+            task(
+                "5f0c8a3e-1b2d-4c6e-9f10-000000000002",
+                TaskStatus::Completed,
+                None,
+            ),
+        ];
+        let out = renderer();
+        let refs: Vec<&Task> = tasks.iter().collect();
+        let grid = out.grid(&Task::columns(), &refs);
+        for width in [80, 120] {
+            let text = grid.render(&grid.fit(width, true), true, true);
+            assert!(text.contains("\x1b[31mfailed\x1b[39m"), "{text:?}");
+            let plain = text
+                .replace("\x1b[31m", "")
+                .replace("\x1b[32m", "")
+                .replace("\x1b[39m", "");
+            for line in plain.lines() {
+                assert!(line.width() <= width, "{width}: {line}\n{plain}");
+            }
+            assert!(
+                plain.contains("5f0c8a3e-1b2d-4c6e-9f10-000000000001"),
+                "{plain}"
+            );
+            let words: Vec<&str> = plain.split_whitespace().collect();
+            assert!(words.join(" ").contains(error), "{plain}");
+        }
+    }
 
     #[test]
     fn yaml_escapes_every_unsafe_character_and_keeps_the_data() {
@@ -560,7 +555,7 @@ mod tests {
             .keys()
             .map(String::as_str)
             .collect();
-        let text = csv_text(&fields, std::iter::once(row.clone())).unwrap();
+        let text = csv_text(&fields, std::iter::once(row.clone()), true).unwrap();
         assert_eq!(
             text,
             "\\x3a:add-mask::k\\n,n\nv,\"{\"\"a\"\":\"\"\\u{202e}\\x23#[x\"\"}\"\n"

@@ -14,7 +14,7 @@ pub async fn run(app: &App, args: &ListArgs) -> Result<()> {
     let mut collected = fleet::collect(&profiles, &app.shared, selection.strict).await?;
     let mut databases = collected.take_databases();
     databases.retain(|db| selection.matches(db));
-    fleet::sort(&mut databases, selection.sort);
+    fleet::sort(&mut databases);
     app.print(&app.out.list(&databases)?)?;
     collected.finish(app.json())
 }

@@ -6,7 +6,6 @@ use super::super::App;
 use crate::cli::Target;
 use crate::error::{ErrorKind, Result};
 use crate::model::{Database, WaitTarget};
-use crate::output::OutputFormat;
 use crate::provider::registry::Registered;
 use crate::provider::{Operation, Provider};
 
@@ -61,15 +60,15 @@ pub async fn wait_one(
         Some(db) => app.print(&app.out.one(&db)?),
         None => {
             crate::say!("{} database {id} is gone", provider.kind());
-            match app.out.format() {
-                OutputFormat::Table | OutputFormat::Wide => Ok(()),
-                _ => app.print(&app.out.value(&serde_json::json!({
+            app.print(&app.out.message(
+                "",
+                &serde_json::json!({
                     "provider": provider.kind().name(),
                     "profile": provider.profile(),
                     "id": id,
                     "status": "deleted",
-                }))?),
-            }
+                }),
+            )?)
         }
     }
 }

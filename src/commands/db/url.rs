@@ -7,9 +7,8 @@ use crate::cli::{Target, UrlFormat};
 use crate::credentials::UNRESERVED;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Connection, CosmosConnection, RedisConnection};
-use crate::output::OutputFormat;
 use crate::provider::{self, Operation};
-use crate::sanitize::{escape_controls, is_unsafe_char};
+use crate::sanitize::is_unsafe_char;
 use crate::secret::MASK;
 use crate::tls::TlsOptions;
 
@@ -25,21 +24,15 @@ pub async fn url(
     let connection = provider::connection(provider.as_ref(), id).await?;
     let connection = super::super::region::choose(provider.as_ref(), id, connection, region)?;
     let show = app.shared.show_secrets;
-    let text = match (format, app.out.format()) {
-        (UrlFormat::Env, OutputFormat::Table | OutputFormat::Wide) => {
-            let var = var.unwrap_or(connection.env_var());
-            env_line(var, &connection, show)?
+    let text = match format {
+        UrlFormat::Env => {
+            app.out.text_only("--format env prints one VAR=URL line")?;
+            env_line(var.unwrap_or(connection.env_var()), &connection, show)?
         }
-        (UrlFormat::Env, other) => {
-            return Err(Error::usage(format!(
-                "--format env prints one VAR=URL line; it cannot be combined with -o {}",
-                format!("{other:?}").to_ascii_lowercase()
-            )))
-        }
-        (UrlFormat::Url, OutputFormat::Table | OutputFormat::Wide) => {
-            format!("{}\n", escape_controls(&connection_url(&connection, show)?))
-        }
-        (UrlFormat::Url, _) => app.out.value(&connection_json(&connection, show)?)?,
+        UrlFormat::Url => app.out.message(
+            &connection_url(&connection, show)?,
+            &connection_json(&connection, show)?,
+        )?,
     };
     app.print(&text)
 }

@@ -6,11 +6,9 @@ use serde_json::json;
 use super::super::{wait, App};
 use crate::cli::{Target, WaitArgs};
 use crate::error::{Error, Result};
-use crate::output::OutputFormat;
 use crate::provider::{
     Change, CreateRequest, ImportRequest, Operation, Provider, Throughput, UpdateRequest,
 };
-use crate::sanitize::escape_controls;
 
 pub async fn create(
     app: &App,
@@ -210,13 +208,13 @@ pub fn print_change(app: &App, change: &Change) -> Result<()> {
         Change::Database(db) => app.out.one(db)?,
         Change::Task(task) => app.out.one(task)?,
         Change::DryRun(value) => app.out.value(value)?,
-        Change::Accepted(message) | Change::Deleted(message) => match app.out.format() {
-            OutputFormat::Table | OutputFormat::Wide => format!("{}\n", escape_controls(message)),
-            _ => app.out.value(&json!({
+        Change::Accepted(message) | Change::Deleted(message) => app.out.message(
+            message,
+            &json!({
                 "result": if matches!(change, Change::Deleted(_)) { "deleted" } else { "accepted" },
                 "message": message,
-            }))?,
-        },
+            }),
+        )?,
     };
     app.print(&text)?;
     if let Change::Task(task) = change {

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use comfy_table::Color;
 use futures::StreamExt;
 use serde::Serialize;
 
@@ -12,7 +11,7 @@ use super::plan::{Action, Verb};
 use super::{differences, render, App};
 use crate::cli::ApplyArgs;
 use crate::error::{Error, ErrorKind, Result};
-use crate::output::{OutputFormat, OutputSettings, Record, Renderer};
+use crate::output::{Color, Column, Give, Record};
 use crate::provider::registry::Registered;
 use crate::provider::{Change, CreateRequest, Provider, UpdateRequest};
 
@@ -70,11 +69,7 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
     }
     if touched.is_empty() {
         crate::say!("nothing to change");
-        return if app.out.format().is_table() {
-            Ok(())
-        } else {
-            app.print(&app.out.list::<Outcome>(&[])?)
-        };
+        return app.print(&app.out.list_or::<Outcome>(&[], Some(""))?);
     }
     validate(&providers, &touched, concurrency).await?;
     if !work.is_empty() {
@@ -144,20 +139,7 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
 /// The plan for people: on stdout for a table, on stderr when stdout is a document (which
 /// is then the results, or nothing on an error).
 fn show_plan(app: &App, actions: &[Action], file: &str) -> Result<()> {
-    if app.out.format().is_table() {
-        return app.print(&render(&app.out, actions, file)?);
-    }
-    let stderr = Renderer::new(OutputSettings {
-        format: OutputFormat::Table,
-        show_secrets: false,
-        color: false,
-        stdout_tty: false,
-        stderr_tty: app.out.settings.stderr_tty,
-    });
-    for line in render(&stderr, actions, file)?.lines() {
-        crate::say!("{line}");
-    }
-    Ok(())
+    app.out.preview(|out| render(out, actions, file))
 }
 
 /// `apply` does not replace databases: a plan with a field that cannot change in place is
@@ -427,25 +409,21 @@ fn settings(action: &Action) -> Vec<(String, String)> {
 }
 
 impl Record for Outcome {
-    const COLUMNS: &'static [&'static str] =
-        &["ACTION", "PROFILE", "NAME", "ID", "RESULT", "ERROR"];
     const FIELDS: &'static [&'static str] = &["action", "profile", "name", "id", "result", "error"];
-    fn cells(&self) -> Vec<String> {
+    fn columns() -> Vec<Column<Self>> {
+        let column = Column::<Self>::new;
         vec![
-            self.action.to_string(),
-            self.profile.clone(),
-            self.name.clone(),
-            self.id.clone().unwrap_or_default(),
-            self.result.to_string(),
-            self.error.clone().unwrap_or_default(),
+            column("ACTION", |o| o.action.to_string()),
+            // Done, the database has its id; the plan above names the profile.
+            column("PROFILE", |o| o.profile.clone()).gives(1, Give::Shorten(10)),
+            column("NAME", |o| o.name.clone()),
+            column("ID", |o| o.id.clone().unwrap_or_default()),
+            column("RESULT", |o| o.result.to_string()).colored(|o| match o.result {
+                "done" => Color::Green,
+                "failed" => Color::Red,
+                _ => Color::Yellow,
+            }),
+            column("ERROR", |o| o.error.clone().unwrap_or_default()).gives(2, Give::Wrap(20)),
         ]
-    }
-    fn status_column(&self) -> Option<(usize, Color)> {
-        let color = match self.result {
-            "done" => Color::Green,
-            "failed" => Color::Red,
-            _ => Color::Yellow,
-        };
-        Some((4, color))
     }
 }

@@ -21,11 +21,8 @@ use plan::{Action, Current, Verb};
 
 /// `export`: the selected profiles' databases as a spec, ordered by profile and name.
 pub async fn export(app: &App, args: &FleetArgs) -> Result<()> {
-    if !app.out.format().is_table() {
-        return Err(Error::usage(
-            "export writes a TOML spec file: -o/--json do not apply (`dbctl plan -f FILE --json` gives JSON)",
-        ));
-    }
+    app.out
+        .text_only("export writes a TOML spec file (`dbctl plan -f FILE --json` gives JSON)")?;
     let profiles = app.select(&args.providers, &args.profiles)?;
     let mut fleet = read_fleet(app, &profiles).await?;
     fleet.sort_by(|a, b| {
@@ -201,12 +198,12 @@ async fn with_throughput(provider: &dyn Provider, list: Vec<Database>) -> Result
 
 /// The plan as the renderer's format; a table says so when nothing differs.
 fn render(out: &Renderer, actions: &[Action], file: &str) -> Result<String> {
-    if actions.is_empty() && out.format().is_table() {
-        // A spec's path can come from a pull request (`plan -f specs/*.toml`).
-        let file = crate::sanitize::escape_controls(file);
-        return Ok(format!("No differences: the fleet matches {file}.\n"));
-    }
-    out.list(actions)
+    // A spec's path can come from a pull request (`plan -f specs/*.toml`).
+    let file = crate::sanitize::escape_controls(file);
+    out.list_or(
+        actions,
+        Some(&format!("No differences: the fleet matches {file}.\n")),
+    )
 }
 
 /// Exit 13 when anything differs.

@@ -2,7 +2,6 @@
 //! cannot change in place, and what exists but is not in the spec.
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use comfy_table::Color;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -10,7 +9,7 @@ use super::spec::{size_text, throughput_value, Desired, Entry};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Database;
 use crate::model::ProviderKind;
-use crate::output::Record;
+use crate::output::{Color, Column, Give, Record};
 use crate::provider::registry::Registered;
 use crate::provider::{Operation, Settable, Throughput};
 
@@ -315,10 +314,23 @@ fn plain(value: &Value) -> String {
 }
 
 impl Record for Action {
-    const COLUMNS: &'static [&'static str] = &["ACTION", "PROFILE", "NAME", "ID", "CHANGES"];
     const FIELDS: &'static [&'static str] = &["action", "profile", "name", "id", "changes"];
-    fn cells(&self) -> Vec<String> {
-        let changes = match self.action {
+    fn columns() -> Vec<Column<Self>> {
+        let column = Column::<Self>::new;
+        vec![
+            column("ACTION", |a| a.action.marker().0.to_string()).colored(|a| a.action.marker().1),
+            column("PROFILE", |a| a.profile.clone()).gives(1, Give::Trim(10)),
+            column("NAME", |a| a.name.clone()),
+            column("ID", |a| a.id.clone().unwrap_or_default()),
+            column("CHANGES", Action::changes_text).gives(2, Give::Wrap(20)),
+        ]
+    }
+}
+
+impl Action {
+    /// The CHANGES cell: each field and its values, as the spec writes them.
+    fn changes_text(&self) -> String {
+        match self.action {
             Verb::Unmanaged => "not in the spec".to_string(),
             Verb::Create => self
                 .changes
@@ -332,17 +344,7 @@ impl Record for Action {
                 .map(|c| format!("{}: {} → {}", c.field, plain(&c.from), plain(&c.to)))
                 .collect::<Vec<_>>()
                 .join(", "),
-        };
-        vec![
-            self.action.marker().0.to_string(),
-            self.profile.clone(),
-            self.name.clone(),
-            self.id.clone().unwrap_or_default(),
-            changes,
-        ]
-    }
-    fn status_column(&self) -> Option<(usize, Color)> {
-        Some((0, self.action.marker().1))
+        }
     }
 }
 
