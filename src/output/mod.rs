@@ -33,6 +33,7 @@ macro_rules! database_fields {
 mod detail;
 mod fit;
 mod health;
+pub mod markdown;
 mod record;
 
 pub use health::DatabaseUsage;
@@ -47,6 +48,8 @@ pub enum OutputFormat {
     Csv,
     /// A table with every column in full, whatever the terminal's width (kubectl's).
     Wide,
+    /// A GitHub Flavored Markdown table (a pull-request comment, `$GITHUB_STEP_SUMMARY`).
+    Markdown,
 }
 
 impl OutputFormat {
@@ -87,6 +90,14 @@ impl Renderer {
             OutputFormat::Json => json_text(&values().collect::<Vec<_>>()),
             OutputFormat::Yaml => yaml_text(&values().collect::<Vec<_>>()),
             OutputFormat::Csv => csv_text(T::FIELDS, values()),
+            OutputFormat::Markdown => {
+                let rows: Vec<Vec<String>> = items.iter().map(Record::cells).collect();
+                Ok(markdown::table(
+                    T::COLUMNS,
+                    &rows,
+                    self.settings.show_secrets,
+                ))
+            }
             OutputFormat::Table | OutputFormat::Wide => {
                 if items.is_empty() {
                     crate::say!("no {}", T::NOUN);
@@ -159,6 +170,23 @@ impl Renderer {
                     csv_text(&fields, std::iter::once(value.clone()))
                 }
                 _ => json_text(value),
+            },
+            OutputFormat::Markdown => match value {
+                Value::Object(map) => {
+                    let rows: Vec<Vec<String>> = map
+                        .iter()
+                        .map(|(key, field)| {
+                            vec![detail::label(key), detail::lines(key, field).join("; ")]
+                        })
+                        .collect();
+                    Ok(markdown::table(
+                        &["FIELD", "VALUE"],
+                        &rows,
+                        self.settings.show_secrets,
+                    ))
+                }
+                Value::String(s) => Ok(format!("{}\n", markdown::escape(s))),
+                other => json_text(other),
             },
             OutputFormat::Table | OutputFormat::Wide => match value {
                 Value::Object(map) => {
