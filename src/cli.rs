@@ -255,8 +255,8 @@ pub enum Command {
   dbctl export > fleet.toml
   dbctl plan -f fleet.toml            exit 0: nothing to change, 13: changes
   dbctl plan -f fleet.toml --json
-  dbctl plan -f fleet.toml -o markdown                       for a pull request or $GITHUB_STEP_SUMMARY
-  dbctl plan -f fleet.toml --target redis-cloud/staging-cache   one database of the spec")]
+  dbctl plan -f fleet.toml -o markdown   for a pull request's reviewer
+  dbctl plan -f fleet.toml --target redis-cloud/staging-cache")]
     Plan(PlanArgs),
     /// Make the fleet match a spec file: create, update, and delete only with prune.
     #[command(after_help = "Examples:
