@@ -284,17 +284,20 @@ pub enum Command {
   dbctl export > fleet.toml
   dbctl export -p cosmos               one provider's databases")]
     Export(FleetArgs),
-    /// What differs between a spec file and the fleet; exit 13 when anything does.
+    /// What differs between a spec file and the fleet; exit 13 when anything would change.
     #[command(after_help = "Examples:
   dbctl export > fleet.toml
-  dbctl plan -f fleet.toml            exit 0: no differences, 13: some
-  dbctl plan -f fleet.toml --json")]
+  dbctl plan -f fleet.toml            exit 0: nothing to change, 13: changes
+  dbctl plan -f fleet.toml --json
+  dbctl plan -f fleet.toml -o markdown   for a pull request's reviewer
+  dbctl plan -f fleet.toml --target redis-cloud/staging-cache")]
     Plan(PlanArgs),
-    /// Make the fleet match a spec file: create, update, and delete only with --prune.
+    /// Make the fleet match a spec file: create, update, and delete only with prune.
     #[command(after_help = "Examples:
   dbctl apply -f fleet.toml --dry-run       the plan; nothing changes
   dbctl apply -f fleet.toml --yes
-  dbctl apply -f fleet.toml --yes --prune   also delete the databases not in the spec")]
+  dbctl apply -f fleet.toml --yes --prune   also delete the databases not in the spec
+  dbctl apply -f fleet.toml --yes -p cosmos   only the spec's cosmos profiles")]
     Apply(ApplyArgs),
     /// Rules over the fleet (status, tls, memory, backups, persistence, reachable); exit 13
     /// when one fails at --fail-on.
@@ -347,12 +350,43 @@ fn ratio(text: &str) -> Result<f64, String> {
 /// Which profiles the desired-state commands read.
 #[derive(Debug, Clone, Args, Default)]
 pub struct FleetArgs {
-    /// These providers' profiles (repeatable; for plan/apply, also the profiles whose databases outside the spec are unmanaged).
+    /// These providers' profiles (repeatable; plan/apply: only those the spec declares).
     #[arg(short = 'p', long = "provider", value_enum)]
     pub providers: Vec<ProviderKind>,
-    /// These profiles (repeatable; for plan/apply, also the profiles whose databases outside the spec are unmanaged).
+    /// These profiles (repeatable; plan/apply: only those the spec declares).
     #[arg(long = "profile")]
     pub profiles: Vec<String>,
+}
+
+/// What `plan` and `apply` act on, within the spec and the profiles selected.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ScopeArgs {
+    /// Only this database (repeatable), as Terraform's -target: its creation, update or deletion.
+    #[arg(long = "target", value_name = "PROFILE/NAME", value_parser = database_ref)]
+    pub targets: Vec<DatabaseRef>,
+    /// Delete the databases of the spec's profiles that it does not list, this run (as
+    /// `prune = true` in the spec).
+    #[arg(long)]
+    pub prune: bool,
+}
+
+/// One database named as `PROFILE/NAME` (profile names hold no `/`; a name may).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseRef {
+    pub profile: String,
+    pub name: String,
+}
+
+fn database_ref(text: &str) -> Result<DatabaseRef, String> {
+    match text.split_once('/') {
+        Some((profile, name)) if !profile.is_empty() && !name.is_empty() => Ok(DatabaseRef {
+            profile: profile.to_string(),
+            name: name.to_string(),
+        }),
+        _ => Err(format!(
+            "expected PROFILE/NAME such as redis-cloud/staging-cache, got {text:?}"
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -362,6 +396,8 @@ pub struct PlanArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub fleet: FleetArgs,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -371,12 +407,11 @@ pub struct ApplyArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub fleet: FleetArgs,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// Do not ask (needed without a terminal).
     #[arg(long)]
     pub yes: bool,
-    /// Also delete the databases that exist but are not in the spec.
-    #[arg(long)]
-    pub prune: bool,
     /// Print the plan, checked by the provider's dry run; change nothing.
     #[arg(long)]
     pub dry_run: bool,

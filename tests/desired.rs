@@ -18,19 +18,19 @@ const SECRET_PARTS: &[&str] = &[
     "demo-rc-password",
 ];
 
-fn clean(run: &Run) -> &Run {
+pub(crate) fn clean(run: &Run) -> &Run {
     run.no_secrets(SECRET_PARTS)
 }
 
 /// Writes `text` as a spec file in the sandbox; its path.
-fn spec(sb: &Sandbox, name: &str, text: &str) -> String {
+pub(crate) fn spec(sb: &Sandbox, name: &str, text: &str) -> String {
     let file = sb.home.path().join(name);
     std::fs::write(&file, text).unwrap();
     file.to_str().unwrap().to_string()
 }
 
 /// The exported fleet with `edit` applied to its text.
-fn exported(sb: &Sandbox, edit: impl Fn(String) -> String) -> String {
+pub(crate) fn exported(sb: &Sandbox, edit: impl Fn(String) -> String) -> String {
     let run = sb.run(&["export"]);
     clean(run.code(0));
     assert!(run.stdout.starts_with("# dbctl export of profiles "));
@@ -38,7 +38,7 @@ fn exported(sb: &Sandbox, edit: impl Fn(String) -> String) -> String {
 }
 
 /// Replaces one database's block line `from` with `to` (the block starts at its name).
-fn edit_block(text: &str, name: &str, from: &str, to: &str) -> String {
+pub(crate) fn edit_block(text: &str, name: &str, from: &str, to: &str) -> String {
     let start = text
         .find(&format!("name = \"{name}\""))
         .unwrap_or_else(|| panic!("{name} not exported"));
@@ -48,6 +48,18 @@ fn edit_block(text: &str, name: &str, from: &str, to: &str) -> String {
     let block = text[start..end].replacen(from, to, 1);
     assert_ne!(block, text[start..end], "{from} not in {name}'s block");
     format!("{}{block}{}", &text[..start], &text[end..])
+}
+
+/// The spec text without the `[[database]]` of `profile`/`name`.
+pub(crate) fn without(text: &str, profile: &str, name: &str) -> String {
+    let head = format!("[[database]]\nprofile = \"{profile}\"\nname = \"{name}\"\n");
+    let start = text
+        .find(&head)
+        .unwrap_or_else(|| panic!("{profile}/{name} not in the spec"));
+    let end = text[start + 1..]
+        .find("[[database]]")
+        .map_or(text.len(), |i| start + 1 + i);
+    format!("{}{}", &text[..start], &text[end..])
 }
 
 const NEW_DATABASES: &str = r#"
@@ -94,16 +106,28 @@ fn changed_fleet(sb: &Sandbox) -> String {
             "memory = \"1GiB\"",
             "memory = \"2GiB\"",
         );
-        let start = text
-            .find("name = \"sessions\"\nprovider = \"cosmos\"")
-            .unwrap();
-        let block = text[..start].rfind("[[database]]").unwrap();
-        let end = start + text[start..].find("[[database]]").unwrap();
-        format!("{}{}{NEW_DATABASES}", &text[..block], &text[end..])
+        format!("{}{NEW_DATABASES}", without(&text, "cosmos", "sessions"))
     })
 }
 
-fn actions(plan: &Value) -> Vec<(String, String, String)> {
+/// Every (profile, name) `db list` shows.
+pub(crate) fn names_of(sb: &Sandbox) -> std::collections::BTreeSet<(String, String)> {
+    let list = sb.run(&["db", "list", "--json"]);
+    list.code(0)
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["profile"].as_str().unwrap().to_string(),
+                d["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+pub(crate) fn actions(plan: &Value) -> Vec<(String, String, String)> {
     plan.as_array()
         .unwrap()
         .iter()
@@ -188,7 +212,7 @@ fn plan_shows_each_kind_of_difference_and_exits_13() {
         .stdout_has("memory: 256MiB → 512MiB, tls: false → true")
         .stdout_has("region: eu-west-1 → us-west-2");
     assert!(!table.stdout.contains('\u{1b}'), "colour off a terminal");
-    table.stderr_has("4 to create, 2 to update, 1 that cannot change in place, 1 unmanaged");
+    table.stderr_has("4 to create, 2 to update, 1 that cannot change in place, 0 to delete; 1 unmanaged (not in the spec, left alone)");
 
     // apply refuses a plan that needs a replacement, before any change.
     // apply --dry-run shows the plan and refuses as apply would.
@@ -259,23 +283,28 @@ fn apply_creates_updates_and_waits_then_a_second_plan_is_empty() {
     // Without --prune the unmanaged database is still there.
     assert_eq!(db("cosmos", "sessions")["id"], "sessions");
 
-    // Only the unmanaged database differs now; a second apply changes nothing.
+    // Only the unmanaged database is outside the spec now: information, not a difference
+    // (the spec does not prune); a second apply changes nothing.
     let plan = sb.run(&["plan", "-f", &file, "--json"]);
     assert_eq!(
-        actions(&plan.code(13).json()),
+        actions(&plan.code(0).json()),
         vec![("unmanaged".into(), "cosmos".into(), "sessions".into())]
     );
+    plan.stderr_has("nothing to change; 1 unmanaged database not in the spec, left alone");
     let again = sb.run(&["apply", "-f", &file, "--yes", "--json"]);
     assert_eq!(clean(again.code(0)).json(), json!([]));
     again.stderr_has("nothing to change");
 
-    // --prune --yes deletes it; then nothing differs at all.
+    // --prune --yes deletes it, and only it; then nothing differs at all.
+    let before = names_of(&sb);
     let pruned = sb.run(&["apply", "-f", &file, "--yes", "--prune", "--json"]);
     assert_eq!(
         clean(pruned.code(0)).json(),
         json!([{"action": "delete", "profile": "cosmos", "name": "sessions",
                 "id": "sessions", "result": "done", "error": null}])
     );
+    let gone: Vec<_> = before.difference(&names_of(&sb)).cloned().collect();
+    assert_eq!(gone, vec![("cosmos".to_string(), "sessions".to_string())]);
     sb.run(&["plan", "-f", &file])
         .code(0)
         .stdout_has("No differences");
@@ -312,7 +341,7 @@ fn bad_spec_files_are_exit_3_with_line_and_column() {
         ),
         (
             "[[database]]\nprofile = \"upstash\"\nname = \"a\"\n\n[[database]]\nprofile = \"upstash\"\nname = \"a\"\n",
-            "line 6, column 11",
+            "line 7, column 8",
         ),
         (
             "[[database]]\nprofile = \"upstash\"\nprovider = \"cosmos\"\nname = \"a\"\n",
@@ -367,7 +396,7 @@ fn bad_spec_files_are_exit_3_with_line_and_column() {
 }
 
 /// An Upstash account answering `list` with `databases`, and the sandbox for it.
-async fn upstash(databases: Value) -> (MockServer, Sandbox) {
+pub(crate) async fn upstash(databases: Value) -> (MockServer, Sandbox) {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v2/redis/databases"))
@@ -378,7 +407,7 @@ async fn upstash(databases: Value) -> (MockServer, Sandbox) {
     (server, sb)
 }
 
-fn upstash_db(id: &str, name: &str) -> Value {
+pub(crate) fn upstash_db(id: &str, name: &str) -> Value {
     json!({"database_id": id, "database_name": name, "state": "active",
            "primary_region": "us-east-1", "tls": true, "password": "wm-password-1"})
 }
@@ -781,12 +810,23 @@ fn an_empty_spec_is_refused_and_profiles_declare_empty_ones() {
     }
     let file = spec(&sb, "empty.toml", "profiles = [\"cosmos\"]\n");
     let plan = sb.run(&["plan", "-f", &file, "--json"]);
-    let plan = clean(plan.code(13)).json();
+    let plan = clean(plan.code(0)).json();
     assert!(!actions(&plan).is_empty());
     assert!(
         actions(&plan)
             .iter()
             .all(|(a, p, _)| a == "unmanaged" && p == "cosmos"),
+        "{plan:#}"
+    );
+    // A spec that prunes its empty profile plans to delete every database of it.
+    let file = spec(&sb, "empty.toml", "prune = true\nprofiles = [\"cosmos\"]\n");
+    let plan = sb.run(&["plan", "-f", &file, "--json"]);
+    let plan = clean(plan.code(13)).json();
+    assert_eq!(actions(&plan).len(), 4, "{plan:#}");
+    assert!(
+        actions(&plan)
+            .iter()
+            .all(|(a, p, _)| a == "delete" && p == "cosmos"),
         "{plan:#}"
     );
 }

@@ -25,6 +25,7 @@ mod inventory;
 mod layers;
 mod local_inputs;
 mod packaging;
+mod prune;
 mod pty_tables;
 mod query;
 mod redis_cloud;

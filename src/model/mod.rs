@@ -10,6 +10,7 @@ mod values;
 
 pub use connection::{Connection, CosmosConnection, RedisConnection, RegionConnection};
 pub use database::{Backup, Database, Region, Status, Task, TaskStatus, WaitTarget};
+pub use facts::{Provisioning, Throughput};
 pub use health::{Finding, Rule, Severity, Usage};
 pub use kind::ProviderKind;
 pub use ping::{Latency, Ping};

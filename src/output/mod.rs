@@ -15,6 +15,7 @@ use crate::secret::mask_text_secrets;
 
 mod detail;
 mod health;
+pub mod markdown;
 mod query;
 mod record;
 mod records;
@@ -33,6 +34,8 @@ pub enum OutputFormat {
     Csv,
     /// A table with every column in full, whatever the terminal's width (kubectl's).
     Wide,
+    /// A GitHub Flavored Markdown table (a pull-request comment, `$GITHUB_STEP_SUMMARY`).
+    Markdown,
 }
 
 /// Output settings for renderers.
@@ -90,7 +93,8 @@ impl Renderer {
                 self.document(&Value::Array(values().collect()))
             }
             OutputFormat::Csv => csv_text(T::FIELDS, values(), self.settings.headers),
-            OutputFormat::Table | OutputFormat::Wide => match empty {
+            OutputFormat::Markdown if !items.is_empty() => Ok(self.markdown(&columns, &items)),
+            OutputFormat::Table | OutputFormat::Wide | OutputFormat::Markdown => match empty {
                 _ if !items.is_empty() => Ok(self.table(&columns, &items)),
                 Some(text) => Ok(text.to_string()),
                 None => {
@@ -101,11 +105,39 @@ impl Renderer {
         }
     }
 
+    /// A list that stands on its own where the format is a page (Markdown, for a pull
+    /// request: `title` as a heading, then the table and `summary`); elsewhere the list, with
+    /// `empty` instead of an empty table. Every text here is escaped.
+    pub fn titled_list<T: Record>(
+        &self,
+        title: &str,
+        items: &[T],
+        empty: Option<&str>,
+        summary: &str,
+    ) -> Result<String> {
+        if self.settings.format != OutputFormat::Markdown {
+            let empty = empty.map(|text| format!("{}\n", escape_controls(text)));
+            return self.list_or(items, empty.as_deref());
+        }
+        let mut text = format!("### {}\n\n", markdown::escape(title));
+        if items.is_empty() {
+            if let Some(empty) = empty {
+                text.push_str(&format!("{}\n", markdown::escape(empty)));
+            }
+        } else {
+            text.push_str(&self.list(items)?);
+            if !summary.is_empty() {
+                text.push_str(&format!("\n**{}**\n", markdown::escape(summary)));
+            }
+        }
+        Ok(text)
+    }
+
     /// A list for people before it happens (a plan ahead of its changes): on stdout when the
     /// output is a table, else as a plain table on stderr, where it does not mix with the
     /// document on stdout.
     pub fn preview(&self, draw: impl Fn(&Renderer) -> Result<String>) -> Result<()> {
-        if self.is_table() {
+        if self.is_table() || self.settings.format == OutputFormat::Markdown {
             return emit(&draw(self)?);
         }
         let stderr = Renderer::new(OutputSettings {
@@ -139,7 +171,10 @@ impl Renderer {
     pub fn rows_or_document<T: Record>(&self, document: &Value, rows: &[T]) -> Result<String> {
         match self.settings.format {
             OutputFormat::Json | OutputFormat::Yaml => self.value(document),
-            OutputFormat::Table | OutputFormat::Wide | OutputFormat::Csv => self.list(rows),
+            OutputFormat::Table
+            | OutputFormat::Wide
+            | OutputFormat::Csv
+            | OutputFormat::Markdown => self.list(rows),
         }
     }
 
@@ -147,8 +182,13 @@ impl Renderer {
     /// provider accepted, a database that is gone, the URL of a database.
     pub fn message(&self, text: &str, document: &Value) -> Result<String> {
         match self.settings.format {
-            OutputFormat::Table | OutputFormat::Wide if text.is_empty() => Ok(String::new()),
+            OutputFormat::Table | OutputFormat::Wide | OutputFormat::Markdown
+                if text.is_empty() =>
+            {
+                Ok(String::new())
+            }
             OutputFormat::Table | OutputFormat::Wide => Ok(format!("{}\n", escape_controls(text))),
+            OutputFormat::Markdown => Ok(format!("{}\n", markdown::escape(text))),
             _ => self.value(document),
         }
     }
@@ -188,6 +228,23 @@ impl Renderer {
                     _ => json_text(&value),
                 }
             }
+            OutputFormat::Markdown => match value {
+                Value::Object(map) => {
+                    let rows: Vec<Vec<String>> = map
+                        .iter()
+                        .map(|(key, field)| {
+                            vec![detail::label(key), detail::lines(key, field).join("; ")]
+                        })
+                        .collect();
+                    Ok(markdown::table(
+                        &["FIELD", "VALUE"],
+                        &rows,
+                        self.settings.show_secrets,
+                    ))
+                }
+                Value::String(s) => Ok(format!("{}\n", markdown::escape(s))),
+                other => json_text(other),
+            },
             OutputFormat::Table | OutputFormat::Wide => match value {
                 Value::Object(map) => Ok(self.fields(map)),
                 Value::String(s) => Ok(format!("{}\n", escape_controls(&mask_text_secrets(s)))),
@@ -216,6 +273,18 @@ impl Renderer {
             self.settings.format,
             OutputFormat::Table | OutputFormat::Wide
         )
+    }
+
+    /// A list as a GitHub Flavored Markdown table: the columns a table shows, every cell
+    /// escaped for Markdown.
+    fn markdown<T: Record>(&self, columns: &[Column<T>], items: &[&T]) -> String {
+        let shown: Vec<&Column<T>> = columns.iter().filter(|c| !c.header.is_empty()).collect();
+        let headers: Vec<&str> = shown.iter().map(|c| c.header).collect();
+        let rows: Vec<Vec<String>> = items
+            .iter()
+            .map(|item| shown.iter().map(|c| (c.cell)(item)).collect())
+            .collect();
+        markdown::table(&headers, &rows, self.settings.show_secrets)
     }
 
     /// A list as a table; on a terminal (plain `-o table`), fitted to its width, saying what

@@ -8,11 +8,13 @@ use serde_json::Value;
 use crate::config::Profile;
 use crate::context::HttpSettings;
 use crate::error::{Error, Result};
+pub use crate::model::Throughput;
 use crate::model::Usage;
-use crate::model::{Backup, Connection, Database, ProviderKind, Task};
+use crate::model::{Backup, Connection, Database, ProviderKind, Provisioning, Task};
 use crate::secret::redact_value;
 use registry::Registered;
 
+mod account;
 pub mod cosmos;
 pub mod dry_run;
 mod fields;
@@ -26,37 +28,40 @@ mod spec;
 pub mod upstash;
 pub mod usage;
 
-pub use fields::{Fields, Settable};
+pub use account::AccountId;
+pub use fields::{Fields, Managed, Settable};
 pub use operation::Operation;
 pub use spec::ProviderSpec;
 
+/// A database to create. `db create` fills the settings from `--set key=value` (each value
+/// read by [`setting_value`]); `apply` from the spec's typed fields.
 #[derive(Debug, Clone, Default)]
 pub struct CreateRequest {
     pub name: String,
     pub memory_bytes: Option<u64>,
     pub region: Option<String>,
     pub subscription: Option<String>,
-    pub settings: Vec<(String, String)>,
+    /// TLS on or off, where the provider takes it at create (`Fields::tls`).
+    pub tls: Option<bool>,
+    /// Provisioned throughput, where the provider has it (`Fields::throughput`).
+    pub throughput: Option<Throughput>,
+    /// Provider settings under the provider's own keys.
+    pub settings: Vec<(String, Value)>,
     pub dry_run: bool,
 }
 
+/// A change to a database; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct UpdateRequest {
     pub name: Option<String>,
     pub memory_bytes: Option<u64>,
-    pub settings: Vec<(String, String)>,
+    /// TLS on or off, where the provider changes it in place (`Fields::tls`).
+    pub tls: Option<bool>,
+    /// Provider settings under the provider's own keys.
+    pub settings: Vec<(String, Value)>,
     /// New provisioned throughput (providers that list `Operation::Throughput`).
     pub throughput: Option<Throughput>,
     pub dry_run: bool,
-}
-
-/// Provisioned throughput in RU/s.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Throughput {
-    /// A fixed rate (`--throughput`).
-    Manual(u64),
-    /// Scales up to this maximum (`--autoscale-max`).
-    Autoscale(u64),
 }
 
 #[derive(Debug, Clone)]
@@ -202,6 +207,11 @@ pub trait Provider: Send + Sync {
     async fn usages(&self, _databases: &[Database]) -> Result<Vec<Result<Usage>>> {
         Err(self.unsupported(Operation::Usage))
     }
+    /// Reads each database's own provisioned throughput into `facts.throughput` (one read
+    /// for all), and says how the account provisions it: a serverless account has none.
+    async fn throughput(&self, _databases: &mut [Database]) -> Result<Provisioning> {
+        Err(self.unsupported(Operation::Throughput))
+    }
     /// An authenticated raw call for `dbctl api`.
     async fn raw_call(&self, call: crate::http::Call) -> Result<crate::http::Reply>;
 
@@ -228,6 +238,24 @@ pub trait Provider: Send + Sync {
 /// For providers with nothing to add to "not supported".
 pub fn no_hint(_: Operation) -> Option<&'static str> {
     None
+}
+
+/// The settings a record reports, for `Facts::settings`: those it says, under their keys.
+pub fn reported<const N: usize>(
+    settings: [(&'static str, Option<Value>); N],
+) -> std::collections::BTreeMap<&'static str, Value> {
+    settings
+        .into_iter()
+        .filter_map(|(key, value)| Some((key, value?)))
+        .collect()
+}
+
+/// A setting's value as text: a string as it is, anything else as JSON (`2`, `true`).
+pub fn setting_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// Reads a `--set` value: `true`/`false`, integers and decimals become JSON numbers/booleans.
@@ -330,6 +358,14 @@ pub mod testing {
         .prop_map(|pairs| {
             Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
         })
+    }
+
+    /// `Shared` settings as a plain run has them: no `--raw`.
+    pub fn plain_shared() -> super::Shared {
+        super::Shared {
+            raw: false,
+            ..test_shared()
+        }
     }
 
     /// `Shared` settings with `--raw` on, so the raw path is exercised too.

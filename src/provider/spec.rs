@@ -1,6 +1,6 @@
 //! What each provider declares about itself, in one value per provider (`SPEC` in its
 //! folder); `registry` collects them.
-use super::{Fields, Operation, Provider, Shared};
+use super::{AccountId, Fields, Operation, Provider, Shared};
 use crate::config::{EnvVar, Profile};
 use crate::error::Result;
 
@@ -20,4 +20,7 @@ pub struct ProviderSpec {
     pub unsupported_hint: fn(Operation) -> Option<&'static str>,
     /// What `plan`/`apply` may write, field by field.
     pub fields: Fields,
+    /// The account a profile reaches (its API's URL and principal, no secret in clear), so
+    /// two profiles for one account are seen as one; fails (exit 3) as `build` would.
+    pub account: fn(&Profile) -> Result<AccountId>,
 }

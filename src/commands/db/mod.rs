@@ -38,8 +38,9 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
                 memory_bytes: memory,
                 region,
                 subscription,
-                settings,
+                settings: typed(settings),
                 dry_run,
+                ..Default::default()
             };
             write::create(app, &target, &request, &wait).await
         }
@@ -57,9 +58,10 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             let request = crate::provider::UpdateRequest {
                 name,
                 memory_bytes: memory,
-                settings,
+                settings: typed(settings),
                 throughput: write::throughput_flag(throughput, autoscale_max)?,
                 dry_run,
+                ..Default::default()
             };
             write::update(app, &id, &target, &request, &wait).await
         }
@@ -120,4 +122,15 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             args,
         } => url::connect(app, &id, &target, region.as_deref(), &args).await,
     }
+}
+
+/// `--set key=value` pairs with each value read as [`crate::provider::setting_value`] reads it.
+fn typed(settings: Vec<(String, String)>) -> Vec<(String, serde_json::Value)> {
+    settings
+        .into_iter()
+        .map(|(key, value)| {
+            let value = crate::provider::setting_value(&value);
+            (key, value)
+        })
+        .collect()
 }

@@ -1,5 +1,6 @@
-//! `apply -f FILE`: the plan, a confirmation, then the creates and updates (and, with
-//! `--prune`, the deletes), each followed to completion, stopping at the first failure.
+//! `apply -f FILE`: the plan, a confirmation, then the creates and updates (and, when the
+//! spec or `--prune` prunes, the deletes), each followed to completion, stopping at the first
+//! failure.
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -7,13 +8,14 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde::Serialize;
 
+use super::field::SpecField;
 use super::plan::{Action, Verb};
 use super::{differences, render, App};
 use crate::cli::ApplyArgs;
 use crate::error::{Error, ErrorKind, Result};
 use crate::output::{Color, Column, Give, Record};
 use crate::provider::registry::Registered;
-use crate::provider::{Change, CreateRequest, Provider, UpdateRequest};
+use crate::provider::{Change, CreateRequest, Managed, Provider, UpdateRequest};
 
 /// What became of one planned change; JSON: `{action, profile, name, id, result, error}`.
 #[derive(Debug, Clone, Serialize)]
@@ -34,15 +36,11 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
             "note: --demo starts the emulator afresh on every run; changes made here are not kept"
         );
     }
-    let actions = differences(app, &args.file, &args.fleet).await?;
+    let actions = differences(app, &args.file, &args.fleet, &args.scope).await?;
     let file = super::spec::origin(&args.file);
-    let work = changes(&actions, &[Verb::Create, Verb::Update]);
-    let unmanaged = changes(&actions, &[Verb::Unmanaged]);
-    let prune = if args.prune {
-        unmanaged.clone()
-    } else {
-        Vec::new()
-    };
+    let work = changes(&actions, Verb::Create, Verb::Update);
+    let prune = changes(&actions, Verb::Delete, Verb::Delete);
+    let unmanaged = changes(&actions, Verb::Unmanaged, Verb::Unmanaged).len();
     let touched: Vec<&Action> = work.iter().chain(&prune).copied().collect();
     let providers = providers(app, &touched)?;
     let concurrency = args.concurrency as usize;
@@ -59,12 +57,11 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
     }
     show_plan(app, &actions, &file)?;
     refuse_replacements(&actions)?;
-    if !args.prune && !unmanaged.is_empty() {
-        let n = unmanaged.len();
+    if unmanaged > 0 {
         crate::say!(
-            "{n} unmanaged database{} left alone (--prune deletes {})",
-            if n == 1 { "" } else { "s" },
-            if n == 1 { "it" } else { "them" }
+            "{unmanaged} unmanaged database{} left alone (`prune = true` in the spec, or --prune, deletes {})",
+            if unmanaged == 1 { "" } else { "s" },
+            if unmanaged == 1 { "it" } else { "them" }
         );
     }
     if touched.is_empty() {
@@ -89,7 +86,7 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
             .map(|a| format!("{}/{}", a.profile, a.name))
             .collect();
         let what = format!(
-            "delete {n} unmanaged database{}",
+            "delete {n} database{} not in the spec",
             if n == 1 { "" } else { "s" }
         );
         app.ask(
@@ -120,7 +117,10 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
         }
         rows.push(outcome);
     }
-    app.print(&app.out.list(&rows)?)?;
+    app.print(
+        &app.out
+            .titled_list("dbctl apply results", &rows, None, "")?,
+    )?;
     match first_error {
         None => Ok(()),
         Some(error) => {
@@ -136,8 +136,8 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
     }
 }
 
-/// The plan for people: on stdout for a table, on stderr when stdout is a document (which
-/// is then the results, or nothing on an error).
+/// The plan for people: on stdout for a table or Markdown, on stderr when stdout is a
+/// document (which is then the results, or nothing on an error).
 fn show_plan(app: &App, actions: &[Action], file: &str) -> Result<()> {
     app.out.preview(|out| render(out, actions, file))
 }
@@ -162,11 +162,11 @@ fn refuse_replacements(actions: &[Action]) -> Result<()> {
     .with_hint("dbctl does not replace databases: change the spec to match, or delete and recreate by hand"))
 }
 
-/// The planned actions of these kinds.
-fn changes<'a>(actions: &'a [Action], verbs: &[Verb]) -> Vec<&'a Action> {
+/// The planned actions of either kind.
+fn changes(actions: &[Action], one: Verb, other: Verb) -> Vec<&Action> {
     actions
         .iter()
-        .filter(|a| verbs.contains(&a.action))
+        .filter(|a| a.action == one || a.action == other)
         .collect()
 }
 
@@ -233,7 +233,7 @@ fn progressive(verb: Verb) -> &'static str {
     match verb {
         Verb::Create => "creating",
         Verb::Update => "updating",
-        Verb::Replace | Verb::Unmanaged => "deleting",
+        Verb::Replace | Verb::Delete | Verb::Unmanaged => "deleting",
     }
 }
 
@@ -241,7 +241,7 @@ fn past(verb: Verb) -> &'static str {
     match verb {
         Verb::Create => "created",
         Verb::Update => "updated",
-        Verb::Replace | Verb::Unmanaged => "deleted",
+        Verb::Replace | Verb::Delete | Verb::Unmanaged => "deleted",
     }
 }
 
@@ -250,7 +250,7 @@ fn verb(verb: Verb) -> &'static str {
     match verb {
         Verb::Create => "create",
         Verb::Update => "update",
-        Verb::Replace | Verb::Unmanaged => "delete",
+        Verb::Replace | Verb::Delete | Verb::Unmanaged => "delete",
     }
 }
 
@@ -283,7 +283,7 @@ async fn step(
 ) -> Result<Option<String>> {
     let change = send(provider, action, false).await?;
     let id = action.id.as_deref();
-    let deleting = action.action == Verb::Unmanaged;
+    let deleting = action.action == Verb::Delete;
     let change = super::super::wait::change(app, provider, change, id, deleting, timeout).await?;
     Ok(match change {
         Change::Database(db) => Some(db.id),
@@ -292,50 +292,47 @@ async fn step(
     })
 }
 
-/// The provider call of one change; with `dry_run`, the provider's own validation of a
-/// create or update (Redis Enterprise asks the cluster) and nothing changed.
+/// The provider call of one change, built from the spec's typed fields; with `dry_run`, the
+/// provider's own validation of a create or update (Redis Enterprise asks the cluster) and
+/// nothing changed.
 async fn send(provider: &dyn Provider, action: &Action, dry_run: bool) -> Result<Change> {
     let fields = &action.provider.spec().fields;
     match (action.action, &action.desired, &action.id) {
         (Verb::Create, Some(want), _) => {
-            let mut settings = settings(action);
-            if let (Some(throughput), Some(write)) = (want.throughput, fields.throughput_setting) {
-                let (key, ru) = write(throughput);
-                settings.push((key.to_string(), ru.to_string()));
-            }
-            if let (Some(on), Some(write), true) =
-                (want.tls, fields.tls_setting, fields.tls.at_create())
-            {
-                let (key, value) = write(on);
-                settings.push((key.to_string(), value.to_string()));
-            }
+            let at_create = |field: Managed| fields.settable(field).at_create();
             let request = CreateRequest {
                 name: want.name.clone(),
-                memory_bytes: want.memory.filter(|_| fields.memory.at_create()),
-                region: want.region.clone().filter(|_| fields.region.at_create()),
-                subscription: want.subscription.clone().filter(|_| fields.subscription),
-                settings,
+                memory_bytes: want.memory.filter(|_| at_create(Managed::Memory)),
+                region: want.region.clone().filter(|_| at_create(Managed::Region)),
+                subscription: want
+                    .subscription
+                    .clone()
+                    .filter(|_| at_create(Managed::Subscription)),
+                tls: want.tls.filter(|_| at_create(Managed::Tls)),
+                throughput: want.throughput.filter(|_| at_create(Managed::Throughput)),
+                settings: settings(action),
                 dry_run,
             };
             provider.create(&request).await
         }
         (Verb::Update, Some(want), Some(id)) => {
-            let changed = |field: &str| action.changes.iter().any(|c| c.field == field);
-            let mut settings = settings(action);
-            if let (true, Some(on), Some(write)) = (changed("tls"), want.tls, fields.tls_setting) {
-                let (key, value) = write(on);
-                settings.push((key.to_string(), value.to_string()));
-            }
+            let changed = |field: Managed| {
+                action
+                    .changes
+                    .iter()
+                    .any(|c| c.field == SpecField::Managed(field))
+            };
             let request = UpdateRequest {
                 name: None,
-                memory_bytes: want.memory.filter(|_| changed("memory")),
-                settings,
-                throughput: want.throughput.filter(|_| changed("throughput")),
+                memory_bytes: want.memory.filter(|_| changed(Managed::Memory)),
+                tls: want.tls.filter(|_| changed(Managed::Tls)),
+                settings: settings(action),
+                throughput: want.throughput.filter(|_| changed(Managed::Throughput)),
                 dry_run,
             };
             provider.update(id, &request).await
         }
-        (Verb::Unmanaged, _, Some(id)) if !dry_run => provider.delete(id).await,
+        (Verb::Delete, _, Some(id)) if !dry_run => provider.delete(id).await,
         _ => Err(Error::internal("a planned change without its spec or id")),
     }
 }
@@ -354,7 +351,7 @@ async fn validate(
                 .get(&action.profile)
                 .ok_or_else(|| Error::internal("a planned profile has no provider"))?;
             let checked = match (action.action, &action.id) {
-                (Verb::Unmanaged, Some(id)) => provider.check_id(id),
+                (Verb::Delete, Some(id)) => provider.check_id(id),
                 _ => send(provider.as_ref(), action, true).await.map(drop),
             };
             checked.map_err(|mut error| {
@@ -372,7 +369,7 @@ async fn validate(
                 );
                 // A value of the spec that the provider refuses (its own checks, or its dry
                 // run) is a bad spec: exit 3, as every other, not a usage or request error.
-                let from_spec = action.action != Verb::Unmanaged;
+                let from_spec = action.action != Verb::Delete;
                 if from_spec && matches!(error.kind, ErrorKind::Usage | ErrorKind::Invalid) {
                     error.kind = ErrorKind::Config;
                 }
@@ -385,25 +382,14 @@ async fn validate(
     checks.into_iter().collect()
 }
 
-/// The spec's settings among the action's changes, as `--set` pairs.
-fn settings(action: &Action) -> Vec<(String, String)> {
-    let Some(want) = &action.desired else {
-        return Vec::new();
-    };
-    want.settings
+/// The settings among the action's changes, typed as the spec gives them.
+fn settings(action: &Action) -> Vec<(String, serde_json::Value)> {
+    action
+        .changes
         .iter()
-        .filter(|(key, _)| {
-            action
-                .changes
-                .iter()
-                .any(|c| c.field.strip_prefix("settings.") == Some(key.as_str()))
-        })
-        .map(|(key, value)| {
-            let text = match value {
-                toml::Value::String(s) => s.clone(),
-                other => serde_json::to_string(other).unwrap_or_default(),
-            };
-            (key.clone(), text)
+        .filter_map(|change| match &change.field {
+            SpecField::Setting(key) => Some((key.clone(), change.to.clone())),
+            SpecField::Managed(_) => None,
         })
         .collect()
 }

@@ -3,32 +3,31 @@
 use std::collections::BTreeMap;
 
 use super::App;
-use crate::cli::{ApplyArgs, FleetArgs, PlanArgs};
+use crate::cli::{ApplyArgs, FleetArgs, PlanArgs, ScopeArgs};
 use crate::config::Profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fleet;
-use crate::model::Database;
-use crate::model::ProviderKind;
+use crate::model::{Database, Provisioning};
 use crate::output::Renderer;
 use crate::provider::registry::Registered;
-use crate::provider::{Provider, Settable, Shared, Throughput};
+use crate::provider::{Provider, Settable};
 
 mod apply;
+mod field;
+mod names;
 mod plan;
+mod scope;
 mod spec;
 
-use plan::{Action, Current, Verb};
+use plan::{Action, Verb};
 
 /// `export`: the selected profiles' databases as a spec, ordered by profile and name.
 pub async fn export(app: &App, args: &FleetArgs) -> Result<()> {
     app.out
         .text_only("export writes a TOML spec file (`dbctl plan -f FILE --json` gives JSON)")?;
     let profiles = app.select(&args.providers, &args.profiles)?;
-    let mut fleet = read_fleet(app, &profiles).await?;
-    fleet.sort_by(|a, b| {
-        let (a, b) = (&a.db, &b.db);
-        (&a.profile, &a.name, &a.id).cmp(&(&b.profile, &b.name, &b.id))
-    });
+    let mut fleet = read_fleet(app, &profiles).await?.databases;
+    fleet.sort_by(|a, b| (&a.profile, &a.name, &a.id).cmp(&(&b.profile, &b.name, &b.id)));
     let names: Vec<String> = profiles.iter().map(|p| p.name.clone()).collect();
     let header = vec![
         format!(
@@ -39,15 +38,15 @@ pub async fn export(app: &App, args: &FleetArgs) -> Result<()> {
         ),
         "Databases are matched by profile + name. `dbctl plan -f FILE` shows what differs;"
             .to_string(),
-        "`dbctl apply -f FILE` makes the fleet match (deletes only with --prune).".to_string(),
+        "`dbctl apply -f FILE` makes the fleet match.".to_string(),
     ];
     let desired: Vec<_> = fleet.iter().map(plan::observe).collect();
-    app.print(&spec::write(&header, &names, &desired))
+    app.print(&spec::write(&header, &names, false, &desired))
 }
 
-/// `plan -f FILE`: the differences; exit 13 when there are any.
+/// `plan -f FILE`: the differences; exit 13 when there is anything to change.
 pub async fn plan(app: &App, args: &PlanArgs) -> Result<()> {
-    let actions = differences(app, &args.file, &args.fleet).await?;
+    let actions = differences(app, &args.file, &args.fleet, &args.scope).await?;
     app.print(&render(&app.out, &actions, &spec::origin(&args.file))?)?;
     outcome(&actions)
 }
@@ -57,14 +56,23 @@ pub async fn apply(app: &App, args: &ApplyArgs) -> Result<()> {
     apply::run(app, args).await
 }
 
-/// Reads the spec and the fleet it names, and compares them.
+/// The fleet of some profiles, for desired state.
+struct Fleet {
+    databases: Vec<Database>,
+    /// Profiles whose account provisions no throughput (Cosmos serverless).
+    serverless: Vec<String>,
+}
+
+/// Reads the spec and the part of the fleet it covers, checks that what a reviewer reads is
+/// what `apply` would do, and compares them.
 async fn differences(
     app: &App,
     file: &std::path::Path,
     selection: &FleetArgs,
+    narrowing: &ScopeArgs,
 ) -> Result<Vec<Action>> {
-    let spec::Spec { profiles, entries } = spec::read(file)?;
-    if entries.is_empty() && profiles.is_empty() {
+    let spec = spec::read(file)?;
+    if spec.entries.is_empty() && spec.profiles.is_empty() {
         // An empty file (a generator that failed, an empty stdin) must not gate green or,
         // with --prune, delete a profile's every database.
         return Err(Error::config(format!(
@@ -75,151 +83,152 @@ async fn differences(
     }
     // Reading the spec is not the providers' time.
     app.shared.http.restart_deadline();
-    let mut kinds = BTreeMap::new();
-    for entry in &entries {
-        let want = &entry.desired;
-        let profile = app
-            .config
-            .profiles
+    let declared = scope::declared(app, &spec)?;
+    scope::refuse_aliases(&declared)?;
+    let profiles = scope::narrow(app, &declared, selection)?;
+    let targets = scope::targets(&narrowing.targets, &profiles)?;
+    let fleet = read_fleet(app, &profiles).await?;
+    for profile in &profiles {
+        refuse_unreadable_names(profile, &spec.entries, &fleet.databases)?;
+    }
+    scope::refuse_unknown_targets(&narrowing.targets, &spec.entries, &fleet.databases)?;
+    let scope = plan::Scope {
+        kinds: profiles
             .iter()
-            .find(|p| p.name == want.profile)
-            .ok_or_else(|| unknown_profile(app, &entry.at, &want.profile))?;
-        if let Some(provider) = &want.provider {
-            if ProviderKind::parse(provider) != Some(profile.provider) {
-                return Err(Error::config(format!(
-                    "{}: profile {} is a {} profile, not {provider:?}",
-                    entry.provider_at, profile.name, profile.provider
-                )));
-            }
-        }
-        if want.throughput.is_some() && profile.provider.spec().fields.throughput == Settable::Never
+            .map(|p| (p.name.clone(), p.provider))
+            .collect::<BTreeMap<_, _>>(),
+        targets,
+        prune: spec.prune || narrowing.prune,
+    };
+    for entry in &spec.entries {
+        let want = &entry.desired;
+        if want.throughput.is_some()
+            && scope.covers(&want.profile, &want.name)
+            && fleet.serverless.contains(&want.profile)
         {
-            let with: Vec<&str> = ProviderKind::all()
-                .iter()
-                .filter(|k| k.spec().fields.throughput != Settable::Never)
-                .map(|k| k.name())
-                .collect();
             return Err(Error::config(format!(
-                "{}: {} databases have no provisioned throughput (`throughput` is for {} profiles)",
+                "{}: profile {} reaches a serverless account, which provisions no throughput: drop `throughput` from {:?}",
                 entry.throughput_at.as_ref().unwrap_or(&entry.at),
-                profile.provider,
-                with.join(", ")
+                want.profile,
+                want.name
             )));
         }
-        kinds.insert(profile.name.clone(), profile.provider);
     }
-    let mut managed: Vec<String> = kinds.keys().cloned().collect();
-    for (name, at) in &profiles {
-        if !app.config.profiles.iter().any(|p| &p.name == name) {
-            return Err(unknown_profile(app, at, name));
-        }
-        if !managed.contains(name) {
-            managed.push(name.clone());
-        }
-    }
-    if !(selection.providers.is_empty() && selection.profiles.is_empty()) {
-        for profile in app.select(&selection.providers, &selection.profiles)? {
-            if !managed.contains(&profile.name) {
-                managed.push(profile.name.clone());
-            }
-        }
-    }
-    let profiles: Vec<&Profile> = app
-        .config
-        .profiles
-        .iter()
-        .filter(|p| managed.contains(&p.name))
-        .collect();
-    let fleet = read_fleet(app, &profiles).await?;
-    plan::diff(&entries, &fleet, &kinds, &managed)
+    plan::diff(&spec.entries, &fleet.databases, &scope)
 }
 
-fn unknown_profile(app: &App, at: &str, name: &str) -> Error {
-    let known: Vec<&str> = app
-        .config
-        .profiles
+/// Every name of one profile, the spec's and the provider's, is visible and unlike the others.
+fn refuse_unreadable_names(
+    profile: &Profile,
+    entries: &[spec::Entry],
+    fleet: &[Database],
+) -> Result<()> {
+    let from_spec = entries
         .iter()
-        .map(|p| p.name.as_str())
-        .collect();
-    Error::config(format!(
-        "{at}: no profile named {name:?} (configured: {})",
-        if known.is_empty() {
-            "none".to_string()
-        } else {
-            known.join(", ")
-        }
-    ))
-    .with_hint("`dbctl providers` lists the configured profiles")
+        .filter(|e| e.desired.profile == profile.name)
+        .map(|e| names::Named {
+            name: &e.desired.name,
+            from: e.name_at.clone(),
+        });
+    let from_provider = fleet
+        .iter()
+        .filter(|db| db.profile == profile.name)
+        .map(|db| names::Named {
+            name: &db.name,
+            from: format!("{} database {}", db.provider, db.id),
+        });
+    let named: Vec<names::Named> = from_spec.chain(from_provider).collect();
+    names::refuse_unreadable(&profile.name, &named)
 }
 
-/// Every database of the profiles, with the provider records `plan` reads settings from
-/// (secrets masked) and, where the provider has it, the provisioned throughput; any failing
-/// profile fails the command, as a partial fleet would plan deletions and creations that
-/// are not real.
-async fn read_fleet(app: &App, profiles: &[&Profile]) -> Result<Vec<Current>> {
-    let shared = Shared {
-        raw: true,
-        show_secrets: false,
-        ..app.shared.clone()
-    };
-    let (lists, failures) = fleet::each_profile(profiles, &shared, |provider, list| async move {
-        with_throughput(provider.as_ref(), list).await
-    })
-    .await;
+/// Every database of the profiles, with the settings its provider reports and, where the
+/// provider has throughput, its own; any failing profile fails the command, as a partial
+/// fleet would plan deletions and creations that are not real. Two databases of one name in
+/// a profile are refused here, once.
+async fn read_fleet(app: &App, profiles: &[&Profile]) -> Result<Fleet> {
+    let (lists, failures) =
+        fleet::each_profile(profiles, &app.shared, |provider, list| async move {
+            with_throughput(provider.as_ref(), list).await
+        })
+        .await;
     if !failures.is_empty() {
         return Err(fleet::every_failure(failures));
     }
-    let current: Vec<Current> = lists.into_iter().flatten().collect();
-    plan::refuse_duplicates(current.iter().map(|c| &c.db))?;
-    Ok(current)
-}
-
-/// A profile's databases with their throughput, read from the usage figures (one request
-/// for all on Cosmos) when the provider has throughput.
-async fn with_throughput(provider: &dyn Provider, list: Vec<Database>) -> Result<Vec<Current>> {
-    let current = |db, throughput| Current { db, throughput };
-    if provider.kind().spec().fields.throughput == Settable::Never || list.is_empty() {
-        return Ok(list.into_iter().map(|db| current(db, None)).collect());
+    let mut fleet = Fleet {
+        databases: Vec::new(),
+        serverless: Vec::new(),
+    };
+    for (profile, databases, provisioning) in lists {
+        if provisioning == Some(Provisioning::Serverless) {
+            fleet.serverless.push(profile);
+        }
+        fleet.databases.extend(databases);
     }
-    let usages = provider.usages(&list).await?;
-    list.into_iter()
-        .zip(usages)
-        .map(|(db, usage)| {
-            let usage = usage?;
-            let throughput = match (usage.throughput_max_ru, usage.throughput_ru) {
-                (Some(max), _) => Some(Throughput::Autoscale(max)),
-                (None, Some(ru)) => Some(Throughput::Manual(ru)),
-                (None, None) => None,
-            };
-            Ok(current(db, Some(throughput)))
-        })
-        .collect()
+    plan::refuse_duplicates(&fleet.databases)?;
+    Ok(fleet)
 }
 
-/// The plan as the renderer's format; a table says so when nothing differs.
+/// A profile's name and databases with their own throughput (one read for all), where the
+/// provider has throughput, and how its account provisions it.
+async fn with_throughput(
+    provider: &dyn Provider,
+    mut list: Vec<Database>,
+) -> Result<(String, Vec<Database>, Option<Provisioning>)> {
+    let profile = provider.profile().to_string();
+    if provider.kind().spec().fields.throughput == Settable::Never {
+        return Ok((profile, list, None));
+    }
+    let provisioning = provider.throughput(&mut list).await?;
+    Ok((profile, list, Some(provisioning)))
+}
+
+/// The plan as the renderer's format: a table says so when nothing differs; Markdown is a
+/// section for a pull request, with the summary under the table.
 fn render(out: &Renderer, actions: &[Action], file: &str) -> Result<String> {
-    // A spec's path can come from a pull request (`plan -f specs/*.toml`).
-    let file = crate::sanitize::escape_controls(file);
-    out.list_or(
+    // A spec's path can come from a pull request (`plan -f specs/*.toml`): the renderer
+    // escapes it for its format.
+    out.titled_list(
+        &format!("dbctl plan of {file}"),
         actions,
-        Some(&format!("No differences: the fleet matches {file}.\n")),
+        Some(&format!("No differences: the fleet matches {file}.")),
+        &summary(actions),
     )
 }
 
-/// Exit 13 when anything differs.
-fn outcome(actions: &[Action]) -> Result<()> {
-    if actions.is_empty() {
-        return Ok(());
-    }
+/// "1 to create, 2 to update, 0 that cannot change in place, 1 to delete; 3 unmanaged (...)".
+fn summary(actions: &[Action]) -> String {
     let count = |verb: Verb| actions.iter().filter(|a| a.action == verb).count();
-    Err(Error::new(
-        ErrorKind::NotAsExpected,
-        format!(
-            "the fleet differs from the spec: {} to create, {} to update, {} that cannot change in place, {} unmanaged",
-            count(Verb::Create),
-            count(Verb::Update),
-            count(Verb::Replace),
-            count(Verb::Unmanaged)
-        ),
-    ))
+    let mut text = format!(
+        "{} to create, {} to update, {} that cannot change in place, {} to delete",
+        count(Verb::Create),
+        count(Verb::Update),
+        count(Verb::Replace),
+        count(Verb::Delete)
+    );
+    let unmanaged = count(Verb::Unmanaged);
+    if unmanaged > 0 {
+        text.push_str(&format!(
+            "; {unmanaged} unmanaged (not in the spec, left alone)"
+        ));
+    }
+    text
+}
+
+/// Exit 13 when there is anything to change; unmanaged databases are information only.
+fn outcome(actions: &[Action]) -> Result<()> {
+    if actions.iter().any(|a| a.action.is_change()) {
+        return Err(Error::new(
+            ErrorKind::NotAsExpected,
+            format!("the fleet differs from the spec: {}", summary(actions)),
+        ));
+    }
+    let unmanaged = actions.len();
+    if unmanaged > 0 {
+        crate::say!(
+            "nothing to change; {unmanaged} unmanaged database{} not in the spec, left alone (`prune = true` in the spec, or --prune, deletes {})",
+            if unmanaged == 1 { "" } else { "s" },
+            if unmanaged == 1 { "it" } else { "them" }
+        );
+    }
+    Ok(())
 }

@@ -1,17 +1,19 @@
 //! The difference between a spec and the fleet: what to create, what to update in place, what
-//! cannot change in place, and what exists but is not in the spec.
-use std::collections::{BTreeMap, HashMap, HashSet};
+//! cannot change in place, what to delete (prune), and what exists outside the spec.
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 use serde_json::Value;
 
+use super::field::SpecField;
+use super::names::nfc;
 use super::spec::{size_text, throughput_value, Desired, Entry};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Database;
 use crate::model::ProviderKind;
 use crate::output::{Color, Column, Give, Record};
 use crate::provider::registry::Registered;
-use crate::provider::{Operation, Settable, Throughput};
+use crate::provider::{Managed, Operation, Settable};
 
 /// What `apply` would do to one database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -21,24 +23,32 @@ pub enum Verb {
     Update,
     /// A field differs that the provider cannot change in place; `apply` refuses.
     Replace,
-    /// Exists but is not in the spec; `apply --prune` deletes it.
+    /// Not in the spec, and the spec (or `--prune`) prunes: `apply` deletes it.
+    Delete,
+    /// Not in the spec, which does not prune: reported, left alone, not a difference.
     Unmanaged,
 }
 
 impl Verb {
-    fn marker(self) -> (&'static str, Color) {
+    pub fn marker(self) -> (&'static str, Color) {
         match self {
             Verb::Create => ("+ create", Color::Green),
             Verb::Update => ("~ update", Color::Yellow),
             Verb::Replace => ("! cannot change in place", Color::Red),
+            Verb::Delete => ("- delete", Color::Red),
             Verb::Unmanaged => ("? unmanaged", Color::Cyan),
         }
+    }
+
+    /// Whether it is a change to make (an unmanaged database is information).
+    pub fn is_change(self) -> bool {
+        self != Verb::Unmanaged
     }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldChange {
-    pub field: String,
+    pub field: SpecField,
     pub from: Value,
     pub to: Value,
 }
@@ -61,31 +71,35 @@ pub struct Action {
     pub at: Option<String>,
 }
 
-/// A database of the fleet as `plan` compares it.
-#[derive(Debug, Clone)]
-pub struct Current {
-    pub db: Database,
-    /// Its own provisioned throughput, where its provider has throughput: `Some(None)` when
-    /// it has none (a Cosmos database whose containers carry their own).
-    pub throughput: Option<Option<Throughput>>,
+/// What a plan covers: its profiles and their providers, the databases `--target` names
+/// (every one when `None`), and whether databases outside the spec are deleted.
+pub struct Scope {
+    pub kinds: BTreeMap<String, ProviderKind>,
+    /// (profile, name in NFC).
+    pub targets: Option<BTreeSet<(String, String)>>,
+    pub prune: bool,
+}
+
+impl Scope {
+    pub fn covers(&self, profile: &str, name: &str) -> bool {
+        self.kinds.contains_key(profile)
+            && self
+                .targets
+                .as_ref()
+                .is_none_or(|targets| targets.contains(&(profile.to_string(), nfc(name))))
+    }
 }
 
 /// What the fleet says of one database, in the spec's terms; `None` where the provider does
 /// not say. This is what `export` writes.
-pub fn observe(current: &Current) -> Desired {
-    let db = &current.db;
+pub fn observe(db: &Database) -> Desired {
     let fields = &db.provider.spec().fields;
     let settings = db
-        .raw
-        .as_ref()
-        .map(|raw| {
-            fields
-                .settings
-                .iter()
-                .filter_map(|key| Some((key.to_string(), scalar(raw.get(*key)?)?)))
-                .collect()
-        })
-        .unwrap_or_default();
+        .facts
+        .settings
+        .iter()
+        .filter_map(|(key, value)| Some((key.to_string(), scalar(value)?)))
+        .collect();
     Desired {
         profile: db.profile.clone(),
         name: db.name.clone(),
@@ -97,12 +111,12 @@ pub fn observe(current: &Current) -> Desired {
             .flatten(),
         memory: db.memory_limit_bytes,
         tls: db.tls,
-        throughput: current.throughput.flatten(),
+        throughput: db.facts.throughput.flatten(),
         settings,
     }
 }
 
-/// A provider's scalar as a spec value; structures are not managed.
+/// A provider's scalar as a spec value.
 fn scalar(value: &Value) -> Option<toml::Value> {
     match value {
         Value::Bool(b) => Some(toml::Value::Boolean(*b)),
@@ -112,188 +126,194 @@ fn scalar(value: &Value) -> Option<toml::Value> {
     }
 }
 
-/// The spec fields as (name, JSON value, how the provider writes it), where the spec gives one.
-fn fields(desired: &Desired, kind: ProviderKind) -> Vec<(String, Value, Settable)> {
+/// The spec fields as (field, JSON value, how the provider writes it), where the spec gives one.
+fn fields(desired: &Desired, kind: ProviderKind) -> Vec<(SpecField, Value, Settable)> {
     let f = &kind.spec().fields;
-    let mut out = Vec::new();
-    let mut add = |name: &str, value: Option<Value>, settable: Settable| {
-        if let Some(value) = value {
-            out.push((name.to_string(), value, settable));
-        }
-    };
-    add(
-        "region",
-        desired.region.clone().map(Value::String),
-        f.region,
-    );
-    let subscription = if f.subscription {
-        Settable::AtCreate
-    } else {
-        Settable::Never
-    };
-    add(
-        "subscription",
-        desired.subscription.clone().map(Value::String),
-        subscription,
-    );
-    add(
-        "memory",
-        desired.memory.map(|m| size_text(m).into()),
-        f.memory,
-    );
-    add("tls", desired.tls.map(Value::Bool), f.tls);
-    add(
-        "throughput",
-        desired.throughput.map(throughput_value),
-        f.throughput,
-    );
-    for (key, value) in &desired.settings {
+    let managed = [
+        (Managed::Region, desired.region.clone().map(Value::String)),
+        (
+            Managed::Subscription,
+            desired.subscription.clone().map(Value::String),
+        ),
+        (Managed::Memory, desired.memory.map(|m| size_text(m).into())),
+        (Managed::Tls, desired.tls.map(Value::Bool)),
+        (
+            Managed::Throughput,
+            desired.throughput.map(throughput_value),
+        ),
+    ];
+    let managed = managed
+        .into_iter()
+        .filter_map(|(field, value)| Some((SpecField::Managed(field), value?, f.settable(field))));
+    let settings = desired.settings.iter().filter_map(|(key, value)| {
         let settable = if f.settings.contains(&key.as_str()) {
             Settable::InPlace
         } else {
             Settable::AtCreate
         };
-        add(
-            &format!("settings.{key}"),
-            serde_json::to_value(value).ok(),
-            settable,
-        );
-    }
-    out
+        let value = serde_json::to_value(value).ok()?;
+        Some((SpecField::Setting(key.clone()), value, settable))
+    });
+    managed.chain(settings).collect()
 }
 
-/// Compares the spec with the fleet. `managed` lists the profiles whose databases outside
-/// the spec are reported as unmanaged.
-pub fn diff(
-    entries: &[Entry],
-    fleet: &[Current],
-    kinds: &BTreeMap<String, ProviderKind>,
-    managed: &[String],
-) -> Result<Vec<Action>> {
-    refuse_duplicates(fleet.iter().map(|c| &c.db))?;
-    let by_key: HashMap<(&str, &str), &Current> = fleet
+/// Compares the spec's entries with the fleet, within `scope`.
+pub fn diff(entries: &[Entry], fleet: &[Database], scope: &Scope) -> Result<Vec<Action>> {
+    let by_key: HashMap<(&str, String), &Database> = fleet
         .iter()
-        .map(|c| ((c.db.profile.as_str(), c.db.name.as_str()), c))
+        .map(|db| ((db.profile.as_str(), nfc(&db.name)), db))
         .collect();
     let mut actions = Vec::new();
     for entry in entries {
         let want = &entry.desired;
-        let Some(&kind) = kinds.get(&want.profile) else {
+        let Some(&kind) = scope.kinds.get(&want.profile) else {
             continue;
         };
-        let action = |verb, id: Option<&str>, changes| Action {
-            action: verb,
-            profile: want.profile.clone(),
-            name: want.name.clone(),
-            id: id.map(str::to_string),
-            changes,
-            provider: kind,
-            desired: Some(want.clone()),
-            at: Some(entry.at.clone()),
-        };
-        let Some(current) = by_key.get(&(want.profile.as_str(), want.name.as_str())) else {
-            let subscription = want.subscription.as_deref().map(str::trim);
-            if kind.spec().fields.subscription && subscription.is_none_or(str::is_empty) {
-                return Err(Error::config(format!(
-                    "{}: {kind} database {:?} does not exist, and creating it needs the `subscription` it goes in",
-                    entry.at, want.name
-                ))
-                .with_hint(format!(
-                    "add `subscription = \"ID\"`: the part before `/` of the ids `dbctl db list -p {kind}` shows"
-                )));
-            }
-            let changes = fields(want, kind)
-                .into_iter()
-                .filter(|(_, _, settable)| settable.at_create())
-                .map(|(field, to, _)| FieldChange {
-                    field,
-                    from: Value::Null,
-                    to,
-                })
-                .collect();
-            actions.push(action(Verb::Create, None, changes));
+        if !scope.covers(&want.profile, &want.name) {
             continue;
-        };
-        let db = &current.db;
-        let mut have = fields(&observe(current), kind);
-        if current.throughput == Some(None) {
-            // Reported as none, so compared (and not addable in place).
-            have.push((
-                "throughput".into(),
-                Value::Null,
-                kind.spec().fields.throughput,
-            ));
         }
-        let updatable = kind.supports(Operation::Update);
-        let (mut in_place, mut replace) = (Vec::new(), Vec::new());
-        for (field, to, settable) in fields(want, kind) {
-            // A field the provider does not report is not compared.
-            let Some((_, from, _)) = have.iter().find(|(name, _, _)| *name == field) else {
-                continue;
-            };
-            if *from == to {
-                continue;
-            }
-            let change = FieldChange {
-                field,
-                from: from.clone(),
-                to: to.clone(),
-            };
-            if updatable && settable.in_place(from, &to) {
-                in_place.push(change);
-            } else {
-                replace.push(change);
-            }
-        }
-        if !in_place.is_empty() {
-            actions.push(action(Verb::Update, Some(&db.id), in_place));
-        }
-        if !replace.is_empty() {
-            actions.push(action(Verb::Replace, Some(&db.id), replace));
+        let key = (want.profile.as_str(), nfc(&want.name));
+        match by_key.get(&key) {
+            None => actions.push(create(entry, kind)?),
+            Some(db) => actions.extend(update(entry, kind, db)),
         }
     }
-    let listed: HashSet<(&str, &str)> = entries
+    let listed: HashSet<(&str, String)> = entries
         .iter()
-        .map(|e| (e.desired.profile.as_str(), e.desired.name.as_str()))
+        .map(|e| (e.desired.profile.as_str(), nfc(&e.desired.name)))
         .collect();
-    for db in fleet.iter().map(|c| &c.db) {
-        let key = (db.profile.as_str(), db.name.as_str());
-        if !listed.contains(&key) && managed.contains(&db.profile) {
-            actions.push(Action {
-                action: Verb::Unmanaged,
-                profile: db.profile.clone(),
-                name: db.name.clone(),
-                id: Some(db.id.clone()),
-                changes: Vec::new(),
-                provider: db.provider,
-                desired: None,
-                at: None,
-            });
+    for db in fleet {
+        let key = (db.profile.as_str(), nfc(&db.name));
+        if listed.contains(&key) || !scope.covers(&db.profile, &db.name) {
+            continue;
         }
+        actions.push(Action {
+            action: if scope.prune {
+                Verb::Delete
+            } else {
+                Verb::Unmanaged
+            },
+            profile: db.profile.clone(),
+            name: db.name.clone(),
+            id: Some(db.id.clone()),
+            changes: Vec::new(),
+            provider: db.provider,
+            desired: None,
+            at: None,
+        });
     }
     actions.sort_by(|a, b| (&a.profile, &a.name, a.action).cmp(&(&b.profile, &b.name, b.action)));
     Ok(actions)
 }
 
-/// Databases are matched by profile + name: two of one name in a profile are a conflict.
-pub fn refuse_duplicates<'a>(fleet: impl IntoIterator<Item = &'a Database>) -> Result<()> {
-    let mut seen: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
-    for db in fleet {
-        seen.entry((&db.profile, &db.name))
-            .or_default()
-            .push(&db.id);
+fn action(
+    entry: &Entry,
+    kind: ProviderKind,
+    verb: Verb,
+    id: Option<&str>,
+    changes: Vec<FieldChange>,
+) -> Action {
+    Action {
+        action: verb,
+        profile: entry.desired.profile.clone(),
+        name: entry.desired.name.clone(),
+        id: id.map(str::to_string),
+        changes,
+        provider: kind,
+        desired: Some(entry.desired.clone()),
+        at: Some(entry.at.clone()),
     }
-    match seen.into_iter().find(|(_, ids)| ids.len() > 1) {
+}
+
+/// A database of the spec that does not exist: every field the provider takes at create.
+fn create(entry: &Entry, kind: ProviderKind) -> Result<Action> {
+    let want = &entry.desired;
+    let subscription = want.subscription.as_deref().map(str::trim);
+    if kind.spec().fields.subscription && subscription.is_none_or(str::is_empty) {
+        return Err(Error::config(format!(
+            "{}: {kind} database {:?} does not exist, and creating it needs the `subscription` it goes in",
+            entry.at, want.name
+        ))
+        .with_hint(format!(
+            "add `subscription = \"ID\"`: the part before `/` of the ids `dbctl db list -p {kind}` shows"
+        )));
+    }
+    let changes = fields(want, kind)
+        .into_iter()
+        .filter(|(_, _, settable)| settable.at_create())
+        .map(|(field, to, _)| FieldChange {
+            field,
+            from: Value::Null,
+            to,
+        })
+        .collect();
+    Ok(action(entry, kind, Verb::Create, None, changes))
+}
+
+/// A database of the spec that exists: the fields that differ, in place where the provider
+/// can change them, else as a change `apply` refuses.
+fn update(entry: &Entry, kind: ProviderKind, db: &Database) -> Vec<Action> {
+    let mut have = fields(&observe(db), kind);
+    if db.facts.throughput == Some(None) {
+        // Reported as none, so compared (and not addable in place).
+        have.push((
+            SpecField::Managed(Managed::Throughput),
+            Value::Null,
+            kind.spec().fields.throughput,
+        ));
+    }
+    let updatable = kind.supports(Operation::Update);
+    let (mut in_place, mut replace) = (Vec::new(), Vec::new());
+    for (field, to, settable) in fields(&entry.desired, kind) {
+        // A field the provider does not report is not compared.
+        let Some((_, from, _)) = have.iter().find(|(name, _, _)| *name == field) else {
+            continue;
+        };
+        if *from == to {
+            continue;
+        }
+        let change = FieldChange {
+            field,
+            from: from.clone(),
+            to: to.clone(),
+        };
+        if updatable && settable.in_place(from, &to) {
+            in_place.push(change);
+        } else {
+            replace.push(change);
+        }
+    }
+    [(Verb::Update, in_place), (Verb::Replace, replace)]
+        .into_iter()
+        .filter(|(_, changes)| !changes.is_empty())
+        .map(|(verb, changes)| action(entry, kind, verb, Some(&db.id), changes))
+        .collect()
+}
+
+/// Databases are matched by profile + name (in NFC): two of one name in a profile are a
+/// conflict.
+pub fn refuse_duplicates<'a>(fleet: impl IntoIterator<Item = &'a Database>) -> Result<()> {
+    let mut seen: BTreeMap<(&str, String), Vec<&'a Database>> = BTreeMap::new();
+    for db in fleet {
+        seen.entry((&db.profile, nfc(&db.name)))
+            .or_default()
+            .push(db);
+    }
+    match seen.into_iter().find(|(_, dbs)| dbs.len() > 1) {
         None => Ok(()),
-        Some(((profile, name), ids)) => Err(Error::new(
-            ErrorKind::Conflict,
-            format!(
-                "profile {profile} has {} databases named {name:?} (ids {}); desired state matches databases by profile + name",
-                ids.len(),
-                ids.join(", ")
-            ),
-        )
-        .with_hint("rename or delete one of them first (`dbctl db update ID --name NEW`)")),
+        Some(((profile, _), dbs)) => {
+            let ids: Vec<&str> = dbs.iter().map(|db| db.id.as_str()).collect();
+            Err(Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "profile {profile} has {} databases named {:?} (ids {}); desired state matches databases by profile + name",
+                    dbs.len(),
+                    dbs[0].name,
+                    ids.join(", ")
+                ),
+            )
+            .with_hint("rename or delete one of them first (`dbctl db update ID --name NEW`)"))
+        }
     }
 }
 
@@ -331,7 +351,7 @@ impl Action {
     /// The CHANGES cell: each field and its values, as the spec writes them.
     fn changes_text(&self) -> String {
         match self.action {
-            Verb::Unmanaged => "not in the spec".to_string(),
+            Verb::Unmanaged | Verb::Delete => "not in the spec".to_string(),
             Verb::Create => self
                 .changes
                 .iter()
@@ -351,13 +371,23 @@ impl Action {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::Throughput;
 
     fn entry(desired: Desired) -> Entry {
         Entry {
             desired,
             at: "f line 1, column 1".into(),
+            name_at: "f line 2, column 1".into(),
             provider_at: "f line 1, column 1".into(),
             throughput_at: None,
+        }
+    }
+
+    fn scope(profile: &str, kind: ProviderKind, prune: bool) -> Scope {
+        Scope {
+            kinds: BTreeMap::from([(profile.to_string(), kind)]),
+            targets: None,
+            prune,
         }
     }
 
@@ -369,7 +399,6 @@ mod tests {
     }
 
     fn plan(have: Option<bool>, want: bool) -> Vec<(Verb, Vec<String>)> {
-        let kinds = BTreeMap::from([("u".to_string(), ProviderKind::Upstash)]);
         let want = Desired {
             profile: "u".into(),
             name: "cache".into(),
@@ -377,14 +406,14 @@ mod tests {
             region: Some("us-east-1".into()),
             ..Desired::default()
         };
-        let current = Current {
-            db: upstash(have),
-            throughput: None,
-        };
-        diff(&[entry(want)], &[current], &kinds, &["u".to_string()])
+        let scope = scope("u", ProviderKind::Upstash, false);
+        diff(&[entry(want)], &[upstash(have)], &scope)
             .unwrap()
             .into_iter()
-            .map(|a| (a.action, a.changes.into_iter().map(|c| c.field).collect()))
+            .map(|a| {
+                let fields = a.changes.into_iter().map(|c| c.field.to_string());
+                (a.action, fields.collect())
+            })
             .collect()
     }
 
@@ -407,22 +436,23 @@ mod tests {
     }
 
     fn cosmos_plan(have: Option<Option<Throughput>>, want: Throughput) -> Vec<(Verb, Value)> {
-        let kinds = BTreeMap::from([("c".to_string(), ProviderKind::Cosmos)]);
         let want = Desired {
             profile: "c".into(),
             name: "orders".into(),
             throughput: Some(want),
             ..Desired::default()
         };
-        let current = Current {
-            db: Database::new(ProviderKind::Cosmos, "c", "orders".into(), "orders".into()),
-            throughput: have,
-        };
-        diff(&[entry(want)], &[current], &kinds, &["c".to_string()])
-            .unwrap()
-            .into_iter()
-            .map(|a| (a.action, serde_json::to_value(&a.changes).unwrap()))
-            .collect()
+        let mut db = Database::new(ProviderKind::Cosmos, "c", "orders".into(), "orders".into());
+        db.facts.throughput = have;
+        diff(
+            &[entry(want)],
+            &[db],
+            &scope("c", ProviderKind::Cosmos, false),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.action, serde_json::to_value(&a.changes).unwrap()))
+        .collect()
     }
 
     #[test]
@@ -453,14 +483,14 @@ mod tests {
 
     #[test]
     fn a_create_in_a_subscription_needs_the_subscription() {
-        let kinds = BTreeMap::from([("rc".to_string(), ProviderKind::RedisCloud)]);
         let want = |subscription: Option<&str>| Desired {
             profile: "rc".into(),
             name: "new".into(),
             subscription: subscription.map(str::to_string),
             ..Desired::default()
         };
-        let error = diff(&[entry(want(None))], &[], &kinds, &[]).unwrap_err();
+        let scope = scope("rc", ProviderKind::RedisCloud, false);
+        let error = diff(&[entry(want(None))], &[], &scope).unwrap_err();
         assert_eq!(error.exit_code(), 3);
         assert!(
             error.message.starts_with("f line 1, column 1: "),
@@ -468,7 +498,46 @@ mod tests {
             error.message
         );
         assert!(error.message.contains("subscription"), "{}", error.message);
-        let planned = diff(&[entry(want(Some("7")))], &[], &kinds, &[]).unwrap();
+        let planned = diff(&[entry(want(Some("7")))], &[], &scope).unwrap();
         assert_eq!(planned[0].action, Verb::Create);
+    }
+
+    /// A spec in NFD matches the provider's NFC; a database outside the spec is unmanaged,
+    /// or deleted when the spec prunes; `--target` leaves out every other database.
+    #[test]
+    fn names_match_in_nfc_and_prune_decides_what_is_outside() {
+        let db = |id: &str, name: &str| {
+            Database::new(ProviderKind::Upstash, "u", id.into(), name.into())
+        };
+        let fleet = [db("1", "caf\u{e9}"), db("2", "stray"), db("3", "other")];
+        let want = entry(Desired {
+            profile: "u".into(),
+            name: "cafe\u{301}".into(),
+            ..Desired::default()
+        });
+        let verbs = |scope: &Scope| -> Vec<(Verb, String)> {
+            diff(std::slice::from_ref(&want), &fleet, scope)
+                .unwrap()
+                .into_iter()
+                .map(|a| (a.action, a.name))
+                .collect()
+        };
+        assert_eq!(
+            verbs(&scope("u", ProviderKind::Upstash, false)),
+            vec![
+                (Verb::Unmanaged, "other".into()),
+                (Verb::Unmanaged, "stray".into())
+            ]
+        );
+        let mut pruning = scope("u", ProviderKind::Upstash, true);
+        assert_eq!(
+            verbs(&pruning),
+            vec![
+                (Verb::Delete, "other".into()),
+                (Verb::Delete, "stray".into())
+            ]
+        );
+        pruning.targets = Some(BTreeSet::from([("u".to_string(), "stray".to_string())]));
+        assert_eq!(verbs(&pruning), vec![(Verb::Delete, "stray".into())]);
     }
 }

@@ -1,5 +1,6 @@
 //! The spec file: one `[[database]]` per database, keyed by profile + name. Read strictly
-//! (unknown keys refused, every error with its line and column), written in a stable order.
+//! (unknown keys refused, a setting that names a managed field refused, every error with its
+//! line and column), written in a stable order.
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -7,9 +8,11 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::names::nfc;
 use crate::error::{Error, Result};
-use crate::model::ByteSize;
-use crate::provider::Throughput;
+use crate::model::{ByteSize, ProviderKind};
+use crate::provider::registry::Registered;
+use crate::provider::{Managed, Throughput};
 
 /// One database as the spec wants it; `None` leaves a field unmanaged.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -34,6 +37,8 @@ pub struct Entry {
     pub desired: Desired,
     /// "fleet.toml line 3, column 11" of its `profile` value.
     pub at: String,
+    /// Where its `name` is written.
+    pub name_at: String,
     pub provider_at: String,
     /// Where its `throughput` is written, when it is.
     pub throughput_at: Option<String>,
@@ -45,15 +50,19 @@ struct File {
     #[serde(default)]
     profiles: Vec<Spanned<String>>,
     #[serde(default)]
+    prune: bool,
+    #[serde(default)]
     database: Vec<Raw>,
 }
 
-/// A spec file: the profiles it manages whole, and its databases.
+/// A spec file: the profiles it manages whole, whether it prunes, and its databases.
 #[derive(Debug, Clone, Default)]
 pub struct Spec {
     /// `profiles = [...]`: their databases outside the spec are unmanaged even when the spec
     /// lists none of theirs (a profile that should be empty); each with where it is written.
     pub profiles: Vec<(String, String)>,
+    /// `prune = true`: the databases of its profiles that it does not list are deleted.
+    pub prune: bool,
     pub entries: Vec<Entry>,
 }
 
@@ -70,7 +79,7 @@ pub fn origin(path: &Path) -> String {
 #[serde(deny_unknown_fields)]
 struct Raw {
     profile: Spanned<String>,
-    name: String,
+    name: Spanned<String>,
     provider: Option<Spanned<String>>,
     region: Option<String>,
     subscription: Option<String>,
@@ -78,7 +87,7 @@ struct Raw {
     tls: Option<bool>,
     throughput: Option<Spanned<SpecThroughput>>,
     #[serde(default)]
-    settings: BTreeMap<String, toml::Value>,
+    settings: BTreeMap<Spanned<String>, toml::Value>,
 }
 
 /// A size as `"256MiB"`, `"1.5GB"` or a whole number of bytes.
@@ -220,6 +229,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Spec> {
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for raw in file.database {
         let at = lines.position(raw.profile.span().start);
+        let name_at = lines.position(raw.name.span().start);
         let provider_at = raw
             .provider
             .as_ref()
@@ -229,28 +239,38 @@ pub fn parse(text: &str, origin: &str) -> Result<Spec> {
             .throughput
             .as_ref()
             .map(|t| lines.position(t.span().start));
+        // In the file's order, so the first offending line is the one named.
+        let mut written: Vec<_> = raw.settings.into_iter().collect();
+        written.sort_by_key(|(key, _)| key.span().start);
+        let mut settings = BTreeMap::new();
+        for (key, value) in written {
+            refuse_managed(key.get_ref(), &lines.position(key.span().start))?;
+            settings.insert(key.into_inner(), value);
+        }
         let desired = Desired {
             profile: raw.profile.into_inner(),
-            name: raw.name,
+            name: raw.name.into_inner(),
             provider: raw.provider.map(Spanned::into_inner),
             region: raw.region,
             subscription: raw.subscription,
             memory: raw.memory.map(|s| s.0),
             tls: raw.tls,
             throughput: raw.throughput.map(|t| t.into_inner().0),
-            settings: raw.settings,
+            settings,
         };
-        let key = (desired.profile.clone(), desired.name.clone());
+        // One name however it is spelled: NFD and NFC forms are the same database.
+        let key = (desired.profile.clone(), nfc(&desired.name));
         if let Some(&first) = seen.get(&key) {
             return Err(Error::config(format!(
-                "{at}: database {:?} of profile {:?} is already in the spec ({})",
-                desired.name, desired.profile, entries[first].at
+                "{name_at}: database {:?} of profile {:?} is already in the spec ({})",
+                desired.name, desired.profile, entries[first].name_at
             )));
         }
         seen.insert(key, entries.len());
         entries.push(Entry {
             desired,
             at,
+            name_at,
             provider_at,
             throughput_at,
         });
@@ -263,7 +283,51 @@ pub fn parse(text: &str, origin: &str) -> Result<Spec> {
             (p.into_inner(), at)
         })
         .collect();
-    Ok(Spec { profiles, entries })
+    Ok(Spec {
+        profiles,
+        prune: file.prune,
+        entries,
+    })
+}
+
+/// A `[database.settings]` key must not set a field the spec manages with a key of its own,
+/// in the spec's spelling or any provider's (`memory_size`, `datasetSizeInGb`,
+/// `dataset_size_in_gb`, `enableTls`...): compared in lower case without separators, whole or
+/// as the last part of a dotted key (`security.enableTls`).
+fn refuse_managed(key: &str, at: &str) -> Result<()> {
+    let squash = |text: &str| -> String {
+        text.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let forms = [squash(key), squash(key.rsplit('.').next().unwrap_or(key))];
+    let own = Managed::ALL.iter().map(|field| (*field, field.key(), None));
+    let providers = ProviderKind::all().iter().flat_map(|kind| {
+        kind.spec()
+            .fields
+            .spellings
+            .iter()
+            .map(move |(field, spelling)| (*field, *spelling, Some(*kind)))
+    });
+    let Some((field, spelling, kind)) = own
+        .chain(providers)
+        .find(|(_, spelling, _)| forms.contains(&squash(spelling)))
+    else {
+        return Ok(());
+    };
+    let what = match kind {
+        Some(kind) => format!("{kind}'s `{spelling}`, that is `{}`", field.key()),
+        None => format!("`{}`", field.key()),
+    };
+    let instead = match field {
+        Managed::Name => "the [[database]]'s `name` is its key".to_string(),
+        other => format!("write `{} = ...` in the [[database]]", other.key()),
+    };
+    Err(Error::config(format!(
+        "{at}: [database.settings] sets {key:?}: {what}, a field the spec manages itself; {instead}"
+    ))
+    .with_hint("a setting may not set a managed field a second time"))
 }
 
 /// Where each line of a text starts, to name byte offsets as line and column.
@@ -316,9 +380,9 @@ pub fn size_text(bytes: u64) -> String {
         .unwrap_or_else(|| format!("{bytes}B"))
 }
 
-/// The spec text: a comment `header`, the profiles it manages, then the databases in the
-/// order given.
-pub fn write(header: &[String], profiles: &[String], databases: &[Desired]) -> String {
+/// The spec text: a comment `header`, the profiles it manages, whether it prunes, then the
+/// databases in the order given.
+pub fn write(header: &[String], profiles: &[String], prune: bool, databases: &[Desired]) -> String {
     let mut out = String::new();
     for line in header {
         let _ = writeln!(out, "# {line}");
@@ -328,6 +392,10 @@ pub fn write(header: &[String], profiles: &[String], databases: &[Desired]) -> S
     }
     let names: Vec<String> = profiles.iter().map(|p| string_text(p)).collect();
     let _ = writeln!(out, "profiles = [{}]", names.join(", "));
+    out.push_str(
+        "# true: `apply` deletes the databases of these profiles that this file does not list\n",
+    );
+    let _ = writeln!(out, "prune = {prune}");
     for db in databases {
         out.push_str("\n[[database]]\n");
         let mut field = |key: &str, value: String| {
@@ -418,7 +486,7 @@ mod tests {
         assert!(e.contains("line 2"), "{e}");
         let e = error("[[database]]\nprofile = \"p\"\nname = \"a\"\n[[database]]\nprofile = \"p\"\nname = \"a\"\n");
         assert!(
-            e.starts_with("f.toml line 5, column 11") && e.contains("line 2, column 11"),
+            e.starts_with("f.toml line 6, column 8") && e.contains("line 3, column 8"),
             "{e}"
         );
     }
@@ -449,7 +517,7 @@ mod tests {
             settings: BTreeMap::from([("k\u{202e}".to_string(), toml::Value::String(name.into()))]),
             ..Desired::default()
         };
-        let text = write(&[], &["p".to_string()], std::slice::from_ref(&db));
+        let text = write(&[], &["p".to_string()], false, std::slice::from_ref(&db));
         assert!(
             !text
                 .chars()
@@ -458,6 +526,61 @@ mod tests {
         );
         assert_eq!(text.matches("[[database]]\n").count(), 1, "{text}");
         assert_eq!(parse(&text, "f").unwrap().entries[0].desired, db);
+    }
+
+    /// A setting never sets a managed field a second time, in any provider's spelling.
+    #[test]
+    fn settings_naming_a_managed_field_are_refused_at_their_line() {
+        for (key, says) in [
+            ("name", "\"name\": `name`, a field the spec manages itself; the [[database]]'s `name` is its key"),
+            ("memory_size", "redis-enterprise's `memory_size`, that is `memory`"),
+            ("memoryLimitInGb", "redis-cloud's `memoryLimitInGb`, that is `memory`"),
+            ("datasetSizeInGb", "redis-cloud's `datasetSizeInGb`"),
+            ("dataset_size_in_gb", "redis-cloud's `datasetSizeInGb`"),
+            ("database_name", "upstash's `database_name`, that is `name`"),
+            ("primary_region", "upstash's `primary_region`, that is `region`"),
+            ("tls_mode", "redis-enterprise's `tls_mode`, that is `tls`"),
+            ("enableTls", "redis-cloud's `enableTls`"),
+            ("\"security.enableTls\"", "redis-cloud's `enableTls`"),
+            ("TLS", "`tls`, a field"),
+            ("max_throughput", "cosmos's `max_throughput`, that is `throughput`"),
+            ("offerThroughput", "that is `throughput`"),
+            ("region", "`region`, a field"),
+        ] {
+            let e = error(&format!(
+                "[[database]]\nprofile = \"p\"\nname = \"a\"\n\n[database.settings]\nreplication = true\n{key} = 1\n"
+            ));
+            assert!(e.starts_with("f.toml line 7, column 1: [database.settings] sets "), "{e}");
+            assert!(e.contains(says), "{key}: {e}");
+        }
+        // The provider's own settings stay settings.
+        for key in [
+            "shards_count",
+            "eviction_policy",
+            "dataPersistence",
+            "throughputMeasurement.by",
+        ] {
+            let text = format!(
+                "[[database]]\nprofile = \"p\"\nname = \"a\"\n[database.settings]\n\"{key}\" = 1\n"
+            );
+            parse(&text, "f").unwrap_or_else(|e| panic!("{key}: {}", e.message));
+        }
+    }
+
+    #[test]
+    fn prune_is_off_unless_the_spec_says_so_and_names_are_one_in_nfc() {
+        assert!(!parse("profiles = [\"p\"]\n", "f").unwrap().prune);
+        assert!(
+            parse("prune = true\nprofiles = [\"p\"]\n", "f")
+                .unwrap()
+                .prune
+        );
+        let e = error("[[database]]\nprofile = \"p\"\nname = \"caf\u{e9}\"\n\n[[database]]\nprofile = \"p\"\nname = \"cafe\u{301}\"\n");
+        assert!(e.starts_with("f.toml line 7, column 8: database"), "{e}");
+        assert!(
+            e.contains("already in the spec (f.toml line 3, column 8)"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -531,15 +654,23 @@ mod tests {
     proptest! {
         /// Whatever `export` writes, `plan` reads back as the same spec.
         #[test]
-        fn exports_parse_back_to_the_same_spec(databases in prop::collection::vec(desired(), 0..6)) {
+        fn exports_parse_back_to_the_same_spec(
+            databases in prop::collection::vec(desired(), 0..6),
+            prune in any::<bool>(),
+        ) {
             let mut seen = std::collections::BTreeSet::new();
             let databases: Vec<Desired> = databases
                 .into_iter()
-                .filter(|d| seen.insert((d.profile.clone(), d.name.clone())))
+                .filter(|d| seen.insert((d.profile.clone(), nfc(&d.name))))
+                .map(|mut d| {
+                    d.settings.retain(|key, _| refuse_managed(key, "f").is_ok());
+                    d
+                })
                 .collect();
             let profiles: Vec<String> = databases.iter().map(|d| d.profile.clone()).collect();
-            let text = write(&["header".to_string()], &profiles, &databases);
+            let text = write(&["header".to_string()], &profiles, prune, &databases);
             let spec = parse(&text, "f").unwrap();
+            prop_assert_eq!(spec.prune, prune);
             let read: Vec<Desired> = spec.entries.into_iter().map(|e| e.desired).collect();
             prop_assert_eq!(read, databases);
             let read: Vec<String> = spec.profiles.into_iter().map(|(p, _)| p).collect();

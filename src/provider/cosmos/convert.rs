@@ -6,7 +6,7 @@ use super::wire;
 use crate::error::{Error, Result};
 use crate::model::ProviderKind;
 use crate::model::Usage;
-use crate::model::{rfc3339_from_unix, Database, Status};
+use crate::model::{rfc3339_from_unix, Database, Status, Throughput};
 use crate::provider::Shared;
 
 /// Where the account answers, from `COSMOS_ENDPOINT`: every database shares it.
@@ -85,20 +85,16 @@ pub(super) fn offer_mode(offer: &Value) -> (Option<String>, bool) {
     )
 }
 
-/// Throughput from the offers feed; a database without an offer of its own (its containers
-/// may have theirs) has none. Its offer without a positive RU/s (manual) or maximum
-/// (autoscale) is undecodable, not "none": `plan` would read it as a database that cannot
-/// be given throughput. Cosmos reports no memory or connections; storage is per container,
-/// so it stays null here.
-pub(super) fn usage(offers: &[Value], db: &Database) -> Result<Usage> {
-    let figures = |throughput_ru, throughput_max_ru| Usage {
-        throughput_ru,
-        throughput_max_ru,
-        sampled_at: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        ..Usage::of(db)
-    };
+/// A database's own offer, read: its throughput and the RU/s it runs at now (autoscale: what
+/// it is scaled to); `None` when it has no offer of its own (its containers may have theirs).
+/// Its offer without a positive RU/s (manual) or maximum (autoscale) is undecodable, not
+/// "none": `plan` would read it as a database that cannot be given throughput.
+pub(super) fn provisioned(
+    offers: &[Value],
+    db: &Database,
+) -> Result<Option<(Throughput, Option<u64>)>> {
     let Some(offer) = offer_of(offers, db) else {
-        return Ok(figures(None, None));
+        return Ok(None);
     };
     let unreadable = || {
         Error::provider_error(format!(
@@ -108,22 +104,39 @@ pub(super) fn usage(offers: &[Value], db: &Database) -> Result<Usage> {
         .with_provider(ProviderKind::Cosmos)
     };
     let positive = |ru: Option<u64>| ru.filter(|ru| *ru > 0);
-    match wire::Offer::deserialize(offer).ok().and_then(|o| o.content) {
+    let content = wire::Offer::deserialize(offer)
+        .ok()
+        .and_then(|o| o.content)
+        .ok_or_else(unreadable)?;
+    let read = match content.autopilot {
         // Autoscale: the maximum is the setting; `offerThroughput` is where it is scaled now.
-        Some(wire::OfferContent {
-            autopilot: Some(autopilot),
-            offer_throughput,
-        }) => positive(autopilot.max_throughput)
-            .map(|max| figures(offer_throughput, Some(max)))
-            .ok_or_else(unreadable),
-        Some(wire::OfferContent {
-            autopilot: None,
-            offer_throughput,
-        }) => positive(offer_throughput)
-            .map(|ru| figures(Some(ru), None))
-            .ok_or_else(unreadable),
-        None => Err(unreadable()),
-    }
+        Some(autopilot) => positive(autopilot.max_throughput)
+            .map(|max| (Throughput::Autoscale(max), content.offer_throughput)),
+        None => positive(content.offer_throughput).map(|ru| (Throughput::Manual(ru), Some(ru))),
+    };
+    read.map(Some).ok_or_else(unreadable)
+}
+
+/// Usage from the offers feed (`None`: a serverless account, which has none). Cosmos reports
+/// no memory or connections; storage is per container, so it stays null here.
+pub(super) fn usage(offers: Option<&[Value]>, db: &Database) -> Result<Usage> {
+    let Some(offers) = offers else {
+        return Ok(Usage {
+            note: Some("cosmos serverless accounts have no provisioned throughput".into()),
+            ..Usage::of(db)
+        });
+    };
+    let (throughput_ru, throughput_max_ru) = match provisioned(offers, db)? {
+        None => (None, None),
+        Some((Throughput::Manual(ru), _)) => (Some(ru), None),
+        Some((Throughput::Autoscale(max), now)) => (now, Some(max)),
+    };
+    Ok(Usage {
+        throughput_ru,
+        throughput_max_ru,
+        sampled_at: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        ..Usage::of(db)
+    })
 }
 
 /// The container ids of a `DocumentCollections` feed, in the order given.
@@ -213,6 +226,7 @@ mod tests {
                 "offerAutopilotSettings": {"maxThroughput": 4000}}}),
             json!("junk"),
         ];
+        let usage = |offers: &[Value], db: &Database| usage(Some(offers), db);
         let manual = usage(&offers, &db("rgkVAA==")).unwrap();
         assert_eq!(
             (manual.throughput_ru, manual.throughput_max_ru),
@@ -225,6 +239,11 @@ mod tests {
         );
         let none = usage(&offers, &db("nothing=")).unwrap();
         assert_eq!((none.throughput_ru, none.throughput_max_ru), (None, None));
+        assert_eq!(
+            provisioned(&offers, &db("x9kVAA==")).unwrap(),
+            Some((Throughput::Autoscale(4000), Some(400)))
+        );
+        assert_eq!(provisioned(&offers, &db("nothing=")).unwrap(), None);
         // The database's own offer without a usable figure is an error, not "no throughput".
         for content in [
             json!({"offerThroughput": 0}),

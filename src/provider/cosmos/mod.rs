@@ -12,16 +12,16 @@ use serde_json::{json, Value};
 use crate::config::{EnvVar, Profile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Call, Reply};
-use crate::model::Database;
 use crate::model::ProviderKind;
 use crate::model::Usage;
 use crate::model::{Connection, CosmosConnection};
+use crate::model::{Database, Provisioning};
 use crate::provider::dry_run;
 use crate::provider::ProviderSpec;
 use crate::provider::{
-    setting_value, Change, CreateRequest, Provider, Shared, Throughput, UpdateRequest,
+    AccountId, Change, CreateRequest, Provider, Shared, Throughput, UpdateRequest,
 };
-use crate::provider::{Fields, Operation, Settable};
+use crate::provider::{Fields, Managed, Operation, Settable};
 
 /// `--set` keys `db create` accepts.
 const CREATE_SETTINGS: &str = "throughput=RU/s (manual, 400 or more, in steps of 100), max_throughput=RU/s (autoscale, 1000 or more, in steps of 1000)";
@@ -48,15 +48,33 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         memory: Settable::Never,
         tls: Settable::Never,
         throughput: Settable::Adjust,
-        tls_setting: None,
-        throughput_setting: Some(|throughput| match throughput {
-            Throughput::Manual(ru) => ("throughput", ru),
-            Throughput::Autoscale(ru) => ("max_throughput", ru),
-        }),
         settings: &[],
         subscription: false,
+        spellings: &[
+            (Managed::Name, "id"),
+            (Managed::Throughput, MANUAL),
+            (Managed::Throughput, AUTOSCALE),
+            (Managed::Throughput, "offerThroughput"),
+            (Managed::Throughput, "maxThroughput"),
+            (Managed::Throughput, "offerAutopilotSettings"),
+            (Managed::Throughput, "x-ms-offer-throughput"),
+        ],
+    },
+    // The endpoint is the account, whichever of its keys a profile holds.
+    account: |profile| {
+        Ok(AccountId::endpoint(
+            ProviderKind::Cosmos,
+            &profile.require_string("endpoint")?,
+        ))
     },
 };
+
+/// The `--set` keys of manual and autoscale throughput at create, and what each takes.
+const MANUAL: &str = "throughput";
+const AUTOSCALE: &str = "max_throughput";
+const MANUAL_RULE: &str = "throughput must be a whole number of RU/s, 400 or more in steps of 100";
+const AUTOSCALE_RULE: &str =
+    "max_throughput must be a whole number of RU/s, 1000 or more in steps of 1000";
 
 /// Variables of the implicit `cosmos` profile.
 pub const ENV: &[EnvVar] = &[
@@ -113,31 +131,27 @@ impl Cosmos {
                 "cosmos databases live in the account's regions; --region is not accepted (regions are set on the account)",
             ));
         }
+        if request.tls.is_some() {
+            return Err(Error::invalid(
+                "cosmos databases take TLS from the account's endpoint; it is not set per database",
+            ));
+        }
         client::check_id(&request.name)?;
-        let mut call = Call::post("/dbs").json(json!({ "id": request.name }));
-        let mut throughput_set = false;
+        let mut throughput = request.throughput;
         for (key, value) in &request.settings {
-            let number = match setting_value(value) {
+            let ru = match value {
                 Value::Number(n) => n.as_u64(),
+                Value::String(text) => text.trim().parse().ok(),
                 _ => None,
             };
-            call = match (key.as_str(), number) {
-                ("throughput", Some(ru)) if ru >= 400 && ru % 100 == 0 => {
-                    call.header("x-ms-offer-throughput", ru.to_string())
+            let given = match (key.as_str(), ru) {
+                (MANUAL, Some(ru)) => Throughput::Manual(ru),
+                (AUTOSCALE, Some(ru)) => Throughput::Autoscale(ru),
+                (MANUAL, None) => {
+                    return Err(Error::invalid(format!("{MANUAL_RULE}; got {value}")))
                 }
-                ("max_throughput", Some(ru)) if ru >= 1000 && ru % 1000 == 0 => call.header(
-                    "x-ms-cosmos-offer-autopilot-settings",
-                    json!({ "maxThroughput": ru }).to_string(),
-                ),
-                ("throughput", _) => {
-                    return Err(Error::invalid(format!(
-                        "throughput must be a whole number of RU/s, 400 or more in steps of 100; got {value:?}"
-                    )))
-                }
-                ("max_throughput", _) => {
-                    return Err(Error::invalid(format!(
-                        "max_throughput must be a whole number of RU/s, 1000 or more in steps of 1000; got {value:?}"
-                    )))
+                (AUTOSCALE, None) => {
+                    return Err(Error::invalid(format!("{AUTOSCALE_RULE}; got {value}")))
                 }
                 _ => {
                     return Err(Error::invalid(format!(
@@ -145,12 +159,30 @@ impl Cosmos {
                     )))
                 }
             };
-            if throughput_set {
+            if throughput.replace(given).is_some() {
                 return Err(Error::invalid(
                     "give one of --set throughput= (manual) or --set max_throughput= (autoscale), once",
                 ));
             }
-            throughput_set = true;
+        }
+        let mut call = Call::post("/dbs").json(json!({ "id": request.name }));
+        match throughput {
+            None => {}
+            Some(Throughput::Manual(ru)) if ru >= 400 && ru % 100 == 0 => {
+                call = call.header("x-ms-offer-throughput", ru.to_string());
+            }
+            Some(Throughput::Autoscale(ru)) if ru >= 1000 && ru % 1000 == 0 => {
+                call = call.header(
+                    "x-ms-cosmos-offer-autopilot-settings",
+                    json!({ "maxThroughput": ru }).to_string(),
+                );
+            }
+            Some(Throughput::Manual(ru)) => {
+                return Err(Error::invalid(format!("{MANUAL_RULE}; got {ru}")))
+            }
+            Some(Throughput::Autoscale(ru)) => {
+                return Err(Error::invalid(format!("{AUTOSCALE_RULE}; got {ru}")))
+            }
         }
         Ok(call)
     }
@@ -215,7 +247,12 @@ impl Provider for Cosmos {
         client::check_id(id)?;
         let throughput = check_update(request)?;
         let db = self.get(id).await?;
-        let offers = self.client.list_offers().await?;
+        let Some(offers) = self.client.list_offers().await? else {
+            return Err(Error::invalid(format!(
+                "cosmos database {id:?} is in a serverless account, which has no provisioned throughput to change"
+            ))
+            .with_origin(ProviderKind::Cosmos, &self.profile.name));
+        };
         let Some(offer) = convert::offer_of(&offers, &db) else {
             return Err(Error::invalid(format!(
                 "cosmos database {id:?} has no throughput of its own (no shared offer; its containers may have theirs)"
@@ -272,8 +309,23 @@ impl Provider for Cosmos {
         let offers = self.client.list_offers().await?;
         Ok(databases
             .iter()
-            .map(|db| convert::usage(&offers, db))
+            .map(|db| convert::usage(offers.as_deref(), db))
             .collect())
+    }
+
+    /// One `GET /offers`, asked even without databases: a serverless account says so there.
+    async fn throughput(&self, databases: &mut [Database]) -> Result<Provisioning> {
+        let Some(offers) = self.client.list_offers().await? else {
+            for db in databases.iter_mut() {
+                db.facts.throughput = Some(None);
+            }
+            return Ok(Provisioning::Serverless);
+        };
+        for db in databases.iter_mut() {
+            let own = convert::provisioned(&offers, db)?;
+            db.facts.throughput = Some(own.map(|(throughput, _)| throughput));
+        }
+        Ok(Provisioning::PerDatabase)
     }
 
     async fn delete(&self, id: &str) -> Result<Change> {
@@ -308,7 +360,11 @@ impl Provider for Cosmos {
 /// throughput, manual 400 or more in steps of 100, autoscale 1000 or more in steps of 1000.
 fn check_update(request: &UpdateRequest) -> Result<Throughput> {
     let supported = "cosmos can update a database's throughput only: --throughput RU (manual) or --autoscale-max RU";
-    if request.name.is_some() || request.memory_bytes.is_some() || !request.settings.is_empty() {
+    if request.name.is_some()
+        || request.memory_bytes.is_some()
+        || request.tls.is_some()
+        || !request.settings.is_empty()
+    {
         return Err(Error::invalid(format!(
             "{supported}; --name, --memory and --set are not accepted"
         ))

@@ -100,6 +100,13 @@ pub(super) fn database(record: &Value, origin: &Origin, shared: &Shared) -> Resu
         .data_persistence
         .as_deref()
         .map(|p| !p.trim().eq_ignore_ascii_case("none"));
+    db.facts.settings = crate::provider::reported([
+        ("replication", wire.replication.map(Value::from)),
+        (
+            "dataPersistence",
+            wire.data_persistence.clone().map(Value::from),
+        ),
+    ]);
     db.facts.backups = wire
         .backup
         .as_ref()
@@ -391,6 +398,26 @@ mod tests {
         if let Some(text) = record.as_str() {
             let _ = endpoint(text);
         }
+    }
+
+    /// What `export` writes and `plan` compares is what the registry declares, typed.
+    #[test]
+    fn the_declared_settings_are_reported_typed() {
+        let origin = Origin {
+            profile: "p",
+            kind: Kind::Pro,
+            subscription: "1",
+            region: None,
+        };
+        let record = json!({"databaseId": 2, "replication": true,
+            "dataPersistence": "aof-every-1-second"});
+        let db = database(&record, &origin, &crate::provider::testing::plain_shared()).unwrap();
+        assert_eq!(db.raw, None);
+        let keys: Vec<&str> = db.facts.settings.keys().copied().collect();
+        let mut declared = super::super::SETTINGS.to_vec();
+        declared.sort_unstable();
+        assert_eq!(keys, declared);
+        assert_eq!(db.facts.settings["replication"], json!(true));
     }
 
     proptest::proptest! {

@@ -30,10 +30,9 @@ use crate::provider::dry_run;
 use crate::provider::id;
 use crate::provider::ProviderSpec;
 use crate::provider::{
-    path_segment, setting_value, Change, CreateRequest, ImportRequest, Provider, Shared,
-    UpdateRequest,
+    path_segment, AccountId, Change, CreateRequest, ImportRequest, Provider, Shared, UpdateRequest,
 };
-use crate::provider::{Fields, Operation, Settable};
+use crate::provider::{Fields, Managed, Operation, Settable};
 
 /// What this provider declares about itself (collected in `provider::registry`).
 pub const SPEC: ProviderSpec = ProviderSpec {
@@ -59,12 +58,37 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         memory: Settable::InPlace,
         tls: Settable::InPlace,
         throughput: Settable::Never,
-        tls_setting: Some(|on| ("enableTls", if on { "true" } else { "false" })),
-        throughput_setting: None,
-        settings: &["replication", "dataPersistence"],
+        settings: SETTINGS,
         subscription: true,
+        spellings: &[
+            (Managed::Name, "name"),
+            (Managed::Region, "region"),
+            (Managed::Subscription, "subscriptionId"),
+            (Managed::Memory, DATASET_SIZE),
+            (Managed::Memory, "memoryLimitInGb"),
+            (Managed::Memory, "planMemoryLimit"),
+            (Managed::Tls, ENABLE_TLS),
+        ],
+    },
+    // The account key names the account; each user of it has a secret key of their own.
+    account: |profile| {
+        let url = profile.string("url")?;
+        Ok(AccountId::key(
+            ProviderKind::RedisCloud,
+            url.as_deref().unwrap_or(DEFAULT_URL),
+            &profile.require_secret("api_key")?,
+        ))
     },
 };
+
+/// The database fields `export` writes and `plan` compares (`convert` reports them).
+const SETTINGS: &[&str] = &["replication", "dataPersistence"];
+
+/// The body field that sizes a database, in decimal GiB.
+const DATASET_SIZE: &str = "datasetSizeInGb";
+
+/// The body field that turns TLS on or off.
+const ENABLE_TLS: &str = "enableTls";
 
 /// Variables of the implicit `redis-cloud` profile (`REDIS_CLOUD_API_SECRET` is the older name).
 pub const ENV: &[EnvVar] = &[
@@ -356,10 +380,17 @@ fn set_path(body: &mut Map<String, Value>, key: &str, value: Value) -> Result<()
     Ok(())
 }
 
-/// `--set` pairs into the body; `protocol` and other words stay strings.
-fn apply_settings(body: &mut Map<String, Value>, settings: &[(String, String)]) -> Result<()> {
+/// Settings into the body, dotted keys as nested objects; then TLS, when given.
+fn apply_settings(
+    body: &mut Map<String, Value>,
+    settings: &[(String, Value)],
+    tls: Option<bool>,
+) -> Result<()> {
     for (key, value) in settings {
-        set_path(body, key.trim(), setting_value(value))?;
+        set_path(body, key.trim(), value.clone())?;
+    }
+    if let Some(on) = tls {
+        body.insert(ENABLE_TLS.into(), Value::Bool(on));
     }
     Ok(())
 }
@@ -444,12 +475,12 @@ impl Provider for RedisCloud {
         let mut body = Map::new();
         body.insert("name".into(), json!(request.name));
         body.insert("protocol".into(), json!("redis"));
-        apply_settings(&mut body, &request.settings)?;
+        apply_settings(&mut body, &request.settings, request.tls)?;
         let memory = request.memory_bytes.map(size_gib).transpose()?;
         let pro_body = |memory: &Option<Value>| {
             let mut body = body.clone();
             if let Some(size) = memory {
-                body.insert("datasetSizeInGb".into(), size.clone());
+                body.insert(DATASET_SIZE.into(), size.clone());
             }
             Value::Object(body)
         };
@@ -490,10 +521,10 @@ impl Provider for RedisCloud {
         if let Some(name) = &request.name {
             body.insert("name".into(), json!(name));
         }
-        apply_settings(&mut body, &request.settings)?;
+        apply_settings(&mut body, &request.settings, request.tls)?;
         let memory = request.memory_bytes.map(size_gib).transpose()?;
         if let Some(size) = &memory {
-            body.insert("datasetSizeInGb".into(), size.clone());
+            body.insert(DATASET_SIZE.into(), size.clone());
         }
         if body.is_empty() {
             return Err(Error::usage(
@@ -636,13 +667,14 @@ mod tests {
         apply_settings(
             &mut body,
             &[
-                ("replication".into(), "true".into()),
+                ("replication".into(), json!(true)),
                 (
                     "throughputMeasurement.by".into(),
-                    "operations-per-second".into(),
+                    json!("operations-per-second"),
                 ),
-                ("throughputMeasurement.value".into(), "25000".into()),
+                ("throughputMeasurement.value".into(), json!(25000)),
             ],
+            None,
         )
         .unwrap();
         assert_eq!(

@@ -82,6 +82,8 @@ pub(super) struct Database {
         deserialize_with = "lenient::float"
     )]
     pub memory_used_in_mb: Option<f64>,
+    #[serde(default, deserialize_with = "lenient::boolean")]
+    pub replication: Option<bool>,
     /// `none`, `aof-every-1-second`, `snapshot-every-1-hour`, ...
     #[serde(
         rename = "dataPersistence",

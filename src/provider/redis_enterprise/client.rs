@@ -14,7 +14,7 @@ const KIND: ProviderKind = ProviderKind::RedisEnterprise;
 
 /// The fields `db list` / `db get` use (the cluster sends every field otherwise).
 pub const DATABASE_FIELDS: &str =
-    "uid,name,status,memory_size,port,endpoints,dns_address_master,tls_mode,ssl,created_time,backup,data_persistence";
+    "uid,name,status,memory_size,port,endpoints,dns_address_master,tls_mode,ssl,created_time,backup,data_persistence,shards_count,replication,eviction_policy";
 /// What `db url` needs, the password included.
 pub const CONNECTION_FIELDS: &str =
     "uid,name,status,port,endpoints,dns_address_master,tls_mode,ssl,authentication_redis_pass";

@@ -30,6 +30,12 @@ pub(super) fn database(record: &Value, profile: &str, shared: &Shared) -> Result
         .data_persistence
         .as_deref()
         .map(|p| !p.trim().eq_ignore_ascii_case("disabled"));
+    db.facts.settings = crate::provider::reported([
+        ("shards_count", bdb.shards_count.map(Value::from)),
+        ("replication", bdb.replication.map(Value::from)),
+        ("eviction_policy", bdb.eviction_policy.map(Value::from)),
+        ("data_persistence", bdb.data_persistence.map(Value::from)),
+    ]);
     Ok(db)
 }
 
@@ -238,6 +244,21 @@ mod tests {
         let answers = usages(&json!({ "1": record }), std::slice::from_ref(&db));
         assert_eq!(answers.len(), 1);
         let _ = usages(record, &[db]);
+    }
+
+    /// What `export` writes and `plan` compares is what the registry declares, typed.
+    #[test]
+    fn the_declared_settings_are_reported_typed() {
+        let record = json!({"uid": 1, "shards_count": 2, "replication": true,
+            "eviction_policy": "allkeys-lru", "data_persistence": "aof"});
+        let db = database(&record, "p", &crate::provider::testing::plain_shared()).unwrap();
+        assert_eq!(db.raw, None);
+        let keys: Vec<&str> = db.facts.settings.keys().copied().collect();
+        let mut declared = super::super::SETTINGS.to_vec();
+        declared.sort_unstable();
+        assert_eq!(keys, declared);
+        assert_eq!(db.facts.settings["shards_count"], json!(2));
+        assert_eq!(db.facts.settings["replication"], json!(true));
     }
 
     #[test]

@@ -18,9 +18,9 @@ use crate::model::{Database, Task};
 use crate::provider::dry_run;
 use crate::provider::ProviderSpec;
 use crate::provider::{
-    setting_value, Change, CreateRequest, ImportRequest, Provider, Shared, UpdateRequest,
+    setting_text, AccountId, Change, CreateRequest, ImportRequest, Provider, Shared, UpdateRequest,
 };
-use crate::provider::{Fields, Operation, Settable};
+use crate::provider::{Fields, Managed, Operation, Settable};
 use client::uid;
 
 /// What this provider declares about itself (collected in `provider::registry`).
@@ -48,17 +48,36 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         memory: Settable::InPlace,
         tls: Settable::InPlace,
         throughput: Settable::Never,
-        tls_setting: Some(|on| ("tls_mode", if on { "enabled" } else { "disabled" })),
-        throughput_setting: None,
-        settings: &[
-            "shards_count",
-            "replication",
-            "eviction_policy",
-            "data_persistence",
-        ],
+        settings: SETTINGS,
         subscription: false,
+        spellings: &[
+            (Managed::Name, "name"),
+            (Managed::Memory, "memory_size"),
+            (Managed::Tls, TLS_MODE),
+            (Managed::Tls, "ssl"),
+        ],
+    },
+    // The cluster and the user: two users of one cluster see the same databases, but a
+    // spec that names both is still one cluster under two profiles.
+    account: |profile| {
+        Ok(AccountId::user(
+            KIND,
+            &profile.require_string("url")?,
+            &profile.require_string("user")?,
+        ))
     },
 };
+
+/// The bdb fields `export` writes and `plan` compares (`convert` reports them).
+const SETTINGS: &[&str] = &[
+    "shards_count",
+    "replication",
+    "eviction_policy",
+    "data_persistence",
+];
+
+/// The bdb field that turns TLS on or off.
+const TLS_MODE: &str = "tls_mode";
 
 pub const ENV: &[EnvVar] = &[
     EnvVar {
@@ -149,8 +168,8 @@ impl RedisEnterprise {
     }
 }
 
-/// `--set key=value` into the bdb body; keys are the cluster's own snake_case field names.
-fn apply_settings(body: &mut Map<String, Value>, settings: &[(String, String)]) -> Result<()> {
+/// Settings into the bdb body; keys are the cluster's own snake_case field names.
+fn apply_settings(body: &mut Map<String, Value>, settings: &[(String, Value)]) -> Result<()> {
     for (key, value) in settings {
         let valid = !key.is_empty()
             && key
@@ -167,14 +186,22 @@ fn apply_settings(body: &mut Map<String, Value>, settings: &[(String, String)]) 
             | "eviction_policy"
             | "data_persistence"
             | "aof_policy"
-            | "tls_mode"
+            | TLS_MODE
             | "authentication_redis_pass"
-            | "version" => Value::String(value.clone()),
-            _ => setting_value(value),
+            | "version" => Value::String(setting_text(value)),
+            _ => value.clone(),
         };
         body.insert(key.clone(), value);
     }
     Ok(())
+}
+
+/// TLS on or off as the cluster takes it.
+fn tls_mode(body: &mut Map<String, Value>, tls: Option<bool>) {
+    if let Some(on) = tls {
+        let mode = if on { "enabled" } else { "disabled" };
+        body.insert(TLS_MODE.into(), Value::String(mode.into()));
+    }
 }
 
 fn import_source(source_type: &str, uri: &str) -> Result<Value> {
@@ -241,6 +268,7 @@ impl Provider for RedisEnterprise {
         if let Some(bytes) = request.memory_bytes {
             body.insert("memory_size".into(), json!(bytes));
         }
+        tls_mode(&mut body, request.tls);
         apply_settings(&mut body, &request.settings)?;
         let body = Value::Object(body);
         if request.dry_run {
@@ -272,6 +300,7 @@ impl Provider for RedisEnterprise {
         if let Some(bytes) = request.memory_bytes {
             body.insert("memory_size".into(), json!(bytes));
         }
+        tls_mode(&mut body, request.tls);
         apply_settings(&mut body, &request.settings)?;
         if body.is_empty() {
             return Err(Error::usage(
@@ -384,10 +413,10 @@ mod tests {
         apply_settings(
             &mut body,
             &[
-                ("shards_count".into(), "2".into()),
-                ("replication".into(), "true".into()),
-                ("eviction_policy".into(), "allkeys-lru".into()),
-                ("version".into(), "7.2".into()),
+                ("shards_count".into(), json!(2)),
+                ("replication".into(), json!(true)),
+                ("eviction_policy".into(), json!("allkeys-lru")),
+                ("version".into(), json!(7.2)),
             ],
         )
         .unwrap();
@@ -396,7 +425,7 @@ mod tests {
             json!({"shards_count": 2, "replication": true,
                    "eviction_policy": "allkeys-lru", "version": "7.2"})
         );
-        assert!(apply_settings(&mut Map::new(), &[("Shards-Count".into(), "2".into())]).is_err());
+        assert!(apply_settings(&mut Map::new(), &[("Shards-Count".into(), json!(2))]).is_err());
     }
 
     #[test]

@@ -39,6 +39,12 @@ pub(super) struct Bdb {
     /// `disabled`, `snapshot` or `aof`.
     #[serde(default, deserialize_with = "lenient::string")]
     pub data_persistence: Option<String>,
+    #[serde(default, deserialize_with = "lenient::unsigned")]
+    pub shards_count: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::boolean")]
+    pub replication: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub eviction_policy: Option<String>,
 }
 
 /// One database's newest sample from `GET /v1/bdbs/stats/last[/{uid}]` (metrics are floats;

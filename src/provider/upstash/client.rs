@@ -9,7 +9,7 @@ use crate::http::{Api, BasicAuth, Call, Http, Reply};
 use crate::model::ProviderKind;
 use crate::provider::id;
 use crate::provider::{
-    expect_array, expect_object, path_segment, setting_value, Shared, UpdateRequest,
+    expect_array, expect_object, path_segment, setting_text, Shared, UpdateRequest,
 };
 
 pub struct Client {
@@ -170,16 +170,17 @@ pub fn update_calls(id: &str, request: &UpdateRequest) -> Result<Vec<Call>> {
     if let Some(name) = &request.name {
         calls.push(Call::post(format!("/redis/rename/{id}")).json(json!({ "name": name })));
     }
-    for (key, value) in &request.settings {
-        let call = match (key.as_str(), setting_value(value)) {
+    let tls = request.tls.map(|on| ("tls".to_string(), Value::Bool(on)));
+    for (key, value) in request.settings.iter().chain(&tls) {
+        let call = match (key.as_str(), value) {
             ("plan", _) => Call::post(format!("/redis/change-plan/{id}"))
-                .json(json!({ "plan_name": value })),
+                .json(json!({ "plan_name": setting_text(value) })),
             ("budget", Value::Number(n)) if n.as_u64().is_some_and(|b| b > 0) => {
                 Call::patch(format!("/redis/update-budget/{id}")).json(json!({ "budget": n }))
             }
             ("budget", _) => {
                 return Err(Error::invalid(format!(
-                    "budget must be a positive whole number of dollars, got {value:?}"
+                    "budget must be a positive whole number of dollars, got {value}"
                 )))
             }
             ("tls", Value::Bool(true)) => Call::post(format!("/redis/enable-tls/{id}")),

@@ -15,8 +15,10 @@ use crate::model::Usage;
 use crate::model::{Backup, Database};
 use crate::provider::dry_run;
 use crate::provider::ProviderSpec;
-use crate::provider::{setting_value, Change, CreateRequest, Provider, Shared, UpdateRequest};
-use crate::provider::{Fields, Operation, Settable};
+use crate::provider::{
+    setting_text, AccountId, Change, CreateRequest, Provider, Shared, UpdateRequest,
+};
+use crate::provider::{Fields, Managed, Operation, Settable};
 
 /// What this provider declares about itself (collected in `provider::registry`).
 pub const SPEC: ProviderSpec = ProviderSpec {
@@ -43,10 +45,24 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         memory: Settable::Never,
         tls: Settable::Enable,
         throughput: Settable::Never,
-        tls_setting: Some(|on| ("tls", if on { "true" } else { "false" })),
-        throughput_setting: None,
         settings: &[],
         subscription: false,
+        spellings: &[
+            (Managed::Name, "database_name"),
+            (Managed::Region, "region"),
+            (Managed::Region, "primary_region"),
+            (Managed::Memory, "db_memory_threshold"),
+            (Managed::Tls, "tls"),
+        ],
+    },
+    // The API key is the account's (a team's keys reach the team).
+    account: |profile| {
+        let url = profile.string("url")?;
+        Ok(AccountId::key(
+            ProviderKind::Upstash,
+            url.as_deref().unwrap_or(DEFAULT_URL),
+            &profile.require_secret("api_key")?,
+        ))
     },
 };
 
@@ -143,7 +159,7 @@ impl Provider for Upstash {
             "database_name": request.name,
             "platform": "aws",
             "primary_region": region,
-            "tls": true,
+            "tls": request.tls.unwrap_or(true),
         });
         for (key, value) in &request.settings {
             if !CREATE_SETTINGS.contains(&key.as_str()) {
@@ -152,10 +168,12 @@ impl Provider for Upstash {
                     CREATE_SETTINGS.join(", ")
                 )));
             }
-            body[key] = match key.as_str() {
-                "read_regions" => json!(value.split(',').map(str::trim).collect::<Vec<_>>()),
-                "plan" | "platform" => Value::String(value.clone()),
-                _ => setting_value(value),
+            body[key] = match (key.as_str(), value) {
+                ("read_regions", Value::String(list)) => {
+                    json!(list.split(',').map(str::trim).collect::<Vec<_>>())
+                }
+                ("plan" | "platform", _) => Value::String(setting_text(value)),
+                _ => value.clone(),
             };
         }
         if request.dry_run {
