@@ -1,5 +1,6 @@
-//! Command groups. Nothing here knows a provider: commands see the `Provider` trait and the
-//! model only.
+//! Command groups, one file or folder each (`db/` holds every `db` subcommand). Nothing here
+//! names a provider: commands see the `Provider` trait, the registry's capabilities, the
+//! fleet engine and the model.
 use std::sync::Arc;
 use std::time::Duration;
 

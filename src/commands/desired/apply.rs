@@ -147,7 +147,7 @@ fn show_plan(app: &App, actions: &[Action], file: &str) -> Result<()> {
 fn refuse_replacements(actions: &[Action]) -> Result<()> {
     let replace: Vec<String> = actions
         .iter()
-        .filter(|a| a.action == Verb::Replace)
+        .filter(|a| a.action == Verb::NotInPlace)
         .map(|a| format!("{}/{}", a.profile, a.name))
         .collect();
     if replace.is_empty() {
@@ -233,7 +233,7 @@ fn progressive(verb: Verb) -> &'static str {
     match verb {
         Verb::Create => "creating",
         Verb::Update => "updating",
-        Verb::Replace | Verb::Delete | Verb::Unmanaged => "deleting",
+        Verb::NotInPlace | Verb::Delete | Verb::Unmanaged => "deleting",
     }
 }
 
@@ -241,7 +241,7 @@ fn past(verb: Verb) -> &'static str {
     match verb {
         Verb::Create => "created",
         Verb::Update => "updated",
-        Verb::Replace | Verb::Delete | Verb::Unmanaged => "deleted",
+        Verb::NotInPlace | Verb::Delete | Verb::Unmanaged => "deleted",
     }
 }
 
@@ -250,7 +250,7 @@ fn verb(verb: Verb) -> &'static str {
     match verb {
         Verb::Create => "create",
         Verb::Update => "update",
-        Verb::Replace | Verb::Delete | Verb::Unmanaged => "delete",
+        Verb::NotInPlace | Verb::Delete | Verb::Unmanaged => "delete",
     }
 }
 

@@ -202,7 +202,7 @@ fn summary(actions: &[Action]) -> String {
         "{} to create, {} to update, {} that cannot change in place, {} to delete",
         count(Verb::Create),
         count(Verb::Update),
-        count(Verb::Replace),
+        count(Verb::NotInPlace),
         count(Verb::Delete)
     );
     let unmanaged = count(Verb::Unmanaged);

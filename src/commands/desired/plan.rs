@@ -21,8 +21,10 @@ use crate::provider::{Managed, Operation, Settable};
 pub enum Verb {
     Create,
     Update,
-    /// A field differs that the provider cannot change in place; `apply` refuses.
-    Replace,
+    /// A field differs that the provider cannot change in place; `apply` refuses rather than
+    /// replace the database. JSON keeps the word `replace`, what the change would take.
+    #[serde(rename = "replace")]
+    NotInPlace,
     /// Not in the spec, and the spec (or `--prune`) prunes: `apply` deletes it.
     Delete,
     /// Not in the spec, which does not prune: reported, left alone, not a difference.
@@ -34,7 +36,7 @@ impl Verb {
         match self {
             Verb::Create => ("+ create", Color::Green),
             Verb::Update => ("~ update", Color::Yellow),
-            Verb::Replace => ("! cannot change in place", Color::Red),
+            Verb::NotInPlace => ("! cannot change in place", Color::Red),
             Verb::Delete => ("- delete", Color::Red),
             Verb::Unmanaged => ("? unmanaged", Color::Cyan),
         }
@@ -283,7 +285,7 @@ fn update(entry: &Entry, kind: ProviderKind, db: &Database) -> Vec<Action> {
             replace.push(change);
         }
     }
-    [(Verb::Update, in_place), (Verb::Replace, replace)]
+    [(Verb::Update, in_place), (Verb::NotInPlace, replace)]
         .into_iter()
         .filter(|(_, changes)| !changes.is_empty())
         .map(|(verb, changes)| action(entry, kind, verb, Some(&db.id), changes))
@@ -358,7 +360,7 @@ impl Action {
                 .map(|c| format!("{}={}", c.field, plain(&c.to)))
                 .collect::<Vec<_>>()
                 .join(", "),
-            Verb::Update | Verb::Replace => self
+            Verb::Update | Verb::NotInPlace => self
                 .changes
                 .iter()
                 .map(|c| format!("{}: {} → {}", c.field, plain(&c.from), plain(&c.to)))
@@ -425,7 +427,7 @@ mod tests {
         );
         assert_eq!(
             plan(Some(true), false),
-            vec![(Verb::Replace, vec!["tls".into()])]
+            vec![(Verb::NotInPlace, vec!["tls".into()])]
         );
         assert_eq!(plan(Some(true), true), vec![]);
     }
@@ -477,7 +479,7 @@ mod tests {
         // A database created without throughput of its own cannot be given one.
         assert_eq!(
             cosmos_plan(Some(None), Manual(400)),
-            vec![(Verb::Replace, change(Value::Null, 400.into()))]
+            vec![(Verb::NotInPlace, change(Value::Null, 400.into()))]
         );
     }
 
