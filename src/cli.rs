@@ -831,6 +831,15 @@ pub enum ConfigCommand {
     Show,
     /// Resolve every profile and report every problem (exit 3 if any).
     Validate,
+    /// Store a secret of a profile in the OS keyring, read from stdin: typed (hidden) on a
+    /// terminal, or piped (`pass show upstash | dbctl config set-secret prod api_key`); the
+    /// profile reads it with `FIELD_keyring = true`.
+    SetSecret {
+        /// A profile of the config file.
+        profile: String,
+        /// One of its provider's secret fields (`api_key`, `password`, `key`, `client_secret`...).
+        field: String,
+    },
 }
 
 #[cfg(feature = "emulator")]

@@ -4,13 +4,17 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::model::ProviderKind;
-use crate::secret::{is_secret_key, url_passwords, Secret};
+use crate::secret::{is_secret_key, url_passwords};
 
+mod helper;
+pub mod keyring;
 mod nesting;
 mod schema;
+mod secrets;
 
 pub use nesting::{refusal as nesting_refusal, too_deep};
 pub use schema::{unresolved, Problem};
+pub use secrets::{twin_of, SecretSource};
 
 /// Each provider's variables (and so the keys its profiles may set): the provider registry
 /// hands this in, so nothing here names a provider.
@@ -140,26 +144,6 @@ impl Profile {
         }
     }
 
-    /// A secret: the field itself, or the variable its `*_env` twin names.
-    pub fn secret(&self, field: &str) -> Result<Option<Secret>> {
-        let env_field = format!("{field}_env");
-        if let Some(var) = self.string(&env_field)? {
-            return match std::env::var(&var) {
-                Ok(value) if !value.is_empty() => Ok(Some(Secret::new(value))),
-                _ => Err(self.error(format!(
-                    "{env_field} in profile '{}' names {var}, which is not set",
-                    self.name
-                ))),
-            };
-        }
-        match self.fields.get(field) {
-            None => Ok(None),
-            Some(toml::Value::String(s)) if s.is_empty() => Ok(None),
-            Some(toml::Value::String(s)) => Ok(Some(Secret::new(s.clone()))),
-            Some(_) => Err(self.error(format!("{} must be a string", self.describe(field)))),
-        }
-    }
-
     /// Its TLS settings, for the API and the data plane alike.
     pub fn tls(&self) -> Result<crate::tls::TlsOptions> {
         Ok(crate::tls::TlsOptions {
@@ -179,17 +163,17 @@ impl Profile {
         crate::tls::certificate_hint(var("ca_cert"), var("insecure"))
     }
 
-    pub fn require_secret(&self, field: &str) -> Result<Secret> {
-        self.secret(field)?.ok_or_else(|| {
-            let how = match self.origin {
-                Origin::Env => format!("{} is not set", self.describe(field)),
-                _ => format!(
-                    "profile '{}' sets neither '{field}' nor '{field}_env'",
-                    self.name
-                ),
-            };
-            self.error(how)
-        })
+    /// A setting as `config show` prints it: a secret field masked, anything else (a twin
+    /// included: a variable's name, a command, `true`) as written.
+    pub fn shown(&self, key: &str) -> serde_json::Value {
+        if twin_of(key).is_none() && is_secret_key(key) {
+            return serde_json::Value::String(crate::secret::MASK.to_string());
+        }
+        match self.fields.get(key) {
+            Some(toml::Value::String(s)) => serde_json::Value::String(s.trim().to_string()),
+            Some(value) => serde_json::to_value(value).unwrap_or_default(),
+            None => serde_json::Value::Null,
+        }
     }
 }
 
@@ -330,18 +314,26 @@ fn env_profiles(variables: Variables) -> Vec<Profile> {
     profiles
 }
 
-/// Registers every secret a profile holds with the scrubber: secret fields (or the variables
-/// their `*_env` twins name) and passwords inside its URLs. Unresolvable fields are left for
-/// the command that needs them to report.
+/// Registers with the scrubber every secret a profile holds without running anything: values
+/// in the file or the environment (helpers and the keyring register theirs when asked), and
+/// passwords inside its URLs. Unresolvable fields are left for the command that needs them.
 fn register_secrets(profile: &Profile) {
+    for (field, source) in profile.secret_sources() {
+        if let Ok(
+            SecretSource::Variable(_)
+            | SecretSource::File
+            | SecretSource::Builtin
+            | SecretSource::Named { .. },
+        ) = source
+        {
+            let _ = profile.secret(field);
+        }
+    }
     for name in profile.field_names() {
-        let field = name.strip_suffix("_env").unwrap_or(name);
-        if is_secret_key(field) {
-            if let Ok(Some(secret)) = profile.secret(field) {
-                crate::credentials::register(secret.expose());
+        if twin_of(name).is_none() && !is_secret_key(name) {
+            if let Ok(Some(text)) = profile.string(name) {
+                crate::credentials::register_url_passwords(&text);
             }
-        } else if let Ok(Some(text)) = profile.string(name) {
-            crate::credentials::register_url_passwords(&text);
         }
     }
 }
@@ -360,7 +352,7 @@ fn permission_warnings(path: &Path, profiles: &[Profile]) -> Vec<String> {
         let mode = metadata.permissions().mode() & 0o777;
         let holds_secret = profiles.iter().any(|p| {
             p.fields.iter().any(|(k, v)| {
-                (!k.ends_with("_env") && is_secret_key(k))
+                (twin_of(k).is_none() && is_secret_key(k))
                     || v.as_str().is_some_and(|s| !url_passwords(s).is_empty())
             })
         });

@@ -233,7 +233,7 @@ fn providers_and_config_render_every_output_format() {
     let mut lines = csv.stdout.lines();
     assert_eq!(
         lines.next(),
-        Some("provider,profile,status,from,missing,capabilities")
+        Some("provider,profile,status,from,missing,capabilities,secrets")
     );
     let rows: Vec<&str> = lines.collect();
     assert_eq!(

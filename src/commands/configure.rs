@@ -14,7 +14,6 @@ use crate::model::ProviderKind;
 use crate::output::{emit, Color, Column, Give, Record, Renderer, SortValue};
 use crate::provider::registry::Registered;
 use crate::provider::Shared;
-use crate::secret::{is_secret_key, MASK};
 
 /// The operations beyond the basic ones, as `dbctl providers` names them.
 fn capability_names(kind: ProviderKind) -> Vec<&'static str> {
@@ -43,6 +42,8 @@ struct ProviderRow {
     /// What an incomplete profile lacks.
     missing: Vec<String>,
     capabilities: Vec<&'static str>,
+    /// Where each secret comes from (`api_key: command `pass` (api_key_command)`).
+    secrets: Vec<String>,
 }
 
 impl Record for ProviderRow {
@@ -53,6 +54,7 @@ impl Record for ProviderRow {
         "from",
         "missing",
         "capabilities",
+        "secrets",
     ];
     fn columns() -> Vec<Column<Self>> {
         let column = Column::<Self>::new;
@@ -90,6 +92,7 @@ pub fn providers(app: &App) -> Result<()> {
                 from: Some(profile.origin.to_string()),
                 missing,
                 capabilities: capabilities.clone(),
+                secrets: profile.secret_origins(),
             });
         }
         if rows.len() == before {
@@ -100,6 +103,7 @@ pub fn providers(app: &App) -> Result<()> {
                 from: None,
                 missing: Vec::new(),
                 capabilities,
+                secrets: Vec::new(),
             });
         }
     }
@@ -136,6 +140,12 @@ pub fn config(command: ConfigCommand, global: &GlobalArgs, demo: Option<&Config>
             let shown = show(&config);
             emit(&out.rows_or_document(&shown, &settings(&shown))?)
         }
+        ConfigCommand::SetSecret { profile, field } => match demo {
+            Some(_) => Err(Error::usage(
+                "--demo reads no credentials: set-secret stores a secret of a profile in the config file",
+            )),
+            None => super::secret::set_secret(&profile, &field, global),
+        },
         ConfigCommand::Validate => {
             let inspection = match demo {
                 Some(config) => config::Inspection {
@@ -159,7 +169,8 @@ fn warn(config: &Config) {
     }
 }
 
-/// Each profile's settings with secret values masked; `*_env` names are shown.
+/// Each profile's settings with secret values masked (their twins shown: a variable's name, a
+/// command, `true`), and where each secret comes from.
 fn show(config: &Config) -> Value {
     let profiles: serde_json::Map<String, Value> = config
         .profiles
@@ -169,16 +180,16 @@ fn show(config: &Config) -> Value {
             fields.insert("provider".into(), json!(p.provider.name()));
             fields.insert("from".into(), json!(p.origin.to_string()));
             for name in p.field_names() {
-                let value = if !name.ends_with("_env") && is_secret_key(name) {
-                    json!(MASK)
-                } else {
-                    match p.string(name) {
-                        Ok(Some(s)) => json!(s),
-                        _ => json!(p.bool(name).ok()),
-                    }
-                };
-                fields.insert(name.to_string(), value);
+                fields.insert(name.to_string(), p.shown(name));
             }
+            let secrets: serde_json::Map<String, Value> = p
+                .secret_sources()
+                .into_iter()
+                .filter_map(|(field, source)| {
+                    Some((field.to_string(), json!(source.ok()?.describe())))
+                })
+                .collect();
+            fields.insert("secrets".into(), Value::Object(secrets));
             (p.name.clone(), Value::Object(fields))
         })
         .collect();
@@ -206,29 +217,36 @@ impl Record for Setting {
     }
 }
 
-/// The rows of what [`show`] returns: one per key of each profile.
+/// The rows of what [`show`] returns: one per key of each profile (`secrets.api_key` for
+/// where a secret comes from).
 fn settings(shown: &Value) -> Vec<Setting> {
     let Some(profiles) = shown["profiles"].as_object() else {
         return Vec::new();
     };
-    profiles
-        .iter()
-        .flat_map(|(profile, fields)| {
-            fields
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(move |(key, value)| Setting {
+    let cell = |value: &Value| match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let mut rows = Vec::new();
+    for (profile, fields) in profiles {
+        for (key, value) in fields.as_object().into_iter().flatten() {
+            let nested = value.as_object().map(|inner| {
+                inner
+                    .iter()
+                    .map(|(k, v)| (format!("{key}.{k}"), cell(v)))
+                    .collect()
+            });
+            for (key, value) in nested.unwrap_or_else(|| vec![(key.clone(), cell(value))]) {
+                rows.push(Setting {
                     profile: profile.clone(),
-                    key: key.clone(),
-                    value: match value {
-                        Value::String(s) => s.clone(),
-                        Value::Null => String::new(),
-                        other => other.to_string(),
-                    },
-                })
-        })
-        .collect()
+                    key,
+                    value,
+                });
+            }
+        }
+    }
+    rows
 }
 
 /// One line of `config validate`: a valid profile or a problem.
@@ -316,7 +334,12 @@ fn validate(out: &Renderer, inspection: config::Inspection) -> Result<()> {
             message,
         };
         if messages.is_empty() {
-            findings.push(finding("ok", format!("from {}", profile.origin)));
+            let origins = profile.secret_origins();
+            let secrets = match origins.is_empty() {
+                true => String::new(),
+                false => format!("; {}", origins.join("; ")),
+            };
+            findings.push(finding("ok", format!("from {}{secrets}", profile.origin)));
         }
         findings.extend(messages.into_iter().map(|m| finding("problem", m)));
     }

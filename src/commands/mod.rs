@@ -23,6 +23,7 @@ mod desired;
 #[cfg(feature = "emulator")]
 mod emulator;
 mod region;
+mod secret;
 mod shell;
 mod task;
 mod wait;

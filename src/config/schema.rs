@@ -6,14 +6,19 @@ use std::path::Path;
 
 use toml_edit::{ImDocument, TableLike};
 
+use super::secrets::TWINS;
 use super::{Origin, Profile, Variables};
 use crate::model::ProviderKind;
 use crate::secret::is_secret_key;
 
 /// Keys every provider's profile may set: `Profile::tls` reads them for all of them.
 const TLS_KEYS: &[&str] = &["ca_cert", "insecure"];
-/// Keys whose value is true or false; every other key holds a string.
+/// Keys whose value is true or false; every other key holds a string (a `*_command` may
+/// hold an array of strings, a `*_keyring` is true or false).
 const BOOL_KEYS: &[&str] = &["insecure"];
+/// A profile that sets this signs in the way it names; its provider checks which secrets
+/// that takes when it is built.
+const AUTH_KEY: &str = "auth";
 
 /// One setting a profile of a provider may hold.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,16 +60,27 @@ pub fn fields(variables: &[super::EnvVar]) -> Vec<Field> {
 }
 
 /// Every key a `[profiles.NAME]` of a provider with these variables may set: `provider`,
-/// each field, each `*_env` twin.
+/// each field, each secret's twins (`*_env`, `*_command`, `*_keyring`).
 pub fn keys(variables: &[super::EnvVar]) -> Vec<String> {
     let mut keys = vec!["provider".to_string()];
     for field in fields(variables) {
         keys.push(field.name.to_string());
         if field.secret {
-            keys.push(format!("{}_env", field.name));
+            keys.extend(TWINS.iter().map(|suffix| format!("{}{suffix}", field.name)));
         }
     }
     keys
+}
+
+impl Profile {
+    /// The secret fields its provider knows.
+    pub fn secret_fields(&self) -> Vec<&'static str> {
+        fields(self.variables)
+            .into_iter()
+            .filter(|f| f.secret)
+            .map(|f| f.name)
+            .collect()
+    }
 }
 
 /// One thing wrong in the configuration.
@@ -326,8 +342,10 @@ fn type_errors(profile: &Profile) -> Vec<(String, String)> {
     let keys: Vec<String> = profile.field_names().map(str::to_string).collect();
     keys.into_iter()
         .filter_map(|key| {
-            let checked = if BOOL_KEYS.contains(&key.as_str()) {
+            let checked = if BOOL_KEYS.contains(&key.as_str()) || key.ends_with("_keyring") {
                 profile.bool(&key).map(|_| ())
+            } else if key.ends_with("_command") {
+                profile.check_command(&key)
             } else {
                 profile.string(&key).map(|_| ())
             };
@@ -336,20 +354,22 @@ fn type_errors(profile: &Profile) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Required settings that are absent, and `*_env` twins naming unset variables. A field
-/// whose value has the wrong type is left to [`type_errors`].
+/// Required settings that are absent, secrets given twice, and `*_env` twins naming unset
+/// variables; nothing is run or fetched. A field whose value has the wrong type is left to
+/// [`type_errors`].
 fn missing(profile: &Profile) -> Vec<String> {
     let bad: Vec<String> = type_errors(profile).into_iter().map(|(k, _)| k).collect();
+    let own_auth = profile.string(AUTH_KEY).ok().flatten().is_some();
     fields(profile.variables)
         .into_iter()
         .filter(|f| {
             !bad.iter()
-                .any(|k| k == f.name || *k == format!("{}_env", f.name))
+                .any(|k| k == f.name || super::twin_of(k) == Some(f.name))
         })
         .filter_map(|f| {
             let result = match (f.secret, f.required) {
-                (true, true) => profile.require_secret(f.name).map(|_| ()),
-                (true, false) => profile.secret(f.name).map(|_| ()),
+                (true, true) if !own_auth => profile.require_secret_source(f.name).map(|_| ()),
+                (true, _) => profile.secret_source(f.name).map(|_| ()),
                 (false, true) => profile.require_string(f.name).map(|_| ()),
                 (false, false) => Ok(()),
             };
@@ -531,7 +551,8 @@ mod tests {
             let (key, twin) = (code(cells[1]), code(cells[2]));
             assert_eq!(key.len(), 1, "one key per README row: {row:?}");
             if !twin.is_empty() {
-                assert_eq!(twin, vec![format!("{}_env", key[0])], "{row:?}");
+                let twins: Vec<String> = TWINS.iter().map(|t| format!("{}{t}", key[0])).collect();
+                assert_eq!(twin, twins, "{row:?}");
             }
             listed.entry(cells[0].to_string()).or_default().push((
                 key[0].clone(),
@@ -575,7 +596,7 @@ mod tests {
                 "unknown key `api_url` in profile `a` (line 3); did you mean `url`?",
                 "'insecure' in profile 'a' must be true or false (line 4)",
                 "'email' in profile 'a' is not set (line 1)",
-                "profile 'a' sets neither 'api_key' nor 'api_key_env' (line 1)",
+                "profile 'a' sets neither 'api_key' nor 'api_key_env' (nor 'api_key_command', 'api_key_keyring') (line 1)",
                 "profile 'b' has unknown provider 'mongodb' (line 7); expected one of upstash, redis-cloud, redis-enterprise, cosmos",
                 "'endpoint' in profile 'c' is not set (line 9)",
                 "key_env in profile 'c' names DBCTL_TEST_SURELY_UNSET, which is not set (line 9)",

@@ -168,8 +168,16 @@ fn etag(ts: i64) -> String {
 /// This API in the emulator, for the provider registry.
 pub const API: super::ApiSpec = super::ApiSpec { router, settings };
 
+/// The endpoint and key, and the Entra ID application that `auth = "entra"` signs in as.
 fn settings(base: &str) -> Vec<(&'static str, String)> {
-    vec![("endpoint", endpoint(base)), ("key", KEY.into())]
+    vec![
+        ("endpoint", endpoint(base)),
+        ("key", KEY.into()),
+        ("tenant_id", super::entra::TENANT.into()),
+        ("client_id", super::entra::CLIENT_ID.into()),
+        ("client_secret", super::entra::CLIENT_SECRET.into()),
+        ("authority_url", super::entra::authority(base)),
+    ]
 }
 
 fn endpoint(base: &str) -> String {
@@ -331,6 +339,11 @@ fn authorize(
             "Required Header authorization is missing. Ensure a valid Authorization token is passed.",
         )));
     };
+    if let Some((_, _, token)) =
+        signer::parse_authorization(authorization).filter(|(kind, ..)| kind == "aad")
+    {
+        return admit_token(&token, verb, resource_type, link);
+    }
     let expected = MasterKey::decode(KEY)
         .map(|key| key.signature(verb, resource_type, link, date))
         .unwrap_or_default();
@@ -346,6 +359,53 @@ fn authorize(
         )));
     }
     Ok(())
+}
+
+/// A Microsoft Entra ID token (`type=aad`): one the emulator's token endpoint issued and still
+/// valid (else 401), whose application holds a data-plane role (else 403, substatus 5301), for
+/// a data-plane operation: reading metadata. Creating or deleting databases and reading or
+/// changing throughput are management operations, which Cosmos refuses to Entra ID tokens on
+/// the data plane (403, substatus 5300).
+fn admit_token(
+    token: &str,
+    verb: &str,
+    resource_type: &str,
+    link: &str,
+) -> Result<(), Box<Response>> {
+    use super::entra::{check, Grant, Rejection};
+    let blocked = |substatus: &'static str, message: String| {
+        let mut response = error(StatusCode::FORBIDDEN, "Forbidden", &message);
+        response
+            .headers_mut()
+            .insert("x-ms-substatus", HeaderValue::from_static(substatus));
+        Err(Box::new(response))
+    };
+    match check(token) {
+        Err(rejection) => Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            match rejection {
+                Rejection::Expired => "The input authorization token can't serve the request. The AAD token has expired; acquire a new token and retry.",
+                Rejection::Unknown => "The input authorization token can't serve the request. The AAD token was not issued for this account by a trusted authority.",
+            },
+        ))),
+        Ok(Grant::NoRole) => blocked(
+            "5301",
+            format!("Request blocked by Auth dbctl-emulator : Request is blocked because principal [{}] does not have required RBAC permissions to perform action [Microsoft.DocumentDB/databaseAccounts/readMetadata] on resource [/]. Learn more: https://aka.ms/cosmos-native-rbac.", super::entra::CLIENT_ID_WITHOUT_ROLE),
+        ),
+        Ok(Grant::Data) if verb != "GET" || resource_type == "offers" => {
+            let path = if link.is_empty() || resource_type == "offers" {
+                format!("/{resource_type}/{link}")
+            } else {
+                format!("/{link}")
+            };
+            blocked(
+                "5300",
+                format!("Request blocked by Auth dbctl-emulator : The given request [{verb} {}] cannot be authorized by AAD token in data plane. Learn more: https://aka.ms/cosmos-native-rbac.", path.trim_end_matches('/')),
+            )
+        }
+        Ok(Grant::Data) => Ok(()),
+    }
 }
 
 /// The usual response headers, plus the continuation when there is more.

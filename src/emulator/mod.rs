@@ -19,6 +19,7 @@ use crate::model::ProviderKind;
 use crate::provider::registry;
 
 pub mod cosmos;
+pub mod entra;
 pub mod redis_cloud;
 pub mod redis_enterprise;
 pub(crate) mod redis_plane;
@@ -306,6 +307,7 @@ impl Emulator {
             .fold(Router::new(), |app, kind| {
                 app.merge((api(*kind).router)(&setup))
             })
+            .merge(entra::router(entra::Tokens::from_env()?))
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .layer(middleware::from_fn_with_state(traffic, latency_and_faults));
         let addr = listener

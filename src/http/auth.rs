@@ -5,10 +5,21 @@ use crate::error::{Error, Result};
 
 /// How a provider authenticates a request (called afresh for every attempt) and what it adds
 /// to an error message.
+#[async_trait::async_trait]
 pub trait Api: Send + Sync {
+    /// Readies the credential before each attempt (fetches a token when none is fresh); called
+    /// outside the bound on requests in flight, so it may send requests of its own.
+    async fn prepare(&self) -> Result<()> {
+        Ok(())
+    }
     fn authorize(&self, request: &mut reqwest::Request) -> Result<()>;
     /// Adds a provider-specific hint (which variable to check) to an error answer.
     fn explain(&self, _error: &mut Error, _status: u16) {}
+    /// The provider refused the credential (401): drop it, and say whether a fresh one is
+    /// worth one more attempt (a token that can be fetched again).
+    fn forget(&self) -> bool {
+        false
+    }
 }
 
 /// HTTP basic auth (Upstash `EMAIL:API_KEY`, Redis Enterprise `user:password`).

@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::errors::excerpt;
 use crate::error::{Error, Result};
 use crate::model::ProviderKind;
+use crate::secret::Secret;
 use crate::tls::TlsOptions;
 
 /// A request as a provider describes it.
@@ -18,6 +19,9 @@ pub struct Call {
     pub query: Vec<(String, String)>,
     pub headers: Vec<(HeaderName, String)>,
     pub body: Option<Value>,
+    /// A form body (`application/x-www-form-urlencoded`) instead of JSON; values never show
+    /// in `Debug`.
+    pub form: Option<Vec<(&'static str, Secret)>>,
     /// Set for a PUT/DELETE that acts rather than sets state (an RE flush): never resent
     /// once it may have reached the server.
     pub once: bool,
@@ -31,6 +35,7 @@ impl Call {
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
+            form: None,
             once: false,
         }
     }
@@ -60,6 +65,11 @@ impl Call {
     }
     pub fn json(mut self, body: Value) -> Self {
         self.body = Some(body);
+        self
+    }
+    /// A form body: an OAuth token request.
+    pub fn form(mut self, pairs: Vec<(&'static str, Secret)>) -> Self {
+        self.form = Some(pairs);
         self
     }
     /// Marks a request that performs an action: it is sent again only if it never left.

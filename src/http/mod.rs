@@ -110,6 +110,8 @@ impl Http {
     pub async fn send(&self, call: Call) -> Result<Reply> {
         let label = call.label();
         let mut attempt = 1;
+        // A refused credential is renewed once (a token past its time), outside the retries.
+        let mut renewed = false;
         loop {
             let remaining = self.settings.remaining();
             if remaining.is_zero() {
@@ -117,6 +119,8 @@ impl Http {
             }
             let started = Instant::now();
             let outcome = tokio::time::timeout(remaining, async {
+                // Its own requests had their retries: its failure is final here.
+                self.api.prepare().await.map_err(|e| e.retryable(false))?;
                 // Closed never happens: the semaphore lives as long as the settings.
                 let _permit = self.settings.in_flight.acquire().await;
                 self.attempt(&call).await
@@ -140,7 +144,14 @@ impl Http {
                     self.log_body(&reply.body);
                     return Ok(reply);
                 }
+                Ok(Attempt::Stale(_)) if !renewed => {
+                    renewed = true;
+                    self.settings
+                        .log(1, format!("credential refused; renewing it for {label}"));
+                    continue;
+                }
                 Ok(Attempt::Refused(error, retry_after)) => (error, retry_after, false),
+                Ok(Attempt::Stale(error)) => (error, None, false),
                 Ok(Attempt::Unsent(error)) => (error, None, true),
                 Err(error) => (error, None, false),
             };
@@ -223,6 +234,9 @@ impl Http {
         let mut error =
             status_error(status, &body, self.provider).with_origin(self.provider, &self.profile);
         self.api.explain(&mut error, status.as_u16());
+        if status == reqwest::StatusCode::UNAUTHORIZED && self.api.forget() {
+            return Ok(Attempt::Stale(error));
+        }
         Ok(Attempt::Refused(error, retry_after(&headers)))
     }
 
@@ -242,6 +256,10 @@ impl Http {
         }
         if let Some(body) = &call.body {
             builder = builder.json(body);
+        }
+        if let Some(form) = &call.form {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.expose())).collect();
+            builder = builder.form(&pairs);
         }
         let mut request = builder
             .build()
@@ -318,7 +336,13 @@ impl Http {
                 };
                 self.settings.log(2, format!(">   {name}: {shown}"));
             }
-            if let Some(body) = &call.body {
+            let form = call.form.as_ref().map(|pairs| {
+                let fields = pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.expose().into()));
+                Value::Object(fields.collect())
+            });
+            if let Some(body) = call.body.as_ref().or(form.as_ref()) {
                 let mut body = body.clone();
                 redact_value(&mut body);
                 self.log_lines(">", &pretty_lines(&body));
@@ -374,6 +398,8 @@ enum Attempt {
     Answer(Reply),
     /// An error answer, with the wait the provider asked for.
     Refused(Error, Option<Duration>),
+    /// A refused credential the provider dropped: a fresh one may do.
+    Stale(Error),
     /// The connection failed before the request was sent.
     Unsent(Error),
 }

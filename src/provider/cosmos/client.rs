@@ -1,12 +1,14 @@
-//! The Cosmos DB data-plane REST requests, signed with the account's master key.
+//! The Cosmos DB data-plane REST requests, signed with the account's master key or carrying a
+//! Microsoft Entra ID token.
 use std::sync::Arc;
 
 use reqwest::header::HeaderValue;
 use serde_json::Value;
 
 use super::convert::Account;
+use super::entra::Entra;
 use super::signer::{self, MasterKey};
-use crate::config::{Origin, Profile};
+use crate::config::{Profile, SecretSource};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Api, Call, Http, Reply};
 use crate::model::ProviderKind;
@@ -18,32 +20,54 @@ use crate::secret::Secret;
 /// The largest page Cosmos serves (`x-ms-max-item-count`).
 pub const PAGE_SIZE: u32 = 1000;
 
+/// The data-plane roles an Entra ID identity may hold, as the 403 hint names them.
+const ROLES: &str = "\"Cosmos DB Built-in Data Reader\" (00000000-0000-0000-0000-000000000001) to read, or \"Cosmos DB Built-in Data Contributor\" (00000000-0000-0000-0000-000000000002)";
+
 pub struct Client {
     http: Http,
     pub account: Account,
-    /// The key as configured, for `db url --show-secrets`.
-    pub key: Secret,
+    /// The key as configured, for `db url --show-secrets`; none with Entra ID.
+    pub key: Option<Secret>,
 }
 
-/// Signs every attempt afresh: a retry carries a new date and a new signature.
+/// How requests prove who sends them.
+enum Auth {
+    /// A signature per attempt: a retry carries a new date and a new signature.
+    Key(MasterKey),
+    Entra(Box<Entra>),
+}
+
 struct CosmosApi {
-    key: MasterKey,
+    auth: Auth,
     /// The endpoint's own path (`""` for a real account, `/cosmos` for the emulator): the
     /// resource link is the request path below it.
     base_path: String,
-    /// How the key was given, for the 401 hint.
+    /// How the key was given, or which identity signs in, for the 401/403 hints.
     key_source: String,
 }
 
+#[async_trait::async_trait]
 impl Api for CosmosApi {
+    async fn prepare(&self) -> Result<()> {
+        match &self.auth {
+            Auth::Key(_) => Ok(()),
+            Auth::Entra(entra) => entra.prepare().await,
+        }
+    }
+
     fn authorize(&self, request: &mut reqwest::Request) -> Result<()> {
-        let path = request.url().path();
-        let path = path.strip_prefix(&self.base_path).unwrap_or(path);
-        let (resource_type, link) = signer::resource(path);
         let date = signer::date_now();
-        let authorization =
-            self.key
-                .authorization(request.method().as_str(), &resource_type, &link, &date);
+        let authorization = match &self.auth {
+            Auth::Key(key) => {
+                let path = request.url().path();
+                let path = path.strip_prefix(&self.base_path).unwrap_or(path);
+                let (resource_type, link) = signer::resource(path);
+                key.authorization(request.method().as_str(), &resource_type, &link, &date)
+            }
+            Auth::Entra(entra) => entra
+                .header()
+                .ok_or_else(|| Error::internal("no Entra ID token was fetched for this request"))?,
+        };
         let headers = request.headers_mut();
         let value = |text: &str| {
             HeaderValue::from_str(text)
@@ -60,10 +84,25 @@ impl Api for CosmosApi {
         Ok(())
     }
 
+    fn forget(&self) -> bool {
+        match &self.auth {
+            Auth::Key(_) => false,
+            Auth::Entra(entra) => entra.forget(),
+        }
+    }
+
     fn explain(&self, error: &mut Error, status: u16) {
         let skew = status == 403 && is_clock_skew(&error.message);
+        let refusal = Refusal::of(&error.message);
         error.message = tidy(&error.message);
+        let entra = matches!(self.auth, Auth::Entra(_));
         match status {
+            401 if entra => {
+                error.hint = Some(format!(
+                    "Cosmos refused the Entra ID token of {}: check that the account accepts Entra ID, that tenant_id is the account's tenant, and that the token is for this account (scope https://ACCOUNT.documents.azure.com/.default)",
+                    self.key_source
+                ))
+            }
             401 => {
                 error.hint = Some(format!(
                     "check {}: it must be a key (primary or secondary) of the account at the endpoint, copied whole from the portal's Keys page",
@@ -72,6 +111,15 @@ impl Api for CosmosApi {
             }
             403 if skew => {
                 error.hint = Some("Cosmos refuses requests dated more than 15 minutes away from its clock: check this machine's system clock and time zone (e.g. `timedatectl`, enable NTP)".into())
+            }
+            403 if refusal == Some(Refusal::NoRole) => {
+                error.hint = Some(format!(
+                    "{} has no data-plane role on this account: assign it {ROLES} with `az cosmosdb sql role assignment create --account-name ACCOUNT --resource-group GROUP --scope / --principal-id OBJECT_ID --role-definition-id 00000000-0000-0000-0000-000000000001`; a new assignment can take a few minutes to apply",
+                    self.key_source
+                ))
+            }
+            403 if refusal == Some(Refusal::ManagementPlane) => {
+                error.hint = Some("with Entra ID, the data plane takes data operations only: create or delete databases and change throughput through the management plane, e.g. `az cosmosdb sql database create --account-name ACCOUNT --resource-group GROUP --name NAME` (or `... database delete`, `... database throughput update`), or with a profile that uses the account key".into())
             }
             403 => {
                 error.hint = Some(format!(
@@ -90,19 +138,46 @@ impl Api for CosmosApi {
     }
 }
 
+/// What an Entra ID refusal (403) says, from the service's words (substatus 5301 and 5300).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Refusal {
+    /// 5301: the identity holds no data-plane role for the action.
+    NoRole,
+    /// 5300: a management operation (databases, throughput) over the data plane.
+    ManagementPlane,
+}
+
+impl Refusal {
+    fn of(message: &str) -> Option<Refusal> {
+        if message.contains("does not have required RBAC permissions") {
+            Some(Refusal::NoRole)
+        } else if message.contains("cannot be authorized by AAD token") {
+            Some(Refusal::ManagementPlane)
+        } else {
+            None
+        }
+    }
+}
+
 impl Client {
     pub fn new(profile: &Profile, shared: &Shared) -> Result<Self> {
         let endpoint = profile.require_string("endpoint")?;
-        let secret = profile.require_secret("key")?;
-        let key_source = key_source(profile);
-        let key = MasterKey::decode(secret.expose()).ok_or_else(|| {
-            Error::config(format!(
-                "the master key of profile '{}' ({key_source}) is not valid base64",
-                profile.name
-            ))
-            .with_origin(ProviderKind::Cosmos, &profile.name)
-            .with_hint("copy the PRIMARY KEY (or SECONDARY KEY) from the account's Keys page in the Azure portal; `az cosmosdb keys list` shows it too")
-        })?;
+        let entra = match profile.string("auth")?.as_deref() {
+            None | Some("key") => false,
+            Some("entra") => true,
+            Some(other) => {
+                return Err(Error::config(format!(
+                    "{} is {other:?}; it is \"key\" (the account key, the default) or \"entra\" (Microsoft Entra ID)",
+                    profile.describe("auth")
+                ))
+                .with_origin(ProviderKind::Cosmos, &profile.name))
+            }
+        };
+        let key = if entra {
+            None
+        } else {
+            Some(Self::master_key(profile)?)
+        };
         let url = reqwest::Url::parse(&endpoint).map_err(|e| {
             Error::config(format!(
                 "the endpoint of profile '{}' ({endpoint:?}) is not a URL: {e}",
@@ -118,8 +193,16 @@ impl Client {
             ))
             .with_origin(ProviderKind::Cosmos, &profile.name));
         }
+        let (auth, key_source, key) = match key {
+            Some((master, secret)) => (Auth::Key(master), key_source(profile), Some(secret)),
+            None => {
+                let entra = Box::new(Entra::new(profile, shared, &url)?);
+                let identity = entra.identity.clone();
+                (Auth::Entra(entra), identity, None)
+            }
+        };
         let api = Arc::new(CosmosApi {
-            key,
+            auth,
             base_path: url.path().trim_end_matches('/').to_string(),
             key_source,
         });
@@ -131,8 +214,23 @@ impl Client {
         Ok(Client {
             http,
             account: Account::from_url(&url),
-            key: secret,
+            key,
         })
+    }
+
+    /// The account key, as configured and decoded.
+    fn master_key(profile: &Profile) -> Result<(MasterKey, Secret)> {
+        let secret = profile.require_secret("key")?;
+        let key = MasterKey::decode(secret.expose()).ok_or_else(|| {
+            Error::config(format!(
+                "the master key of profile '{}' ({}) is not valid base64",
+                profile.name,
+                key_source(profile)
+            ))
+            .with_origin(ProviderKind::Cosmos, &profile.name)
+            .with_hint("copy the PRIMARY KEY (or SECONDARY KEY) from the account's Keys page in the Azure portal; `az cosmosdb keys list` shows it too")
+        })?;
+        Ok((key, secret))
     }
 
     pub async fn send(&self, call: Call) -> Result<Reply> {
@@ -252,14 +350,14 @@ pub fn check_id(id: &str) -> Result<()> {
     Err(id::malformed(ProviderKind::Cosmos, id, why, ID_FORM))
 }
 
-/// How the profile names its key, for messages: `COSMOS_KEY`, the `key_env` variable, or the
-/// profile field.
+/// How the profile names its key, for messages: `COSMOS_KEY`, the `key_env` variable, the
+/// helper or keyring it comes from, or the profile field.
 fn key_source(profile: &Profile) -> String {
-    if let Ok(Some(var)) = profile.string("key_env") {
-        return var;
-    }
-    match profile.origin {
-        Origin::Env => "COSMOS_KEY".to_string(),
+    match profile.secret_source("key") {
+        Ok(Some(SecretSource::Variable(var) | SecretSource::Named { var, .. })) => var,
+        Ok(Some(source @ (SecretSource::Command { .. } | SecretSource::Keyring { .. }))) => {
+            format!("the key from {}", source.describe())
+        }
         _ => format!("'key' in profile '{}'", profile.name),
     }
 }

@@ -1,8 +1,10 @@
-//! Azure Cosmos DB through its data-plane REST API, signed with the account's master key
-//! (no Azure CLI, no management-plane login). A "database" here is a Cosmos database of the
-//! account at `COSMOS_ENDPOINT`; its containers are `collections`.
+//! Azure Cosmos DB through its data-plane REST API, signed with the account's master key or
+//! with a Microsoft Entra ID token (`auth = "entra"`; no Azure CLI needed, no management-plane
+//! login). A "database" here is a Cosmos database of the account at `COSMOS_ENDPOINT`; its
+//! containers are `collections`.
 mod client;
 mod convert;
+mod entra;
 pub(crate) mod signer;
 mod wire;
 
@@ -87,6 +89,36 @@ pub const ENV: &[EnvVar] = &[
         var: "COSMOS_KEY",
         field: "key",
         activates: true,
+    },
+    EnvVar {
+        var: "COSMOS_AUTH",
+        field: "auth",
+        activates: false,
+    },
+    EnvVar {
+        var: "COSMOS_TENANT_ID",
+        field: "tenant_id",
+        activates: false,
+    },
+    EnvVar {
+        var: "COSMOS_CLIENT_ID",
+        field: "client_id",
+        activates: false,
+    },
+    EnvVar {
+        var: "COSMOS_CLIENT_SECRET",
+        field: "client_secret",
+        activates: false,
+    },
+    EnvVar {
+        var: "COSMOS_AUTHORITY_URL",
+        field: "authority_url",
+        activates: false,
+    },
+    EnvVar {
+        var: "COSMOS_TOKEN",
+        field: "token",
+        activates: false,
     },
 ];
 
@@ -334,6 +366,14 @@ impl Provider for Cosmos {
     }
 
     async fn connection(&self, id: &str) -> Result<Connection> {
+        let Some(key) = self.client.key.clone() else {
+            return Err(Error::invalid(format!(
+                "profile '{}' signs in with Microsoft Entra ID: there is no account key to put in a connection string",
+                self.profile.name
+            ))
+            .with_origin(ProviderKind::Cosmos, &self.profile.name)
+            .with_hint("connect with the account endpoint and an Entra ID credential (the SDKs' DefaultAzureCredential), or use a profile with the account key"));
+        };
         // Only for a database that exists (exit 5 otherwise).
         self.client.get_database(id).await.map_err(naming(id))?;
         let account = &self.client.account;
@@ -341,7 +381,7 @@ impl Provider for Cosmos {
             host: account.host.clone(),
             port: account.port,
             tls: account.tls,
-            key: self.client.key.clone(),
+            key,
             database: id.to_string(),
         }))
     }

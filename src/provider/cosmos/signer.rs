@@ -1,5 +1,6 @@
 //! The Cosmos DB master-key signature: `HMAC-SHA256(base64-decoded key, StringToSign)`,
-//! sent as the URL-encoded `type=master&ver=1.0&sig=SIG` with `x-ms-date` (RFC 1123).
+//! sent as the URL-encoded `type=master&ver=1.0&sig=SIG` with `x-ms-date` (RFC 1123); and the
+//! header that carries a Microsoft Entra ID token instead (`type=aad`).
 //!
 //! `pub(crate)` so the emulator verifies requests with the very same code.
 use std::fmt;
@@ -77,6 +78,12 @@ impl MasterKey {
         );
         utf8_percent_encode(&token, URI_COMPONENT).to_string()
     }
+}
+
+/// The `Authorization` header value for a Microsoft Entra ID access token: URL-encoded
+/// `type=aad&ver=1.0&sig=TOKEN`, as for a master key (the token is the signature).
+pub(crate) fn aad_authorization(token: &str) -> String {
+    utf8_percent_encode(&format!("type=aad&ver=1.0&sig={token}"), URI_COMPONENT).to_string()
 }
 
 /// `lower(verb) \n lower(resourceType) \n resourceLink \n lower(x-ms-date) \n \n`.
@@ -202,6 +209,19 @@ mod tests {
         assert!(MasterKey::decode("").is_none());
         assert!(MasterKey::decode(KEY).is_some());
         assert_eq!(format!("{:?}", key()), "MasterKey(***)");
+    }
+
+    #[test]
+    fn entra_tokens_are_sent_url_encoded() {
+        assert_eq!(
+            aad_authorization("eyJ0.eyJ1-x_y.sig"),
+            "type%3Daad%26ver%3D1.0%26sig%3DeyJ0.eyJ1-x_y.sig"
+        );
+        let (kind, version, sig) = parse_authorization(&aad_authorization("a.b.c")).unwrap();
+        assert_eq!(
+            (kind.as_str(), version.as_str(), sig.as_str()),
+            ("aad", "1.0", "a.b.c")
+        );
     }
 
     #[test]
