@@ -21,6 +21,8 @@ mod db;
 mod desired;
 #[cfg(feature = "emulator")]
 mod emulator;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod region;
 mod shell;
 mod task;
@@ -36,6 +38,8 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         #[cfg(feature = "emulator")]
         Command::Emulator(cmd) => return emulator::run(cmd).await,
         Command::Config(cmd) if !global.demo => return configure::config(cmd, &global, None),
+        #[cfg(feature = "mcp")]
+        Command::Mcp(args) => return mcp::serve(&global, &args).await,
         _ => {}
     }
     let app = App::new(&global).await?;
@@ -56,6 +60,8 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Apply(args) => desired::apply(&app, &args).await,
         #[cfg(feature = "emulator")]
         Command::Emulator(_) => Ok(()),
+        #[cfg(feature = "mcp")]
+        Command::Mcp(_) => Ok(()),
         Command::Completions { .. } | Command::Man => Ok(()),
     };
     result.map_err(|error| match &target {

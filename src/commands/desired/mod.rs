@@ -13,7 +13,7 @@ use crate::output::Renderer;
 use crate::provider::registry::Registered;
 use crate::provider::{Provider, Settable, Shared, Throughput};
 
-mod apply;
+pub(crate) mod apply;
 mod plan;
 mod spec;
 
@@ -26,6 +26,11 @@ pub async fn export(app: &App, args: &FleetArgs) -> Result<()> {
             "export writes a TOML spec file: -o/--json do not apply (`dbctl plan -f FILE --json` gives JSON)",
         ));
     }
+    app.print(&export_text(app, args).await?)
+}
+
+/// The spec `export` writes.
+pub(crate) async fn export_text(app: &App, args: &FleetArgs) -> Result<String> {
     let profiles = app.select(&args.providers, &args.profiles)?;
     let mut fleet = read_fleet(app, &profiles).await?;
     fleet.sort_by(|a, b| {
@@ -45,7 +50,7 @@ pub async fn export(app: &App, args: &FleetArgs) -> Result<()> {
         "`dbctl apply -f FILE` makes the fleet match (deletes only with --prune).".to_string(),
     ];
     let desired: Vec<_> = fleet.iter().map(plan::observe).collect();
-    app.print(&spec::write(&header, &names, &desired))
+    Ok(spec::write(&header, &names, &desired))
 }
 
 /// `plan -f FILE`: the differences; exit 13 when there are any.
@@ -66,13 +71,34 @@ async fn differences(
     file: &std::path::Path,
     selection: &FleetArgs,
 ) -> Result<Vec<Action>> {
-    let spec::Spec { profiles, entries } = spec::read(file)?;
+    compare(app, spec::read(file)?, &spec::origin(file), selection).await
+}
+
+/// [`differences`] for a spec given as text (the MCP server's `plan` and `apply`); `origin`
+/// names it in errors.
+#[cfg(feature = "mcp")]
+pub(crate) async fn differences_in_text(
+    app: &App,
+    text: &str,
+    origin: &str,
+    selection: &FleetArgs,
+) -> Result<Vec<Action>> {
+    compare(app, spec::parse(text, origin)?, origin, selection).await
+}
+
+/// Compares a spec, read from `origin`, with the fleet it names.
+async fn compare(
+    app: &App,
+    spec: spec::Spec,
+    origin: &str,
+    selection: &FleetArgs,
+) -> Result<Vec<Action>> {
+    let spec::Spec { profiles, entries } = spec;
     if entries.is_empty() && profiles.is_empty() {
         // An empty file (a generator that failed, an empty stdin) must not gate green or,
         // with --prune, delete a profile's every database.
         return Err(Error::config(format!(
-            "{} names no profile and no database, so it manages nothing",
-            spec::origin(file)
+            "{origin} names no profile and no database, so it manages nothing"
         ))
         .with_hint("`dbctl export` writes both; a profile that should have no databases is listed as profiles = [\"NAME\"]"));
     }
