@@ -307,6 +307,25 @@ pub enum Command {
   dbctl check --rule tls --rule memory --memory-warn 0.7
   dbctl check --format junit > check.xml")]
     Check(CheckArgs),
+    /// An MCP server over stdio for agents: the fleet's tools, read-only unless
+    /// --allow-writes.
+    #[cfg(feature = "mcp")]
+    #[command(after_help = "Examples:
+  dbctl mcp                                 read-only tools over the configured profiles
+  dbctl mcp --demo --allow-writes           a sandbox: the emulator's fleet, writes allowed
+  dbctl mcp --allow-writes --allow-deletes  writes, deletes and prunes too")]
+    Mcp(McpArgs),
+}
+
+#[cfg(feature = "mcp")]
+#[derive(Debug, Clone, Args)]
+pub struct McpArgs {
+    /// Also offer the write tools: create and update a database, take a backup, apply a spec.
+    #[arg(long)]
+    pub allow_writes: bool,
+    /// Also offer deleting a database and pruning with apply (needs --allow-writes).
+    #[arg(long, requires = "allow_writes")]
+    pub allow_deletes: bool,
 }
 
 #[derive(Debug, Clone, Args)]

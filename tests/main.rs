@@ -26,6 +26,7 @@ mod hostile_outputs;
 mod inventory;
 mod layers;
 mod local_inputs;
+mod mcp;
 mod packaging;
 mod prune;
 mod pty_tables;

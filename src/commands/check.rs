@@ -6,6 +6,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use super::App;
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::error::{Error, ErrorKind, Result};
+use crate::fleet::Gathered;
 use crate::model::{ByteSize, Database, Status};
 use crate::model::{Finding, Rule, Severity, Usage};
 use crate::provider::registry::Registered;
@@ -30,46 +31,9 @@ struct Subject {
 
 pub async fn run(app: &App, args: &CheckArgs) -> Result<()> {
     let rules = rules(args)?;
-    let need_usage = rules.contains(&Rule::Memory);
-    let ping = rules.contains(&Rule::Reachable);
-    let gathered = app
-        .gather(
-            &args.list,
-            |s: &Subject| &s.db,
-            |provider, databases| async move {
-                subjects(app, provider.as_ref(), databases, need_usage, ping).await
-            },
-        )
-        .await?;
-    let subjects = &gathered.items;
-
-    let mut report: Vec<(Rule, Vec<(&Subject, Outcome)>)> = Vec::new();
-    for rule in &rules {
-        let outcomes = subjects
-            .iter()
-            .map(|s| (s, evaluate(*rule, s, args)))
-            .collect();
-        report.push((*rule, outcomes));
-    }
-    let findings: Vec<Finding> = report
-        .iter()
-        .flat_map(|(rule, outcomes)| {
-            outcomes
-                .iter()
-                .filter_map(move |(s, outcome)| match outcome {
-                    Outcome::Fail(severity, message) => Some(Finding {
-                        rule: rule.as_str().to_string(),
-                        severity: *severity,
-                        provider: s.db.provider,
-                        profile: s.db.profile.clone(),
-                        database_id: s.db.id.clone(),
-                        name: s.db.name.clone(),
-                        message: message.clone(),
-                    }),
-                    _ => None,
-                })
-        })
-        .collect();
+    let gathered = gather(app, args, &rules).await?;
+    let report = report(&rules, &gathered.items, args);
+    let findings = findings(&report);
 
     let text = match args.format {
         Some(CheckFormat::Junit) => junit(&report, gathered.failures())?,
@@ -97,6 +61,71 @@ pub async fn run(app: &App, args: &CheckArgs) -> Result<()> {
         ));
     }
     partial
+}
+
+/// The findings of the rules `args` asks for over the databases it selects, and what could
+/// not be read (the MCP server's `check`).
+#[cfg(feature = "mcp")]
+pub(crate) async fn findings_of(app: &App, args: &CheckArgs) -> Result<(Vec<Finding>, Vec<Error>)> {
+    let rules = rules(args)?;
+    let gathered = gather(app, args, &rules).await?;
+    let findings = findings(&report(&rules, &gathered.items, args));
+    Ok((findings, gathered.failures().to_vec()))
+}
+
+/// The selected databases with what the rules need of them.
+async fn gather(app: &App, args: &CheckArgs, rules: &[Rule]) -> Result<Gathered<Subject>> {
+    let need_usage = rules.contains(&Rule::Memory);
+    let ping = rules.contains(&Rule::Reachable);
+    app.gather(
+        &args.list,
+        |s: &Subject| &s.db,
+        |provider, databases| async move {
+            subjects(app, provider.as_ref(), databases, need_usage, ping).await
+        },
+    )
+    .await
+}
+
+/// What each rule made of each database.
+fn report<'a>(
+    rules: &[Rule],
+    subjects: &'a [Subject],
+    args: &CheckArgs,
+) -> Vec<(Rule, Vec<(&'a Subject, Outcome)>)> {
+    rules
+        .iter()
+        .map(|rule| {
+            let outcomes = subjects
+                .iter()
+                .map(|s| (s, evaluate(*rule, s, args)))
+                .collect();
+            (*rule, outcomes)
+        })
+        .collect()
+}
+
+/// The failing outcomes as findings.
+fn findings(report: &[(Rule, Vec<(&Subject, Outcome)>)]) -> Vec<Finding> {
+    report
+        .iter()
+        .flat_map(|(rule, outcomes)| {
+            outcomes
+                .iter()
+                .filter_map(move |(s, outcome)| match outcome {
+                    Outcome::Fail(severity, message) => Some(Finding {
+                        rule: rule.as_str().to_string(),
+                        severity: *severity,
+                        provider: s.db.provider,
+                        profile: s.db.profile.clone(),
+                        database_id: s.db.id.clone(),
+                        name: s.db.name.clone(),
+                        message: message.clone(),
+                    }),
+                    _ => None,
+                })
+        })
+        .collect()
 }
 
 /// The rules asked for (default: all, `reachable` only with `--ping`), in a stable order.

@@ -33,7 +33,7 @@ fn capability_names(kind: ProviderKind) -> Vec<&'static str> {
 
 /// One line of `dbctl providers`: a profile, or a provider without any.
 #[derive(Serialize)]
-struct ProviderRow {
+pub(crate) struct ProviderRow {
     provider: &'static str,
     profile: Option<String>,
     /// `configured`, `incomplete` or `not configured`.
@@ -75,6 +75,11 @@ impl Record for ProviderRow {
 /// Every profile, configured or incomplete (and what it lacks), and every provider without
 /// one. Connects to nothing.
 pub fn providers(app: &App) -> Result<()> {
+    emit(&app.out.list(&provider_rows(app))?)
+}
+
+/// The rows of `dbctl providers`.
+pub(crate) fn provider_rows(app: &App) -> Vec<ProviderRow> {
     let mut rows = Vec::new();
     for &kind in ProviderKind::all() {
         let capabilities = capability_names(kind);
@@ -107,7 +112,7 @@ pub fn providers(app: &App) -> Result<()> {
             });
         }
     }
-    emit(&app.out.list(&rows)?)
+    rows
 }
 
 /// `config path|show|validate`, about the real configuration or, under `--demo`, the

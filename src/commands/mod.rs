@@ -22,6 +22,8 @@ mod db;
 mod desired;
 #[cfg(feature = "emulator")]
 mod emulator;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod region;
 mod secret;
 mod shell;
@@ -38,6 +40,8 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         #[cfg(feature = "emulator")]
         Command::Emulator(cmd) => return emulator::run(cmd).await,
         Command::Config(cmd) if !global.demo => return configure::config(cmd, &global, None),
+        #[cfg(feature = "mcp")]
+        Command::Mcp(args) => return mcp::serve(&global, &args).await,
         _ => {}
     }
     let app = App::new(&global).await?;
@@ -58,6 +62,8 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Apply(args) => desired::apply(&app, &args).await,
         #[cfg(feature = "emulator")]
         Command::Emulator(_) => Ok(()),
+        #[cfg(feature = "mcp")]
+        Command::Mcp(_) => Ok(()),
         Command::Completions { .. } | Command::Man => Ok(()),
     };
     result.map_err(|error| match &target {

@@ -99,7 +99,7 @@ pub fn man() -> Result<()> {
     emit(&page)
 }
 
-fn man_page() -> std::io::Result<String> {
+pub(crate) fn man_page() -> std::io::Result<String> {
     let mut root = Cli::command();
     root.build();
     let man = clap_mangen::Man::new(root.clone());

@@ -284,7 +284,11 @@ impl Session<'_> {
     /// Sends one command and reads its reply within `--reply-timeout`; a bulk string's body
     /// goes to `sink`. An error reply comes back as [`Reply::Error`] only for AUTH: for the
     /// others it is this attempt's error.
-    async fn command(&mut self, args: &[&[u8]], sink: &mut dyn FnMut(&[u8])) -> Result<Reply> {
+    async fn command(
+        &mut self,
+        args: &[&[u8]],
+        sink: &mut (dyn FnMut(&[u8]) + Send),
+    ) -> Result<Reply> {
         let name = String::from_utf8_lossy(args[0]).into_owned();
         let limit = self.dialer.settings.data_plane_reply;
         let exchange = async {

@@ -65,7 +65,7 @@ pub async fn send<W: AsyncWrite + Unpin>(write: &mut W, args: &[&[u8]]) -> std::
 /// Reads one reply; a bulk string's body goes to `sink` in pieces as it arrives.
 pub async fn read<R: AsyncBufRead + Unpin>(
     read: &mut R,
-    sink: &mut dyn FnMut(&[u8]),
+    sink: &mut (dyn FnMut(&[u8]) + Send),
 ) -> Result<Reply, ReplyError> {
     let line = read_line(read).await?;
     let (kind, rest) = match line.split_first() {
@@ -143,7 +143,7 @@ async fn read_line<R: AsyncBufRead + Unpin>(read: &mut R) -> Result<Vec<u8>, Rep
 async fn read_body<R: AsyncBufRead + Unpin>(
     read: &mut R,
     length: usize,
-    sink: &mut dyn FnMut(&[u8]),
+    sink: &mut (dyn FnMut(&[u8]) + Send),
 ) -> Result<(), ReplyError> {
     let mut left = length + 2;
     let mut tail = [0u8; 2];

@@ -8,7 +8,7 @@ pub(super) mod ping;
 pub(super) mod stats;
 mod status;
 mod url;
-mod write;
+pub(super) mod write;
 
 pub use list::run as list;
 

@@ -122,7 +122,7 @@ pub async fn reach(
 }
 
 /// One database's ping record, and the error when it failed.
-async fn ping(
+pub(crate) async fn ping(
     provider: &dyn Provider,
     dialer: &Dialer,
     db: &Database,

@@ -52,7 +52,10 @@ pub async fn list_with_usage(app: &App, args: &ListArgs) -> Result<()> {
 
 /// Every selected database with its usage; a database whose figures failed has none and is
 /// named as a failure (exit 12 after printing the rest).
-async fn fleet(app: &App, args: &ListArgs) -> Result<Gathered<(Database, Option<Usage>)>> {
+pub(crate) async fn fleet(
+    app: &App,
+    args: &ListArgs,
+) -> Result<Gathered<(Database, Option<Usage>)>> {
     app.gather(
         args,
         |(db, _)| db,

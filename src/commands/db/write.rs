@@ -6,6 +6,7 @@ use serde_json::json;
 use super::super::{wait, App};
 use crate::cli::{Target, WaitArgs};
 use crate::error::{Error, Result};
+use crate::output::Renderer;
 use crate::provider::{
     Change, CreateRequest, ImportRequest, Operation, Provider, Throughput, UpdateRequest,
 };
@@ -198,25 +199,29 @@ async fn finish(
     print_change(app, &change)
 }
 
-pub fn print_change(app: &App, change: &Change) -> Result<()> {
-    if app.demo && !matches!(change, Change::DryRun(_)) {
-        crate::say!(
-            "note: --demo starts the emulator afresh on every run; this change is not kept"
-        );
-    }
-    let text = match change {
-        Change::Database(db) => app.out.one(db)?,
-        Change::Task(task) => app.out.one(task)?,
-        Change::DryRun(value) => app.out.value(value)?,
-        Change::Accepted(message) | Change::Deleted(message) => app.out.message(
+/// A change as the renderer's format.
+pub(crate) fn change_text(out: &Renderer, change: &Change) -> Result<String> {
+    Ok(match change {
+        Change::Database(db) => out.one(db)?,
+        Change::Task(task) => out.one(task)?,
+        Change::DryRun(value) => out.value(value)?,
+        Change::Accepted(message) | Change::Deleted(message) => out.message(
             message,
             &json!({
                 "result": if matches!(change, Change::Deleted(_)) { "deleted" } else { "accepted" },
                 "message": message,
             }),
         )?,
-    };
-    app.print(&text)?;
+    })
+}
+
+pub fn print_change(app: &App, change: &Change) -> Result<()> {
+    if app.demo && !matches!(change, Change::DryRun(_)) {
+        crate::say!(
+            "note: --demo starts the emulator afresh on every run; this change is not kept"
+        );
+    }
+    app.print(&change_text(&app.out, change)?)?;
     if let Change::Task(task) = change {
         if !task.status.is_done() {
             // A task id is easy to take for a database id: say what to run next.

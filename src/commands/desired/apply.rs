@@ -19,7 +19,7 @@ use crate::provider::{Change, CreateRequest, Managed, Provider, UpdateRequest};
 
 /// What became of one planned change; JSON: `{action, profile, name, id, result, error}`.
 #[derive(Debug, Clone, Serialize)]
-struct Outcome {
+pub(crate) struct Outcome {
     /// `create`, `update` or `delete`.
     action: &'static str,
     profile: String,
@@ -101,22 +101,7 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
     }
 
     let timeout = Duration::from_secs_f64(args.wait_timeout);
-    let failed = AtomicBool::new(false);
-    let mut outcomes = execute(app, &providers, &work, concurrency, timeout, &failed).await;
-    if !failed.load(Ordering::SeqCst) {
-        outcomes.extend(execute(app, &providers, &prune, concurrency, timeout, &failed).await);
-    } else {
-        outcomes.extend(prune.iter().map(|a| (not_done(a), None)));
-    }
-
-    let mut first_error = None;
-    let mut rows = Vec::with_capacity(outcomes.len());
-    for (outcome, error) in outcomes {
-        if first_error.is_none() {
-            first_error = error;
-        }
-        rows.push(outcome);
-    }
+    let (rows, first_error) = carry_out(app, &providers, &work, &prune, concurrency, timeout).await;
     app.print(
         &app.out
             .titled_list("dbctl apply results", &rows, None, "")?,
@@ -133,6 +118,97 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
             );
             Err(error)
         }
+    }
+}
+
+/// The creates and updates, then the deletes, each followed to the end; once one fails, no
+/// other starts. Each planned change's outcome, and the first failure.
+async fn carry_out(
+    app: &App,
+    providers: &HashMap<String, Box<dyn Provider>>,
+    work: &[&Action],
+    prune: &[&Action],
+    concurrency: usize,
+    timeout: Duration,
+) -> (Vec<Outcome>, Option<Error>) {
+    let failed = AtomicBool::new(false);
+    let mut outcomes = execute(app, providers, work, concurrency, timeout, &failed).await;
+    if !failed.load(Ordering::SeqCst) {
+        outcomes.extend(execute(app, providers, prune, concurrency, timeout, &failed).await);
+    } else {
+        outcomes.extend(prune.iter().map(|a| (not_done(a), None)));
+    }
+    let mut first_error = None;
+    let mut rows = Vec::with_capacity(outcomes.len());
+    for (outcome, error) in outcomes {
+        if first_error.is_none() {
+            first_error = error;
+        }
+        rows.push(outcome);
+    }
+    (rows, first_error)
+}
+
+/// A plan checked as `apply` checks it (nothing to replace, every change through the
+/// provider's dry run), for a caller with no terminal to ask on: the MCP server, which
+/// decides itself whether the deletes may go ahead.
+#[cfg(feature = "mcp")]
+pub(crate) struct Checked {
+    actions: Vec<Action>,
+    concurrency: usize,
+    providers: HashMap<String, Box<dyn Provider>>,
+}
+
+#[cfg(feature = "mcp")]
+impl Checked {
+    pub(crate) async fn new(
+        app: &App,
+        actions: Vec<Action>,
+        concurrency: usize,
+    ) -> Result<Checked> {
+        refuse_replacements(&actions)?;
+        let mut checked = Checked {
+            actions,
+            concurrency,
+            providers: HashMap::new(),
+        };
+        let touched: Vec<&Action> = checked
+            .work()
+            .into_iter()
+            .chain(checked.deletes())
+            .collect();
+        let providers = providers(app, &touched)?;
+        validate(&providers, &touched, concurrency).await?;
+        checked.providers = providers;
+        Ok(checked)
+    }
+
+    /// The creates and updates.
+    pub(crate) fn work(&self) -> Vec<&Action> {
+        changes(&self.actions, Verb::Create, Verb::Update)
+    }
+
+    /// The deletes (a spec or a caller that prunes).
+    pub(crate) fn deletes(&self) -> Vec<&Action> {
+        changes(&self.actions, Verb::Delete, Verb::Delete)
+    }
+
+    /// Every change made, without asking, as `apply --yes` makes them.
+    pub(crate) async fn carry_out(
+        &self,
+        app: &App,
+        timeout: Duration,
+    ) -> (Vec<Outcome>, Option<Error>) {
+        let (work, deletes) = (self.work(), self.deletes());
+        carry_out(
+            app,
+            &self.providers,
+            &work,
+            &deletes,
+            self.concurrency,
+            timeout,
+        )
+        .await
     }
 }
 

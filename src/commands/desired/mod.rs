@@ -12,7 +12,7 @@ use crate::output::Renderer;
 use crate::provider::registry::Registered;
 use crate::provider::{Provider, Settable};
 
-mod apply;
+pub(crate) mod apply;
 mod field;
 mod names;
 mod plan;
@@ -25,6 +25,11 @@ use plan::{Action, Verb};
 pub async fn export(app: &App, args: &FleetArgs) -> Result<()> {
     app.out
         .text_only("export writes a TOML spec file (`dbctl plan -f FILE --json` gives JSON)")?;
+    app.print(&export_text(app, args).await?)
+}
+
+/// The spec `export` writes.
+pub(crate) async fn export_text(app: &App, args: &FleetArgs) -> Result<String> {
     let profiles = app.select(&args.providers, &args.profiles)?;
     let mut fleet = read_fleet(app, &profiles).await?.databases;
     fleet.sort_by(|a, b| (&a.profile, &a.name, &a.id).cmp(&(&b.profile, &b.name, &b.id)));
@@ -41,7 +46,7 @@ pub async fn export(app: &App, args: &FleetArgs) -> Result<()> {
         "`dbctl apply -f FILE` makes the fleet match.".to_string(),
     ];
     let desired: Vec<_> = fleet.iter().map(plan::observe).collect();
-    app.print(&spec::write(&header, &names, false, &desired))
+    Ok(spec::write(&header, &names, false, &desired))
 }
 
 /// `plan -f FILE`: the differences; exit 13 when there is anything to change.
@@ -71,13 +76,49 @@ async fn differences(
     selection: &FleetArgs,
     narrowing: &ScopeArgs,
 ) -> Result<Vec<Action>> {
-    let spec = spec::read(file)?;
+    compare(
+        app,
+        spec::read(file)?,
+        &spec::origin(file),
+        selection,
+        narrowing,
+    )
+    .await
+}
+
+/// [`differences`] for a spec given as text (the MCP server's `plan` and `apply`); `origin`
+/// names it in errors.
+#[cfg(feature = "mcp")]
+pub(crate) async fn differences_in_text(
+    app: &App,
+    text: &str,
+    origin: &str,
+    selection: &FleetArgs,
+    narrowing: &ScopeArgs,
+) -> Result<Vec<Action>> {
+    compare(
+        app,
+        spec::parse(text, origin)?,
+        origin,
+        selection,
+        narrowing,
+    )
+    .await
+}
+
+/// Compares a spec, read from `origin`, with the part of the fleet it covers.
+async fn compare(
+    app: &App,
+    spec: spec::Spec,
+    origin: &str,
+    selection: &FleetArgs,
+    narrowing: &ScopeArgs,
+) -> Result<Vec<Action>> {
     if spec.entries.is_empty() && spec.profiles.is_empty() {
         // An empty file (a generator that failed, an empty stdin) must not gate green or,
         // with --prune, delete a profile's every database.
         return Err(Error::config(format!(
-            "{} names no profile and no database, so it manages nothing",
-            spec::origin(file)
+            "{origin} names no profile and no database, so it manages nothing"
         ))
         .with_hint("`dbctl export` writes both; a profile that should have no databases is listed as profiles = [\"NAME\"]"));
     }
@@ -214,9 +255,14 @@ fn summary(actions: &[Action]) -> String {
     text
 }
 
+/// Whether a plan changes anything (unmanaged databases are information only).
+pub(crate) fn changes_anything(actions: &[Action]) -> bool {
+    actions.iter().any(|a| a.action.is_change())
+}
+
 /// Exit 13 when there is anything to change; unmanaged databases are information only.
 fn outcome(actions: &[Action]) -> Result<()> {
-    if actions.iter().any(|a| a.action.is_change()) {
+    if changes_anything(actions) {
         return Err(Error::new(
             ErrorKind::NotAsExpected,
             format!("the fleet differs from the spec: {}", summary(actions)),
