@@ -119,6 +119,7 @@ impl Http {
             let outcome = tokio::time::timeout(remaining, async {
                 // Closed never happens: the semaphore lives as long as the settings.
                 let _permit = self.settings.in_flight.acquire().await;
+                self.settings.count_request(self.provider);
                 self.attempt(&call).await
             })
             .await;

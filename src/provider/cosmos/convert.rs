@@ -1,4 +1,6 @@
 //! Cosmos records → the model.
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -61,28 +63,42 @@ pub(super) fn database(
     Ok(Some(db))
 }
 
-/// The offer of a database: the one whose `offerResourceId` is the database's `_rid`.
-pub(super) fn offer_of<'a>(offers: &'a [Value], db: &Database) -> Option<&'a Value> {
-    let rid = db.facts.resource_id.as_deref()?;
-    offers.iter().find(|offer| {
-        wire::Offer::deserialize(*offer)
-            .ok()
-            .and_then(|o| o.offer_resource_id)
-            .is_some_and(|r| r == rid)
-    })
+/// The account's offers by the resource id they provision, each decoded once: a database's
+/// offer is one lookup, so matching a fleet to its offers is linear.
+pub(super) struct Offers<'a> {
+    by_resource: HashMap<String, (&'a Value, wire::Offer)>,
+}
+
+impl<'a> Offers<'a> {
+    pub fn index(offers: &'a [Value]) -> Offers<'a> {
+        let mut by_resource = HashMap::with_capacity(offers.len());
+        for raw in offers {
+            let Ok(offer) = wire::Offer::deserialize(raw) else {
+                continue;
+            };
+            if let Some(rid) = offer.offer_resource_id.clone() {
+                // Two offers for one resource: the first, as the feed lists them.
+                by_resource.entry(rid).or_insert((raw, offer));
+            }
+        }
+        Offers { by_resource }
+    }
+
+    /// A database's own offer, as sent and decoded: the one whose `offerResourceId` is the
+    /// database's `_rid`.
+    pub fn of(&self, db: &Database) -> Option<(&'a Value, &wire::Offer)> {
+        let rid = db.facts.resource_id.as_deref()?;
+        self.by_resource.get(rid).map(|(raw, offer)| (*raw, offer))
+    }
 }
 
 /// The offer's rid and whether it is autoscale.
-pub(super) fn offer_mode(offer: &Value) -> (Option<String>, bool) {
-    let offer = wire::Offer::deserialize(offer).ok();
+pub(super) fn offer_mode(offer: &wire::Offer) -> (Option<String>, bool) {
     let autoscale = offer
+        .content
         .as_ref()
-        .and_then(|o| o.content.as_ref())
         .is_some_and(|c| c.autopilot.is_some());
-    (
-        offer.and_then(|o| o.id).filter(|id| !id.is_empty()),
-        autoscale,
-    )
+    (offer.id.clone().filter(|id| !id.is_empty()), autoscale)
 }
 
 /// Throughput from the offers feed; a database without an offer of its own (its containers
@@ -90,14 +106,14 @@ pub(super) fn offer_mode(offer: &Value) -> (Option<String>, bool) {
 /// (autoscale) is undecodable, not "none": `plan` would read it as a database that cannot
 /// be given throughput. Cosmos reports no memory or connections; storage is per container,
 /// so it stays null here.
-pub(super) fn usage(offers: &[Value], db: &Database) -> Result<Usage> {
+pub(super) fn usage(offers: &Offers, db: &Database) -> Result<Usage> {
     let figures = |throughput_ru, throughput_max_ru| Usage {
         throughput_ru,
         throughput_max_ru,
         sampled_at: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         ..Usage::of(db)
     };
-    let Some(offer) = offer_of(offers, db) else {
+    let Some((_, offer)) = offers.of(db) else {
         return Ok(figures(None, None));
     };
     let unreadable = || {
@@ -108,18 +124,18 @@ pub(super) fn usage(offers: &[Value], db: &Database) -> Result<Usage> {
         .with_provider(ProviderKind::Cosmos)
     };
     let positive = |ru: Option<u64>| ru.filter(|ru| *ru > 0);
-    match wire::Offer::deserialize(offer).ok().and_then(|o| o.content) {
+    match &offer.content {
         // Autoscale: the maximum is the setting; `offerThroughput` is where it is scaled now.
         Some(wire::OfferContent {
             autopilot: Some(autopilot),
             offer_throughput,
         }) => positive(autopilot.max_throughput)
-            .map(|max| figures(offer_throughput, Some(max)))
+            .map(|max| figures(*offer_throughput, Some(max)))
             .ok_or_else(unreadable),
         Some(wire::OfferContent {
             autopilot: None,
             offer_throughput,
-        }) => positive(offer_throughput)
+        }) => positive(*offer_throughput)
             .map(|ru| figures(Some(ru), None))
             .ok_or_else(unreadable),
         None => Err(unreadable()),
@@ -144,10 +160,11 @@ mod tests {
     fn shared(raw: bool) -> Shared {
         Shared {
             http: Arc::new(crate::context::HttpSettings::new(
-                std::time::Duration::from_secs(1),
-                1,
-                0,
-                false,
+                &crate::context::Requests {
+                    timeout: std::time::Duration::from_secs(1),
+                    attempts: 1,
+                    ..Default::default()
+                },
             )),
             raw,
             show_secrets: false,
@@ -213,17 +230,18 @@ mod tests {
                 "offerAutopilotSettings": {"maxThroughput": 4000}}}),
             json!("junk"),
         ];
-        let manual = usage(&offers, &db("rgkVAA==")).unwrap();
+        let index = Offers::index(&offers);
+        let manual = usage(&index, &db("rgkVAA==")).unwrap();
         assert_eq!(
             (manual.throughput_ru, manual.throughput_max_ru),
             (Some(800), None)
         );
-        let auto = usage(&offers, &db("x9kVAA==")).unwrap();
+        let auto = usage(&index, &db("x9kVAA==")).unwrap();
         assert_eq!(
             (auto.throughput_ru, auto.throughput_max_ru),
             (Some(400), Some(4000))
         );
-        let none = usage(&offers, &db("nothing=")).unwrap();
+        let none = usage(&index, &db("nothing=")).unwrap();
         assert_eq!((none.throughput_ru, none.throughput_max_ru), (None, None));
         // The database's own offer without a usable figure is an error, not "no throughput".
         for content in [
@@ -233,11 +251,12 @@ mod tests {
             json!("junk"),
         ] {
             let offers = vec![json!({"id": "b4d", "offerResourceId": "bad=", "content": content})];
-            let error = usage(&offers, &db("bad=")).unwrap_err();
+            let error = usage(&Offers::index(&offers), &db("bad=")).unwrap_err();
             assert_eq!(error.exit_code(), 8, "{}", error.message);
         }
-        assert_eq!(offer_mode(&offers[0]), (Some("Hu+t".into()), false));
-        assert_eq!(offer_mode(&offers[1]), (Some("uT2L".into()), true));
+        let mode = |rid: &str| offer_mode(index.of(&db(rid)).unwrap().1);
+        assert_eq!(mode("rgkVAA=="), (Some("Hu+t".into()), false));
+        assert_eq!(mode("x9kVAA=="), (Some("uT2L".into()), true));
     }
 
     #[test]

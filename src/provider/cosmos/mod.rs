@@ -41,6 +41,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Usage,
         Operation::Throughput,
     ],
+    requests_per_minute: None,
     usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {
@@ -216,13 +217,14 @@ impl Provider for Cosmos {
         let throughput = check_update(request)?;
         let db = self.get(id).await?;
         let offers = self.client.list_offers().await?;
-        let Some(offer) = convert::offer_of(&offers, &db) else {
+        let offers = convert::Offers::index(&offers);
+        let Some((offer, decoded)) = offers.of(&db) else {
             return Err(Error::invalid(format!(
                 "cosmos database {id:?} has no throughput of its own (no shared offer; its containers may have theirs)"
             ))
             .with_origin(ProviderKind::Cosmos, &self.profile.name));
         };
-        let (Some(rid), autoscale) = convert::offer_mode(offer) else {
+        let (Some(rid), autoscale) = convert::offer_mode(decoded) else {
             return Err(Error::provider_error("cosmos sent an offer without an id")
                 .with_origin(ProviderKind::Cosmos, &self.profile.name));
         };
@@ -270,6 +272,7 @@ impl Provider for Cosmos {
             return Ok(Vec::new());
         }
         let offers = self.client.list_offers().await?;
+        let offers = convert::Offers::index(&offers);
         Ok(databases
             .iter()
             .map(|db| convert::usage(&offers, db))
