@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""dbctl benchmarks (rerunnable): `python3 scripts/bench.py [--skip-build] [fanout|scale|startup|usage|ping|pages|plan]...`.
+"""dbctl benchmarks (rerunnable): `python3 scripts/bench.py [--skip-build] [fanout|scale|startup|usage|ping|pages|plan|lookup|cosmos|usage-dark]...`.
 
 1. fan-out: every emulated provider behind 200 ms per request; wall time of one
    multi-provider `db list` against the slowest single provider's own chain.
@@ -16,6 +16,15 @@
 7. plan: `plan -f` of the exported fleet (4 providers x 250 databases, 200 ms per request)
    against `db list` of it: the fleet is read as `db list` reads it, plus Cosmos's one offers
    request (throughput), which overlaps the slower providers' chains.
+8. lookup: `db get NAME` with no -p across the four providers at 200 ms per request: cold
+   (no index: one list of everything, then the database's read), then warm (the index a
+   `db list` leaves: one request, target ~0.2 s plus startup).
+9. cosmos: `export` and `plan -f` of 5,000 Cosmos databases (local emulator, no latency)
+   against `db list` of them, in CPU seconds (user + system): offers are matched to databases
+   once, by resource id, so within 2x of the list.
+10. usage-dark: `db list --usage`, 4 providers x 250 databases at 200 ms per request, Redis
+   Cloud's 250 endpoints accepting connections and never answering (a local fake): at most
+   the list chain plus the data plane's 2 s budget.
 """
 import asyncio
 import http.server
@@ -282,6 +291,144 @@ def bench_plan(per=250, latency=200):
         proc.wait()
 
 
+def cpu_seconds(args, env):
+    """User + system CPU of one dbctl run (its own rusage, via GNU time)."""
+    proc = subprocess.run(["/usr/bin/time", "-f", "%U %S", BIN] + args, env=env, capture_output=True)
+    if proc.returncode not in (0, 13):
+        sys.exit(f"dbctl {' '.join(args)} failed ({proc.returncode}): {proc.stderr.decode()[-400:]}")
+    user, system = proc.stderr.decode().strip().splitlines()[-1].split()
+    return float(user) + float(system), proc
+
+
+def requests_of(run_proc):
+    """How many API answers a `-v` run logged."""
+    return sum(1 for line in run_proc.stderr.decode().splitlines() if line.startswith("dbctl: < "))
+
+
+def bench_lookup(latency=200):
+    proc, variables = start_emulator(latency)
+    try:
+        env = clean_env(variables)
+        index = os.path.join(env["HOME"], ".cache", "dbctl", "index.json")
+        cold, warm = [], []
+        for _ in range(5):
+            if os.path.exists(index):
+                os.remove(index)
+            wall, cold_proc = run(["db", "get", "sessions-cache", "-v"], env)
+            cold.append(wall)
+        run(["db", "list"], env)
+        for _ in range(5):
+            wall, warm_proc = run(["db", "get", "sessions-cache", "-v"], env)
+            warm.append(wall)
+        by_id = [run(["db", "get", "2145833/13008822", "-v"], env) for _ in range(5)]
+        print(f"## lookup: db get NAME without -p, 4 providers, {latency} ms per request")
+        print(f"  cold (no index) : {statistics.median(cold) * 1000:6.0f} ms (median of 5; {requests_of(cold_proc)} requests)")
+        print(f"  warm (index)    : {statistics.median(warm) * 1000:6.0f} ms (median of 5; {requests_of(warm_proc)} request; target ~{latency} ms + startup)")
+        print(f"  an id only redis-cloud can have: {statistics.median(w for w, _ in by_id) * 1000:6.0f} ms "
+              f"(median of 5; {requests_of(by_id[-1][1])} request)")
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def bench_cosmos(per=5000):
+    proc, variables = start_emulator(0, {"DBCTL_EMULATOR_FLEET": str(per)})
+    try:
+        env = clean_env({k: v for k, v in variables.items() if k.startswith("COSMOS_")})
+        _, exported = run(["export"], env)
+        spec = os.path.join(env["HOME"], "fleet.toml")
+        with open(spec, "wb") as f:
+            f.write(exported.stdout)
+        count = exported.stdout.count(b"[[database]]")
+        cpu = {}
+        for name, args in [("db list", ["db", "list", "--json"]), ("export", ["export"]),
+                           ("plan -f", ["plan", "-f", spec])]:
+            cpu[name] = statistics.median(cpu_seconds(args, env)[0] for _ in range(3))
+        print(f"## cosmos: {count} databases, local emulator, CPU seconds (user + system, median of 3)")
+        for name, seconds in cpu.items():
+            print(f"  {name:<8}: {seconds:5.2f} s ({seconds / cpu['db list']:.2f}x db list)")
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+class FakeRedisCloud(http.server.BaseHTTPRequestHandler):
+    """One Pro subscription of `count` databases whose endpoints are `port` on loopback, each
+    record with its password (so INFO is tried), answered after `delay` s."""
+    count, port, delay = 250, 0, 0.2
+
+    def do_GET(self):
+        time.sleep(self.delay)
+        route, _, query = self.path.partition("?")
+        params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+        if route == "/v1/subscriptions":
+            body = {"subscriptions": [{"id": 1, "numberOfDatabases": self.count}]}
+        elif route == "/v1/fixed/subscriptions":
+            body = {"subscriptions": []}
+        elif route == "/v1/subscriptions/1/databases":
+            offset, limit = int(params.get("offset", 0)), int(params.get("limit", 100))
+            body = {"subscription": [{"subscriptionId": 1, "databases": [
+                {"databaseId": i, "name": f"dark-{i:03d}", "status": "active", "memoryUsedInMb": 10,
+                 "datasetSizeInGb": 1, "publicEndpoint": f"127.0.0.1:{self.port}",
+                 "security": {"password": "bench-password", "enableTls": False}}
+                for i in range(offset, min(offset + limit, self.count))]}]}
+        else:
+            self.send_response(404)
+            self.end_headers()
+            return
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def start_dark_port():
+    """A TCP port that accepts every connection and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1024)
+    held = []
+
+    def accept():
+        while True:
+            held.append(listener.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    return listener.getsockname()[1]
+
+
+def bench_usage_dark(per=250, latency=200):
+    FakeRedisCloud.count, FakeRedisCloud.port, FakeRedisCloud.delay = per, start_dark_port(), latency / 1000
+    http.server.ThreadingHTTPServer.request_queue_size = 64
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeRedisCloud)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    proc, variables = start_emulator(latency, {"DBCTL_EMULATOR_FLEET": str(per)})
+    try:
+        env = clean_env({k: v for k, v in variables.items() if not k.startswith("REDIS_CLOUD_")})
+        env.update({"REDIS_CLOUD_API_KEY": "k", "REDIS_CLOUD_SECRET_KEY": "s",
+                    "REDIS_CLOUD_API_URL": f"http://127.0.0.1:{server.server_address[1]}/v1"})
+        plain = statistics.median(run(["db", "list"], env)[0] for _ in range(3))
+        walls = []
+        for _ in range(3):
+            wall, proc_run = run(["db", "list", "--usage", "--json"], env)
+            walls.append(wall)
+        rows = json.loads(proc_run.stdout)
+        print(f"## usage-dark: db list --usage, 4 providers x {per} databases, {latency} ms per request, "
+              f"Redis Cloud's endpoints never answer")
+        print(f"  db list          : {plain * 1000:7.0f} ms (median of 3)")
+        print(f"  db list --usage  : {statistics.median(walls) * 1000:7.0f} ms (median of 3; {len(rows)} rows; "
+              f"bound: the list plus the 2 s data-plane budget)")
+    finally:
+        proc.terminate()
+        proc.wait()
+        server.shutdown()
+
+
 def main():
     if "--skip-build" not in sys.argv:
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
@@ -289,7 +436,8 @@ def main():
     only = [a for a in sys.argv[1:] if not a.startswith("--")]
     benches = {"fanout": bench_fanout, "scale": bench_scale, "startup": bench_startup,
                "usage": bench_usage, "ping": bench_ping, "pages": bench_redis_cloud_pages,
-               "plan": bench_plan}
+               "plan": bench_plan, "lookup": bench_lookup, "cosmos": bench_cosmos,
+               "usage-dark": bench_usage_dark}
     for name, bench in benches.items():
         if not only or name in only:
             bench()

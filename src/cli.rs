@@ -1,8 +1,10 @@
 //! The clap command tree.
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::context::{Requests, Settings};
 use crate::error::Error;
 use crate::fleet::Selection;
 use crate::model::ProviderKind;
@@ -210,6 +212,25 @@ fn usage_hint(error: &clap::Error, args: &[std::ffi::OsString]) -> Option<String
 }
 
 impl GlobalArgs {
+    /// The run's settings, resolved once from these flags.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            requests: Requests {
+                timeout: Duration::from_secs_f64(self.request_timeout),
+                attempts: self.retries,
+                verbose: self.verbose,
+                insecure: self.insecure,
+                data_plane_connect: Duration::from_secs_f64(self.connect_timeout),
+                data_plane_reply: Duration::from_secs_f64(self.reply_timeout),
+            },
+            output: self.output_settings(),
+            raw: self.raw,
+            show_secrets: self.show_secrets,
+            demo: self.demo,
+            config: self.config.clone(),
+        }
+    }
+
     /// What the renderers need: the format, colour (a terminal, and neither `--no-color` nor
     /// `NO_COLOR`), and which streams are terminals.
     pub fn output_settings(&self) -> crate::output::OutputSettings {
@@ -299,8 +320,7 @@ pub enum Command {
   dbctl apply -f fleet.toml --yes --prune   also delete the databases not in the spec
   dbctl apply -f fleet.toml --yes -p cosmos   only the spec's cosmos profiles")]
     Apply(ApplyArgs),
-    /// Rules over the fleet (status, tls, memory, backups, persistence, reachable); exit 13
-    /// when one fails at --fail-on.
+    /// Rules over the fleet (`--rule` lists them); exit 13 when one fails at --fail-on.
     #[command(after_help = "Examples:
   dbctl check                                     every rule but reachable; exit 13 on an error
   dbctl check --ping --fail-on warning
@@ -332,7 +352,7 @@ pub struct McpArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub list: ListArgs,
-    /// Only these rules (repeatable; default all but `reachable`, which needs --ping).
+    /// Only these rules (repeatable; default: every rule that needs no --ping).
     #[arg(long = "rule", value_enum)]
     pub rules: Vec<crate::model::Rule>,
     /// Exit 13 when a finding is at least this severe.
@@ -366,16 +386,22 @@ fn ratio(text: &str) -> Result<f64, String> {
     }
 }
 
-/// Which profiles the desired-state commands read.
+/// Which profiles a command reads: the one definition of `-p/--provider` and `--profile`.
+/// A fleet command reads every selected profile; a single-database command looks its name
+/// or id up in them (see `commands::lookup`).
 #[derive(Debug, Clone, Args, Default)]
-pub struct FleetArgs {
-    /// These providers' profiles (repeatable; plan/apply: only those the spec declares).
+pub struct Profiles {
+    /// Only this provider's profiles (repeatable; default: every configured profile).
     #[arg(short = 'p', long = "provider", value_enum)]
     pub providers: Vec<ProviderKind>,
-    /// These profiles (repeatable; plan/apply: only those the spec declares).
-    #[arg(long = "profile")]
+    /// Only this profile (repeatable; an environment profile is named after its provider).
+    #[arg(long = "profile", value_name = "NAME")]
     pub profiles: Vec<String>,
 }
+
+/// Which profiles `export`, `plan` and `apply` read (plan/apply: only those the spec
+/// declares, and their databases outside the spec are unmanaged).
+pub type FleetArgs = Profiles;
 
 /// What `plan` and `apply` act on, within the spec and the profiles selected.
 #[derive(Debug, Clone, Args, Default)]
@@ -404,6 +430,37 @@ fn database_ref(text: &str) -> Result<DatabaseRef, String> {
         }),
         _ => Err(format!(
             "expected PROFILE/NAME such as redis-cloud/staging-cache, got {text:?}"
+        )),
+    }
+}
+
+/// `-w/--watch [--interval S]`: the command again and again until Ctrl-C.
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// Refresh until Ctrl-C: in place on a terminal, one JSON document a line with --json.
+    #[arg(short = 'w', long)]
+    pub watch: bool,
+    /// Seconds between refreshes with --watch (at least 1; longer where a provider's rate
+    /// limit needs it).
+    #[arg(long = "interval", value_name = "SECS", default_value_t = 5.0, requires = "watch", value_parser = watch_interval)]
+    pub interval: f64,
+}
+
+impl Default for WatchArgs {
+    fn default() -> Self {
+        WatchArgs {
+            watch: false,
+            interval: 5.0,
+        }
+    }
+}
+
+/// `--interval` of `--watch`: at least a second, so a watch never hammers an API.
+fn watch_interval(text: &str) -> Result<f64, String> {
+    match positive_seconds(text) {
+        Ok(v) if v >= 1.0 => Ok(v),
+        _ => Err(format!(
+            "expected at least 1 second between refreshes, got {text:?}"
         )),
     }
 }
@@ -443,8 +500,8 @@ pub struct ApplyArgs {
 }
 
 impl Command {
-    /// The profile a single-database command names, so its errors can say which one.
-    pub fn target(&self) -> Option<Target> {
+    /// The profiles a single-database command looks in, so its errors can say which one.
+    pub fn target(&self) -> Option<Profiles> {
         match self {
             Command::Db(db) => match db {
                 // Fleet commands name their profiles on each record.
@@ -465,27 +522,18 @@ impl Command {
                 | BackupCommand::Create { target, .. }
                 | BackupCommand::Restore { target, .. },
             ) => Some(target.clone()),
-            Command::Task(TaskCommand::Get { target, .. } | TaskCommand::Wait { target, .. }) => {
-                Some(target.clone())
-            }
-            Command::Api(args) => Some(Target {
-                provider: Some(args.provider),
-                profile: args.profile.clone(),
+            Command::Task(
+                TaskCommand::Get { target, .. }
+                | TaskCommand::Wait { target, .. }
+                | TaskCommand::List { target },
+            ) => Some(target.clone()),
+            Command::Api(args) => Some(Profiles {
+                providers: vec![args.provider],
+                profiles: args.profile.iter().cloned().collect(),
             }),
             _ => None,
         }
     }
-}
-
-/// Which profile a single-database command talks to.
-#[derive(Debug, Clone, Args, Default)]
-pub struct Target {
-    /// Provider (needed when several are configured).
-    #[arg(short = 'p', long = "provider", value_enum)]
-    pub provider: Option<ProviderKind>,
-    /// Profile name (env profiles are named after their provider).
-    #[arg(long)]
-    pub profile: Option<String>,
 }
 
 impl ListArgs {
@@ -502,12 +550,8 @@ impl ListArgs {
 
 #[derive(Debug, Clone, Args, Default)]
 pub struct ListArgs {
-    /// Only these providers (repeatable).
-    #[arg(short = 'p', long = "provider", value_enum)]
-    pub providers: Vec<ProviderKind>,
-    /// Only these profiles (repeatable).
-    #[arg(long = "profile")]
-    pub profiles: Vec<String>,
+    #[command(flatten)]
+    pub select: Profiles,
     /// Only databases with this normalized status.
     #[arg(long, value_enum)]
     pub status: Option<Status>,
@@ -523,6 +567,12 @@ pub struct ListArgs {
     /// Add usage columns (memory used, ops/sec, connections, RU/s); `db list` only.
     #[arg(long)]
     pub usage: bool,
+    /// Usage: also read each database whose list record carries no password (Redis Cloud),
+    /// at the provider's rate limit, for live figures over the data plane.
+    #[arg(long)]
+    pub live: bool,
+    #[command(flatten)]
+    pub watch: WatchArgs,
 }
 
 /// `--sort`: the direction is checked here, the key against the list when it is printed.
@@ -547,26 +597,29 @@ pub struct WaitArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
-    /// List databases of every configured profile (or the selected ones).
+    /// List databases of every configured profile (or the selected ones); `--watch` refreshes.
     #[command(after_help = "Examples:
   dbctl db list                             every configured provider and profile
   dbctl db list -p upstash -p redis-cloud
   dbctl db list --status pending --json | jq -r '.[].id'
   dbctl db list --name 'session*' --sort memory:desc")]
     List(ListArgs),
-    /// Show one database.
+    /// Show one database (`--watch`: again every few seconds until Ctrl-C).
     #[command(after_help = "Examples:
+  dbctl db get sessions-cache                 by name, in whichever profile holds it
   dbctl db get a1b2c3d4-0000-4000-8000-000000000001 -p upstash
   dbctl db get 2145833/13008822 -p redis-cloud --raw -o yaml
   dbctl db get 'Food DB' -p cosmos --collections")]
     Get {
-        /// Database id, as `db list` prints it.
+        /// Database name or id, as `db list` prints them.
         id: String,
         #[command(flatten)]
-        target: Target,
+        target: Profiles,
         /// Also list the containers (Cosmos).
         #[arg(long)]
         collections: bool,
+        #[command(flatten)]
+        watch: WatchArgs,
     },
     /// Create a database.
     #[command(after_help = "Examples:
@@ -575,7 +628,7 @@ pub enum DbCommand {
   dbctl db create -p redis-cloud --subscription 2145833 --name cache --memory 512MB --dry-run")]
     Create {
         #[command(flatten)]
-        target: Target,
+        target: Profiles,
         /// Name of the new database.
         #[arg(long)]
         name: String,
@@ -599,10 +652,10 @@ pub enum DbCommand {
     },
     /// Change a database.
     Update {
-        /// Database id, as `db list` prints it.
+        /// Database name or id, as `db list` prints them.
         id: String,
         #[command(flatten)]
-        target: Target,
+        target: Profiles,
         /// Memory limit: 256MB, 1.5GB, 2GiB or bytes; MB and GB are 1024-based (512MB = 512 MiB).
         #[arg(long, allow_hyphen_values = true, value_parser = parse_size_arg)]
         memory: Option<u64>,
@@ -635,17 +688,17 @@ pub enum DbCommand {
   dbctl db stats 1 -p redis-enterprise --json
   dbctl db list --usage -p upstash                the list with the usage columns")]
     Stats {
-        /// Database id (none: every database of the selected providers/profiles).
+        /// Database name or id (none: every database of the selected providers/profiles).
         id: Option<String>,
         #[command(flatten)]
         list: ListArgs,
     },
     /// Delete a database.
     Delete {
-        /// Database id, as `db list` prints it.
+        /// Database name or id, as `db list` prints them.
         id: String,
         #[command(flatten)]
-        target: Target,
+        target: Profiles,
         /// Do not ask for confirmation (needed without a terminal).
         #[arg(long)]
         yes: bool,
@@ -658,11 +711,11 @@ pub enum DbCommand {
   dbctl db wait --all -p redis-enterprise --status active    every database of the profile
   dbctl db wait 2145833/13008822 -p redis-cloud --status active --json")]
     Wait {
-        /// Database id (or --all).
+        /// Database name or id (or --all).
         #[arg(required_unless_present = "all")]
         id: Option<String>,
         #[command(flatten)]
-        target: Target,
+        target: Profiles,
         /// Wait for every database of the selected providers/profiles.
         #[arg(long, conflicts_with = "id")]
         all: bool,
@@ -681,10 +734,10 @@ pub enum DbCommand {
   dbctl db url 1 -p redis-enterprise                   the password masked
   dbctl db url 1 -p redis-enterprise --show-secrets --format env >> \"$GITHUB_ENV\"")]
     Url {
-        /// Database id, as `db list` prints it.
+        /// Database name or id, as `db list` prints them.
         id: String,
         #[command(flatten)]
-        target: Target,
+        target: Profiles,
         /// `url` prints the URL; `env` prints VAR=URL for $GITHUB_ENV.
         #[arg(long, value_enum, default_value_t = UrlFormat::Url)]
         format: UrlFormat,
@@ -698,10 +751,10 @@ pub enum DbCommand {
     },
     /// Run redis-cli against the database (password via REDISCLI_AUTH, never argv).
     Connect {
-        /// Database id, as `db list` prints it.
+        /// Database name or id, as `db list` prints them.
         id: String,
         #[command(flatten)]
-        target: Target,
+        target: Profiles,
         /// Active-Active databases: the region to connect to (default: the first).
         #[arg(long, value_name = "REGION")]
         region: Option<String>,
@@ -711,20 +764,20 @@ pub enum DbCommand {
     },
     /// Delete every key.
     Flush {
-        /// Database id, as `db list` prints it.
+        /// Database name or id, as `db list` prints them.
         id: String,
         #[command(flatten)]
-        target: Target,
+        target: Profiles,
         /// Do not ask for confirmation (needed without a terminal).
         #[arg(long)]
         yes: bool,
     },
     /// Rotate the database password.
     ResetPassword {
-        /// Database id, as `db list` prints it.
+        /// Database name or id, as `db list` prints them.
         id: String,
         #[command(flatten)]
-        target: Target,
+        target: Profiles,
         /// Do not ask for confirmation (needed without a terminal).
         #[arg(long)]
         yes: bool,
@@ -736,14 +789,10 @@ pub enum DbCommand {
   dbctl db ping -p redis-enterprise               every database of the provider
   dbctl db ping 1 -p redis-enterprise --count 5")]
     Ping {
-        /// Database id, as `db list` prints it (without it: every selected database).
+        /// Database name or id, as `db list` prints them (without it: every selected database).
         id: Option<String>,
-        /// Provider (repeatable without ID).
-        #[arg(short = 'p', long = "provider", value_enum)]
-        providers: Vec<ProviderKind>,
-        /// Profile name (repeatable without ID).
-        #[arg(long = "profile")]
-        profiles: Vec<String>,
+        #[command(flatten)]
+        target: Profiles,
         /// PING round trips per database.
         #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
         count: u32,
@@ -756,10 +805,10 @@ pub enum DbCommand {
   dbctl db import 1 -p redis-enterprise --source-type https --uri-env DUMP_URL --yes"
     )]
     Import {
-        /// Database id, as `db list` prints it.
+        /// Database name or id, as `db list` prints them.
         id: String,
         #[command(flatten)]
-        target: Target,
+        target: Profiles,
         /// http, redis, ftp, aws-s3, azure-blob-storage, google-blob-storage.
         #[arg(long)]
         source_type: String,
@@ -788,17 +837,17 @@ pub enum UrlFormat {
 pub enum BackupCommand {
     /// Backups of a database.
     List {
-        /// Database id, as `db list` prints it.
+        /// Database name or id, as `db list` prints them.
         db: String,
         #[command(flatten)]
-        target: Target,
+        target: Profiles,
     },
     /// Take a backup now.
     Create {
-        /// Database id, as `db list` prints it.
+        /// Database name or id, as `db list` prints them.
         db: String,
         #[command(flatten)]
-        target: Target,
+        target: Profiles,
         /// Backup name (default: one made from the current time).
         #[arg(long)]
         name: Option<String>,
@@ -807,12 +856,12 @@ pub enum BackupCommand {
     },
     /// Restore a backup into its database (replaces its content).
     Restore {
-        /// Database id, as `db list` prints it.
+        /// Database name or id, as `db list` prints them.
         db: String,
         /// Backup id, as `backup list` or `backup create` prints it.
         backup_id: String,
         #[command(flatten)]
-        target: Target,
+        target: Profiles,
         /// Do not ask for confirmation (needed without a terminal).
         #[arg(long)]
         yes: bool,
@@ -823,19 +872,25 @@ pub enum BackupCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum TaskCommand {
+    /// The tasks of every selected profile whose provider has them (Redis Cloud tasks, Redis
+    /// Enterprise actions), as the provider lists them.
+    List {
+        #[command(flatten)]
+        target: Profiles,
+    },
     /// Show a task.
     Get {
         /// Task id, as the command that started it printed it.
         id: String,
         #[command(flatten)]
-        target: Target,
+        target: Profiles,
     },
     /// Wait until a task completes (exit 0) or fails (exit 8).
     Wait {
         /// Task id, as the command that started it printed it.
         id: String,
         #[command(flatten)]
-        target: Target,
+        target: Profiles,
         /// Seconds to wait before giving up (exit 11).
         #[arg(long, value_name = "SECS", default_value_t = 600.0, value_parser = positive_seconds)]
         timeout: f64,
@@ -1001,7 +1056,7 @@ mod tests {
         };
         assert_eq!(heading("json"), Some("Global options"));
         assert_eq!(heading("demo"), Some("Global options"));
-        assert_eq!(heading("provider"), None);
+        assert_eq!(heading("providers"), None);
         assert_eq!(heading("collections"), None);
     }
 }

@@ -130,18 +130,32 @@ impl Profile {
             .ok_or_else(|| self.error(format!("{} is not set", self.describe(field))))
     }
 
-    /// A boolean setting; accepts true/false, "true"/"1"/"yes".
+    /// A boolean setting: a TOML `true`/`false` in a file; a variable's text `true`/`1` (or
+    /// `false`/`0`, or empty) in the environment. Anything else is refused, naming it.
     pub fn bool(&self, field: &str) -> Result<bool> {
-        match self.fields.get(field) {
-            None => Ok(false),
-            Some(toml::Value::Boolean(b)) => Ok(*b),
-            Some(toml::Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" | "on" => Ok(true),
-                "" | "0" | "false" | "no" | "off" => Ok(false),
-                _ => Err(self.error(format!("{} must be true or false", self.describe(field)))),
-            },
-            Some(_) => Err(self.error(format!("{} must be true or false", self.describe(field)))),
+        let value = match self.fields.get(field) {
+            None => return Ok(false),
+            Some(toml::Value::Boolean(b)) => return Ok(*b),
+            Some(value) => value,
+        };
+        if let (toml::Value::String(text), Origin::Env) = (value, &self.origin) {
+            return match text.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" => Ok(true),
+                "" | "false" | "0" => Ok(false),
+                _ => Err(self.error(format!(
+                    "{} must be true or 1 (false or 0 for off), not {text:?}",
+                    self.describe(field)
+                ))),
+            };
         }
+        let got = match value {
+            toml::Value::String(text) => format!("the string {text:?}"),
+            other => format!("{} {other}", other.type_str()),
+        };
+        Err(self.error(format!(
+            "{} must be true or false (unquoted), not {got}",
+            self.describe(field)
+        )))
     }
 
     /// Its TLS settings, for the API and the data plane alike.

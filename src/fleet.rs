@@ -68,11 +68,29 @@ where
     Fut: Future<Output = Result<T>>,
 {
     let then = &then;
+    each_built(profiles, shared, |provider| async move {
+        let list = provider.list().await?;
+        then(provider, list).await
+    })
+    .await
+}
+
+/// Builds each of these profiles' providers and runs `then` on all of them at once: the
+/// answers in the profiles' order, and the failures, each naming its profile.
+pub async fn each_built<T, F, Fut>(
+    profiles: &[&Profile],
+    shared: &Shared,
+    then: F,
+) -> (Vec<T>, Vec<Error>)
+where
+    F: Fn(Box<dyn Provider>) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let then = &then;
     let answers = join_all(profiles.iter().map(|profile| async move {
         let answer = async {
             let provider = profile.provider.build(profile, shared)?;
-            let list = provider.list().await?;
-            then(provider, list).await
+            then(provider).await
         };
         answer
             .await
@@ -94,7 +112,7 @@ impl Collected {
     /// After the output: success, or exit 12 naming each profile that failed (each on its
     /// own stderr line unless `json`, where the one error line names them).
     pub fn finish(&self, json: bool) -> Result<()> {
-        partial(json, &self.failures, self.failures.len(), self.profiles)
+        incomplete(json, &self.failures, self.failures.len(), self.profiles)
     }
 }
 
@@ -157,7 +175,7 @@ where
 impl<T> Gathered<T> {
     /// After the items are printed: success, or exit 12 naming every failure.
     pub fn finish(&self, json: bool) -> Result<()> {
-        partial(json, &self.failures, self.failed_profiles, self.profiles)
+        incomplete(json, &self.failures, self.failed_profiles, self.profiles)
     }
 
     /// What could not be read: whole profiles, and single databases.
@@ -167,8 +185,14 @@ impl<T> Gathered<T> {
 }
 
 /// Exit 12 naming every failure (each on its own stderr line for people, in the one JSON
-/// error line under `--json`), or success when there is none.
-fn partial(json: bool, failures: &[Error], failed_profiles: usize, profiles: usize) -> Result<()> {
+/// error line under `--json`), or success when there is none: `failed_profiles` of
+/// `profiles` failed whole, the rest of the failures are single databases.
+pub fn incomplete(
+    json: bool,
+    failures: &[Error],
+    failed_profiles: usize,
+    profiles: usize,
+) -> Result<()> {
     if failures.is_empty() {
         return Ok(());
     }

@@ -10,8 +10,8 @@
 //! fleet, emulator  the fleet engine; the emulator, a plug-in no provider knows of
 //! provider         the Provider trait, one folder per provider, the registry
 //! http, dataplane  one HTTP layer; one Redis data plane
-//! config, output, context, tls, paging
-//!                  profiles; renderers; run settings; TLS; list bounds
+//! config, output, context, tls, paging, index
+//!                  profiles; renderers; run settings; TLS; list bounds; the name index
 //! error            the one error type
 //! sanitize         escaping untrusted text, the stderr writer
 //! model, credentials
@@ -30,6 +30,7 @@ pub mod error;
 mod files;
 mod fleet;
 mod http;
+mod index;
 mod model;
 mod output;
 mod paging;

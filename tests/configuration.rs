@@ -106,8 +106,8 @@ fn validate_reports_every_problem_of_the_file_at_once_each_with_its_line() {
         ),
         (
             json!("c"),
-            json!(10),
-            "password_env in profile 'c' names UNSET_RE_PASSWORD, which is not set (line 10)",
+            json!(14),
+            "password_env in profile 'c' names UNSET_RE_PASSWORD, which is not set (line 14)",
         ),
         (
             json!("d"),
@@ -116,8 +116,8 @@ fn validate_reports_every_problem_of_the_file_at_once_each_with_its_line() {
         ),
         (
             json!("d"),
-            json!(16),
-            "key_env in profile 'd' names UNSET_COSMOS_KEY, which is not set (line 16)",
+            json!(18),
+            "key_env in profile 'd' names UNSET_COSMOS_KEY, which is not set (line 18)",
         ),
         (json!("upstash"), Value::Null, "UPSTASH_EMAIL is not set"),
     ];
@@ -294,7 +294,7 @@ fn providers_and_config_render_every_output_format() {
         validate.stdout.lines().next(),
         Some("profile,provider,line,column,status,message")
     );
-    validate.stdout_has("prod,redis-cloud,1,,problem,\"secret_key_env in profile 'prod' names RC_SECRET, which is not set (line 1)\"\n");
+    validate.stdout_has("prod,redis-cloud,4,,problem,\"secret_key_env in profile 'prod' names RC_SECRET, which is not set (line 4)\"\n");
     let yaml = sb.run(&["config", "validate", "-o", "yaml"]);
     yaml.code(3);
     let parsed: Value = serde_yaml::from_str(&yaml.stdout).expect("YAML");

@@ -249,7 +249,7 @@ async fn https_to_a_plain_http_server_says_so() {
 
 #[test]
 fn an_unknown_id_points_at_db_list() {
-    let run = Sandbox::new().run(&["--demo", "db", "get", "sessions-cache", "-p", "upstash"]);
+    let run = Sandbox::new().run(&["--demo", "db", "get", "no-such-cache", "-p", "upstash"]);
     run.code(5).stderr_has("dbctl db list -p upstash");
     assert!(!run.stderr.contains("(not found)"), "{}", run.stderr);
 }

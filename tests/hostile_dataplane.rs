@@ -288,7 +288,7 @@ async fn a_thousand_endless_replies_are_each_cut_at_the_cap() {
     eprintln!("db ping over 1,000 endless endpoints: {took:?}");
 }
 
-/// 128 endpoints that never answer (as many as the run's data-plane connections) hold each
+/// 256 endpoints that never answer (as many as the run's data-plane connections) hold each
 /// slot only until `--reply-timeout`: the 200 healthy databases behind them are all pinged,
 /// and no error names a host that was not tried.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -296,7 +296,7 @@ async fn silent_endpoints_do_not_starve_the_healthy_ones() {
     let redis = RedisServer::start();
     let silent = hostile(Attack::Silent).await;
     let slow = hostile(Attack::Slowloris).await;
-    let (_api, sb) = upstash_fleet(&[(silent, 120), (slow, 8), (redis.port, 200)]).await;
+    let (_api, sb) = upstash_fleet(&[(silent, 248), (slow, 8), (redis.port, 200)]).await;
     use_fleet_password(&redis);
     let started = Instant::now();
     let (run, _) = run_measured(
@@ -315,7 +315,7 @@ async fn silent_endpoints_do_not_starve_the_healthy_ones() {
     let took = started.elapsed();
     run.code(12);
     let pings = records(&run);
-    assert_eq!(pings.len(), 328);
+    assert_eq!(pings.len(), 456);
     let (healthy, stuck): (Vec<&Value>, Vec<&Value>) = pings
         .iter()
         .partition(|p| p["port"].as_u64() == Some(u64::from(redis.port)));
@@ -333,7 +333,7 @@ async fn silent_endpoints_do_not_starve_the_healthy_ones() {
         took < Duration::from_secs(8),
         "one reply deadline, not the run's: {took:?}"
     );
-    run.stderr_has("128 of 328 databases failed the ping");
+    run.stderr_has("256 of 456 databases failed the ping");
 }
 
 /// When the run's own deadline ends first, each error says what happened to its database:
@@ -341,7 +341,7 @@ async fn silent_endpoints_do_not_starve_the_healthy_ones() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_name_only_attempts_that_were_made() {
     let silent = hostile(Attack::Silent).await;
-    let (_api, sb) = upstash_fleet(&[(silent, 200)]).await;
+    let (_api, sb) = upstash_fleet(&[(silent, 300)]).await;
     let (run, _) = run_measured(
         &sb,
         &[
@@ -368,7 +368,7 @@ async fn errors_name_only_attempts_that_were_made() {
         .iter()
         .filter(|e| e.contains("was not tried: --request-timeout (2s) ran out while other databases held every data-plane connection"))
         .count();
-    assert_eq!((tried, untried), (128, 72), "{errors:#?}");
+    assert_eq!((tried, untried), (256, 44), "{errors:#?}");
 }
 
 /// Gives the running `redis-server` the fleet's password ([`DB_PASSWORD`]).

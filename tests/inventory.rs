@@ -334,7 +334,8 @@ async fn single_database_commands_need_a_choice_when_several_profiles_exist() {
         .env("UPSTASH_API_KEY", "k")
         .env("TEAM_A_KEY", "ka");
     sb.config("[profiles.team-a]\nprovider = \"upstash\"\nemail = \"a@example.com\"\napi_key_env = \"TEAM_A_KEY\"\n");
-    sb.run(&["db", "get", "x"])
+    // A database is looked up in every profile; what takes none needs the choice.
+    sb.run(&["db", "create", "--name", "x"])
         .code(2)
         .stderr_has("team-a")
         .stderr_has("--profile");

@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["model", "credentials"],
     &["sanitize"],
     &["error"],
-    &["tls", "paging", "context", "output", "config"],
+    &["tls", "paging", "context", "output", "config", "index"],
     &["http", "dataplane"],
     &["provider"],
     &["fleet", "emulator"],

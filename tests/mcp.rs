@@ -428,8 +428,11 @@ fn under_demo_the_read_tools_answer_what_the_cli_answers() {
     assert_eq!(missing["error"]["exit_code"], 5);
     assert_eq!(missing["error"]["provider"], "redis-enterprise");
     assert_eq!(missing["error"]["profile"], "redis-enterprise");
-    let several = client.refused("get_database", json!({"id": "4"}));
-    assert_eq!(several["error"]["kind"], "usage");
+    // Without a provider, the id (or a name) is looked up in every profile, as the CLI does.
+    let found = client.ok("get_database", json!({"id": "4"}));
+    assert_eq!(found["database"]["provider"], "redis-enterprise");
+    let by_name = client.ok("get_database", json!({"id": "analytics-cache"}));
+    assert_eq!(by_name["database"]["id"], "4");
 
     // usage_stats: one database, and the fleet with every provider's figures.
     let one = client.ok(

@@ -72,11 +72,11 @@ fn by_id<'a>(dbs: &'a Value, id: &str) -> &'a Value {
 fn regions() -> Value {
     json!([
         {"region": "us-east-1", "endpoint": "redis-14383.mc1204-0.us-east-1-mz.ec2.cloud.rlrcp.com",
-         "port": 14383, "tls": true},
+         "port": 14383, "tls": true, "memory_used_bytes": 31451932},
         {"region": "eu-west-1", "endpoint": "redis-14383.mc1204-1.eu-west-1-mz.ec2.cloud.rlrcp.com",
-         "port": 14383, "tls": true},
+         "port": 14383, "tls": true, "memory_used_bytes": 31435050},
         {"region": "ap-southeast-1", "endpoint": "redis-14384.mc1204-2.ap-southeast-1-mz.ec2.cloud.rlrcp.com",
-         "port": 14384, "tls": false}
+         "port": 14384, "tls": false, "memory_used_bytes": 31458538}
     ])
 }
 
@@ -107,8 +107,8 @@ async fn active_active_lists_with_its_first_region() {
     assert_eq!(
         pending["regions"],
         json!([
-            {"region": "us-east-1", "endpoint": null, "port": null, "tls": true},
-            {"region": "eu-west-1", "endpoint": null, "port": null, "tls": true}
+            {"region": "us-east-1", "endpoint": null, "port": null, "tls": true, "memory_used_bytes": null},
+            {"region": "eu-west-1", "endpoint": null, "port": null, "tls": true, "memory_used_bytes": null}
         ])
     );
 }

@@ -335,7 +335,7 @@ async fn backups_list_create_restore() {
         .await;
     Mock::given(method("POST"))
         .and(path(format!("/v2/redis/create-backup/{id}")))
-        .and(body_json(json!({"name": "before-migration"})))
+        .and(body_json(json!({"name": "nightly"})))
         .respond_with(ResponseTemplate::new(200).set_body_json("OK"))
         .expect(1)
         .mount(&server)
@@ -357,8 +357,10 @@ async fn backups_list_create_restore() {
         "milliseconds read as such"
     );
     assert_eq!(backups[0]["size_bytes"], 52428800);
-    sb.run(&["backup", "create", id, "--name", "before-migration"])
-        .code(0);
+    // The record as listed after it is taken: its id is what `backup restore` takes.
+    sb.run(&["backup", "create", id, "--name", "nightly"])
+        .code(0)
+        .stdout_has("1d62p45b-c567-1239-b23e-449ads33a62e");
     sb.run(&["backup", "restore", id, "2e73q56c"]).code(6);
     sb.run(&["backup", "restore", id, "2e73q56c", "--yes"])
         .code(0);

@@ -3,7 +3,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::App;
-use crate::cli::{ApiArgs, Target};
+use crate::cli::{ApiArgs, Profiles};
 use crate::error::{Error, Result};
 use crate::http::Call;
 
@@ -13,10 +13,11 @@ pub async fn run(app: &App, args: ApiArgs) -> Result<()> {
         .to_ascii_uppercase()
         .parse()
         .map_err(|_| Error::usage(format!("unknown HTTP method {:?}", args.method)))?;
-    let provider = app.one(&Target {
-        provider: Some(args.provider),
-        profile: args.profile,
-    })?;
+    let target = Profiles {
+        providers: vec![args.provider],
+        profiles: args.profile.into_iter().collect(),
+    };
+    let provider = app.provider(&target, crate::provider::Operation::List)?;
     let path = if args.path.starts_with('/') {
         args.path
     } else {

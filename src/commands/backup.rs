@@ -2,17 +2,23 @@
 use std::time::Duration;
 
 use super::db::print_change;
-use super::{wait, App};
+use super::{wait, Acted, App};
 use crate::cli::BackupCommand;
 use crate::error::Result;
-use crate::provider::{Change, Operation};
+use crate::provider::{BackupTaken, Change, Operation};
 
 pub async fn run(app: &App, command: BackupCommand) -> Result<()> {
     match command {
         BackupCommand::List { db, target } => {
-            let provider = app.provider_for(&target, Operation::BackupList, &db)?;
-            let backups = provider.backups(&db).await?;
-            app.print(&app.out.list(&backups)?)
+            let acted = app
+                .act(
+                    &target,
+                    Operation::BackupList,
+                    &db,
+                    |provider, id| async move { provider.backups(&id).await },
+                )
+                .await?;
+            app.print(&app.out.list(&acted.answer)?)
         }
         BackupCommand::Create {
             db,
@@ -20,21 +26,26 @@ pub async fn run(app: &App, command: BackupCommand) -> Result<()> {
             name,
             wait,
         } => {
-            let provider = app.provider_for(&target, Operation::BackupCreate, &db)?;
-            let change = provider.create_backup(&db, name.as_deref()).await?;
-            let change = match change {
-                Change::Task(task) if wait.wait => Change::Task(
-                    wait::task(
-                        app,
-                        provider.as_ref(),
-                        &task.id,
-                        Duration::from_secs_f64(wait.wait_timeout),
-                    )
-                    .await?,
-                ),
-                other => other,
-            };
-            print_change(app, &change)
+            let name = name.as_deref();
+            let Acted {
+                provider, answer, ..
+            } = app
+                .act(
+                    &target,
+                    Operation::BackupCreate,
+                    &db,
+                    |provider, id| async move { provider.create_backup(&id, name).await },
+                )
+                .await?;
+            match answer {
+                BackupTaken::Backup(backup) => app.print(&app.out.one(&backup)?),
+                BackupTaken::Task(task) if wait.wait => {
+                    let timeout = Duration::from_secs_f64(wait.wait_timeout);
+                    let done = wait::task(app, provider.as_ref(), &task.id, timeout).await?;
+                    print_change(app, &Change::Task(done))
+                }
+                BackupTaken::Task(task) => print_change(app, &Change::Task(task)),
+            }
         }
         BackupCommand::Restore {
             db,
@@ -43,28 +54,25 @@ pub async fn run(app: &App, command: BackupCommand) -> Result<()> {
             yes,
             wait,
         } => {
-            let provider = app.provider_for(&target, Operation::BackupRestore, &db)?;
-            app.confirm(
-                yes,
-                &format!(
-                    "overwrite with backup {backup_id} the {} database",
-                    provider.kind()
-                ),
-                &db,
-            )?;
-            let change = provider.restore_backup(&db, &backup_id).await?;
-            let change = if wait.wait {
-                wait::change(
-                    app,
-                    provider.as_ref(),
-                    change,
-                    Some(&db),
-                    false,
-                    Duration::from_secs_f64(wait.wait_timeout),
+            let backup_id = backup_id.as_str();
+            let Acted {
+                provider,
+                id,
+                answer,
+            } = app
+                .change(
+                    &target,
+                    Operation::BackupRestore,
+                    (&db, yes),
+                    &format!("overwrite with backup {backup_id}"),
+                    |provider, id| async move { provider.restore_backup(&id, backup_id).await },
                 )
-                .await?
+                .await?;
+            let change = if wait.wait {
+                let timeout = Duration::from_secs_f64(wait.wait_timeout);
+                wait::change(app, provider.as_ref(), answer, Some(&id), false, timeout).await?
             } else {
-                change
+                answer
             };
             print_change(app, &change)
         }

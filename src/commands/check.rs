@@ -3,6 +3,9 @@
 use futures::stream::{self, StreamExt};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
+use clap::ValueEnum;
+
+use super::watch::{self, Frame};
 use super::App;
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::error::{Error, ErrorKind, Result};
@@ -31,36 +34,48 @@ struct Subject {
 
 pub async fn run(app: &App, args: &CheckArgs) -> Result<()> {
     let rules = rules(args)?;
-    let gathered = gather(app, args, &rules).await?;
-    let report = report(&rules, &gathered.items, args);
+    if args.format.is_some() && args.list.watch.watch {
+        return Err(Error::usage(
+            "--watch shows findings as -o does; it cannot be combined with --format junit",
+        ));
+    }
+    watch::run(app, &args.list.watch, || frame(app, args, &rules)).await
+}
+
+/// One pass of every rule over the fleet: the findings (or JUnit XML), then exit 13 when a
+/// finding is at `--fail-on` or above, else exit 12 when something could not be read.
+async fn frame(app: &App, args: &CheckArgs, rules: &[Rule]) -> Result<Frame> {
+    let gathered = gather(app, args, rules).await?;
+    let report = report(rules, &gathered.items, args);
     let findings = findings(&report);
 
     let text = match args.format {
         Some(CheckFormat::Junit) => junit(&report, gathered.failures())?,
         None => app.out.list(&findings)?,
     };
-    app.print(&text)?;
     let failing = findings
         .iter()
         .filter(|f| f.severity >= args.fail_on)
         .count();
-    let partial = gathered.finish(app.json());
-    if failing > 0 {
+    let (json, fail_on) = (app.json(), args.fail_on);
+    Ok(Frame::then(text, move || {
+        let partial = gathered.finish(json);
+        if failing == 0 {
+            return partial;
+        }
         // Exit 13 wins, and still says which profiles were not checked.
         let incomplete = partial
             .err()
             .map(|e| format!("; {}", e.message))
             .unwrap_or_default();
-        return Err(Error::new(
+        Err(Error::new(
             ErrorKind::NotAsExpected,
             format!(
-                "{failing} finding{} at {} or above{incomplete}",
+                "{failing} finding{} at {fail_on} or above{incomplete}",
                 if failing == 1 { "" } else { "s" },
-                args.fail_on
             ),
-        ));
-    }
-    partial
+        ))
+    }))
 }
 
 /// The findings of the rules `args` asks for over the databases it selects, and what could
@@ -77,11 +92,12 @@ pub(crate) async fn findings_of(app: &App, args: &CheckArgs) -> Result<(Vec<Find
 async fn gather(app: &App, args: &CheckArgs, rules: &[Rule]) -> Result<Gathered<Subject>> {
     let need_usage = rules.contains(&Rule::Memory);
     let ping = rules.contains(&Rule::Reachable);
+    let live = args.list.live;
     app.gather(
         &args.list,
         |s: &Subject| &s.db,
         |provider, databases| async move {
-            subjects(app, provider.as_ref(), databases, need_usage, ping).await
+            subjects(app, provider.as_ref(), databases, need_usage, ping, live).await
         },
     )
     .await
@@ -136,25 +152,38 @@ fn rules(args: &CheckArgs) -> Result<Vec<Rule>> {
             args.memory_warn, args.memory_error
         )));
     }
+    // The rules are the variants of `Rule` (clap lists them in `--help`): by default every
+    // one that needs no --ping.
     let mut rules = if args.rules.is_empty() {
-        vec![
-            Rule::Status,
-            Rule::Tls,
-            Rule::Memory,
-            Rule::Backups,
-            Rule::Persistence,
-        ]
+        Rule::value_variants()
+            .iter()
+            .copied()
+            .filter(|rule| !needs_ping(*rule))
+            .collect()
     } else {
         args.rules.clone()
     };
     if args.ping {
-        rules.push(Rule::Reachable);
-    } else if rules.contains(&Rule::Reachable) {
-        return Err(Error::usage("the reachable rule needs --ping"));
+        rules.extend(
+            Rule::value_variants()
+                .iter()
+                .copied()
+                .filter(|r| needs_ping(*r)),
+        );
+    } else if let Some(rule) = rules.iter().find(|r| needs_ping(**r)) {
+        return Err(Error::usage(format!(
+            "the {} rule needs --ping",
+            rule.as_str()
+        )));
     }
     rules.sort();
     rules.dedup();
     Ok(rules)
+}
+
+/// A rule that probes every database's data plane, run only with `--ping`.
+fn needs_ping(rule: Rule) -> bool {
+    rule == Rule::Reachable
 }
 
 /// A provider's databases with their usage (when a rule needs it and the provider has it) and
@@ -165,9 +194,10 @@ async fn subjects(
     databases: Vec<Database>,
     need_usage: bool,
     ping: bool,
+    live: bool,
 ) -> Result<(Vec<Subject>, Vec<Error>)> {
     let (pairs, failures) = if need_usage && provider.kind().supports(Operation::Usage) {
-        super::db::stats::usages(app, provider, databases).await?
+        super::db::stats::usages(app, provider, databases, live).await?
     } else {
         (
             databases.into_iter().map(|db| (db, None)).collect(),
@@ -313,4 +343,18 @@ fn junit(report: &[(Rule, Vec<(&Subject, Outcome)>)], unread: &[Error]) -> Resul
         .to_string()
         .map(|xml| xml + "\n")
         .map_err(|e| Error::internal(format!("cannot render JUnit XML: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A rule's name in findings and JUnit is its `--rule` value.
+    #[test]
+    fn a_rule_is_named_as_rule_takes_it() {
+        for rule in Rule::value_variants() {
+            let value = rule.to_possible_value().unwrap();
+            assert_eq!(value.get_name(), rule.as_str());
+        }
+    }
 }

@@ -1,14 +1,13 @@
 //! `providers` and `config path|show|validate`. Never prints a secret.
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::App;
-use crate::cli::{ConfigCommand, GlobalArgs};
+use crate::cli::ConfigCommand;
 use crate::config::{self, Config};
-use crate::context::HttpSettings;
+use crate::context::{HttpSettings, Requests, Settings};
 use crate::error::{Error, Result};
 use crate::model::ProviderKind;
 use crate::output::{emit, Color, Column, Give, Record, Renderer, SortValue};
@@ -117,21 +116,18 @@ pub(crate) fn provider_rows(app: &App) -> Vec<ProviderRow> {
 
 /// `config path|show|validate`, about the real configuration or, under `--demo`, the
 /// emulator's (`demo`), which replaces it in every command.
-pub fn config(command: ConfigCommand, global: &GlobalArgs, demo: Option<&Config>) -> Result<()> {
-    let out = Renderer::new(global.output_settings());
+pub fn config(command: ConfigCommand, run: &Settings, demo: Option<&Config>) -> Result<()> {
+    let out = Renderer::new(run.output.clone());
     let load = || match demo {
         Some(config) => Ok(config.clone()),
-        None => config::load(
-            global.config.as_deref(),
-            crate::provider::registry::variables,
-        ),
+        None => config::load(run.config.as_deref(), crate::provider::registry::variables),
     };
     match command {
         ConfigCommand::Path => {
             let (path, exists) = match demo {
                 Some(config) => (config.path.clone(), config.file_exists),
                 None => {
-                    let path = global.config.clone().unwrap_or_else(config::default_path);
+                    let path = run.config.clone().unwrap_or_else(config::default_path);
                     let exists = path.exists();
                     (path, exists)
                 }
@@ -149,7 +145,7 @@ pub fn config(command: ConfigCommand, global: &GlobalArgs, demo: Option<&Config>
             Some(_) => Err(Error::usage(
                 "--demo reads no credentials: set-secret stores a secret of a profile in the config file",
             )),
-            None => super::secret::set_secret(&profile, &field, global),
+            None => super::secret::set_secret(&profile, &field, run.config.as_deref()),
         },
         ConfigCommand::Validate => {
             let inspection = match demo {
@@ -158,10 +154,9 @@ pub fn config(command: ConfigCommand, global: &GlobalArgs, demo: Option<&Config>
                     problems: Vec::new(),
                     lines: Default::default(),
                 },
-                None => config::inspect(
-                    global.config.as_deref(),
-                    crate::provider::registry::variables,
-                )?,
+                None => {
+                    config::inspect(run.config.as_deref(), crate::provider::registry::variables)?
+                }
             };
             validate(&out, inspection)
         }
@@ -301,7 +296,10 @@ fn validate(out: &Renderer, inspection: config::Inspection) -> Result<()> {
     } = inspection;
     warn(&config);
     let shared = Shared {
-        http: Arc::new(HttpSettings::new(Duration::from_secs(30), 1, 0, false)),
+        http: Arc::new(HttpSettings::new(&Requests {
+            attempts: 1,
+            ..Requests::default()
+        })),
         raw: false,
         show_secrets: false,
     };

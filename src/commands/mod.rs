@@ -1,12 +1,12 @@
 //! Command groups, one file or folder each (`db/` holds every `db` subcommand). Nothing here
 //! names a provider: commands see the `Provider` trait, the registry's capabilities, the
 //! fleet engine and the model.
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
-use crate::cli::{Cli, Command, GlobalArgs, ListArgs, Target};
+use crate::cli::{Cli, Command, ListArgs, Profiles};
 use crate::config::{self, Config, Profile};
-use crate::context::HttpSettings;
+use crate::context::{HttpSettings, Settings};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fleet;
 use crate::model::ProviderKind;
@@ -22,6 +22,7 @@ mod db;
 mod desired;
 #[cfg(feature = "emulator")]
 mod emulator;
+mod lookup;
 #[cfg(feature = "mcp")]
 mod mcp;
 mod region;
@@ -29,22 +30,26 @@ mod secret;
 mod shell;
 mod task;
 mod wait;
+mod watch;
+
+pub use lookup::{Acted, Found};
 
 pub async fn dispatch(cli: Cli) -> Result<()> {
     let Cli { global, command } = cli;
-    crate::credentials::show_on_stdout(global.show_secrets);
+    let settings = global.settings();
+    crate::credentials::show_on_stdout(settings.show_secrets);
     crate::sanitize::json_stderr(global.json_errors());
     match command {
-        Command::Completions { shell } => return shell::completions(shell, &global),
+        Command::Completions { shell } => return shell::completions(shell, &settings),
         Command::Man => return shell::man(),
         #[cfg(feature = "emulator")]
         Command::Emulator(cmd) => return emulator::run(cmd).await,
-        Command::Config(cmd) if !global.demo => return configure::config(cmd, &global, None),
+        Command::Config(cmd) if !settings.demo => return configure::config(cmd, &settings, None),
         #[cfg(feature = "mcp")]
-        Command::Mcp(args) => return mcp::serve(&global, &args).await,
+        Command::Mcp(args) => return mcp::serve(&settings, &args).await,
         _ => {}
     }
-    let app = App::new(&global).await?;
+    let app = App::new(&settings).await?;
     let target = command.target();
     // A raw `api` call takes paths, not ids: no hint about where ids come from.
     let ids = !matches!(command, Command::Api(_));
@@ -54,7 +59,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Backup(cmd) => backup::run(&app, cmd).await,
         Command::Task(cmd) => task::run(&app, cmd).await,
         Command::Providers => configure::providers(&app),
-        Command::Config(cmd) => configure::config(cmd, &global, Some(&app.config)),
+        Command::Config(cmd) => configure::config(cmd, &settings, Some(&app.config)),
         Command::Api(args) => api::run(&app, args).await,
         Command::Check(args) => check::run(&app, &args).await,
         Command::Export(args) => desired::export(&app, &args).await,
@@ -79,24 +84,60 @@ pub struct App {
     pub out: Renderer,
     /// Running against the `--demo` emulator, whose changes end with the command.
     pub demo: bool,
+    /// Where the name index lives (`None` under `--demo`, whose databases are made afresh).
+    index: Option<PathBuf>,
+    /// The wait spinners on stderr.
+    spinners: wait::Spinners,
     /// Keeps the `--demo` emulator serving for the life of the command.
     #[cfg(feature = "emulator")]
     _emulator: Option<crate::emulator::Emulator>,
 }
 
 impl App {
-    async fn new(global: &GlobalArgs) -> Result<App> {
-        let mut http = HttpSettings::new(
-            Duration::from_secs_f64(global.request_timeout),
-            global.retries,
-            global.verbose,
-            global.insecure,
-        );
-        http.data_plane_connect = Duration::from_secs_f64(global.connect_timeout);
-        http.data_plane_reply = Duration::from_secs_f64(global.reply_timeout);
-        let http = Arc::new(http);
+    /// The run for one call of a long-lived server (the MCP server's tools): the same
+    /// profiles and emulator, a deadline of its own (`--request-timeout` counts from the call),
+    /// JSON output, never a prompt, a spinner or the name index.
+    #[cfg(feature = "mcp")]
+    pub(crate) fn for_one_call(&self) -> App {
+        let http = HttpSettings::new(&self.shared.http.requests());
+        for (to, from) in [
+            (&http.dial_override, &self.shared.http.dial_override),
+            (&http.api_override, &self.shared.http.api_override),
+        ] {
+            if let Some(addr) = from.get() {
+                let _ = to.set(*addr);
+            }
+        }
+        App {
+            config: self.config.clone(),
+            shared: Shared {
+                http: Arc::new(http),
+                raw: self.shared.raw,
+                show_secrets: false,
+            },
+            out: Renderer::new(crate::output::OutputSettings {
+                format: crate::output::OutputFormat::Json,
+                show_secrets: false,
+                color: false,
+                stdout_tty: false,
+                stderr_tty: false,
+                query: None,
+                sort: None,
+                limit: None,
+                headers: true,
+            }),
+            demo: self.demo,
+            index: None,
+            spinners: wait::Spinners::default(),
+            #[cfg(feature = "emulator")]
+            _emulator: None,
+        }
+    }
+
+    async fn new(settings: &Settings) -> Result<App> {
+        let http = Arc::new(HttpSettings::new(&settings.requests));
         #[cfg(feature = "emulator")]
-        let (config, emulator) = if global.demo {
+        let (config, emulator) = if settings.demo {
             let emulator =
                 crate::emulator::Emulator::start(crate::emulator::Options::demo()).await?;
             let _ = http.dial_override.set(emulator.redis_addr());
@@ -105,20 +146,20 @@ impl App {
         } else {
             (
                 config::load(
-                    global.config.as_deref(),
+                    settings.config.as_deref(),
                     crate::provider::registry::variables,
                 )?,
                 None,
             )
         };
         #[cfg(not(feature = "emulator"))]
-        let config = if global.demo {
+        let config = if settings.demo {
             return Err(Error::usage(
                 "--demo needs the built-in emulator, which this dbctl was built without (cargo feature `emulator`)",
             ));
         } else {
             config::load(
-                global.config.as_deref(),
+                settings.config.as_deref(),
                 crate::provider::registry::variables,
             )?
         };
@@ -129,11 +170,13 @@ impl App {
             config,
             shared: Shared {
                 http,
-                raw: global.raw,
-                show_secrets: global.show_secrets,
+                raw: settings.raw,
+                show_secrets: settings.show_secrets,
             },
-            out: Renderer::new(global.output_settings()),
-            demo: global.demo,
+            out: Renderer::new(settings.output.clone()),
+            demo: settings.demo,
+            index: (!settings.demo).then(crate::index::default_path).flatten(),
+            spinners: wait::Spinners::default(),
             #[cfg(feature = "emulator")]
             _emulator: emulator,
         })
@@ -155,7 +198,7 @@ impl App {
         F: Fn(Box<dyn Provider>, Vec<crate::model::Database>) -> Fut,
         Fut: std::future::Future<Output = Result<(Vec<T>, Vec<Error>)>>,
     {
-        let profiles = self.select(&args.providers, &args.profiles)?;
+        let profiles = self.selected(&args.select)?;
         fleet::gather(&profiles, &self.shared, &args.selection(), database, then).await
     }
 
@@ -190,42 +233,57 @@ impl App {
         Ok(selected)
     }
 
-    /// The one provider a single-database command talks to, refusing (exit 6) before any
-    /// request an operation the registry does not list for it.
-    pub fn provider(&self, target: &Target, operation: Operation) -> Result<Box<dyn Provider>> {
-        let provider = self.one(target)?;
-        provider.require(operation)?;
-        Ok(provider)
+    /// [`App::select`] with the `-p`/`--profile` flags.
+    pub fn selected(&self, select: &Profiles) -> Result<Vec<&Profile>> {
+        self.select(&select.providers, &select.profiles)
     }
 
-    /// [`App::provider`] for a command on one database: an id this provider's databases
-    /// cannot have is refused (exit 6) before any request or prompt.
-    pub fn provider_for(
-        &self,
-        target: &Target,
-        operation: Operation,
-        id: &str,
-    ) -> Result<Box<dyn Provider>> {
-        let provider = self.provider(target, operation)?;
-        check_id(provider.as_ref(), id)?;
-        Ok(provider)
-    }
-
-    /// The one profile a single-database command talks to, built.
-    fn one(&self, target: &Target) -> Result<Box<dyn Provider>> {
-        let providers: Vec<ProviderKind> = target.provider.into_iter().collect();
-        let names: Vec<String> = target.profile.iter().cloned().collect();
-        let selected = self.select(&providers, &names)?;
-        match selected.as_slice() {
+    /// The one profile a command without a database talks to (`db create`, `task get`):
+    /// among the selected profiles, the one whose provider can do `operation`; refused (exit
+    /// 6) before any request when none can, and a usage error naming them when several can.
+    pub fn provider(&self, target: &Profiles, operation: Operation) -> Result<Box<dyn Provider>> {
+        let selected = self.selected(target)?;
+        let able: Vec<&Profile> = selected
+            .iter()
+            .copied()
+            .filter(|p| p.provider.supports(operation))
+            .collect();
+        match able.as_slice() {
+            [] => Err(self.build(selected[0])?.unsupported(operation)),
             [profile] => self.build(profile),
-            several => Err(Error::usage(format!(
-                "several profiles are configured ({}); choose one with -p PROVIDER or --profile NAME",
-                several
-                    .iter()
-                    .map(|p| format!("{} ({})", p.name, p.provider))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
+            several => {
+                let one_provider = several.iter().all(|p| p.provider == several[0].provider);
+                Err(Error::usage(format!(
+                    "several profiles are selected ({}); choose one with {}",
+                    several
+                        .iter()
+                        .map(|p| format!("{} ({})", p.name, p.provider))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if one_provider {
+                        "--profile NAME"
+                    } else {
+                        "-p PROVIDER or --profile NAME"
+                    }
+                )))
+            }
+        }
+    }
+
+    /// The flag that selects a profile: `-p PROVIDER` when it is that provider's only
+    /// profile, else `--profile NAME`.
+    pub fn selector(&self, provider: ProviderKind, profile: &str) -> String {
+        let alone = self
+            .config
+            .profiles
+            .iter()
+            .filter(|p| p.provider == provider)
+            .count()
+            == 1;
+        if alone {
+            format!("-p {provider}")
+        } else {
+            format!("--profile {profile}")
         }
     }
 
@@ -236,10 +294,8 @@ impl App {
     /// Names the provider and profile of a single-database command's error when the error
     /// itself does not (a wait that timed out, an id refused before any request), and says
     /// where ids come from when one was not found.
-    fn name_origin(&self, error: Error, target: &Target, ids: bool) -> Error {
-        let providers: Vec<ProviderKind> = target.provider.into_iter().collect();
-        let names: Vec<String> = target.profile.iter().cloned().collect();
-        let error = match self.select(&providers, &names).as_deref() {
+    fn name_origin(&self, error: Error, target: &Profiles, ids: bool) -> Error {
+        let error = match self.selected(target).as_deref() {
             Ok([profile]) => error.with_origin(profile.provider, &profile.name),
             _ => error,
         };
@@ -313,19 +369,53 @@ impl App {
 }
 
 impl App {
-    /// Asks before a destructive change; the time spent answering does not count against
-    /// `--request-timeout`.
-    pub fn confirm(&self, yes: bool, action: &str, id: &str) -> Result<()> {
+    /// A destructive change to the database `key` names: with `--yes`, done as
+    /// [`App::act`] does it; else asked on a terminal, naming the database whole (read first:
+    /// provider, name, profile, id) with its id typed back to confirm, and refused (exit 6)
+    /// before any request without a terminal to ask on.
+    pub async fn change<T, F, Fut>(
+        &self,
+        target: &Profiles,
+        operation: Operation,
+        (key, yes): (&str, bool),
+        action: &str,
+        act: F,
+    ) -> Result<lookup::Acted<T>>
+    where
+        F: Fn(Arc<dyn Provider>, String) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        if yes {
+            return self.act(target, operation, key, act).await;
+        }
+        // What would be refused anyway is said first, still before any request.
+        self.searchable(target, operation, key)?;
+        if !can_ask() {
+            return Err(refusal(&format!("{action} {key:?}")));
+        }
+        let Found { provider, db } = self.find(target, operation, key).await?;
+        let what = format!(
+            "{action} {} database {:?} (profile {}, id {})",
+            db.provider, db.name, db.profile, db.id
+        );
         self.ask(
-            yes,
-            &format!("{action} {id}"),
-            &format!("This will {action} {id}. Type the id to confirm: "),
-            id,
-        )
+            false,
+            &what,
+            &format!("This will {what}. Type the id to confirm: "),
+            &db.id,
+        )?;
+        let provider: Arc<dyn Provider> = Arc::from(provider);
+        let answer = act(provider.clone(), db.id.clone()).await?;
+        Ok(lookup::Acted {
+            provider,
+            id: db.id,
+            answer,
+        })
     }
 
     /// `--yes`, or `expected` typed back at `prompt` on a terminal; otherwise nothing
-    /// changes (exit 6). `what` names the change in the refusal.
+    /// changes (exit 6). `what` names the change in the refusal. The time spent answering
+    /// does not count against `--request-timeout`.
     pub fn ask(&self, yes: bool, what: &str, prompt: &str, expected: &str) -> Result<()> {
         ask(yes, what, prompt, expected)?;
         self.shared.http.restart_deadline();
@@ -333,24 +423,28 @@ impl App {
     }
 }
 
-/// Refuses (exit 6) an id the provider's databases cannot have, naming the profile.
-pub(crate) fn check_id(provider: &dyn Provider, id: &str) -> Result<()> {
-    provider
-        .check_id(id)
-        .map_err(|e| e.with_origin(provider.kind(), provider.profile()))
+/// Whether someone can be asked: stdin and stderr are a terminal.
+fn can_ask() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// A change refused for want of `--yes` where no one can be asked.
+fn refusal(what: &str) -> Error {
+    Error::new(
+        ErrorKind::Invalid,
+        format!("refusing to {what} without --yes; nothing was changed"),
+    )
+    .with_hint("add --yes to confirm")
 }
 
 fn ask(yes: bool, what: &str, prompt: &str, expected: &str) -> Result<()> {
-    use std::io::{BufRead, IsTerminal};
+    use std::io::BufRead;
     if yes {
         return Ok(());
     }
-    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-        return Err(Error::new(
-            ErrorKind::Invalid,
-            format!("refusing to {what} without --yes; nothing was changed"),
-        )
-        .with_hint("add --yes to confirm"));
+    if !can_ask() {
+        return Err(refusal(what));
     }
     crate::sanitize::stderr_prompt(prompt);
     let mut answer = String::new();

@@ -2,18 +2,14 @@
 //! hidden on a terminal) into the OS keyring, where `FIELD_keyring = true` finds it.
 use std::io::IsTerminal;
 
-use crate::cli::GlobalArgs;
 use crate::config::{self, keyring, Origin};
 use crate::error::{Error, Result};
 
 /// The longest secret accepted, as from a `*_command`.
 const MAX_SECRET: usize = 64 * 1024;
 
-pub fn set_secret(profile: &str, field: &str, global: &GlobalArgs) -> Result<()> {
-    let config = config::load(
-        global.config.as_deref(),
-        crate::provider::registry::variables,
-    )?;
+pub fn set_secret(profile: &str, field: &str, path: Option<&std::path::Path>) -> Result<()> {
+    let config = config::load(path, crate::provider::registry::variables)?;
     let path = config.path.display();
     let found = config
         .profiles

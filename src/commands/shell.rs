@@ -2,17 +2,18 @@
 use clap::builder::PossibleValuesParser;
 use clap::{Command, CommandFactory};
 
-use crate::cli::{Cli, GlobalArgs};
+use crate::cli::Cli;
 use crate::config;
+use crate::context::Settings;
 use crate::error::{Error, Result};
 use crate::model::ProviderKind;
 use crate::output::emit;
 use crate::provider::registry::Registered;
 
 /// Shell completions; `--profile` completes to the profiles configured when they are generated.
-pub fn completions(shell: clap_complete::Shell, global: &GlobalArgs) -> Result<()> {
+pub fn completions(shell: clap_complete::Shell, settings: &Settings) -> Result<()> {
     let profiles: Vec<String> = config::load(
-        global.config.as_deref(),
+        settings.config.as_deref(),
         crate::provider::registry::variables,
     )
     .map(|c| {
@@ -69,7 +70,7 @@ const EXIT_CODES: &[(i32, &str)] = &[
         6,
         "invalid request, unsupported operation for this provider, refused confirmation",
     ),
-    (7, "conflict (already exists, operation in progress)"),
+    (7, "conflict (already exists, operation in progress, a name several databases have)"),
     (
         8,
         "provider error (5xx after retries) or an undecodable response",

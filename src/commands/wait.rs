@@ -2,7 +2,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use super::App;
 use crate::credentials::scrub_text;
@@ -18,12 +18,40 @@ pub enum Step<T> {
     Waiting(String),
 }
 
-/// Polls `check` until it is done, the timeout passes (exit 11) or Ctrl-C (exit 130).
-/// The interval grows by half each poll, up to four times the first.
+/// How often a wait says where it is when stderr is not a terminal (a CI log).
+const PROGRESS_EVERY: Duration = Duration::from_secs(10);
+
+/// The whole time a wait may take (`--timeout`), counted from when the command began: finding
+/// the database and following its task count against it too, and a timeout names it whole.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    started: Instant,
+    total: Duration,
+}
+
+impl Deadline {
+    /// `total` from now.
+    pub fn from_now(total: Duration) -> Self {
+        Deadline::since(Instant::now(), total)
+    }
+
+    /// `total` from `started`.
+    pub fn since(started: Instant, total: Duration) -> Self {
+        Deadline { started, total }
+    }
+
+    fn left(&self) -> Duration {
+        self.total.saturating_sub(self.started.elapsed())
+    }
+}
+
+/// Polls `check` until it is done, the deadline passes (exit 11) or Ctrl-C (exit 130).
+/// The interval grows by half each poll, up to four times the first. On a terminal a spinner
+/// shows the last status seen; elsewhere a line says it every [`PROGRESS_EVERY`].
 pub async fn until<T, F, Fut>(
     app: &App,
     what: &str,
-    timeout: Duration,
+    deadline: Deadline,
     interval: Duration,
     mut check: F,
 ) -> Result<T>
@@ -32,78 +60,140 @@ where
     Fut: Future<Output = Result<Step<T>>>,
 {
     let started = Instant::now();
-    let spinner = progress(app, what);
-    let mut delay = interval;
-    let mut last = String::from("not checked yet");
+    let spinner = app
+        .out
+        .settings
+        .stderr_tty
+        .then(|| app.spinners.start(&format!("waiting for {what}")));
+    let last = std::sync::Mutex::new(String::from("not checked yet"));
+    let seen = || last.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let gave_up = |last: &str| {
         Error::timeout(format!(
             "gave up after {}s waiting for {what}; last status: {last}",
-            timeout.as_secs_f64()
+            deadline.total.as_secs_f64()
         ))
     };
     let outcome = async {
+        let mut delay = interval;
         loop {
             app.shared.http.restart_deadline();
             // One poll may not outlast the wait itself, even against a hanging provider.
-            let left = timeout.saturating_sub(started.elapsed());
+            let left = deadline.left();
             let step = match tokio::time::timeout(left, check()).await {
                 Ok(step) => step?,
-                Err(_) => return Err(gave_up(&last)),
+                Err(_) => return Err(gave_up(&seen())),
             };
             match step {
                 Step::Done(value) => return Ok(value),
                 Step::Waiting(status) => {
-                    if let Some(bar) = &spinner {
-                        bar.set_message(
-                            escape_controls(&scrub_text(&format!("waiting for {what}: {status}")))
-                                .into_owned(),
-                        );
+                    if let Some(spinner) = &spinner {
+                        spinner.say(&format!("waiting for {what}: {status}"));
                     }
-                    last = status;
+                    *last.lock().unwrap_or_else(|e| e.into_inner()) = status;
                 }
             }
-            let left = timeout.saturating_sub(started.elapsed());
+            let left = deadline.left();
             if left.is_zero() {
-                return Err(gave_up(&last));
+                return Err(gave_up(&seen()));
             }
             tokio::time::sleep(delay.min(left)).await;
             delay = (delay.mul_f64(1.5)).min(interval * 4);
         }
     };
-    let result = tokio::select! {
-        result = outcome => result,
-        _ = tokio::signal::ctrl_c() => Err(Error::new(
-            ErrorKind::Interrupted,
-            format!("interrupted while waiting for {what}; the operation is still running at the provider"),
-        )),
+    tokio::pin!(outcome);
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    let mut progress =
+        tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
+    let result = loop {
+        tokio::select! {
+            result = &mut outcome => break result,
+            _ = &mut interrupted => break Err(Error::new(
+                ErrorKind::Interrupted,
+                format!("interrupted while waiting for {what}; the operation is still running at the provider"),
+            )),
+            _ = progress.tick(), if spinner.is_none() => crate::say!(
+                "waiting for {what}: {} ({}s)",
+                seen(),
+                started.elapsed().as_secs()
+            ),
+        }
     };
-    if let Some(bar) = spinner {
-        crate::sanitize::set_spinner(None);
-        bar.finish_and_clear();
+    if let Some(spinner) = &spinner {
+        app.spinners.finish(spinner);
     }
     result
 }
 
-/// A spinner on stderr, only when stderr is a terminal: its message is the last status seen,
-/// the elapsed time ticks with it, and log lines print above it.
-fn progress(app: &App, what: &str) -> Option<ProgressBar> {
-    if !app.out.settings.stderr_tty {
-        return None;
+/// The run's wait spinners on stderr, drawn as one block so waits that run at once
+/// (`apply --concurrency`) never draw over each other, and each one's line is cleared when
+/// it ends; log lines print above them.
+#[derive(Default)]
+pub struct Spinners {
+    block: MultiProgress,
+    running: std::sync::Mutex<Vec<(u64, ProgressBar)>>,
+    next: std::sync::atomic::AtomicU64,
+}
+
+/// One spinner of [`Spinners`].
+pub struct Spinner {
+    id: u64,
+    bar: ProgressBar,
+}
+
+impl Spinner {
+    /// Shows `message` (escaped, credentials masked) with the elapsed time.
+    fn say(&self, message: &str) {
+        self.bar
+            .set_message(escape_controls(&scrub_text(message)).into_owned());
     }
-    let bar = ProgressBar::new_spinner();
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
-        bar.set_style(style);
+}
+
+impl Spinners {
+    fn start(&self, message: &str) -> Spinner {
+        let bar = self.block.add(ProgressBar::new_spinner());
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(Duration::from_millis(120));
+        let spinner = Spinner {
+            id: self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            bar,
+        };
+        spinner.say(message);
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        running.push((spinner.id, spinner.bar.clone()));
+        crate::sanitize::set_spinner(Some(spinner.bar.clone()));
+        spinner
     }
-    bar.set_message(escape_controls(&scrub_text(&format!("waiting for {what}"))).into_owned());
-    bar.enable_steady_tick(Duration::from_millis(120));
-    crate::sanitize::set_spinner(Some(bar.clone()));
-    Some(bar)
+
+    fn finish(&self, spinner: &Spinner) {
+        spinner.bar.finish_and_clear();
+        self.block.remove(&spinner.bar);
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        running.retain(|(id, _)| *id != spinner.id);
+        // Log lines step around whichever spinner still runs (any one suspends the block).
+        crate::sanitize::set_spinner(running.last().map(|(_, bar)| bar.clone()));
+        if running.is_empty() {
+            let _ = self.block.clear();
+        }
+    }
 }
 
 /// Waits for a task to finish: completed → the task; failed → exit 8 with its error.
 pub async fn task(app: &App, provider: &dyn Provider, id: &str, timeout: Duration) -> Result<Task> {
+    task_within(app, provider, id, Deadline::from_now(timeout)).await
+}
+
+/// [`task`] within a deadline already running.
+async fn task_within(
+    app: &App,
+    provider: &dyn Provider,
+    id: &str,
+    deadline: Deadline,
+) -> Result<Task> {
     let what = format!("{} task {id}", provider.kind());
-    let task = until(app, &what, timeout, Duration::from_secs(2), || async {
+    let task = until(app, &what, deadline, Duration::from_secs(2), || async {
         let task = match provider.task(id).await {
             Ok(task) => task,
             Err(e) if e.kind == ErrorKind::NotFound => {
@@ -143,11 +233,11 @@ pub async fn change(
     gone: bool,
     timeout: Duration,
 ) -> Result<Change> {
-    let started = Instant::now();
+    let deadline = Deadline::from_now(timeout);
     let mut change = change;
     let mut database_id = database_id.map(str::to_string);
     if let Change::Task(task) = &change {
-        let done = self::task(app, provider, &task.id, timeout).await?;
+        let done = task_within(app, provider, &task.id, deadline).await?;
         if database_id.is_none() {
             database_id = done.resource_id.clone();
         }
@@ -162,10 +252,9 @@ pub async fn change(
     if matches!(change, Change::Deleted(_)) {
         return Ok(change);
     }
-    let left = timeout.saturating_sub(started.elapsed());
     let what = format!("{} database {id}", provider.kind());
     if gone {
-        until(app, &what, left, Duration::from_secs(2), || async {
+        until(app, &what, deadline, Duration::from_secs(2), || async {
             match provider.get(&id).await {
                 Ok(db) => Ok(Step::Waiting(db.status.to_string())),
                 Err(e) if e.kind == ErrorKind::NotFound => Ok(Step::Done(())),
@@ -175,7 +264,7 @@ pub async fn change(
         .await?;
         return Ok(change);
     }
-    let db = until(app, &what, left, Duration::from_secs(2), || async {
+    let db = until(app, &what, deadline, Duration::from_secs(2), || async {
         let db = provider.get(&id).await?;
         Ok(match db.status {
             crate::model::Status::Active => Step::Done(db),

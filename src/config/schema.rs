@@ -316,8 +316,11 @@ fn profile(
         ));
     }
     let blocked = checked.problems.len() > before;
-    for message in missing(&profile) {
-        let mut found = problem(Some(name), Some(line), format!("{message} (line {line})"));
+    // A setting that is absent is reported at its profile; a `*_env` twin naming an unset
+    // variable at the twin's own line.
+    for (key, message) in missing(&profile) {
+        let at = key_line(&key);
+        let mut found = problem(Some(name), Some(at), format!("{message} (line {at})"));
         found.blocking = false;
         checked.problems.push(found);
     }
@@ -332,9 +335,11 @@ fn profile(
 
 /// What keeps a profile (from any origin) from working: bad values, then missing settings.
 pub fn unresolved(profile: &Profile) -> Vec<String> {
-    let mut messages: Vec<String> = type_errors(profile).into_iter().map(|(_, m)| m).collect();
-    messages.extend(missing(profile));
-    messages
+    type_errors(profile)
+        .into_iter()
+        .chain(missing(profile))
+        .map(|(_, message)| message)
+        .collect()
 }
 
 /// Values of the wrong type, as (key, message).
@@ -354,10 +359,10 @@ fn type_errors(profile: &Profile) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Required settings that are absent, secrets given twice, and `*_env` twins naming unset
-/// variables; nothing is run or fetched. A field whose value has the wrong type is left to
-/// [`type_errors`].
-fn missing(profile: &Profile) -> Vec<String> {
+/// Required settings that are absent, secrets given twice, and twins naming what is not
+/// there, as (the key the problem is about, message); nothing is run or fetched. A field
+/// whose value has the wrong type is left to [`type_errors`].
+fn missing(profile: &Profile) -> Vec<(String, String)> {
     let bad: Vec<String> = type_errors(profile).into_iter().map(|(k, _)| k).collect();
     let own_auth = profile.string(AUTH_KEY).ok().flatten().is_some();
     fields(profile.variables)
@@ -373,7 +378,13 @@ fn missing(profile: &Profile) -> Vec<String> {
                 (false, true) => profile.require_string(f.name).map(|_| ()),
                 (false, false) => Ok(()),
             };
-            result.err().map(|e| e.message)
+            // The twin when one is set (what it names is what is missing), else the field.
+            let key = profile
+                .field_names()
+                .find(|k| super::twin_of(k) == Some(f.name))
+                .unwrap_or(f.name)
+                .to_string();
+            result.err().map(|e| (key, e.message))
         })
         .collect()
 }
@@ -594,12 +605,12 @@ mod tests {
             messages,
             vec![
                 "unknown key `api_url` in profile `a` (line 3); did you mean `url`?",
-                "'insecure' in profile 'a' must be true or false (line 4)",
+                "'insecure' in profile 'a' must be true or false (unquoted), not the string \"maybe\" (line 4)",
                 "'email' in profile 'a' is not set (line 1)",
                 "profile 'a' sets neither 'api_key' nor 'api_key_env' (nor 'api_key_command', 'api_key_keyring') (line 1)",
                 "profile 'b' has unknown provider 'mongodb' (line 7); expected one of upstash, redis-cloud, redis-enterprise, cosmos",
                 "'endpoint' in profile 'c' is not set (line 9)",
-                "key_env in profile 'c' names DBCTL_TEST_SURELY_UNSET, which is not set (line 9)",
+                "key_env in profile 'c' names DBCTL_TEST_SURELY_UNSET, which is not set (line 11)",
             ]
         );
         assert_eq!(

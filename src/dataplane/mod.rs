@@ -101,24 +101,20 @@ impl Dialer {
         .await
     }
 
-    /// Connects, authenticates, and reads `INFO memory`, `INFO stats` and `INFO clients`
-    /// (one section per call: servers before 7.0 take one at a time), line by line as the
-    /// replies come: the text is never held whole.
+    /// Connects, authenticates, and reads `INFO` (its default sections hold memory, stats
+    /// and clients on every server version: one round trip, where naming several sections
+    /// needs 7.0), line by line as the reply comes: the text is never held whole.
     pub async fn info(&self, connection: &RedisConnection) -> Result<RedisUsage> {
         let target = Target::of(connection);
         self.bounded(connection, &target, async |session: &mut Session<'_>| {
             let mut usage = RedisUsage::default();
-            for section in ["memory", "stats", "clients"] {
-                let mut lines = resp::Lines::new(|line: &str| usage.read_line(line));
-                let reply = session
-                    .command(&[b"INFO", section.as_bytes()], &mut |piece| {
-                        lines.feed(piece)
-                    })
-                    .await?;
-                lines.finish();
-                if reply != Reply::Bulk {
-                    return Err(session.unexpected("INFO", reply));
-                }
+            let mut lines = resp::Lines::new(|line: &str| usage.read_line(line));
+            let reply = session
+                .command(&[b"INFO"], &mut |piece| lines.feed(piece))
+                .await?;
+            lines.finish();
+            if reply != Reply::Bulk {
+                return Err(session.unexpected("INFO", reply));
             }
             Ok(usage)
         })
@@ -510,7 +506,11 @@ mod tests {
             crate::emulator::redis_plane::start([127, 0, 0, 1].into(), Duration::ZERO)
                 .await
                 .unwrap();
-        let settings = Arc::new(HttpSettings::new(Duration::from_secs(5), 1, 0, false));
+        let settings = Arc::new(HttpSettings::new(&crate::context::Requests {
+            timeout: Duration::from_secs(5),
+            attempts: 1,
+            ..Default::default()
+        }));
         let profile = Profile::new("p", ProviderKind::Upstash, Origin::Env, &[]);
         let dialer = Dialer::for_profile(&profile, settings).unwrap();
         let connection = RedisConnection {

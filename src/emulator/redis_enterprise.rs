@@ -279,6 +279,7 @@ fn routes(store: Arc<Mutex<State>>) -> Router {
         .route("/v1/bdbs/stats/last/{uid}", get(stats_one))
         .route("/v1/bdbs/{uid}/{action}", put(bdb_action))
         .route("/v1/bdbs/{uid}/actions/import", post(import))
+        .route("/v1/actions", get(actions))
         .route("/v1/actions/{uid}", get(action))
         .with_state(store)
 }
@@ -650,6 +651,17 @@ async fn import(
     Json(json!({ "action_uid": action })).into_response()
 }
 
+/// `GET /v1/actions`: every action kept, as the cluster groups them (`actions`, and the
+/// `state-machines` this emulator has none of).
+async fn actions(AxumState(store): Shared, headers: HeaderMap) -> Response {
+    if !basic_auth_ok(&headers, USER, PASSWORD) {
+        return unauthorized();
+    }
+    let state = lock(&store);
+    let actions: Vec<Value> = state.actions.iter().map(action_view).collect();
+    Json(json!({"actions": actions, "state-machines": []})).into_response()
+}
+
 async fn action(AxumState(store): Shared, headers: HeaderMap, Path(uid): Path<String>) -> Response {
     if !basic_auth_ok(&headers, USER, PASSWORD) {
         return unauthorized();
@@ -662,6 +674,11 @@ async fn action(AxumState(store): Shared, headers: HeaderMap, Path(uid): Path<St
             &format!("Action {uid} does not exist"),
         );
     };
+    Json(action_view(action)).into_response()
+}
+
+/// An action as the cluster shows it: queued, then running with its progress, then completed.
+fn action_view(action: &Action) -> Value {
     let elapsed = action.started.elapsed();
     let (status, progress) = if elapsed < STEP / 4 {
         ("queued", json!("0"))
@@ -672,14 +689,13 @@ async fn action(AxumState(store): Shared, headers: HeaderMap, Path(uid): Path<St
     } else {
         ("completed", json!(100))
     };
-    Json(json!({
+    json!({
         "action_uid": action.uid,
         "name": action.name,
         "status": status,
         "progress": progress,
         "object_name": format!("bdb:{}", action.bdb),
-    }))
-    .into_response()
+    })
 }
 
 #[cfg(test)]

@@ -123,6 +123,7 @@ impl Http {
                 self.api.prepare().await.map_err(|e| e.retryable(false))?;
                 // Closed never happens: the semaphore lives as long as the settings.
                 let _permit = self.settings.in_flight.acquire().await;
+                self.settings.count_request(self.provider);
                 self.attempt(&call).await
             })
             .await;

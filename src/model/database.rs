@@ -142,6 +142,8 @@ pub struct Region {
     pub endpoint: Option<String>,
     pub port: Option<u16>,
     pub tls: Option<bool>,
+    /// Memory used in this region, as the provider's API gives it.
+    pub memory_used_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

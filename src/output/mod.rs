@@ -38,6 +38,21 @@ pub enum OutputFormat {
     Markdown,
 }
 
+/// How `--watch` shows one refresh after another, as the format and the terminal allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refreshes {
+    /// A table on a terminal, redrawn in place.
+    Screen,
+    /// One JSON document a line.
+    JsonLines,
+    /// A YAML stream.
+    YamlStream,
+    /// Each refresh in full after a blank line.
+    Blocks,
+}
+
+pub use table::terminal_rows;
+
 /// Output settings for renderers.
 #[derive(Debug, Clone)]
 pub struct OutputSettings {
@@ -64,6 +79,18 @@ pub struct Renderer {
 impl Renderer {
     pub fn new(settings: OutputSettings) -> Self {
         Renderer { settings }
+    }
+
+    /// How `--watch` shows its refreshes.
+    pub fn refreshes(&self) -> Refreshes {
+        match self.settings.format {
+            OutputFormat::Json => Refreshes::JsonLines,
+            OutputFormat::Yaml => Refreshes::YamlStream,
+            OutputFormat::Table | OutputFormat::Wide if self.settings.stdout_tty => {
+                Refreshes::Screen
+            }
+            _ => Refreshes::Blocks,
+        }
     }
 
     /// Whether output (and so the one error line) is JSON.

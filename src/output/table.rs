@@ -242,6 +242,13 @@ pub fn terminal_width() -> Option<usize> {
         .or_else(|| std::env::var("COLUMNS").ok()?.trim().parse().ok())
 }
 
+/// The terminal's height in rows, if stdout is one whose size is known.
+pub fn terminal_rows() -> Option<usize> {
+    terminal_size::terminal_size_of(std::io::stdout())
+        .map(|(_, terminal_size::Height(h))| usize::from(h))
+        .filter(|&h| h > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

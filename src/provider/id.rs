@@ -11,16 +11,23 @@ const SHOWN_CHARS: usize = 64;
 /// Refuses an id no provider could have; `form` says what a valid one looks like, e.g.
 /// "redis-enterprise database uids are positive numbers such as 1".
 pub fn check_common(kind: ProviderKind, id: &str, form: &str) -> Result<()> {
-    let why = if id.is_empty() {
-        "it is empty"
+    match unusable(id) {
+        Some(why) => Err(malformed(kind, id, why, form)),
+        None => Ok(()),
+    }
+}
+
+/// Why no database could have `id` as its id or name, if that is so.
+pub fn unusable(id: &str) -> Option<&'static str> {
+    if id.is_empty() {
+        Some("it is empty")
     } else if id.trim().is_empty() {
-        "it is only whitespace"
+        Some("it is only whitespace")
     } else if id.chars().any(char::is_control) {
-        "it contains a control character"
+        Some("it contains a control character")
     } else {
-        return Ok(());
-    };
-    Err(malformed(kind, id, why, form))
+        None
+    }
 }
 
 /// The one error for a malformed id: `"a/b" is not a valid upstash database id: it contains

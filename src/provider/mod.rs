@@ -64,6 +64,15 @@ pub struct UpdateRequest {
     pub dry_run: bool,
 }
 
+/// What `backup create` answered: the backup as the provider lists it (its id is what
+/// `backup restore` takes), or, where the API keeps no backup records (Redis Cloud), the task
+/// that takes it.
+#[derive(Debug, Clone)]
+pub enum BackupTaken {
+    Backup(Backup),
+    Task(Task),
+}
+
 #[derive(Debug, Clone)]
 pub struct ImportRequest {
     pub source_type: String,
@@ -188,13 +197,17 @@ pub trait Provider: Send + Sync {
     async fn backups(&self, _id: &str) -> Result<Vec<Backup>> {
         Err(self.unsupported(Operation::BackupList))
     }
-    async fn create_backup(&self, _id: &str, _name: Option<&str>) -> Result<Change> {
+    async fn create_backup(&self, _id: &str, _name: Option<&str>) -> Result<BackupTaken> {
         Err(self.unsupported(Operation::BackupCreate))
     }
     async fn restore_backup(&self, _id: &str, _backup_id: &str) -> Result<Change> {
         Err(self.unsupported(Operation::BackupRestore))
     }
     async fn task(&self, _id: &str) -> Result<Task> {
+        Err(self.unsupported(Operation::Tasks))
+    }
+    /// The account's tasks, as the provider lists them.
+    async fn tasks(&self) -> Result<Vec<Task>> {
         Err(self.unsupported(Operation::Tasks))
     }
     /// Container names of a database (Cosmos).
@@ -372,10 +385,11 @@ pub mod testing {
     pub fn test_shared() -> super::Shared {
         super::Shared {
             http: std::sync::Arc::new(crate::context::HttpSettings::new(
-                std::time::Duration::from_secs(1),
-                1,
-                0,
-                false,
+                &crate::context::Requests {
+                    timeout: std::time::Duration::from_secs(1),
+                    attempts: 1,
+                    ..Default::default()
+                },
             )),
             raw: true,
             show_secrets: false,

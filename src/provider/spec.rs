@@ -13,6 +13,9 @@ pub struct ProviderSpec {
     pub build: fn(&Profile, &Shared) -> Result<Box<dyn Provider>>,
     /// What it can do; everything else is refused (exit 6) before a request is made.
     pub operations: &'static [Operation],
+    /// The requests a minute its API allows an account, where it publishes a limit: `--watch`
+    /// and `--live` stay under it.
+    pub requests_per_minute: Option<u32>,
     /// Its API has no live usage figures: `db stats` reads `INFO` over the data plane and
     /// keeps the API's figure only when the data plane cannot be reached.
     pub usage_from_info: bool,

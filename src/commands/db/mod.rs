@@ -22,7 +22,8 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             id,
             target,
             collections,
-        } => status::get(app, &id, &target, collections).await,
+            watch,
+        } => status::get(app, &id, &target, collections, &watch).await,
         DbCommand::Create {
             target,
             name,
@@ -109,12 +110,7 @@ pub async fn run(app: &App, command: DbCommand) -> Result<()> {
             var,
             region,
         } => url::url(app, &id, &target, format, var.as_deref(), region.as_deref()).await,
-        DbCommand::Ping {
-            id,
-            providers,
-            profiles,
-            count,
-        } => ping::run(app, id, &providers, &profiles, count).await,
+        DbCommand::Ping { id, target, count } => ping::run(app, id, &target, count).await,
         DbCommand::Connect {
             id,
             target,

@@ -9,64 +9,37 @@ use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
 
-use super::super::App;
-use crate::cli::Target;
+use super::super::{App, Found};
+use crate::cli::Profiles;
 use crate::dataplane::{self, Dialer};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fleet;
-use crate::model::{Connection, ProviderKind};
+use crate::model::Connection;
 use crate::model::{Database, Ping};
-use crate::provider::Provider;
+use crate::provider::{Operation, Provider};
 
-/// Databases pinged at once; the run-wide bounds (API requests, data-plane connections)
-/// still apply inside.
-const CONCURRENT: usize = 256;
+/// Databases pinged at once: twice the data-plane connections, so the next wave's API reads
+/// (Upstash gives passwords per database) overlap this wave's pings; the run-wide bounds (API
+/// requests, data-plane connections) still apply inside.
+const CONCURRENT: usize = 2 * crate::context::MAX_DATA_PLANE;
 
-pub async fn run(
-    app: &App,
-    id: Option<String>,
-    providers: &[ProviderKind],
-    profiles: &[String],
-    count: u32,
-) -> Result<()> {
+pub async fn run(app: &App, id: Option<String>, target: &Profiles, count: u32) -> Result<()> {
     match id {
-        Some(id) => one(app, &id, providers, profiles, count).await,
-        None => many(app, providers, profiles, count).await,
+        Some(id) => one(app, &id, target, count).await,
+        None => many(app, target, count).await,
     }
 }
 
-async fn one(
-    app: &App,
-    id: &str,
-    providers: &[ProviderKind],
-    profiles: &[String],
-    count: u32,
-) -> Result<()> {
-    if providers.len() > 1 || profiles.len() > 1 {
-        return Err(Error::usage(
-            "with a database ID, give at most one -p/--provider and one --profile",
-        ));
-    }
-    let target = Target {
-        provider: providers.first().copied(),
-        profile: profiles.first().cloned(),
-    };
-    let provider = app.one(&target)?;
-    super::super::check_id(provider.as_ref(), id)?;
+async fn one(app: &App, key: &str, target: &Profiles, count: u32) -> Result<()> {
+    let Found { provider, db } = app.find(target, Operation::Get, key).await?;
     let dialer = dialer(app, provider.as_ref())?;
-    let db = provider.get(id).await?;
     let (ping, failure) = ping(provider.as_ref(), &dialer, &db, count).await;
     app.print(&app.out.one(&ping)?)?;
     failure.map_or(Ok(()), Err)
 }
 
-async fn many(
-    app: &App,
-    providers: &[ProviderKind],
-    profiles: &[String],
-    count: u32,
-) -> Result<()> {
-    let selected = app.select(providers, profiles)?;
+async fn many(app: &App, target: &Profiles, count: u32) -> Result<()> {
+    let selected = app.selected(target)?;
     let mut collected = fleet::collect(&selected, &app.shared, false).await?;
     let mut jobs = Vec::new();
     for (provider, databases) in std::mem::take(&mut collected.lists) {

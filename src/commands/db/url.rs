@@ -2,8 +2,8 @@
 //! `--show-secrets`.
 use serde_json::{json, Value};
 
-use super::super::App;
-use crate::cli::{Target, UrlFormat};
+use super::super::{Acted, App};
+use crate::cli::{Profiles, UrlFormat};
 use crate::credentials::UNRESERVED;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Connection, CosmosConnection, RedisConnection};
@@ -14,15 +14,22 @@ use crate::tls::TlsOptions;
 
 pub async fn url(
     app: &App,
-    id: &str,
-    target: &Target,
+    key: &str,
+    target: &Profiles,
     format: UrlFormat,
     var: Option<&str>,
     region: Option<&str>,
 ) -> Result<()> {
-    let provider = app.provider_for(target, Operation::Url, id)?;
-    let connection = provider::connection(provider.as_ref(), id).await?;
-    let connection = super::super::region::choose(provider.as_ref(), id, connection, region)?;
+    let Acted {
+        provider,
+        id,
+        answer,
+    } = app
+        .act(target, Operation::Url, key, |provider, id| async move {
+            provider::connection(provider.as_ref(), &id).await
+        })
+        .await?;
+    let connection = super::super::region::choose(provider.as_ref(), &id, answer, region)?;
     let show = app.shared.show_secrets;
     let text = match format {
         UrlFormat::Env => {
@@ -39,14 +46,21 @@ pub async fn url(
 
 pub async fn connect(
     app: &App,
-    id: &str,
-    target: &Target,
+    key: &str,
+    target: &Profiles,
     region: Option<&str>,
     args: &[String],
 ) -> Result<()> {
-    let provider = app.provider_for(target, Operation::Connect, id)?;
-    let connection = provider::connection(provider.as_ref(), id).await?;
-    match super::super::region::choose(provider.as_ref(), id, connection, region)? {
+    let Acted {
+        provider,
+        id,
+        answer,
+    } = app
+        .act(target, Operation::Connect, key, |provider, id| async move {
+            provider::connection(provider.as_ref(), &id).await
+        })
+        .await?;
+    match super::super::region::choose(provider.as_ref(), &id, answer, region)? {
         Connection::Redis(redis) => {
             // The profile's CA file and insecure switch, as `db ping` uses them.
             let tls = provider.source().tls()?;

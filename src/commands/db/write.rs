@@ -3,8 +3,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::super::{wait, App};
-use crate::cli::{Target, WaitArgs};
+use super::super::lookup::shell_word;
+use super::super::{wait, Acted, App};
+use crate::cli::{Profiles, WaitArgs};
 use crate::error::{Error, Result};
 use crate::output::Renderer;
 use crate::provider::{
@@ -13,7 +14,7 @@ use crate::provider::{
 
 pub async fn create(
     app: &App,
-    target: &Target,
+    target: &Profiles,
     request: &CreateRequest,
     wait: &WaitArgs,
 ) -> Result<()> {
@@ -24,97 +25,108 @@ pub async fn create(
 
 pub async fn update(
     app: &App,
-    id: &str,
-    target: &Target,
+    key: &str,
+    target: &Profiles,
     request: &UpdateRequest,
     wait: &WaitArgs,
 ) -> Result<()> {
-    let provider = app.provider_for(target, Operation::Update, id)?;
-    if request.throughput.is_some() {
-        provider.require(Operation::Throughput)?;
-    }
-    let change = provider.update(id, request).await?;
-    finish(app, provider.as_ref(), change, Some(id), false, wait).await
+    let operation = match request.throughput {
+        Some(_) => Operation::Throughput,
+        None => Operation::Update,
+    };
+    let Acted {
+        provider,
+        id,
+        answer,
+    } = app
+        .act(target, operation, key, |provider, id| async move {
+            provider.update(&id, request).await
+        })
+        .await?;
+    finish(app, provider.as_ref(), answer, Some(&id), false, wait).await
 }
 
 pub async fn delete(
     app: &App,
-    id: &str,
-    target: &Target,
+    key: &str,
+    target: &Profiles,
     yes: bool,
     wait: &WaitArgs,
 ) -> Result<()> {
-    let provider = app.provider_for(target, Operation::Delete, id)?;
-    app.confirm(yes, &format!("delete {} database", provider.kind()), id)?;
-    let change = provider.delete(id).await?;
-    finish(app, provider.as_ref(), change, Some(id), true, wait).await
+    let Acted {
+        provider,
+        id,
+        answer,
+    } = app
+        .change(
+            target,
+            Operation::Delete,
+            (key, yes),
+            "delete",
+            |provider, id| async move { provider.delete(&id).await },
+        )
+        .await?;
+    finish(app, provider.as_ref(), answer, Some(&id), true, wait).await
 }
 
-pub async fn flush(app: &App, id: &str, target: &Target, yes: bool) -> Result<()> {
-    let provider = app.provider_for(target, Operation::Flush, id)?;
-    app.confirm(
-        yes,
-        &format!("delete every key of {} database", provider.kind()),
-        id,
-    )?;
-    let change = provider.flush(id).await?;
-    print_change(app, &change)
+pub async fn flush(app: &App, key: &str, target: &Profiles, yes: bool) -> Result<()> {
+    let acted = app
+        .change(
+            target,
+            Operation::Flush,
+            (key, yes),
+            "delete every key of",
+            |provider, id| async move { provider.flush(&id).await },
+        )
+        .await?;
+    print_change(app, &acted.answer)
 }
 
-pub async fn reset_password(app: &App, id: &str, target: &Target, yes: bool) -> Result<()> {
-    let provider = app.provider_for(target, Operation::ResetPassword, id)?;
-    app.confirm(
-        yes,
-        &format!("reset the password of {} database", provider.kind()),
+pub async fn reset_password(app: &App, key: &str, target: &Profiles, yes: bool) -> Result<()> {
+    let Acted {
+        provider,
         id,
-    )?;
-    let change = provider.reset_password(id).await?;
-    print_change(app, &change)?;
+        answer,
+    } = app
+        .change(
+            target,
+            Operation::ResetPassword,
+            (key, yes),
+            "reset the password of",
+            |provider, id| async move { provider.reset_password(&id).await },
+        )
+        .await?;
+    print_change(app, &answer)?;
     crate::say!(
         "`dbctl db url {} {} --show-secrets` prints the connection URL with the new password",
-        shell_quoted(id),
-        select_flag(provider.kind(), provider.profile())
+        shell_word(&id),
+        app.selector(provider.kind(), provider.profile())
     );
     Ok(())
 }
 
-/// `-p PROVIDER` for an environment profile, `--profile NAME` for a named one.
-fn select_flag(kind: crate::model::ProviderKind, profile: &str) -> String {
-    if profile == kind.name() {
-        format!("-p {kind}")
-    } else {
-        format!("--profile {profile}")
-    }
-}
-
-/// An id as a shell word (Cosmos ids may hold spaces).
-fn shell_quoted(id: &str) -> String {
-    if id
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
-    {
-        id.to_string()
-    } else {
-        format!("'{}'", id.replace('\'', "'\\''"))
-    }
-}
-
 pub async fn import(
     app: &App,
-    id: &str,
-    target: &Target,
+    key: &str,
+    target: &Profiles,
     request: &ImportRequest,
     yes: bool,
     wait: &WaitArgs,
 ) -> Result<()> {
-    let provider = app.provider_for(target, Operation::Import, id)?;
-    app.confirm(
-        yes,
-        &format!("replace the data of {} database", provider.kind()),
+    let Acted {
+        provider,
         id,
-    )?;
-    let change = provider.import(id, request).await?;
-    finish(app, provider.as_ref(), change, Some(id), false, wait).await
+        answer,
+    } = app
+        .change(
+            target,
+            Operation::Import,
+            (key, yes),
+            "replace the data of",
+            |provider, id| async move { provider.import(&id, request).await },
+        )
+        .await?;
+    finish(app, provider.as_ref(), answer, Some(&id), false, wait).await
 }
 
 /// The source URIs of `db import`: `--uri URI` (with a warning: other local users can read
@@ -227,8 +239,8 @@ pub fn print_change(app: &App, change: &Change) -> Result<()> {
             // A task id is easy to take for a database id: say what to run next.
             crate::say!(
                 "the change runs at the provider: follow it with `dbctl task wait {} {}` (or add --wait next time)",
-                shell_quoted(&task.id),
-                select_flag(task.provider, &task.profile)
+                shell_word(&task.id),
+                app.selector(task.provider, &task.profile)
             );
         }
     }

@@ -21,19 +21,18 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
 use super::App;
-use crate::cli::{GlobalArgs, McpArgs};
-use crate::context::HttpSettings;
+use crate::cli::McpArgs;
+use crate::context::Settings;
 use crate::error::{Error, Result};
 use crate::model::ProviderKind;
-use crate::output::{OutputFormat, OutputSettings, Record, Renderer};
-use crate::provider::Shared;
+use crate::output::Record;
 
 mod params;
 mod read;
 mod write;
 
 /// Serves until the client closes stdin.
-pub async fn serve(global: &GlobalArgs, args: &McpArgs) -> Result<()> {
+pub async fn serve(global: &Settings, args: &McpArgs) -> Result<()> {
     if global.show_secrets {
         return Err(Error::usage(
             "dbctl mcp never shows a secret: --show-secrets does not apply",
@@ -126,46 +125,7 @@ impl Dbctl {
     /// own (`--request-timeout` counts from the call, not from the server's start) and JSON
     /// output, never prompting, never drawing a spinner.
     fn app(&self) -> App {
-        let base = &self.base;
-        let settings = &base.shared.http;
-        let mut http = HttpSettings::new(
-            settings.timeout,
-            settings.attempts,
-            settings.verbose,
-            settings.insecure,
-        );
-        http.data_plane_connect = settings.data_plane_connect;
-        http.data_plane_reply = settings.data_plane_reply;
-        for (to, from) in [
-            (&http.dial_override, &settings.dial_override),
-            (&http.api_override, &settings.api_override),
-        ] {
-            if let Some(addr) = from.get() {
-                let _ = to.set(*addr);
-            }
-        }
-        App {
-            config: base.config.clone(),
-            shared: Shared {
-                http: Arc::new(http),
-                raw: base.shared.raw,
-                show_secrets: false,
-            },
-            out: Renderer::new(OutputSettings {
-                format: OutputFormat::Json,
-                show_secrets: false,
-                color: false,
-                stdout_tty: false,
-                stderr_tty: false,
-                query: None,
-                sort: None,
-                limit: None,
-                headers: true,
-            }),
-            demo: base.demo,
-            #[cfg(feature = "emulator")]
-            _emulator: None,
-        }
+        self.base.for_one_call()
     }
 
     /// What the server tells the client when it connects: what dbctl is, which tools the

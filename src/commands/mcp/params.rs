@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::cli::{CheckArgs, FleetArgs, ListArgs, Target};
+use crate::cli::{CheckArgs, FleetArgs, ListArgs, Profiles as Target};
 use crate::error::{Error, Result};
 use crate::model::{ProviderKind, Rule, Severity, Status};
 
@@ -134,8 +134,7 @@ impl Selection {
     pub fn list(&self) -> Result<ListArgs> {
         let fleet = self.profiles.fleet()?;
         Ok(ListArgs {
-            providers: fleet.providers,
-            profiles: fleet.profiles,
+            select: fleet,
             status: self
                 .status
                 .as_deref()
@@ -178,8 +177,12 @@ impl One {
 /// The profile a tool on one database (or task) talks to, as `-p` and `--profile` name it.
 fn target(provider: Option<&str>, profile: Option<&str>) -> Result<Target> {
     Ok(Target {
-        provider: provider.map(|p| choice("provider", p)).transpose()?,
-        profile: profile.map(str::to_string),
+        providers: provider
+            .map(|p| choice("provider", p))
+            .transpose()?
+            .into_iter()
+            .collect(),
+        profiles: profile.map(str::to_string).into_iter().collect(),
     })
 }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::params::{self, parse};
 use super::{failed, failures, off_runtime, record, records, Dbctl};
 use crate::cli::ScopeArgs;
-use crate::commands::{check, configure, db, desired, wait, App};
+use crate::commands::{check, configure, db, desired, wait, App, Found};
 use crate::error::Result;
 use crate::model::{Database, Ping, Usage};
 use crate::provider::{Change, Operation};
@@ -140,12 +140,12 @@ impl Dbctl {
         let app = self.app();
         let run = async {
             let params = parse::<params::GetParams>(arguments)?;
-            let id = params.one.id.as_str();
-            let provider = app.provider_for(&params.one.target()?, Operation::Get, id)?;
-            let mut db = provider.get(id).await?;
+            let Found { provider, mut db } = app
+                .find(&params.one.target()?, Operation::Get, &params.one.id)
+                .await?;
             if params.collections {
                 provider.require(Operation::Collections)?;
-                db.collections = Some(provider.collections(id).await?);
+                db.collections = Some(provider.collections(&db.id).await?);
             }
             Ok(OneDatabase {
                 database: record(&app, &db)?,
@@ -178,10 +178,12 @@ impl Dbctl {
                 });
             };
             let target = params.selection.profiles.target()?;
-            let provider = app.provider_for(&target, Operation::Usage, id)?;
-            let database = provider.get(id).await?;
+            let Found {
+                provider,
+                db: database,
+            } = app.find(&target, Operation::Usage, id).await?;
             let (pairs, mut errors) =
-                db::stats::usages(&app, provider.as_ref(), vec![database]).await?;
+                db::stats::usages(&app, provider.as_ref(), vec![database], false).await?;
             let usages: Vec<Usage> = pairs.into_iter().filter_map(|(_, u)| u).collect();
             if usages.is_empty() && !errors.is_empty() {
                 return Err(errors.swap_remove(0));
@@ -209,10 +211,13 @@ impl Dbctl {
             let count = params.count()?;
             let args = params.selection.list()?;
             if let Some(id) = params.id.as_deref() {
-                let provider = app.one(&params.selection.profiles.target()?)?;
-                crate::commands::check_id(provider.as_ref(), id)?;
+                let Found {
+                    provider,
+                    db: database,
+                } = app
+                    .find(&params.selection.profiles.target()?, Operation::Get, id)
+                    .await?;
                 let dialer = db::ping::dialer(app, provider.as_ref())?;
-                let database = provider.get(id).await?;
                 let (ping, _) = db::ping::ping(provider.as_ref(), &dialer, &database, count).await;
                 return Ok(Pings {
                     pings: records(app, &[ping])?,
@@ -344,9 +349,11 @@ impl Dbctl {
         let app = self.app();
         let run = async {
             let one = parse::<params::OneParams>(arguments)?.one;
-            let provider = app.provider_for(&one.target()?, Operation::BackupList, &one.id)?;
+            let Found { provider, db } = app
+                .find(&one.target()?, Operation::BackupList, &one.id)
+                .await?;
             Ok(Backups {
-                backups: records(&app, &provider.backups(&one.id).await?)?,
+                backups: records(&app, &provider.backups(&db.id).await?)?,
             })
         };
         run.await.map(Json).map_err(failed)
@@ -397,7 +404,8 @@ async fn wait_database(
     deleted: bool,
     timeout: Duration,
 ) -> Result<Value> {
-    let provider = app.provider_for(&params.target()?, Operation::Get, id)?;
+    // The id a write answered with (it may be gone): no lookup by name.
+    let provider = app.provider(&params.target()?, Operation::Get)?;
     let accepted = Change::Accepted(String::new());
     match wait::change(app, provider.as_ref(), accepted, Some(id), deleted, timeout).await? {
         Change::Database(db) => record(app, &db),

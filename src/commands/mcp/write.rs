@@ -16,13 +16,13 @@ use tokio::sync::watch;
 
 use super::params::{self, parse};
 use super::read::{Waited, SPEC_ORIGIN};
-use super::{failed, off_runtime, parsed, records, Dbctl};
+use super::{failed, off_runtime, parsed, record, records, Dbctl};
 use crate::cli::ScopeArgs;
 use crate::commands::desired::{self, apply::Checked};
-use crate::commands::App;
+use crate::commands::{App, Found};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Status;
-use crate::provider::{Change, Operation, Provider};
+use crate::provider::{BackupTaken, Change, Operation, Provider};
 
 /// Changes an apply makes at once, as `dbctl apply --concurrency` by default.
 const APPLY_CONCURRENCY: usize = 4;
@@ -95,14 +95,15 @@ impl Dbctl {
         let app = self.app();
         let run = async {
             let params = parse::<params::UpdateParams>(arguments)?;
-            let id = params.one.id.as_str();
             let request = params.request()?;
-            let provider = app.provider_for(&params.one.target()?, Operation::Update, id)?;
+            let Found { provider, db } = app
+                .find(&params.one.target()?, Operation::Update, &params.one.id)
+                .await?;
             if request.throughput.is_some() {
                 provider.require(Operation::Throughput)?;
             }
-            let change = provider.update(id, &request).await?;
-            changed(&app, provider.as_ref(), change, Some((id, false)))
+            let change = provider.update(&db.id, &request).await?;
+            changed(&app, provider.as_ref(), change, Some((&db.id, false)))
         };
         run.await.map(Json).map_err(failed)
     }
@@ -117,10 +118,25 @@ impl Dbctl {
         let app = self.app();
         let run = async {
             let params = parse::<params::BackupParams>(arguments)?;
-            let id = params.one.id.as_str();
-            let provider = app.provider_for(&params.one.target()?, Operation::BackupCreate, id)?;
-            let change = provider.create_backup(id, params.name.as_deref()).await?;
-            changed(&app, provider.as_ref(), change, None)
+            let Found { provider, db } = app
+                .find(
+                    &params.one.target()?,
+                    Operation::BackupCreate,
+                    &params.one.id,
+                )
+                .await?;
+            match provider
+                .create_backup(&db.id, params.name.as_deref())
+                .await?
+            {
+                BackupTaken::Backup(backup) => Ok(Changed {
+                    result: record(&app, &backup)?,
+                    next: None,
+                }),
+                BackupTaken::Task(task) => {
+                    changed(&app, provider.as_ref(), Change::Task(task), None)
+                }
+            }
         };
         run.await.map(Json).map_err(failed)
     }
@@ -194,9 +210,10 @@ impl Dbctl {
         let app = self.app();
         let run = async {
             let one = parse::<params::OneParams>(arguments)?.one;
-            let provider = app.provider_for(&one.target()?, Operation::Delete, &one.id)?;
-            let change = provider.delete(&one.id).await?;
-            changed(&app, provider.as_ref(), change, Some((&one.id, true)))
+            let Found { provider, db } =
+                app.find(&one.target()?, Operation::Delete, &one.id).await?;
+            let change = provider.delete(&db.id).await?;
+            changed(&app, provider.as_ref(), change, Some((&db.id, true)))
         };
         run.await.map(Json).map_err(failed)
     }

@@ -1,4 +1,6 @@
 //! Cosmos records → the model.
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -61,28 +63,42 @@ pub(super) fn database(
     Ok(Some(db))
 }
 
-/// The offer of a database: the one whose `offerResourceId` is the database's `_rid`.
-pub(super) fn offer_of<'a>(offers: &'a [Value], db: &Database) -> Option<&'a Value> {
-    let rid = db.facts.resource_id.as_deref()?;
-    offers.iter().find(|offer| {
-        wire::Offer::deserialize(*offer)
-            .ok()
-            .and_then(|o| o.offer_resource_id)
-            .is_some_and(|r| r == rid)
-    })
+/// The account's offers by the resource id they provision, each decoded once: a database's
+/// offer is one lookup, so matching a fleet to its offers is linear.
+pub(super) struct Offers<'a> {
+    by_resource: HashMap<String, (&'a Value, wire::Offer)>,
+}
+
+impl<'a> Offers<'a> {
+    pub fn index(offers: &'a [Value]) -> Offers<'a> {
+        let mut by_resource = HashMap::with_capacity(offers.len());
+        for raw in offers {
+            let Ok(offer) = wire::Offer::deserialize(raw) else {
+                continue;
+            };
+            if let Some(rid) = offer.offer_resource_id.clone() {
+                // Two offers for one resource: the first, as the feed lists them.
+                by_resource.entry(rid).or_insert((raw, offer));
+            }
+        }
+        Offers { by_resource }
+    }
+
+    /// A database's own offer, as sent and decoded: the one whose `offerResourceId` is the
+    /// database's `_rid`.
+    pub fn of(&self, db: &Database) -> Option<(&'a Value, &wire::Offer)> {
+        let rid = db.facts.resource_id.as_deref()?;
+        self.by_resource.get(rid).map(|(raw, offer)| (*raw, offer))
+    }
 }
 
 /// The offer's rid and whether it is autoscale.
-pub(super) fn offer_mode(offer: &Value) -> (Option<String>, bool) {
-    let offer = wire::Offer::deserialize(offer).ok();
+pub(super) fn offer_mode(offer: &wire::Offer) -> (Option<String>, bool) {
     let autoscale = offer
+        .content
         .as_ref()
-        .and_then(|o| o.content.as_ref())
         .is_some_and(|c| c.autopilot.is_some());
-    (
-        offer.and_then(|o| o.id).filter(|id| !id.is_empty()),
-        autoscale,
-    )
+    (offer.id.clone().filter(|id| !id.is_empty()), autoscale)
 }
 
 /// A database's own offer, read: its throughput and the RU/s it runs at now (autoscale: what
@@ -90,10 +106,10 @@ pub(super) fn offer_mode(offer: &Value) -> (Option<String>, bool) {
 /// Its offer without a positive RU/s (manual) or maximum (autoscale) is undecodable, not
 /// "none": `plan` would read it as a database that cannot be given throughput.
 pub(super) fn provisioned(
-    offers: &[Value],
+    offers: &Offers,
     db: &Database,
 ) -> Result<Option<(Throughput, Option<u64>)>> {
-    let Some(offer) = offer_of(offers, db) else {
+    let Some((_, offer)) = offers.of(db) else {
         return Ok(None);
     };
     let unreadable = || {
@@ -104,11 +120,8 @@ pub(super) fn provisioned(
         .with_provider(ProviderKind::Cosmos)
     };
     let positive = |ru: Option<u64>| ru.filter(|ru| *ru > 0);
-    let content = wire::Offer::deserialize(offer)
-        .ok()
-        .and_then(|o| o.content)
-        .ok_or_else(unreadable)?;
-    let read = match content.autopilot {
+    let content = offer.content.as_ref().ok_or_else(unreadable)?;
+    let read = match &content.autopilot {
         // Autoscale: the maximum is the setting; `offerThroughput` is where it is scaled now.
         Some(autopilot) => positive(autopilot.max_throughput)
             .map(|max| (Throughput::Autoscale(max), content.offer_throughput)),
@@ -117,9 +130,9 @@ pub(super) fn provisioned(
     read.map(Some).ok_or_else(unreadable)
 }
 
-/// Usage from the offers feed (`None`: a serverless account, which has none). Cosmos reports
-/// no memory or connections; storage is per container, so it stays null here.
-pub(super) fn usage(offers: Option<&[Value]>, db: &Database) -> Result<Usage> {
+/// Usage from the offers feed, indexed (`None`: a serverless account, which has none). Cosmos
+/// reports no memory or connections; storage is per container, so it stays null here.
+pub(super) fn usage(offers: Option<&Offers>, db: &Database) -> Result<Usage> {
     let Some(offers) = offers else {
         return Ok(Usage {
             note: Some("cosmos serverless accounts have no provisioned throughput".into()),
@@ -157,10 +170,11 @@ mod tests {
     fn shared(raw: bool) -> Shared {
         Shared {
             http: Arc::new(crate::context::HttpSettings::new(
-                std::time::Duration::from_secs(1),
-                1,
-                0,
-                false,
+                &crate::context::Requests {
+                    timeout: std::time::Duration::from_secs(1),
+                    attempts: 1,
+                    ..Default::default()
+                },
             )),
             raw,
             show_secrets: false,
@@ -226,24 +240,25 @@ mod tests {
                 "offerAutopilotSettings": {"maxThroughput": 4000}}}),
             json!("junk"),
         ];
-        let usage = |offers: &[Value], db: &Database| usage(Some(offers), db);
-        let manual = usage(&offers, &db("rgkVAA==")).unwrap();
+        let index = Offers::index(&offers);
+        let usage = |index: &Offers, db: &Database| usage(Some(index), db);
+        let manual = usage(&index, &db("rgkVAA==")).unwrap();
         assert_eq!(
             (manual.throughput_ru, manual.throughput_max_ru),
             (Some(800), None)
         );
-        let auto = usage(&offers, &db("x9kVAA==")).unwrap();
+        let auto = usage(&index, &db("x9kVAA==")).unwrap();
         assert_eq!(
             (auto.throughput_ru, auto.throughput_max_ru),
             (Some(400), Some(4000))
         );
-        let none = usage(&offers, &db("nothing=")).unwrap();
+        let none = usage(&index, &db("nothing=")).unwrap();
         assert_eq!((none.throughput_ru, none.throughput_max_ru), (None, None));
         assert_eq!(
-            provisioned(&offers, &db("x9kVAA==")).unwrap(),
+            provisioned(&index, &db("x9kVAA==")).unwrap(),
             Some((Throughput::Autoscale(4000), Some(400)))
         );
-        assert_eq!(provisioned(&offers, &db("nothing=")).unwrap(), None);
+        assert_eq!(provisioned(&index, &db("nothing=")).unwrap(), None);
         // The database's own offer without a usable figure is an error, not "no throughput".
         for content in [
             json!({"offerThroughput": 0}),
@@ -252,11 +267,12 @@ mod tests {
             json!("junk"),
         ] {
             let offers = vec![json!({"id": "b4d", "offerResourceId": "bad=", "content": content})];
-            let error = usage(&offers, &db("bad=")).unwrap_err();
+            let error = usage(&Offers::index(&offers), &db("bad=")).unwrap_err();
             assert_eq!(error.exit_code(), 8, "{}", error.message);
         }
-        assert_eq!(offer_mode(&offers[0]), (Some("Hu+t".into()), false));
-        assert_eq!(offer_mode(&offers[1]), (Some("uT2L".into()), true));
+        let mode = |rid: &str| offer_mode(index.of(&db(rid)).unwrap().1);
+        assert_eq!(mode("rgkVAA=="), (Some("Hu+t".into()), false));
+        assert_eq!(mode("x9kVAA=="), (Some("uT2L".into()), true));
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Usage,
         Operation::Throughput,
     ],
+    requests_per_minute: None,
     usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {
@@ -285,13 +286,14 @@ impl Provider for Cosmos {
             ))
             .with_origin(ProviderKind::Cosmos, &self.profile.name));
         };
-        let Some(offer) = convert::offer_of(&offers, &db) else {
+        let offers = convert::Offers::index(&offers);
+        let Some((offer, decoded)) = offers.of(&db) else {
             return Err(Error::invalid(format!(
                 "cosmos database {id:?} has no throughput of its own (no shared offer; its containers may have theirs)"
             ))
             .with_origin(ProviderKind::Cosmos, &self.profile.name));
         };
-        let (Some(rid), autoscale) = convert::offer_mode(offer) else {
+        let (Some(rid), autoscale) = convert::offer_mode(decoded) else {
             return Err(Error::provider_error("cosmos sent an offer without an id")
                 .with_origin(ProviderKind::Cosmos, &self.profile.name));
         };
@@ -339,9 +341,10 @@ impl Provider for Cosmos {
             return Ok(Vec::new());
         }
         let offers = self.client.list_offers().await?;
+        let index = offers.as_deref().map(convert::Offers::index);
         Ok(databases
             .iter()
-            .map(|db| convert::usage(offers.as_deref(), db))
+            .map(|db| convert::usage(index.as_ref(), db))
             .collect())
     }
 
@@ -353,6 +356,7 @@ impl Provider for Cosmos {
             }
             return Ok(Provisioning::Serverless);
         };
+        let offers = convert::Offers::index(&offers);
         for db in databases.iter_mut() {
             let own = convert::provisioned(&offers, db)?;
             db.facts.throughput = Some(own.map(|(throughput, _)| throughput));

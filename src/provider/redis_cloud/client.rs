@@ -188,6 +188,12 @@ impl Client {
         object(value, "the task")
     }
 
+    /// `GET /tasks`: the account's recent tasks, a list.
+    pub async fn tasks(&self) -> Result<Vec<Value>> {
+        let value: Value = self.http.json(Call::get("/tasks")).await?;
+        expect_array(value, ProviderKind::RedisCloud, "the task list")
+    }
+
     /// A write answering `202 {taskId, ...}`.
     pub async fn write(&self, call: Call) -> Result<Value> {
         let reply = self.http.send(call).await?;

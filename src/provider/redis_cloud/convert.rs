@@ -85,6 +85,7 @@ pub(super) fn database(record: &Value, origin: &Origin, shared: &Shared) -> Resu
                     endpoint,
                     port,
                     tls: r.security.as_ref().and_then(|s| s.enable_tls),
+                    memory_used_bytes: used_bytes(r),
                 }
             })
             .collect()
@@ -92,10 +93,13 @@ pub(super) fn database(record: &Value, origin: &Origin, shared: &Shared) -> Resu
     db.plan = Some(origin.kind.plan().to_string());
     db.created_at = wire.activated_on.as_deref().and_then(rfc3339_from_text);
     db.raw = shared.raw_record(record);
-    db.facts.memory_used_bytes = wire
-        .memory_used_in_mb
-        .filter(|mb| *mb >= 0.0 && *mb < 1e12)
-        .map(|mb| (mb * 1024.0 * 1024.0).round() as u64);
+    // Active-Active: the region that uses most (its regions hold the same data, so the
+    // fullest is the one nearest its limit).
+    db.facts.memory_used_bytes = regions
+        .iter()
+        .filter_map(|(_, r)| used_bytes(r))
+        .max()
+        .or_else(|| used_bytes(&wire.placement));
     db.facts.persistence = wire
         .data_persistence
         .as_deref()
@@ -117,6 +121,14 @@ pub(super) fn database(record: &Value, origin: &Origin, shared: &Shared) -> Resu
         .ok()
         .filter(|c| matches!(c, Connection::Redis(r) if r.password.is_some()));
     Ok(db)
+}
+
+/// `memoryUsedInMb` in bytes; `None` when absent, negative or absurd.
+fn used_bytes(place: &wire::Placement) -> Option<u64> {
+    place
+        .memory_used_in_mb
+        .filter(|mb| *mb >= 0.0 && *mb < 1e12)
+        .map(|mb| (mb * 1024.0 * 1024.0).round() as u64)
 }
 
 /// Usage from the record alone: `memoryUsedInMb`, which the control plane rounds and

@@ -30,7 +30,8 @@ use crate::provider::dry_run;
 use crate::provider::id;
 use crate::provider::ProviderSpec;
 use crate::provider::{
-    path_segment, AccountId, Change, CreateRequest, ImportRequest, Provider, Shared, UpdateRequest,
+    path_segment, AccountId, BackupTaken, Change, CreateRequest, ImportRequest, Provider, Shared,
+    UpdateRequest,
 };
 use crate::provider::{Fields, Managed, Operation, Settable};
 
@@ -51,6 +52,8 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Tasks,
         Operation::Usage,
     ],
+    // 400 requests a minute per account (api/FACTS-NEXT.md); over it, 429.
+    requests_per_minute: Some(400),
     usage_from_info: true,
     unsupported_hint,
     fields: Fields {
@@ -337,8 +340,13 @@ impl RedisCloud {
         Ok(databases)
     }
 
-    /// A write that answers a task; the task is remembered with its subscription.
+    /// A write that answers a task.
     fn task_change(&self, subscription: &str, record: Value) -> Change {
+        Change::Task(self.started_task(subscription, record))
+    }
+
+    /// The task a write answered, remembered with its subscription.
+    fn started_task(&self, subscription: &str, record: Value) -> Task {
         let task = convert::task(&record, "", &self.profile.name, Some(subscription));
         if !task.id.is_empty() {
             self.tasks
@@ -346,7 +354,7 @@ impl RedisCloud {
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(task.id.clone(), subscription.to_string());
         }
-        Change::Task(task)
+        task
     }
 
     fn dry_run(method: &str, path: &str, body: Option<&Value>) -> Change {
@@ -599,7 +607,8 @@ impl Provider for RedisCloud {
         Ok(self.task_change(sub, record))
     }
 
-    async fn create_backup(&self, id: &str, name: Option<&str>) -> Result<Change> {
+    /// The API answers a task and keeps no backup records: the task is the record.
+    async fn create_backup(&self, id: &str, name: Option<&str>) -> Result<BackupTaken> {
         let (sub, db) = parse_id(id)?;
         if name.is_some() {
             return Err(Error::invalid(
@@ -612,7 +621,7 @@ impl Provider for RedisCloud {
                     .write(Call::post(format!("{}/backup", kind.database(sub, db))))
             })
             .await?;
-        Ok(self.task_change(sub, record))
+        Ok(BackupTaken::Task(self.started_task(sub, record)))
     }
 
     async fn task(&self, id: &str) -> Result<Task> {
@@ -633,6 +642,16 @@ impl Provider for RedisCloud {
             &self.profile.name,
             subscription.as_deref(),
         ))
+    }
+
+    /// `GET /tasks`, in the API's order.
+    async fn tasks(&self) -> Result<Vec<Task>> {
+        let records = self.client.tasks().await?;
+        Ok(records
+            .iter()
+            .map(|record| convert::task(record, "", &self.profile.name, None))
+            .filter(|task| !task.id.is_empty())
+            .collect())
     }
 
     /// The record's `memoryUsedInMb`, no request. This is the seam where `INFO memory|stats|

@@ -75,13 +75,6 @@ pub(super) struct Database {
         deserialize_with = "lenient::secret"
     )]
     pub global_password: Option<Secret>,
-    /// The control plane's coarse memory figure, in MB.
-    #[serde(
-        rename = "memoryUsedInMb",
-        default,
-        deserialize_with = "lenient::float"
-    )]
-    pub memory_used_in_mb: Option<f64>,
     #[serde(default, deserialize_with = "lenient::boolean")]
     pub replication: Option<bool>,
     /// `none`, `aof-every-1-second`, `snapshot-every-1-hour`, ...
@@ -130,6 +123,13 @@ pub(super) struct Placement {
     pub memory_limit_in_gb: Option<f64>,
     #[serde(default, deserialize_with = "lenient::object")]
     pub security: Option<Security>,
+    /// The control plane's coarse memory figure, in MB (Active-Active: per region only).
+    #[serde(
+        rename = "memoryUsedInMb",
+        default,
+        deserialize_with = "lenient::float"
+    )]
+    pub memory_used_in_mb: Option<f64>,
 }
 
 /// A database's `backup` object (its two spellings).

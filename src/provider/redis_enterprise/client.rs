@@ -132,6 +132,24 @@ impl Client {
         expect_object(value, KIND, "the action")
     }
 
+    /// `GET /v1/actions`: `{"actions": [...], "state-machines": [...]}` (older clusters: a
+    /// bare list), both kinds together.
+    pub async fn actions(&self) -> Result<Vec<Value>> {
+        let value: Value = self.http.json(Call::get("/v1/actions")).await?;
+        match value {
+            Value::Object(mut groups) => {
+                let mut all = Vec::new();
+                for group in ["actions", "state-machines"] {
+                    if let Some(items) = groups.remove(group) {
+                        all.extend(expect_array(items, KIND, "the action list")?);
+                    }
+                }
+                Ok(all)
+            }
+            other => expect_array(other, KIND, "the action list"),
+        }
+    }
+
     /// The newest sample of every database (`GET /v1/bdbs/stats/last`), or of one
     /// (`/v1/bdbs/stats/last/{uid}`): an object keyed by uid.
     pub async fn stats_last(&self, uid: Option<&str>) -> Result<Value> {

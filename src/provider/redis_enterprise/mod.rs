@@ -41,6 +41,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Tasks,
         Operation::Usage,
     ],
+    requests_per_minute: None,
     usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {
@@ -385,6 +386,20 @@ impl Provider for RedisEnterprise {
     async fn task(&self, id: &str) -> Result<Task> {
         let record = self.client.action(id).await?;
         convert::task(&record, id, &self.profile.name)
+    }
+
+    /// Actions and state machines (`GET /v1/actions`), in the cluster's order; one without
+    /// an id is left out (no `task get` could follow it).
+    async fn tasks(&self) -> Result<Vec<Task>> {
+        let records = self.client.actions().await?;
+        let mut tasks = Vec::new();
+        for record in &records {
+            let task = convert::task(record, "", &self.profile.name)?;
+            if !task.id.is_empty() {
+                tasks.push(task);
+            }
+        }
+        Ok(tasks)
     }
 
     /// One request for all: the cluster-wide `stats/last`, or the per-database path when

@@ -16,7 +16,7 @@ use crate::model::{Backup, Database};
 use crate::provider::dry_run;
 use crate::provider::ProviderSpec;
 use crate::provider::{
-    setting_text, AccountId, Change, CreateRequest, Provider, Shared, UpdateRequest,
+    setting_text, AccountId, BackupTaken, Change, CreateRequest, Provider, Shared, UpdateRequest,
 };
 use crate::provider::{Fields, Managed, Operation, Settable};
 
@@ -38,6 +38,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::BackupRestore,
         Operation::Usage,
     ],
+    requests_per_minute: None,
     usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {
@@ -235,7 +236,7 @@ impl Provider for Upstash {
             .collect())
     }
 
-    async fn create_backup(&self, id: &str, name: Option<&str>) -> Result<Change> {
+    async fn create_backup(&self, id: &str, name: Option<&str>) -> Result<BackupTaken> {
         let name = name
             .map(str::to_string)
             // Milliseconds and a random tail: two backups started in one second get two names.
@@ -247,9 +248,20 @@ impl Provider for Upstash {
                 )
             });
         self.client.create_backup(id, &name).await?;
-        Ok(Change::Accepted(format!(
-            "started backup {name:?} of upstash database {id}"
-        )))
+        // The API answers "OK": the backup's id (what `backup restore` takes) is in the list,
+        // the newest of the name.
+        let backups = self.backups(id).await?;
+        backups
+            .into_iter()
+            .filter(|b| b.name.as_deref() == Some(name.as_str()) && !b.id.is_empty())
+            .max_by(|a, b| a.created_at.cmp(&b.created_at))
+            .map(BackupTaken::Backup)
+            .ok_or_else(|| {
+                Error::provider_error(format!(
+                    "upstash took backup {name:?} of database {id} but does not list it"
+                ))
+                .with_origin(ProviderKind::Upstash, &self.profile.name)
+            })
     }
 
     async fn restore_backup(&self, id: &str, backup_id: &str) -> Result<Change> {
