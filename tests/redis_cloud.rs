@@ -449,7 +449,7 @@ async fn task_wait_follows_the_lifecycle() {
     on(&server, "GET", &route, answer(200, "task-completed.json")).await;
     let sb = sandbox(&server);
     let started = Instant::now();
-    let run = sb.run(&["task", "wait", TASK, "--json"]);
+    let run = sb.run(&["task", "wait", TASK, "--interval", "0.2", "--json"]);
     run.code(0);
     let task = run.json();
     assert_eq!(task["status"], "completed");
@@ -459,10 +459,15 @@ async fn task_wait_follows_the_lifecycle() {
         "no progress without a terminal: {}",
         run.stderr
     );
-    // Polls back off: 2 s, then 3 s.
-    assert!(started.elapsed() >= Duration::from_secs(5));
+    // Polls back off: 0.2 s, then 0.3 s (by default 2 s, then 3 s).
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(500), "{took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
     let polls = requests(&server).await;
     assert_eq!(polls.len(), 3);
+    sb.run(&["task", "wait", "-h"])
+        .code(0)
+        .stdout_has("Seconds between polls (backs off up to 4x) [default: 2]");
 
     let get = sb.run(&["task", "get", TASK, "--json"]);
     get.code(0);

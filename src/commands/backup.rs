@@ -29,6 +29,7 @@ pub async fn run(app: &App, command: BackupCommand) -> Result<()> {
                         provider.as_ref(),
                         &task.id,
                         Duration::from_secs_f64(wait.wait_timeout),
+                        wait::POLL,
                     )
                     .await?,
                 ),

@@ -9,6 +9,7 @@ pub async fn run(command: EmulatorCommand) -> Result<()> {
         seed,
         latency_ms,
         fault,
+        speed,
     } = command;
     let options = Options {
         port,
@@ -20,6 +21,7 @@ pub async fn run(command: EmulatorCommand) -> Result<()> {
             .transpose()
             .map_err(Error::usage)?,
         fixed_ports: false,
+        speed,
     };
     let emulator = Emulator::start(options).await?;
     let mut text = String::new();

@@ -100,10 +100,20 @@ fn progress(app: &App, what: &str) -> Option<ProgressBar> {
     Some(bar)
 }
 
-/// Waits for a task to finish: completed → the task; failed → exit 8 with its error.
-pub async fn task(app: &App, provider: &dyn Provider, id: &str, timeout: Duration) -> Result<Task> {
+/// How often `--wait` polls at first.
+pub const POLL: Duration = Duration::from_secs(2);
+
+/// Waits for a task to finish, polling every `interval` at first: completed → the task;
+/// failed → exit 8 with its error.
+pub async fn task(
+    app: &App,
+    provider: &dyn Provider,
+    id: &str,
+    timeout: Duration,
+    interval: Duration,
+) -> Result<Task> {
     let what = format!("{} task {id}", provider.kind());
-    let task = until(app, &what, timeout, Duration::from_secs(2), || async {
+    let task = until(app, &what, timeout, interval, || async {
         let task = match provider.task(id).await {
             Ok(task) => task,
             Err(e) if e.kind == ErrorKind::NotFound => {
@@ -147,7 +157,7 @@ pub async fn change(
     let mut change = change;
     let mut database_id = database_id.map(str::to_string);
     if let Change::Task(task) = &change {
-        let done = self::task(app, provider, &task.id, timeout).await?;
+        let done = self::task(app, provider, &task.id, timeout, POLL).await?;
         if database_id.is_none() {
             database_id = done.resource_id.clone();
         }
@@ -165,7 +175,7 @@ pub async fn change(
     let left = timeout.saturating_sub(started.elapsed());
     let what = format!("{} database {id}", provider.kind());
     if gone {
-        until(app, &what, left, Duration::from_secs(2), || async {
+        until(app, &what, left, POLL, || async {
             match provider.get(&id).await {
                 Ok(db) => Ok(Step::Waiting(db.status.to_string())),
                 Err(e) if e.kind == ErrorKind::NotFound => Ok(Step::Done(())),
@@ -175,7 +185,7 @@ pub async fn change(
         .await?;
         return Ok(change);
     }
-    let db = until(app, &what, left, Duration::from_secs(2), || async {
+    let db = until(app, &what, left, POLL, || async {
         let db = provider.get(&id).await?;
         Ok(match db.status {
             crate::model::Status::Active => Step::Done(db),
