@@ -63,7 +63,7 @@ fn emulator_serve_runs_a_full_lifecycle_through_the_real_provider_modules() {
 
 #[test]
 fn every_provider_runs_create_list_update_wait_delete_against_the_emulator() {
-    let served = Served::start(&["--seed", "demo"]);
+    let served = Served::fast(&["--seed", "demo"]);
     let sb = served.sandbox();
     let subscription = {
         let listed = sb.run(&["db", "list", "-p", "redis-cloud", "--json"]);
@@ -308,9 +308,12 @@ fn the_spinner_shows_on_a_terminal_and_never_on_a_pipe() {
         "--json",
     ]);
     let id = listed.json()[0]["id"].as_str().unwrap().to_string();
-    let args =
-        format!("--no-color db wait {id} -p upstash --status active --timeout 1.5 --interval 0.2");
-    let piped = sb.run(&args.split(' ').collect::<Vec<_>>());
+    let args = |timeout: &str| {
+        format!(
+            "--no-color db wait {id} -p upstash --status active --timeout {timeout} --interval 0.2"
+        )
+    };
+    let piped = sb.run(&args("0.5").split(' ').collect::<Vec<_>>());
     piped.code(11);
     assert!(
         !piped.stderr.contains("to be active: suspended"),
@@ -323,7 +326,7 @@ fn the_spinner_shows_on_a_terminal_and_never_on_a_pipe() {
         "only the timeout error: {}",
         piped.stderr
     );
-    let screen = on_a_terminal(&served.vars, sb.home.path(), &args);
+    let screen = on_a_terminal(&served.vars, sb.home.path(), &args("1.5"));
     assert!(
         screen.contains(&format!("upstash database {id} to be active: suspended")),
         "spinner on a terminal:\n{screen}"

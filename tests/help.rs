@@ -5,7 +5,7 @@ use std::path::Path;
 
 use clap::CommandFactory;
 
-use crate::common::{Sandbox, Served};
+use crate::common::{Sandbox, Served, SPEED};
 
 /// Every command path of the tree (`["db", "get"]`), the root first as `[]`.
 fn command_paths() -> Vec<Vec<String>> {
@@ -65,6 +65,7 @@ fn run_example(sb: &Sandbox, dir: &Path, example: &str) {
         .env("HOME", sb.home.path())
         .env("XDG_CONFIG_HOME", sb.home.path().join(".config"))
         .env("NO_COLOR", "1")
+        .env("DBCTL_EMULATOR_SPEED", SPEED)
         .env("GITHUB_ENV", dir.join("github.env"))
         .output()
         .expect("run bash");
@@ -144,8 +145,8 @@ fn every_help_example_works_under_demo() {
             "`dbctl {wanted} --help` ends with no examples"
         );
     }
-    // Each example in a directory of its own that holds a spec of the demo fleet, in parallel
-    // (waiting for a demo database to become active takes a while).
+    // Each example in a directory of its own that holds a spec of the demo fleet, in parallel,
+    // on the emulator's fast clock (a demo database turns active at once).
     std::thread::scope(|scope| {
         for example in &checks {
             let sb = &sb;

@@ -853,7 +853,7 @@ async fn demo_lists_redis_cloud_databases() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn emulator_create_list_get_delete() {
-    let served = Served::start(&[]);
+    let served = Served::fast(&[]);
     let sb = served.sandbox_for("REDIS_CLOUD_");
     let listed = sb.run(&["db", "list", "--json"]);
     listed.code(0);
@@ -879,7 +879,7 @@ async fn emulator_create_list_get_delete() {
     ]);
     created.code(0);
     let task = created.json()["id"].as_str().unwrap().to_string();
-    let done = sb.run(&["task", "wait", &task, "--json"]);
+    let done = sb.run(&["task", "wait", &task, "--interval", "0.05", "--json"]);
     done.code(0);
     let id = done.json()["resource_id"].as_str().unwrap().to_string();
     assert!(id.starts_with(&format!("{sub}/")), "{id}");

@@ -982,7 +982,9 @@ async fn demo_lists_seeded_bdbs_and_runs_create_get_delete() {
     assert!(list.as_array().unwrap().len() >= 3);
     assert_eq!(find(&list, "2")["provider_status"], "active-change-pending");
     assert_eq!(find(&list, "4")["port"], 12004, "port 0 → the endpoint's");
-    let created = sb.run(&[
+    // Waiting on the fast clock; the busy database below on the real one.
+    let fast = Sandbox::new().fast();
+    let created = fast.run(&[
         "--demo",
         "db",
         "create",
@@ -1010,7 +1012,7 @@ async fn demo_lists_seeded_bdbs_and_runs_create_get_delete() {
     ])
     .code(0)
     .stdout_has("session-store");
-    sb.run(&[
+    fast.run(&[
         "--demo",
         "db",
         "delete",
@@ -1104,7 +1106,7 @@ async fn emulator_is_stateful_across_commands() {
     ]);
     import.code(0);
     let action = import.json()["id"].as_str().unwrap().to_string();
-    let task = sb.run(&["task", "wait", &action, "--json"]);
+    let task = sb.run(&["task", "wait", &action, "--interval", "0.1", "--json"]);
     task.code(0);
     assert_eq!(task.json()["status"], "completed");
     assert_eq!(task.json()["resource_id"], "1");
