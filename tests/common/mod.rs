@@ -410,4 +410,28 @@ pub async fn mount_record(
     }
 }
 
+/// An external program a test needs (`groff`), from the PATH. Without it the test cannot
+/// run: under `CI=true` that is a failure (`.ci/run` installs it, `how` says how); elsewhere
+/// the test says it skipped and returns.
+pub fn tool(name: &str, how: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        missing(&format!("{name} is not installed ({how})"));
+    }
+    found
+}
+
+/// Says a test cannot run for want of `what`: a failure under `CI=true`, else a skip note.
+pub fn missing(what: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but {what}"
+    );
+    eprintln!("SKIPPED: {what}");
+}
+
 pub mod redis_server;
