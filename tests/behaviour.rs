@@ -156,7 +156,7 @@ async fn lists_in_every_format_without_leaking(case: Case) {
     let sb = case.sandbox(&server);
     let secrets = (case.secrets)();
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-    let json = sb.run(&["db", "list", "--json"]);
+    let json = sb.run("db list --json");
     json.code(0).no_secrets(&secrets);
     let listed = json.json();
     for name in case.names {
@@ -180,7 +180,7 @@ async fn lists_in_every_format_without_leaking(case: Case) {
         }
     }
     // -vv logs the request with the credential header masked.
-    sb.run(&["db", "list", "-vv"])
+    sb.run("db list -vv")
         .stderr_has(case.masked_header)
         .stderr_has("GET");
 }
@@ -240,9 +240,7 @@ async fn survives_broken_answers(case: Case) {
             .respond_with(ResponseTemplate::new(status).set_body_raw(body.clone(), content_type))
             .mount(&server)
             .await;
-        let run = case
-            .sandbox(&server)
-            .run(&["db", "list", "--json", "--retries", "1"]);
+        let run = case.sandbox(&server).run("db list --json --retries 1");
         run.code(8).no_secrets(&refs(&secrets));
         assert!(
             run.stdout.is_empty(),
@@ -274,7 +272,7 @@ async fn half_credentials_name_the_missing_variable(case: Case) {
         .into_iter()
         .filter(|(name, _)| case.half_env.contains(name))
         .fold(Sandbox::new(), |sb, (k, v)| sb.env(k, v));
-    let run = half.run(&["db", "list"]);
+    let run = half.run("db list");
     run.code(3);
     for needle in case.half_says {
         run.stderr_has(needle);
@@ -337,7 +335,7 @@ async fn wrong_credentials_are_exit_4_with_a_hint(case: Case) {
         .respond_with(case.unauthorized.respond())
         .mount(&server)
         .await;
-    let run = case.sandbox(&server).run(&["db", "list", "-vv"]);
+    let run = case.sandbox(&server).run("db list -vv");
     run.code(4)
         .stderr_has(case.masked_header)
         .no_secrets(&refs(&(case.secrets)()));
@@ -403,12 +401,12 @@ async fn refusing_list(case: &Case, refusal: &Refusal, times: Option<u64>) -> Mo
 /// after every attempt, it is exit 8 with the provider's words.
 async fn a_busy_provider_is_retried_then_explained(case: Case) {
     let server = refusing_list(&case, &case.busy, Some(2)).await;
-    let run = case.sandbox(&server).run(&["db", "list", "--json", "-v"]);
+    let run = case.sandbox(&server).run("db list --json -v");
     run.code(0).stderr_has("retrying");
     assert_eq!(requests_to_path(&server, case.list_path).await, 3);
 
     let server = refusing_list(&case, &case.busy, None).await;
-    let run = case.sandbox(&server).run(&["db", "list", "--retries", "2"]);
+    let run = case.sandbox(&server).run("db list --retries 2");
     run.code(8);
     for needle in case.busy.says {
         run.stderr_has(needle);
@@ -421,13 +419,13 @@ async fn a_busy_provider_is_retried_then_explained(case: Case) {
 async fn throttling_is_retried_then_exit_9(case: Case) {
     let server = refusing_list(&case, &case.throttled, Some(1)).await;
     case.sandbox(&server)
-        .run(&["db", "list", "--json"])
+        .run("db list --json")
         .code(0)
         .no_secrets(&refs(&(case.secrets)()));
     assert_eq!(requests_to_path(&server, case.list_path).await, 2);
 
     let server = refusing_list(&case, &case.throttled, None).await;
-    let run = case.sandbox(&server).run(&["db", "list", "--retries", "3"]);
+    let run = case.sandbox(&server).run("db list --retries 3");
     run.code(9);
     for needle in case.throttled.says {
         run.stderr_has(needle);
@@ -468,7 +466,7 @@ async fn export_then_plan_finds_nothing(case: Case) {
     let server = case.list_server().await;
     let sb = case.sandbox(&server);
     let secrets = (case.secrets)();
-    let exported = sb.run(&["export"]);
+    let exported = sb.run("export");
     exported.code(0).no_secrets(&refs(&secrets));
     for name in case.names {
         exported.stdout_has(&format!("name = \"{name}\""));

@@ -210,7 +210,7 @@ async fn list_follows_the_continuation_over_2500_databases() {
         .expect(1)
         .mount(&server)
         .await;
-    let run = sandbox(&server).run(&["db", "list", "--json"]);
+    let run = sandbox(&server).run("db list --json");
     run.code(0).no_secrets(&[KEY]);
     let listed = run.json();
     let listed = listed.as_array().unwrap();
@@ -241,7 +241,7 @@ async fn list_normalizes_the_documented_feed() {
         .respond_with(json_response(200, fixture("cosmos", "databases.json")))
         .mount(&server)
         .await;
-    let run = sandbox(&server).run(&["db", "list", "--json"]);
+    let run = sandbox(&server).run("db list --json");
     run.code(0).no_secrets(&[KEY]);
     let dbs = run.json();
     let dbs = dbs.as_array().unwrap();
@@ -260,7 +260,7 @@ async fn list_normalizes_the_documented_feed() {
     let unicode = dbs.iter().find(|d| d["id"] == "Café 数据").unwrap();
     assert_eq!(unicode["created_at"], Value::Null);
     // --raw keeps the Cosmos record.
-    let raw = sandbox(&server).run(&["db", "list", "--json", "--raw"]);
+    let raw = sandbox(&server).run("db list --json --raw");
     raw.code(0);
     let raw = raw.json();
     let iot = raw
@@ -276,7 +276,7 @@ async fn list_normalizes_the_documented_feed() {
         "\"00001800-0000-0000-0000-563324f30000\""
     );
     // The table shows the account endpoint.
-    let table = sandbox(&server).run(&["list"]);
+    let table = sandbox(&server).run("list");
     table
         .code(0)
         .stdout_has("Café 数据")
@@ -320,7 +320,7 @@ async fn ids_with_spaces_and_unicode_are_encoded_in_the_path_and_signed_plain() 
         );
     }
     // --raw brings the record and the containers.
-    let raw = sb.run(&["db", "get", "Food DB", "--raw", "--json"]);
+    let raw = sb.run("db get 'Food DB' --raw --json");
     raw.code(0);
     let raw = raw.json();
     assert_eq!(raw["raw"]["_rid"], "vdoeAA==");
@@ -347,15 +347,7 @@ async fn create_sends_the_id_and_throughput_and_409_is_exit_7() {
         .mount(&server)
         .await;
     let sb = sandbox(&server);
-    let run = sb.run(&[
-        "db",
-        "create",
-        "--name",
-        "orders",
-        "--set",
-        "throughput=400",
-        "--json",
-    ]);
+    let run = sb.run("db create --name orders --set throughput=400 --json");
     run.code(0).no_secrets(&[KEY]);
     assert_eq!(run.json()["id"], "orders");
     assert_eq!(run.json()["created_at"], "2024-03-13T15:06:06Z");
@@ -379,7 +371,7 @@ async fn create_sends_the_id_and_throughput_and_409_is_exit_7() {
         .expect(1)
         .mount(&taken)
         .await;
-    let run = sandbox(&taken).run(&["db", "create", "--name", "orders"]);
+    let run = sandbox(&taken).run("db create --name orders");
     run.code(7)
         .stderr_has("Entity with the specified id already exists in the system.");
     assert!(!run.stderr.contains("ActivityId"), "{}", run.stderr);
@@ -408,19 +400,10 @@ async fn create_refuses_bad_input_before_any_request() {
         args.extend_from_slice(extra);
         sb.run(&args).code(*code).stderr_has(message);
     }
-    sb.run(&["db", "create", "--name", "a/b"])
+    sb.run("db create --name a/b")
         .code(6)
         .stderr_has("is not a valid cosmos database id");
-    let dry = sb.run(&[
-        "db",
-        "create",
-        "--name",
-        "x y",
-        "--set",
-        "max_throughput=4000",
-        "--dry-run",
-        "--json",
-    ]);
+    let dry = sb.run("db create --name 'x y' --set max_throughput=4000 --dry-run --json");
     dry.code(0);
     assert_eq!(
         dry.json()["requests"][0],
@@ -442,7 +425,7 @@ async fn delete_signs_the_database_link() {
         .mount(&server)
         .await;
     sandbox(&server)
-        .run(&["db", "delete", "Food DB", "--yes"])
+        .run("db delete 'Food DB' --yes")
         .code(0)
         .stdout_has("deleted cosmos database Food DB");
 }
@@ -454,7 +437,7 @@ async fn clock_skew_is_exit_4_with_a_clock_hint() {
         .respond_with(json_response(403, fixture("cosmos", "clock-skew.json")))
         .mount(&server)
         .await;
-    let run = sandbox(&server).run(&["db", "get", "Food DB"]);
+    let run = sandbox(&server).run("db get 'Food DB'");
     run.code(4)
         .stderr_has("not valid at the current time")
         .stderr_has("system clock")
@@ -468,7 +451,7 @@ async fn clock_skew_is_exit_4_with_a_clock_hint() {
         ))
         .mount(&other)
         .await;
-    let run = sandbox(&other).run(&["db", "list"]);
+    let run = sandbox(&other).run("db list");
     run.code(4).stderr_has("firewall");
     assert!(!run.stderr.contains("clock"), "{}", run.stderr);
 }
@@ -494,7 +477,7 @@ async fn a_throttled_list_is_retried_with_a_fresh_signature() {
         .with_priority(2)
         .mount(&server)
         .await;
-    let run = sandbox(&server).run(&["db", "list", "--json"]);
+    let run = sandbox(&server).run("db list --json");
     run.code(0).no_secrets(&[KEY]);
     assert_eq!(run.json().as_array().unwrap().len(), 4);
     let received = requests(&server).await;
@@ -534,9 +517,7 @@ async fn a_throttled_create_is_retried() {
         .with_priority(2)
         .mount(&server)
         .await;
-    sandbox(&server)
-        .run(&["db", "create", "--name", "orders"])
-        .code(0);
+    sandbox(&server).run("db create --name orders").code(0);
     assert_eq!(requests(&server).await.len(), 2);
 }
 
@@ -546,7 +527,7 @@ async fn a_key_that_is_not_base64_is_a_config_error_naming_the_profile() {
     let run = Sandbox::new()
         .env("COSMOS_ENDPOINT", "https://acct.documents.azure.com:443/")
         .env("COSMOS_KEY", bad)
-        .run(&["db", "list"]);
+        .run("db list");
     run.code(3)
         .stderr_has("COSMOS_KEY")
         .stderr_has("base64")
@@ -557,19 +538,19 @@ async fn a_key_that_is_not_base64_is_a_config_error_naming_the_profile() {
     sb.config(&format!(
         "[profiles.prod-cosmos]\nprovider = \"cosmos\"\nendpoint = \"https://acct.documents.azure.com:443/\"\nkey = \"{bad}\"\n"
     ));
-    let run = sb.run(&["db", "get", "x"]);
+    let run = sb.run("db get x");
     run.code(3)
         .stderr_has("prod-cosmos")
         .stderr_has("'key'")
         .no_secrets(&[bad, "this-is-the-secret"]);
-    sb.run(&["config", "validate"])
+    sb.run("config validate")
         .code(3)
         .no_secrets(&[bad, "this-is-the-secret"]);
 
     let no_url = Sandbox::new()
         .env("COSMOS_ENDPOINT", "acct.documents.azure.com")
         .env("COSMOS_KEY", KEY);
-    no_url.run(&["db", "list"]).code(3).no_secrets(&[KEY]);
+    no_url.run("db list").code(3).no_secrets(&[KEY]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -587,7 +568,7 @@ async fn a_profile_can_read_its_key_from_another_variable() {
         "[profiles.prod-cosmos]\nprovider = \"cosmos\"\nendpoint = \"{}/\"\nkey_env = \"PROD_COSMOS_KEY\"\n",
         server.uri()
     ));
-    let run = sb.run(&["db", "list", "--json"]);
+    let run = sb.run("db list --json");
     run.code(0).no_secrets(&[KEY]);
     assert_eq!(run.json()[0]["profile"], "prod-cosmos");
 }
@@ -602,7 +583,7 @@ async fn url_masks_the_key_unless_asked_and_connect_is_refused() {
         .mount(&server)
         .await;
     let sb = sandbox(&server);
-    let run = sb.run(&["db", "url", "Food DB"]);
+    let run = sb.run("db url 'Food DB'");
     run.code(0).no_secrets(&[KEY]);
     assert_eq!(
         run.stdout.trim(),
@@ -611,23 +592,19 @@ async fn url_masks_the_key_unless_asked_and_connect_is_refused() {
             port(&server)
         )
     );
-    sb.run(&["db", "url", "Food DB", "--show-secrets"])
+    sb.run("db url 'Food DB' --show-secrets")
         .code(0)
         .stdout_has(&format!("AccountKey={KEY};"));
-    sb.run(&["db", "connect", "Food DB"])
-        .code(6)
-        .no_secrets(&[KEY]);
+    sb.run("db connect 'Food DB'").code(6).no_secrets(&[KEY]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn update_without_throughput_is_refused_and_capabilities_name_collections() {
     let server = MockServer::start().await;
     let sb = sandbox(&server);
-    sb.run(&["db", "update", "x", "--name", "y"])
-        .code(6)
-        .stderr_has("cosmos");
+    sb.run("db update x --name y").code(6).stderr_has("cosmos");
     assert!(requests(&server).await.is_empty());
-    let providers = sb.run(&["providers", "--json"]);
+    let providers = sb.run("providers --json");
     providers.code(0);
     let cosmos = providers
         .json()
@@ -653,7 +630,7 @@ async fn a_repeated_continuation_token_stops_the_list() {
         )
         .mount(&server)
         .await;
-    let run = sandbox(&server).run(&["db", "list"]);
+    let run = sandbox(&server).run("db list");
     run.code(8).stderr_has("continuation");
     assert_eq!(requests(&server).await.len(), 2);
 }
@@ -663,7 +640,7 @@ async fn a_repeated_continuation_token_stops_the_list() {
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_lists_the_seeded_cosmos_databases() {
     let sb = Sandbox::new();
-    let run = sb.run(&["--demo", "db", "list", "-p", "cosmos", "--json"]);
+    let run = sb.run("--demo db list -p cosmos --json");
     run.code(0).no_secrets(&[EMULATOR_KEY]);
     let names: Vec<String> = run
         .json()
@@ -674,34 +651,16 @@ async fn demo_lists_the_seeded_cosmos_databases() {
         .collect();
     assert!(names.contains(&"Food DB".to_string()), "{names:?}");
     assert!(names.contains(&"télémétrie".to_string()), "{names:?}");
-    let run = sb.run(&[
-        "--demo",
-        "db",
-        "get",
-        "Food DB",
-        "-p",
-        "cosmos",
-        "--collections",
-        "--json",
-    ]);
+    let run = sb.run("--demo db get 'Food DB' -p cosmos --collections --json");
     run.code(0);
     assert_eq!(
         run.json()["collections"],
         json!(["recipes", "pantry items"])
     );
-    sb.run(&["--demo", "db", "get", "nope", "-p", "cosmos"])
-        .code(5);
-    sb.run(&[
-        "--demo",
-        "db",
-        "create",
-        "-p",
-        "cosmos",
-        "--name",
-        "inventory",
-    ])
-    .code(7)
-    .stderr_has("already exists");
+    sb.run("--demo db get nope -p cosmos").code(5);
+    sb.run("--demo db create -p cosmos --name inventory")
+        .code(7)
+        .stderr_has("already exists");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -709,18 +668,10 @@ async fn the_emulator_keeps_state_across_create_list_get_delete() {
     let served = Served::start(&[]);
     assert_eq!(served.var("COSMOS_KEY"), EMULATOR_KEY);
     let sb = served.sandbox_for("COSMOS_");
-    let created = sb.run(&[
-        "db",
-        "create",
-        "--name",
-        "Ünïcødé orders",
-        "--set",
-        "throughput=400",
-        "--json",
-    ]);
+    let created = sb.run("db create --name 'Ünïcødé orders' --set throughput=400 --json");
     created.code(0).no_secrets(&[EMULATOR_KEY]);
     assert_eq!(created.json()["status"], "active");
-    let list = sb.run(&["db", "list", "--json"]);
+    let list = sb.run("db list --json");
     list.code(0);
     assert!(list
         .json()
@@ -728,16 +679,14 @@ async fn the_emulator_keeps_state_across_create_list_get_delete() {
         .unwrap()
         .iter()
         .any(|d| d["id"] == "Ünïcødé orders"));
-    let got = sb.run(&["db", "get", "Ünïcødé orders", "--collections", "--json"]);
+    let got = sb.run("db get 'Ünïcødé orders' --collections --json");
     got.code(0);
     assert_eq!(got.json()["collections"], json!([]));
-    sb.run(&["db", "create", "--name", "Ünïcødé orders"])
-        .code(7);
-    sb.run(&["db", "create", "--name", "tiny", "--set", "throughput=100"])
-        .code(6);
-    sb.run(&["db", "delete", "Ünïcødé orders", "--yes"]).code(0);
-    sb.run(&["db", "get", "Ünïcødé orders"]).code(5);
-    sb.run(&["db", "delete", "Ünïcødé orders", "--yes"]).code(5);
+    sb.run("db create --name 'Ünïcødé orders'").code(7);
+    sb.run("db create --name tiny --set throughput=100").code(6);
+    sb.run("db delete 'Ünïcødé orders' --yes").code(0);
+    sb.run("db get 'Ünïcødé orders'").code(5);
+    sb.run("db delete 'Ünïcødé orders' --yes").code(5);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -748,7 +697,7 @@ async fn the_emulator_checks_signatures_dates_and_pages() {
         .env("COSMOS_ENDPOINT", served.var("COSMOS_ENDPOINT"))
         .env("COSMOS_KEY", KEY);
     wrong
-        .run(&["db", "list"])
+        .run("db list")
         .code(4)
         .stderr_has("hint: check COSMOS_KEY")
         .no_secrets(&[KEY]);
@@ -797,7 +746,7 @@ async fn the_emulator_checks_signatures_dates_and_pages() {
     let second: Value = second.json().await.unwrap();
     assert_eq!(second["_count"], 1, "four seeded databases");
     // And dbctl itself reads all of them through the real signer.
-    let run = served.sandbox_for("COSMOS_").run(&["db", "list", "--json"]);
+    let run = served.sandbox_for("COSMOS_").run("db list --json");
     run.code(0);
     assert_eq!(run.json().as_array().unwrap().len(), 4);
 }
@@ -818,7 +767,7 @@ async fn stats_read_manual_and_autoscale_offers_in_one_signed_request() {
     let server = MockServer::start().await;
     (case().mount_list)(&server).await;
     mount_offers(&server).await;
-    let run = sandbox(&server).run(&["db", "stats", "--json"]);
+    let run = sandbox(&server).run("db stats --json");
     run.code(0).no_secrets(&[KEY]);
     let usage: Vec<Value> = run.json().as_array().unwrap().clone();
     let by_id = |id: &str| {
@@ -863,7 +812,7 @@ async fn throughput_replaces_the_offer_signed_with_the_lower_cased_rid() {
         .expect(1)
         .mount(&server)
         .await;
-    let run = sandbox(&server).run(&["db", "update", "Food DB", "--throughput", "800"]);
+    let run = sandbox(&server).run("db update 'Food DB' --throughput 800");
     run.code(0).stdout_has("800 RU/s").no_secrets(&[KEY]);
     let put = requests(&server)
         .await
@@ -935,7 +884,7 @@ async fn manual_to_autoscale_migrates_first_then_sets_the_maximum() {
         .mount(&server)
         .await;
     sandbox(&server)
-        .run(&["db", "update", "Food DB", "--autoscale-max", "8000"])
+        .run("db update 'Food DB' --autoscale-max 8000")
         .code(0)
         .stdout_has("autoscale up to 8000 RU/s");
 }
@@ -958,7 +907,7 @@ async fn bad_throughput_is_refused_before_any_request() {
         full.extend_from_slice(args);
         sb.run(&full).code(code);
     }
-    sb.run(&["db", "update", "Food DB", "--memory", "1GB"])
+    sb.run("db update 'Food DB' --memory 1GB")
         .code(6)
         .stderr_has("--throughput");
     assert!(requests(&server).await.is_empty(), "nothing was sent");
@@ -967,28 +916,11 @@ async fn bad_throughput_is_refused_before_any_request() {
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_throughput_changes_show_in_stats() {
     let sb = Sandbox::new();
-    sb.run(&[
-        "--demo",
-        "db",
-        "update",
-        "inventory",
-        "-p",
-        "cosmos",
-        "--throughput",
-        "800",
-    ])
-    .code(0);
+    sb.run("--demo db update inventory -p cosmos --throughput 800")
+        .code(0);
     // Each --demo run starts a fresh emulator; within one run the PUT is checked by the
     // emulator's signature verification (a wrong link would be exit 4).
-    let stats = sb.run(&[
-        "--demo",
-        "db",
-        "stats",
-        "inventory",
-        "-p",
-        "cosmos",
-        "--json",
-    ]);
+    let stats = sb.run("--demo db stats inventory -p cosmos --json");
     stats.code(0);
     assert_eq!(stats.json()["throughput_ru"], 400);
 }

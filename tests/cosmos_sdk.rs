@@ -101,7 +101,7 @@ fn the_python_sdk_lists_creates_reads_and_deletes_databases_that_dbctl_then_list
 
     let listed = served
         .sandbox_for("COSMOS_")
-        .run(&["db", "list", "-p", "cosmos", "--json"]);
+        .run("db list -p cosmos --json");
     listed.code(0);
     let mut names: Vec<String> = listed
         .json()

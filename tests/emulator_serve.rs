@@ -125,7 +125,7 @@ fn serve_lists_only_loopback_hosts_and_every_redis_database_answers_there() {
     let port = data_plane_port(&records);
     assert_eq!(ping(port), "+PONG\r\n+OK\r\n");
 
-    let ping = sb.run(&["db", "ping", "--json"]);
+    let ping = sb.run("db ping --json");
     ping.code(0);
     let results = ping.json();
     let redis: Vec<&Value> = results
@@ -205,15 +205,7 @@ fn data_plane_keeps_accepting_after_running_out_of_file_descriptors() {
 #[test]
 fn the_emulators_clock_runs_as_fast_as_asked() {
     let leaderboard = |sb: &Sandbox| {
-        let got = sb.run(&[
-            "--demo",
-            "db",
-            "get",
-            "2",
-            "-p",
-            "redis-enterprise",
-            "--json",
-        ]);
+        let got = sb.run("--demo db get 2 -p redis-enterprise --json");
         got.code(0);
         got.json()["provider_status"].clone()
     };
@@ -222,18 +214,7 @@ fn the_emulators_clock_runs_as_fast_as_asked() {
     let started = Instant::now();
     Sandbox::new()
         .env("DBCTL_EMULATOR_SPEED", "1000")
-        .run(&[
-            "--demo",
-            "db",
-            "wait",
-            "2",
-            "-p",
-            "redis-enterprise",
-            "--status",
-            "active",
-            "--interval",
-            "0.05",
-        ])
+        .run("--demo db wait 2 -p redis-enterprise --status active --interval 0.05")
         .code(0);
     assert!(
         started.elapsed() < Duration::from_secs(10),
@@ -244,15 +225,7 @@ fn the_emulators_clock_runs_as_fast_as_asked() {
     for (speed, finished) in [("1", false), ("1000", true)] {
         let served = Served::start(&["--speed", speed]);
         let sb = served.sandbox_for("REDIS_CLOUD_");
-        let created = sb.run(&[
-            "db",
-            "create",
-            "--subscription",
-            "2145833",
-            "--name",
-            "soon",
-            "--json",
-        ]);
+        let created = sb.run("db create --subscription 2145833 --name soon --json");
         created.code(0);
         let task = created.json()["id"].as_str().unwrap().to_string();
         std::thread::sleep(Duration::from_millis(150));
@@ -274,7 +247,7 @@ fn the_emulators_clock_runs_as_fast_as_asked() {
         );
     }
     Sandbox::new()
-        .run(&["emulator", "serve", "--port", "0", "--speed", "0.5"])
+        .run("emulator serve --port 0 --speed 0.5")
         .code(2)
         .stderr_has("the speed must be a factor from 1 to 1000000, got \"0.5\"");
 }
@@ -317,7 +290,7 @@ fn emulator_settings_past_the_bound_or_not_numbers_are_one_line_exit_3() {
     }
     Sandbox::new()
         .env("DBCTL_EMULATOR_FLEET", "2")
-        .run(&["--demo", "db", "list", "-p", "cosmos"])
+        .run("--demo db list -p cosmos")
         .code(0)
         .stdout_has("fleet-0001");
 }

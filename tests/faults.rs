@@ -43,7 +43,7 @@ async fn flaky(failure: ResponseTemplate, failures: u64) -> MockServer {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_500_once_is_retried_and_logged_with_v() {
     let server = flaky(ResponseTemplate::new(500), 1).await;
-    let run = sandbox(&server).run(&["db", "list", "--json", "-v"]);
+    let run = sandbox(&server).run("db list --json -v");
     run.code(0)
         .stderr_has("retrying GET /redis/databases")
         .no_secrets(&[KEY, "fault-pw"]);
@@ -57,7 +57,7 @@ async fn a_429_with_html_and_retry_after_waits_then_succeeds() {
         .set_body_raw("<html><title>Too Many Requests</title></html>", "text/html");
     let server = flaky(throttled, 1).await;
     let started = Instant::now();
-    sandbox(&server).run(&["db", "list", "--json"]).code(0);
+    sandbox(&server).run("db list --json").code(0);
     assert!(
         started.elapsed() >= Duration::from_millis(950),
         "Retry-After honoured"
@@ -68,7 +68,7 @@ async fn a_429_with_html_and_retry_after_waits_then_succeeds() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_503_three_times_then_ok_succeeds_on_the_fourth_attempt() {
     let server = flaky(ResponseTemplate::new(503), 3).await;
-    sandbox(&server).run(&["db", "list"]).code(0);
+    sandbox(&server).run("db list").code(0);
     assert_eq!(count(&server).await, 4);
 }
 
@@ -76,15 +76,13 @@ async fn a_503_three_times_then_ok_succeeds_on_the_fourth_attempt() {
 async fn a_503_forever_gives_up_after_the_attempts_within_the_deadline() {
     let server = flaky(ResponseTemplate::new(503), u64::MAX).await;
     let started = Instant::now();
-    let run = sandbox(&server).run(&["db", "list"]);
+    let run = sandbox(&server).run("db list");
     run.code(8).stderr_has("503").stderr_has("after 4 attempts");
     assert_eq!(count(&server).await, 4);
     assert!(started.elapsed() < Duration::from_secs(10));
     // --retries sets the attempts.
     let server = flaky(ResponseTemplate::new(503), u64::MAX).await;
-    sandbox(&server)
-        .run(&["db", "list", "--retries", "2"])
-        .code(8);
+    sandbox(&server).run("db list --retries 2").code(8);
     assert_eq!(count(&server).await, 2);
 }
 
@@ -95,9 +93,7 @@ async fn a_429_forever_is_exit_9() {
         u64::MAX,
     )
     .await;
-    sandbox(&server)
-        .run(&["db", "list", "--retries", "3"])
-        .code(9);
+    sandbox(&server).run("db list --retries 3").code(9);
     assert_eq!(count(&server).await, 3);
 }
 
@@ -108,7 +104,7 @@ async fn connection_refused_is_exit_10() {
         listener.local_addr().unwrap()
     };
     let sb = case().sandbox_at(&format!("http://{addr}"));
-    sb.run(&["db", "list", "--retries", "2"])
+    sb.run("db list --retries 2")
         .code(10)
         .stderr_has("cannot connect")
         .no_secrets(&[KEY]);
@@ -124,7 +120,7 @@ async fn connection_failures_are_one_readable_line() {
         listener.local_addr().unwrap()
     };
     let sb = case().sandbox_at(&format!("http://{addr}"));
-    let run = sb.run(&["db", "list", "--retries", "1"]);
+    let run = sb.run("db list --retries 1");
     run.code(10);
     assert_eq!(
         run.stderr.lines().collect::<Vec<_>>(),
@@ -133,7 +129,7 @@ async fn connection_failures_are_one_readable_line() {
             "hint: check that the server is up and that UPSTASH_API_URL is right"
         ],
     );
-    sb.run(&["db", "list", "--retries", "1", "-v"])
+    sb.run("db list --retries 1 -v")
         .code(10)
         .stderr_has(&format!("cannot connect to {addr} (connection refused)"))
         .stderr_has("tcp connect error");
@@ -155,7 +151,7 @@ async fn connection_failures_are_one_readable_line() {
 
     // `.invalid` never resolves (RFC 6761).
     let sb = case().sandbox_at("http://no-such-host.invalid");
-    let run = sb.run(&["db", "list", "--retries", "1"]);
+    let run = sb.run("db list --retries 1");
     run.code(10)
         .stderr_has("error: upstash: cannot connect to no-such-host.invalid:80 (DNS lookup failed");
     let errors: Vec<&str> = run
@@ -182,7 +178,7 @@ async fn a_slow_provider_hits_the_whole_command_deadline() {
         .mount(&server)
         .await;
     let started = Instant::now();
-    let run = sandbox(&server).run(&["db", "list", "--request-timeout", "1"]);
+    let run = sandbox(&server).run("db list --request-timeout 1");
     run.code(11)
         .stderr_has("timed out after 1s waiting for GET /redis/databases");
     assert!(
@@ -231,7 +227,7 @@ async fn hostile_bodies_are_exit_8_without_panics() {
             .respond_with(template)
             .mount(&server)
             .await;
-        let run = sandbox(&server).run(&["db", "list", "--json"]);
+        let run = sandbox(&server).run("db list --json");
         run.code(8).no_secrets(&["fault-pw"]);
         assert!(run.stdout.is_empty(), "{name}: stdout must stay empty");
         assert!(!run.stderr.contains("panicked"), "{name}: {}", run.stderr);
@@ -255,7 +251,7 @@ async fn fields_of_unexpected_types_still_list() {
         ])))
         .mount(&server)
         .await;
-    let run = sandbox(&server).run(&["db", "list", "--json"]);
+    let run = sandbox(&server).run("db list --json");
     run.code(0);
     let dbs = run.json();
     assert_eq!(dbs[0]["id"], "42");
@@ -279,7 +275,7 @@ async fn a_create_post_is_sent_exactly_once_even_on_a_500() {
         .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": "internal"})))
         .mount(&server)
         .await;
-    let run = sandbox(&server).run(&["db", "create", "--name", "x", "--region", "us-east-1"]);
+    let run = sandbox(&server).run("db create --name x --region us-east-1");
     run.code(8);
     assert_eq!(count(&server).await, 1, "a POST is never blindly retried");
     // 503 too.
@@ -289,7 +285,7 @@ async fn a_create_post_is_sent_exactly_once_even_on_a_500() {
         .mount(&server)
         .await;
     sandbox(&server)
-        .run(&["db", "create", "--name", "x", "--region", "us-east-1"])
+        .run("db create --name x --region us-east-1")
         .code(8);
     assert_eq!(count(&server).await, 1);
 }
@@ -338,7 +334,7 @@ async fn redirects_are_not_followed_so_key_headers_stay_home() {
         )
         .mount(&server)
         .await;
-    let run = redis_cloud::case().sandbox(&server).run(&["db", "list"]);
+    let run = redis_cloud::case().sandbox(&server).run("db list");
     run.code(8)
         .stderr_has("302")
         .stderr_has("redirects")
@@ -375,7 +371,7 @@ async fn a_flush_is_never_resent_after_a_503() {
         .await;
     let run = redis_enterprise::case()
         .sandbox(&server)
-        .run(&["db", "flush", "1", "--yes"]);
+        .run("db flush 1 --yes");
     run.code(8).no_secrets(&[redis_enterprise::PASSWORD]);
     assert_eq!(count(&server).await, 1, "an action is sent once");
 }

@@ -106,7 +106,7 @@ fn check_emulator_example(example: &str) {
         !url.contains(":0/"),
         "port 0 must be replaced by the real port: {url}"
     );
-    served.sandbox().run(&["db", "list"]).code(0);
+    served.sandbox().run("db list").code(0);
 }
 
 #[test]
@@ -222,7 +222,7 @@ fn help_and_version_to_a_full_stdout_are_one_error_line_and_exit_1() {
 }
 
 fn man_page() -> String {
-    let man = Sandbox::new().run(&["man"]);
+    let man = Sandbox::new().run("man");
     man.code(0);
     man.stdout.replace("\\-", "-").replace("\\e", "\\")
 }
@@ -298,7 +298,7 @@ fn the_man_page_is_valid_roff() {
     let Some(groff) = crate::common::tool("groff", "apt-get install groff-base") else {
         return;
     };
-    let page = Sandbox::new().run(&["man"]).stdout;
+    let page = Sandbox::new().run("man").stdout;
     let mut child = std::process::Command::new(groff)
         .args(["-man", "-Tutf8", "-ww", "-z"])
         .stdin(std::process::Stdio::piped())

@@ -236,14 +236,14 @@ fn deep_config_keys_are_exit_3_at_their_line_never_a_stack_overflow() {
         ));
         let file = file.display().to_string();
         let message = format!("config file {file}: keys and values nest more than 32 levels deep (tables, dotted keys and arrays counted together) (line 6, column {column})");
-        let run = sb.run(&["db", "list"]);
+        let run = sb.run("db list");
         assert_eq!(run.code, 3, "{what}: {run:?}");
         assert_eq!(
             run.stderr,
             format!("error: {message}\nhint: `dbctl config validate` checks the whole file\n"),
             "{what}"
         );
-        let validate = sb.run(&["config", "validate", "--json"]);
+        let validate = sb.run("config validate --json");
         assert_eq!(validate.code, 3, "{what}: {validate:?}");
         assert!(
             validate
@@ -490,7 +490,7 @@ fn a_config_file_others_can_write_is_warned_about() {
     };
     for (mode, text) in [(0o664, "664"), (0o602, "602"), (0o620, "620")] {
         set_mode(mode);
-        let run = sb.run(&["config", "show", "--json"]);
+        let run = sb.run("config show --json");
         run.code(0);
         assert_eq!(
             run.stderr,
@@ -500,12 +500,12 @@ fn a_config_file_others_can_write_is_warned_about() {
                     .unwrap()
             )
         );
-        let run = sb.run(&["config", "show"]);
+        let run = sb.run("config show");
         assert_eq!(run.stderr, warning(text));
     }
     for mode in [0o600, 0o644] {
         set_mode(mode);
-        let run = sb.run(&["config", "show"]);
+        let run = sb.run("config show");
         run.code(0);
         assert_eq!(run.stderr, "", "{mode:o}");
     }
@@ -549,16 +549,7 @@ async fn verbose_logs_show_paths_with_at_signs_and_queries_as_sent() {
         .mount(&re)
         .await;
     let sb = crate::cases::redis_enterprise::case().sandbox(&re);
-    let run = sb.run(&[
-        "-v",
-        "db",
-        "create",
-        "--name",
-        "x",
-        "--memory",
-        "1GB",
-        "--dry-run",
-    ]);
+    let run = sb.run("-v db create --name x --memory 1GB --dry-run");
     run.code(0);
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(
@@ -581,7 +572,7 @@ async fn a_certificate_for_another_host_is_not_told_to_turn_verification_off() {
     let file = sb.home.path().join("ca.pem");
     std::fs::write(&file, ca).unwrap();
     let sb = sb.env("REDIS_ENTERPRISE_CA_CERT", file.display().to_string());
-    let run = sb.run(&["db", "list", "--retries", "1"]);
+    let run = sb.run("db list --retries 1");
     run.code(10).stderr_has("not valid for name");
     let hint = run
         .stderr
@@ -604,7 +595,7 @@ async fn a_certificate_for_another_host_is_not_told_to_turn_verification_off() {
     let (port, _) = crate::redis_enterprise::tls_server(&other).await;
     let sb =
         crate::cases::redis_enterprise::case().sandbox_at(&format!("https://127.0.0.1:{port}"));
-    sb.run(&["db", "list", "--retries", "1"])
+    sb.run("db list --retries 1")
         .code(10)
         .stderr_has("hint: trust the server's certificate with REDIS_ENTERPRISE_CA_CERT");
 }

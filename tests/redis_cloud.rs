@@ -57,7 +57,7 @@ fn synthetic_page(subscription: u64, first: u64, count: u64) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn list_covers_pro_and_essentials_and_normalizes_every_quirk() {
     let server = case().list_server().await;
-    let run = sandbox(&server).run(&["db", "list", "--json"]);
+    let run = sandbox(&server).run("db list --json");
     run.code(0).no_secrets(&refs(&secrets()));
     let dbs = run.json();
     let dbs = dbs.as_array().expect("bare array");
@@ -189,7 +189,7 @@ async fn every_page_of_every_subscription_and_404_is_empty() {
         .mount(&server)
         .await;
 
-    let run = sandbox(&server).run(&["db", "list", "--json"]);
+    let run = sandbox(&server).run("db list --json");
     run.code(0)
         .no_secrets(&["bulk-secret-1", "bulk-secret-249"]);
     let dbs = run.json();
@@ -254,7 +254,7 @@ async fn subscriptions_are_listed_concurrently() {
             .await;
     }
     let started = Instant::now();
-    let run = sandbox(&server).run(&["db", "list", "--json"]);
+    let run = sandbox(&server).run("db list --json");
     let took = started.elapsed();
     run.code(0);
     assert_eq!(run.json().as_array().unwrap().len(), 30);
@@ -289,7 +289,7 @@ async fn get_tries_pro_then_essentials_and_explains_the_id_format() {
     )
     .await;
     let sb = sandbox(&server);
-    let run = sb.run(&["db", "get", "2145833/13008822", "--json", "--raw"]);
+    let run = sb.run("db get 2145833/13008822 --json --raw");
     run.code(0).no_secrets(&refs(&secrets()));
     let db = run.json();
     assert_eq!(
@@ -298,7 +298,7 @@ async fn get_tries_pro_then_essentials_and_explains_the_id_format() {
     );
     assert_eq!(db["raw"]["security"]["password"], "***");
 
-    let run = sb.run(&["db", "get", "2231009/12890441", "--json"]);
+    let run = sb.run("db get 2231009/12890441 --json");
     run.code(0).no_secrets(&refs(&secrets()));
     assert_eq!(run.json()["plan"], "essentials");
     assert_eq!(run.json()["id"], "2231009/12890441");
@@ -334,7 +334,7 @@ async fn get_tries_pro_then_essentials_and_explains_the_id_format() {
 async fn every_listed_id_is_accepted_by_get() {
     let server = case().list_server().await;
     let sb = sandbox(&server);
-    let listed = sb.run(&["db", "list", "--json"]);
+    let listed = sb.run("db list --json");
     listed.code(0);
     for db in listed.json().as_array().unwrap() {
         let id = db["id"].as_str().unwrap();
@@ -383,24 +383,7 @@ async fn update_puts_the_documented_body_and_prints_the_task() {
         .mount(&server)
         .await;
     let sb = sandbox(&server);
-    let run = sb.run(&[
-        "db",
-        "update",
-        "2145833/13008822",
-        "--memory",
-        "1.5GB",
-        "--name",
-        "renamed",
-        "--set",
-        "replication=true",
-        "--set",
-        "dataPersistence=aof-every-1-second",
-        "--set",
-        "throughputMeasurement.by=operations-per-second",
-        "--set",
-        "throughputMeasurement.value=25000",
-        "--json",
-    ]);
+    let run = sb.run("db update 2145833/13008822 --memory 1.5GB --name renamed --set replication=true --set dataPersistence=aof-every-1-second --set throughputMeasurement.by=operations-per-second --set throughputMeasurement.value=25000 --json");
     run.code(0);
     let task = run.json();
     assert_eq!(task["id"], TASK);
@@ -413,15 +396,7 @@ async fn update_puts_the_documented_body_and_prints_the_task() {
 
     // --dry-run sends nothing.
     let before = requests(&server).await.len();
-    let dry = sb.run(&[
-        "db",
-        "update",
-        "2145833/13008822",
-        "--memory",
-        "256MB",
-        "--dry-run",
-        "--json",
-    ]);
+    let dry = sb.run("db update 2145833/13008822 --memory 256MB --dry-run --json");
     dry.code(0);
     assert_eq!(
         dry.json()["requests"][0]["body"],
@@ -429,7 +404,7 @@ async fn update_puts_the_documented_body_and_prints_the_task() {
     );
     assert_eq!(dry.json()["requests"][0]["method"], "PUT");
     assert_eq!(requests(&server).await.len(), before);
-    sb.run(&["db", "update", "2145833/13008822"])
+    sb.run("db update 2145833/13008822")
         .code(2)
         .stderr_has("nothing to change");
 }
@@ -465,7 +440,7 @@ async fn task_wait_follows_the_lifecycle() {
     assert!(took < Duration::from_secs(5), "{took:?}");
     let polls = requests(&server).await;
     assert_eq!(polls.len(), 3);
-    sb.run(&["task", "wait", "-h"])
+    sb.run("task wait -h")
         .code(0)
         .stdout_has("Seconds between polls (backs off up to 4x) [default: 2]");
 
@@ -522,14 +497,7 @@ async fn delete_wait_treats_a_fresh_task_404_as_pending() {
     )
     .await;
     let sb = sandbox(&server);
-    let run = sb.run(&[
-        "db",
-        "delete",
-        "2145833/13008822",
-        "--yes",
-        "--wait",
-        "--json",
-    ]);
+    let run = sb.run("db delete 2145833/13008822 --yes --wait --json");
     run.code(0);
     assert_eq!(run.json()["status"], "completed");
     assert_eq!(
@@ -559,10 +527,10 @@ async fn a_failed_task_is_exit_8_with_its_description() {
     on(&server, "GET", &route, answer(200, "task-error.json")).await;
     let sb = sandbox(&server);
     // Without --wait: the task, exit 0.
-    let run = sb.run(&["backup", "create", "2145833/13008822", "--json"]);
+    let run = sb.run("backup create 2145833/13008822 --json");
     run.code(0);
     assert_eq!(run.json()["id"], TASK);
-    let run = sb.run(&["backup", "create", "2145833/13008822", "--wait"]);
+    let run = sb.run("backup create 2145833/13008822 --wait");
     run.code(8)
         .stderr_has("exceeds the subscription's remaining memory");
     assert!(run.stdout.is_empty());
@@ -607,53 +575,20 @@ async fn create_posts_into_the_subscription_and_waits_for_the_new_database() {
     )
     .await;
     let sb = sandbox(&server);
-    let run = sb.run(&[
-        "db",
-        "create",
-        "--subscription",
-        "2145833",
-        "--name",
-        "orders",
-        "--memory",
-        "2GB",
-        "--set",
-        "protocol=memcached",
-        "--set",
-        "replication=false",
-        "--wait",
-        "--json",
-    ]);
+    let run = sb.run("db create --subscription 2145833 --name orders --memory 2GB --set protocol=memcached --set replication=false --wait --json");
     run.code(0).no_secrets(&["fixture-rc-password-orders"]);
     assert_eq!(run.json()["id"], "2145833/777");
     assert_eq!(run.json()["status"], "active");
 
     let before = requests(&server).await.len();
-    sb.run(&["db", "create", "--name", "x"])
+    sb.run("db create --name x")
         .code(2)
         .stderr_has("--subscription");
-    sb.run(&[
-        "db",
-        "create",
-        "--name",
-        "x",
-        "--subscription",
-        "2145833",
-        "--region",
-        "eu",
-    ])
-    .code(6)
-    .stderr_has("region");
-    sb.run(&[
-        "db",
-        "create",
-        "--name",
-        "x",
-        "--subscription",
-        "1",
-        "--memory",
-        "0",
-    ])
-    .code(2);
+    sb.run("db create --name x --subscription 2145833 --region eu")
+        .code(6)
+        .stderr_has("region");
+    sb.run("db create --name x --subscription 1 --memory 0")
+        .code(2);
     assert_eq!(requests(&server).await.len(), before);
 }
 
@@ -710,16 +645,16 @@ async fn backup_list_explains_and_url_builds_from_the_password() {
     )
     .await;
     let sb = sandbox(&server);
-    sb.run(&["backup", "list", "2145833/13008822"])
+    sb.run("backup list 2145833/13008822")
         .code(6)
         .stderr_has("no backup history");
-    let url = sb.run(&["db", "url", "2145833/13008822"]);
+    let url = sb.run("db url 2145833/13008822");
     url.code(0).no_secrets(&["fixture-rc-password-sessions"]);
     assert_eq!(
         url.stdout.trim(),
         "rediss://default:***@redis-12000.c284.eu-west-1-2.ec2.cloud.redislabs.com:12000"
     );
-    let shown = sb.run(&["db", "url", "2145833/13008822", "--show-secrets"]);
+    let shown = sb.run("db url 2145833/13008822 --show-secrets");
     assert_eq!(
         shown.stdout.trim(),
         "rediss://default:fixture-rc-password-sessions@redis-12000.c284.eu-west-1-2.ec2.cloud.redislabs.com:12000"
@@ -736,14 +671,14 @@ async fn backup_list_explains_and_url_builds_from_the_password() {
         ),
     )
     .await;
-    let plain = sb.run(&["db", "url", "2145877/51230001"]);
+    let plain = sb.run("db url 2145877/51230001");
     plain.code(0);
     assert!(
         plain.stdout.starts_with("redis://default:***@redis-15301."),
         "{}",
         plain.stdout
     );
-    let providers = sb.run(&["providers", "--json"]);
+    let providers = sb.run("providers --json");
     providers.code(0).stdout_has("tasks");
 }
 
@@ -755,7 +690,7 @@ async fn a_busy_database_refuses_an_update_with_exit_7() {
         .mount(&server)
         .await;
     sandbox(&server)
-        .run(&["db", "update", "2145833/13008822", "--name", "x"])
+        .run("db update 2145833/13008822 --name x")
         .code(7)
         .stderr_has("busy");
 }
@@ -791,7 +726,7 @@ async fn get_is_retried_with_retry_after_but_post_never_blindly() {
         .await;
     let sb = sandbox(&server);
     let started = Instant::now();
-    let run = sb.run(&["db", "get", "2145833/13008822", "--json", "--retries", "3"]);
+    let run = sb.run("db get 2145833/13008822 --json --retries 3");
     run.code(0);
     assert!(
         started.elapsed() >= Duration::from_secs(1),
@@ -800,8 +735,7 @@ async fn get_is_retried_with_retry_after_but_post_never_blindly() {
     let gets = requests(&server).await;
     assert_eq!(gets.len(), 3, "429, 503, then 200");
 
-    sb.run(&["backup", "create", "2145833/13008822", "--retries", "3"])
-        .code(8);
+    sb.run("backup create 2145833/13008822 --retries 3").code(8);
     assert_eq!(
         requests_with_method(&server, "POST").await,
         1,
@@ -816,7 +750,7 @@ async fn credentials_from_alias_and_profile() {
         .env("REDIS_CLOUD_API_KEY", KEY)
         .env("REDIS_CLOUD_API_SECRET", SECRET)
         .env("REDIS_CLOUD_API_URL", format!("{}/v1", server.uri()));
-    alias.run(&["db", "list", "--json"]).code(0);
+    alias.run("db list --json").code(0);
 
     let profile = Sandbox::new()
         .env("MY_RC_KEY", KEY)
@@ -825,7 +759,7 @@ async fn credentials_from_alias_and_profile() {
         "[profiles.cloud]\nprovider = \"redis-cloud\"\napi_key_env = \"MY_RC_KEY\"\nsecret_key_env = \"MY_RC_SECRET\"\nurl = \"{}/v1\"\n",
         server.uri()
     ));
-    let run = profile.run(&["db", "list", "--profile", "cloud", "--json"]);
+    let run = profile.run("db list --profile cloud --json");
     run.code(0).no_secrets(&refs(&secrets()));
     assert_eq!(run.json()[0]["profile"], "cloud");
     for request in requests(&server).await {
@@ -839,7 +773,7 @@ async fn credentials_from_alias_and_profile() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_lists_redis_cloud_databases() {
-    let run = Sandbox::new().run(&["--demo", "db", "list", "-p", "redis-cloud", "--json"]);
+    let run = Sandbox::new().run("--demo db list -p redis-cloud --json");
     run.code(0);
     let dbs = run.json();
     let dbs = dbs.as_array().unwrap();
@@ -855,7 +789,7 @@ async fn demo_lists_redis_cloud_databases() {
 async fn emulator_create_list_get_delete() {
     let served = Served::fast(&[]);
     let sb = served.sandbox_for("REDIS_CLOUD_");
-    let listed = sb.run(&["db", "list", "--json"]);
+    let listed = sb.run("db list --json");
     listed.code(0);
     let first = listed.json().as_array().unwrap().len();
     let sub = listed.json()[0]["id"]
@@ -884,7 +818,7 @@ async fn emulator_create_list_get_delete() {
     let id = done.json()["resource_id"].as_str().unwrap().to_string();
     assert!(id.starts_with(&format!("{sub}/")), "{id}");
 
-    let listed = sb.run(&["db", "list", "--json"]);
+    let listed = sb.run("db list --json");
     listed.code(0);
     assert_eq!(listed.json().as_array().unwrap().len(), first + 1);
     let got = sb.run(&["db", "get", &id, "--json"]);
@@ -923,7 +857,7 @@ async fn emulator_create_list_get_delete() {
         .env("REDIS_CLOUD_API_KEY", "wrong")
         .env("REDIS_CLOUD_SECRET_KEY", "wrong")
         .env("REDIS_CLOUD_API_URL", served.var("REDIS_CLOUD_API_URL"))
-        .run(&["db", "list"])
+        .run("db list")
         .code(4);
 }
 
@@ -975,7 +909,7 @@ async fn pages_up_to_the_subscription_count_are_asked_at_once() {
             .await;
     }
     let started = Instant::now();
-    let run = sandbox(&server).run(&["db", "list", "--json"]);
+    let run = sandbox(&server).run("db list --json");
     let took = started.elapsed();
     run.code(0);
     assert_eq!(run.json().as_array().unwrap().len(), 400);

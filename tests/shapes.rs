@@ -83,7 +83,7 @@ fn regions() -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn active_active_lists_with_its_first_region() {
     let server = active_active_server().await;
-    let run = sandbox(&server).run(&["db", "list", "--json"]);
+    let run = sandbox(&server).run("db list --json");
     run.code(0).no_secrets(&refs(&secrets()));
     let dbs = run.json();
     assert_eq!(
@@ -117,7 +117,7 @@ async fn active_active_lists_with_its_first_region() {
 async fn active_active_table_counts_the_other_regions_and_region_filters_match_any() {
     let server = active_active_server().await;
     let sb = sandbox(&server);
-    let run = sb.run(&["db", "list"]);
+    let run = sb.run("db list");
     run.code(0).no_secrets(&refs(&secrets()));
     let row = run
         .stdout
@@ -132,7 +132,7 @@ async fn active_active_table_counts_the_other_regions_and_region_filters_match_a
         assert!(row.contains(cell), "{cell} missing from {row}");
     }
     // A database is in every one of its regions.
-    let run = sb.run(&["db", "list", "--region", "ap-southeast-1", "--json"]);
+    let run = sb.run("db list --region ap-southeast-1 --json");
     run.code(0);
     let listed = run.json();
     let names: Vec<&Value> = listed
@@ -322,7 +322,7 @@ async fn older_upstash_records_take_their_plan_from_database_type() {
         .await;
     let run = upstash::case()
         .sandbox(&server)
-        .run(&["db", "list", "--json", "--sort", "name"]);
+        .run("db list --json --sort name");
     run.code(0)
         .no_secrets(&refs(&fixture_secrets("upstash", "databases-legacy.json")));
     let dbs = run.json();

@@ -18,7 +18,7 @@ fn secrets() -> Vec<String> {
 async fn list_normalizes_every_quirk() {
     let server = case().list_server().await;
     let sb = sandbox(&server);
-    let run = sb.run(&["db", "list", "--json"]);
+    let run = sb.run("db list --json");
     run.code(0).no_secrets(&refs(&secrets()));
     let dbs = run.json();
     let dbs = dbs.as_array().expect("bare array");
@@ -55,7 +55,7 @@ async fn list_normalizes_every_quirk() {
 #[tokio::test(flavor = "multi_thread")]
 async fn list_alias_prints_a_table_in_stable_order() {
     let server = case().list_server().await;
-    let run = sandbox(&server).run(&["list", "--provider", "upstash"]);
+    let run = sandbox(&server).run("list --provider upstash");
     run.code(0).no_secrets(&refs(&secrets()));
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert!(lines[0]
@@ -73,7 +73,7 @@ async fn list_alias_prints_a_table_in_stable_order() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_table_is_what_operators_read() {
     let server = case().list_server().await;
-    let run = sandbox(&server).run(&["db", "list"]);
+    let run = sandbox(&server).run("db list");
     run.code(0);
     insta::assert_snapshot!(
         "upstash_list_table",
@@ -85,7 +85,7 @@ async fn the_table_is_what_operators_read() {
 async fn unicode_survives_yaml_and_csv_quotes_correctly() {
     let server = case().list_server().await;
     let sb = sandbox(&server);
-    let yaml = sb.run(&["db", "list", "-o", "yaml"]);
+    let yaml = sb.run("db list -o yaml");
     yaml.code(0).no_secrets(&refs(&secrets()));
     let parsed: serde_yaml::Value = serde_yaml::from_str(&yaml.stdout).unwrap();
     assert!(parsed
@@ -94,7 +94,7 @@ async fn unicode_survives_yaml_and_csv_quotes_correctly() {
         .iter()
         .any(|d| d["name"].as_str() == Some("Café Ünïcødé 缓存, \"quoted\"")));
 
-    let csv = sb.run(&["db", "list", "-o", "csv"]);
+    let csv = sb.run("db list -o csv");
     csv.code(0).no_secrets(&refs(&secrets()));
     let mut reader = csv::Reader::from_reader(csv.stdout.as_bytes());
     assert_eq!(
@@ -127,26 +127,13 @@ async fn get_hides_credentials_and_raw_redacts() {
         .mount(&server)
         .await;
     let sb = sandbox(&server);
-    let run = sb.run(&[
-        "db",
-        "get",
-        "96ad0856-03b1-4ee7-9666-e81abd0349e1",
-        "--json",
-        "--raw",
-    ]);
+    let run = sb.run("db get 96ad0856-03b1-4ee7-9666-e81abd0349e1 --json --raw");
     run.code(0).no_secrets(&refs(&secrets()));
     let db = run.json();
     assert_eq!(db["raw"]["password"], "***");
     assert_eq!(db["raw"]["rest_token"], "***");
     assert_eq!(db["raw"]["database_name"], "MyRedis");
-    let shown = sb.run(&[
-        "db",
-        "get",
-        "96ad0856-03b1-4ee7-9666-e81abd0349e1",
-        "--json",
-        "--raw",
-        "--show-secrets",
-    ]);
+    let shown = sb.run("db get 96ad0856-03b1-4ee7-9666-e81abd0349e1 --json --raw --show-secrets");
     shown.code(0).stdout_has("fixture-upstash-password-1");
 }
 
@@ -195,43 +182,14 @@ async fn create_sends_the_documented_body() {
 async fn create_refuses_bad_input_before_any_request() {
     let server = MockServer::start().await;
     let sb = sandbox(&server);
-    sb.run(&["db", "create", "--name", "x"])
+    sb.run("db create --name x").code(6).stderr_has("--region");
+    sb.run("db create --name x --region us-east-1 --memory 0")
+        .code(2);
+    sb.run("db create --name x --region us-east-1 --memory -1GB")
+        .code(2);
+    sb.run("db create --name x --region us-east-1 --set shards=2")
         .code(6)
-        .stderr_has("--region");
-    sb.run(&[
-        "db",
-        "create",
-        "--name",
-        "x",
-        "--region",
-        "us-east-1",
-        "--memory",
-        "0",
-    ])
-    .code(2);
-    sb.run(&[
-        "db",
-        "create",
-        "--name",
-        "x",
-        "--region",
-        "us-east-1",
-        "--memory",
-        "-1GB",
-    ])
-    .code(2);
-    sb.run(&[
-        "db",
-        "create",
-        "--name",
-        "x",
-        "--region",
-        "us-east-1",
-        "--set",
-        "shards=2",
-    ])
-    .code(6)
-    .stderr_has("accepted");
+        .stderr_has("accepted");
     assert!(requests(&server).await.is_empty());
 }
 
@@ -316,9 +274,7 @@ async fn delete_with_yes_deletes() {
         .mount(&server)
         .await;
     let sb = sandbox(&server);
-    sb.run(&["db", "delete", "abc", "--yes"])
-        .code(0)
-        .stdout_has("deleted");
+    sb.run("db delete abc --yes").code(0).stdout_has("deleted");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -366,7 +322,7 @@ async fn backups_list_create_restore() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unknown_provider_value_is_a_usage_error() {
-    Sandbox::new().run(&["db", "list", "-p", "mongo"]).code(2);
+    Sandbox::new().run("db list -p mongo").code(2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -77,10 +77,69 @@ impl Sandbox {
         cmd
     }
 
-    /// Runs `dbctl ARGS` and returns what a user sees.
-    pub fn run(&self, args: &[&str]) -> Run {
-        Run::from(self.cmd().args(args).output().expect("run dbctl"))
+    /// Runs `dbctl ARGS` and returns what a user sees: `sb.run("db get 'Food DB' --json")`
+    /// (see [`Words`]) or `sb.run(&["db", "get", &id])`.
+    pub fn run(&self, args: impl Words) -> Run {
+        Run::from(self.cmd().args(args.words()).output().expect("run dbctl"))
     }
+}
+
+/// A command line: one string split as a shell splits it (white space between words; single
+/// or double quotes keep a word with spaces whole, `''` an empty one), or the words themselves.
+pub trait Words {
+    fn words(self) -> Vec<String>;
+}
+
+impl Words for &str {
+    fn words(self) -> Vec<String> {
+        split(self)
+    }
+}
+
+impl Words for String {
+    fn words(self) -> Vec<String> {
+        split(&self)
+    }
+}
+
+impl<S: AsRef<str>> Words for &[S] {
+    fn words(self) -> Vec<String> {
+        self.iter().map(|w| w.as_ref().to_string()).collect()
+    }
+}
+
+impl<S: AsRef<str>, const N: usize> Words for &[S; N] {
+    fn words(self) -> Vec<String> {
+        self[..].words()
+    }
+}
+
+impl<S: AsRef<str>> Words for &Vec<S> {
+    fn words(self) -> Vec<String> {
+        self[..].words()
+    }
+}
+
+/// `db get 'Food DB' -p cosmos` → `["db", "get", "Food DB", "-p", "cosmos"]`.
+fn split(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quote = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.get_or_insert_with(String::new).push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                word.get_or_insert_with(String::new);
+            }
+            (None, c) if c.is_whitespace() => words.extend(word.take()),
+            (None, c) => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    assert!(quote.is_none(), "an unclosed quote in {line:?}");
+    words.extend(word);
+    words
 }
 
 /// What one run of the binary produced.
@@ -435,3 +494,13 @@ pub fn missing(what: &str) {
 }
 
 pub mod redis_server;
+
+#[test]
+fn command_lines_split_as_a_shell_splits_them() {
+    assert_eq!(
+        split("  db get 'Food DB' -p cosmos --name \"a 'b'\" ''  "),
+        ["db", "get", "Food DB", "-p", "cosmos", "--name", "a 'b'", ""]
+    );
+    assert_eq!(split("--set a=\"x y\"z"), ["--set", "a=x yz"]);
+    assert!(split(" \t").is_empty());
+}
