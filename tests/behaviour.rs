@@ -2,11 +2,11 @@
 //! `provider_tests!` turns each behaviour × provider into one named test
 //! (`behaviour::upstash::lists_in_every_format_without_leaking`), so a failure names its
 //! provider and `cargo test upstash` runs only Upstash's.
-use wiremock::matchers::{any, method, path};
+use wiremock::matchers::{any, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::cases::{Case, Refusal};
-use crate::common::{refs, requests, requests_to_path, Run, Sandbox};
+use crate::common::{refs, requests, requests_to_path, when, Run, Sandbox};
 
 /// One module per provider, one `#[tokio::test]` per behaviour, calling `behaviour(case())`.
 macro_rules! provider_tests {
@@ -383,8 +383,7 @@ async fn an_unknown_id_is_exit_5_in_the_providers_words(case: Case) {
 /// whose other list endpoints answer as usual.
 async fn refusing_list(case: &Case, refusal: &Refusal, times: Option<u64>) -> MockServer {
     let server = MockServer::start().await;
-    let refusing = Mock::given(method("GET"))
-        .and(path(case.list_path))
+    let refusing = when("GET", case.list_path)
         .respond_with(refusal.respond())
         .with_priority(1);
     match times {

@@ -2,11 +2,11 @@
 //! results): each test runs the binary as a user would and reads stdout, stderr and the exit
 //! code.
 use serde_json::Value;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::cases;
-use crate::common::{Run, Sandbox};
+use crate::common::{mock, Run, Sandbox};
 
 const UPSTASH_ID: &str = "a1b2c3d4-0000-4000-8000-000000000001";
 
@@ -140,11 +140,13 @@ async fn a_provider_asked_for_and_not_configured_is_exit_3_also_when_others_are(
 #[tokio::test(flavor = "multi_thread")]
 async fn already_exists_is_a_conflict() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v2/redis/database"))
-        .respond_with(ResponseTemplate::new(400).set_body_string("database already exists"))
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "POST",
+        "/v2/redis/database",
+        ResponseTemplate::new(400).set_body_string("database already exists"),
+    )
+    .await;
     cases::upstash::case()
         .sandbox(&server)
         .run("db create --name dup --region us-east-1 -p upstash")

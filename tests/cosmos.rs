@@ -3,12 +3,12 @@
 //! master-key signature here, independently of the provider's signer.
 
 use crate::cases::cosmos::{case, KEY};
-use crate::common::{fixture, header_of, requests, Sandbox, Served};
+use crate::common::{fixture, header_of, requests, when, Sandbox, Served};
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
-use wiremock::matchers::{body_json, header, method, path};
+use wiremock::matchers::{body_json, header, method};
 use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
 
 /// The emulator's well-known key.
@@ -179,8 +179,7 @@ async fn list_follows_the_continuation_over_2500_databases() {
         "+RID:~qicAAA==#RT:1#TRC:1000#ISV:2#IEO:65567#QCF:8",
         "+RID:~KI0YAA==#RT:2#TRC:2000#ISV:2#IEO:65567#QCF:8",
     ];
-    Mock::given(method("GET"))
-        .and(path("/dbs"))
+    when("GET", "/dbs")
         .and(Signed)
         .and(FirstPage)
         .and(header("x-ms-max-item-count", "1000"))
@@ -190,8 +189,7 @@ async fn list_follows_the_continuation_over_2500_databases() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/dbs"))
+    when("GET", "/dbs")
         .and(Signed)
         .and(header("x-ms-continuation", tokens[0]))
         .and(header("x-ms-max-item-count", "1000"))
@@ -201,8 +199,7 @@ async fn list_follows_the_continuation_over_2500_databases() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/dbs"))
+    when("GET", "/dbs")
         .and(Signed)
         .and(header("x-ms-continuation", tokens[1]))
         .and(header("x-ms-max-item-count", "1000"))
@@ -235,8 +232,7 @@ async fn list_follows_the_continuation_over_2500_databases() {
 #[tokio::test(flavor = "multi_thread")]
 async fn list_normalizes_the_documented_feed() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/dbs"))
+    when("GET", "/dbs")
         .and(Signed)
         .respond_with(json_response(200, fixture("cosmos", "databases.json")))
         .mount(&server)
@@ -292,14 +288,12 @@ async fn ids_with_spaces_and_unicode_are_encoded_in_the_path_and_signed_plain() 
     ] {
         let mut record: Value = serde_json::from_str(&fixture("cosmos", "database.json")).unwrap();
         record["id"] = json!(id);
-        Mock::given(method("GET"))
-            .and(path(encoded))
+        when("GET", encoded)
             .and(Signed)
             .respond_with(json_response(200, record.to_string()))
             .mount(&server)
             .await;
-        Mock::given(method("GET"))
-            .and(path(format!("{encoded}/colls")))
+        when("GET", format!("{encoded}/colls"))
             .and(Signed)
             .and(header("x-ms-max-item-count", "1000"))
             .respond_with(json_response(200, fixture("cosmos", "collections.json")))
@@ -337,8 +331,7 @@ async fn ids_with_spaces_and_unicode_are_encoded_in_the_path_and_signed_plain() 
 #[tokio::test(flavor = "multi_thread")]
 async fn create_sends_the_id_and_throughput_and_409_is_exit_7() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/dbs"))
+    when("POST", "/dbs")
         .and(Signed)
         .and(body_json(json!({"id": "orders"})))
         .and(header("x-ms-offer-throughput", "400"))
@@ -365,8 +358,7 @@ async fn create_sends_the_id_and_throughput_and_409_is_exit_7() {
     );
 
     let taken = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/dbs"))
+    when("POST", "/dbs")
         .respond_with(json_response(409, fixture("cosmos", "conflict.json")))
         .expect(1)
         .mount(&taken)
@@ -417,8 +409,7 @@ async fn create_refuses_bad_input_before_any_request() {
 #[tokio::test(flavor = "multi_thread")]
 async fn delete_signs_the_database_link() {
     let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .and(path("/dbs/Food%20DB"))
+    when("DELETE", "/dbs/Food%20DB")
         .and(Signed)
         .respond_with(ResponseTemplate::new(204))
         .expect(1)
@@ -459,8 +450,7 @@ async fn clock_skew_is_exit_4_with_a_clock_hint() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_throttled_list_is_retried_with_a_fresh_signature() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/dbs"))
+    when("GET", "/dbs")
         .and(Signed)
         .respond_with(
             json_response(429, fixture("cosmos", "throttled.json"))
@@ -470,8 +460,7 @@ async fn a_throttled_list_is_retried_with_a_fresh_signature() {
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/dbs"))
+    when("GET", "/dbs")
         .and(Signed)
         .respond_with(json_response(200, fixture("cosmos", "databases.json")))
         .with_priority(2)
@@ -500,8 +489,7 @@ async fn a_throttled_list_is_retried_with_a_fresh_signature() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_throttled_create_is_retried() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/dbs"))
+    when("POST", "/dbs")
         .respond_with(
             json_response(429, fixture("cosmos", "throttled.json"))
                 .insert_header("x-ms-retry-after-ms", "20"),
@@ -510,8 +498,7 @@ async fn a_throttled_create_is_retried() {
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/dbs"))
+    when("POST", "/dbs")
         .and(Signed)
         .respond_with(json_response(201, fixture("cosmos", "created.json")))
         .with_priority(2)
@@ -556,8 +543,7 @@ async fn a_key_that_is_not_base64_is_a_config_error_naming_the_profile() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_profile_can_read_its_key_from_another_variable() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/dbs"))
+    when("GET", "/dbs")
         .and(Signed)
         .respond_with(json_response(200, fixture("cosmos", "databases.json")))
         .expect(1)
@@ -576,8 +562,7 @@ async fn a_profile_can_read_its_key_from_another_variable() {
 #[tokio::test(flavor = "multi_thread")]
 async fn url_masks_the_key_unless_asked_and_connect_is_refused() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/dbs/Food%20DB"))
+    when("GET", "/dbs/Food%20DB")
         .and(Signed)
         .respond_with(json_response(200, fixture("cosmos", "database.json")))
         .mount(&server)
@@ -754,8 +739,7 @@ async fn the_emulator_checks_signatures_dates_and_pages() {
 // ---- offers: usage and throughput ----
 
 async fn mount_offers(server: &MockServer) {
-    Mock::given(method("GET"))
-        .and(path("/offers"))
+    when("GET", "/offers")
         .and(Signed)
         .respond_with(json_response(200, fixture("cosmos", "offers.json")))
         .mount(server)
@@ -802,8 +786,7 @@ async fn throughput_replaces_the_offer_signed_with_the_lower_cased_rid() {
     let server = MockServer::start().await;
     (case().mount_get)(&server).await;
     mount_offers(&server).await;
-    Mock::given(method("PUT"))
-        .and(path("/offers/Hu%2Bt"))
+    when("PUT", "/offers/Hu%2Bt")
         .and(Signed)
         .respond_with(json_response(
             200,
@@ -863,26 +846,18 @@ async fn manual_to_autoscale_migrates_first_then_sets_the_maximum() {
         offer["_etag"] = json!("\"new\"");
         offer
     };
-    Mock::given(method("PUT"))
-        .and(path("/offers/Hu%2Bt"))
+    when("PUT", "/offers/Hu%2Bt")
         .and(header("x-ms-cosmos-migrate-offer-to-autopilot", "true"))
         .and(Signed)
         .respond_with(json_response(200, migrated.to_string()))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("PUT"))
-        .and(path("/offers/Hu%2Bt"))
-        .and(body_json(json!({
+    when("PUT", "/offers/Hu%2Bt").and(body_json(json!({
             "resource": "dbs/vdoeAA==/", "offerType": "Invalid", "offerResourceId": "vdoeAA==",
             "offerVersion": "V2", "content": {"offerAutopilotSettings": {"maxThroughput": 8000}},
             "id": "Hu+t", "_rid": "Hu+t", "_self": "offers/Hu+t/", "_etag": "\"new\"", "_ts": 1442511602,
-        })))
-        .and(Signed)
-        .respond_with(json_response(200, migrated.to_string()))
-        .expect(1)
-        .mount(&server)
-        .await;
+        }))).and(Signed).respond_with(json_response(200, migrated.to_string())).expect(1).mount(&server).await;
     sandbox(&server)
         .run("db update 'Food DB' --autoscale-max 8000")
         .code(0)

@@ -2,10 +2,9 @@
 //! with each Redis provider's API played by wiremock giving 127.0.0.1, the server's port and
 //! its password; and against the emulator with `--demo`.
 use crate::common::redis_server::{free_port, RedisServer};
-use crate::common::{Run, Sandbox};
+use crate::common::{mock, reply, Run, Sandbox};
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 const RE_USER: &str = "admin@cluster.example.com";
 const RE_PASSWORD: &str = "fixture-re-cluster-password";
@@ -30,17 +29,9 @@ async fn enterprise(bdbs: &[Value]) -> (MockServer, Sandbox) {
     let server = MockServer::start().await;
     for record in bdbs {
         let route = format!("/v1/bdbs/{}", record["uid"]);
-        Mock::given(method("GET"))
-            .and(path(route))
-            .respond_with(ResponseTemplate::new(200).set_body_json(record))
-            .mount(&server)
-            .await;
+        mock(&server, "GET", route, reply(200, record)).await;
     }
-    Mock::given(method("GET"))
-        .and(path("/v1/bdbs"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(bdbs))
-        .mount(&server)
-        .await;
+    mock(&server, "GET", "/v1/bdbs", reply(200, bdbs)).await;
     let sandbox = Sandbox::new()
         .env("REDIS_ENTERPRISE_URL", server.uri())
         .env("REDIS_ENTERPRISE_USER", RE_USER)
@@ -57,11 +48,13 @@ async fn upstash(port: u16, tls: bool, password: &str) -> (MockServer, Sandbox, 
     record["port"] = json!(port);
     record["tls"] = json!(tls);
     record["password"] = json!(password);
-    Mock::given(method("GET"))
-        .and(path(format!("/v2/redis/database/{id}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&record))
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        format!("/v2/redis/database/{id}"),
+        reply(200, &record),
+    )
+    .await;
     let sb = Sandbox::new()
         .env("UPSTASH_EMAIL", "ops@example.com")
         .env("UPSTASH_API_KEY", UPSTASH_KEY)
@@ -82,11 +75,13 @@ fn rc_record(port: u16, tls: bool, password: &str) -> Value {
 async fn redis_cloud(port: u16, tls: bool, password: &str) -> (MockServer, Sandbox, String) {
     let server = MockServer::start().await;
     let record = rc_record(port, tls, password);
-    Mock::given(method("GET"))
-        .and(path("/v1/subscriptions/2145833/databases/13008822"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&record))
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        "/v1/subscriptions/2145833/databases/13008822",
+        reply(200, &record),
+    )
+    .await;
     let sb = Sandbox::new()
         .env("REDIS_CLOUD_API_KEY", RC_KEY)
         .env("REDIS_CLOUD_SECRET_KEY", RC_SECRET)
@@ -395,11 +390,7 @@ async fn redis_cloud_usage_reads_info_with_what_the_list_says() {
         ),
     ];
     for (route, body) in answers {
-        Mock::given(method("GET"))
-            .and(path(route))
-            .respond_with(ResponseTemplate::new(200).set_body_json(body))
-            .mount(&server)
-            .await;
+        mock(&server, "GET", route, reply(200, body)).await;
     }
     let run = sb.run("db list --usage --json");
     run.code(0).no_secrets(&[&redis.password, RC_SECRET]);

@@ -4,9 +4,9 @@ use std::time::{Duration, Instant};
 
 use crate::cases::upstash::{case, KEY};
 use crate::cases::{redis_cloud, redis_enterprise};
-use crate::common::Sandbox;
+use crate::common::{mock, reply, when, Sandbox};
 use serde_json::json;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const LIST: &str = "/v2/redis/databases";
@@ -16,7 +16,10 @@ fn sandbox(server: &MockServer) -> Sandbox {
 }
 
 fn ok_list() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!([{"database_id": "d1", "database_name": "one", "state": "active", "password": "fault-pw"}]))
+    reply(
+        200,
+        json!([{"database_id": "d1", "database_name": "one", "state": "active", "password": "fault-pw"}]),
+    )
 }
 
 async fn count(server: &MockServer) -> usize {
@@ -26,17 +29,12 @@ async fn count(server: &MockServer) -> usize {
 /// Mounts `failures` answers of `failure`, then OK forever.
 async fn flaky(failure: ResponseTemplate, failures: u64) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(LIST))
+    when("GET", LIST)
         .respond_with(failure)
         .up_to_n_times(failures)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(LIST))
-        .respond_with(ok_list())
-        .mount(&server)
-        .await;
+    mock(&server, "GET", LIST, ok_list()).await;
     server
 }
 
@@ -208,18 +206,12 @@ async fn hostile_bodies_are_exit_8_without_panics() {
             ResponseTemplate::new(200)
                 .set_body_raw(vec![0xff, 0xfe, b'[', 0xc3, b']'], "application/json"),
         ),
-        (
-            "wrong shape",
-            ResponseTemplate::new(200).set_body_json(json!({"databases": "nope"})),
-        ),
+        ("wrong shape", reply(200, json!({"databases": "nope"}))),
         (
             "wrong content type",
             ResponseTemplate::new(200).set_body_raw("plain words", "text/plain"),
         ),
-        (
-            "array of strings",
-            ResponseTemplate::new(200).set_body_json(json!(["a", 1, null])),
-        ),
+        ("array of strings", reply(200, json!(["a", 1, null]))),
     ];
     for (name, template) in cases {
         let server = MockServer::start().await;
@@ -244,7 +236,7 @@ async fn hostile_bodies_are_exit_8_without_panics() {
 async fn fields_of_unexpected_types_still_list() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+        .respond_with(reply(200, json!([
             {"database_id": 42, "database_name": null, "state": {"x": 1}, "port": "not a port", "tls": "yes",
              "db_memory_threshold": 1e30, "creation_time": -99999999999999i64, "endpoint": [], "type": true},
             {"database_id": "weird-state", "database_name": "w", "state": "hibernating"}
@@ -270,11 +262,13 @@ async fn fields_of_unexpected_types_still_list() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_create_post_is_sent_exactly_once_even_on_a_500() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v2/redis/database"))
-        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": "internal"})))
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "POST",
+        "/v2/redis/database",
+        reply(500, json!({"error": "internal"})),
+    )
+    .await;
     let run = sandbox(&server).run("db create --name x --region us-east-1");
     run.code(8);
     assert_eq!(count(&server).await, 1, "a POST is never blindly retried");
@@ -294,11 +288,10 @@ async fn a_create_post_is_sent_exactly_once_even_on_a_500() {
 async fn ctrl_c_during_wait_exits_130_naming_the_operation() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(
-                json!({"database_id": "w", "database_name": "w", "state": "pending"}),
-            ),
-        )
+        .respond_with(reply(
+            200,
+            json!({"database_id": "w", "database_name": "w", "state": "pending"}),
+        ))
         .mount(&server)
         .await;
     let child = sandbox(&server)
@@ -323,7 +316,7 @@ async fn ctrl_c_during_wait_exits_130_naming_the_operation() {
 async fn redirects_are_not_followed_so_key_headers_stay_home() {
     let elsewhere = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"subscriptions": []})))
+        .respond_with(reply(200, json!({"subscriptions": []})))
         .mount(&elsewhere)
         .await;
     let server = MockServer::start().await;
@@ -346,7 +339,8 @@ async fn redirects_are_not_followed_so_key_headers_stay_home() {
 async fn passwords_inside_urls_in_provider_errors_are_masked() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(
+        .respond_with(reply(
+            400,
             json!({"error": "cannot fetch ftp://backup:pa/ss?w#rd@files.example.com/x.rdb"}),
         ))
         .mount(&server)
@@ -364,11 +358,13 @@ async fn passwords_inside_urls_in_provider_errors_are_masked() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_flush_is_never_resent_after_a_503() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path("/v1/bdbs/1/flush"))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "PUT",
+        "/v1/bdbs/1/flush",
+        ResponseTemplate::new(503),
+    )
+    .await;
     let run = redis_enterprise::case()
         .sandbox(&server)
         .run("db flush 1 --yes");

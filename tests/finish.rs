@@ -2,7 +2,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::common::{Sandbox, Served};
+use crate::common::{reply, when, Sandbox, Served};
 
 #[test]
 fn emulator_serve_runs_a_full_lifecycle_through_the_real_provider_modules() {
@@ -195,21 +195,20 @@ fn completions_offer_the_configured_profile_names() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn api_makes_an_authenticated_raw_call() {
-    use wiremock::matchers::{basic_auth, body_json, method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
+    use wiremock::matchers::{basic_auth, body_json};
+    use wiremock::MockServer;
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v2/redis/stats/abc"))
+    when("GET", "/v2/redis/stats/abc")
         .and(basic_auth("ops@example.com", "api-test-key"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
+        .respond_with(reply(
+            200,
             serde_json::json!({"daily_net_commands": 42, "password": "stat-secret"}),
         ))
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/v2/redis/enable-tls/abc"))
+    when("POST", "/v2/redis/enable-tls/abc")
         .and(body_json(serde_json::json!({"x": 1})))
-        .respond_with(ResponseTemplate::new(200).set_body_json("OK"))
+        .respond_with(reply(200, "OK"))
         .expect(1)
         .mount(&server)
         .await;

@@ -1,12 +1,12 @@
 //! `db stats`, `db list --usage` and `check` through the real binary: wiremock servers fed
 //! from fixtures (Upstash stats, Redis Enterprise stats/last) and the built-in emulator.
 use serde_json::Value;
-use wiremock::matchers::{basic_auth, method, path, path_regex};
+use wiremock::matchers::{basic_auth, method, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::cases::redis_enterprise::{case as re_case, PASSWORD, USER};
 use crate::cases::upstash::{case as upstash_case, EMAIL, KEY};
-use crate::common::{fixture, refs, requests, requests_to_path, Sandbox};
+use crate::common::{fixture, refs, requests, requests_to_path, when, Sandbox};
 
 fn json(status: u16, body: impl Into<String>) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(body.into(), "application/json")
@@ -15,8 +15,7 @@ fn json(status: u16, body: impl Into<String>) -> ResponseTemplate {
 async fn upstash_with_stats(failing: Option<&str>) -> MockServer {
     let server = MockServer::start().await;
     if let Some(id) = failing {
-        Mock::given(method("GET"))
-            .and(path(format!("/v2/redis/stats/{id}")))
+        when("GET", format!("/v2/redis/stats/{id}"))
             .respond_with(json(500, r#"{"error":"internal"}"#))
             .with_priority(1)
             .mount(&server)
@@ -101,8 +100,7 @@ async fn a_failing_database_is_exit_12_with_the_rest_printed() {
 async fn re_with_stats() -> MockServer {
     let server = MockServer::start().await;
     (re_case().mount_list)(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/v1/bdbs/stats/last"))
+    when("GET", "/v1/bdbs/stats/last")
         .and(basic_auth(USER, PASSWORD))
         .respond_with(json(200, fixture("redis-enterprise", "stats-last.json")))
         .mount(&server)
@@ -137,18 +135,13 @@ async fn redis_enterprise_reads_the_whole_cluster_in_one_request() {
 async fn redis_enterprise_single_stats_use_the_per_database_path() {
     let server = MockServer::start().await;
     (re_case().mount_get)(&server).await;
-    Mock::given(method("GET"))
-        .and(path(format!("/v1/bdbs/stats/last/{}", re_case().existing_id)))
-        .respond_with(json(
+    when("GET", format!("/v1/bdbs/stats/last/{}", re_case().existing_id)).respond_with(json(
             200,
             format!(
                 r#"{{"{}": {{"etime":"2025-10-14T00:01:47Z","used_memory":5651336.0,"conns":7.0,"instantaneous_ops_per_sec":12.5}}}}"#,
                 re_case().existing_id
             ),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+        )).expect(1).mount(&server).await;
     let run = re_case()
         .sandbox(&server)
         .run(&["db", "stats", re_case().existing_id, "--json"]);

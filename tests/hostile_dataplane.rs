@@ -11,11 +11,10 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::common::redis_server::RedisServer;
-use crate::common::{Run, Sandbox};
+use crate::common::{mock, redis_server::RedisServer, reply, Run, Sandbox};
 
 const UPSTASH_KEY: &str = "fixture-upstash-api-key-123";
 const DB_PASSWORD: &str = "hostile-plane-db-password-1";
@@ -99,17 +98,13 @@ async fn upstash_fleet(groups: &[(u16, usize)]) -> (MockServer, Sandbox) {
         }
     }
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v2/redis/databases"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&records))
-        .mount(&server)
-        .await;
+    mock(&server, "GET", "/v2/redis/databases", reply(200, &records)).await;
     // `db ping` reads each database for its password.
     Mock::given(method("GET"))
         .respond_with(move |request: &Request| {
             let id = request.url.path().rsplit('/').next().unwrap_or_default();
             match records.iter().find(|r| r["database_id"] == id) {
-                Some(record) => ResponseTemplate::new(200).set_body_json(record),
+                Some(record) => reply(200, record),
                 None => ResponseTemplate::new(404),
             }
         })
@@ -136,11 +131,10 @@ impl Respond for RedisCloudFleet {
             let subscriptions: Vec<Value> = (0..self.pages.len())
                 .map(|i| json!({"id": 3000000 + i, "numberOfDatabases": self.pages[i].len()}))
                 .collect();
-            return ResponseTemplate::new(200)
-                .set_body_json(json!({ "subscriptions": subscriptions }));
+            return reply(200, json!({ "subscriptions": subscriptions }));
         }
         if route == "/v1/fixed/subscriptions" {
-            return ResponseTemplate::new(200).set_body_json(json!({"subscriptions": []}));
+            return reply(200, json!({"subscriptions": []}));
         }
         let subscription: Option<usize> = route
             .strip_prefix("/v1/subscriptions/")
@@ -157,11 +151,14 @@ impl Respond for RedisCloudFleet {
             .and_then(|(_, v)| v.parse().ok())
             .unwrap_or(0);
         let page: Vec<Value> = databases.iter().skip(offset).take(100).cloned().collect();
-        ResponseTemplate::new(200).set_body_json(json!({"subscription": [{
-            "subscriptionId": 3000000 + subscription.unwrap_or(0),
-            "numberOfDatabases": databases.len(),
-            "databases": page,
-        }]}))
+        reply(
+            200,
+            json!({"subscription": [{
+                "subscriptionId": 3000000 + subscription.unwrap_or(0),
+                "numberOfDatabases": databases.len(),
+                "databases": page,
+            }]}),
+        )
     }
 }
 

@@ -7,11 +7,11 @@
 use std::io::{Read, Write};
 
 use serde_json::{json, Value};
-use wiremock::matchers::{any, method, path};
+use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::cases::{all as cases, Case};
-use crate::common::{answer, mount_record, Run, Sandbox};
+use crate::common::{answer, mock, mount_record, reply, Run, Sandbox};
 
 /// Starts with a command, hides more after a newline, a carriage return and an ideographic
 /// space (whitespace to the runner), and ends in characters XML or a terminal must not get.
@@ -441,11 +441,13 @@ async fn plan_and_apply_tables_escape_hostile_specs_and_providers() {
     assert!(dry.stdout.contains(&format!("  {v}  ")), "{}", dry.stdout);
 
     // The create is refused with the hostile text: the results table shows it inert.
-    Mock::given(method("POST"))
-        .and(path("/v2/redis/database"))
-        .respond_with(ResponseTemplate::new(400).set_body_string(HOSTILE))
-        .mount(&upstash)
-        .await;
+    mock(
+        &upstash,
+        "POST",
+        "/v2/redis/database",
+        ResponseTemplate::new(400).set_body_string(HOSTILE),
+    )
+    .await;
     for extra in [&[][..], &["--json"][..]] {
         let mut args = vec!["apply", "-f", spec, "--yes"];
         args.extend_from_slice(extra);
@@ -481,9 +483,7 @@ async fn cosmos_connection_strings_refuse_values_that_change_their_structure() {
     let cosmos = case("cosmos");
     let server = MockServer::start().await;
     Mock::given(any())
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"id": "x", "_rid": "qicAAA=="})),
-        )
+        .respond_with(reply(200, json!({"id": "x", "_rid": "qicAAA=="})))
         .mount(&server)
         .await;
     let sb = cosmos.sandbox(&server);

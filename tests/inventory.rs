@@ -2,18 +2,14 @@
 //! `providers` and `config`.
 
 use crate::cases::upstash;
-use crate::common::{fixture, Sandbox};
+use crate::common::{fixture_reply, mock, reply, when, Sandbox};
 use serde_json::json;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 async fn upstash_server(body: serde_json::Value) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v2/redis/databases"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .mount(&server)
-        .await;
+    mock(&server, "GET", "/v2/redis/databases", reply(200, body)).await;
     server
 }
 
@@ -181,17 +177,12 @@ async fn db_wait_reaches_the_status_after_polls() {
     let server = MockServer::start().await;
     let pending = db("w1", "warming", "pending", "us-east-1", 1 << 28);
     let active = db("w1", "warming", "active", "us-east-1", 1 << 28);
-    Mock::given(method("GET"))
-        .and(path("/v2/redis/database/w1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(pending))
+    when("GET", "/v2/redis/database/w1")
+        .respond_with(reply(200, pending))
         .up_to_n_times(2)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v2/redis/database/w1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(active))
-        .mount(&server)
-        .await;
+    mock(&server, "GET", "/v2/redis/database/w1", reply(200, active)).await;
     let sb = upstash::case().sandbox(&server);
     let run = sb.run("db wait w1 --status active --interval 0.05 --json");
     run.code(0).no_secrets(&["pw-w1"]);
@@ -202,25 +193,20 @@ async fn db_wait_reaches_the_status_after_polls() {
 #[tokio::test(flavor = "multi_thread")]
 async fn db_wait_times_out_with_the_last_status_and_handles_missing_and_deleted() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v2/redis/database/stuck"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(db(
-            "stuck",
-            "stuck",
-            "suspended",
-            "us-east-1",
-            1,
-        )))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v2/redis/database/gone"))
-        .respond_with(
-            ResponseTemplate::new(404)
-                .set_body_raw(fixture("upstash", "not-found.json"), "application/json"),
-        )
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        "/v2/redis/database/stuck",
+        reply(200, db("stuck", "stuck", "suspended", "us-east-1", 1)),
+    )
+    .await;
+    mock(
+        &server,
+        "GET",
+        "/v2/redis/database/gone",
+        fixture_reply(404, "upstash", "not-found.json"),
+    )
+    .await;
     let sb = upstash::case().sandbox(&server);
     let started = std::time::Instant::now();
     sb.run("db wait stuck --status active --timeout 0.5 --interval 0.1")
@@ -238,8 +224,7 @@ async fn db_wait_does_not_outlast_its_timeout_against_a_hanging_provider() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(db("slow", "slow", "pending", "x", 1))
+            reply(200, db("slow", "slow", "pending", "x", 1))
                 .set_delay(std::time::Duration::from_secs(5)),
         )
         .mount(&server)
@@ -259,23 +244,30 @@ async fn db_wait_does_not_outlast_its_timeout_against_a_hanging_provider() {
 #[tokio::test(flavor = "multi_thread")]
 async fn wait_all_waits_for_every_database() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v2/redis/databases"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
-            db("1", "a", "active", "x", 1),
-            db("2", "b", "pending", "x", 1)
-        ])))
+    when("GET", "/v2/redis/databases")
+        .respond_with(reply(
+            200,
+            json!([
+                db("1", "a", "active", "x", 1),
+                db("2", "b", "pending", "x", 1)
+            ]),
+        ))
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v2/redis/databases"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
-            db("1", "a", "active", "x", 1),
-            db("2", "b", "active", "x", 1)
-        ])))
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        "/v2/redis/databases",
+        reply(
+            200,
+            json!([
+                db("1", "a", "active", "x", 1),
+                db("2", "b", "active", "x", 1)
+            ]),
+        ),
+    )
+    .await;
     let sb = upstash::case().sandbox(&server);
     let run = sb.run("db wait --all --status active --interval 0.05 --json");
     run.code(0);

@@ -9,10 +9,10 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use wiremock::matchers::{any, body_json, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{any, body_json, query_param};
+use wiremock::{Mock, MockServer};
 
-use crate::common::{fixture, requests, Run, Sandbox};
+use crate::common::{fixture, mock, reply, requests, when, Run, Sandbox};
 
 fn mkfifo(at: &Path) {
     let made = std::process::Command::new("mkfifo")
@@ -264,11 +264,13 @@ async fn upstash_with_endpoint(endpoint: &str) -> MockServer {
         serde_json::from_str(&fixture("upstash", "database-with-credentials.json")).unwrap();
     record["endpoint"] = json!(endpoint);
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/v2/redis/database/{ID}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(record))
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        format!("/v2/redis/database/{ID}"),
+        reply(200, record),
+    )
+    .await;
     server
 }
 
@@ -374,15 +376,14 @@ const RE_PASSWORD: &str = crate::cases::redis_enterprise::PASSWORD;
 /// Redis Enterprise accepting exactly one import of `sources` into database 6.
 async fn import_server(sources: serde_json::Value) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/bdbs/6/actions/import"))
+    when("POST", "/v1/bdbs/6/actions/import")
         .and(body_json(
             json!({"dataset_import_sources": sources, "email_notification": false}),
         ))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"action_uid": "0a1b2c3d-0000-4000-8000-00000000000f"})),
-        )
+        .respond_with(reply(
+            200,
+            json!({"action_uid": "0a1b2c3d-0000-4000-8000-00000000000f"}),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -515,7 +516,7 @@ fn a_config_file_others_can_write_is_warned_about() {
 async fn verbose_logs_show_paths_with_at_signs_and_queries_as_sent() {
     let server = MockServer::start().await;
     Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .respond_with(reply(200, json!({})))
         .mount(&server)
         .await;
     let sb = crate::cases::upstash::case().sandbox(&server);
@@ -541,10 +542,9 @@ async fn verbose_logs_show_paths_with_at_signs_and_queries_as_sent() {
 
     // A dry run's answer line names its query.
     let re = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/bdbs"))
+    when("POST", "/v1/bdbs")
         .and(query_param("dry_run", "true"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .respond_with(reply(200, json!({})))
         .expect(1)
         .mount(&re)
         .await;

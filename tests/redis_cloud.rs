@@ -4,12 +4,14 @@ use std::time::{Duration, Instant};
 
 use crate::cases::redis_cloud::{case, KEY, SECRET};
 use crate::common::{
-    fixture, header_of, refs, requests, requests_to_path, requests_with_method, Sandbox, Served,
+    fixture, fixture_reply, header_of, mock, refs, reply, requests, requests_to_path,
+    requests_with_method, when, Sandbox, Served,
 };
 use serde_json::{json, Value};
-use wiremock::matchers::{body_json, method, path, query_param};
+use wiremock::matchers::{body_json, method, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
+const FX: &str = "redis-cloud";
 const TASK: &str = "e02e5a1c-4f5d-4b6e-9a41-7c1f0b2d9e11";
 
 fn sandbox(server: &MockServer) -> Sandbox {
@@ -21,15 +23,7 @@ fn secrets() -> Vec<String> {
 }
 
 fn answer(status: u16, name: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(fixture("redis-cloud", name), "application/json")
-}
-
-async fn on(server: &MockServer, verb: &str, route: &str, reply: ResponseTemplate) {
-    Mock::given(method(verb))
-        .and(path(route))
-        .respond_with(reply)
-        .mount(server)
-        .await;
+    fixture_reply(status, FX, name)
 }
 
 fn query(request: &Request, key: &str) -> Option<String> {
@@ -136,17 +130,17 @@ async fn list_covers_pro_and_essentials_and_normalizes_every_quirk() {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_page_of_every_subscription_and_404_is_empty() {
     let server = MockServer::start().await;
-    on(
+    mock(
         &server,
         "GET",
         "/v1/subscriptions",
-        ResponseTemplate::new(200).set_body_json(json!({
+        reply(200, json!({
             "accountId": 1,
             "subscriptions": [{"id": 300, "name": "big"}, {"id": 301, "name": "empty"}, {"id": 302, "name": "exact"}]
         })),
     )
     .await;
-    on(
+    mock(
         &server,
         "GET",
         "/v1/fixed/subscriptions",
@@ -154,18 +148,15 @@ async fn every_page_of_every_subscription_and_404_is_empty() {
     )
     .await;
     for (offset, count) in [(0u64, 100u64), (100, 100), (200, 50)] {
-        Mock::given(method("GET"))
-            .and(path("/v1/subscriptions/300/databases"))
+        when("GET", "/v1/subscriptions/300/databases")
             .and(query_param("offset", offset.to_string()))
             .and(query_param("limit", "100"))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_json(synthetic_page(300, offset, count)),
-            )
+            .respond_with(reply(200, synthetic_page(300, offset, count)))
             .expect(1)
             .mount(&server)
             .await;
     }
-    on(
+    mock(
         &server,
         "GET",
         "/v1/subscriptions/301/databases",
@@ -173,19 +164,17 @@ async fn every_page_of_every_subscription_and_404_is_empty() {
     )
     .await;
     // Exactly one full page: the next page is empty and ends the list.
-    Mock::given(method("GET"))
-        .and(path("/v1/subscriptions/302/databases"))
+    when("GET", "/v1/subscriptions/302/databases")
         .and(query_param("offset", "0"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(synthetic_page(302, 1000, 100)))
+        .respond_with(reply(200, synthetic_page(302, 1000, 100)))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/subscriptions/302/databases"))
+    when("GET", "/v1/subscriptions/302/databases")
         .and(query_param("offset", "100"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"subscription": [{"subscriptionId": 302, "databases": []}]})),
-        )
+        .respond_with(reply(
+            200,
+            json!({"subscription": [{"subscriptionId": 302, "databases": []}]}),
+        ))
         .mount(&server)
         .await;
 
@@ -224,34 +213,28 @@ async fn subscriptions_are_listed_concurrently() {
     let server = MockServer::start().await;
     let delay = Duration::from_millis(400);
     let subs: Vec<Value> = (1..=10).map(|i| json!({"id": 500 + i})).collect();
-    Mock::given(method("GET"))
-        .and(path("/v1/subscriptions"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"subscriptions": subs}))
-                .set_delay(delay),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/fixed/subscriptions"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"subscriptions": []}))
-                .set_delay(delay),
-        )
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        "/v1/subscriptions",
+        reply(200, json!({"subscriptions": subs})).set_delay(delay),
+    )
+    .await;
+    mock(
+        &server,
+        "GET",
+        "/v1/fixed/subscriptions",
+        reply(200, json!({"subscriptions": []})).set_delay(delay),
+    )
+    .await;
     for i in 1..=10u64 {
-        Mock::given(method("GET"))
-            .and(path(format!("/v1/subscriptions/{}/databases", 500 + i)))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(synthetic_page(500 + i, i * 10, 3))
-                    .set_delay(delay),
-            )
-            .mount(&server)
-            .await;
+        mock(
+            &server,
+            "GET",
+            format!("/v1/subscriptions/{}/databases", 500 + i),
+            reply(200, synthetic_page(500 + i, i * 10, 3)).set_delay(delay),
+        )
+        .await;
     }
     let started = Instant::now();
     let run = sandbox(&server).run("db list --json");
@@ -265,14 +248,14 @@ async fn subscriptions_are_listed_concurrently() {
 #[tokio::test(flavor = "multi_thread")]
 async fn get_tries_pro_then_essentials_and_explains_the_id_format() {
     let server = MockServer::start().await;
-    on(
+    mock(
         &server,
         "GET",
         "/v1/subscriptions/2145833/databases/13008822",
         answer(200, "database-13008822.json"),
     )
     .await;
-    on(
+    mock(
         &server,
         "GET",
         "/v1/subscriptions/2231009/databases/12890441",
@@ -281,11 +264,11 @@ async fn get_tries_pro_then_essentials_and_explains_the_id_format() {
     .await;
     let fixed = fixture("redis-cloud", "fixed-databases-2231009.json");
     let fixed: Value = serde_json::from_str(&fixed).unwrap();
-    on(
+    mock(
         &server,
         "GET",
         "/v1/fixed/subscriptions/2231009/databases/12890441",
-        ResponseTemplate::new(200).set_body_json(fixed["subscription"]["databases"][0].clone()),
+        reply(200, fixed["subscription"]["databases"][0].clone()),
     )
     .await;
     let sb = sandbox(&server);
@@ -346,15 +329,15 @@ async fn every_listed_id_is_accepted_by_get() {
         };
         let mut record = db.clone();
         record["databaseId"] = json!(database.parse::<u64>().unwrap());
-        on(
+        mock(
             &server,
             "GET",
             &format!("{family}/{sub}/databases/{database}"),
-            ResponseTemplate::new(200).set_body_json(record),
+            reply(200, record),
         )
         .await;
         if family.contains("fixed") {
-            on(
+            mock(
                 &server,
                 "GET",
                 &format!("/v1/subscriptions/{sub}/databases/{database}"),
@@ -371,8 +354,7 @@ async fn every_listed_id_is_accepted_by_get() {
 #[tokio::test(flavor = "multi_thread")]
 async fn update_puts_the_documented_body_and_prints_the_task() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path("/v1/subscriptions/2145833/databases/13008822"))
+    when("PUT", "/v1/subscriptions/2145833/databases/13008822")
         .and(body_json(json!({
             "name": "renamed", "replication": true, "dataPersistence": "aof-every-1-second",
             "throughputMeasurement": {"by": "operations-per-second", "value": 25000},
@@ -414,14 +396,13 @@ async fn task_wait_follows_the_lifecycle() {
     let server = MockServer::start().await;
     let route = format!("/v1/tasks/{TASK}");
     for name in ["task-initialized.json", "task-in-progress.json"] {
-        Mock::given(method("GET"))
-            .and(path(route.clone()))
+        when("GET", route.clone())
             .respond_with(answer(200, name))
             .up_to_n_times(1)
             .mount(&server)
             .await;
     }
-    on(&server, "GET", &route, answer(200, "task-completed.json")).await;
+    mock(&server, "GET", &route, answer(200, "task-completed.json")).await;
     let sb = sandbox(&server);
     let started = Instant::now();
     let run = sb.run(&["task", "wait", TASK, "--interval", "0.2", "--json"]);
@@ -453,7 +434,7 @@ async fn task_wait_follows_the_lifecycle() {
 async fn task_states_map_and_a_wait_times_out() {
     let server = MockServer::start().await;
     let route = format!("/v1/tasks/{TASK}");
-    on(&server, "GET", &route, answer(200, "task-in-progress.json")).await;
+    mock(&server, "GET", &route, answer(200, "task-in-progress.json")).await;
     let sb = sandbox(&server);
     let run = sb.run(&["task", "get", TASK, "--json"]);
     run.code(0);
@@ -468,28 +449,26 @@ async fn task_states_map_and_a_wait_times_out() {
 #[tokio::test(flavor = "multi_thread")]
 async fn delete_wait_treats_a_fresh_task_404_as_pending() {
     let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .and(path("/v1/subscriptions/2145833/databases/13008822"))
+    when("DELETE", "/v1/subscriptions/2145833/databases/13008822")
         .respond_with(answer(202, "task-accepted.json"))
         .expect(1)
         .mount(&server)
         .await;
     let route = format!("/v1/tasks/{TASK}");
-    Mock::given(method("GET"))
-        .and(path(route.clone()))
+    when("GET", route.clone())
         .respond_with(answer(404, "not-found.json"))
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    on(&server, "GET", &route, answer(200, "task-completed.json")).await;
-    on(
+    mock(&server, "GET", &route, answer(200, "task-completed.json")).await;
+    mock(
         &server,
         "GET",
         "/v1/subscriptions/2145833/databases/13008822",
         answer(404, "not-found.json"),
     )
     .await;
-    on(
+    mock(
         &server,
         "GET",
         "/v1/fixed/subscriptions/2145833/databases/13008822",
@@ -511,20 +490,21 @@ async fn delete_wait_treats_a_fresh_task_404_as_pending() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_task_is_exit_8_with_its_description() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/subscriptions/2145833/databases/13008822/backup"))
-        .respond_with(answer(202, "task-accepted.json"))
-        .expect(2)
-        .mount(&server)
-        .await;
+    when(
+        "POST",
+        "/v1/subscriptions/2145833/databases/13008822/backup",
+    )
+    .respond_with(answer(202, "task-accepted.json"))
+    .expect(2)
+    .mount(&server)
+    .await;
     let route = format!("/v1/tasks/{TASK}");
-    Mock::given(method("GET"))
-        .and(path(route.clone()))
+    when("GET", route.clone())
         .respond_with(answer(200, "task-in-progress.json"))
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    on(&server, "GET", &route, answer(200, "task-error.json")).await;
+    mock(&server, "GET", &route, answer(200, "task-error.json")).await;
     let sb = sandbox(&server);
     // Without --wait: the task, exit 0.
     let run = sb.run("backup create 2145833/13008822 --json");
@@ -545,8 +525,7 @@ async fn a_failed_task_is_exit_8_with_its_description() {
 #[tokio::test(flavor = "multi_thread")]
 async fn create_posts_into_the_subscription_and_waits_for_the_new_database() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/subscriptions/2145833/databases"))
+    when("POST", "/v1/subscriptions/2145833/databases")
         .and(body_json(json!({
             "name": "orders", "protocol": "memcached", "datasetSizeInGb": 2, "replication": false
         })))
@@ -554,24 +533,30 @@ async fn create_posts_into_the_subscription_and_waits_for_the_new_database() {
         .expect(1)
         .mount(&server)
         .await;
-    on(
+    mock(
         &server,
         "GET",
         &format!("/v1/tasks/{TASK}"),
-        ResponseTemplate::new(200).set_body_json(json!({
-            "taskId": TASK, "status": "processing-completed", "response": {"resourceId": 777}
-        })),
+        reply(
+            200,
+            json!({
+                "taskId": TASK, "status": "processing-completed", "response": {"resourceId": 777}
+            }),
+        ),
     )
     .await;
-    on(
+    mock(
         &server,
         "GET",
         "/v1/subscriptions/2145833/databases/777",
-        ResponseTemplate::new(200).set_body_json(json!({
-            "databaseId": 777, "name": "orders", "status": "active",
-            "publicEndpoint": "redis-777.example.cloud:17777",
-            "security": {"password": "fixture-rc-password-orders", "enableTls": true}
-        })),
+        reply(
+            200,
+            json!({
+                "databaseId": 777, "name": "orders", "status": "active",
+                "publicEndpoint": "redis-777.example.cloud:17777",
+                "security": {"password": "fixture-rc-password-orders", "enableTls": true}
+            }),
+        ),
     )
     .await;
     let sb = sandbox(&server);
@@ -595,20 +580,24 @@ async fn create_posts_into_the_subscription_and_waits_for_the_new_database() {
 #[tokio::test(flavor = "multi_thread")]
 async fn import_sends_the_source_and_412_is_exit_6() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/subscriptions/2145833/databases/13008822/import"))
-        .and(body_json(json!({
-            "sourceType": "http", "importFromUri": ["https://example.com/dump.rdb"]
-        })))
-        .respond_with(answer(202, "task-accepted.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/subscriptions/2145833/databases/13008822/import"))
-        .respond_with(answer(412, "feature-flag.json"))
-        .mount(&server)
-        .await;
+    when(
+        "POST",
+        "/v1/subscriptions/2145833/databases/13008822/import",
+    )
+    .and(body_json(json!({
+        "sourceType": "http", "importFromUri": ["https://example.com/dump.rdb"]
+    })))
+    .respond_with(answer(202, "task-accepted.json"))
+    .expect(1)
+    .mount(&server)
+    .await;
+    mock(
+        &server,
+        "POST",
+        "/v1/subscriptions/2145833/databases/13008822/import",
+        answer(412, "feature-flag.json"),
+    )
+    .await;
     let sb = sandbox(&server);
     let import = |source: &str, uri: &str| {
         sb.run(&[
@@ -637,7 +626,7 @@ async fn import_sends_the_source_and_412_is_exit_6() {
 #[tokio::test(flavor = "multi_thread")]
 async fn backup_list_explains_and_url_builds_from_the_password() {
     let server = case().list_server().await;
-    on(
+    mock(
         &server,
         "GET",
         "/v1/subscriptions/2145833/databases/13008822",
@@ -660,11 +649,12 @@ async fn backup_list_explains_and_url_builds_from_the_password() {
         "rediss://default:fixture-rc-password-sessions@redis-12000.c284.eu-west-1-2.ec2.cloud.redislabs.com:12000"
     );
     // TLS off → redis://
-    on(
+    mock(
         &server,
         "GET",
         "/v1/subscriptions/2145877/databases/51230001",
-        ResponseTemplate::new(200).set_body_json(
+        reply(
+            200,
             serde_json::from_str::<Value>(&fixture("redis-cloud", "databases-2145877.json"))
                 .unwrap()["subscription"][0]["databases"][0]
                 .clone(),
@@ -699,8 +689,7 @@ async fn a_busy_database_refuses_an_update_with_exit_7() {
 async fn get_is_retried_with_retry_after_but_post_never_blindly() {
     let server = MockServer::start().await;
     let route = "/v1/subscriptions/2145833/databases/13008822";
-    Mock::given(method("GET"))
-        .and(path(route))
+    when("GET", route)
         .respond_with(
             ResponseTemplate::new(429)
                 .insert_header("retry-after", "1")
@@ -712,18 +701,19 @@ async fn get_is_retried_with_retry_after_but_post_never_blindly() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(route))
+    when("GET", route)
         .respond_with(ResponseTemplate::new(503).set_body_raw("busy", "text/plain"))
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    on(&server, "GET", route, answer(200, "database-13008822.json")).await;
-    Mock::given(method("POST"))
-        .and(path(format!("{route}/backup")))
-        .respond_with(ResponseTemplate::new(503).set_body_raw("busy", "text/plain"))
-        .mount(&server)
-        .await;
+    mock(&server, "GET", route, answer(200, "database-13008822.json")).await;
+    mock(
+        &server,
+        "POST",
+        format!("{route}/backup"),
+        ResponseTemplate::new(503).set_body_raw("busy", "text/plain"),
+    )
+    .await;
     let sb = sandbox(&server);
     let started = Instant::now();
     let run = sb.run("db get 2145833/13008822 --json --retries 3");
@@ -864,16 +854,16 @@ async fn emulator_create_list_get_delete() {
 #[tokio::test(flavor = "multi_thread")]
 async fn pages_up_to_the_subscription_count_are_asked_at_once() {
     let server = MockServer::start().await;
-    on(
+    mock(
         &server,
         "GET",
         "/v1/subscriptions",
-        ResponseTemplate::new(200).set_body_json(json!({
+        reply(200, json!({
             "subscriptions": [{"id": 300, "numberOfDatabases": 250}, {"id": 303, "numberOfDatabases": 50}]
         })),
     )
     .await;
-    on(
+    mock(
         &server,
         "GET",
         "/v1/fixed/subscriptions",
@@ -882,28 +872,18 @@ async fn pages_up_to_the_subscription_count_are_asked_at_once() {
     .await;
     let delay = Duration::from_millis(1500);
     for (offset, count) in [(0u64, 100u64), (100, 100), (200, 50)] {
-        Mock::given(method("GET"))
-            .and(path("/v1/subscriptions/300/databases"))
+        when("GET", "/v1/subscriptions/300/databases")
             .and(query_param("offset", offset.to_string()))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(synthetic_page(300, offset, count))
-                    .set_delay(delay),
-            )
+            .respond_with(reply(200, synthetic_page(300, offset, count)).set_delay(delay))
             .expect(1)
             .mount(&server)
             .await;
     }
     // A stale count (50, but 150 there): the full first page is followed one page at a time.
     for (offset, count) in [(0u64, 100u64), (100, 50)] {
-        Mock::given(method("GET"))
-            .and(path("/v1/subscriptions/303/databases"))
+        when("GET", "/v1/subscriptions/303/databases")
             .and(query_param("offset", offset.to_string()))
-            .respond_with(ResponseTemplate::new(200).set_body_json(synthetic_page(
-                303,
-                5000 + offset,
-                count,
-            )))
+            .respond_with(reply(200, synthetic_page(303, 5000 + offset, count)))
             .expect(1)
             .mount(&server)
             .await;

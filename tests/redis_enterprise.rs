@@ -5,11 +5,13 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use crate::cases::redis_enterprise::{case, PASSWORD, USER};
-use crate::common::{fixture, refs, requests, requests_with_method, Sandbox, Served};
+use crate::common::{
+    fixture, fixture_reply, refs, reply, requests, requests_with_method, when, Sandbox, Served,
+};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use wiremock::matchers::{basic_auth, body_json, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{basic_auth, body_json, query_param};
+use wiremock::{MockServer, ResponseTemplate};
 
 const FX: &str = "redis-enterprise";
 
@@ -26,16 +28,11 @@ fn secrets() -> Vec<String> {
 }
 
 fn json_reply(name: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(fixture(FX, name), "application/json")
-}
-
-fn error_reply(status: u16, name: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(fixture(FX, name), "application/json")
+    fixture_reply(200, FX, name)
 }
 
 async fn mount(server: &MockServer, verb: &str, route: &str, reply: ResponseTemplate) {
-    Mock::given(method(verb))
-        .and(path(route))
+    when(verb, route)
         .and(basic_auth(USER, PASSWORD))
         .respond_with(reply)
         .mount(server)
@@ -242,8 +239,7 @@ async fn connection_resets_on_get_are_retried() {
 #[tokio::test(flavor = "multi_thread")]
 async fn create_sends_the_documented_body() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/bdbs"))
+    when("POST", "/v1/bdbs")
         .and(basic_auth(USER, PASSWORD))
         .and(body_json(json!({
             "name": "new-cache", "memory_size": 268435456, "shards_count": 2,
@@ -265,8 +261,7 @@ async fn create_sends_the_documented_body() {
 async fn create_wait_polls_until_active() {
     let server = MockServer::start().await;
     mount(&server, "POST", "/v1/bdbs", json_reply("created.json")).await;
-    Mock::given(method("GET"))
-        .and(path("/v1/bdbs/7"))
+    when("GET", "/v1/bdbs/7")
         .respond_with(json_reply("created.json"))
         .up_to_n_times(1)
         .with_priority(1)
@@ -291,8 +286,7 @@ async fn create_wait_polls_until_active() {
 #[tokio::test(flavor = "multi_thread")]
 async fn create_dry_run_asks_the_cluster_and_changes_nothing() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/bdbs"))
+    when("POST", "/v1/bdbs")
         .and(query_param("dry_run", "true"))
         .respond_with(json_reply("dry-run.json"))
         .expect(1)
@@ -340,7 +334,7 @@ async fn create_refusals_map_to_exit_codes_with_descriptions() {
             &server,
             "POST",
             "/v1/bdbs",
-            error_reply(status, fixture_name),
+            fixture_reply(status, FX, fixture_name),
         )
         .await;
         let run = sandbox(&server).run("db create --name x --retries 3");
@@ -377,8 +371,7 @@ async fn bad_sizes_and_settings_are_refused_before_any_request() {
 #[tokio::test(flavor = "multi_thread")]
 async fn update_puts_the_changes_and_waits_for_active() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path("/v1/bdbs/1"))
+    when("PUT", "/v1/bdbs/1")
         .and(body_json(
             json!({"memory_size": 2147483648u64, "shards_count": 4}),
         ))
@@ -400,8 +393,7 @@ async fn update_puts_the_changes_and_waits_for_active() {
 #[tokio::test(flavor = "multi_thread")]
 async fn update_dry_run_sends_dry_run_true_and_reports_the_answer() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path("/v1/bdbs/1"))
+    when("PUT", "/v1/bdbs/1")
         .and(query_param("dry_run", "true"))
         .and(body_json(json!({"memory_size": 2147483648u64})))
         .respond_with(json_reply("dry-run.json"))
@@ -422,7 +414,13 @@ async fn update_dry_run_sends_dry_run_true_and_reports_the_answer() {
 async fn update_refusals_surface_the_description() {
     for (status, name, code) in [(406, "invalid-config.json", 6), (409, "busy.json", 7)] {
         let server = MockServer::start().await;
-        mount(&server, "PUT", "/v1/bdbs/1", error_reply(status, name)).await;
+        mount(
+            &server,
+            "PUT",
+            "/v1/bdbs/1",
+            fixture_reply(status, FX, name),
+        )
+        .await;
         let run = sandbox(&server).run("db update 1 --set replication=true");
         run.code(code);
         assert!(run.stderr.contains("description") || run.stderr.contains('.'));
@@ -432,14 +430,12 @@ async fn update_refusals_surface_the_description() {
 #[tokio::test(flavor = "multi_thread")]
 async fn flush_and_reset_password_are_bdb_actions_behind_yes() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path("/v1/bdbs/1/flush"))
+    when("PUT", "/v1/bdbs/1/flush")
         .respond_with(json_reply("bdb-1.json"))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("PUT"))
-        .and(path("/v1/bdbs/1/reset_admin_pass"))
+    when("PUT", "/v1/bdbs/1/reset_admin_pass")
         .respond_with(json_reply("bdb-1.json"))
         .expect(1)
         .mount(&server)
@@ -461,8 +457,7 @@ async fn flush_and_reset_password_are_bdb_actions_behind_yes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn delete_waits_until_the_bdb_is_gone() {
     let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .and(path("/v1/bdbs/4"))
+    when("DELETE", "/v1/bdbs/4")
         .respond_with(ResponseTemplate::new(200))
         .expect(1)
         .mount(&server)
@@ -471,7 +466,7 @@ async fn delete_waits_until_the_bdb_is_gone() {
         &server,
         "GET",
         "/v1/bdbs/4",
-        error_reply(404, "not-found.json"),
+        fixture_reply(404, FX, "not-found.json"),
     )
     .await;
     let sb = sandbox(&server);
@@ -485,8 +480,7 @@ async fn delete_waits_until_the_bdb_is_gone() {
 #[tokio::test(flavor = "multi_thread")]
 async fn import_starts_a_cluster_action() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/bdbs/6/actions/import"))
+    when("POST", "/v1/bdbs/6/actions/import")
         .and(body_json(json!({
             "dataset_import_sources": [
                 {"type": "url", "url": "https://dumps.example.com/a.rdb.gz"},
@@ -494,10 +488,10 @@ async fn import_starts_a_cluster_action() {
             ],
             "email_notification": false
         })))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"action_uid": "0a1b2c3d-0000-4000-8000-00000000000f"})),
-        )
+        .respond_with(reply(
+            200,
+            json!({"action_uid": "0a1b2c3d-0000-4000-8000-00000000000f"}),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -516,8 +510,7 @@ async fn tasks_read_actions_with_numeric_or_text_progress() {
     let server = MockServer::start().await;
     let running = "e5c1f7a2-5b7d-4a0c-9d7e-1f2a3b4c5d6e";
     let failed = "0a1b2c3d-0000-4000-8000-00000000000f";
-    Mock::given(method("GET"))
-        .and(path(format!("/v1/actions/{running}")))
+    when("GET", format!("/v1/actions/{running}"))
         .respond_with(json_reply("action-running.json"))
         .up_to_n_times(1)
         .with_priority(1)

@@ -3,10 +3,10 @@
 //! records that name their plan only in `database_type`.
 
 use crate::cases::{redis_cloud, upstash};
-use crate::common::{fixture, fixture_secrets, refs, Sandbox};
+use crate::common::{fixture, fixture_secrets, mock, refs, when, Sandbox};
 use serde_json::{json, Value};
-use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::header;
+use wiremock::{MockServer, ResponseTemplate};
 
 const ACTIVE_ACTIVE: &str = "2190412/7001";
 const PENDING: &str = "2190412/7002";
@@ -30,21 +30,20 @@ async fn active_active_server() -> MockServer {
         ),
     ];
     for (route, name) in answers {
-        Mock::given(method("GET"))
-            .and(path(route))
+        when("GET", route)
             .and(header("x-api-key", redis_cloud::KEY))
             .and(header("x-api-secret-key", redis_cloud::SECRET))
             .respond_with(body(fixture("redis-cloud", name)))
             .mount(&server)
             .await;
     }
-    Mock::given(method("GET"))
-        .and(path("/v1/fixed/subscriptions"))
-        .respond_with(body(
-            r#"{"accountId": 1304871, "subscriptions": []}"#.into(),
-        ))
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        "/v1/fixed/subscriptions",
+        body(r#"{"accountId": 1304871, "subscriptions": []}"#.into()),
+    )
+    .await;
     server
 }
 
@@ -315,11 +314,13 @@ async fn region_on_a_single_region_database_is_refused() {
 #[tokio::test(flavor = "multi_thread")]
 async fn older_upstash_records_take_their_plan_from_database_type() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v2/redis/databases"))
-        .respond_with(body(fixture("upstash", "databases-legacy.json")))
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        "/v2/redis/databases",
+        body(fixture("upstash", "databases-legacy.json")),
+    )
+    .await;
     let run = upstash::case()
         .sandbox(&server)
         .run("db list --json --sort name");

@@ -1,10 +1,10 @@
 //! Upstash through the real binary against wiremock servers fed from fixtures/upstash.
 
 use crate::cases::upstash::case;
-use crate::common::{fixture, refs, requests, Sandbox};
+use crate::common::{fixture_reply, mock, refs, reply, requests, when, Sandbox};
 use serde_json::json;
-use wiremock::matchers::{body_json, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{body_json, query_param};
+use wiremock::MockServer;
 
 fn sandbox(server: &MockServer) -> Sandbox {
     case().sandbox(server)
@@ -114,18 +114,19 @@ async fn unicode_survives_yaml_and_csv_quotes_correctly() {
 #[tokio::test(flavor = "multi_thread")]
 async fn get_hides_credentials_and_raw_redacts() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(
-            "/v2/redis/database/96ad0856-03b1-4ee7-9666-e81abd0349e1",
-        ))
-        .and(query_param("credentials", "hide"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(
-            fixture("upstash", "database-with-credentials.json"),
-            "application/json",
-        ))
-        .expect(2)
-        .mount(&server)
-        .await;
+    when(
+        "GET",
+        "/v2/redis/database/96ad0856-03b1-4ee7-9666-e81abd0349e1",
+    )
+    .and(query_param("credentials", "hide"))
+    .respond_with(fixture_reply(
+        200,
+        "upstash",
+        "database-with-credentials.json",
+    ))
+    .expect(2)
+    .mount(&server)
+    .await;
     let sb = sandbox(&server);
     let run = sb.run("db get 96ad0856-03b1-4ee7-9666-e81abd0349e1 --json --raw");
     run.code(0).no_secrets(&refs(&secrets()));
@@ -140,16 +141,12 @@ async fn get_hides_credentials_and_raw_redacts() {
 #[tokio::test(flavor = "multi_thread")]
 async fn create_sends_the_documented_body() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v2/redis/database"))
+    when("POST", "/v2/redis/database")
         .and(body_json(json!({
             "database_name": "new-cache", "platform": "gcp", "primary_region": "us-east-1",
             "tls": true, "plan": "payg", "budget": 50, "read_regions": ["us-west-1", "eu-west-1"]
         })))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(fixture("upstash", "created.json"), "application/json"),
-        )
+        .respond_with(fixture_reply(200, "upstash", "created.json"))
         .expect(1)
         .mount(&server)
         .await;
@@ -214,22 +211,20 @@ async fn update_maps_each_change_to_its_endpoint() {
             json!({"budget": 100}),
         ),
     ] {
-        Mock::given(method(verb))
-            .and(path(route))
+        when(verb, route)
             .and(body_json(body))
-            .respond_with(ResponseTemplate::new(200).set_body_json("OK"))
+            .respond_with(reply(200, "OK"))
             .expect(1)
             .mount(&server)
             .await;
     }
-    Mock::given(method("GET"))
-        .and(path(format!("/v2/redis/database/{id}")))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(
-            fixture("upstash", "database-hidden.json"),
-            "application/json",
-        ))
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        format!("/v2/redis/database/{id}"),
+        fixture_reply(200, "upstash", "database-hidden.json"),
+    )
+    .await;
     let sb = sandbox(&server);
     let run = sb.run(&[
         "db",
@@ -267,9 +262,8 @@ async fn update_maps_each_change_to_its_endpoint() {
 #[tokio::test(flavor = "multi_thread")]
 async fn delete_with_yes_deletes() {
     let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .and(path("/v2/redis/database/abc"))
-        .respond_with(ResponseTemplate::new(200).set_body_json("OK"))
+    when("DELETE", "/v2/redis/database/abc")
+        .respond_with(reply(200, "OK"))
         .expect(1)
         .mount(&server)
         .await;
@@ -281,25 +275,22 @@ async fn delete_with_yes_deletes() {
 async fn backups_list_create_restore() {
     let server = MockServer::start().await;
     let id = "96ad0856-03b1-4ee7-9666-e81abd0349e1";
-    Mock::given(method("GET"))
-        .and(path(format!("/v2/redis/list-backup/{id}")))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(fixture("upstash", "backups.json"), "application/json"),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v2/redis/create-backup/{id}")))
+    mock(
+        &server,
+        "GET",
+        format!("/v2/redis/list-backup/{id}"),
+        fixture_reply(200, "upstash", "backups.json"),
+    )
+    .await;
+    when("POST", format!("/v2/redis/create-backup/{id}"))
         .and(body_json(json!({"name": "before-migration"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json("OK"))
+        .respond_with(reply(200, "OK"))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v2/redis/restore-backup/{id}")))
+    when("POST", format!("/v2/redis/restore-backup/{id}"))
         .and(body_json(json!({"backup_id": "2e73q56c"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json("OK"))
+        .respond_with(reply(200, "OK"))
         .expect(1)
         .mount(&server)
         .await;

@@ -1,8 +1,7 @@
-use wiremock::matchers::{header, header_exists, method, path};
-use wiremock::{Mock, ResponseTemplate};
+use wiremock::matchers::{header, header_exists};
 
 use super::{Case, Refusal};
-use crate::common::fixture;
+use crate::common::{fixture, fixture_reply, mock, when};
 
 /// A valid master key known only to these tests (Microsoft's documentation vector key).
 pub const KEY: &str =
@@ -19,25 +18,17 @@ pub fn case() -> Case {
         },
         mount_list: |server| {
             Box::pin(async move {
-                Mock::given(method("GET"))
-                    .and(path("/dbs"))
+                when("GET", "/dbs")
                     .and(header_exists("authorization"))
                     .and(header_exists("x-ms-date"))
                     .and(header("x-ms-version", "2020-07-15"))
-                    .respond_with(
-                        ResponseTemplate::new(200)
-                            .set_body_raw(fixture("cosmos", "databases.json"), "application/json"),
-                    )
+                    .respond_with(fixture_reply(200, "cosmos", "databases.json"))
                     .mount(server)
                     .await;
                 // `export`/`plan` read the throughput of every database from the offers.
-                Mock::given(method("GET"))
-                    .and(path("/offers"))
+                when("GET", "/offers")
                     .and(header_exists("authorization"))
-                    .respond_with(
-                        ResponseTemplate::new(200)
-                            .set_body_raw(fixture("cosmos", "offers.json"), "application/json"),
-                    )
+                    .respond_with(fixture_reply(200, "cosmos", "offers.json"))
                     .mount(server)
                     .await;
             })
@@ -47,26 +38,19 @@ pub fn case() -> Case {
         existing_id: "Food DB",
         mount_get: |server| {
             Box::pin(async move {
-                Mock::given(method("GET"))
-                    .and(path("/dbs/Food%20DB"))
+                when("GET", "/dbs/Food%20DB")
                     .and(header_exists("authorization"))
-                    .respond_with(
-                        ResponseTemplate::new(200)
-                            .set_body_raw(fixture("cosmos", "database.json"), "application/json"),
-                    )
+                    .respond_with(fixture_reply(200, "cosmos", "database.json"))
                     .mount(server)
                     .await;
                 // `--raw` adds the containers.
-                Mock::given(method("GET"))
-                    .and(path("/dbs/Food%20DB/colls"))
-                    .respond_with(
-                        ResponseTemplate::new(200).set_body_raw(
-                            fixture("cosmos", "collections.json"),
-                            "application/json",
-                        ),
-                    )
-                    .mount(server)
-                    .await;
+                mock(
+                    server,
+                    "GET",
+                    "/dbs/Food%20DB/colls",
+                    fixture_reply(200, "cosmos", "collections.json"),
+                )
+                .await;
             })
         },
         missing_id: "no such db",

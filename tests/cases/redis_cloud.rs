@@ -1,22 +1,18 @@
-use wiremock::matchers::{header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{header, query_param};
+use wiremock::MockServer;
 
 use super::{Case, Refusal};
-use crate::common::{fixture, fixture_secrets};
+use crate::common::{fixture, fixture_reply, fixture_secrets, when};
 
 pub const KEY: &str = "fixture-rc-account-key-123";
 pub const SECRET: &str = "fixture-rc-secret-key-456";
 
 async fn page(server: &MockServer, route: &str, name: &str) {
-    Mock::given(method("GET"))
-        .and(path(route))
+    when("GET", route)
         .and(query_param("offset", "0"))
         .and(header("x-api-key", KEY))
         .and(header("x-api-secret-key", SECRET))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(fixture("redis-cloud", name), "application/json"),
-        )
+        .respond_with(fixture_reply(200, "redis-cloud", name))
         .mount(server)
         .await;
 }
@@ -33,21 +29,17 @@ pub fn case() -> Case {
         },
         mount_list: |server| {
             Box::pin(async move {
-                Mock::given(method("GET"))
-                    .and(path("/v1/subscriptions"))
+                when("GET", "/v1/subscriptions")
                     .and(header("x-api-key", KEY))
-                    .respond_with(ResponseTemplate::new(200).set_body_raw(
-                        fixture("redis-cloud", "subscriptions.json"),
-                        "application/json",
-                    ))
+                    .respond_with(fixture_reply(200, "redis-cloud", "subscriptions.json"))
                     .mount(server)
                     .await;
-                Mock::given(method("GET"))
-                    .and(path("/v1/fixed/subscriptions"))
+                when("GET", "/v1/fixed/subscriptions")
                     .and(header("x-api-secret-key", SECRET))
-                    .respond_with(ResponseTemplate::new(200).set_body_raw(
-                        fixture("redis-cloud", "fixed-subscriptions.json"),
-                        "application/json",
+                    .respond_with(fixture_reply(
+                        200,
+                        "redis-cloud",
+                        "fixed-subscriptions.json",
                     ))
                     .mount(server)
                     .await;
@@ -88,13 +80,9 @@ pub fn case() -> Case {
         existing_id: "2145833/13008822",
         mount_get: |server| {
             Box::pin(async move {
-                Mock::given(method("GET"))
-                    .and(path("/v1/subscriptions/2145833/databases/13008822"))
+                when("GET", "/v1/subscriptions/2145833/databases/13008822")
                     .and(header("x-api-key", KEY))
-                    .respond_with(ResponseTemplate::new(200).set_body_raw(
-                        fixture("redis-cloud", "database-13008822.json"),
-                        "application/json",
-                    ))
+                    .respond_with(fixture_reply(200, "redis-cloud", "database-13008822.json"))
                     .mount(server)
                     .await;
             })

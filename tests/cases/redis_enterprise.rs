@@ -1,8 +1,7 @@
-use wiremock::matchers::{basic_auth, method, path};
-use wiremock::{Mock, ResponseTemplate};
+use wiremock::matchers::basic_auth;
 
 use super::{Case, Refusal};
-use crate::common::{fixture, fixture_secrets};
+use crate::common::{fixture, fixture_reply, fixture_secrets, when};
 
 pub const USER: &str = "admin@cluster.example.com";
 pub const PASSWORD: &str = "fixture-re-cluster-password";
@@ -19,15 +18,9 @@ pub fn case() -> Case {
         },
         mount_list: |server| {
             Box::pin(async move {
-                Mock::given(method("GET"))
-                    .and(path("/v1/bdbs"))
+                when("GET", "/v1/bdbs")
                     .and(basic_auth(USER, PASSWORD))
-                    .respond_with(
-                        ResponseTemplate::new(200).set_body_raw(
-                            fixture("redis-enterprise", "bdbs.json"),
-                            "application/json",
-                        ),
-                    )
+                    .respond_with(fixture_reply(200, "redis-enterprise", "bdbs.json"))
                     .mount(server)
                     .await;
             })
@@ -42,13 +35,9 @@ pub fn case() -> Case {
         existing_id: "1",
         mount_get: |server| {
             Box::pin(async move {
-                Mock::given(method("GET"))
-                    .and(path("/v1/bdbs/1"))
+                when("GET", "/v1/bdbs/1")
                     .and(basic_auth(USER, PASSWORD))
-                    .respond_with(ResponseTemplate::new(200).set_body_raw(
-                        fixture("redis-enterprise", "bdb-1.json"),
-                        "application/json",
-                    ))
+                    .respond_with(fixture_reply(200, "redis-enterprise", "bdb-1.json"))
                     .mount(server)
                     .await;
             })

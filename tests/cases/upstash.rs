@@ -1,8 +1,7 @@
-use wiremock::matchers::{basic_auth, method, path};
-use wiremock::{Mock, ResponseTemplate};
+use wiremock::matchers::basic_auth;
 
 use super::{Case, Refusal};
-use crate::common::{fixture, fixture_secrets};
+use crate::common::{fixture, fixture_reply, fixture_secrets, when};
 
 pub const EMAIL: &str = "ops@example.com";
 pub const KEY: &str = "fixture-upstash-api-key-123";
@@ -19,13 +18,9 @@ pub fn case() -> Case {
         },
         mount_list: |server| {
             Box::pin(async move {
-                Mock::given(method("GET"))
-                    .and(path("/v2/redis/databases"))
+                when("GET", "/v2/redis/databases")
                     .and(basic_auth(EMAIL, KEY))
-                    .respond_with(
-                        ResponseTemplate::new(200)
-                            .set_body_raw(fixture("upstash", "databases.json"), "application/json"),
-                    )
+                    .respond_with(fixture_reply(200, "upstash", "databases.json"))
                     .mount(server)
                     .await;
             })
@@ -39,17 +34,18 @@ pub fn case() -> Case {
         existing_id: "96ad0856-03b1-4ee7-9666-e81abd0349e1",
         mount_get: |server| {
             Box::pin(async move {
-                Mock::given(method("GET"))
-                    .and(path(
-                        "/v2/redis/database/96ad0856-03b1-4ee7-9666-e81abd0349e1",
-                    ))
-                    .and(basic_auth(EMAIL, KEY))
-                    .respond_with(ResponseTemplate::new(200).set_body_raw(
-                        fixture("upstash", "database-with-credentials.json"),
-                        "application/json",
-                    ))
-                    .mount(server)
-                    .await;
+                when(
+                    "GET",
+                    "/v2/redis/database/96ad0856-03b1-4ee7-9666-e81abd0349e1",
+                )
+                .and(basic_auth(EMAIL, KEY))
+                .respond_with(fixture_reply(
+                    200,
+                    "upstash",
+                    "database-with-credentials.json",
+                ))
+                .mount(server)
+                .await;
             })
         },
         missing_id: "00000000-dead-beef-0000-000000000000",

@@ -8,7 +8,7 @@ use std::process::Output;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 use crate::cases::Case;
 
@@ -401,13 +401,35 @@ impl Drop for Served {
 /// The database password the hostile records of [`mount_record`] carry.
 pub const DB_PASSWORD: &str = "hostile-db-password-1";
 
-/// Answers with a fixed JSON document.
+/// The mock of requests with the method `verb` to `route`, to add matchers, an answer and
+/// expectations to: `when("POST", "/v1/bdbs").and(body_json(..)).respond_with(..)`.
+pub fn when(verb: &str, route: impl Into<String>) -> MockBuilder {
+    Mock::given(method(verb)).and(path(route))
+}
+
+/// Answers `reply` to every `verb` request to `route`.
+pub async fn mock(
+    server: &MockServer,
+    verb: &str,
+    route: impl Into<String>,
+    reply: ResponseTemplate,
+) {
+    when(verb, route).respond_with(reply).mount(server).await;
+}
+
+/// An answer with a JSON body.
+pub fn reply(status: u16, body: impl serde::Serialize) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(body)
+}
+
+/// An answer whose JSON body is `fixtures/<provider>/<name>`, byte for byte.
+pub fn fixture_reply(status: u16, provider: &str, name: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(fixture(provider, name), "application/json")
+}
+
+/// Answers `GET route` with a fixed JSON document.
 pub async fn answer(server: &MockServer, route: &str, body: Value) {
-    Mock::given(method("GET"))
-        .and(path(route))
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .mount(server)
-        .await;
+    mock(server, "GET", route, reply(200, body)).await;
 }
 
 /// One database record per provider with `name`, `status`, `region`, `endpoint` and `plan`
