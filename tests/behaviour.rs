@@ -43,8 +43,57 @@ provider_tests!(
         export_then_plan_finds_nothing,
         check_and_usage_keep_secrets_out,
         a_malformed_id_is_exit_6_before_any_request,
+        writes_send_the_documented_requests,
+        bad_writes_are_refused_before_any_request,
     ]
 );
+
+/// Every write command of the provider (create, update, delete, dry runs, waits) against a
+/// server of its own: exit 0, exactly the requests the provider documents (each expected one
+/// once, none more), the output it must print, and no secret of the answers.
+async fn writes_send_the_documented_requests(case: Case) {
+    for write in (case.writes)() {
+        let server = MockServer::start().await;
+        for mock in write.mocks {
+            server.register(mock).await;
+        }
+        let said = format!("{}: dbctl {}", case.provider, write.args);
+        let run = case.sandbox(&server).run(write.args.as_str());
+        run.code(0).stdout_has(write.says);
+        if !write.hides.is_empty() {
+            run.no_secrets(&refs(&write.hides));
+        }
+        for (pointer, value) in &write.prints {
+            let printed = run.json();
+            assert_eq!(
+                printed.pointer(pointer),
+                Some(value),
+                "{said}: {pointer} in\n{printed:#}"
+            );
+        }
+        assert_eq!(
+            requests(&server).await.len(),
+            write.requests,
+            "{said}: requests"
+        );
+        server.verify().await;
+    }
+}
+
+/// Writes the provider would refuse, or that make no sense, are refused before any request,
+/// with the exit code and the words of each.
+async fn bad_writes_are_refused_before_any_request(case: Case) {
+    let server = MockServer::start().await;
+    let sb = case.sandbox(&server);
+    for (args, code, says) in case.refused_writes {
+        sb.run(*args).code(*code).stderr_has(says);
+    }
+    assert!(
+        requests(&server).await.is_empty(),
+        "{}: a refused write reached the provider",
+        case.provider
+    );
+}
 
 /// An id no database of the provider can have — empty, blank, with a control character, or
 /// not in the provider's own form — is exit 6 for every command that takes one, before any
@@ -55,15 +104,15 @@ async fn a_malformed_id_is_exit_6_before_any_request(case: Case) {
     let common = ["", "  ", "a\u{1b}[31mb", "1\n2"];
     for id in common.iter().chain(case.malformed_ids) {
         for args in [
-            &["db", "get", "ID"][..],
-            &["db", "delete", "ID", "--yes"],
-            &["db", "delete", "ID"],
-            &["db", "update", "ID", "--name", "x"],
-            &["db", "url", "ID"],
-            &["db", "wait", "ID", "--status", "active", "--timeout", "5"],
-            &["db", "stats", "ID", "-p", case.provider],
+            "db get ID".to_string(),
+            "db delete ID --yes".into(),
+            "db delete ID".into(),
+            "db update ID --name x".into(),
+            "db url ID".into(),
+            "db wait ID --status active --timeout 5".into(),
+            format!("db stats ID -p {}", case.provider),
         ] {
-            let run = sb.run(&Case::args(args, id));
+            let run = sb.run(&Case::args(args.as_str(), id));
             run.code(6)
                 .stderr_has(case.provider)
                 .stderr_has(case.id_form);
@@ -369,7 +418,7 @@ async fn an_unknown_id_is_exit_5_in_the_providers_words(case: Case) {
         assert!(!run.stderr.contains(noise), "{noise} in {}", run.stderr);
     }
     for args in case.missing_commands {
-        sb.run(&Case::args(args, id)).code(5);
+        sb.run(&Case::args(*args, id)).code(5);
     }
     let run = sb.run(&["db", "get", id, "--json"]);
     run.code(5);
@@ -442,7 +491,7 @@ async fn unsupported_operations_are_exit_6_before_any_request(case: Case) {
     let secrets = (case.secrets)();
     assert!(!case.unsupported.is_empty());
     for args in case.unsupported {
-        sb.run(&Case::args(args, case.existing_id))
+        sb.run(&Case::args(*args, case.existing_id))
             .code(6)
             .stderr_has(&format!("not supported by {}", case.provider))
             .no_secrets(&refs(&secrets));

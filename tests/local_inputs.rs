@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use wiremock::matchers::{any, body_json, query_param};
+use wiremock::matchers::{any, query_param};
 use wiremock::{Mock, MockServer};
 
 use crate::common::{fixture, mock, reply, requests, when, Run, Sandbox};
@@ -38,20 +38,26 @@ fn quick(sb: &Sandbox, args: &[&str]) -> Run {
     run
 }
 
-#[test]
-fn a_spec_must_be_a_regular_file_or_stdin() {
-    let sb = Sandbox::new();
+/// A FIFO (`NAME.fifo`), a link to /dev/zero and a directory in the sandbox, each with the
+/// words a refusal names its kind in.
+fn not_regular_files(sb: &Sandbox, name: &str) -> [(String, &'static str); 3] {
     let dir = sb.home.path();
-    let fifo = dir.join("spec.fifo");
+    let fifo = dir.join(format!("{name}.fifo"));
     mkfifo(&fifo);
     let zero = dir.join("zero.toml");
     symlink("/dev/zero", &zero);
-    for (file, kind) in [
+    [
         (fifo, "a FIFO (named pipe)"),
         (zero, "a character device"),
         (dir.to_path_buf(), "a directory"),
-    ] {
-        let file = file.display().to_string();
+    ]
+    .map(|(file, kind)| (file.display().to_string(), kind))
+}
+
+#[test]
+fn a_spec_must_be_a_regular_file_or_stdin() {
+    let sb = Sandbox::new();
+    for (file, kind) in not_regular_files(&sb, "spec") {
         let run = quick(&sb, &["plan", "-f", &file]);
         run.code(3);
         assert_eq!(
@@ -126,17 +132,7 @@ fn stdin_that_never_ends_is_given_up_after_10_seconds() {
 #[test]
 fn a_config_path_must_be_a_regular_file() {
     let sb = Sandbox::new();
-    let dir = sb.home.path();
-    let fifo = dir.join("config.fifo");
-    mkfifo(&fifo);
-    let zero = dir.join("zero.toml");
-    symlink("/dev/zero", &zero);
-    for (file, kind) in [
-        (fifo, "a FIFO (named pipe)"),
-        (zero, "a character device"),
-        (dir.to_path_buf(), "a directory"),
-    ] {
-        let file = file.display().to_string();
+    for (file, kind) in not_regular_files(&sb, "config") {
         for args in [
             vec!["--config", &file, "db", "list"],
             vec!["--config", &file, "config", "validate"],
@@ -152,7 +148,7 @@ fn a_config_path_must_be_a_regular_file() {
         }
     }
     // The same through DBCTL_CONFIG, and a CA file that is a device.
-    let zero = dir.join("zero.toml").display().to_string();
+    let zero = sb.home.path().join("zero.toml").display().to_string();
     let run = quick(&Sandbox::new().env("DBCTL_CONFIG", &zero), &["db", "list"]);
     run.code(3).stderr_has("it is a character device");
     let sb = Sandbox::new().env("RE_PW", "pw-123456");
@@ -373,30 +369,13 @@ async fn connect_dials_localhost_names_as_127_0_0_1_in_plaintext() {
 
 const RE_PASSWORD: &str = crate::cases::redis_enterprise::PASSWORD;
 
-/// Redis Enterprise accepting exactly one import of `sources` into database 6.
-async fn import_server(sources: serde_json::Value) -> MockServer {
-    let server = MockServer::start().await;
-    when("POST", "/v1/bdbs/6/actions/import")
-        .and(body_json(
-            json!({"dataset_import_sources": sources, "email_notification": false}),
-        ))
-        .respond_with(reply(
-            200,
-            json!({"action_uid": "0a1b2c3d-0000-4000-8000-00000000000f"}),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    server
-}
-
 const IMPORT: &[&str] = &["db", "import", "6", "--source-type", "https", "--yes"];
 const URL_A: &str = "https://dumper:s3cret-dump-pw@dumps.example.com/a.rdb";
 const URL_B: &str = "https://dumps.example.com/b.rdb?sig=signed-token-xyz";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn import_reads_uris_from_stdin_or_a_variable_and_warns_about_argv() {
-    let server = import_server(json!([
+    let server = crate::redis_enterprise::import_server(json!([
         {"type": "url", "url": URL_A}, {"type": "url", "url": URL_B}
     ]))
     .await;
@@ -422,7 +401,8 @@ async fn import_reads_uris_from_stdin_or_a_variable_and_warns_about_argv() {
     assert!(!run.stderr.contains("warning"), "{}", run.stderr);
     server.verify().await;
 
-    let server = import_server(json!([{"type": "url", "url": URL_A}])).await;
+    let server =
+        crate::redis_enterprise::import_server(json!([{"type": "url", "url": URL_A}])).await;
     let sb = crate::cases::redis_enterprise::case()
         .sandbox(&server)
         .env("DUMP_URL", URL_A);
@@ -431,7 +411,8 @@ async fn import_reads_uris_from_stdin_or_a_variable_and_warns_about_argv() {
     assert!(!run.stderr.contains("warning"), "{}", run.stderr);
     server.verify().await;
 
-    let server = import_server(json!([{"type": "url", "url": URL_A}])).await;
+    let server =
+        crate::redis_enterprise::import_server(json!([{"type": "url", "url": URL_A}])).await;
     let sb = crate::cases::redis_enterprise::case().sandbox(&server);
     let run = sb.run(&[IMPORT, &["--uri", URL_A]].concat());
     run.code(0);

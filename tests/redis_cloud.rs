@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::cases::redis_cloud::{case, KEY, SECRET};
+use crate::cases::redis_cloud::{case, KEY, SECRET, TASK};
 use crate::common::{
     fixture, fixture_reply, header_of, mock, refs, reply, requests, requests_to_path,
     requests_with_method, when, Sandbox, Served,
@@ -12,7 +12,6 @@ use wiremock::matchers::{body_json, method, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const FX: &str = "redis-cloud";
-const TASK: &str = "e02e5a1c-4f5d-4b6e-9a41-7c1f0b2d9e11";
 
 fn sandbox(server: &MockServer) -> Sandbox {
     case().sandbox(server)
@@ -352,46 +351,6 @@ async fn every_listed_id_is_accepted_by_get() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn update_puts_the_documented_body_and_prints_the_task() {
-    let server = MockServer::start().await;
-    when("PUT", "/v1/subscriptions/2145833/databases/13008822")
-        .and(body_json(json!({
-            "name": "renamed", "replication": true, "dataPersistence": "aof-every-1-second",
-            "throughputMeasurement": {"by": "operations-per-second", "value": 25000},
-            "datasetSizeInGb": 1.5
-        })))
-        .respond_with(answer(202, "task-accepted.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let sb = sandbox(&server);
-    let run = sb.run("db update 2145833/13008822 --memory 1.5GB --name renamed --set replication=true --set dataPersistence=aof-every-1-second --set throughputMeasurement.by=operations-per-second --set throughputMeasurement.value=25000 --json");
-    run.code(0);
-    let task = run.json();
-    assert_eq!(task["id"], TASK);
-    assert_eq!(task["status"], "pending");
-    assert_eq!(task["provider_status"], "received");
-    let received = requests(&server).await;
-    let body: Value = serde_json::from_slice(&received[0].body).unwrap();
-    assert_eq!(body["datasetSizeInGb"], 1.5);
-    assert_eq!(header_of(&received[0], "x-api-key").as_deref(), Some(KEY));
-
-    // --dry-run sends nothing.
-    let before = requests(&server).await.len();
-    let dry = sb.run("db update 2145833/13008822 --memory 256MB --dry-run --json");
-    dry.code(0);
-    assert_eq!(
-        dry.json()["requests"][0]["body"],
-        json!({"datasetSizeInGb": 0.25})
-    );
-    assert_eq!(dry.json()["requests"][0]["method"], "PUT");
-    assert_eq!(requests(&server).await.len(), before);
-    sb.run("db update 2145833/13008822")
-        .code(2)
-        .stderr_has("nothing to change");
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn task_wait_follows_the_lifecycle() {
     let server = MockServer::start().await;
     let route = format!("/v1/tasks/{TASK}");
@@ -520,61 +479,6 @@ async fn a_failed_task_is_exit_8_with_its_description() {
         get.json()["error"],
         "The requested dataset size exceeds the subscription's remaining memory"
     );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn create_posts_into_the_subscription_and_waits_for_the_new_database() {
-    let server = MockServer::start().await;
-    when("POST", "/v1/subscriptions/2145833/databases")
-        .and(body_json(json!({
-            "name": "orders", "protocol": "memcached", "datasetSizeInGb": 2, "replication": false
-        })))
-        .respond_with(answer(202, "task-accepted.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    mock(
-        &server,
-        "GET",
-        &format!("/v1/tasks/{TASK}"),
-        reply(
-            200,
-            json!({
-                "taskId": TASK, "status": "processing-completed", "response": {"resourceId": 777}
-            }),
-        ),
-    )
-    .await;
-    mock(
-        &server,
-        "GET",
-        "/v1/subscriptions/2145833/databases/777",
-        reply(
-            200,
-            json!({
-                "databaseId": 777, "name": "orders", "status": "active",
-                "publicEndpoint": "redis-777.example.cloud:17777",
-                "security": {"password": "fixture-rc-password-orders", "enableTls": true}
-            }),
-        ),
-    )
-    .await;
-    let sb = sandbox(&server);
-    let run = sb.run("db create --subscription 2145833 --name orders --memory 2GB --set protocol=memcached --set replication=false --wait --json");
-    run.code(0).no_secrets(&["fixture-rc-password-orders"]);
-    assert_eq!(run.json()["id"], "2145833/777");
-    assert_eq!(run.json()["status"], "active");
-
-    let before = requests(&server).await.len();
-    sb.run("db create --name x")
-        .code(2)
-        .stderr_has("--subscription");
-    sb.run("db create --name x --subscription 2145833 --region eu")
-        .code(6)
-        .stderr_has("region");
-    sb.run("db create --name x --subscription 1 --memory 0")
-        .code(2);
-    assert_eq!(requests(&server).await.len(), before);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,7 +1,7 @@
 //! Upstash through the real binary against wiremock servers fed from fixtures/upstash.
 
 use crate::cases::upstash::case;
-use crate::common::{fixture_reply, mock, refs, reply, requests, when, Sandbox};
+use crate::common::{fixture_reply, mock, refs, reply, when, Sandbox};
 use serde_json::json;
 use wiremock::matchers::{body_json, query_param};
 use wiremock::MockServer;
@@ -136,139 +136,6 @@ async fn get_hides_credentials_and_raw_redacts() {
     assert_eq!(db["raw"]["database_name"], "MyRedis");
     let shown = sb.run("db get 96ad0856-03b1-4ee7-9666-e81abd0349e1 --json --raw --show-secrets");
     shown.code(0).stdout_has("fixture-upstash-password-1");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn create_sends_the_documented_body() {
-    let server = MockServer::start().await;
-    when("POST", "/v2/redis/database")
-        .and(body_json(json!({
-            "database_name": "new-cache", "platform": "gcp", "primary_region": "us-east-1",
-            "tls": true, "plan": "payg", "budget": 50, "read_regions": ["us-west-1", "eu-west-1"]
-        })))
-        .respond_with(fixture_reply(200, "upstash", "created.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let run = sandbox(&server).run(&[
-        "db",
-        "create",
-        "--name",
-        "new-cache",
-        "--region",
-        "us-east-1",
-        "--set",
-        "platform=gcp",
-        "--set",
-        "plan=payg",
-        "--set",
-        "budget=50",
-        "--set",
-        "read_regions=us-west-1,eu-west-1",
-        "--json",
-    ]);
-    run.code(0).no_secrets(&[
-        "fixture-upstash-password-new",
-        "fixture-upstash-rest-token-new",
-    ]);
-    assert_eq!(run.json()["id"], "c0ffee00-0000-4000-8000-000000000042");
-    assert_eq!(run.json()["endpoint"], "fresh-newt-42.upstash.io");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn create_refuses_bad_input_before_any_request() {
-    let server = MockServer::start().await;
-    let sb = sandbox(&server);
-    sb.run("db create --name x").code(6).stderr_has("--region");
-    sb.run("db create --name x --region us-east-1 --memory 0")
-        .code(2);
-    sb.run("db create --name x --region us-east-1 --memory -1GB")
-        .code(2);
-    sb.run("db create --name x --region us-east-1 --set shards=2")
-        .code(6)
-        .stderr_has("accepted");
-    assert!(requests(&server).await.is_empty());
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn update_maps_each_change_to_its_endpoint() {
-    let server = MockServer::start().await;
-    let id = "96ad0856-03b1-4ee7-9666-e81abd0349e1";
-    for (verb, route, body) in [
-        (
-            "POST",
-            format!("/v2/redis/rename/{id}"),
-            json!({"name": "renamed"}),
-        ),
-        (
-            "POST",
-            format!("/v2/redis/change-plan/{id}"),
-            json!({"plan_name": "pro"}),
-        ),
-        (
-            "PATCH",
-            format!("/v2/redis/update-budget/{id}"),
-            json!({"budget": 100}),
-        ),
-    ] {
-        when(verb, route)
-            .and(body_json(body))
-            .respond_with(reply(200, "OK"))
-            .expect(1)
-            .mount(&server)
-            .await;
-    }
-    mock(
-        &server,
-        "GET",
-        format!("/v2/redis/database/{id}"),
-        fixture_reply(200, "upstash", "database-hidden.json"),
-    )
-    .await;
-    let sb = sandbox(&server);
-    let run = sb.run(&[
-        "db",
-        "update",
-        id,
-        "--name",
-        "renamed",
-        "--set",
-        "plan=pro",
-        "--set",
-        "budget=100",
-        "--json",
-    ]);
-    run.code(0);
-    assert_eq!(run.json()["id"], id);
-    // --dry-run sends nothing.
-    let before = requests(&server).await.len();
-    let dry = sb.run(&[
-        "db",
-        "update",
-        id,
-        "--set",
-        "tls=true",
-        "--dry-run",
-        "--json",
-    ]);
-    dry.code(0);
-    assert_eq!(
-        dry.json()["requests"][0]["path"],
-        format!("/redis/enable-tls/{id}")
-    );
-    assert_eq!(requests(&server).await.len(), before);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn delete_with_yes_deletes() {
-    let server = MockServer::start().await;
-    when("DELETE", "/v2/redis/database/abc")
-        .respond_with(reply(200, "OK"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let sb = sandbox(&server);
-    sb.run("db delete abc --yes").code(0).stdout_has("deleted");
 }
 
 #[tokio::test(flavor = "multi_thread")]
