@@ -4,10 +4,10 @@
 //! none, no CSV formula, no credential value anywhere, bounded pages, no panic.
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::cases::{all as cases, Case};
-use crate::common::{answer, mount_record, Run, Sandbox, DB_PASSWORD};
+use crate::common::{answer, mount_record, timed, Run, Sandbox, DB_PASSWORD};
 use base64::Engine;
 use serde_json::{json, Value};
 use wiremock::matchers::{any, path};
@@ -440,9 +440,7 @@ async fn endless_pages_stop_at_a_bound_within_the_deadline() {
         .respond_with(Endless(AtomicUsize::new(0)))
         .mount(&server)
         .await;
-    let started = Instant::now();
-    let run = cosmos.sandbox(&server).run("db list --request-timeout 5");
-    let took = started.elapsed();
+    let (run, took) = timed(|| cosmos.sandbox(&server).run("db list --request-timeout 5"));
     assert!(run.code == 8 || run.code == 11, "{run:?}");
     assert!(took < Duration::from_secs(6), "took {took:?}");
     if run.code == 8 {

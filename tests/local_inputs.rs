@@ -103,14 +103,7 @@ fn a_spec_is_read_up_to_16_mib_from_a_file_or_stdin() {
 #[test]
 fn stdin_that_never_ends_is_given_up_after_10_seconds() {
     let sb = Sandbox::new();
-    let mut child = sb
-        .command()
-        .args(["plan", "-f", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = sb.spawn("plan -f -");
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"[[database]]\n").unwrap();
     let started = Instant::now();
@@ -201,18 +194,14 @@ fn deep_spec_keys_are_exit_3_at_their_line_never_a_stack_overflow() {
     }
     // A header as deep, from stdin.
     let header = format!("[{}]\n", ["a"; 20_000].join("."));
-    let output = sb
-        .command()
-        .args(["plan", "-f", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            child.stdin.take().unwrap().write_all(header.as_bytes())?;
-            child.wait_with_output()
-        })
+    let mut child = sb.spawn("plan -f -");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(header.as_bytes())
         .unwrap();
+    let output = child.wait_with_output().unwrap();
     let run = Run::from(output);
     run.code(3);
     assert!(
@@ -380,20 +369,15 @@ async fn import_reads_uris_from_stdin_or_a_variable_and_warns_about_argv() {
     ]))
     .await;
     let sb = crate::cases::redis_enterprise::case().sandbox(&server);
-    let output = sb
-        .command()
-        .args(IMPORT)
-        .args(["--uri", "-", "-vv"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            let lines = format!("{URL_A}\r\n\n  {URL_B}\n");
-            child.stdin.take().unwrap().write_all(lines.as_bytes())?;
-            child.wait_with_output()
-        })
+    let mut child = sb.spawn(&[IMPORT, &["--uri", "-", "-vv"]].concat());
+    let lines = format!("{URL_A}\r\n\n  {URL_B}\n");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.as_bytes())
         .unwrap();
+    let output = child.wait_with_output().unwrap();
     let run = Run::from(output);
     run.code(0)
         .no_secrets(&["s3cret-dump-pw", "signed-token-xyz", RE_PASSWORD]);

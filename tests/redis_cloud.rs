@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use crate::cases::redis_cloud::{case, KEY, SECRET, TASK};
 use crate::common::{
     fixture, fixture_reply, header_of, mock, refs, reply, requests, requests_to_path,
-    requests_with_method, when, Sandbox, Served,
+    requests_with_method, timed, when, Sandbox, Served,
 };
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, method, query_param};
@@ -23,6 +23,39 @@ fn secrets() -> Vec<String> {
 
 fn answer(status: u16, name: &str) -> ResponseTemplate {
     fixture_reply(status, FX, name)
+}
+
+/// An account whose Pro subscriptions are `subscriptions` and which has no Essentials ones
+/// (404).
+async fn pro_only(subscriptions: Value) -> MockServer {
+    let server = MockServer::start().await;
+    mock(
+        &server,
+        "GET",
+        "/v1/subscriptions",
+        reply(200, subscriptions),
+    )
+    .await;
+    let none = answer(404, "subscription-not-found.json");
+    mock(&server, "GET", "/v1/fixed/subscriptions", none).await;
+    server
+}
+
+/// [`TASK`] answers each of `answers` once, in order, and the last one from then on; its path.
+async fn task_answers<const N: usize>(
+    server: &MockServer,
+    answers: [ResponseTemplate; N],
+) -> String {
+    let route = format!("/v1/tasks/{TASK}");
+    let last = N - 1;
+    for (n, answer) in answers.into_iter().enumerate() {
+        let mock = when("GET", route.clone()).respond_with(answer);
+        match n == last {
+            true => mock.mount(server).await,
+            false => mock.up_to_n_times(1).mount(server).await,
+        }
+    }
+    route
 }
 
 fn query(request: &Request, key: &str) -> Option<String> {
@@ -128,23 +161,10 @@ async fn list_covers_pro_and_essentials_and_normalizes_every_quirk() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_page_of_every_subscription_and_404_is_empty() {
-    let server = MockServer::start().await;
-    mock(
-        &server,
-        "GET",
-        "/v1/subscriptions",
-        reply(200, json!({
-            "accountId": 1,
-            "subscriptions": [{"id": 300, "name": "big"}, {"id": 301, "name": "empty"}, {"id": 302, "name": "exact"}]
-        })),
-    )
-    .await;
-    mock(
-        &server,
-        "GET",
-        "/v1/fixed/subscriptions",
-        answer(404, "subscription-not-found.json"),
-    )
+    let server = pro_only(json!({
+        "accountId": 1,
+        "subscriptions": [{"id": 300, "name": "big"}, {"id": 301, "name": "empty"}, {"id": 302, "name": "exact"}]
+    }))
     .await;
     for (offset, count) in [(0u64, 100u64), (100, 100), (200, 50)] {
         when("GET", "/v1/subscriptions/300/databases")
@@ -235,9 +255,7 @@ async fn subscriptions_are_listed_concurrently() {
         )
         .await;
     }
-    let started = Instant::now();
-    let run = sandbox(&server).run("db list --json");
-    let took = started.elapsed();
+    let (run, took) = timed(|| sandbox(&server).run("db list --json"));
     run.code(0);
     assert_eq!(run.json().as_array().unwrap().len(), 30);
     // One after another would take 11 × 400 ms; concurrently about 2 × 400 ms.
@@ -353,15 +371,16 @@ async fn every_listed_id_is_accepted_by_get() {
 #[tokio::test(flavor = "multi_thread")]
 async fn task_wait_follows_the_lifecycle() {
     let server = MockServer::start().await;
-    let route = format!("/v1/tasks/{TASK}");
-    for name in ["task-initialized.json", "task-in-progress.json"] {
-        when("GET", route.clone())
-            .respond_with(answer(200, name))
-            .up_to_n_times(1)
-            .mount(&server)
-            .await;
-    }
-    mock(&server, "GET", &route, answer(200, "task-completed.json")).await;
+    task_answers(
+        &server,
+        [
+            "task-initialized.json",
+            "task-in-progress.json",
+            "task-completed.json",
+        ]
+        .map(|name| answer(200, name)),
+    )
+    .await;
     let sb = sandbox(&server);
     let started = Instant::now();
     let run = sb.run(&["task", "wait", TASK, "--interval", "0.2", "--json"]);
@@ -413,13 +432,14 @@ async fn delete_wait_treats_a_fresh_task_404_as_pending() {
         .expect(1)
         .mount(&server)
         .await;
-    let route = format!("/v1/tasks/{TASK}");
-    when("GET", route.clone())
-        .respond_with(answer(404, "not-found.json"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    mock(&server, "GET", &route, answer(200, "task-completed.json")).await;
+    let route = task_answers(
+        &server,
+        [
+            answer(404, "not-found.json"),
+            answer(200, "task-completed.json"),
+        ],
+    )
+    .await;
     mock(
         &server,
         "GET",
@@ -457,13 +477,14 @@ async fn a_failed_task_is_exit_8_with_its_description() {
     .expect(2)
     .mount(&server)
     .await;
-    let route = format!("/v1/tasks/{TASK}");
-    when("GET", route.clone())
-        .respond_with(answer(200, "task-in-progress.json"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    mock(&server, "GET", &route, answer(200, "task-error.json")).await;
+    task_answers(
+        &server,
+        [
+            answer(200, "task-in-progress.json"),
+            answer(200, "task-error.json"),
+        ],
+    )
+    .await;
     let sb = sandbox(&server);
     // Without --wait: the task, exit 0.
     let run = sb.run("backup create 2145833/13008822 --json");
@@ -757,22 +778,9 @@ async fn emulator_create_list_get_delete() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pages_up_to_the_subscription_count_are_asked_at_once() {
-    let server = MockServer::start().await;
-    mock(
-        &server,
-        "GET",
-        "/v1/subscriptions",
-        reply(200, json!({
-            "subscriptions": [{"id": 300, "numberOfDatabases": 250}, {"id": 303, "numberOfDatabases": 50}]
-        })),
-    )
-    .await;
-    mock(
-        &server,
-        "GET",
-        "/v1/fixed/subscriptions",
-        answer(404, "subscription-not-found.json"),
-    )
+    let server = pro_only(json!({
+        "subscriptions": [{"id": 300, "numberOfDatabases": 250}, {"id": 303, "numberOfDatabases": 50}]
+    }))
     .await;
     let delay = Duration::from_millis(1500);
     for (offset, count) in [(0u64, 100u64), (100, 100), (200, 50)] {
@@ -792,9 +800,7 @@ async fn pages_up_to_the_subscription_count_are_asked_at_once() {
             .mount(&server)
             .await;
     }
-    let started = Instant::now();
-    let run = sandbox(&server).run("db list --json");
-    let took = started.elapsed();
+    let (run, took) = timed(|| sandbox(&server).run("db list --json"));
     run.code(0);
     assert_eq!(run.json().as_array().unwrap().len(), 400);
     // Page after page would take 3 × 1.5 s; all three at once about 1.5 s.

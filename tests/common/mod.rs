@@ -77,6 +77,18 @@ impl Sandbox {
         cmd
     }
 
+    /// Starts `dbctl ARGS` with stdin, stdout and stderr piped, to feed it and read it.
+    pub fn spawn(&self, args: impl Words) -> std::process::Child {
+        use std::process::Stdio;
+        self.command()
+            .args(args.words())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start dbctl")
+    }
+
     /// Runs `dbctl ARGS` and returns what a user sees: `sb.run("db get 'Food DB' --json")`
     /// (see [`Words`]) or `sb.run(&["db", "get", &id])`.
     pub fn run(&self, args: impl Words) -> Run {
@@ -140,6 +152,13 @@ fn split(line: &str) -> Vec<String> {
     assert!(quote.is_none(), "an unclosed quote in {line:?}");
     words.extend(word);
     words
+}
+
+/// What `f` gives, and how long it took.
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let value = f();
+    (value, started.elapsed())
 }
 
 /// What one run of the binary produced.
