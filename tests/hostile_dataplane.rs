@@ -3,9 +3,10 @@
 //! and asserts what the user sees (exit code, every record's error) and, where memory is the
 //! attack, the peak RSS of the dbctl process itself (`wait4`'s rusage of that child).
 //!
-//! `db ping` meets 1,000 endpoints; the other commands [`FLEET`]: more than twice the run's
-//! 128 data-plane connections, so a reply kept whole (1 MiB each, past the cap) by every
-//! connection at once, or by every database in turn, would pass [`PEAK_RSS_LIMIT`].
+//! Where memory is measured, `db ping` meets 1,000 endpoints and `check --ping` and the usage
+//! commands [`FLEET`]: more than twice the run's 128 data-plane connections, so a reply kept
+//! whole (1 MiB each, past the cap) by every connection at once, or by every database in turn,
+//! would pass [`PEAK_RSS_LIMIT`].
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
