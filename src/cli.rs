@@ -894,6 +894,9 @@ pub enum TaskCommand {
         /// Seconds to wait before giving up (exit 11).
         #[arg(long, value_name = "SECS", default_value_t = 600.0, value_parser = positive_seconds)]
         timeout: f64,
+        /// Seconds between polls (backs off up to 4x).
+        #[arg(long, value_name = "SECS", default_value_t = 2.0, value_parser = positive_seconds)]
+        interval: f64,
     },
 }
 
@@ -941,6 +944,10 @@ pub enum EmulatorCommand {
         /// Inject faults: `STATUS[:EVERY]`, e.g. 503:3 answers 503 to every third request.
         #[arg(long)]
         fault: Option<String>,
+        /// Run the emulator's clock N times faster (1 to 1000000): tasks and pending
+        /// databases finish sooner. Default: $DBCTL_EMULATOR_SPEED, else 1.
+        #[arg(long, value_name = "N")]
+        speed: Option<crate::emulator::Clock>,
     },
 }
 

@@ -2,11 +2,11 @@
 //! `provider_tests!` turns each behaviour × provider into one named test
 //! (`behaviour::upstash::lists_in_every_format_without_leaking`), so a failure names its
 //! provider and `cargo test upstash` runs only Upstash's.
-use wiremock::matchers::{any, method, path};
+use wiremock::matchers::{any, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::cases::{Case, Refusal};
-use crate::common::{refs, requests, requests_to_path, Run, Sandbox};
+use crate::common::{refs, requests, requests_to_path, when, Run, Sandbox};
 
 /// One module per provider, one `#[tokio::test]` per behaviour, calling `behaviour(case())`.
 macro_rules! provider_tests {
@@ -43,8 +43,57 @@ provider_tests!(
         export_then_plan_finds_nothing,
         check_and_usage_keep_secrets_out,
         a_malformed_id_is_exit_6_before_any_request,
+        writes_send_the_documented_requests,
+        bad_writes_are_refused_before_any_request,
     ]
 );
+
+/// Every write command of the provider (create, update, delete, dry runs, waits) against a
+/// server of its own: exit 0, exactly the requests the provider documents (each expected one
+/// once, none more), the output it must print, and no secret of the answers.
+async fn writes_send_the_documented_requests(case: Case) {
+    for write in (case.writes)() {
+        let server = MockServer::start().await;
+        for mock in write.mocks {
+            server.register(mock).await;
+        }
+        let said = format!("{}: dbctl {}", case.provider, write.args);
+        let run = case.sandbox(&server).run(write.args.as_str());
+        run.code(0).stdout_has(write.says);
+        if !write.hides.is_empty() {
+            run.no_secrets(&refs(&write.hides));
+        }
+        for (pointer, value) in &write.prints {
+            let printed = run.json();
+            assert_eq!(
+                printed.pointer(pointer),
+                Some(value),
+                "{said}: {pointer} in\n{printed:#}"
+            );
+        }
+        assert_eq!(
+            requests(&server).await.len(),
+            write.requests,
+            "{said}: requests"
+        );
+        server.verify().await;
+    }
+}
+
+/// Writes the provider would refuse, or that make no sense, are refused before any request,
+/// with the exit code and the words of each.
+async fn bad_writes_are_refused_before_any_request(case: Case) {
+    let server = MockServer::start().await;
+    let sb = case.sandbox(&server);
+    for (args, code, says) in case.refused_writes {
+        sb.run(*args).code(*code).stderr_has(says);
+    }
+    assert!(
+        requests(&server).await.is_empty(),
+        "{}: a refused write reached the provider",
+        case.provider
+    );
+}
 
 /// An id no database of the provider can have — empty, blank, with a control character, or
 /// not in the provider's own form — is exit 6 for every command that takes one, before any
@@ -55,17 +104,17 @@ async fn a_malformed_id_is_exit_6_before_any_request(case: Case) {
     let common = ["", "  ", "a\u{1b}[31mb", "1\n2"];
     for id in common.iter().chain(case.malformed_ids) {
         for args in [
-            &["db", "get", "ID"][..],
-            &["db", "delete", "ID", "--yes"],
-            &["db", "delete", "ID"],
-            &["db", "update", "ID", "--name", "x"],
-            &["db", "url", "ID"],
-            &["db", "wait", "ID", "--status", "active", "--timeout", "5"],
-            &["db", "stats", "ID", "-p", case.provider],
+            "db get ID".to_string(),
+            "db delete ID --yes".into(),
+            "db delete ID".into(),
+            "db update ID --name x".into(),
+            "db url ID".into(),
+            "db wait ID --status active --timeout 5".into(),
+            format!("db stats ID -p {}", case.provider),
         ] {
-            let run = sb.run(&Case::args(args, id));
+            let run = sb.run(&Case::args(args.as_str(), id));
             // Another form may be a name: without --yes and a terminal, nothing is looked up.
-            if args == ["db", "delete", "ID"] && case.malformed_ids.contains(id) {
+            if args == "db delete ID" && case.malformed_ids.contains(id) {
                 run.code(6).stderr_has("without --yes");
                 continue;
             }
@@ -165,7 +214,7 @@ async fn lists_in_every_format_without_leaking(case: Case) {
     let sb = case.sandbox(&server);
     let secrets = (case.secrets)();
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-    let json = sb.run(&["db", "list", "--json"]);
+    let json = sb.run("db list --json");
     json.code(0).no_secrets(&secrets);
     let listed = json.json();
     for name in case.names {
@@ -189,7 +238,7 @@ async fn lists_in_every_format_without_leaking(case: Case) {
         }
     }
     // -vv logs the request with the credential header masked.
-    sb.run(&["db", "list", "-vv"])
+    sb.run("db list -vv")
         .stderr_has(case.masked_header)
         .stderr_has("GET");
 }
@@ -249,9 +298,7 @@ async fn survives_broken_answers(case: Case) {
             .respond_with(ResponseTemplate::new(status).set_body_raw(body.clone(), content_type))
             .mount(&server)
             .await;
-        let run = case
-            .sandbox(&server)
-            .run(&["db", "list", "--json", "--retries", "1"]);
+        let run = case.sandbox(&server).run("db list --json --retries 1");
         run.code(8).no_secrets(&refs(&secrets));
         assert!(
             run.stdout.is_empty(),
@@ -283,7 +330,7 @@ async fn half_credentials_name_the_missing_variable(case: Case) {
         .into_iter()
         .filter(|(name, _)| case.half_env.contains(name))
         .fold(Sandbox::new(), |sb, (k, v)| sb.env(k, v));
-    let run = half.run(&["db", "list"]);
+    let run = half.run("db list");
     run.code(3);
     for needle in case.half_says {
         run.stderr_has(needle);
@@ -346,7 +393,7 @@ async fn wrong_credentials_are_exit_4_with_a_hint(case: Case) {
         .respond_with(case.unauthorized.respond())
         .mount(&server)
         .await;
-    let run = case.sandbox(&server).run(&["db", "list", "-vv"]);
+    let run = case.sandbox(&server).run("db list -vv");
     run.code(4)
         .stderr_has(case.masked_header)
         .no_secrets(&refs(&(case.secrets)()));
@@ -380,7 +427,7 @@ async fn an_unknown_id_is_exit_5_in_the_providers_words(case: Case) {
         assert!(!run.stderr.contains(noise), "{noise} in {}", run.stderr);
     }
     for args in case.missing_commands {
-        sb.run(&Case::args(args, id)).code(5);
+        sb.run(&Case::args(*args, id)).code(5);
     }
     let run = sb.run(&["db", "get", id, "--json"]);
     run.code(5);
@@ -394,8 +441,7 @@ async fn an_unknown_id_is_exit_5_in_the_providers_words(case: Case) {
 /// whose other list endpoints answer as usual.
 async fn refusing_list(case: &Case, refusal: &Refusal, times: Option<u64>) -> MockServer {
     let server = MockServer::start().await;
-    let refusing = Mock::given(method("GET"))
-        .and(path(case.list_path))
+    let refusing = when("GET", case.list_path)
         .respond_with(refusal.respond())
         .with_priority(1);
     match times {
@@ -412,12 +458,12 @@ async fn refusing_list(case: &Case, refusal: &Refusal, times: Option<u64>) -> Mo
 /// after every attempt, it is exit 8 with the provider's words.
 async fn a_busy_provider_is_retried_then_explained(case: Case) {
     let server = refusing_list(&case, &case.busy, Some(2)).await;
-    let run = case.sandbox(&server).run(&["db", "list", "--json", "-v"]);
+    let run = case.sandbox(&server).run("db list --json -v");
     run.code(0).stderr_has("retrying");
     assert_eq!(requests_to_path(&server, case.list_path).await, 3);
 
     let server = refusing_list(&case, &case.busy, None).await;
-    let run = case.sandbox(&server).run(&["db", "list", "--retries", "2"]);
+    let run = case.sandbox(&server).run("db list --retries 2");
     run.code(8);
     for needle in case.busy.says {
         run.stderr_has(needle);
@@ -430,13 +476,13 @@ async fn a_busy_provider_is_retried_then_explained(case: Case) {
 async fn throttling_is_retried_then_exit_9(case: Case) {
     let server = refusing_list(&case, &case.throttled, Some(1)).await;
     case.sandbox(&server)
-        .run(&["db", "list", "--json"])
+        .run("db list --json")
         .code(0)
         .no_secrets(&refs(&(case.secrets)()));
     assert_eq!(requests_to_path(&server, case.list_path).await, 2);
 
     let server = refusing_list(&case, &case.throttled, None).await;
-    let run = case.sandbox(&server).run(&["db", "list", "--retries", "3"]);
+    let run = case.sandbox(&server).run("db list --retries 3");
     run.code(9);
     for needle in case.throttled.says {
         run.stderr_has(needle);
@@ -454,7 +500,7 @@ async fn unsupported_operations_are_exit_6_before_any_request(case: Case) {
     let secrets = (case.secrets)();
     assert!(!case.unsupported.is_empty());
     for args in case.unsupported {
-        sb.run(&Case::args(args, case.existing_id))
+        sb.run(&Case::args(*args, case.existing_id))
             .code(6)
             .stderr_has(&format!("not supported by {}", case.provider))
             .no_secrets(&refs(&secrets));
@@ -477,7 +523,7 @@ async fn export_then_plan_finds_nothing(case: Case) {
     let server = case.list_server().await;
     let sb = case.sandbox(&server);
     let secrets = (case.secrets)();
-    let exported = sb.run(&["export"]);
+    let exported = sb.run("export");
     exported.code(0).no_secrets(&refs(&secrets));
     for name in case.names {
         exported.stdout_has(&format!("name = \"{name}\""));

@@ -24,11 +24,11 @@ async fn an_unknown_key_is_exit_3_with_its_line_and_the_closest_key_before_any_r
         "# production\n[profiles.prod]\nprovider = \"upstash\"\nemail = \"ops@example.com\"\napi_url = \"{0}\"\napi_key = \"{FILE_SECRET}\"\nurl = \"{0}\"\n",
         server.uri()
     ));
-    sb.run(&["db", "list"])
+    sb.run("db list")
         .code(3)
         .stderr_has("unknown key `api_url` in profile `prod` (line 5); did you mean `url`?")
         .no_secrets(SECRETS);
-    let run = sb.run(&["db", "list", "--json"]);
+    let run = sb.run("db list --json");
     run.code(3).no_secrets(SECRETS);
     let error: Value = serde_json::from_str(run.stderr.trim()).expect("one JSON error line");
     assert_eq!(error["error"]["kind"], "config");
@@ -42,7 +42,7 @@ async fn an_unknown_key_is_exit_3_with_its_line_and_the_closest_key_before_any_r
     );
     // A typo of a variable-less key gets the nearest spelling.
     sb.config("[profiles.onprem]\nprovider = \"redis-enterprise\"\nurl = \"https://c:9443\"\nuser = \"u\"\npasword_env = \"RE_PASSWORD\"\n");
-    sb.run(&["db", "list"]).code(3).stderr_has(
+    sb.run("db list").code(3).stderr_has(
         "unknown key `pasword_env` in profile `onprem` (line 5); did you mean `password_env`?",
     );
 }
@@ -51,11 +51,11 @@ async fn an_unknown_key_is_exit_3_with_its_line_and_the_closest_key_before_any_r
 fn a_toml_syntax_error_names_line_and_column() {
     let sb = Sandbox::new();
     sb.config("[profiles.x]\nprovider = \"upstash\"\nemail = \n");
-    sb.run(&["db", "list"])
+    sb.run("db list")
         .code(3)
         .stderr_has("not valid TOML")
         .stderr_has("(line 3, column 9)");
-    let run = sb.run(&["config", "validate", "-o", "json"]);
+    let run = sb.run("config validate -o json");
     run.code(3);
     let rows = run.json();
     assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
@@ -73,7 +73,7 @@ fn validate_reports_every_problem_of_the_file_at_once_each_with_its_line() {
          [profiles.c]\nprovider = \"redis-enterprise\"\nurl = 9443\nuser = \"admin\"\npassword_env = \"UNSET_RE_PASSWORD\"\n\n\
          [profiles.d]\nprovider = \"cosmos\"\nkey_env = \"UNSET_COSMOS_KEY\"\n"
     ));
-    let run = sb.run(&["config", "validate", "--json"]);
+    let run = sb.run("config validate --json");
     run.code(3).stderr_has("7 problem(s)").no_secrets(SECRETS);
     let found: Vec<(Value, Value, String)> = run
         .json()
@@ -130,7 +130,7 @@ fn validate_reports_every_problem_of_the_file_at_once_each_with_its_line() {
         );
     }
     // The table says the same on stdout.
-    sb.run(&["config", "validate"])
+    sb.run("config validate")
         .code(3)
         .stdout_has("did you mean `url`?")
         .stdout_has("UNSET_COSMOS_KEY")
@@ -144,7 +144,7 @@ fn providers_say_configured_incomplete_or_not_configured_per_profile() {
         "[profiles.prod]\nprovider = \"upstash\"\nemail = \"ops@example.com\"\napi_key = \"{FILE_SECRET}\"\n\n\
          [profiles.team]\nprovider = \"upstash\"\nemail = \"t@example.com\"\napi_key_env = \"PROD_KEY\"\n"
     ));
-    let table = sb.run(&["providers", "--insecure"]);
+    let table = sb.run("providers --insecure");
     table.code(0).no_secrets(SECRETS);
     assert_eq!(
         table.stderr, "",
@@ -165,7 +165,7 @@ fn providers_say_configured_incomplete_or_not_configured_per_profile() {
     assert!(!line("prod").contains("incomplete"));
     table.stdout_has("redis-cloud").stdout_has("not configured");
 
-    let run = sb.run(&["providers", "--json"]);
+    let run = sb.run("providers --json");
     run.code(0).no_secrets(SECRETS);
     let rows = run.json();
     let row = |provider: &str, profile: Value| {
@@ -206,7 +206,7 @@ fn providers_say_configured_incomplete_or_not_configured_per_profile() {
 
     // Setting the variable completes the profile.
     let sb = sb.env("PROD_KEY", "prod-key-value-5d2e");
-    let run = sb.run(&["providers", "--json"]);
+    let run = sb.run("providers --json");
     run.code(0)
         .no_secrets(&["prod-key-value-5d2e", FILE_SECRET, ENV_SECRET]);
     let team = run
@@ -228,7 +228,7 @@ fn providers_and_config_render_every_output_format() {
     let path = sb.config(&format!(
         "[profiles.prod]\nprovider = \"redis-cloud\"\napi_key = \"{FILE_SECRET}\"\nsecret_key_env = \"RC_SECRET\"\n"
     ));
-    let csv = sb.run(&["providers", "-o", "csv"]);
+    let csv = sb.run("providers -o csv");
     csv.code(0).no_secrets(SECRETS);
     let mut lines = csv.stdout.lines();
     assert_eq!(
@@ -254,48 +254,48 @@ fn providers_and_config_render_every_output_format() {
     );
     assert!(rows[1].contains("RC_SECRET"), "{}", rows[1]);
 
-    let yaml = sb.run(&["providers", "-o", "yaml"]);
+    let yaml = sb.run("providers -o yaml");
     yaml.code(0).no_secrets(SECRETS);
     let parsed: Value = serde_yaml::from_str(&yaml.stdout).expect("YAML");
-    assert_eq!(parsed, sb.run(&["providers", "--json"]).json());
+    assert_eq!(parsed, sb.run("providers --json").json());
 
-    let show = sb.run(&["config", "show", "-o", "csv"]);
+    let show = sb.run("config show -o csv");
     show.code(0).no_secrets(SECRETS);
     assert_eq!(show.stdout.lines().next(), Some("profile,key,value"));
     show.stdout_has("\nprod,api_key,***\n")
         .stdout_has("\nprod,secret_key_env,RC_SECRET\n")
         .stdout_has("\nupstash,email,e@example.com\n");
-    let show = sb.run(&["config", "show", "-o", "yaml"]);
+    let show = sb.run("config show -o yaml");
     show.code(0).no_secrets(SECRETS);
     let parsed: Value = serde_yaml::from_str(&show.stdout).expect("YAML");
     assert_eq!(parsed["profiles"]["prod"]["api_key"], "***");
-    assert_eq!(parsed, sb.run(&["config", "show", "--json"]).json());
-    sb.run(&["config", "show"])
+    assert_eq!(parsed, sb.run("config show --json").json());
+    sb.run("config show")
         .code(0)
         .stdout_has("secret_key_env")
         .stdout_has("RC_SECRET")
         .no_secrets(SECRETS);
 
-    let shown = sb.run(&["config", "path", "--json"]);
+    let shown = sb.run("config path --json");
     shown.code(0);
     assert_eq!(
         shown.json(),
         json!({"path": path.to_str().unwrap(), "exists": true})
     );
-    sb.run(&["config", "path", "-o", "csv"])
+    sb.run("config path -o csv")
         .code(0)
         .stdout_has(&format!("path,exists\n{},true\n", path.display()));
-    let plain = sb.run(&["config", "path"]);
+    let plain = sb.run("config path");
     assert_eq!(plain.stdout, format!("{}\n", path.display()));
 
-    let validate = sb.run(&["config", "validate", "-o", "csv"]);
+    let validate = sb.run("config validate -o csv");
     validate.code(3).no_secrets(SECRETS);
     assert_eq!(
         validate.stdout.lines().next(),
         Some("profile,provider,line,column,status,message")
     );
     validate.stdout_has("prod,redis-cloud,4,,problem,\"secret_key_env in profile 'prod' names RC_SECRET, which is not set (line 4)\"\n");
-    let yaml = sb.run(&["config", "validate", "-o", "yaml"]);
+    let yaml = sb.run("config validate -o yaml");
     yaml.code(3);
     let parsed: Value = serde_yaml::from_str(&yaml.stdout).expect("YAML");
     assert_eq!(parsed.as_array().map(Vec::len), Some(2), "{parsed}");
@@ -308,11 +308,11 @@ fn demo_replaces_the_configuration_in_every_command() {
     let path = sb.config(&format!(
         "[profiles.mine]\nprovider = \"upstash\"\napi_url = \"x\"\napi_key = \"{FILE_SECRET}\"\n"
     ));
-    let show = sb.run(&["--demo", "config", "show", "--json"]);
+    let show = sb.run("--demo config show --json");
     show.code(0).no_secrets(SECRETS);
     let shown = show.json();
     let from_show = names(shown["profiles"].as_object().unwrap().keys().cloned());
-    let providers = sb.run(&["--demo", "providers", "--json"]);
+    let providers = sb.run("--demo providers --json");
     providers.code(0).no_secrets(SECRETS);
     let rows = providers.json();
     let from_providers = names(
@@ -340,15 +340,15 @@ fn demo_replaces_the_configuration_in_every_command() {
         .unwrap()
         .values()
         .all(|p| p["from"] == "built-in emulator"));
-    sb.run(&["--demo", "config", "validate"])
+    sb.run("--demo config validate")
         .code(0)
         .stdout_has("from built-in emulator")
         .no_secrets(SECRETS);
-    let demo_path = sb.run(&["--demo", "config", "path", "--json"]);
+    let demo_path = sb.run("--demo config path --json");
     demo_path.code(0);
     assert_eq!(demo_path.json()["exists"], false);
     assert_ne!(demo_path.json()["path"], path.to_str().unwrap());
     // Without --demo the same file is refused.
-    sb.run(&["config", "show"]).code(3).stderr_has("api_url");
-    sb.run(&["providers"]).code(3).stderr_has("api_url");
+    sb.run("config show").code(3).stderr_has("api_url");
+    sb.run("providers").code(3).stderr_has("api_url");
 }

@@ -1,20 +1,19 @@
 //! `db url` and `db connect`: the password only with --show-secrets, and never in argv.
 
 use crate::cases::upstash::{case, KEY};
-use crate::common::{fixture, Sandbox};
+use crate::common::{fixture, reply, when, Sandbox};
 use serde_json::json;
-use wiremock::matchers::{method, path, query_param_is_missing};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::query_param_is_missing;
+use wiremock::MockServer;
 
 const ID: &str = "96ad0856-03b1-4ee7-9666-e81abd0349e1";
 const PASSWORD: &str = "fixture-upstash-password-1";
 
 async fn server_with(record: serde_json::Value) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/v2/redis/database/{ID}")))
+    when("GET", format!("/v2/redis/database/{ID}"))
         .and(query_param_is_missing("credentials"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(record))
+        .respond_with(reply(200, record))
         .mount(&server)
         .await;
     server

@@ -2,11 +2,11 @@
 //! results): each test runs the binary as a user would and reads stdout, stderr and the exit
 //! code.
 use serde_json::Value;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::cases;
-use crate::common::{Run, Sandbox};
+use crate::common::{mock, Run, Sandbox};
 
 const UPSTASH_ID: &str = "a1b2c3d4-0000-4000-8000-000000000001";
 
@@ -21,11 +21,9 @@ fn json_error(run: &Run) -> Value {
 #[test]
 fn request_timeout_works_anywhere_and_timeout_says_where_it_belongs() {
     let sb = Sandbox::new();
-    sb.run(&["--demo", "db", "list", "--request-timeout", "5"])
-        .code(0);
-    sb.run(&["--request-timeout", "5", "--demo", "db", "list"])
-        .code(0);
-    sb.run(&["--demo", "--timeout", "5", "db", "list"])
+    sb.run("--demo db list --request-timeout 5").code(0);
+    sb.run("--request-timeout 5 --demo db list").code(0);
+    sb.run("--demo --timeout 5 db list")
         .code(2)
         .stderr_has("--request-timeout");
 }
@@ -110,7 +108,7 @@ fn usage_errors_are_json_under_json() {
 #[test]
 fn a_db_subcommand_without_db_is_suggested() {
     Sandbox::new()
-        .run(&["get", "1"])
+        .run("get 1")
         .code(2)
         .stderr_has("did you mean `dbctl db get 1`");
 }
@@ -118,8 +116,7 @@ fn a_db_subcommand_without_db_is_suggested() {
 #[test]
 fn conflicting_output_flags_are_refused() {
     let sb = Sandbox::new();
-    sb.run(&["--demo", "-o", "yaml", "--json", "db", "list"])
-        .code(2);
+    sb.run("--demo -o yaml --json db list").code(2);
     sb.run(&[
         "--demo", "db", "url", UPSTASH_ID, "-p", "upstash", "--format", "env", "-o", "json",
     ])
@@ -131,9 +128,9 @@ fn conflicting_output_flags_are_refused() {
 async fn a_provider_asked_for_and_not_configured_is_exit_3_also_when_others_are() {
     let case = cases::redis_cloud::case();
     let server = case.list_server().await;
-    let run =
-        case.sandbox(&server)
-            .run(&["db", "list", "-p", "upstash", "-p", "redis-cloud", "--json"]);
+    let run = case
+        .sandbox(&server)
+        .run("db list -p upstash -p redis-cloud --json");
     run.code(3);
     let error = json_error(&run);
     assert_eq!(error["provider"], "upstash");
@@ -143,23 +140,16 @@ async fn a_provider_asked_for_and_not_configured_is_exit_3_also_when_others_are(
 #[tokio::test(flavor = "multi_thread")]
 async fn already_exists_is_a_conflict() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v2/redis/database"))
-        .respond_with(ResponseTemplate::new(400).set_body_string("database already exists"))
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "POST",
+        "/v2/redis/database",
+        ResponseTemplate::new(400).set_body_string("database already exists"),
+    )
+    .await;
     cases::upstash::case()
         .sandbox(&server)
-        .run(&[
-            "db",
-            "create",
-            "--name",
-            "dup",
-            "--region",
-            "us-east-1",
-            "-p",
-            "upstash",
-        ])
+        .run("db create --name dup --region us-east-1 -p upstash")
         .code(7)
         .stderr_has("already exists");
 }
@@ -168,21 +158,7 @@ async fn already_exists_is_a_conflict() {
 fn errors_name_their_provider_and_profile() {
     let sb = Sandbox::new();
     // A wait that times out (the demo's staging-queue stays pending).
-    let run = sb.run(&[
-        "--demo",
-        "db",
-        "wait",
-        "2145877/51230002",
-        "-p",
-        "redis-cloud",
-        "--status",
-        "active",
-        "--timeout",
-        "1",
-        "--interval",
-        "0.2",
-        "--json",
-    ]);
+    let run = sb.run("--demo db wait 2145877/51230002 -p redis-cloud --status active --timeout 1 --interval 0.2 --json");
     run.code(11);
     let error = json_error(&run);
     assert_eq!(
@@ -190,15 +166,7 @@ fn errors_name_their_provider_and_profile() {
         ("redis-cloud".into(), "redis-cloud".into())
     );
     // A bare Redis Cloud id, refused (invalid request) before any request.
-    let run = sb.run(&[
-        "--demo",
-        "db",
-        "get",
-        "13008822",
-        "-p",
-        "redis-cloud",
-        "--json",
-    ]);
+    let run = sb.run("--demo db get 13008822 -p redis-cloud --json");
     run.code(6);
     let error = json_error(&run);
     assert_eq!(
@@ -213,7 +181,7 @@ async fn strict_names_every_failing_profile() {
     sb.config(
         "[profiles.a]\nprovider = \"upstash\"\nemail = \"e\"\napi_key = \"k1\"\nurl = \"http://127.0.0.1:9/v2\"\n\n[profiles.b]\nprovider = \"upstash\"\nemail = \"e\"\napi_key = \"k2\"\nurl = \"http://127.0.0.1:9/v2\"\n",
     );
-    let run = sb.run(&["db", "list", "--strict", "--json", "--retries", "1"]);
+    let run = sb.run("db list --strict --json --retries 1");
     run.code(10);
     let message = json_error(&run)["message"].as_str().unwrap().to_string();
     assert!(
@@ -228,7 +196,7 @@ fn network_failures_say_what_to_check() {
         .env("UPSTASH_EMAIL", "e")
         .env("UPSTASH_API_KEY", "k")
         .env("UPSTASH_API_URL", "http://127.0.0.1:9/v2");
-    sb.run(&["db", "list", "--retries", "1"])
+    sb.run("db list --retries 1")
         .code(10)
         .stderr_has("UPSTASH_API_URL");
 }
@@ -241,7 +209,7 @@ async fn https_to_a_plain_http_server_says_so() {
         .env("UPSTASH_EMAIL", "e")
         .env("UPSTASH_API_KEY", "k")
         .env("UPSTASH_API_URL", format!("{url}/v2"))
-        .run(&["db", "list"])
+        .run("db list")
         .code(10)
         .stderr_has("plain HTTP")
         .stderr_has("UPSTASH_API_URL");
@@ -249,7 +217,7 @@ async fn https_to_a_plain_http_server_says_so() {
 
 #[test]
 fn an_unknown_id_points_at_db_list() {
-    let run = Sandbox::new().run(&["--demo", "db", "get", "no-such-cache", "-p", "upstash"]);
+    let run = Sandbox::new().run("--demo db get no-such-cache -p upstash");
     run.code(5).stderr_has("dbctl db list -p upstash");
     assert!(!run.stderr.contains("(not found)"), "{}", run.stderr);
 }
@@ -265,14 +233,14 @@ async fn a_missing_subscription_is_named_as_such() {
         .await;
     cases::redis_cloud::case()
         .sandbox(&server)
-        .run(&["db", "get", "12345/67890", "-p", "redis-cloud"])
+        .run("db get 12345/67890 -p redis-cloud")
         .code(5)
         .stderr_has("no Pro or Essentials subscription 12345");
 }
 
 #[test]
 fn sort_takes_a_direction_and_puts_missing_values_last() {
-    let run = Sandbox::new().run(&["--demo", "db", "list", "--sort", "memory:desc", "--json"]);
+    let run = Sandbox::new().run("--demo db list --sort memory:desc --json");
     run.code(0);
     let sizes: Vec<Option<u64>> = run
         .json()
@@ -289,7 +257,7 @@ fn sort_takes_a_direction_and_puts_missing_values_last() {
         "{sizes:?}"
     );
     Sandbox::new()
-        .run(&["--demo", "db", "list", "--sort", "memory:sideways"])
+        .run("--demo db list --sort memory:sideways")
         .code(2);
 }
 
@@ -301,19 +269,10 @@ fn write_results_say_what_happened_and_what_to_run_next() {
     ]);
     deleted.code(0).stderr_has("not kept");
     assert_eq!(deleted.json()["result"], "deleted");
-    sb.run(&[
-        "--demo",
-        "db",
-        "update",
-        "2145833/13008822",
-        "-p",
-        "redis-cloud",
-        "--memory",
-        "1GB",
-    ])
-    .code(0)
-    .stderr_has("dbctl task wait")
-    .stderr_has("-p redis-cloud");
+    sb.run("--demo db update 2145833/13008822 -p redis-cloud --memory 1GB")
+        .code(0)
+        .stderr_has("dbctl task wait")
+        .stderr_has("-p redis-cloud");
     sb.run(&[
         "--demo",
         "db",
@@ -330,9 +289,7 @@ fn write_results_say_what_happened_and_what_to_run_next() {
 #[test]
 fn url_env_lines_fit_the_database_kind() {
     let sb = Sandbox::new();
-    let run = sb.run(&[
-        "--demo", "db", "url", "Food DB", "-p", "cosmos", "--format", "env",
-    ]);
+    let run = sb.run("--demo db url 'Food DB' -p cosmos --format env");
     run.code(0);
     assert_eq!(run.stdout.lines().count(), 1);
     assert!(
@@ -342,16 +299,7 @@ fn url_env_lines_fit_the_database_kind() {
         run.stdout
     );
     // The JSON names the same user as the URL.
-    let run = sb.run(&[
-        "--demo",
-        "db",
-        "url",
-        "1",
-        "-p",
-        "redis-enterprise",
-        "-o",
-        "json",
-    ]);
+    let run = sb.run("--demo db url 1 -p redis-enterprise -o json");
     run.code(0);
     let url = run.json();
     let user = url["user"].as_str().unwrap_or_default().to_string();
@@ -364,8 +312,8 @@ fn url_env_lines_fit_the_database_kind() {
 #[test]
 fn demo_output_is_the_same_on_every_run() {
     let sb = Sandbox::new();
-    let first = sb.run(&["--demo", "db", "list", "--json"]);
-    let second = sb.run(&["--demo", "db", "list", "--json"]);
+    let first = sb.run("--demo db list --json");
+    let second = sb.run("--demo db list --json");
     first.code(0);
     assert_eq!(first.stdout, second.stdout);
     assert!(!first.stdout.contains("127.0.0.1"), "{}", first.stdout);
@@ -384,23 +332,14 @@ fn a_busy_emulator_port_says_what_to_do() {
 #[test]
 fn under_json_every_stderr_line_is_json() {
     let sb = Sandbox::new();
-    let run = sb.run(&[
-        "--demo",
-        "--insecure",
-        "db",
-        "get",
-        "nope",
-        "-p",
-        "upstash",
-        "--json",
-    ]);
+    let run = sb.run("--demo --insecure db get nope -p upstash --json");
     run.code(5);
     assert!(run.stdout.is_empty());
     for line in run.stderr.lines() {
         serde_json::from_str::<Value>(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
     }
     assert!(run.stderr.contains("\"warning\""), "{}", run.stderr);
-    let missing = sb.run(&["--json", "db"]);
+    let missing = sb.run("--json db");
     missing.code(2);
     assert_eq!(json_error(&missing)["kind"], "usage");
 }

@@ -2,10 +2,9 @@
 //! with each Redis provider's API played by wiremock giving 127.0.0.1, the server's port and
 //! its password; and against the emulator with `--demo`.
 use crate::common::redis_server::{free_port, RedisServer};
-use crate::common::{Run, Sandbox};
+use crate::common::{mock, reply, Run, Sandbox};
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 const RE_USER: &str = "admin@cluster.example.com";
 const RE_PASSWORD: &str = "fixture-re-cluster-password";
@@ -30,17 +29,9 @@ async fn enterprise(bdbs: &[Value]) -> (MockServer, Sandbox) {
     let server = MockServer::start().await;
     for record in bdbs {
         let route = format!("/v1/bdbs/{}", record["uid"]);
-        Mock::given(method("GET"))
-            .and(path(route))
-            .respond_with(ResponseTemplate::new(200).set_body_json(record))
-            .mount(&server)
-            .await;
+        mock(&server, "GET", route, reply(200, record)).await;
     }
-    Mock::given(method("GET"))
-        .and(path("/v1/bdbs"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(bdbs))
-        .mount(&server)
-        .await;
+    mock(&server, "GET", "/v1/bdbs", reply(200, bdbs)).await;
     let sandbox = Sandbox::new()
         .env("REDIS_ENTERPRISE_URL", server.uri())
         .env("REDIS_ENTERPRISE_USER", RE_USER)
@@ -57,11 +48,13 @@ async fn upstash(port: u16, tls: bool, password: &str) -> (MockServer, Sandbox, 
     record["port"] = json!(port);
     record["tls"] = json!(tls);
     record["password"] = json!(password);
-    Mock::given(method("GET"))
-        .and(path(format!("/v2/redis/database/{id}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&record))
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        format!("/v2/redis/database/{id}"),
+        reply(200, &record),
+    )
+    .await;
     let sb = Sandbox::new()
         .env("UPSTASH_EMAIL", "ops@example.com")
         .env("UPSTASH_API_KEY", UPSTASH_KEY)
@@ -82,11 +75,13 @@ fn rc_record(port: u16, tls: bool, password: &str) -> Value {
 async fn redis_cloud(port: u16, tls: bool, password: &str) -> (MockServer, Sandbox, String) {
     let server = MockServer::start().await;
     let record = rc_record(port, tls, password);
-    Mock::given(method("GET"))
-        .and(path("/v1/subscriptions/2145833/databases/13008822"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&record))
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        "/v1/subscriptions/2145833/databases/13008822",
+        reply(200, &record),
+    )
+    .await;
     let sb = Sandbox::new()
         .env("REDIS_CLOUD_API_KEY", RC_KEY)
         .env("REDIS_CLOUD_SECRET_KEY", RC_SECRET)
@@ -117,7 +112,7 @@ fn assert_latency(record: &Value) {
 async fn redis_enterprise_plain_ping_with_count() {
     let redis = RedisServer::start();
     let (_api, sb) = enterprise(&[bdb(1, redis.port, false, &redis.password)]).await;
-    let run = sb.run(&["db", "ping", "1", "--count", "5", "--json"]);
+    let run = sb.run("db ping 1 --count 5 --json");
     run.code(0).no_secrets(&[&redis.password, RE_PASSWORD]);
     let record = ping_json(&run);
     assert_eq!(record["ok"], true, "{record}");
@@ -135,7 +130,7 @@ async fn redis_enterprise_tls_with_the_profile_ca_file() {
     let ca = redis.ca_file.clone().expect("CA");
     let (_api, mut sb) = enterprise(&[bdb(7, redis.port, true, &redis.password)]).await;
     sb.set_env("REDIS_ENTERPRISE_CA_CERT", ca.display().to_string());
-    let run = sb.run(&["db", "ping", "7", "--json", "-v"]);
+    let run = sb.run("db ping 7 --json -v");
     run.code(0).no_secrets(&[&redis.password]);
     let record = ping_json(&run);
     assert_eq!(
@@ -153,7 +148,7 @@ async fn redis_enterprise_tls_with_the_profile_ca_file() {
 async fn tls_without_the_ca_is_a_network_failure_with_the_hint() {
     let redis = RedisServer::start_tls();
     let (_api, sb) = enterprise(&[bdb(7, redis.port, true, &redis.password)]).await;
-    let run = sb.run(&["db", "ping", "7", "--json"]);
+    let run = sb.run("db ping 7 --json");
     run.code(10).no_secrets(&[&redis.password]);
     let record = ping_json(&run);
     assert_eq!(record["ok"], false);
@@ -254,7 +249,7 @@ async fn no_password_against_requirepass_is_an_auth_failure() {
     let mut record = bdb(1, redis.port, false, "x");
     record["authentication_redis_pass"] = json!("");
     let (_api, sb) = enterprise(&[record]).await;
-    let run = sb.run(&["db", "ping", "1", "--json"]);
+    let run = sb.run("db ping 1 --json");
     run.code(4)
         .stderr_has("requires a password and the provider gave none");
     assert_eq!(ping_json(&run)["ok"], false);
@@ -264,7 +259,7 @@ async fn no_password_against_requirepass_is_an_auth_failure() {
 async fn unreachable_is_ok_false_and_exit_10_naming_host_and_port() {
     let port = free_port();
     let (_api, sb) = enterprise(&[bdb(3, port, false, "pw-unreachable-1")]).await;
-    let run = sb.run(&["db", "ping", "3", "--json"]);
+    let run = sb.run("db ping 3 --json");
     run.code(10).no_secrets(&["pw-unreachable-1"]);
     let record = ping_json(&run);
     assert_eq!(record["ok"], false);
@@ -283,7 +278,7 @@ async fn every_database_at_once_with_a_partial_failure_is_exit_12() {
         bdb(2, down, false, &redis.password),
     ])
     .await;
-    let run = sb.run(&["db", "ping", "--json", "-vv"]);
+    let run = sb.run("db ping --json -vv");
     run.code(12).no_secrets(&[&redis.password, RE_PASSWORD]);
     let records = run.json();
     let records = records.as_array().expect("a list");
@@ -295,7 +290,7 @@ async fn every_database_at_once_with_a_partial_failure_is_exit_12() {
     assert_eq!(records[1]["ok"], false);
     run.stderr_has("1 of 2 databases failed the ping");
 
-    let table = sb.run(&["db", "ping"]);
+    let table = sb.run("db ping");
     table.code(12).no_secrets(&[&redis.password]);
     assert!(table.stdout.contains("RESULT"), "{}", table.stdout);
     assert!(
@@ -311,7 +306,7 @@ async fn a_timeout_is_exit_11() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
     let port = listener.local_addr().expect("addr").port();
     let (_api, sb) = enterprise(&[bdb(5, port, false, "pw-silent-5")]).await;
-    let run = sb.run(&["db", "ping", "5", "--json", "--request-timeout", "1"]);
+    let run = sb.run("db ping 5 --json --request-timeout 1");
     run.code(11).no_secrets(&["pw-silent-5"]);
     assert_eq!(ping_json(&run)["ok"], false);
     drop(listener);
@@ -319,7 +314,7 @@ async fn a_timeout_is_exit_11() {
 
 #[test]
 fn demo_pings_every_database_with_no_account() {
-    let run = Sandbox::new().run(&["--demo", "db", "ping", "--json"]);
+    let run = Sandbox::new().run("--demo db ping --json");
     run.code(0);
     let records = run.json();
     let records = records.as_array().expect("a list");
@@ -343,7 +338,7 @@ async fn tls_against_a_plaintext_port_fails_at_the_connect_timeout_not_never() {
     let redis = RedisServer::start();
     let (_api, sb) = enterprise(&[bdb(8, redis.port, true, &redis.password)]).await;
     let started = std::time::Instant::now();
-    let run = sb.run(&["db", "ping", "8", "--json", "--connect-timeout", "1"]);
+    let run = sb.run("db ping 8 --json --connect-timeout 1");
     run.code(10).no_secrets(&[&redis.password]);
     let took = started.elapsed();
     assert!(
@@ -364,9 +359,7 @@ async fn tls_against_a_plaintext_port_fails_at_the_connect_timeout_not_never() {
 #[test]
 fn demo_connect_runs_redis_cli_against_the_emulator() {
     let sb = Sandbox::new();
-    let list = sb
-        .run(&["--demo", "db", "list", "-p", "upstash", "--json"])
-        .json();
+    let list = sb.run("--demo db list -p upstash --json").json();
     let id = list[0]["id"].as_str().expect("an id").to_string();
     let run = sb.run(&[
         "--demo", "db", "connect", &id, "-p", "upstash", "--", "PING",
@@ -397,13 +390,9 @@ async fn redis_cloud_usage_reads_info_with_what_the_list_says() {
         ),
     ];
     for (route, body) in answers {
-        Mock::given(method("GET"))
-            .and(path(route))
-            .respond_with(ResponseTemplate::new(200).set_body_json(body))
-            .mount(&server)
-            .await;
+        mock(&server, "GET", route, reply(200, body)).await;
     }
-    let run = sb.run(&["db", "list", "--usage", "--json"]);
+    let run = sb.run("db list --usage --json");
     run.code(0).no_secrets(&[&redis.password, RC_SECRET]);
     let rows = run.json();
     let row = &rows.as_array().expect("rows")[0];

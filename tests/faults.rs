@@ -4,9 +4,9 @@ use std::time::{Duration, Instant};
 
 use crate::cases::upstash::{case, KEY};
 use crate::cases::{redis_cloud, redis_enterprise};
-use crate::common::Sandbox;
+use crate::common::{mock, reply, when, Sandbox};
 use serde_json::json;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const LIST: &str = "/v2/redis/databases";
@@ -16,7 +16,10 @@ fn sandbox(server: &MockServer) -> Sandbox {
 }
 
 fn ok_list() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!([{"database_id": "d1", "database_name": "one", "state": "active", "password": "fault-pw"}]))
+    reply(
+        200,
+        json!([{"database_id": "d1", "database_name": "one", "state": "active", "password": "fault-pw"}]),
+    )
 }
 
 async fn count(server: &MockServer) -> usize {
@@ -26,24 +29,19 @@ async fn count(server: &MockServer) -> usize {
 /// Mounts `failures` answers of `failure`, then OK forever.
 async fn flaky(failure: ResponseTemplate, failures: u64) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(LIST))
+    when("GET", LIST)
         .respond_with(failure)
         .up_to_n_times(failures)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(LIST))
-        .respond_with(ok_list())
-        .mount(&server)
-        .await;
+    mock(&server, "GET", LIST, ok_list()).await;
     server
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_500_once_is_retried_and_logged_with_v() {
     let server = flaky(ResponseTemplate::new(500), 1).await;
-    let run = sandbox(&server).run(&["db", "list", "--json", "-v"]);
+    let run = sandbox(&server).run("db list --json -v");
     run.code(0)
         .stderr_has("retrying GET /redis/databases")
         .no_secrets(&[KEY, "fault-pw"]);
@@ -57,7 +55,7 @@ async fn a_429_with_html_and_retry_after_waits_then_succeeds() {
         .set_body_raw("<html><title>Too Many Requests</title></html>", "text/html");
     let server = flaky(throttled, 1).await;
     let started = Instant::now();
-    sandbox(&server).run(&["db", "list", "--json"]).code(0);
+    sandbox(&server).run("db list --json").code(0);
     assert!(
         started.elapsed() >= Duration::from_millis(950),
         "Retry-After honoured"
@@ -68,7 +66,7 @@ async fn a_429_with_html_and_retry_after_waits_then_succeeds() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_503_three_times_then_ok_succeeds_on_the_fourth_attempt() {
     let server = flaky(ResponseTemplate::new(503), 3).await;
-    sandbox(&server).run(&["db", "list"]).code(0);
+    sandbox(&server).run("db list").code(0);
     assert_eq!(count(&server).await, 4);
 }
 
@@ -76,15 +74,13 @@ async fn a_503_three_times_then_ok_succeeds_on_the_fourth_attempt() {
 async fn a_503_forever_gives_up_after_the_attempts_within_the_deadline() {
     let server = flaky(ResponseTemplate::new(503), u64::MAX).await;
     let started = Instant::now();
-    let run = sandbox(&server).run(&["db", "list"]);
+    let run = sandbox(&server).run("db list");
     run.code(8).stderr_has("503").stderr_has("after 4 attempts");
     assert_eq!(count(&server).await, 4);
     assert!(started.elapsed() < Duration::from_secs(10));
     // --retries sets the attempts.
     let server = flaky(ResponseTemplate::new(503), u64::MAX).await;
-    sandbox(&server)
-        .run(&["db", "list", "--retries", "2"])
-        .code(8);
+    sandbox(&server).run("db list --retries 2").code(8);
     assert_eq!(count(&server).await, 2);
 }
 
@@ -95,9 +91,7 @@ async fn a_429_forever_is_exit_9() {
         u64::MAX,
     )
     .await;
-    sandbox(&server)
-        .run(&["db", "list", "--retries", "3"])
-        .code(9);
+    sandbox(&server).run("db list --retries 3").code(9);
     assert_eq!(count(&server).await, 3);
 }
 
@@ -108,7 +102,7 @@ async fn connection_refused_is_exit_10() {
         listener.local_addr().unwrap()
     };
     let sb = case().sandbox_at(&format!("http://{addr}"));
-    sb.run(&["db", "list", "--retries", "2"])
+    sb.run("db list --retries 2")
         .code(10)
         .stderr_has("cannot connect")
         .no_secrets(&[KEY]);
@@ -124,7 +118,7 @@ async fn connection_failures_are_one_readable_line() {
         listener.local_addr().unwrap()
     };
     let sb = case().sandbox_at(&format!("http://{addr}"));
-    let run = sb.run(&["db", "list", "--retries", "1"]);
+    let run = sb.run("db list --retries 1");
     run.code(10);
     assert_eq!(
         run.stderr.lines().collect::<Vec<_>>(),
@@ -133,7 +127,7 @@ async fn connection_failures_are_one_readable_line() {
             "hint: check that the server is up and that UPSTASH_API_URL is right"
         ],
     );
-    sb.run(&["db", "list", "--retries", "1", "-v"])
+    sb.run("db list --retries 1 -v")
         .code(10)
         .stderr_has(&format!("cannot connect to {addr} (connection refused)"))
         .stderr_has("tcp connect error");
@@ -155,7 +149,7 @@ async fn connection_failures_are_one_readable_line() {
 
     // `.invalid` never resolves (RFC 6761).
     let sb = case().sandbox_at("http://no-such-host.invalid");
-    let run = sb.run(&["db", "list", "--retries", "1"]);
+    let run = sb.run("db list --retries 1");
     run.code(10)
         .stderr_has("error: upstash: cannot connect to no-such-host.invalid:80 (DNS lookup failed");
     let errors: Vec<&str> = run
@@ -182,7 +176,7 @@ async fn a_slow_provider_hits_the_whole_command_deadline() {
         .mount(&server)
         .await;
     let started = Instant::now();
-    let run = sandbox(&server).run(&["db", "list", "--request-timeout", "1"]);
+    let run = sandbox(&server).run("db list --request-timeout 1");
     run.code(11)
         .stderr_has("timed out after 1s waiting for GET /redis/databases");
     assert!(
@@ -212,18 +206,12 @@ async fn hostile_bodies_are_exit_8_without_panics() {
             ResponseTemplate::new(200)
                 .set_body_raw(vec![0xff, 0xfe, b'[', 0xc3, b']'], "application/json"),
         ),
-        (
-            "wrong shape",
-            ResponseTemplate::new(200).set_body_json(json!({"databases": "nope"})),
-        ),
+        ("wrong shape", reply(200, json!({"databases": "nope"}))),
         (
             "wrong content type",
             ResponseTemplate::new(200).set_body_raw("plain words", "text/plain"),
         ),
-        (
-            "array of strings",
-            ResponseTemplate::new(200).set_body_json(json!(["a", 1, null])),
-        ),
+        ("array of strings", reply(200, json!(["a", 1, null]))),
     ];
     for (name, template) in cases {
         let server = MockServer::start().await;
@@ -231,7 +219,7 @@ async fn hostile_bodies_are_exit_8_without_panics() {
             .respond_with(template)
             .mount(&server)
             .await;
-        let run = sandbox(&server).run(&["db", "list", "--json"]);
+        let run = sandbox(&server).run("db list --json");
         run.code(8).no_secrets(&["fault-pw"]);
         assert!(run.stdout.is_empty(), "{name}: stdout must stay empty");
         assert!(!run.stderr.contains("panicked"), "{name}: {}", run.stderr);
@@ -248,14 +236,14 @@ async fn hostile_bodies_are_exit_8_without_panics() {
 async fn fields_of_unexpected_types_still_list() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+        .respond_with(reply(200, json!([
             {"database_id": 42, "database_name": null, "state": {"x": 1}, "port": "not a port", "tls": "yes",
              "db_memory_threshold": 1e30, "creation_time": -99999999999999i64, "endpoint": [], "type": true},
             {"database_id": "weird-state", "database_name": "w", "state": "hibernating"}
         ])))
         .mount(&server)
         .await;
-    let run = sandbox(&server).run(&["db", "list", "--json"]);
+    let run = sandbox(&server).run("db list --json");
     run.code(0);
     let dbs = run.json();
     assert_eq!(dbs[0]["id"], "42");
@@ -274,12 +262,14 @@ async fn fields_of_unexpected_types_still_list() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_create_post_is_sent_exactly_once_even_on_a_500() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v2/redis/database"))
-        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": "internal"})))
-        .mount(&server)
-        .await;
-    let run = sandbox(&server).run(&["db", "create", "--name", "x", "--region", "us-east-1"]);
+    mock(
+        &server,
+        "POST",
+        "/v2/redis/database",
+        reply(500, json!({"error": "internal"})),
+    )
+    .await;
+    let run = sandbox(&server).run("db create --name x --region us-east-1");
     run.code(8);
     assert_eq!(count(&server).await, 1, "a POST is never blindly retried");
     // 503 too.
@@ -289,7 +279,7 @@ async fn a_create_post_is_sent_exactly_once_even_on_a_500() {
         .mount(&server)
         .await;
     sandbox(&server)
-        .run(&["db", "create", "--name", "x", "--region", "us-east-1"])
+        .run("db create --name x --region us-east-1")
         .code(8);
     assert_eq!(count(&server).await, 1);
 }
@@ -298,11 +288,10 @@ async fn a_create_post_is_sent_exactly_once_even_on_a_500() {
 async fn ctrl_c_during_wait_exits_130_naming_the_operation() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(
-                json!({"database_id": "w", "database_name": "w", "state": "pending"}),
-            ),
-        )
+        .respond_with(reply(
+            200,
+            json!({"database_id": "w", "database_name": "w", "state": "pending"}),
+        ))
         .mount(&server)
         .await;
     let child = sandbox(&server)
@@ -327,7 +316,7 @@ async fn ctrl_c_during_wait_exits_130_naming_the_operation() {
 async fn redirects_are_not_followed_so_key_headers_stay_home() {
     let elsewhere = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"subscriptions": []})))
+        .respond_with(reply(200, json!({"subscriptions": []})))
         .mount(&elsewhere)
         .await;
     let server = MockServer::start().await;
@@ -338,7 +327,7 @@ async fn redirects_are_not_followed_so_key_headers_stay_home() {
         )
         .mount(&server)
         .await;
-    let run = redis_cloud::case().sandbox(&server).run(&["db", "list"]);
+    let run = redis_cloud::case().sandbox(&server).run("db list");
     run.code(8)
         .stderr_has("302")
         .stderr_has("redirects")
@@ -350,7 +339,8 @@ async fn redirects_are_not_followed_so_key_headers_stay_home() {
 async fn passwords_inside_urls_in_provider_errors_are_masked() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(
+        .respond_with(reply(
+            400,
             json!({"error": "cannot fetch ftp://backup:pa/ss?w#rd@files.example.com/x.rdb"}),
         ))
         .mount(&server)
@@ -368,14 +358,16 @@ async fn passwords_inside_urls_in_provider_errors_are_masked() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_flush_is_never_resent_after_a_503() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path("/v1/bdbs/1/flush"))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "PUT",
+        "/v1/bdbs/1/flush",
+        ResponseTemplate::new(503),
+    )
+    .await;
     let run = redis_enterprise::case()
         .sandbox(&server)
-        .run(&["db", "flush", "1", "--yes"]);
+        .run("db flush 1 --yes");
     run.code(8).no_secrets(&[redis_enterprise::PASSWORD]);
     assert_eq!(count(&server).await, 1, "an action is sent once");
 }

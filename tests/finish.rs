@@ -2,32 +2,22 @@
 
 use std::process::{Command, Stdio};
 
-use crate::common::{Sandbox, Served};
+use crate::common::{reply, when, Sandbox, Served};
 
 #[test]
 fn emulator_serve_runs_a_full_lifecycle_through_the_real_provider_modules() {
     let served = Served::start(&["--seed", "empty"]);
     let sb = served.sandbox();
-    sb.run(&["db", "list", "-p", "upstash", "--json"]).code(0);
+    sb.run("db list -p upstash --json").code(0);
     assert_eq!(
-        sb.run(&["db", "list", "-p", "upstash", "--json"]).json(),
+        sb.run("db list -p upstash --json").json(),
         serde_json::json!([])
     );
 
-    let created = sb.run(&[
-        "db",
-        "create",
-        "-p",
-        "upstash",
-        "--name",
-        "ci-cache",
-        "--region",
-        "eu-west-1",
-        "--json",
-    ]);
+    let created = sb.run("db create -p upstash --name ci-cache --region eu-west-1 --json");
     created.code(0);
     let id = created.json()["id"].as_str().unwrap().to_string();
-    let listed = sb.run(&["db", "list", "-p", "upstash", "--json"]);
+    let listed = sb.run("db list -p upstash --json");
     assert_eq!(listed.json()[0]["name"], "ci-cache");
     sb.run(&[
         "db",
@@ -63,10 +53,10 @@ fn emulator_serve_runs_a_full_lifecycle_through_the_real_provider_modules() {
 
 #[test]
 fn every_provider_runs_create_list_update_wait_delete_against_the_emulator() {
-    let served = Served::start(&["--seed", "demo"]);
+    let served = Served::fast(&["--seed", "demo"]);
     let sb = served.sandbox();
     let subscription = {
-        let listed = sb.run(&["db", "list", "-p", "redis-cloud", "--json"]);
+        let listed = sb.run("db list -p redis-cloud --json");
         let id = listed.json()[0]["id"].as_str().unwrap().to_string();
         id.split('/').next().unwrap().to_string()
     };
@@ -139,21 +129,21 @@ fn every_provider_runs_create_list_update_wait_delete_against_the_emulator() {
 fn emulator_checks_credentials() {
     let served = Served::start(&[]);
     let sb = served.sandbox().env("UPSTASH_API_KEY", "wrong");
-    sb.run(&["db", "list", "-p", "upstash"]).code(4);
+    sb.run("db list -p upstash").code(4);
 }
 
 #[test]
 fn emulator_injects_faults() {
     let served = Served::start(&["--fault", "503:1"]);
     let sb = served.sandbox();
-    sb.run(&["db", "list", "-p", "upstash", "--retries", "2"])
+    sb.run("db list -p upstash --retries 2")
         .code(8)
         .stderr_has("503");
 }
 
 #[test]
 fn demo_lists_seeded_databases() {
-    let run = Sandbox::new().run(&["--demo", "db", "list", "--json"]);
+    let run = Sandbox::new().run("--demo db list --json");
     run.code(0);
     let dbs = run.json();
     assert!(dbs.as_array().unwrap().len() >= 3);
@@ -167,7 +157,7 @@ fn demo_lists_seeded_databases() {
 #[test]
 fn completions_and_man_page() {
     let sb = Sandbox::new();
-    let bash = sb.run(&["completions", "bash"]);
+    let bash = sb.run("completions bash");
     bash.code(0);
     for word in ["db", "backup", "list", "wait", "upstash", "redis-cloud"] {
         assert!(bash.stdout.contains(word), "bash completion lacks {word}");
@@ -175,7 +165,7 @@ fn completions_and_man_page() {
     for shell in ["zsh", "fish", "powershell", "elvish"] {
         assert!(!sb.run(&["completions", shell]).code(0).stdout.is_empty());
     }
-    let man = sb.run(&["man"]);
+    let man = sb.run("man");
     man.code(0);
     assert!(
         man.stdout.starts_with(".ie") || man.stdout.starts_with(".TH"),
@@ -197,7 +187,7 @@ fn completions_offer_the_configured_profile_names() {
     }
     // Without a config the completions still generate.
     assert!(!Sandbox::new()
-        .run(&["completions", "bash"])
+        .run("completions bash")
         .code(0)
         .stdout
         .contains("team-alpha"));
@@ -205,21 +195,20 @@ fn completions_offer_the_configured_profile_names() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn api_makes_an_authenticated_raw_call() {
-    use wiremock::matchers::{basic_auth, body_json, method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
+    use wiremock::matchers::{basic_auth, body_json};
+    use wiremock::MockServer;
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v2/redis/stats/abc"))
+    when("GET", "/v2/redis/stats/abc")
         .and(basic_auth("ops@example.com", "api-test-key"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
+        .respond_with(reply(
+            200,
             serde_json::json!({"daily_net_commands": 42, "password": "stat-secret"}),
         ))
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/v2/redis/enable-tls/abc"))
+    when("POST", "/v2/redis/enable-tls/abc")
         .and(body_json(serde_json::json!({"x": 1})))
-        .respond_with(ResponseTemplate::new(200).set_body_json("OK"))
+        .respond_with(reply(200, "OK"))
         .expect(1)
         .mount(&server)
         .await;
@@ -227,7 +216,7 @@ async fn api_makes_an_authenticated_raw_call() {
         .env("UPSTASH_EMAIL", "ops@example.com")
         .env("UPSTASH_API_KEY", "api-test-key")
         .env("UPSTASH_API_URL", format!("{}/v2", server.uri()));
-    let run = sb.run(&["api", "upstash", "get", "/redis/stats/abc"]);
+    let run = sb.run("api upstash get /redis/stats/abc");
     run.code(0).no_secrets(&["stat-secret", "api-test-key"]);
     assert_eq!(run.json()["daily_net_commands"], 42);
     assert_eq!(run.json()["password"], "***");
@@ -242,9 +231,8 @@ async fn api_makes_an_authenticated_raw_call() {
         &format!("@{}", body.display()),
     ])
     .code(0);
-    sb.run(&["api", "upstash", "GET", "/redis/nothing"]).code(5);
-    sb.run(&["api", "upstash", "POST", "/x", "--data", "{not json"])
-        .code(2);
+    sb.run("api upstash GET /redis/nothing").code(5);
+    sb.run("api upstash POST /x --data '{not json'").code(2);
 }
 
 /// Runs dbctl under a pseudo-terminal (util-linux `script`) and returns what it drew.
@@ -298,19 +286,14 @@ fn the_spinner_shows_on_a_terminal_and_never_on_a_pipe() {
     let served = Served::start(&["--seed", "demo"]);
     let sb = served.sandbox();
     // The suspended seed database never becomes active: the wait times out, spinning meanwhile.
-    let listed = sb.run(&[
-        "db",
-        "list",
-        "-p",
-        "upstash",
-        "--status",
-        "suspended",
-        "--json",
-    ]);
+    let listed = sb.run("db list -p upstash --status suspended --json");
     let id = listed.json()[0]["id"].as_str().unwrap().to_string();
-    let args =
-        format!("--no-color db wait {id} -p upstash --status active --timeout 1.5 --interval 0.2");
-    let piped = sb.run(&args.split(' ').collect::<Vec<_>>());
+    let args = |timeout: &str| {
+        format!(
+            "--no-color db wait {id} -p upstash --status active --timeout {timeout} --interval 0.2"
+        )
+    };
+    let piped = sb.run(&args("0.5").split(' ').collect::<Vec<_>>());
     piped.code(11);
     assert!(
         !piped.stderr.contains("to be active: suspended"),
@@ -323,7 +306,7 @@ fn the_spinner_shows_on_a_terminal_and_never_on_a_pipe() {
         "only the timeout error: {}",
         piped.stderr
     );
-    let screen = on_a_terminal(&served.vars, sb.home.path(), &args);
+    let screen = on_a_terminal(&served.vars, sb.home.path(), &args("1.5"));
     assert!(
         screen.contains(&format!("upstash database {id} to be active: suspended")),
         "spinner on a terminal:\n{screen}"

@@ -4,10 +4,10 @@
 //! none, no CSV formula, no credential value anywhere, bounded pages, no panic.
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::cases::{all as cases, Case};
-use crate::common::{answer, mount_record, Run, Sandbox, DB_PASSWORD};
+use crate::common::{answer, mount_record, timed, Run, Sandbox, DB_PASSWORD};
 use base64::Engine;
 use serde_json::{json, Value};
 use wiremock::matchers::{any, path};
@@ -41,7 +41,7 @@ async fn table_output_shows_controls_as_escapes() {
         let server = MockServer::start().await;
         let id = mount_record(&case, &server, EVIL, "ok.example.com").await;
         let sb = case.sandbox(&server);
-        let list = sb.run(&["db", "list"]);
+        let list = sb.run("db list");
         list.code(0);
         assert_inert(&list, case.provider);
         assert!(
@@ -77,7 +77,7 @@ async fn yaml_output_shows_controls_as_escapes() {
             let server = MockServer::start().await;
             let id = mount_record(&case, &server, name, "ok.example.com").await;
             let sb = case.sandbox(&server);
-            let mut runs = vec![sb.run(&["db", "list", "-o", "yaml"])];
+            let mut runs = vec![sb.run("db list -o yaml")];
             if case.provider != "cosmos" {
                 runs.push(sb.run(&["db", "get", id, "-o", "yaml", "--raw"]));
             }
@@ -176,7 +176,7 @@ async fn csv_cells_never_start_a_formula() {
         ] {
             server.reset().await;
             mount_record(&case, &server, name, "ok.example.com").await;
-            let run = case.sandbox(&server).run(&["db", "list", "-o", "csv"]);
+            let run = case.sandbox(&server).run("db list -o csv");
             run.code(0);
             let mut reader = csv::Reader::from_reader(run.stdout.as_bytes());
             let cells: Vec<String> = reader
@@ -289,8 +289,8 @@ async fn echoed_credentials_are_never_printed() {
                 .await;
             let sb = case.sandbox(&server);
             let runs = [
-                sb.run(&["db", "list", "--retries", "1"]),
-                sb.run(&["db", "list", "-vv", "--retries", "2"]),
+                sb.run("db list --retries 1"),
+                sb.run("db list -vv --retries 2"),
                 sb.run(&[
                     "db",
                     "get",
@@ -378,7 +378,7 @@ async fn passwords_inside_configured_urls_stay_hidden() {
         .env("REDIS_ENTERPRISE_URL", url.clone())
         .env("REDIS_ENTERPRISE_USER", "admin")
         .env("REDIS_ENTERPRISE_PASSWORD", "re-password-9");
-    let run = sb.run(&["db", "list", "-v", "--retries", "2"]);
+    let run = sb.run("db list -v --retries 2");
     run.code(12).no_secrets(&[password]).stderr_has("retrying");
 
     let config = format!(
@@ -391,11 +391,11 @@ async fn passwords_inside_configured_urls_stay_hidden() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
-    let show = sb.run(&["config", "show"]);
+    let show = sb.run("config show");
     show.code(0)
         .no_secrets(&[password])
         .stderr_has("readable by others");
-    let validate = sb.run(&["config", "validate"]);
+    let validate = sb.run("config validate");
     validate.code(3).no_secrets(&[password]);
     assert!(validate.stdout.contains("problem"), "{}", validate.stdout);
 }
@@ -407,8 +407,8 @@ async fn profile_names_cannot_reach_a_shell() {
         sb.config(&format!(
             "[profiles.\"{name}\"]\nprovider = \"upstash\"\nemail = \"a@b.c\"\napi_key = \"k\"\n"
         ));
-        sb.run(&["db", "list"]).code(3).stderr_has("profile name");
-        let script = sb.run(&["completions", "bash"]);
+        sb.run("db list").code(3).stderr_has("profile name");
+        let script = sb.run("completions bash");
         script.code(0);
         assert!(!script.stdout.contains("touch f"), "{}", script.stdout);
     }
@@ -440,11 +440,7 @@ async fn endless_pages_stop_at_a_bound_within_the_deadline() {
         .respond_with(Endless(AtomicUsize::new(0)))
         .mount(&server)
         .await;
-    let started = Instant::now();
-    let run = cosmos
-        .sandbox(&server)
-        .run(&["db", "list", "--request-timeout", "5"]);
-    let took = started.elapsed();
+    let (run, took) = timed(|| cosmos.sandbox(&server).run("db list --request-timeout 5"));
     assert!(run.code == 8 || run.code == 11, "{run:?}");
     assert!(took < Duration::from_secs(6), "took {took:?}");
     if run.code == 8 {
@@ -521,17 +517,16 @@ async fn every_json_success_is_one_document() {
         .mount(&server)
         .await;
     let sb = re.sandbox(&server);
-    let gone = sb.run(&["db", "wait", "1", "--status", "deleted", "--json"]);
+    let gone = sb.run("db wait 1 --status deleted --json");
     assert_eq!(gone.code(0).json()["status"], "deleted");
-    let empty = sb.run(&["api", "redis-enterprise", "GET", "/v1/empty", "--json"]);
+    let empty = sb.run("api redis-enterprise GET /v1/empty --json");
     assert_eq!(empty.code(0).json(), Value::Null);
-    let path = sb.run(&["config", "path", "--json"]);
+    let path = sb.run("config path --json");
     assert!(path.code(0).json()["path"]
         .as_str()
         .unwrap()
         .ends_with("config.toml"));
-    sb.run(&["api", "redis-enterprise", "GET", "/v1/odd"])
-        .code(8);
+    sb.run("api redis-enterprise GET /v1/odd").code(8);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -556,6 +551,6 @@ async fn secret_names_hide_every_shape_of_value() {
     let server = MockServer::start().await;
     answer(&server, "/v1/raw", body).await;
     let sb = re.sandbox(&server);
-    let run = sb.run(&["api", "redis-enterprise", "GET", "/v1/raw", "-vv"]);
+    let run = sb.run("api redis-enterprise GET /v1/raw -vv");
     run.code(0).no_secrets(&secrets).stdout_has("\"/id\"");
 }

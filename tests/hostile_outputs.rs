@@ -7,11 +7,11 @@
 use std::io::{Read, Write};
 
 use serde_json::{json, Value};
-use wiremock::matchers::{any, method, path};
+use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::cases::{all as cases, Case};
-use crate::common::{answer, mount_record, requests, Run, Sandbox};
+use crate::common::{answer, mock, mount_record, reply, requests, Run, Sandbox};
 
 /// Starts with a command, hides more after a newline, a carriage return and an ideographic
 /// space (whitespace to the runner), and ends in characters XML or a terminal must not get.
@@ -157,7 +157,7 @@ async fn the_detail_view_and_csv_show_each_value_on_its_line() {
     mount_record(&upstash, &server, HOSTILE, "ok.example.com").await;
     let sb = upstash.sandbox(&server);
     let v = visible();
-    let detail = sb.run(&["db", "get", "u1"]);
+    let detail = sb.run("db get u1");
     assert_eq!(
         detail.code(0).stdout,
         format!(
@@ -168,7 +168,7 @@ async fn the_detail_view_and_csv_show_each_value_on_its_line() {
              CREATED AT       -\n REGIONS          -\n"
         )
     );
-    let csv = sb.run(&["db", "list", "-o", "csv"]);
+    let csv = sb.run("db list -o csv");
     assert_eq!(
         csv.code(0).stdout,
         format!(
@@ -191,7 +191,7 @@ async fn nested_blocks_in_raw_detail_views_escape_keys_and_values() {
         key: {"list": [HOSTILE]}});
     answer(&server, "/v1/bdbs/1", record).await;
     let sb = re.sandbox(&server);
-    let table = sb.run(&["db", "get", "1", "--raw"]);
+    let table = sb.run("db get 1 --raw");
     assert_run_safe(table.code(0), "get --raw");
     let block: Vec<&str> = table
         .stdout
@@ -214,7 +214,7 @@ async fn nested_blocks_in_raw_detail_views_escape_keys_and_values() {
             &format!("- {YAML_FORM}"),
         ]
     );
-    let json = sb.run(&["db", "get", "1", "--raw", "--json"]);
+    let json = sb.run("db get 1 --raw --json");
     assert_run_safe(json.code(0), "get --raw --json");
     assert_eq!(json.json()["raw"][key]["list"][0], HOSTILE);
 }
@@ -257,7 +257,7 @@ async fn ping_views_escape_hostile_redis_replies() {
     let sb = case("upstash").sandbox(&server);
     let reply = "::add-mask::x ##[error]pwned \u{FFFE}\u{202E}\u{7f}";
 
-    let detail = sb.run(&["db", "ping", "u1"]);
+    let detail = sb.run("db ping u1");
     assert_run_safe(&detail, "ping detail");
     assert_ne!(detail.code, 0);
     let error = detail.stdout.lines().find(|l| l.starts_with(" ERROR "));
@@ -283,8 +283,8 @@ async fn ping_views_escape_hostile_redis_replies() {
         let error = record["error"].as_str().expect("an error");
         assert!(error.contains(reply), "{error:?}");
     }
-    assert_run_safe(&sb.run(&["db", "ping"]), "ping table");
-    assert_run_safe(&sb.run(&["db", "ping", "-o", "csv"]), "ping csv");
+    assert_run_safe(&sb.run("db ping"), "ping table");
+    assert_run_safe(&sb.run("db ping -o csv"), "ping csv");
 }
 
 /// One `<testsuites>` element's count.
@@ -323,7 +323,7 @@ async fn junit_is_well_formed_and_counts_an_unread_profile_as_an_error() {
     let name = format!("{id} (::{VISIBLE_TAIL})");
 
     // Nothing at --fail-on, one profile unreadable: exit 12, and the report says so.
-    let run = sb.run(&["check", "--rule", "tls", "--format", "junit"]);
+    let run = sb.run("check --rule tls --format junit");
     run.code(12);
     let doc = junit(&run);
     assert_eq!((count(&doc, "errors"), count(&doc, "failures")), (1, 0));
@@ -347,7 +347,7 @@ async fn junit_is_well_formed_and_counts_an_unread_profile_as_an_error() {
     );
 
     // A hostile status in a failure's message, every rule: exit 13, still well-formed.
-    let run = sb.run(&["check", "--format", "junit"]);
+    let run = sb.run("check --format junit");
     run.code(13);
     let doc = junit(&run);
     assert!(count(&doc, "errors") >= 1 && count(&doc, "failures") >= 1);
@@ -453,11 +453,13 @@ async fn plan_and_apply_tables_escape_hostile_specs_and_providers() {
     assert_run_safe(&dry, "apply --dry-run");
 
     // The create is refused with the hostile text: the results table shows it inert.
-    Mock::given(method("POST"))
-        .and(path("/v2/redis/database"))
-        .respond_with(ResponseTemplate::new(400).set_body_string(HOSTILE))
-        .mount(&upstash)
-        .await;
+    mock(
+        &upstash,
+        "POST",
+        "/v2/redis/database",
+        ResponseTemplate::new(400).set_body_string(HOSTILE),
+    )
+    .await;
     for extra in [&[][..], &["--json"][..]] {
         let mut args = vec!["apply", "-f", file, "--yes"];
         args.extend_from_slice(extra);
@@ -493,9 +495,7 @@ async fn cosmos_connection_strings_refuse_values_that_change_their_structure() {
     let cosmos = case("cosmos");
     let server = MockServer::start().await;
     Mock::given(any())
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"id": "x", "_rid": "qicAAA=="})),
-        )
+        .respond_with(reply(200, json!({"id": "x", "_rid": "qicAAA=="})))
         .mount(&server)
         .await;
     let sb = cosmos.sandbox(&server);
@@ -538,12 +538,12 @@ async fn cosmos_connection_strings_refuse_values_that_change_their_structure() {
     }
     // A plain id and host give the one string.
     let host = server.address();
-    let url = sb.run(&["db", "url", "orders"]);
+    let url = sb.run("db url orders");
     assert_eq!(
         url.code(0).stdout,
         format!("AccountEndpoint=http://{host}/;AccountKey=***;Database=orders\n")
     );
-    let env = sb.run(&["db", "url", "orders", "--format", "env"]);
+    let env = sb.run("db url orders --format env");
     assert_eq!(
         env.code(0).stdout,
         format!(

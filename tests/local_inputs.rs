@@ -9,10 +9,10 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use wiremock::matchers::{any, body_json, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{any, query_param};
+use wiremock::{Mock, MockServer};
 
-use crate::common::{fixture, requests, Run, Sandbox};
+use crate::common::{fixture, mock, reply, requests, when, Run, Sandbox};
 
 fn mkfifo(at: &Path) {
     let made = std::process::Command::new("mkfifo")
@@ -38,20 +38,26 @@ fn quick(sb: &Sandbox, args: &[&str]) -> Run {
     run
 }
 
-#[test]
-fn a_spec_must_be_a_regular_file_or_stdin() {
-    let sb = Sandbox::new();
+/// A FIFO (`NAME.fifo`), a link to /dev/zero and a directory in the sandbox, each with the
+/// words a refusal names its kind in.
+fn not_regular_files(sb: &Sandbox, name: &str) -> [(String, &'static str); 3] {
     let dir = sb.home.path();
-    let fifo = dir.join("spec.fifo");
+    let fifo = dir.join(format!("{name}.fifo"));
     mkfifo(&fifo);
     let zero = dir.join("zero.toml");
     symlink("/dev/zero", &zero);
-    for (file, kind) in [
+    [
         (fifo, "a FIFO (named pipe)"),
         (zero, "a character device"),
         (dir.to_path_buf(), "a directory"),
-    ] {
-        let file = file.display().to_string();
+    ]
+    .map(|(file, kind)| (file.display().to_string(), kind))
+}
+
+#[test]
+fn a_spec_must_be_a_regular_file_or_stdin() {
+    let sb = Sandbox::new();
+    for (file, kind) in not_regular_files(&sb, "spec") {
         let run = quick(&sb, &["plan", "-f", &file]);
         run.code(3);
         assert_eq!(
@@ -97,14 +103,7 @@ fn a_spec_is_read_up_to_16_mib_from_a_file_or_stdin() {
 #[test]
 fn stdin_that_never_ends_is_given_up_after_10_seconds() {
     let sb = Sandbox::new();
-    let mut child = sb
-        .command()
-        .args(["plan", "-f", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = sb.spawn("plan -f -");
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"[[database]]\n").unwrap();
     let started = Instant::now();
@@ -126,17 +125,7 @@ fn stdin_that_never_ends_is_given_up_after_10_seconds() {
 #[test]
 fn a_config_path_must_be_a_regular_file() {
     let sb = Sandbox::new();
-    let dir = sb.home.path();
-    let fifo = dir.join("config.fifo");
-    mkfifo(&fifo);
-    let zero = dir.join("zero.toml");
-    symlink("/dev/zero", &zero);
-    for (file, kind) in [
-        (fifo, "a FIFO (named pipe)"),
-        (zero, "a character device"),
-        (dir.to_path_buf(), "a directory"),
-    ] {
-        let file = file.display().to_string();
+    for (file, kind) in not_regular_files(&sb, "config") {
         for args in [
             vec!["--config", &file, "db", "list"],
             vec!["--config", &file, "config", "validate"],
@@ -152,7 +141,7 @@ fn a_config_path_must_be_a_regular_file() {
         }
     }
     // The same through DBCTL_CONFIG, and a CA file that is a device.
-    let zero = dir.join("zero.toml").display().to_string();
+    let zero = sb.home.path().join("zero.toml").display().to_string();
     let run = quick(&Sandbox::new().env("DBCTL_CONFIG", &zero), &["db", "list"]);
     run.code(3).stderr_has("it is a character device");
     let sb = Sandbox::new().env("RE_PW", "pw-123456");
@@ -205,18 +194,14 @@ fn deep_spec_keys_are_exit_3_at_their_line_never_a_stack_overflow() {
     }
     // A header as deep, from stdin.
     let header = format!("[{}]\n", ["a"; 20_000].join("."));
-    let output = sb
-        .command()
-        .args(["plan", "-f", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            child.stdin.take().unwrap().write_all(header.as_bytes())?;
-            child.wait_with_output()
-        })
+    let mut child = sb.spawn("plan -f -");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(header.as_bytes())
         .unwrap();
+    let output = child.wait_with_output().unwrap();
     let run = Run::from(output);
     run.code(3);
     assert!(
@@ -236,14 +221,14 @@ fn deep_config_keys_are_exit_3_at_their_line_never_a_stack_overflow() {
         ));
         let file = file.display().to_string();
         let message = format!("config file {file}: keys and values nest more than 32 levels deep (tables, dotted keys and arrays counted together) (line 6, column {column})");
-        let run = sb.run(&["db", "list"]);
+        let run = sb.run("db list");
         assert_eq!(run.code, 3, "{what}: {run:?}");
         assert_eq!(
             run.stderr,
             format!("error: {message}\nhint: `dbctl config validate` checks the whole file\n"),
             "{what}"
         );
-        let validate = sb.run(&["config", "validate", "--json"]);
+        let validate = sb.run("config validate --json");
         assert_eq!(validate.code, 3, "{what}: {validate:?}");
         assert!(
             validate
@@ -264,11 +249,13 @@ async fn upstash_with_endpoint(endpoint: &str) -> MockServer {
         serde_json::from_str(&fixture("upstash", "database-with-credentials.json")).unwrap();
     record["endpoint"] = json!(endpoint);
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/v2/redis/database/{ID}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(record))
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        format!("/v2/redis/database/{ID}"),
+        reply(200, record),
+    )
+    .await;
     server
 }
 
@@ -371,49 +358,26 @@ async fn connect_dials_localhost_names_as_127_0_0_1_in_plaintext() {
 
 const RE_PASSWORD: &str = crate::cases::redis_enterprise::PASSWORD;
 
-/// Redis Enterprise accepting exactly one import of `sources` into database 6.
-async fn import_server(sources: serde_json::Value) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/bdbs/6/actions/import"))
-        .and(body_json(
-            json!({"dataset_import_sources": sources, "email_notification": false}),
-        ))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"action_uid": "0a1b2c3d-0000-4000-8000-00000000000f"})),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    server
-}
-
 const IMPORT: &[&str] = &["db", "import", "6", "--source-type", "https", "--yes"];
 const URL_A: &str = "https://dumper:s3cret-dump-pw@dumps.example.com/a.rdb";
 const URL_B: &str = "https://dumps.example.com/b.rdb?sig=signed-token-xyz";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn import_reads_uris_from_stdin_or_a_variable_and_warns_about_argv() {
-    let server = import_server(json!([
+    let server = crate::redis_enterprise::import_server(json!([
         {"type": "url", "url": URL_A}, {"type": "url", "url": URL_B}
     ]))
     .await;
     let sb = crate::cases::redis_enterprise::case().sandbox(&server);
-    let output = sb
-        .command()
-        .args(IMPORT)
-        .args(["--uri", "-", "-vv"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            let lines = format!("{URL_A}\r\n\n  {URL_B}\n");
-            child.stdin.take().unwrap().write_all(lines.as_bytes())?;
-            child.wait_with_output()
-        })
+    let mut child = sb.spawn(&[IMPORT, &["--uri", "-", "-vv"]].concat());
+    let lines = format!("{URL_A}\r\n\n  {URL_B}\n");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.as_bytes())
         .unwrap();
+    let output = child.wait_with_output().unwrap();
     let run = Run::from(output);
     run.code(0)
         .no_secrets(&["s3cret-dump-pw", "signed-token-xyz", RE_PASSWORD]);
@@ -421,7 +385,8 @@ async fn import_reads_uris_from_stdin_or_a_variable_and_warns_about_argv() {
     assert!(!run.stderr.contains("warning"), "{}", run.stderr);
     server.verify().await;
 
-    let server = import_server(json!([{"type": "url", "url": URL_A}])).await;
+    let server =
+        crate::redis_enterprise::import_server(json!([{"type": "url", "url": URL_A}])).await;
     let sb = crate::cases::redis_enterprise::case()
         .sandbox(&server)
         .env("DUMP_URL", URL_A);
@@ -430,7 +395,8 @@ async fn import_reads_uris_from_stdin_or_a_variable_and_warns_about_argv() {
     assert!(!run.stderr.contains("warning"), "{}", run.stderr);
     server.verify().await;
 
-    let server = import_server(json!([{"type": "url", "url": URL_A}])).await;
+    let server =
+        crate::redis_enterprise::import_server(json!([{"type": "url", "url": URL_A}])).await;
     let sb = crate::cases::redis_enterprise::case().sandbox(&server);
     let run = sb.run(&[IMPORT, &["--uri", URL_A]].concat());
     run.code(0);
@@ -490,7 +456,7 @@ fn a_config_file_others_can_write_is_warned_about() {
     };
     for (mode, text) in [(0o664, "664"), (0o602, "602"), (0o620, "620")] {
         set_mode(mode);
-        let run = sb.run(&["config", "show", "--json"]);
+        let run = sb.run("config show --json");
         run.code(0);
         assert_eq!(
             run.stderr,
@@ -500,12 +466,12 @@ fn a_config_file_others_can_write_is_warned_about() {
                     .unwrap()
             )
         );
-        let run = sb.run(&["config", "show"]);
+        let run = sb.run("config show");
         assert_eq!(run.stderr, warning(text));
     }
     for mode in [0o600, 0o644] {
         set_mode(mode);
-        let run = sb.run(&["config", "show"]);
+        let run = sb.run("config show");
         run.code(0);
         assert_eq!(run.stderr, "", "{mode:o}");
     }
@@ -515,7 +481,7 @@ fn a_config_file_others_can_write_is_warned_about() {
 async fn verbose_logs_show_paths_with_at_signs_and_queries_as_sent() {
     let server = MockServer::start().await;
     Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .respond_with(reply(200, json!({})))
         .mount(&server)
         .await;
     let sb = crate::cases::upstash::case().sandbox(&server);
@@ -541,24 +507,14 @@ async fn verbose_logs_show_paths_with_at_signs_and_queries_as_sent() {
 
     // A dry run's answer line names its query.
     let re = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/bdbs"))
+    when("POST", "/v1/bdbs")
         .and(query_param("dry_run", "true"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .respond_with(reply(200, json!({})))
         .expect(1)
         .mount(&re)
         .await;
     let sb = crate::cases::redis_enterprise::case().sandbox(&re);
-    let run = sb.run(&[
-        "-v",
-        "db",
-        "create",
-        "--name",
-        "x",
-        "--memory",
-        "1GB",
-        "--dry-run",
-    ]);
+    let run = sb.run("-v db create --name x --memory 1GB --dry-run");
     run.code(0);
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(
@@ -581,7 +537,7 @@ async fn a_certificate_for_another_host_is_not_told_to_turn_verification_off() {
     let file = sb.home.path().join("ca.pem");
     std::fs::write(&file, ca).unwrap();
     let sb = sb.env("REDIS_ENTERPRISE_CA_CERT", file.display().to_string());
-    let run = sb.run(&["db", "list", "--retries", "1"]);
+    let run = sb.run("db list --retries 1");
     run.code(10).stderr_has("not valid for name");
     let hint = run
         .stderr
@@ -604,7 +560,7 @@ async fn a_certificate_for_another_host_is_not_told_to_turn_verification_off() {
     let (port, _) = crate::redis_enterprise::tls_server(&other).await;
     let sb =
         crate::cases::redis_enterprise::case().sandbox_at(&format!("https://127.0.0.1:{port}"));
-    sb.run(&["db", "list", "--retries", "1"])
+    sb.run("db list --retries 1")
         .code(10)
         .stderr_has("hint: trust the server's certificate with REDIS_ENTERPRISE_CA_CERT");
 }

@@ -29,6 +29,7 @@ mod layers;
 mod local_inputs;
 mod lookup;
 mod mcp;
+mod outputs;
 mod packaging;
 mod prune;
 mod pty_tables;

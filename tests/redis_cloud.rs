@@ -2,15 +2,16 @@
 
 use std::time::{Duration, Instant};
 
-use crate::cases::redis_cloud::{case, KEY, SECRET};
+use crate::cases::redis_cloud::{case, KEY, SECRET, TASK};
 use crate::common::{
-    fixture, header_of, refs, requests, requests_to_path, requests_with_method, Sandbox, Served,
+    fixture, fixture_reply, header_of, mock, refs, reply, requests, requests_to_path,
+    requests_with_method, timed, when, Sandbox, Served,
 };
 use serde_json::{json, Value};
-use wiremock::matchers::{body_json, method, path, query_param};
+use wiremock::matchers::{body_json, method, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const TASK: &str = "e02e5a1c-4f5d-4b6e-9a41-7c1f0b2d9e11";
+const FX: &str = "redis-cloud";
 
 fn sandbox(server: &MockServer) -> Sandbox {
     case().sandbox(server)
@@ -21,15 +22,40 @@ fn secrets() -> Vec<String> {
 }
 
 fn answer(status: u16, name: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(fixture("redis-cloud", name), "application/json")
+    fixture_reply(status, FX, name)
 }
 
-async fn on(server: &MockServer, verb: &str, route: &str, reply: ResponseTemplate) {
-    Mock::given(method(verb))
-        .and(path(route))
-        .respond_with(reply)
-        .mount(server)
-        .await;
+/// An account whose Pro subscriptions are `subscriptions` and which has no Essentials ones
+/// (404).
+async fn pro_only(subscriptions: Value) -> MockServer {
+    let server = MockServer::start().await;
+    mock(
+        &server,
+        "GET",
+        "/v1/subscriptions",
+        reply(200, subscriptions),
+    )
+    .await;
+    let none = answer(404, "subscription-not-found.json");
+    mock(&server, "GET", "/v1/fixed/subscriptions", none).await;
+    server
+}
+
+/// [`TASK`] answers each of `answers` once, in order, and the last one from then on; its path.
+async fn task_answers<const N: usize>(
+    server: &MockServer,
+    answers: [ResponseTemplate; N],
+) -> String {
+    let route = format!("/v1/tasks/{TASK}");
+    let last = N - 1;
+    for (n, answer) in answers.into_iter().enumerate() {
+        let mock = when("GET", route.clone()).respond_with(answer);
+        match n == last {
+            true => mock.mount(server).await,
+            false => mock.up_to_n_times(1).mount(server).await,
+        }
+    }
+    route
 }
 
 fn query(request: &Request, key: &str) -> Option<String> {
@@ -57,7 +83,7 @@ fn synthetic_page(subscription: u64, first: u64, count: u64) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn list_covers_pro_and_essentials_and_normalizes_every_quirk() {
     let server = case().list_server().await;
-    let run = sandbox(&server).run(&["db", "list", "--json"]);
+    let run = sandbox(&server).run("db list --json");
     run.code(0).no_secrets(&refs(&secrets()));
     let dbs = run.json();
     let dbs = dbs.as_array().expect("bare array");
@@ -135,37 +161,21 @@ async fn list_covers_pro_and_essentials_and_normalizes_every_quirk() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_page_of_every_subscription_and_404_is_empty() {
-    let server = MockServer::start().await;
-    on(
-        &server,
-        "GET",
-        "/v1/subscriptions",
-        ResponseTemplate::new(200).set_body_json(json!({
-            "accountId": 1,
-            "subscriptions": [{"id": 300, "name": "big"}, {"id": 301, "name": "empty"}, {"id": 302, "name": "exact"}]
-        })),
-    )
-    .await;
-    on(
-        &server,
-        "GET",
-        "/v1/fixed/subscriptions",
-        answer(404, "subscription-not-found.json"),
-    )
+    let server = pro_only(json!({
+        "accountId": 1,
+        "subscriptions": [{"id": 300, "name": "big"}, {"id": 301, "name": "empty"}, {"id": 302, "name": "exact"}]
+    }))
     .await;
     for (offset, count) in [(0u64, 100u64), (100, 100), (200, 50)] {
-        Mock::given(method("GET"))
-            .and(path("/v1/subscriptions/300/databases"))
+        when("GET", "/v1/subscriptions/300/databases")
             .and(query_param("offset", offset.to_string()))
             .and(query_param("limit", "100"))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_json(synthetic_page(300, offset, count)),
-            )
+            .respond_with(reply(200, synthetic_page(300, offset, count)))
             .expect(1)
             .mount(&server)
             .await;
     }
-    on(
+    mock(
         &server,
         "GET",
         "/v1/subscriptions/301/databases",
@@ -173,23 +183,21 @@ async fn every_page_of_every_subscription_and_404_is_empty() {
     )
     .await;
     // Exactly one full page: the next page is empty and ends the list.
-    Mock::given(method("GET"))
-        .and(path("/v1/subscriptions/302/databases"))
+    when("GET", "/v1/subscriptions/302/databases")
         .and(query_param("offset", "0"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(synthetic_page(302, 1000, 100)))
+        .respond_with(reply(200, synthetic_page(302, 1000, 100)))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/subscriptions/302/databases"))
+    when("GET", "/v1/subscriptions/302/databases")
         .and(query_param("offset", "100"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"subscription": [{"subscriptionId": 302, "databases": []}]})),
-        )
+        .respond_with(reply(
+            200,
+            json!({"subscription": [{"subscriptionId": 302, "databases": []}]}),
+        ))
         .mount(&server)
         .await;
 
-    let run = sandbox(&server).run(&["db", "list", "--json"]);
+    let run = sandbox(&server).run("db list --json");
     run.code(0)
         .no_secrets(&["bulk-secret-1", "bulk-secret-249"]);
     let dbs = run.json();
@@ -224,38 +232,30 @@ async fn subscriptions_are_listed_concurrently() {
     let server = MockServer::start().await;
     let delay = Duration::from_millis(400);
     let subs: Vec<Value> = (1..=10).map(|i| json!({"id": 500 + i})).collect();
-    Mock::given(method("GET"))
-        .and(path("/v1/subscriptions"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"subscriptions": subs}))
-                .set_delay(delay),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/fixed/subscriptions"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"subscriptions": []}))
-                .set_delay(delay),
-        )
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        "/v1/subscriptions",
+        reply(200, json!({"subscriptions": subs})).set_delay(delay),
+    )
+    .await;
+    mock(
+        &server,
+        "GET",
+        "/v1/fixed/subscriptions",
+        reply(200, json!({"subscriptions": []})).set_delay(delay),
+    )
+    .await;
     for i in 1..=10u64 {
-        Mock::given(method("GET"))
-            .and(path(format!("/v1/subscriptions/{}/databases", 500 + i)))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(synthetic_page(500 + i, i * 10, 3))
-                    .set_delay(delay),
-            )
-            .mount(&server)
-            .await;
+        mock(
+            &server,
+            "GET",
+            format!("/v1/subscriptions/{}/databases", 500 + i),
+            reply(200, synthetic_page(500 + i, i * 10, 3)).set_delay(delay),
+        )
+        .await;
     }
-    let started = Instant::now();
-    let run = sandbox(&server).run(&["db", "list", "--json"]);
-    let took = started.elapsed();
+    let (run, took) = timed(|| sandbox(&server).run("db list --json"));
     run.code(0);
     assert_eq!(run.json().as_array().unwrap().len(), 30);
     // One after another would take 11 × 400 ms; concurrently about 2 × 400 ms.
@@ -265,14 +265,14 @@ async fn subscriptions_are_listed_concurrently() {
 #[tokio::test(flavor = "multi_thread")]
 async fn get_tries_pro_then_essentials_and_explains_the_id_format() {
     let server = MockServer::start().await;
-    on(
+    mock(
         &server,
         "GET",
         "/v1/subscriptions/2145833/databases/13008822",
         answer(200, "database-13008822.json"),
     )
     .await;
-    on(
+    mock(
         &server,
         "GET",
         "/v1/subscriptions/2231009/databases/12890441",
@@ -281,15 +281,15 @@ async fn get_tries_pro_then_essentials_and_explains_the_id_format() {
     .await;
     let fixed = fixture("redis-cloud", "fixed-databases-2231009.json");
     let fixed: Value = serde_json::from_str(&fixed).unwrap();
-    on(
+    mock(
         &server,
         "GET",
         "/v1/fixed/subscriptions/2231009/databases/12890441",
-        ResponseTemplate::new(200).set_body_json(fixed["subscription"]["databases"][0].clone()),
+        reply(200, fixed["subscription"]["databases"][0].clone()),
     )
     .await;
     let sb = sandbox(&server);
-    let run = sb.run(&["db", "get", "2145833/13008822", "--json", "--raw"]);
+    let run = sb.run("db get 2145833/13008822 --json --raw");
     run.code(0).no_secrets(&refs(&secrets()));
     let db = run.json();
     assert_eq!(
@@ -298,7 +298,7 @@ async fn get_tries_pro_then_essentials_and_explains_the_id_format() {
     );
     assert_eq!(db["raw"]["security"]["password"], "***");
 
-    let run = sb.run(&["db", "get", "2231009/12890441", "--json"]);
+    let run = sb.run("db get 2231009/12890441 --json");
     run.code(0).no_secrets(&refs(&secrets()));
     assert_eq!(run.json()["plan"], "essentials");
     assert_eq!(run.json()["id"], "2231009/12890441");
@@ -336,7 +336,7 @@ async fn get_tries_pro_then_essentials_and_explains_the_id_format() {
 async fn every_listed_id_is_accepted_by_get() {
     let server = case().list_server().await;
     let sb = sandbox(&server);
-    let listed = sb.run(&["db", "list", "--json"]);
+    let listed = sb.run("db list --json");
     listed.code(0);
     for db in listed.json().as_array().unwrap() {
         let id = db["id"].as_str().unwrap();
@@ -348,15 +348,15 @@ async fn every_listed_id_is_accepted_by_get() {
         };
         let mut record = db.clone();
         record["databaseId"] = json!(database.parse::<u64>().unwrap());
-        on(
+        mock(
             &server,
             "GET",
             &format!("{family}/{sub}/databases/{database}"),
-            ResponseTemplate::new(200).set_body_json(record),
+            reply(200, record),
         )
         .await;
         if family.contains("fixed") {
-            on(
+            mock(
                 &server,
                 "GET",
                 &format!("/v1/subscriptions/{sub}/databases/{database}"),
@@ -371,87 +371,21 @@ async fn every_listed_id_is_accepted_by_get() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn update_puts_the_documented_body_and_prints_the_task() {
-    let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path("/v1/subscriptions/2145833/databases/13008822"))
-        .and(body_json(json!({
-            "name": "renamed", "replication": true, "dataPersistence": "aof-every-1-second",
-            "throughputMeasurement": {"by": "operations-per-second", "value": 25000},
-            "datasetSizeInGb": 1.5
-        })))
-        .respond_with(answer(202, "task-accepted.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let sb = sandbox(&server);
-    let run = sb.run(&[
-        "db",
-        "update",
-        "2145833/13008822",
-        "--memory",
-        "1.5GB",
-        "--name",
-        "renamed",
-        "--set",
-        "replication=true",
-        "--set",
-        "dataPersistence=aof-every-1-second",
-        "--set",
-        "throughputMeasurement.by=operations-per-second",
-        "--set",
-        "throughputMeasurement.value=25000",
-        "--json",
-    ]);
-    run.code(0);
-    let task = run.json();
-    assert_eq!(task["id"], TASK);
-    assert_eq!(task["status"], "pending");
-    assert_eq!(task["provider_status"], "received");
-    let received = requests(&server).await;
-    let body: Value = serde_json::from_slice(&received[0].body).unwrap();
-    assert_eq!(body["datasetSizeInGb"], 1.5);
-    assert_eq!(header_of(&received[0], "x-api-key").as_deref(), Some(KEY));
-
-    // --dry-run sends nothing.
-    let before = requests(&server).await.len();
-    let dry = sb.run(&[
-        "db",
-        "update",
-        "2145833/13008822",
-        "--memory",
-        "256MB",
-        "--dry-run",
-        "--json",
-    ]);
-    dry.code(0);
-    assert_eq!(
-        dry.json()["requests"][0]["body"],
-        json!({"datasetSizeInGb": 0.25})
-    );
-    assert_eq!(dry.json()["requests"][0]["method"], "PUT");
-    assert_eq!(requests(&server).await.len(), before);
-    sb.run(&["db", "update", "2145833/13008822"])
-        .code(2)
-        .stderr_has("nothing to change");
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn task_wait_follows_the_lifecycle() {
     let server = MockServer::start().await;
-    let route = format!("/v1/tasks/{TASK}");
-    for name in ["task-initialized.json", "task-in-progress.json"] {
-        Mock::given(method("GET"))
-            .and(path(route.clone()))
-            .respond_with(answer(200, name))
-            .up_to_n_times(1)
-            .mount(&server)
-            .await;
-    }
-    on(&server, "GET", &route, answer(200, "task-completed.json")).await;
+    task_answers(
+        &server,
+        [
+            "task-initialized.json",
+            "task-in-progress.json",
+            "task-completed.json",
+        ]
+        .map(|name| answer(200, name)),
+    )
+    .await;
     let sb = sandbox(&server);
     let started = Instant::now();
-    let run = sb.run(&["task", "wait", TASK, "--json"]);
+    let run = sb.run(&["task", "wait", TASK, "--interval", "0.2", "--json"]);
     run.code(0);
     let task = run.json();
     assert_eq!(task["status"], "completed");
@@ -461,10 +395,15 @@ async fn task_wait_follows_the_lifecycle() {
         "no progress without a terminal: {}",
         run.stderr
     );
-    // Polls back off: 2 s, then 3 s.
-    assert!(started.elapsed() >= Duration::from_secs(5));
+    // Polls back off: 0.2 s, then 0.3 s (by default 2 s, then 3 s).
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(500), "{took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
     let polls = requests(&server).await;
     assert_eq!(polls.len(), 3);
+    sb.run("task wait -h")
+        .code(0)
+        .stdout_has("Seconds between polls (backs off up to 4x) [default: 2]");
 
     let get = sb.run(&["task", "get", TASK, "--json"]);
     get.code(0);
@@ -475,7 +414,7 @@ async fn task_wait_follows_the_lifecycle() {
 async fn task_states_map_and_a_wait_times_out() {
     let server = MockServer::start().await;
     let route = format!("/v1/tasks/{TASK}");
-    on(&server, "GET", &route, answer(200, "task-in-progress.json")).await;
+    mock(&server, "GET", &route, answer(200, "task-in-progress.json")).await;
     let sb = sandbox(&server);
     let run = sb.run(&["task", "get", TASK, "--json"]);
     run.code(0);
@@ -490,28 +429,27 @@ async fn task_states_map_and_a_wait_times_out() {
 #[tokio::test(flavor = "multi_thread")]
 async fn delete_wait_treats_a_fresh_task_404_as_pending() {
     let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .and(path("/v1/subscriptions/2145833/databases/13008822"))
+    when("DELETE", "/v1/subscriptions/2145833/databases/13008822")
         .respond_with(answer(202, "task-accepted.json"))
         .expect(1)
         .mount(&server)
         .await;
-    let route = format!("/v1/tasks/{TASK}");
-    Mock::given(method("GET"))
-        .and(path(route.clone()))
-        .respond_with(answer(404, "not-found.json"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    on(&server, "GET", &route, answer(200, "task-completed.json")).await;
-    on(
+    let route = task_answers(
+        &server,
+        [
+            answer(404, "not-found.json"),
+            answer(200, "task-completed.json"),
+        ],
+    )
+    .await;
+    mock(
         &server,
         "GET",
         "/v1/subscriptions/2145833/databases/13008822",
         answer(404, "not-found.json"),
     )
     .await;
-    on(
+    mock(
         &server,
         "GET",
         "/v1/fixed/subscriptions/2145833/databases/13008822",
@@ -519,14 +457,7 @@ async fn delete_wait_treats_a_fresh_task_404_as_pending() {
     )
     .await;
     let sb = sandbox(&server);
-    let run = sb.run(&[
-        "db",
-        "delete",
-        "2145833/13008822",
-        "--yes",
-        "--wait",
-        "--json",
-    ]);
+    let run = sb.run("db delete 2145833/13008822 --yes --wait --json");
     run.code(0);
     assert_eq!(run.json()["status"], "completed");
     assert_eq!(
@@ -540,26 +471,28 @@ async fn delete_wait_treats_a_fresh_task_404_as_pending() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_task_is_exit_8_with_its_description() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/subscriptions/2145833/databases/13008822/backup"))
-        .respond_with(answer(202, "task-accepted.json"))
-        .expect(2)
-        .mount(&server)
-        .await;
-    let route = format!("/v1/tasks/{TASK}");
-    Mock::given(method("GET"))
-        .and(path(route.clone()))
-        .respond_with(answer(200, "task-in-progress.json"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    on(&server, "GET", &route, answer(200, "task-error.json")).await;
+    when(
+        "POST",
+        "/v1/subscriptions/2145833/databases/13008822/backup",
+    )
+    .respond_with(answer(202, "task-accepted.json"))
+    .expect(2)
+    .mount(&server)
+    .await;
+    task_answers(
+        &server,
+        [
+            answer(200, "task-in-progress.json"),
+            answer(200, "task-error.json"),
+        ],
+    )
+    .await;
     let sb = sandbox(&server);
     // Without --wait: the task, exit 0.
-    let run = sb.run(&["backup", "create", "2145833/13008822", "--json"]);
+    let run = sb.run("backup create 2145833/13008822 --json");
     run.code(0);
     assert_eq!(run.json()["id"], TASK);
-    let run = sb.run(&["backup", "create", "2145833/13008822", "--wait"]);
+    let run = sb.run("backup create 2145833/13008822 --wait");
     run.code(8)
         .stderr_has("exceeds the subscription's remaining memory");
     assert!(run.stdout.is_empty());
@@ -572,105 +505,26 @@ async fn a_failed_task_is_exit_8_with_its_description() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn create_posts_into_the_subscription_and_waits_for_the_new_database() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/subscriptions/2145833/databases"))
-        .and(body_json(json!({
-            "name": "orders", "protocol": "memcached", "datasetSizeInGb": 2, "replication": false
-        })))
-        .respond_with(answer(202, "task-accepted.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    on(
-        &server,
-        "GET",
-        &format!("/v1/tasks/{TASK}"),
-        ResponseTemplate::new(200).set_body_json(json!({
-            "taskId": TASK, "status": "processing-completed", "response": {"resourceId": 777}
-        })),
-    )
-    .await;
-    on(
-        &server,
-        "GET",
-        "/v1/subscriptions/2145833/databases/777",
-        ResponseTemplate::new(200).set_body_json(json!({
-            "databaseId": 777, "name": "orders", "status": "active",
-            "publicEndpoint": "redis-777.example.cloud:17777",
-            "security": {"password": "fixture-rc-password-orders", "enableTls": true}
-        })),
-    )
-    .await;
-    let sb = sandbox(&server);
-    let run = sb.run(&[
-        "db",
-        "create",
-        "--subscription",
-        "2145833",
-        "--name",
-        "orders",
-        "--memory",
-        "2GB",
-        "--set",
-        "protocol=memcached",
-        "--set",
-        "replication=false",
-        "--wait",
-        "--json",
-    ]);
-    run.code(0).no_secrets(&["fixture-rc-password-orders"]);
-    assert_eq!(run.json()["id"], "2145833/777");
-    assert_eq!(run.json()["status"], "active");
-
-    let before = requests(&server).await.len();
-    sb.run(&["db", "create", "--name", "x"])
-        .code(2)
-        .stderr_has("--subscription");
-    sb.run(&[
-        "db",
-        "create",
-        "--name",
-        "x",
-        "--subscription",
-        "2145833",
-        "--region",
-        "eu",
-    ])
-    .code(6)
-    .stderr_has("region");
-    sb.run(&[
-        "db",
-        "create",
-        "--name",
-        "x",
-        "--subscription",
-        "1",
-        "--memory",
-        "0",
-    ])
-    .code(2);
-    assert_eq!(requests(&server).await.len(), before);
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn import_sends_the_source_and_412_is_exit_6() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/subscriptions/2145833/databases/13008822/import"))
-        .and(body_json(json!({
-            "sourceType": "http", "importFromUri": ["https://example.com/dump.rdb"]
-        })))
-        .respond_with(answer(202, "task-accepted.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/subscriptions/2145833/databases/13008822/import"))
-        .respond_with(answer(412, "feature-flag.json"))
-        .mount(&server)
-        .await;
+    when(
+        "POST",
+        "/v1/subscriptions/2145833/databases/13008822/import",
+    )
+    .and(body_json(json!({
+        "sourceType": "http", "importFromUri": ["https://example.com/dump.rdb"]
+    })))
+    .respond_with(answer(202, "task-accepted.json"))
+    .expect(1)
+    .mount(&server)
+    .await;
+    mock(
+        &server,
+        "POST",
+        "/v1/subscriptions/2145833/databases/13008822/import",
+        answer(412, "feature-flag.json"),
+    )
+    .await;
     let sb = sandbox(&server);
     let import = |source: &str, uri: &str| {
         sb.run(&[
@@ -699,7 +553,7 @@ async fn import_sends_the_source_and_412_is_exit_6() {
 #[tokio::test(flavor = "multi_thread")]
 async fn backup_list_explains_and_url_builds_from_the_password() {
     let server = case().list_server().await;
-    on(
+    mock(
         &server,
         "GET",
         "/v1/subscriptions/2145833/databases/13008822",
@@ -707,40 +561,41 @@ async fn backup_list_explains_and_url_builds_from_the_password() {
     )
     .await;
     let sb = sandbox(&server);
-    sb.run(&["backup", "list", "2145833/13008822"])
+    sb.run("backup list 2145833/13008822")
         .code(6)
         .stderr_has("no backup history");
-    let url = sb.run(&["db", "url", "2145833/13008822"]);
+    let url = sb.run("db url 2145833/13008822");
     url.code(0).no_secrets(&["fixture-rc-password-sessions"]);
     assert_eq!(
         url.stdout.trim(),
         "rediss://default:***@redis-12000.c284.eu-west-1-2.ec2.cloud.redislabs.com:12000"
     );
-    let shown = sb.run(&["db", "url", "2145833/13008822", "--show-secrets"]);
+    let shown = sb.run("db url 2145833/13008822 --show-secrets");
     assert_eq!(
         shown.stdout.trim(),
         "rediss://default:fixture-rc-password-sessions@redis-12000.c284.eu-west-1-2.ec2.cloud.redislabs.com:12000"
     );
     // TLS off → redis://
-    on(
+    mock(
         &server,
         "GET",
         "/v1/subscriptions/2145877/databases/51230001",
-        ResponseTemplate::new(200).set_body_json(
+        reply(
+            200,
             serde_json::from_str::<Value>(&fixture("redis-cloud", "databases-2145877.json"))
                 .unwrap()["subscription"][0]["databases"][0]
                 .clone(),
         ),
     )
     .await;
-    let plain = sb.run(&["db", "url", "2145877/51230001"]);
+    let plain = sb.run("db url 2145877/51230001");
     plain.code(0);
     assert!(
         plain.stdout.starts_with("redis://default:***@redis-15301."),
         "{}",
         plain.stdout
     );
-    let providers = sb.run(&["providers", "--json"]);
+    let providers = sb.run("providers --json");
     providers.code(0).stdout_has("tasks");
 }
 
@@ -752,7 +607,7 @@ async fn a_busy_database_refuses_an_update_with_exit_7() {
         .mount(&server)
         .await;
     sandbox(&server)
-        .run(&["db", "update", "2145833/13008822", "--name", "x"])
+        .run("db update 2145833/13008822 --name x")
         .code(7)
         .stderr_has("busy");
 }
@@ -761,8 +616,7 @@ async fn a_busy_database_refuses_an_update_with_exit_7() {
 async fn get_is_retried_with_retry_after_but_post_never_blindly() {
     let server = MockServer::start().await;
     let route = "/v1/subscriptions/2145833/databases/13008822";
-    Mock::given(method("GET"))
-        .and(path(route))
+    when("GET", route)
         .respond_with(
             ResponseTemplate::new(429)
                 .insert_header("retry-after", "1")
@@ -774,21 +628,22 @@ async fn get_is_retried_with_retry_after_but_post_never_blindly() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(route))
+    when("GET", route)
         .respond_with(ResponseTemplate::new(503).set_body_raw("busy", "text/plain"))
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    on(&server, "GET", route, answer(200, "database-13008822.json")).await;
-    Mock::given(method("POST"))
-        .and(path(format!("{route}/backup")))
-        .respond_with(ResponseTemplate::new(503).set_body_raw("busy", "text/plain"))
-        .mount(&server)
-        .await;
+    mock(&server, "GET", route, answer(200, "database-13008822.json")).await;
+    mock(
+        &server,
+        "POST",
+        format!("{route}/backup"),
+        ResponseTemplate::new(503).set_body_raw("busy", "text/plain"),
+    )
+    .await;
     let sb = sandbox(&server);
     let started = Instant::now();
-    let run = sb.run(&["db", "get", "2145833/13008822", "--json", "--retries", "3"]);
+    let run = sb.run("db get 2145833/13008822 --json --retries 3");
     run.code(0);
     assert!(
         started.elapsed() >= Duration::from_secs(1),
@@ -797,8 +652,7 @@ async fn get_is_retried_with_retry_after_but_post_never_blindly() {
     let gets = requests(&server).await;
     assert_eq!(gets.len(), 3, "429, 503, then 200");
 
-    sb.run(&["backup", "create", "2145833/13008822", "--retries", "3"])
-        .code(8);
+    sb.run("backup create 2145833/13008822 --retries 3").code(8);
     assert_eq!(
         requests_with_method(&server, "POST").await,
         1,
@@ -813,7 +667,7 @@ async fn credentials_from_alias_and_profile() {
         .env("REDIS_CLOUD_API_KEY", KEY)
         .env("REDIS_CLOUD_API_SECRET", SECRET)
         .env("REDIS_CLOUD_API_URL", format!("{}/v1", server.uri()));
-    alias.run(&["db", "list", "--json"]).code(0);
+    alias.run("db list --json").code(0);
 
     let profile = Sandbox::new()
         .env("MY_RC_KEY", KEY)
@@ -822,7 +676,7 @@ async fn credentials_from_alias_and_profile() {
         "[profiles.cloud]\nprovider = \"redis-cloud\"\napi_key_env = \"MY_RC_KEY\"\nsecret_key_env = \"MY_RC_SECRET\"\nurl = \"{}/v1\"\n",
         server.uri()
     ));
-    let run = profile.run(&["db", "list", "--profile", "cloud", "--json"]);
+    let run = profile.run("db list --profile cloud --json");
     run.code(0).no_secrets(&refs(&secrets()));
     assert_eq!(run.json()[0]["profile"], "cloud");
     for request in requests(&server).await {
@@ -836,7 +690,7 @@ async fn credentials_from_alias_and_profile() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_lists_redis_cloud_databases() {
-    let run = Sandbox::new().run(&["--demo", "db", "list", "-p", "redis-cloud", "--json"]);
+    let run = Sandbox::new().run("--demo db list -p redis-cloud --json");
     run.code(0);
     let dbs = run.json();
     let dbs = dbs.as_array().unwrap();
@@ -850,9 +704,9 @@ async fn demo_lists_redis_cloud_databases() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn emulator_create_list_get_delete() {
-    let served = Served::start(&[]);
+    let served = Served::fast(&[]);
     let sb = served.sandbox_for("REDIS_CLOUD_");
-    let listed = sb.run(&["db", "list", "--json"]);
+    let listed = sb.run("db list --json");
     listed.code(0);
     let first = listed.json().as_array().unwrap().len();
     let sub = listed.json()[0]["id"]
@@ -876,12 +730,12 @@ async fn emulator_create_list_get_delete() {
     ]);
     created.code(0);
     let task = created.json()["id"].as_str().unwrap().to_string();
-    let done = sb.run(&["task", "wait", &task, "--json"]);
+    let done = sb.run(&["task", "wait", &task, "--interval", "0.05", "--json"]);
     done.code(0);
     let id = done.json()["resource_id"].as_str().unwrap().to_string();
     assert!(id.starts_with(&format!("{sub}/")), "{id}");
 
-    let listed = sb.run(&["db", "list", "--json"]);
+    let listed = sb.run("db list --json");
     listed.code(0);
     assert_eq!(listed.json().as_array().unwrap().len(), first + 1);
     let got = sb.run(&["db", "get", &id, "--json"]);
@@ -920,60 +774,35 @@ async fn emulator_create_list_get_delete() {
         .env("REDIS_CLOUD_API_KEY", "wrong")
         .env("REDIS_CLOUD_SECRET_KEY", "wrong")
         .env("REDIS_CLOUD_API_URL", served.var("REDIS_CLOUD_API_URL"))
-        .run(&["db", "list"])
+        .run("db list")
         .code(4);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pages_up_to_the_subscription_count_are_asked_at_once() {
-    let server = MockServer::start().await;
-    on(
-        &server,
-        "GET",
-        "/v1/subscriptions",
-        ResponseTemplate::new(200).set_body_json(json!({
-            "subscriptions": [{"id": 300, "numberOfDatabases": 250}, {"id": 303, "numberOfDatabases": 50}]
-        })),
-    )
-    .await;
-    on(
-        &server,
-        "GET",
-        "/v1/fixed/subscriptions",
-        answer(404, "subscription-not-found.json"),
-    )
+    let server = pro_only(json!({
+        "subscriptions": [{"id": 300, "numberOfDatabases": 250}, {"id": 303, "numberOfDatabases": 50}]
+    }))
     .await;
     let delay = Duration::from_millis(1500);
     for (offset, count) in [(0u64, 100u64), (100, 100), (200, 50)] {
-        Mock::given(method("GET"))
-            .and(path("/v1/subscriptions/300/databases"))
+        when("GET", "/v1/subscriptions/300/databases")
             .and(query_param("offset", offset.to_string()))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(synthetic_page(300, offset, count))
-                    .set_delay(delay),
-            )
+            .respond_with(reply(200, synthetic_page(300, offset, count)).set_delay(delay))
             .expect(1)
             .mount(&server)
             .await;
     }
     // A stale count (50, but 150 there): the full first page is followed one page at a time.
     for (offset, count) in [(0u64, 100u64), (100, 50)] {
-        Mock::given(method("GET"))
-            .and(path("/v1/subscriptions/303/databases"))
+        when("GET", "/v1/subscriptions/303/databases")
             .and(query_param("offset", offset.to_string()))
-            .respond_with(ResponseTemplate::new(200).set_body_json(synthetic_page(
-                303,
-                5000 + offset,
-                count,
-            )))
+            .respond_with(reply(200, synthetic_page(303, 5000 + offset, count)))
             .expect(1)
             .mount(&server)
             .await;
     }
-    let started = Instant::now();
-    let run = sandbox(&server).run(&["db", "list", "--json"]);
-    let took = started.elapsed();
+    let (run, took) = timed(|| sandbox(&server).run("db list --json"));
     run.code(0);
     assert_eq!(run.json().as_array().unwrap().len(), 400);
     // Page after page would take 3 × 1.5 s; all three at once about 1.5 s.

@@ -5,11 +5,13 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use crate::cases::redis_enterprise::{case, PASSWORD, USER};
-use crate::common::{fixture, refs, requests, requests_with_method, Sandbox, Served};
+use crate::common::{
+    fixture, fixture_reply, refs, reply, requests, requests_with_method, when, Sandbox, Served,
+};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use wiremock::matchers::{basic_auth, body_json, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{basic_auth, body_json, query_param};
+use wiremock::{MockServer, ResponseTemplate};
 
 const FX: &str = "redis-enterprise";
 
@@ -26,16 +28,11 @@ fn secrets() -> Vec<String> {
 }
 
 fn json_reply(name: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(fixture(FX, name), "application/json")
-}
-
-fn error_reply(status: u16, name: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(fixture(FX, name), "application/json")
+    fixture_reply(200, FX, name)
 }
 
 async fn mount(server: &MockServer, verb: &str, route: &str, reply: ResponseTemplate) {
-    Mock::given(method(verb))
-        .and(path(route))
+    when(verb, route)
         .and(basic_auth(USER, PASSWORD))
         .respond_with(reply)
         .mount(server)
@@ -55,7 +52,7 @@ fn find<'a>(list: &'a Value, id: &str) -> &'a Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn list_normalizes_every_quirk_and_asks_only_for_used_fields() {
     let server = case().list_server().await;
-    let run = sandbox(&server).run(&["db", "list", "--json"]);
+    let run = sandbox(&server).run("db list --json");
     run.code(0).no_secrets(&refs(&secrets()));
     let list = run.json();
     assert_eq!(list.as_array().unwrap().len(), 6, "odd records still list");
@@ -126,13 +123,13 @@ async fn list_normalizes_every_quirk_and_asks_only_for_used_fields() {
 async fn list_table_and_raw_never_leak() {
     let server = case().list_server().await;
     let sb = sandbox(&server);
-    let table = sb.run(&["list", "-p", "redis-enterprise"]);
+    let table = sb.run("list -p redis-enterprise");
     table.code(0).no_secrets(&refs(&secrets()));
     assert!(table
         .stdout
         .lines()
         .any(|l| l.contains("sessions") && l.contains("1 GiB")));
-    let raw = sb.run(&["db", "list", "--json", "--raw", "-vv"]);
+    let raw = sb.run("db list --json --raw -vv");
     raw.code(0).no_secrets(&refs(&secrets()));
     let list = raw.json();
     let first = find(&list, "1");
@@ -149,7 +146,7 @@ async fn list_table_and_raw_never_leak() {
 async fn get_reads_one_bdb() {
     let server = MockServer::start().await;
     mount(&server, "GET", "/v1/bdbs/1", json_reply("bdb-1.json")).await;
-    let run = sandbox(&server).run(&["db", "get", "1", "--json"]);
+    let run = sandbox(&server).run("db get 1 --json");
     run.code(0).no_secrets(&refs(&secrets()));
     let db = run.json();
     assert_eq!(db["name"], "sessions");
@@ -233,7 +230,7 @@ fn canned(body: &str) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread")]
 async fn connection_resets_on_get_are_retried() {
     let (addr, seen) = flaky_server(1).await;
-    let run = sandbox_at(&format!("http://{addr}")).run(&["db", "list", "--json", "-v"]);
+    let run = sandbox_at(&format!("http://{addr}")).run("db list --json -v");
     run.code(0).stderr_has("retrying");
     assert_eq!(run.json().as_array().unwrap().len(), 6);
     assert_eq!(*seen.lock().unwrap(), 2);
@@ -242,47 +239,10 @@ async fn connection_resets_on_get_are_retried() {
 // ---------------------------------------------------------------- writes
 
 #[tokio::test(flavor = "multi_thread")]
-async fn create_sends_the_documented_body() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/bdbs"))
-        .and(basic_auth(USER, PASSWORD))
-        .and(body_json(json!({
-            "name": "new-cache", "memory_size": 268435456, "shards_count": 2,
-            "replication": true, "eviction_policy": "allkeys-lru"
-        })))
-        .respond_with(json_reply("created.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let run = sandbox(&server).run(&[
-        "db",
-        "create",
-        "--name",
-        "new-cache",
-        "--memory",
-        "256MB",
-        "--set",
-        "shards_count=2",
-        "--set",
-        "replication=true",
-        "--set",
-        "eviction_policy=allkeys-lru",
-        "--json",
-    ]);
-    run.code(0).no_secrets(&refs(&secrets()));
-    let db = run.json();
-    assert_eq!(db["id"], "7");
-    assert_eq!(db["status"], "pending");
-    assert_eq!(db["memory_limit_bytes"], 268435456);
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn create_wait_polls_until_active() {
     let server = MockServer::start().await;
     mount(&server, "POST", "/v1/bdbs", json_reply("created.json")).await;
-    Mock::given(method("GET"))
-        .and(path("/v1/bdbs/7"))
+    when("GET", "/v1/bdbs/7")
         .respond_with(json_reply("created.json"))
         .up_to_n_times(1)
         .with_priority(1)
@@ -295,16 +255,7 @@ async fn create_wait_polls_until_active() {
         json_reply("created-active.json"),
     )
     .await;
-    let run = sandbox(&server).run(&[
-        "db",
-        "create",
-        "--name",
-        "new-cache",
-        "--memory",
-        "256MB",
-        "--wait",
-        "--json",
-    ]);
+    let run = sandbox(&server).run("db create --name new-cache --memory 256MB --wait --json");
     run.code(0).no_secrets(&refs(&secrets()));
     let db = run.json();
     assert_eq!(db["status"], "active");
@@ -316,25 +267,13 @@ async fn create_wait_polls_until_active() {
 #[tokio::test(flavor = "multi_thread")]
 async fn create_dry_run_asks_the_cluster_and_changes_nothing() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/bdbs"))
+    when("POST", "/v1/bdbs")
         .and(query_param("dry_run", "true"))
         .respond_with(json_reply("dry-run.json"))
         .expect(1)
         .mount(&server)
         .await;
-    let run = sandbox(&server).run(&[
-        "db",
-        "create",
-        "--name",
-        "trial",
-        "--memory",
-        "1GB",
-        "--set",
-        "authentication_redis_pass=chosen-secret-pass",
-        "--dry-run",
-        "--json",
-    ]);
+    let run = sandbox(&server).run("db create --name trial --memory 1GB --set authentication_redis_pass=chosen-secret-pass --dry-run --json");
     run.code(0)
         .no_secrets(&refs(&secrets()))
         .no_secrets(&["chosen-secret-pass"]);
@@ -376,10 +315,10 @@ async fn create_refusals_map_to_exit_codes_with_descriptions() {
             &server,
             "POST",
             "/v1/bdbs",
-            error_reply(status, fixture_name),
+            fixture_reply(status, FX, fixture_name),
         )
         .await;
-        let run = sandbox(&server).run(&["db", "create", "--name", "x", "--retries", "3"]);
+        let run = sandbox(&server).run("db create --name x --retries 3");
         run.code(code).stderr_has(needle).no_secrets(&[PASSWORD]);
         assert_eq!(requests(&server).await.len(), 1, "a POST is never repeated");
         if fixture_name == "missing-memory-size.json" {
@@ -389,104 +328,17 @@ async fn create_refusals_map_to_exit_codes_with_descriptions() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn bad_sizes_and_settings_are_refused_before_any_request() {
-    let server = MockServer::start().await;
-    let sb = sandbox(&server);
-    for size in ["0", "-1GB", "lots", "0MB", "1.2.3GB"] {
-        let run = sb.run(&["db", "create", "--name", "x", "--memory", size]);
-        assert!(run.code == 2 || run.code == 6, "{size}: exit {}", run.code);
-        sb.run(&["db", "update", "1", "--memory", size]).code(2);
-    }
-    sb.run(&["db", "create", "--name", "x", "--region", "us-east-1"])
-        .code(6)
-        .stderr_has("--region");
-    sb.run(&["db", "create", "--name", "x", "--set", "Shards-Count=2"])
-        .code(6)
-        .stderr_has("snake_case");
-    sb.run(&["db", "update", "1"])
-        .code(2)
-        .stderr_has("nothing to change");
-    sb.run(&["db", "update", "1", "--set", "uid=5"]).code(6);
-    assert!(requests(&server).await.is_empty());
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn update_puts_the_changes_and_waits_for_active() {
-    let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path("/v1/bdbs/1"))
-        .and(body_json(
-            json!({"memory_size": 2147483648u64, "shards_count": 4}),
-        ))
-        .respond_with(json_reply("updated.json"))
-        .expect(2)
-        .mount(&server)
-        .await;
-    mount(&server, "GET", "/v1/bdbs/1", json_reply("bdb-1.json")).await;
-    let sb = sandbox(&server);
-    let run = sb.run(&[
-        "db",
-        "update",
-        "1",
-        "--memory",
-        "2GB",
-        "--set",
-        "shards_count=4",
-        "--json",
-    ]);
-    run.code(0).no_secrets(&refs(&secrets()));
-    assert_eq!(run.json()["status"], "pending");
-    assert_eq!(run.json()["provider_status"], "active-change-pending");
-    let waited = sb.run(&[
-        "db",
-        "update",
-        "1",
-        "--memory",
-        "2GB",
-        "--set",
-        "shards_count=4",
-        "--wait",
-        "--json",
-    ]);
-    waited.code(0).no_secrets(&refs(&secrets()));
-    assert_eq!(waited.json()["status"], "active");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn update_dry_run_sends_dry_run_true_and_reports_the_answer() {
-    let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path("/v1/bdbs/1"))
-        .and(query_param("dry_run", "true"))
-        .and(body_json(json!({"memory_size": 2147483648u64})))
-        .respond_with(json_reply("dry-run.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let run = sandbox(&server).run(&[
-        "db",
-        "update",
-        "1",
-        "--memory",
-        "2GB",
-        "--dry-run",
-        "--json",
-    ]);
-    run.code(0).no_secrets(&refs(&secrets()));
-    let out = run.json();
-    assert_eq!(out["dry_run"], true);
-    assert_eq!(out["requests"][0]["path"], "/v1/bdbs/1?dry_run=true");
-    assert_eq!(out["validated"], true);
-    assert_eq!(out["answer"]["shards_count"], 4);
-    assert_eq!(out["answer"]["authentication_redis_pass"], "***");
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn update_refusals_surface_the_description() {
     for (status, name, code) in [(406, "invalid-config.json", 6), (409, "busy.json", 7)] {
         let server = MockServer::start().await;
-        mount(&server, "PUT", "/v1/bdbs/1", error_reply(status, name)).await;
-        let run = sandbox(&server).run(&["db", "update", "1", "--set", "replication=true"]);
+        mount(
+            &server,
+            "PUT",
+            "/v1/bdbs/1",
+            fixture_reply(status, FX, name),
+        )
+        .await;
+        let run = sandbox(&server).run("db update 1 --set replication=true");
         run.code(code);
         assert!(run.stderr.contains("description") || run.stderr.contains('.'));
     }
@@ -495,105 +347,61 @@ async fn update_refusals_surface_the_description() {
 #[tokio::test(flavor = "multi_thread")]
 async fn flush_and_reset_password_are_bdb_actions_behind_yes() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path("/v1/bdbs/1/flush"))
+    when("PUT", "/v1/bdbs/1/flush")
         .respond_with(json_reply("bdb-1.json"))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("PUT"))
-        .and(path("/v1/bdbs/1/reset_admin_pass"))
+    when("PUT", "/v1/bdbs/1/reset_admin_pass")
         .respond_with(json_reply("bdb-1.json"))
         .expect(1)
         .mount(&server)
         .await;
     let sb = sandbox(&server);
-    sb.run(&["db", "flush", "1"]).code(6).stderr_has("--yes");
-    sb.run(&["db", "reset-password", "1"])
-        .code(6)
-        .stderr_has("--yes");
+    sb.run("db flush 1").code(6).stderr_has("--yes");
+    sb.run("db reset-password 1").code(6).stderr_has("--yes");
     assert!(requests(&server).await.is_empty());
-    sb.run(&["db", "flush", "1", "--yes"])
+    sb.run("db flush 1 --yes")
         .code(0)
         .stdout_has("flushed")
         .no_secrets(&refs(&secrets()));
-    sb.run(&["db", "reset-password", "1", "--yes"])
+    sb.run("db reset-password 1 --yes")
         .code(0)
         .stdout_has("reset")
         .no_secrets(&refs(&secrets()));
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn delete_waits_until_the_bdb_is_gone() {
+/// Redis Enterprise accepting exactly one import of `sources` into database 6.
+pub async fn import_server(sources: serde_json::Value) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .and(path("/v1/bdbs/4"))
-        .respond_with(ResponseTemplate::new(200))
+    when("POST", "/v1/bdbs/6/actions/import")
+        .and(body_json(
+            json!({"dataset_import_sources": sources, "email_notification": false}),
+        ))
+        .respond_with(reply(
+            200,
+            json!({"action_uid": "0a1b2c3d-0000-4000-8000-00000000000f"}),
+        ))
         .expect(1)
         .mount(&server)
         .await;
-    mount(
-        &server,
-        "GET",
-        "/v1/bdbs/4",
-        error_reply(404, "not-found.json"),
-    )
-    .await;
-    let sb = sandbox(&server);
-    sb.run(&["db", "delete", "4", "--yes", "--wait"])
-        .code(0)
-        .stdout_has("deleting redis-enterprise database 4");
-    let gets = requests_with_method(&server, "GET").await;
-    assert_eq!(gets, 1);
+    server
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn import_starts_a_cluster_action() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/bdbs/6/actions/import"))
-        .and(body_json(json!({
-            "dataset_import_sources": [
-                {"type": "url", "url": "https://dumps.example.com/a.rdb.gz"},
-                {"type": "url", "url": "https://dumps.example.com/b.rdb.gz"}
-            ],
-            "email_notification": false
-        })))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"action_uid": "0a1b2c3d-0000-4000-8000-00000000000f"})),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = import_server(json!([
+        {"type": "url", "url": "https://dumps.example.com/a.rdb.gz"},
+        {"type": "url", "url": "https://dumps.example.com/b.rdb.gz"}
+    ]))
+    .await;
     let sb = sandbox(&server);
-    let run = sb.run(&[
-        "db",
-        "import",
-        "6",
-        "--source-type",
-        "https",
-        "--uri",
-        "https://dumps.example.com/a.rdb.gz",
-        "--uri",
-        "https://dumps.example.com/b.rdb.gz",
-        "--yes",
-        "--json",
-    ]);
+    let run = sb.run("db import 6 --source-type https --uri https://dumps.example.com/a.rdb.gz --uri https://dumps.example.com/b.rdb.gz --yes --json");
     run.code(0);
     assert_eq!(run.json()["id"], "0a1b2c3d-0000-4000-8000-00000000000f");
-    sb.run(&[
-        "db",
-        "import",
-        "6",
-        "--source-type",
-        "redis",
-        "--uri",
-        "redis://elsewhere:6379",
-        "--yes",
-    ])
-    .code(6)
-    .stderr_has("accepted");
+    sb.run("db import 6 --source-type redis --uri redis://elsewhere:6379 --yes")
+        .code(6)
+        .stderr_has("accepted");
     assert_eq!(requests(&server).await.len(), 1);
 }
 
@@ -602,8 +410,7 @@ async fn tasks_read_actions_with_numeric_or_text_progress() {
     let server = MockServer::start().await;
     let running = "e5c1f7a2-5b7d-4a0c-9d7e-1f2a3b4c5d6e";
     let failed = "0a1b2c3d-0000-4000-8000-00000000000f";
-    Mock::given(method("GET"))
-        .and(path(format!("/v1/actions/{running}")))
+    when("GET", format!("/v1/actions/{running}"))
         .respond_with(json_reply("action-running.json"))
         .up_to_n_times(1)
         .with_priority(1)
@@ -636,7 +443,7 @@ async fn tasks_read_actions_with_numeric_or_text_progress() {
     sb.run(&["task", "wait", failed])
         .code(8)
         .stderr_has("Failed downloading the dataset");
-    sb.run(&["task", "get", "nope-404"]).code(5);
+    sb.run("task get nope-404").code(5);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -645,13 +452,13 @@ async fn url_uses_the_redis_password_only_when_shown() {
     mount(&server, "GET", "/v1/bdbs/1", json_reply("bdb-1.json")).await;
     mount(&server, "GET", "/v1/bdbs/9", json_reply("bdb-nopass.json")).await;
     let sb = sandbox(&server);
-    let masked = sb.run(&["db", "url", "1"]);
+    let masked = sb.run("db url 1");
     masked.code(0).no_secrets(&refs(&secrets()));
     assert_eq!(
         masked.stdout.trim(),
         "rediss://default:***@redis-12000.cluster.example.com:12000"
     );
-    let shown = sb.run(&["db", "url", "1", "--show-secrets"]);
+    let shown = sb.run("db url 1 --show-secrets");
     shown.code(0);
     let decoded = percent_encoding::percent_decode_str(shown.stdout.trim())
         .decode_utf8()
@@ -661,7 +468,7 @@ async fn url_uses_the_redis_password_only_when_shown() {
         decoded,
         "rediss://default:fixture-re-redis-pass-1@redis-12000.cluster.example.com:12000"
     );
-    let open = sb.run(&["db", "url", "9", "--show-secrets"]);
+    let open = sb.run("db url 9 --show-secrets");
     open.code(0);
     assert_eq!(
         open.stdout.trim(),
@@ -683,7 +490,7 @@ async fn profiles_read_password_env() {
         "[profiles.onprem]\nprovider = \"redis-enterprise\"\nurl = \"{}\"\nuser = \"{USER}\"\npassword_env = \"RE_PROD_PASSWORD\"\n",
         server.uri()
     ));
-    let run = sb.run(&["db", "list", "--profile", "onprem", "--json"]);
+    let run = sb.run("db list --profile onprem --json");
     run.code(0).no_secrets(&refs(&secrets()));
     assert_eq!(run.json()[0]["profile"], "onprem");
 }
@@ -696,6 +503,19 @@ pub struct Pki {
     key_der: Vec<u8>,
 }
 
+impl Pki {
+    /// A certificate `params` describe, signed by its own new key.
+    fn self_signed(params: rcgen::CertificateParams) -> Pki {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        Pki {
+            cert_pem: cert.pem(),
+            cert_der: cert.der().clone(),
+            key_der: key.serialize_der(),
+        }
+    }
+}
+
 /// A self-signed certificate for `names`, `CA:TRUE` like the clusters' own.
 fn self_signed_ca(names: &[&str]) -> Pki {
     let mut params =
@@ -705,13 +525,7 @@ fn self_signed_ca(names: &[&str]) -> Pki {
     params
         .distinguished_name
         .push(rcgen::DnType::CommonName, "cluster.local");
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = params.self_signed(&key).unwrap();
-    Pki {
-        cert_pem: cert.pem(),
-        cert_der: cert.der().clone(),
-        key_der: key.serialize_der(),
-    }
+    Pki::self_signed(params)
 }
 
 /// A leaf for `names` signed by a separate CA; returns (leaf, CA PEM).
@@ -784,12 +598,28 @@ fn write_pem(sb: &Sandbox, name: &str, pem: &str) -> String {
     file.display().to_string()
 }
 
+/// `sb` with `pem` as its cluster's CA file (`REDIS_ENTERPRISE_CA_CERT`).
+fn trusting(mut sb: Sandbox, pem: &str) -> Sandbox {
+    let ca = write_pem(&sb, "ca.pem", pem);
+    sb.set_env("REDIS_ENTERPRISE_CA_CERT", ca);
+    sb
+}
+
+/// A cluster at 127.0.0.1 serving `served`, and a sandbox that trusts `pem` for it.
+async fn cluster_trusting(served: &Pki, pem: &str) -> (Sandbox, Arc<Mutex<Vec<String>>>) {
+    let (port, heads) = tls_server(served).await;
+    (
+        trusting(sandbox_at(&format!("https://127.0.0.1:{port}")), pem),
+        heads,
+    )
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn tls_self_signed_cluster_is_refused_by_default_with_a_hint() {
     let pki = self_signed_ca(&["localhost", "127.0.0.1"]);
     let (port, heads) = tls_server(&pki).await;
     let sb = sandbox_at(&format!("https://127.0.0.1:{port}"));
-    let run = sb.run(&["db", "list", "--retries", "3"]);
+    let run = sb.run("db list --retries 3");
     run.code(10)
         .stderr_has("certificate")
         .stderr_has("REDIS_ENTERPRISE_CA_CERT")
@@ -797,7 +627,7 @@ async fn tls_self_signed_cluster_is_refused_by_default_with_a_hint() {
         .no_secrets(&[PASSWORD]);
     assert!(run.stdout.is_empty());
     assert!(heads.lock().unwrap().is_empty(), "no request got through");
-    let json = sb.run(&["db", "list", "--json"]);
+    let json = sb.run("db list --json");
     json.code(10);
     let line: Value = serde_json::from_str(json.stderr.trim()).unwrap();
     assert_eq!(line["error"]["kind"], "network");
@@ -812,10 +642,8 @@ async fn tls_the_clusters_own_ca_true_certificate_works_as_the_ca_file() {
     let pki = self_signed_ca(&["localhost", "127.0.0.1"]);
     let (port, heads) = tls_server(&pki).await;
     for host in ["127.0.0.1", "localhost"] {
-        let mut sb = sandbox_at(&format!("https://{host}:{port}"));
-        let ca = write_pem(&sb, "cluster.pem", &pki.cert_pem);
-        sb.set_env("REDIS_ENTERPRISE_CA_CERT", ca);
-        let run = sb.run(&["db", "list", "--json"]);
+        let sb = trusting(sandbox_at(&format!("https://{host}:{port}")), &pki.cert_pem);
+        let run = sb.run("db list --json");
         run.code(0).no_secrets(&refs(&secrets()));
         assert_eq!(run.json().as_array().unwrap().len(), 6);
         assert!(
@@ -836,17 +664,14 @@ async fn tls_the_clusters_own_ca_true_certificate_works_as_the_ca_file() {
     sb.config(&format!(
         "[profiles.onprem]\nprovider = \"redis-enterprise\"\nurl = \"https://127.0.0.1:{port}\"\nuser = \"{USER}\"\npassword_env = \"RE_PASSWORD\"\nca_cert = \"{ca}\"\n"
     ));
-    sb.run(&["db", "list", "--json"]).code(0);
+    sb.run("db list --json").code(0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tls_the_ca_file_does_not_excuse_a_wrong_host_name() {
     let pki = self_signed_ca(&["cluster.other.example"]);
-    let (port, heads) = tls_server(&pki).await;
-    let mut sb = sandbox_at(&format!("https://127.0.0.1:{port}"));
-    let ca = write_pem(&sb, "cluster.pem", &pki.cert_pem);
-    sb.set_env("REDIS_ENTERPRISE_CA_CERT", ca);
-    let run = sb.run(&["db", "list"]);
+    let (sb, heads) = cluster_trusting(&pki, &pki.cert_pem).await;
+    let run = sb.run("db list");
     run.code(10)
         .stderr_has("certificate")
         .stderr_has("127.0.0.1");
@@ -857,11 +682,8 @@ async fn tls_the_ca_file_does_not_excuse_a_wrong_host_name() {
 async fn tls_another_certificate_in_the_ca_file_is_refused() {
     let served = self_signed_ca(&["localhost", "127.0.0.1"]);
     let other = self_signed_ca(&["localhost", "127.0.0.1"]);
-    let (port, heads) = tls_server(&served).await;
-    let mut sb = sandbox_at(&format!("https://127.0.0.1:{port}"));
-    let ca = write_pem(&sb, "other.pem", &other.cert_pem);
-    sb.set_env("REDIS_ENTERPRISE_CA_CERT", ca);
-    sb.run(&["db", "list"])
+    let (sb, heads) = cluster_trusting(&served, &other.cert_pem).await;
+    sb.run("db list")
         .code(10)
         .stderr_has("certificate")
         .stderr_has("not in the CA file");
@@ -874,18 +696,9 @@ async fn tls_an_expired_pinned_certificate_is_refused() {
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     params.not_before = rcgen::date_time_ymd(2019, 1, 1);
     params.not_after = rcgen::date_time_ymd(2020, 1, 1);
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = params.self_signed(&key).unwrap();
-    let pki = Pki {
-        cert_pem: cert.pem(),
-        cert_der: cert.der().clone(),
-        key_der: key.serialize_der(),
-    };
-    let (port, _) = tls_server(&pki).await;
-    let mut sb = sandbox_at(&format!("https://127.0.0.1:{port}"));
-    let ca = write_pem(&sb, "expired.pem", &pki.cert_pem);
-    sb.set_env("REDIS_ENTERPRISE_CA_CERT", ca);
-    sb.run(&["db", "list"])
+    let pki = Pki::self_signed(params);
+    let (sb, _) = cluster_trusting(&pki, &pki.cert_pem).await;
+    sb.run("db list")
         .code(10)
         .stderr_has("certificate")
         .stderr_has("expired");
@@ -895,31 +708,21 @@ async fn tls_an_expired_pinned_certificate_is_refused() {
 async fn tls_a_self_signed_non_ca_certificate_works_as_the_ca_file() {
     let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
     params.is_ca = rcgen::IsCa::NoCa;
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = params.self_signed(&key).unwrap();
-    let pki = Pki {
-        cert_pem: cert.pem(),
-        cert_der: cert.der().clone(),
-        key_der: key.serialize_der(),
-    };
-    let (port, _) = tls_server(&pki).await;
-    let mut sb = sandbox_at(&format!("https://127.0.0.1:{port}"));
-    let ca = write_pem(&sb, "leaf.pem", &pki.cert_pem);
-    sb.set_env("REDIS_ENTERPRISE_CA_CERT", ca);
-    sb.run(&["db", "list", "--json"]).code(0);
+    let pki = Pki::self_signed(params);
+    let (sb, _) = cluster_trusting(&pki, &pki.cert_pem).await;
+    sb.run("db list --json").code(0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tls_a_proper_ca_chain_still_verifies() {
     let (leaf, ca_pem) = ca_signed_leaf(&["127.0.0.1"]);
-    let (port, _) = tls_server(&leaf).await;
-    let mut sb = sandbox_at(&format!("https://127.0.0.1:{port}"));
-    let ca = write_pem(&sb, "ca.pem", &ca_pem);
-    sb.set_env("REDIS_ENTERPRISE_CA_CERT", ca.clone());
-    sb.run(&["db", "list", "--json"]).code(0);
+    let (sb, _) = cluster_trusting(&leaf, &ca_pem).await;
+    sb.run("db list --json").code(0);
     // Without the CA file the same server is refused.
-    sandbox_at(&format!("https://127.0.0.1:{port}"))
-        .run(&["db", "list"])
+    sb.cmd()
+        .env_remove("REDIS_ENTERPRISE_CA_CERT")
+        .args(["db", "list"])
+        .assert()
         .code(10);
 }
 
@@ -929,7 +732,7 @@ async fn tls_insecure_skips_verification_for_that_profile_only_and_warns() {
     let (port, _) = tls_server(&pki).await;
     let sb =
         sandbox_at(&format!("https://127.0.0.1:{port}")).env("REDIS_ENTERPRISE_INSECURE", "true");
-    let run = sb.run(&["db", "list", "--json"]);
+    let run = sb.run("db list --json");
     run.code(0).no_secrets(&refs(&secrets()));
     assert_eq!(run.json().as_array().unwrap().len(), 6);
     // Under --json the warning is a JSON line too.
@@ -946,7 +749,7 @@ async fn tls_insecure_skips_verification_for_that_profile_only_and_warns() {
         "[profiles.lab]\nprovider = \"redis-enterprise\"\nurl = \"https://127.0.0.1:{port}\"\nuser = \"{USER}\"\npassword_env = \"RE_PASSWORD\"\ninsecure = true\n\n\
          [profiles.prod]\nprovider = \"redis-enterprise\"\nurl = \"https://127.0.0.1:{port}\"\nuser = \"{USER}\"\npassword_env = \"RE_PASSWORD\"\n"
     ));
-    let run = sb.run(&["db", "list", "--json"]);
+    let run = sb.run("db list --json");
     run.code(12).stderr_has("prod").stderr_has("certificate");
     let listed = run.json();
     assert!(listed
@@ -962,12 +765,12 @@ async fn tls_a_ca_file_that_is_not_pem_is_a_config_error() {
     let sb = sandbox_at("https://127.0.0.1:9");
     let bad = write_pem(&sb, "bad.pem", "not a certificate\n");
     sb.env("REDIS_ENTERPRISE_CA_CERT", bad)
-        .run(&["db", "list"])
+        .run("db list")
         .code(3)
         .stderr_has("bad.pem");
     sandbox_at("https://127.0.0.1:9")
         .env("REDIS_ENTERPRISE_CA_CERT", "/nonexistent/ca.pem")
-        .run(&["db", "list"])
+        .run("db list")
         .code(3)
         .stderr_has("/nonexistent/ca.pem");
 }
@@ -977,81 +780,42 @@ async fn tls_a_ca_file_that_is_not_pem_is_a_config_error() {
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_lists_seeded_bdbs_and_runs_create_get_delete() {
     let sb = Sandbox::new();
-    let list = sb.run(&["--demo", "db", "list", "-p", "redis-enterprise", "--json"]);
+    let list = sb.run("--demo db list -p redis-enterprise --json");
     list.code(0)
         .no_secrets(&["demo-re-redis-pass-1", "demo-re-cluster-password"]);
     let list = list.json();
     assert!(list.as_array().unwrap().len() >= 3);
     assert_eq!(find(&list, "2")["provider_status"], "active-change-pending");
     assert_eq!(find(&list, "4")["port"], 12004, "port 0 → the endpoint's");
-    let created = sb.run(&[
-        "--demo",
-        "db",
-        "create",
-        "-p",
-        "redis-enterprise",
-        "--name",
-        "fresh",
-        "--memory",
-        "100MB",
-        "--set",
-        "shards_count=2",
-        "--wait",
-        "--json",
-    ]);
+    // Waiting on the fast clock; the busy database below on the real one.
+    let fast = Sandbox::new().fast();
+    let created = fast.run("--demo db create -p redis-enterprise --name fresh --memory 100MB --set shards_count=2 --wait --json");
     created.code(0);
     assert_eq!(created.json()["status"], "active");
-    sb.run(&[
-        "--demo",
-        "db",
-        "get",
-        "1",
-        "-p",
-        "redis-enterprise",
-        "--json",
-    ])
-    .code(0)
-    .stdout_has("session-store");
-    sb.run(&[
-        "--demo",
-        "db",
-        "delete",
-        "1",
-        "-p",
-        "redis-enterprise",
-        "--yes",
-        "--wait",
-    ])
-    .code(0);
+    sb.run("--demo db get 1 -p redis-enterprise --json")
+        .code(0)
+        .stdout_has("session-store");
+    fast.run("--demo db delete 1 -p redis-enterprise --yes --wait")
+        .code(0);
     // The cluster refuses to delete a database in the middle of a change.
-    sb.run(&[
-        "--demo",
-        "db",
-        "delete",
-        "2",
-        "-p",
-        "redis-enterprise",
-        "--yes",
-    ])
-    .code(7)
-    .stderr_has("busy");
+    sb.run("--demo db delete 2 -p redis-enterprise --yes")
+        .code(7)
+        .stderr_has("busy");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn emulator_is_stateful_across_commands() {
     let served = Served::start(&[]);
     let sb = served.sandbox_for("REDIS_ENTERPRISE_");
-    let created = sb.run(&[
-        "db", "create", "--name", "orders", "--memory", "512MB", "--json",
-    ]);
+    let created = sb.run("db create --name orders --memory 512MB --json");
     created.code(0);
     let created = created.json();
     assert_eq!(created["status"], "pending");
     let id = created["id"].as_str().unwrap().to_string();
-    sb.run(&["db", "create", "--name", "orders", "--memory", "512MB"])
+    sb.run("db create --name orders --memory 512MB")
         .code(7)
         .stderr_has("already exists");
-    sb.run(&["db", "create", "--name", "nomem"])
+    sb.run("db create --name nomem")
         .code(6)
         .stderr_has("Memory Size is a required property")
         .stderr_has("--memory");
@@ -1067,7 +831,7 @@ async fn emulator_is_stateful_across_commands() {
         "10",
     ])
     .code(0);
-    let listed = sb.run(&["db", "list", "--json"]);
+    let listed = sb.run("db list --json");
     listed.code(0);
     assert_eq!(find(&listed.json(), &id)["name"], "orders");
     let updated = sb.run(&["db", "update", &id, "--memory", "1GB", "--json"]);
@@ -1076,49 +840,30 @@ async fn emulator_is_stateful_across_commands() {
     sb.run(&["db", "update", &id, "--memory", "2GB"])
         .code(7)
         .stderr_has("busy");
-    let dry = sb.run(&[
-        "db",
-        "update",
-        "1",
-        "--memory",
-        "3GB",
-        "--dry-run",
-        "--json",
-    ]);
+    let dry = sb.run("db update 1 --memory 3GB --dry-run --json");
     dry.code(0).no_secrets(&["demo-re-redis-pass-1"]);
     assert_eq!(dry.json()["answer"]["memory_size"], 3u64 << 30);
-    let unchanged = sb.run(&["db", "get", "1", "--json"]);
+    let unchanged = sb.run("db get 1 --json");
     assert_eq!(
         unchanged.json()["memory_limit_bytes"],
         1u64 << 30,
         "dry run changed nothing"
     );
-    let import = sb.run(&[
-        "db",
-        "import",
-        "1",
-        "--source-type",
-        "ftp",
-        "--uri",
-        "ftp://backups.example/x.rdb",
-        "--yes",
-        "--json",
-    ]);
+    let import =
+        sb.run("db import 1 --source-type ftp --uri ftp://backups.example/x.rdb --yes --json");
     import.code(0);
     let action = import.json()["id"].as_str().unwrap().to_string();
-    let task = sb.run(&["task", "wait", &action, "--json"]);
+    let task = sb.run(&["task", "wait", &action, "--interval", "0.1", "--json"]);
     task.code(0);
     assert_eq!(task.json()["status"], "completed");
     assert_eq!(task.json()["resource_id"], "1");
-    sb.run(&["db", "flush", "3", "--yes"]).code(0);
-    sb.run(&["db", "get", "999"])
-        .code(5)
-        .stderr_has("does not exist");
-    sb.run(&["db", "delete", "3", "--yes", "--wait"]).code(0);
-    sb.run(&["db", "get", "3"]).code(5);
+    sb.run("db flush 3 --yes").code(0);
+    sb.run("db get 999").code(5).stderr_has("does not exist");
+    sb.run("db delete 3 --yes --wait").code(0);
+    sb.run("db get 3").code(5);
     let url = served.var("REDIS_ENTERPRISE_URL");
     let wrong = sandbox_at(&url).env("REDIS_ENTERPRISE_PASSWORD", "wrong");
-    wrong.run(&["db", "list"]).code(4);
+    wrong.run("db list").code(4);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1126,6 +871,6 @@ async fn emulator_faults_are_ridden_out_by_retries() {
     let served = Served::start(&["--fault", "503:2"]);
     let sb = served.sandbox_for("REDIS_ENTERPRISE_");
     for _ in 0..3 {
-        sb.run(&["db", "list", "--json"]).code(0);
+        sb.run("db list --json").code(0);
     }
 }

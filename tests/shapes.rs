@@ -3,10 +3,10 @@
 //! records that name their plan only in `database_type`.
 
 use crate::cases::{redis_cloud, upstash};
-use crate::common::{fixture, fixture_secrets, refs, Sandbox};
+use crate::common::{fixture, fixture_secrets, mock, refs, when, Sandbox};
 use serde_json::{json, Value};
-use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::header;
+use wiremock::{MockServer, ResponseTemplate};
 
 const ACTIVE_ACTIVE: &str = "2190412/7001";
 const PENDING: &str = "2190412/7002";
@@ -30,21 +30,20 @@ async fn active_active_server() -> MockServer {
         ),
     ];
     for (route, name) in answers {
-        Mock::given(method("GET"))
-            .and(path(route))
+        when("GET", route)
             .and(header("x-api-key", redis_cloud::KEY))
             .and(header("x-api-secret-key", redis_cloud::SECRET))
             .respond_with(body(fixture("redis-cloud", name)))
             .mount(&server)
             .await;
     }
-    Mock::given(method("GET"))
-        .and(path("/v1/fixed/subscriptions"))
-        .respond_with(body(
-            r#"{"accountId": 1304871, "subscriptions": []}"#.into(),
-        ))
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        "/v1/fixed/subscriptions",
+        body(r#"{"accountId": 1304871, "subscriptions": []}"#.into()),
+    )
+    .await;
     server
 }
 
@@ -83,7 +82,7 @@ fn regions() -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn active_active_lists_with_its_first_region() {
     let server = active_active_server().await;
-    let run = sandbox(&server).run(&["db", "list", "--json"]);
+    let run = sandbox(&server).run("db list --json");
     run.code(0).no_secrets(&refs(&secrets()));
     let dbs = run.json();
     assert_eq!(
@@ -117,7 +116,7 @@ async fn active_active_lists_with_its_first_region() {
 async fn active_active_table_counts_the_other_regions_and_region_filters_match_any() {
     let server = active_active_server().await;
     let sb = sandbox(&server);
-    let run = sb.run(&["db", "list"]);
+    let run = sb.run("db list");
     run.code(0).no_secrets(&refs(&secrets()));
     let row = run
         .stdout
@@ -132,7 +131,7 @@ async fn active_active_table_counts_the_other_regions_and_region_filters_match_a
         assert!(row.contains(cell), "{cell} missing from {row}");
     }
     // A database is in every one of its regions.
-    let run = sb.run(&["db", "list", "--region", "ap-southeast-1", "--json"]);
+    let run = sb.run("db list --region ap-southeast-1 --json");
     run.code(0);
     let listed = run.json();
     let names: Vec<&Value> = listed
@@ -315,14 +314,16 @@ async fn region_on_a_single_region_database_is_refused() {
 #[tokio::test(flavor = "multi_thread")]
 async fn older_upstash_records_take_their_plan_from_database_type() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v2/redis/databases"))
-        .respond_with(body(fixture("upstash", "databases-legacy.json")))
-        .mount(&server)
-        .await;
+    mock(
+        &server,
+        "GET",
+        "/v2/redis/databases",
+        body(fixture("upstash", "databases-legacy.json")),
+    )
+    .await;
     let run = upstash::case()
         .sandbox(&server)
-        .run(&["db", "list", "--json", "--sort", "name"]);
+        .run("db list --json --sort name");
     run.code(0)
         .no_secrets(&refs(&fixture_secrets("upstash", "databases-legacy.json")));
     let dbs = run.json();

@@ -1,10 +1,10 @@
 //! Upstash through the real binary against wiremock servers fed from fixtures/upstash.
 
 use crate::cases::upstash::case;
-use crate::common::{fixture, refs, requests, Sandbox};
+use crate::common::{fixture_reply, mock, refs, reply, when, Sandbox};
 use serde_json::json;
-use wiremock::matchers::{body_json, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{body_json, query_param};
+use wiremock::MockServer;
 
 fn sandbox(server: &MockServer) -> Sandbox {
     case().sandbox(server)
@@ -18,7 +18,7 @@ fn secrets() -> Vec<String> {
 async fn list_normalizes_every_quirk() {
     let server = case().list_server().await;
     let sb = sandbox(&server);
-    let run = sb.run(&["db", "list", "--json"]);
+    let run = sb.run("db list --json");
     run.code(0).no_secrets(&refs(&secrets()));
     let dbs = run.json();
     let dbs = dbs.as_array().expect("bare array");
@@ -55,7 +55,7 @@ async fn list_normalizes_every_quirk() {
 #[tokio::test(flavor = "multi_thread")]
 async fn list_alias_prints_a_table_in_stable_order() {
     let server = case().list_server().await;
-    let run = sandbox(&server).run(&["list", "--provider", "upstash"]);
+    let run = sandbox(&server).run("list --provider upstash");
     run.code(0).no_secrets(&refs(&secrets()));
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert!(lines[0]
@@ -73,7 +73,7 @@ async fn list_alias_prints_a_table_in_stable_order() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_table_is_what_operators_read() {
     let server = case().list_server().await;
-    let run = sandbox(&server).run(&["db", "list"]);
+    let run = sandbox(&server).run("db list");
     run.code(0);
     insta::assert_snapshot!(
         "upstash_list_table",
@@ -85,7 +85,7 @@ async fn the_table_is_what_operators_read() {
 async fn unicode_survives_yaml_and_csv_quotes_correctly() {
     let server = case().list_server().await;
     let sb = sandbox(&server);
-    let yaml = sb.run(&["db", "list", "-o", "yaml"]);
+    let yaml = sb.run("db list -o yaml");
     yaml.code(0).no_secrets(&refs(&secrets()));
     let parsed: serde_yaml::Value = serde_yaml::from_str(&yaml.stdout).unwrap();
     assert!(parsed
@@ -94,7 +94,7 @@ async fn unicode_survives_yaml_and_csv_quotes_correctly() {
         .iter()
         .any(|d| d["name"].as_str() == Some("Café Ünïcødé 缓存, \"quoted\"")));
 
-    let csv = sb.run(&["db", "list", "-o", "csv"]);
+    let csv = sb.run("db list -o csv");
     csv.code(0).no_secrets(&refs(&secrets()));
     let mut reader = csv::Reader::from_reader(csv.stdout.as_bytes());
     assert_eq!(
@@ -114,236 +114,50 @@ async fn unicode_survives_yaml_and_csv_quotes_correctly() {
 #[tokio::test(flavor = "multi_thread")]
 async fn get_hides_credentials_and_raw_redacts() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(
-            "/v2/redis/database/96ad0856-03b1-4ee7-9666-e81abd0349e1",
-        ))
-        .and(query_param("credentials", "hide"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(
-            fixture("upstash", "database-with-credentials.json"),
-            "application/json",
-        ))
-        .expect(2)
-        .mount(&server)
-        .await;
+    when(
+        "GET",
+        "/v2/redis/database/96ad0856-03b1-4ee7-9666-e81abd0349e1",
+    )
+    .and(query_param("credentials", "hide"))
+    .respond_with(fixture_reply(
+        200,
+        "upstash",
+        "database-with-credentials.json",
+    ))
+    .expect(2)
+    .mount(&server)
+    .await;
     let sb = sandbox(&server);
-    let run = sb.run(&[
-        "db",
-        "get",
-        "96ad0856-03b1-4ee7-9666-e81abd0349e1",
-        "--json",
-        "--raw",
-    ]);
+    let run = sb.run("db get 96ad0856-03b1-4ee7-9666-e81abd0349e1 --json --raw");
     run.code(0).no_secrets(&refs(&secrets()));
     let db = run.json();
     assert_eq!(db["raw"]["password"], "***");
     assert_eq!(db["raw"]["rest_token"], "***");
     assert_eq!(db["raw"]["database_name"], "MyRedis");
-    let shown = sb.run(&[
-        "db",
-        "get",
-        "96ad0856-03b1-4ee7-9666-e81abd0349e1",
-        "--json",
-        "--raw",
-        "--show-secrets",
-    ]);
+    let shown = sb.run("db get 96ad0856-03b1-4ee7-9666-e81abd0349e1 --json --raw --show-secrets");
     shown.code(0).stdout_has("fixture-upstash-password-1");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn create_sends_the_documented_body() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v2/redis/database"))
-        .and(body_json(json!({
-            "database_name": "new-cache", "platform": "gcp", "primary_region": "us-east-1",
-            "tls": true, "plan": "payg", "budget": 50, "read_regions": ["us-west-1", "eu-west-1"]
-        })))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(fixture("upstash", "created.json"), "application/json"),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    let run = sandbox(&server).run(&[
-        "db",
-        "create",
-        "--name",
-        "new-cache",
-        "--region",
-        "us-east-1",
-        "--set",
-        "platform=gcp",
-        "--set",
-        "plan=payg",
-        "--set",
-        "budget=50",
-        "--set",
-        "read_regions=us-west-1,eu-west-1",
-        "--json",
-    ]);
-    run.code(0).no_secrets(&[
-        "fixture-upstash-password-new",
-        "fixture-upstash-rest-token-new",
-    ]);
-    assert_eq!(run.json()["id"], "c0ffee00-0000-4000-8000-000000000042");
-    assert_eq!(run.json()["endpoint"], "fresh-newt-42.upstash.io");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn create_refuses_bad_input_before_any_request() {
-    let server = MockServer::start().await;
-    let sb = sandbox(&server);
-    sb.run(&["db", "create", "--name", "x"])
-        .code(6)
-        .stderr_has("--region");
-    sb.run(&[
-        "db",
-        "create",
-        "--name",
-        "x",
-        "--region",
-        "us-east-1",
-        "--memory",
-        "0",
-    ])
-    .code(2);
-    sb.run(&[
-        "db",
-        "create",
-        "--name",
-        "x",
-        "--region",
-        "us-east-1",
-        "--memory",
-        "-1GB",
-    ])
-    .code(2);
-    sb.run(&[
-        "db",
-        "create",
-        "--name",
-        "x",
-        "--region",
-        "us-east-1",
-        "--set",
-        "shards=2",
-    ])
-    .code(6)
-    .stderr_has("accepted");
-    assert!(requests(&server).await.is_empty());
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn update_maps_each_change_to_its_endpoint() {
-    let server = MockServer::start().await;
-    let id = "96ad0856-03b1-4ee7-9666-e81abd0349e1";
-    for (verb, route, body) in [
-        (
-            "POST",
-            format!("/v2/redis/rename/{id}"),
-            json!({"name": "renamed"}),
-        ),
-        (
-            "POST",
-            format!("/v2/redis/change-plan/{id}"),
-            json!({"plan_name": "pro"}),
-        ),
-        (
-            "PATCH",
-            format!("/v2/redis/update-budget/{id}"),
-            json!({"budget": 100}),
-        ),
-    ] {
-        Mock::given(method(verb))
-            .and(path(route))
-            .and(body_json(body))
-            .respond_with(ResponseTemplate::new(200).set_body_json("OK"))
-            .expect(1)
-            .mount(&server)
-            .await;
-    }
-    Mock::given(method("GET"))
-        .and(path(format!("/v2/redis/database/{id}")))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(
-            fixture("upstash", "database-hidden.json"),
-            "application/json",
-        ))
-        .mount(&server)
-        .await;
-    let sb = sandbox(&server);
-    let run = sb.run(&[
-        "db",
-        "update",
-        id,
-        "--name",
-        "renamed",
-        "--set",
-        "plan=pro",
-        "--set",
-        "budget=100",
-        "--json",
-    ]);
-    run.code(0);
-    assert_eq!(run.json()["id"], id);
-    // --dry-run sends nothing.
-    let before = requests(&server).await.len();
-    let dry = sb.run(&[
-        "db",
-        "update",
-        id,
-        "--set",
-        "tls=true",
-        "--dry-run",
-        "--json",
-    ]);
-    dry.code(0);
-    assert_eq!(
-        dry.json()["requests"][0]["path"],
-        format!("/redis/enable-tls/{id}")
-    );
-    assert_eq!(requests(&server).await.len(), before);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn delete_with_yes_deletes() {
-    let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .and(path("/v2/redis/database/abc"))
-        .respond_with(ResponseTemplate::new(200).set_body_json("OK"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let sb = sandbox(&server);
-    sb.run(&["db", "delete", "abc", "--yes"])
-        .code(0)
-        .stdout_has("deleted");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn backups_list_create_restore() {
     let server = MockServer::start().await;
     let id = "96ad0856-03b1-4ee7-9666-e81abd0349e1";
-    Mock::given(method("GET"))
-        .and(path(format!("/v2/redis/list-backup/{id}")))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(fixture("upstash", "backups.json"), "application/json"),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v2/redis/create-backup/{id}")))
+    mock(
+        &server,
+        "GET",
+        format!("/v2/redis/list-backup/{id}"),
+        fixture_reply(200, "upstash", "backups.json"),
+    )
+    .await;
+    when("POST", format!("/v2/redis/create-backup/{id}"))
         .and(body_json(json!({"name": "nightly"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json("OK"))
+        .respond_with(reply(200, "OK"))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v2/redis/restore-backup/{id}")))
+    when("POST", format!("/v2/redis/restore-backup/{id}"))
         .and(body_json(json!({"backup_id": "2e73q56c"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json("OK"))
+        .respond_with(reply(200, "OK"))
         .expect(1)
         .mount(&server)
         .await;
@@ -368,7 +182,7 @@ async fn backups_list_create_restore() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unknown_provider_value_is_a_usage_error() {
-    Sandbox::new().run(&["db", "list", "-p", "mongo"]).code(2);
+    Sandbox::new().run("db list -p mongo").code(2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -41,7 +41,8 @@ pub async fn run(app: &App, command: BackupCommand) -> Result<()> {
                 BackupTaken::Backup(backup) => app.print(&app.out.one(&backup)?),
                 BackupTaken::Task(task) if wait.wait => {
                     let timeout = Duration::from_secs_f64(wait.wait_timeout);
-                    let done = wait::task(app, provider.as_ref(), &task.id, timeout).await?;
+                    let done =
+                        wait::task(app, provider.as_ref(), &task.id, timeout, wait::POLL).await?;
                     print_change(app, &Change::Task(done))
                 }
                 BackupTaken::Task(task) => print_change(app, &Change::Task(task)),

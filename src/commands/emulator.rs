@@ -10,6 +10,7 @@ pub async fn run(command: EmulatorCommand) -> Result<()> {
         seed,
         latency_ms,
         fault,
+        speed,
     } = command;
     let options = Options {
         port,
@@ -22,6 +23,7 @@ pub async fn run(command: EmulatorCommand) -> Result<()> {
             .transpose()
             .map_err(Error::usage)?,
         fixed_ports: false,
+        speed,
     };
     let emulator = Emulator::start(options).await?;
     let mut text = String::new();

@@ -42,6 +42,7 @@ pub async fn run(app: &App, command: TaskCommand) -> Result<()> {
             id,
             target,
             timeout,
+            interval,
         } => {
             let provider = app.provider(&target, Operation::Tasks)?;
             let task = wait::task(
@@ -49,6 +50,7 @@ pub async fn run(app: &App, command: TaskCommand) -> Result<()> {
                 provider.as_ref(),
                 &id,
                 Duration::from_secs_f64(timeout),
+                Duration::from_secs_f64(interval),
             )
             .await?;
             app.print(&app.out.one(&task)?)

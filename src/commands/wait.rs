@@ -180,9 +180,19 @@ impl Spinners {
     }
 }
 
-/// Waits for a task to finish: completed → the task; failed → exit 8 with its error.
-pub async fn task(app: &App, provider: &dyn Provider, id: &str, timeout: Duration) -> Result<Task> {
-    task_within(app, provider, id, Deadline::from_now(timeout)).await
+/// How often `--wait` polls at first.
+pub const POLL: Duration = Duration::from_secs(2);
+
+/// Waits for a task to finish, polling every `interval` at first: completed → the task;
+/// failed → exit 8 with its error.
+pub async fn task(
+    app: &App,
+    provider: &dyn Provider,
+    id: &str,
+    timeout: Duration,
+    interval: Duration,
+) -> Result<Task> {
+    task_within(app, provider, id, Deadline::from_now(timeout), interval).await
 }
 
 /// [`task`] within a deadline already running.
@@ -191,9 +201,10 @@ async fn task_within(
     provider: &dyn Provider,
     id: &str,
     deadline: Deadline,
+    interval: Duration,
 ) -> Result<Task> {
     let what = format!("{} task {id}", provider.kind());
-    let task = until(app, &what, deadline, Duration::from_secs(2), || async {
+    let task = until(app, &what, deadline, interval, || async {
         let task = match provider.task(id).await {
             Ok(task) => task,
             Err(e) if e.kind == ErrorKind::NotFound => {
@@ -237,7 +248,7 @@ pub async fn change(
     let mut change = change;
     let mut database_id = database_id.map(str::to_string);
     if let Change::Task(task) = &change {
-        let done = task_within(app, provider, &task.id, deadline).await?;
+        let done = task_within(app, provider, &task.id, deadline, POLL).await?;
         if database_id.is_none() {
             database_id = done.resource_id.clone();
         }
@@ -254,7 +265,7 @@ pub async fn change(
     }
     let what = format!("{} database {id}", provider.kind());
     if gone {
-        until(app, &what, deadline, Duration::from_secs(2), || async {
+        until(app, &what, deadline, POLL, || async {
             match provider.get(&id).await {
                 Ok(db) => Ok(Step::Waiting(db.status.to_string())),
                 Err(e) if e.kind == ErrorKind::NotFound => Ok(Step::Done(())),
@@ -264,7 +275,7 @@ pub async fn change(
         .await?;
         return Ok(change);
     }
-    let db = until(app, &what, deadline, Duration::from_secs(2), || async {
+    let db = until(app, &what, deadline, POLL, || async {
         let db = provider.get(&id).await?;
         Ok(match db.status {
             crate::model::Status::Active => Step::Done(db),

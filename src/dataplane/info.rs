@@ -86,10 +86,67 @@ mod tests {
         assert_eq!(usage.used_memory, Some(5));
     }
 
+    use proptest::prelude::*;
+
+    /// Lines a reply may hold: one of the four fields or another, with any value; or text.
+    fn lines() -> impl Strategy<Value = Vec<String>> {
+        let field =
+            "(used_memory|maxmemory|instantaneous_ops_per_sec|connected_clients|maxclients)";
+        let value = prop_oneof![
+            ".{0,12}",
+            any::<u64>().prop_map(|n| n.to_string()),
+            any::<f64>().prop_map(|f| f.to_string())
+        ];
+        let line = prop_oneof![
+            (field, value).prop_map(|(f, v)| format!("{f}:{v}")),
+            ".{0,30}"
+        ];
+        prop::collection::vec(line, 0..12)
+    }
+
     proptest::proptest! {
+        /// Any reply: figures a server may have (a rate that is a number from 0 up, no limit
+        /// of 0), the last word of each field standing, and every other line changing nothing.
         #[test]
-        fn any_text_never_panics(text in ".{0,400}") {
-            let _ = parse(&text);
+        fn any_reply_gives_only_what_its_field_lines_say(lines in lines()) {
+            let usage = parse(&lines.join("\r\n"));
+            prop_assert!(usage.instantaneous_ops_per_sec.is_none_or(|o| o.is_finite() && o >= 0.0));
+            prop_assert_ne!(usage.maxmemory, Some(0));
+            let fields: Vec<&String> = lines
+                .iter()
+                .filter(|l| ["used_memory:", "maxmemory:", "instantaneous_ops_per_sec:", "connected_clients:"]
+                    .iter()
+                    .any(|f| l.trim().starts_with(f)))
+                .collect();
+            let last = fields.last().map(|l| parse(l));
+            prop_assert_eq!(parse(&fields.iter().map(|l| format!("{l}\n")).collect::<String>()), usage.clone());
+            if fields.len() == 1 {
+                prop_assert_eq!(last, Some(usage));
+            }
+        }
+
+        /// Figures written as `INFO` writes them read back as they were.
+        #[test]
+        fn written_figures_read_back(
+            used_memory in any::<Option<u64>>(),
+            maxmemory in proptest::option::of(1..=u64::MAX),
+            ops in proptest::option::of(0.0..1e12f64),
+            connected_clients in any::<Option<u64>>(),
+        ) {
+            let written = RedisUsage { used_memory, maxmemory, instantaneous_ops_per_sec: ops, connected_clients };
+            let mut text = String::from("# Memory\r\n");
+            let pairs = [
+                ("used_memory", used_memory.map(|n| n.to_string())),
+                ("maxmemory", maxmemory.map(|n| n.to_string())),
+                ("instantaneous_ops_per_sec", ops.map(|o| o.to_string())),
+                ("connected_clients", connected_clients.map(|n| n.to_string())),
+            ];
+            for (field, value) in pairs {
+                if let Some(value) = value {
+                    text.push_str(&format!("{field}:{value}\r\n{field}_human:x\r\n"));
+                }
+            }
+            prop_assert_eq!(parse(&text), written);
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -39,10 +39,13 @@ pub struct Options {
     /// whatever port a record names, so it prints the same on every run); else every one is
     /// listed with the data plane's real port, so any client reaches it (`emulator serve`).
     pub fixed_ports: bool,
+    /// `emulator serve --speed N`; `None`: [`SPEED_VAR`], else real time.
+    pub speed: Option<Clock>,
 }
 
 impl Options {
-    /// `--demo`: seeded, on a free port, no latency, no faults, fixed ports.
+    /// `--demo`: seeded, on a free port, no latency, no faults, fixed ports, the clock
+    /// [`SPEED_VAR`] sets.
     pub fn demo() -> Self {
         Options {
             port: 0,
@@ -51,7 +54,56 @@ impl Options {
             latency: Duration::ZERO,
             fault: None,
             fixed_ports: true,
+            speed: None,
         }
+    }
+}
+
+/// The variable that speeds up the emulator's clock (`--demo` and `emulator serve`).
+pub const SPEED_VAR: &str = "DBCTL_EMULATOR_SPEED";
+/// The fastest clock: a 20 s change takes 20 µs.
+pub const MAX_SPEED: f64 = 1_000_000.0;
+
+/// The emulator's clock. Every delay it imitates (a task received then in progress, a database
+/// pending before it turns active) passes `speed` times faster than real time, so a test or a
+/// rehearsal need not wait for it; timestamps it prints stay real.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Clock {
+    speed: f64,
+}
+
+impl Clock {
+    pub const REAL: Clock = Clock { speed: 1.0 };
+
+    /// The clock `speed` times faster than real time, if it is a factor from 1 to
+    /// [`MAX_SPEED`].
+    pub fn new(speed: f64) -> Option<Clock> {
+        (1.0..=MAX_SPEED)
+            .contains(&speed)
+            .then_some(Clock { speed })
+    }
+
+    /// When `delay` of emulated time from now will have passed.
+    pub fn after(self, delay: Duration) -> Instant {
+        Instant::now() + delay.div_f64(self.speed)
+    }
+
+    /// The emulated time since `start`.
+    pub fn since(self, start: Instant) -> Duration {
+        start.elapsed().mul_f64(self.speed)
+    }
+}
+
+impl std::str::FromStr for Clock {
+    type Err = String;
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        text.trim()
+            .parse()
+            .ok()
+            .and_then(Clock::new)
+            .ok_or_else(|| {
+                format!("the speed must be a factor from 1 to {MAX_SPEED}, got {text:?}")
+            })
     }
 }
 
@@ -127,11 +179,13 @@ pub struct Setup {
     cloud_bench: Option<(usize, usize)>,
     /// The port every Redis database is listed with; `None`: each keeps its own.
     data_port: Option<u16>,
+    clock: Clock,
 }
 
 impl Setup {
-    /// The seed `seeded` asks for, sized by the environment (an unusable size is exit 3).
-    fn from_env(seeded: bool) -> Result<Setup> {
+    /// The seed `seeded` asks for, sized by the environment (an unusable size is exit 3), on
+    /// the clock `speed` sets, else [`SPEED_VAR`] (an unusable factor is exit 3 too).
+    fn from_env(seeded: bool, speed: Option<Clock>) -> Result<Setup> {
         let fleet = env_size(
             "DBCTL_EMULATOR_FLEET",
             &format!("a number of databases up to {MAX_DATABASES}"),
@@ -149,9 +203,18 @@ impl Setup {
                 (size.0 <= MAX_BENCH_SUBSCRIPTIONS).then_some((size, databases))
             },
         )?;
+        let clock = match speed {
+            Some(clock) => Some(clock),
+            None => env_size(
+                SPEED_VAR,
+                &format!("a factor from 1 to {MAX_SPEED}"),
+                |text| Some((text.parse::<Clock>().ok()?, 0)),
+            )?,
+        };
         Ok(Setup {
             fleet,
             cloud_bench,
+            clock: clock.unwrap_or(Clock::REAL),
             ..Setup::new(seeded)
         })
     }
@@ -163,7 +226,12 @@ impl Setup {
             fleet: None,
             cloud_bench: None,
             data_port: None,
+            clock: Clock::REAL,
         }
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     pub fn is_seeded(&self) -> bool {
@@ -188,9 +256,9 @@ impl Setup {
     }
 }
 
-/// A size set in the environment variable `name`: unset or blank is none; else `parse` reads
-/// it as (value, databases it makes), at most [`MAX_DATABASES`], or it is exit 3 saying what
-/// it must be.
+/// A setting in the environment variable `name`: unset or blank is none; else `parse` reads
+/// it as (value, databases it makes: none for a speed), at most [`MAX_DATABASES`], or it is
+/// exit 3 saying what it must be.
 fn env_size<T>(
     name: &str,
     wanted: &str,
@@ -280,7 +348,7 @@ fn api(kind: ProviderKind) -> ApiSpec {
 
 impl Emulator {
     pub async fn start(options: Options) -> Result<Emulator> {
-        let mut setup = Setup::from_env(options.seeded)?;
+        let mut setup = Setup::from_env(options.seeded, options.speed)?;
         let listener = tokio::net::TcpListener::bind((options.bind, options.port))
             .await
             .map_err(|e| {
@@ -452,4 +520,23 @@ pub fn wave(seed: &str, at: f64, low: f64, high: f64) -> f64 {
 /// Seconds since the epoch, for created timestamps.
 pub fn now_unix() -> i64 {
     chrono::Utc::now().timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_speed_is_a_factor_from_1_to_a_million() {
+        assert_eq!("1".parse::<Clock>(), Ok(Clock::REAL));
+        assert_eq!(" 1000000 ".parse::<Clock>().map(|c| c.speed), Ok(MAX_SPEED));
+        for bad in ["0", "0.5", "-2", "1000001", "NaN", "inf", "fast", ""] {
+            let refused = bad.parse::<Clock>().unwrap_err();
+            assert!(refused.contains("from 1 to 1000000"), "{bad:?}: {refused}");
+        }
+        let fast = Clock::new(100.0).unwrap();
+        let start = Instant::now() - Duration::from_millis(10);
+        assert!(fast.since(start) >= Duration::from_secs(1));
+        assert!(fast.after(Duration::from_secs(1)) <= Instant::now() + Duration::from_millis(10));
+    }
 }

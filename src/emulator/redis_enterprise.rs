@@ -14,13 +14,13 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use super::{basic_auth_ok, full, lock, too_large, Setup};
+use super::{basic_auth_ok, full, lock, too_large, Clock, Setup};
 
 pub const PREFIX: &str = "/redis-enterprise";
 pub const USER: &str = "admin@dbctl.dev";
 pub const PASSWORD: &str = "demo-re-cluster-password";
 
-/// How long a state-machine step takes.
+/// How long a state-machine step takes (on the emulator's clock).
 const STEP: Duration = Duration::from_secs(1);
 /// The seeded `active-change-pending` database settles after this long.
 const SEEDED_CHANGE: Duration = Duration::from_secs(20);
@@ -89,7 +89,7 @@ impl State {
             let uid = state.seed("leaderboard", 3 << 29, true, 1, false, &days(45));
             if let Some(bdb) = state.find(uid) {
                 bdb.record["status"] = json!("active-change-pending");
-                bdb.transition = Some((Instant::now() + SEEDED_CHANGE, Next::Active));
+                bdb.transition = Some((setup.clock().after(SEEDED_CHANGE), Next::Active));
             }
             let uid = state.seed("feature-flags", 256 << 20, false, 1, false, &days(10));
             if let Some(bdb) = state.find(uid) {
@@ -519,9 +519,10 @@ async fn create(
     }
     state.next_uid = state.next_uid.max(uid.saturating_add(1));
     record["status"] = json!("pending");
+    let transition = Some((state.setup.clock().after(STEP), Next::Active));
     state.bdbs.push(Bdb {
         record: record.clone(),
-        transition: Some((Instant::now() + STEP, Next::Active)),
+        transition,
     });
     Json(record).into_response()
 }
@@ -566,7 +567,7 @@ async fn update(
     }
     changed["status"] = json!("active-change-pending");
     bdb.record = changed.clone();
-    bdb.transition = Some((Instant::now() + STEP, Next::Active));
+    bdb.transition = Some((setup.clock().after(STEP), Next::Active));
     Json(changed).into_response()
 }
 
@@ -575,12 +576,13 @@ async fn delete(AxumState(store): Shared, headers: HeaderMap, Path(uid): Path<St
         return unauthorized();
     }
     let mut state = lock(&store);
+    let clock = state.setup.clock();
     let (_, bdb) = match state.active(&uid) {
         Ok(found) => found,
         Err(refused) => return *refused,
     };
     bdb.record["status"] = json!("delete-pending");
-    bdb.transition = Some((Instant::now() + STEP, Next::Gone));
+    bdb.transition = Some((clock.after(STEP), Next::Gone));
     StatusCode::OK.into_response()
 }
 
@@ -641,12 +643,13 @@ async fn import(
         );
     }
     let mut state = lock(&store);
+    let clock = state.setup.clock();
     let (n, bdb) = match state.active(&uid) {
         Ok(found) => found,
         Err(refused) => return *refused,
     };
     bdb.record["status"] = json!("import-pending");
-    bdb.transition = Some((Instant::now() + STEP, Next::Active));
+    bdb.transition = Some((clock.after(STEP), Next::Active));
     let action = state.start_action("import", n);
     Json(json!({ "action_uid": action })).into_response()
 }
@@ -658,7 +661,12 @@ async fn actions(AxumState(store): Shared, headers: HeaderMap) -> Response {
         return unauthorized();
     }
     let state = lock(&store);
-    let actions: Vec<Value> = state.actions.iter().map(action_view).collect();
+    let clock = state.setup.clock();
+    let actions: Vec<Value> = state
+        .actions
+        .iter()
+        .map(|action| action_view(action, clock))
+        .collect();
     Json(json!({"actions": actions, "state-machines": []})).into_response()
 }
 
@@ -674,12 +682,12 @@ async fn action(AxumState(store): Shared, headers: HeaderMap, Path(uid): Path<St
             &format!("Action {uid} does not exist"),
         );
     };
-    Json(action_view(action)).into_response()
+    Json(action_view(action, state.setup.clock())).into_response()
 }
 
 /// An action as the cluster shows it: queued, then running with its progress, then completed.
-fn action_view(action: &Action) -> Value {
-    let elapsed = action.started.elapsed();
+fn action_view(action: &Action, clock: Clock) -> Value {
+    let elapsed = clock.since(action.started);
     let (status, progress) = if elapsed < STEP / 4 {
         ("queued", json!("0"))
     } else if elapsed < STEP {
@@ -737,5 +745,25 @@ mod tests {
         let demo = record(7, &json!({ "port": 13_001 }), "t", &Setup::new(false));
         assert_eq!(demo["port"], 13_001);
         assert_eq!(demo["endpoints"][0]["addr"], json!(["127.0.0.1"]));
+    }
+
+    /// The seeded change settles after 20 s of the emulator's clock: at once on a fast one.
+    #[test]
+    fn a_fast_clock_settles_the_seeded_change_at_once() {
+        let status = |setup: Setup| {
+            let mut state = State::new(&setup);
+            std::thread::sleep(Duration::from_millis(5));
+            state.tick();
+            state.find(2).map(|bdb| bdb.record["status"].clone())
+        };
+        let fast = Setup {
+            clock: "10000".parse().unwrap(),
+            ..Setup::new(true)
+        };
+        assert_eq!(
+            status(Setup::new(true)),
+            Some(json!("active-change-pending"))
+        );
+        assert_eq!(status(fast), Some(json!("active")));
     }
 }

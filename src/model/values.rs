@@ -228,9 +228,24 @@ mod tests {
             proptest::prop_assert!(error < 0.005, "{bytes} -> {shown} -> {parsed}");
         }
 
+        /// Any text: a size from one byte to the most allowed, that reads back the same from
+        /// its human form (within 0.5%); or a one-line refusal that names the flag and shows no
+        /// control character.
         #[test]
-        fn size_parsing_never_panics(text in ".{0,20}") {
-            let _ = size(&text);
+        fn any_text_is_a_size_or_one_clean_refusal(text in ".{0,20}") {
+            match size(&text) {
+                Ok(bytes) => {
+                    proptest::prop_assert!((1..=MAX_SIZE_BYTES).contains(&bytes), "{}", bytes);
+                    let shown = ByteSize(bytes).to_string().replace(' ', "");
+                    let again = size(&shown).unwrap() as f64;
+                    proptest::prop_assert!((again - bytes as f64).abs() / (bytes as f64) < 0.005);
+                }
+                Err(refusal) => {
+                    let line = refusal.for_flag("--memory");
+                    proptest::prop_assert!(line.starts_with("--memory "), "{}", line);
+                    proptest::prop_assert!(!line.chars().any(char::is_control), "{:?}", line);
+                }
+            }
         }
 
         #[test]

@@ -381,6 +381,73 @@ pub mod testing {
         }
     }
 
+    /// What every database a converter makes must be, whatever the provider sent: the
+    /// provider's and the profile's, an endpoint only where it is a host as it stands (every
+    /// region's too), a creation time only in RFC 3339 UTC, and a `--raw` record in which no
+    /// secret-named field holds anything but the mask.
+    pub fn well_formed(
+        db: &crate::model::Database,
+        kind: crate::model::ProviderKind,
+        profile: &str,
+    ) -> Result<(), TestCaseError> {
+        prop_assert_eq!(db.provider, kind);
+        prop_assert_eq!(db.profile.as_str(), profile);
+        let regions = db.regions.iter().flatten().map(|r| &r.endpoint);
+        for endpoint in std::iter::once(&db.endpoint).chain(regions).flatten() {
+            prop_assert_eq!(crate::sanitize::host(endpoint), Some(endpoint.clone()));
+        }
+        if let Some(created) = &db.created_at {
+            prop_assert!(
+                created.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(created).is_ok(),
+                "created_at {:?}",
+                created
+            );
+        }
+        if let Some(raw) = &db.raw {
+            prop_assert!(masked(raw), "a secret in --raw: {}", raw);
+        }
+        Ok(())
+    }
+
+    /// No secret-named field of `value`, at any depth, holds anything but null or the mask.
+    fn masked(value: &Value) -> bool {
+        match value {
+            Value::Object(map) => map.iter().all(|(key, field)| {
+                if crate::secret::is_secret_key(key) {
+                    field.is_null() || field == "***"
+                } else {
+                    masked(field)
+                }
+            }),
+            Value::Array(items) => items.iter().all(masked),
+            _ => true,
+        }
+    }
+
+    /// What a record a converter cannot read must give: a provider error (exit 8) whose
+    /// message starts with the provider's name (the output layer escapes what it quotes).
+    pub fn refused(
+        error: &crate::error::Error,
+        kind: crate::model::ProviderKind,
+    ) -> Result<(), TestCaseError> {
+        prop_assert_eq!(error.kind, crate::error::ErrorKind::Provider);
+        prop_assert!(error.message.starts_with(kind.name()), "{}", error.message);
+        Ok(())
+    }
+
+    /// A usage a converter makes: the database's own, and a memory ratio that is a number
+    /// from 0 up.
+    pub fn well_formed_usage(
+        usage: &crate::model::Usage,
+        db: &crate::model::Database,
+    ) -> Result<(), TestCaseError> {
+        prop_assert_eq!((&usage.database_id, usage.provider), (&db.id, db.provider));
+        if let Some(ratio) = usage.memory_used_ratio {
+            prop_assert!(ratio.is_finite() && ratio >= 0.0, "ratio {}", ratio);
+        }
+        Ok(())
+    }
+
     /// `Shared` settings with `--raw` on, so the raw path is exercised too.
     pub fn test_shared() -> super::Shared {
         super::Shared {

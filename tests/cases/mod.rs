@@ -6,9 +6,10 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use wiremock::{MockServer, ResponseTemplate};
+use serde_json::Value;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::Sandbox;
+use crate::common::{Sandbox, Words};
 
 pub mod cosmos;
 pub mod redis_cloud;
@@ -26,6 +27,18 @@ pub fn all() -> Vec<Case> {
 }
 
 pub type Mount = for<'a> fn(&'a MockServer) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// Mounts `mocks` on `server`: the body of a [`Mount`].
+pub fn mount(
+    server: &MockServer,
+    mocks: Vec<Mock>,
+) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+    Box::pin(async move {
+        for mock in mocks {
+            server.register(mock).await;
+        }
+    })
+}
 
 /// One provider's part in the shared suite.
 pub struct Case {
@@ -61,18 +74,54 @@ pub struct Case {
     pub not_found: Refusal,
     pub missing_paths: &'static [&'static str],
     /// Commands besides `db get ID` that must be exit 5 for `missing_id` (`ID` stands for it).
-    pub missing_commands: &'static [&'static [&'static str]],
+    pub missing_commands: &'static [&'static str],
     /// A busy answer (503) that is retried.
     pub busy: Refusal,
     /// A throttling answer (429) that is retried.
     pub throttled: Refusal,
     /// Commands the provider does not support (`ID` stands for `existing_id`).
-    pub unsupported: &'static [&'static [&'static str]],
+    pub unsupported: &'static [&'static str],
     /// What the no-credentials error names besides the provider.
     pub no_credentials_says: &'static [&'static str],
     /// Variables of `env` that alone are half a set of credentials, and what the error names.
     pub half_env: &'static [&'static str],
     pub half_says: &'static [&'static str],
+    /// Its write commands (create, update, delete, their dry runs and waits), each run against
+    /// a server of its own.
+    pub writes: fn() -> Vec<Write>,
+    /// Writes refused before any request: (command line, exit code, what stderr says).
+    pub refused_writes: &'static [(&'static str, i32, &'static str)],
+}
+
+/// A write command, the exchange it must have with the provider, and what it prints.
+pub struct Write {
+    /// The command line after `dbctl`.
+    pub args: String,
+    /// What the provider is asked and answers; each request the command must send is
+    /// `.expect`ed.
+    pub mocks: Vec<Mock>,
+    /// How many requests it sends in all (a dry run, none).
+    pub requests: usize,
+    /// Values its `--json` output must hold, by JSON pointer (`/requests/0/path`).
+    pub prints: Vec<(&'static str, Value)>,
+    /// Text stdout must hold.
+    pub says: &'static str,
+    /// Secrets of the answers that must never be printed.
+    pub hides: Vec<String>,
+}
+
+impl Write {
+    /// `args` with no mocks, no requests and nothing said yet.
+    pub fn new(args: impl Into<String>) -> Write {
+        Write {
+            args: args.into(),
+            mocks: Vec::new(),
+            requests: 0,
+            prints: Vec::new(),
+            says: "",
+            hides: Vec::new(),
+        }
+    }
 }
 
 /// A provider's error answer, and what a user must read when it is final.
@@ -119,10 +168,11 @@ impl Case {
         self.sandbox_at(&server.uri())
     }
 
-    /// `args` with `ID` replaced by `id`.
-    pub fn args<'a>(args: &[&'a str], id: &'a str) -> Vec<&'a str> {
-        args.iter()
-            .map(|a| if *a == "ID" { id } else { a })
+    /// The words of `args` with the word `ID` replaced by `id`.
+    pub fn args(args: impl Words, id: &str) -> Vec<String> {
+        args.words()
+            .into_iter()
+            .map(|a| if a == "ID" { id.to_string() } else { a })
             .collect()
     }
 

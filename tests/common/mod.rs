@@ -8,9 +8,14 @@ use std::process::Output;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 use crate::cases::Case;
+
+/// How much faster than real time the emulator's clock runs in tests that should not wait
+/// for it (`DBCTL_EMULATOR_SPEED`, `emulator serve --speed`): the demo's 20 s change takes
+/// 0.2 ms, a Redis Cloud task 12 µs.
+pub const SPEED: &str = "100000";
 
 /// A clean sandbox per test: empty HOME and XDG config, no provider variables.
 pub struct Sandbox {
@@ -29,6 +34,11 @@ impl Sandbox {
     pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
         self.env.push((key.to_string(), value.into()));
         self
+    }
+
+    /// `--demo` runs on the emulator's fast clock ([`SPEED`]).
+    pub fn fast(self) -> Self {
+        self.env("DBCTL_EMULATOR_SPEED", SPEED)
     }
 
     pub fn set_env(&mut self, key: &str, value: impl Into<String>) {
@@ -67,10 +77,88 @@ impl Sandbox {
         cmd
     }
 
-    /// Runs `dbctl ARGS` and returns what a user sees.
-    pub fn run(&self, args: &[&str]) -> Run {
-        Run::from(self.cmd().args(args).output().expect("run dbctl"))
+    /// Starts `dbctl ARGS` with stdin, stdout and stderr piped, to feed it and read it.
+    pub fn spawn(&self, args: impl Words) -> std::process::Child {
+        use std::process::Stdio;
+        self.command()
+            .args(args.words())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start dbctl")
     }
+
+    /// Runs `dbctl ARGS` and returns what a user sees: `sb.run("db get 'Food DB' --json")`
+    /// (see [`Words`]) or `sb.run(&["db", "get", &id])`.
+    pub fn run(&self, args: impl Words) -> Run {
+        Run::from(self.cmd().args(args.words()).output().expect("run dbctl"))
+    }
+}
+
+/// A command line: one string split as a shell splits it (white space between words; single
+/// or double quotes keep a word with spaces whole, `''` an empty one), or the words themselves.
+pub trait Words {
+    fn words(self) -> Vec<String>;
+}
+
+impl Words for &str {
+    fn words(self) -> Vec<String> {
+        split(self)
+    }
+}
+
+impl Words for String {
+    fn words(self) -> Vec<String> {
+        split(&self)
+    }
+}
+
+impl<S: AsRef<str>> Words for &[S] {
+    fn words(self) -> Vec<String> {
+        self.iter().map(|w| w.as_ref().to_string()).collect()
+    }
+}
+
+impl<S: AsRef<str>, const N: usize> Words for &[S; N] {
+    fn words(self) -> Vec<String> {
+        self[..].words()
+    }
+}
+
+impl<S: AsRef<str>> Words for &Vec<S> {
+    fn words(self) -> Vec<String> {
+        self[..].words()
+    }
+}
+
+/// `db get 'Food DB' -p cosmos` → `["db", "get", "Food DB", "-p", "cosmos"]`.
+fn split(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quote = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.get_or_insert_with(String::new).push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                word.get_or_insert_with(String::new);
+            }
+            (None, c) if c.is_whitespace() => words.extend(word.take()),
+            (None, c) => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    assert!(quote.is_none(), "an unclosed quote in {line:?}");
+    words.extend(word);
+    words
+}
+
+/// What `f` gives, and how long it took.
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let value = f();
+    (value, started.elapsed())
 }
 
 /// What one run of the binary produced.
@@ -262,6 +350,11 @@ impl Served {
         Served::spawn(Served::command(extra))
     }
 
+    /// [`Served::start`] on the fast clock ([`SPEED`]).
+    pub fn fast(extra: &[&str]) -> Served {
+        Served::start(&[&["--speed", SPEED], extra].concat())
+    }
+
     /// `dbctl emulator serve --port 0 EXTRA`, environment cleared, stderr discarded: to adjust
     /// before [`Served::spawn`].
     pub fn command(extra: &[&str]) -> std::process::Command {
@@ -327,13 +420,35 @@ impl Drop for Served {
 /// The database password the hostile records of [`mount_record`] carry.
 pub const DB_PASSWORD: &str = "hostile-db-password-1";
 
-/// Answers with a fixed JSON document.
+/// The mock of requests with the method `verb` to `route`, to add matchers, an answer and
+/// expectations to: `when("POST", "/v1/bdbs").and(body_json(..)).respond_with(..)`.
+pub fn when(verb: &str, route: impl Into<String>) -> MockBuilder {
+    Mock::given(method(verb)).and(path(route))
+}
+
+/// Answers `reply` to every `verb` request to `route`.
+pub async fn mock(
+    server: &MockServer,
+    verb: &str,
+    route: impl Into<String>,
+    reply: ResponseTemplate,
+) {
+    when(verb, route).respond_with(reply).mount(server).await;
+}
+
+/// An answer with a JSON body.
+pub fn reply(status: u16, body: impl serde::Serialize) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(body)
+}
+
+/// An answer whose JSON body is `fixtures/<provider>/<name>`, byte for byte.
+pub fn fixture_reply(status: u16, provider: &str, name: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(fixture(provider, name), "application/json")
+}
+
+/// Answers `GET route` with a fixed JSON document.
 pub async fn answer(server: &MockServer, route: &str, body: Value) {
-    Mock::given(method("GET"))
-        .and(path(route))
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .mount(server)
-        .await;
+    mock(server, "GET", route, reply(200, body)).await;
 }
 
 /// One database record per provider with `name`, `status`, `region`, `endpoint` and `plan`
@@ -395,4 +510,38 @@ pub async fn mount_record(
     }
 }
 
+/// An external program a test needs (`groff`), from the PATH. Without it the test cannot
+/// run: under `CI=true` that is a failure (`.ci/run` installs it, `how` says how); elsewhere
+/// the test says it skipped and returns.
+pub fn tool(name: &str, how: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        missing(&format!("{name} is not installed ({how})"));
+    }
+    found
+}
+
+/// Says a test cannot run for want of `what`: a failure under `CI=true`, else a skip note.
+pub fn missing(what: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but {what}"
+    );
+    eprintln!("SKIPPED: {what}");
+}
+
 pub mod redis_server;
+
+#[test]
+fn command_lines_split_as_a_shell_splits_them() {
+    assert_eq!(
+        split("  db get 'Food DB' -p cosmos --name \"a 'b'\" ''  "),
+        ["db", "get", "Food DB", "-p", "cosmos", "--name", "a 'b'", ""]
+    );
+    assert_eq!(split("--set a=\"x y\"z"), ["--set", "a=x yz"]);
+    assert!(split(" \t").is_empty());
+}

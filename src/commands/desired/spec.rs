@@ -677,9 +677,25 @@ mod tests {
             prop_assert_eq!(read, profiles);
         }
 
+        /// Any text: a spec that reads back the same once written, or a config error (exit 3)
+        /// that names the file first.
         #[test]
-        fn parsing_never_panics(text in ".{0,200}") {
-            let _ = parse(&text, "f");
+        fn any_text_reads_back_or_is_refused_at_its_file(text in ".{0,200}") {
+            match parse(&text, "f") {
+                Ok(spec) => {
+                    let prune = spec.prune;
+                    let profiles: Vec<String> = spec.profiles.into_iter().map(|(p, _)| p).collect();
+                    let databases: Vec<Desired> = spec.entries.into_iter().map(|e| e.desired).collect();
+                    let again = parse(&write(&[], &profiles, prune, &databases), "f").unwrap();
+                    prop_assert_eq!(again.prune, prune);
+                    let read: Vec<Desired> = again.entries.into_iter().map(|e| e.desired).collect();
+                    prop_assert_eq!(read, databases);
+                }
+                Err(error) => {
+                    prop_assert_eq!(error.kind, crate::error::ErrorKind::Config);
+                    prop_assert!(error.message.starts_with('f'), "{}", error.message);
+                }
+            }
         }
     }
 }

@@ -392,7 +392,7 @@ async fn wait_task(
     timeout: Duration,
 ) -> Result<Value> {
     let provider = app.provider(&params.target()?, Operation::Tasks)?;
-    let task = wait::task(app, provider.as_ref(), id, timeout).await?;
+    let task = wait::task(app, provider.as_ref(), id, timeout, wait::POLL).await?;
     record(app, &task)
 }
 

@@ -23,7 +23,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use super::{full, lock, too_large, Setup};
+use super::{full, lock, too_large, Clock, Setup};
 
 mod changes;
 mod reads;
@@ -48,7 +48,7 @@ const _: () = assert!(
     super::MAX_DATABASES / MAX_LIMIT + super::MAX_BENCH_SUBSCRIPTIONS < crate::paging::MAX_PAGES
 );
 
-/// How long a task stays invisible, received, and in progress.
+/// How long a task stays invisible, received, and in progress (on the emulator's clock).
 const INVISIBLE: Duration = Duration::from_millis(100);
 const RECEIVED: Duration = Duration::from_millis(400);
 const IN_PROGRESS: Duration = Duration::from_millis(1200);
@@ -323,10 +323,10 @@ impl State {
 
     /// Completes every task whose time has come, applying its effect once.
     fn tick(&mut self) {
-        let now = Instant::now();
+        let clock = self.setup.clock();
         let mut due = Vec::new();
         for (i, task) in self.tasks.iter().enumerate() {
-            if task.effect.is_some() && now.duration_since(task.started) >= IN_PROGRESS {
+            if task.effect.is_some() && clock.since(task.started) >= IN_PROGRESS {
                 due.push(i);
             }
         }
@@ -703,10 +703,30 @@ mod tests {
         state.tick();
         assert_eq!(state.databases.len(), before - 1);
         assert_eq!(state.tasks[0].record["status"], "processing-completed");
-        let view = task_view(&state.tasks[0], "http://x").unwrap();
+        let view = task_view(&state.tasks[0], "http://x", Clock::REAL).unwrap();
         assert_eq!(
             view["links"][0]["href"],
             "http://x/v1/subscriptions/2145833/databases/13008822"
         );
+    }
+
+    /// 200 ms of real time: a task just received on the real clock, its 1.2 s in progress long
+    /// past on one 1000 times faster.
+    #[test]
+    fn a_fast_clock_completes_tasks_sooner() {
+        let fast: Clock = "1000".parse().unwrap();
+        let mut state = State::new(&Setup {
+            clock: fast,
+            ..Setup::new(false)
+        });
+        state
+            .start("c", Effect::Fail("X", String::new()), "")
+            .unwrap();
+        state.tasks[0].started -= Duration::from_millis(200);
+        let view = |state: &State, clock| task_view(&state.tasks[0], "", clock).unwrap();
+        assert_eq!(view(&state, Clock::REAL)["status"], "received");
+        assert_eq!(view(&state, fast)["status"], "processing-in-progress");
+        state.tick();
+        assert_eq!(state.tasks[0].record["status"], "processing-error");
     }
 }

@@ -2,8 +2,8 @@
 use super::*;
 
 /// A task as it looks now: invisible (404) for a moment, then received, in progress, done.
-pub(super) fn task_view(task: &Task, base: &str) -> Option<Value> {
-    let age = task.started.elapsed();
+pub(super) fn task_view(task: &Task, base: &str, clock: Clock) -> Option<Value> {
+    let age = clock.since(task.started);
     if age < INVISIBLE {
         return None;
     }
@@ -50,7 +50,7 @@ pub(super) async fn get_task(
         .tasks
         .iter()
         .find(|t| t.id == id)
-        .and_then(|t| task_view(t, &base))
+        .and_then(|t| task_view(t, &base, state.setup.clock()))
     {
         Some(record) => Json(record).into_response(),
         None => error(
@@ -71,7 +71,7 @@ pub(super) async fn list_tasks(AxumState(store): Shared, headers: HeaderMap) -> 
     let tasks: Vec<Value> = state
         .tasks
         .iter()
-        .filter_map(|t| task_view(t, &base))
+        .filter_map(|t| task_view(t, &base, state.setup.clock()))
         .collect();
     Json(Value::Array(tasks)).into_response()
 }

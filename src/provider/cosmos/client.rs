@@ -462,14 +462,28 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Any error text and any id: never a panic, and a message stays non-empty.
+        /// Any error text: the status line stays at the head, and tidying twice changes
+        /// nothing more.
         #[test]
-        fn tidying_and_checking_never_panic(text in ".{0,200}", id in ".{0,40}") {
+        fn tidying_keeps_the_status_and_settles(text in ".{0,200}") {
             let message = format!("cosmos answered 404 Not Found: {text}");
-            proptest::prop_assert!(!tidy(&message).is_empty());
-            let _ = tidy(&text);
-            let _ = check_id(&id);
-            let _ = super::signer::resource(&text);
+            let tidied = tidy(&message);
+            proptest::prop_assert!(tidied.starts_with("cosmos answered 404 Not Found:"), "{}", tidied);
+            proptest::prop_assert_eq!(tidy(&tidied), tidied.clone());
+            proptest::prop_assert_eq!(tidy(&tidy(&text)), tidy(&text));
+        }
+
+        /// Any id: refused as invalid (exit 6), or its path signs as that very id, however
+        /// it had to be encoded.
+        #[test]
+        fn an_accepted_id_signs_as_itself(id in ".{0,40}") {
+            match database_path(&id) {
+                Ok(path) => proptest::prop_assert_eq!(
+                    super::signer::resource(&path),
+                    ("dbs".to_string(), format!("dbs/{id}"))
+                ),
+                Err(error) => proptest::prop_assert_eq!(error.kind, ErrorKind::Invalid),
+            }
         }
     }
 

@@ -367,7 +367,10 @@ fn undecodable(what: &str, error: serde_json::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::testing::{arbitrary_json, arbitrary_record, test_shared};
+    use crate::provider::testing::{
+        arbitrary_json, arbitrary_record, refused, test_shared, well_formed, well_formed_usage,
+    };
+    use proptest::prelude::*;
     use serde_json::json;
 
     const FIELDS: &[&str] = &[
@@ -393,7 +396,9 @@ mod tests {
         "subscriptions",
     ];
 
-    fn feed_everything(record: &Value) {
+    /// Whatever the record: a database well formed under its subscription (its usage too) or
+    /// a provider error; a task failed exactly when it says why; a connection to a host.
+    fn feed_everything(record: &Value) -> Result<(), TestCaseError> {
         for kind in [Kind::Pro, Kind::Essentials] {
             let origin = Origin {
                 profile: "p",
@@ -401,15 +406,30 @@ mod tests {
                 subscription: "1",
                 region: Some("r"),
             };
-            let _ = database(record, &origin, &test_shared());
+            match database(record, &origin, &test_shared()) {
+                Ok(db) => {
+                    well_formed(&db, ProviderKind::RedisCloud, "p")?;
+                    prop_assert!(db.id.starts_with("1/"), "{}", db.id);
+                    prop_assert_eq!(db.plan.as_deref(), Some(kind.plan()));
+                    well_formed_usage(&usage(&db), &db)?;
+                }
+                Err(error) => refused(&error, ProviderKind::RedisCloud)?,
+            }
         }
-        let _ = subscription(record);
+        if let Some((id, _, _)) = subscription(record) {
+            prop_assert!(!id.is_empty());
+        }
         let _ = database_id(record);
-        let _ = task(record, "t", "p", Some("1"));
-        let _ = connection(record, "1/2");
-        if let Some(text) = record.as_str() {
-            let _ = endpoint(text);
+        let task = task(record, "t", "p", Some("1"));
+        prop_assert_eq!(task.error.is_some(), task.status == TaskStatus::Failed);
+        match connection(record, "1/2") {
+            Ok(Connection::Redis(c)) => {
+                prop_assert_eq!(crate::sanitize::host(&c.host), Some(c.host.clone()))
+            }
+            Ok(other) => prop_assert!(false, "not a Redis connection: {:?}", other),
+            Err(error) => refused(&error, ProviderKind::RedisCloud)?,
         }
+        Ok(())
     }
 
     /// What `export` writes and `plan` compares is what the registry declares, typed.
@@ -433,20 +453,21 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Any JSON, or any mix of Redis Cloud's own fields with any values: never a panic.
+        /// Any JSON at all.
         #[test]
-        fn arbitrary_json_never_panics(value in arbitrary_json()) {
-            feed_everything(&value);
+        fn arbitrary_json_reads_or_is_refused(value in arbitrary_json()) {
+            feed_everything(&value)?;
         }
 
+        /// Any mix of Redis Cloud's own fields with any values.
         #[test]
-        fn arbitrary_records_never_panic(record in arbitrary_record(FIELDS)) {
-            feed_everything(&record);
+        fn arbitrary_records_read_or_are_refused(record in arbitrary_record(FIELDS)) {
+            feed_everything(&record)?;
         }
 
-        /// Active-Active records with any mix of per-region fields: never a panic.
+        /// Active-Active records with any mix of per-region fields.
         #[test]
-        fn arbitrary_regions_never_panic(
+        fn arbitrary_regions_read_or_are_refused(
             regions in proptest::collection::vec(
                 arbitrary_record(&["region", "publicEndpoint", "privateEndpoint", "security",
                     "datasetSizeInGb", "memoryLimitInGb"]),
@@ -454,12 +475,20 @@ mod tests {
             ),
             global in arbitrary_json(),
         ) {
-            feed_everything(&json!({"databaseId": 1, "crdbDatabases": regions, "globalPassword": global}));
+            feed_everything(&json!({"databaseId": 1, "crdbDatabases": regions, "globalPassword": global}))?;
         }
 
+        /// An endpoint read from any text is a host and a port (never 0) that read back the
+        /// same once written as `host:port`.
         #[test]
-        fn arbitrary_endpoints_never_panic(text in ".{0,40}") {
-            let _ = endpoint(&text);
+        fn endpoints_read_back_as_written(text in ".{0,40}") {
+            if let Some((host, port)) = endpoint(&text) {
+                prop_assert_eq!(crate::sanitize::host(&host), Some(host.clone()));
+                prop_assert_ne!(port, Some(0));
+                let shown = if host.contains(':') { format!("[{host}]") } else { host.clone() };
+                let written = port.map_or(shown.clone(), |port| format!("{shown}:{port}"));
+                prop_assert_eq!(endpoint(&written), Some((host, port)));
+            }
         }
     }
 

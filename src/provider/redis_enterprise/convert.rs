@@ -207,7 +207,10 @@ fn undecodable(what: &str, error: serde_json::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::testing::{arbitrary_json, arbitrary_record, test_shared};
+    use crate::provider::testing::{
+        arbitrary_json, arbitrary_record, refused, test_shared, well_formed, well_formed_usage,
+    };
+    use proptest::prelude::*;
     use serde_json::json;
 
     const FIELDS: &[&str] = &[
@@ -236,14 +239,39 @@ mod tests {
         "etime",
     ];
 
-    fn feed_everything(record: &Value) {
-        let _ = database(record, "p", &test_shared());
-        let _ = connection(record, "1");
-        let _ = task(record, "1", "p");
+    /// Whatever the record: a well-formed database or a provider error, a connection to a
+    /// host, a task that shows an error only when failed and no progress once done, and one
+    /// usage of the database's own per database asked.
+    fn feed_everything(record: &Value) -> Result<(), TestCaseError> {
+        match database(record, "p", &test_shared()) {
+            Ok(db) => well_formed(&db, KIND, "p")?,
+            Err(error) => refused(&error, KIND)?,
+        }
+        match connection(record, "1") {
+            Ok(Connection::Redis(c)) => {
+                prop_assert_eq!(crate::sanitize::host(&c.host), Some(c.host.clone()))
+            }
+            Ok(other) => prop_assert!(false, "not a Redis connection: {:?}", other),
+            Err(error) => refused(&error, KIND)?,
+        }
+        match task(record, "1", "p") {
+            Ok(task) => {
+                prop_assert!(task.error.is_none() || task.status == TaskStatus::Failed);
+                if task.status.is_done() {
+                    prop_assert!(!task.provider_status.unwrap_or_default().ends_with("%)"));
+                }
+            }
+            Err(error) => refused(&error, KIND)?,
+        }
         let db = Database::new(KIND, "p", "1".into(), "n".into());
-        let answers = usages(&json!({ "1": record }), std::slice::from_ref(&db));
-        assert_eq!(answers.len(), 1);
-        let _ = usages(record, &[db]);
+        for answer in [json!({ "1": record }), record.clone()] {
+            let answers = usages(&answer, std::slice::from_ref(&db));
+            prop_assert_eq!(answers.len(), 1);
+            for usage in answers {
+                well_formed_usage(&usage.map_err(|e| TestCaseError::fail(e.message))?, &db)?;
+            }
+        }
+        Ok(())
     }
 
     /// What `export` writes and `plan` compares is what the registry declares, typed.
@@ -291,15 +319,16 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Any JSON, or any mix of the bdb/action fields with any values: never a panic.
+        /// Any JSON at all.
         #[test]
-        fn arbitrary_json_never_panics(value in arbitrary_json()) {
-            feed_everything(&value);
+        fn arbitrary_json_reads_or_is_refused(value in arbitrary_json()) {
+            feed_everything(&value)?;
         }
 
+        /// Any mix of the bdb/action fields with any values.
         #[test]
-        fn arbitrary_records_never_panic(record in arbitrary_record(FIELDS)) {
-            feed_everything(&record);
+        fn arbitrary_records_read_or_are_refused(record in arbitrary_record(FIELDS)) {
+            feed_everything(&record)?;
         }
     }
 

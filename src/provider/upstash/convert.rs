@@ -199,31 +199,64 @@ fn undecodable(what: &str, error: serde_json::Error) -> Error {
 mod tests {
     use super::*;
 
+    use crate::provider::testing::{
+        arbitrary_json, arbitrary_record, refused, test_shared, well_formed, well_formed_usage,
+    };
+    use proptest::prelude::*;
+
+    const KIND: ProviderKind = ProviderKind::Upstash;
+
+    /// Whatever the record: a well-formed database or a provider error, a backup of the
+    /// database asked for (its time in RFC 3339 UTC), a connection to a host, and a usage of
+    /// the database's own or a provider error.
+    fn feed_everything(record: &Value) -> Result<(), TestCaseError> {
+        match database(record, "p", &test_shared()) {
+            Ok(db) => well_formed(&db, KIND, "p")?,
+            Err(error) => refused(&error, KIND)?,
+        }
+        let backup = backup(record, "db", "p");
+        prop_assert_eq!(
+            (backup.database_id.as_str(), backup.profile.as_str()),
+            ("db", "p")
+        );
+        if let Some(created) = &backup.created_at {
+            prop_assert!(
+                chrono::DateTime::parse_from_rfc3339(created).is_ok(),
+                "{}",
+                created
+            );
+        }
+        match connection(record, "id") {
+            Ok(Connection::Redis(c)) => {
+                prop_assert_eq!(crate::sanitize::host(&c.host), Some(c.host.clone()))
+            }
+            Ok(other) => prop_assert!(false, "not a Redis connection: {:?}", other),
+            Err(error) => refused(&error, KIND)?,
+        }
+        let db = Database::new(KIND, "p", "id".into(), "n".into());
+        match usage(record, &db) {
+            Ok(usage) => well_formed_usage(&usage, &db)?,
+            Err(error) => refused(&error, KIND)?,
+        }
+        Ok(())
+    }
+
     proptest::proptest! {
-        /// Any JSON value at all: a database, an error, or nonsense — never a panic.
+        /// Any JSON value at all: a database, an error, or nonsense.
         #[test]
-        fn arbitrary_json_never_panics(value in crate::provider::testing::arbitrary_json()) {
-            let shared = crate::provider::testing::test_shared();
-            let _ = database(&value, "p", &shared);
-            let _ = backup(&value, "db", "p");
-            let _ = connection(&value, "id");
-            let db = Database::new(ProviderKind::Upstash, "p", "id".into(), "n".into());
-            let _ = usage(&value, &db);
+        fn arbitrary_json_reads_or_is_refused(value in arbitrary_json()) {
+            feed_everything(&value)?;
         }
 
+        /// Any mix of Upstash's own fields with any values.
         #[test]
-        fn arbitrary_records_never_panic(record in crate::provider::testing::arbitrary_record(&[
+        fn arbitrary_records_read_or_are_refused(record in arbitrary_record(&[
             "database_id", "database_name", "region", "primary_region", "port", "creation_time",
             "state", "endpoint", "tls", "db_memory_threshold", "type", "database_type", "password",
             "backup_id", "name", "backup_size", "current_storage", "throughput", "diskusage",
             "connection_count", "daily_backup_enabled",
         ])) {
-            let db = Database::new(ProviderKind::Upstash, "p", "id".into(), "n".into());
-            let _ = usage(&record, &db);
-            let shared = crate::provider::testing::test_shared();
-            let _ = database(&record, "p", &shared);
-            let _ = backup(&record, "db", "p");
-            let _ = connection(&record, "id");
+            feed_everything(&record)?;
         }
     }
 
