@@ -4,7 +4,7 @@ use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::record::{Color, Column, Give, Record, SortValue};
-use super::records::{database_columns, opt, size};
+use super::records::{database_columns, database_fields, opt, size};
 use crate::model::{Database, Finding, Usage};
 
 /// A `db list --usage` row: the database, and its usage figures after its own fields. One
@@ -127,20 +127,7 @@ fn figure_columns<T: AsRef<Usage>>() -> Vec<Column<T>> {
 }
 
 impl Record for DatabaseUsage {
-    const FIELDS: &'static [&'static str] = &[
-        "provider",
-        "profile",
-        "id",
-        "name",
-        "status",
-        "provider_status",
-        "region",
-        "endpoint",
-        "port",
-        "tls",
-        "memory_limit_bytes",
-        "plan",
-        "created_at",
+    const FIELDS: &'static [&'static str] = database_fields!(
         "memory_used_bytes",
         "memory_used_ratio",
         "ops_per_sec",
@@ -148,8 +135,8 @@ impl Record for DatabaseUsage {
         "throughput_ru",
         "throughput_max_ru",
         "storage_bytes",
-        "sampled_at",
-    ];
+        "sampled_at"
+    );
     const NOUN: &'static str = "databases";
     /// The database's columns but MEMORY (LIMIT says it), then the figures; the provider and
     /// the status give way before the figures this list is for.

@@ -69,22 +69,20 @@ impl AsRef<Database> for Database {
     }
 }
 
+/// The `Database` JSON fields in order, then `$more`: the CSV header of every list of
+/// databases, with or without figures.
+macro_rules! database_fields {
+    ($($more:literal),*) => {
+        &[
+            "provider", "profile", "id", "name", "status", "provider_status", "region",
+            "endpoint", "port", "tls", "memory_limit_bytes", "plan", "created_at", $($more),*
+        ]
+    };
+}
+pub(super) use database_fields;
+
 impl Record for Database {
-    const FIELDS: &'static [&'static str] = &[
-        "provider",
-        "profile",
-        "id",
-        "name",
-        "status",
-        "provider_status",
-        "region",
-        "endpoint",
-        "port",
-        "tls",
-        "memory_limit_bytes",
-        "plan",
-        "created_at",
-    ];
+    const FIELDS: &'static [&'static str] = database_fields!();
     const NOUN: &'static str = "databases";
     fn columns() -> Vec<Column<Self>> {
         database_columns()

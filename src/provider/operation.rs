@@ -30,6 +30,28 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Every operation, in declaration order.
+    #[cfg(test)]
+    pub const ALL: [Operation; 17] = [
+        Operation::List,
+        Operation::Get,
+        Operation::Create,
+        Operation::Update,
+        Operation::Delete,
+        Operation::Url,
+        Operation::Connect,
+        Operation::Flush,
+        Operation::Import,
+        Operation::ResetPassword,
+        Operation::BackupList,
+        Operation::BackupCreate,
+        Operation::BackupRestore,
+        Operation::Tasks,
+        Operation::Collections,
+        Operation::Usage,
+        Operation::Throughput,
+    ];
+
     /// The command that asks for it, as users type it.
     pub fn command(self) -> &'static str {
         match self {

@@ -124,25 +124,6 @@ mod tests {
             raw: false,
             show_secrets: false,
         };
-        let operations = [
-            Operation::List,
-            Operation::Get,
-            Operation::Create,
-            Operation::Update,
-            Operation::Delete,
-            Operation::Url,
-            Operation::Connect,
-            Operation::Flush,
-            Operation::Import,
-            Operation::ResetPassword,
-            Operation::BackupList,
-            Operation::BackupCreate,
-            Operation::BackupRestore,
-            Operation::Tasks,
-            Operation::Collections,
-            Operation::Usage,
-            Operation::Throughput,
-        ];
         let config = emulator.demo_config();
         for kind in ProviderKind::all() {
             let profile = config
@@ -152,7 +133,7 @@ mod tests {
                 .unwrap();
             let provider = kind.build(profile, &shared).unwrap();
             let db = provider.list().await.unwrap().remove(0);
-            for operation in operations {
+            for operation in Operation::ALL {
                 if let Some(does) = does(provider.as_ref(), operation, &db).await {
                     assert_eq!(
                         does,
