@@ -24,6 +24,7 @@ mod hostile_outputs;
 mod inventory;
 mod layers;
 mod local_inputs;
+mod metrics;
 mod redis_cloud;
 mod redis_enterprise;
 mod shapes;

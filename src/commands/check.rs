@@ -4,7 +4,7 @@ use futures::stream::{self, StreamExt};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::App;
-use crate::cli::{CheckArgs, CheckFormat};
+use crate::cli::{CheckArgs, CheckFormat, MemoryThresholds};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{ByteSize, Database, Status};
 use crate::model::{Finding, Rule, Severity, Usage};
@@ -21,9 +21,9 @@ enum Outcome {
 }
 
 /// One database and what the rules need of it.
-struct Subject {
-    db: Database,
-    usage: Option<Usage>,
+pub(super) struct Subject {
+    pub db: Database,
+    pub usage: Option<Usage>,
     /// With `--ping`: whether it answered.
     reached: Option<std::result::Result<(), String>>,
 }
@@ -41,35 +41,8 @@ pub async fn run(app: &App, args: &CheckArgs) -> Result<()> {
             },
         )
         .await?;
-    let subjects = &gathered.items;
-
-    let mut report: Vec<(Rule, Vec<(&Subject, Outcome)>)> = Vec::new();
-    for rule in &rules {
-        let outcomes = subjects
-            .iter()
-            .map(|s| (s, evaluate(*rule, s, args)))
-            .collect();
-        report.push((*rule, outcomes));
-    }
-    let findings: Vec<Finding> = report
-        .iter()
-        .flat_map(|(rule, outcomes)| {
-            outcomes
-                .iter()
-                .filter_map(move |(s, outcome)| match outcome {
-                    Outcome::Fail(severity, message) => Some(Finding {
-                        rule: rule.as_str().to_string(),
-                        severity: *severity,
-                        provider: s.db.provider,
-                        profile: s.db.profile.clone(),
-                        database_id: s.db.id.clone(),
-                        name: s.db.name.clone(),
-                        message: message.clone(),
-                    }),
-                    _ => None,
-                })
-        })
-        .collect();
+    let report = outcomes(&gathered.items, &rules, &args.memory);
+    let findings = findings(&report);
 
     let text = match args.format {
         Some(CheckFormat::Junit) => junit(&report, gathered.failures())?,
@@ -99,22 +72,81 @@ pub async fn run(app: &App, args: &CheckArgs) -> Result<()> {
     partial
 }
 
-/// The rules asked for (default: all, `reachable` only with `--ping`), in a stable order.
-fn rules(args: &CheckArgs) -> Result<Vec<Rule>> {
-    if args.memory_warn > args.memory_error {
+/// What every rule made of every database, rule by rule.
+type Outcomes<'a> = Vec<(Rule, Vec<(&'a Subject, Outcome)>)>;
+
+fn outcomes<'a>(subjects: &'a [Subject], rules: &[Rule], memory: &MemoryThresholds) -> Outcomes<'a> {
+    rules
+        .iter()
+        .map(|rule| {
+            let outcomes = subjects
+                .iter()
+                .map(|s| (s, evaluate(*rule, s, memory)))
+                .collect();
+            (*rule, outcomes)
+        })
+        .collect()
+}
+
+/// The findings of `rules` over `subjects`, as `check` lists them.
+pub(super) fn findings_of(
+    subjects: &[Subject],
+    rules: &[Rule],
+    memory: &MemoryThresholds,
+) -> Vec<Finding> {
+    findings(&outcomes(subjects, rules, memory))
+}
+
+/// Every failed outcome as a finding, rule by rule.
+fn findings(report: &Outcomes) -> Vec<Finding> {
+    report
+        .iter()
+        .flat_map(|(rule, outcomes)| {
+            outcomes
+                .iter()
+                .filter_map(move |(s, outcome)| match outcome {
+                    Outcome::Fail(severity, message) => Some(Finding {
+                        rule: rule.as_str().to_string(),
+                        severity: *severity,
+                        provider: s.db.provider,
+                        profile: s.db.profile.clone(),
+                        database_id: s.db.id.clone(),
+                        name: s.db.name.clone(),
+                        message: message.clone(),
+                    }),
+                    _ => None,
+                })
+        })
+        .collect()
+}
+
+/// The rules that need no `--ping`: what `check` applies by default.
+pub(super) fn default_rules() -> Vec<Rule> {
+    vec![
+        Rule::Status,
+        Rule::Tls,
+        Rule::Memory,
+        Rule::Backups,
+        Rule::Persistence,
+    ]
+}
+
+/// `--memory-warn` must not be above `--memory-error`.
+pub(super) fn check_thresholds(memory: &MemoryThresholds) -> Result<()> {
+    if memory.warn > memory.error {
         return Err(Error::usage(format!(
             "--memory-warn ({}) is above --memory-error ({})",
-            args.memory_warn, args.memory_error
+            memory.warn, memory.error
         )));
     }
+    Ok(())
+}
+
+/// The rules asked for (default: all, `reachable` only with `--ping`), in a stable order.
+fn rules(args: &CheckArgs) -> Result<Vec<Rule>> {
+    check_thresholds(&args.memory)?;
     let mut rules = if args.rules.is_empty() {
-        vec![
-            Rule::Status,
-            Rule::Tls,
-            Rule::Memory,
-            Rule::Backups,
-            Rule::Persistence,
-        ]
+        default_rules()
     } else {
         args.rules.clone()
     };
@@ -130,7 +162,7 @@ fn rules(args: &CheckArgs) -> Result<Vec<Rule>> {
 
 /// A provider's databases with their usage (when a rule needs it and the provider has it) and
 /// reachability (with `--ping`); figures that fail are named as failures, the rest checked.
-async fn subjects(
+pub(super) async fn subjects(
     app: &App,
     provider: &dyn Provider,
     databases: Vec<Database>,
@@ -164,7 +196,7 @@ async fn subjects(
     Ok((subjects, failures))
 }
 
-fn evaluate(rule: Rule, subject: &Subject, args: &CheckArgs) -> Outcome {
+fn evaluate(rule: Rule, subject: &Subject, memory: &MemoryThresholds) -> Outcome {
     let db = &subject.db;
     let switch = |on: Option<bool>, off: &str| match on {
         Some(true) => Outcome::Pass,
@@ -195,16 +227,16 @@ fn evaluate(rule: Rule, subject: &Subject, args: &CheckArgs) -> Outcome {
             let Some(ratio) = usage.memory_used_ratio else {
                 return Outcome::Skip("no memory figures");
             };
-            let severity = if ratio >= args.memory_error {
+            let severity = if ratio >= memory.error {
                 Severity::Error
-            } else if ratio >= args.memory_warn {
+            } else if ratio >= memory.warn {
                 Severity::Warning
             } else {
                 return Outcome::Pass;
             };
             let threshold = match severity {
-                Severity::Error => args.memory_error,
-                Severity::Warning => args.memory_warn,
+                Severity::Error => memory.error,
+                Severity::Warning => memory.warn,
             };
             Outcome::Fail(
                 severity,
@@ -237,7 +269,7 @@ fn evaluate(rule: Rule, subject: &Subject, args: &CheckArgs) -> Outcome {
 /// a `read` testsuite with an error per profile or database that could not be read (exit 12).
 /// Every text is escaped as in a table, so the document is well-formed XML 1.0 and inert in a
 /// CI log.
-fn junit(report: &[(Rule, Vec<(&Subject, Outcome)>)], unread: &[Error]) -> Result<String> {
+fn junit(report: &Outcomes, unread: &[Error]) -> Result<String> {
     let text = |s: &str| escape_controls(s).into_owned();
     let mut junit = Report::new("dbctl check");
     for (rule, outcomes) in report {

@@ -146,9 +146,11 @@ pub fn config(command: ConfigCommand, global: &GlobalArgs, demo: Option<&Config>
             let shown = show(&config);
             match out.format() {
                 OutputFormat::Json | OutputFormat::Yaml => emit(&out.value(&shown)?),
-                OutputFormat::Table | OutputFormat::Wide | OutputFormat::Csv => {
-                    emit(&out.list(&settings(&shown))?)
-                }
+                OutputFormat::Table
+                | OutputFormat::Wide
+                | OutputFormat::Csv
+                | OutputFormat::Html
+                | OutputFormat::Markdown => emit(&out.list(&settings(&shown))?),
             }
         }
         ConfigCommand::Validate => {

@@ -21,7 +21,10 @@ mod db;
 mod desired;
 #[cfg(feature = "emulator")]
 mod emulator;
+mod metrics;
+mod observe;
 mod region;
+mod report;
 mod shell;
 mod task;
 mod wait;
@@ -51,6 +54,8 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Config(cmd) => configure::config(cmd, &global, Some(&app.config)),
         Command::Api(args) => api::run(&app, args).await,
         Command::Check(args) => check::run(&app, &args).await,
+        Command::Metrics(cmd) => metrics::run(&app, cmd).await,
+        Command::Report(args) => report::run(&app, &args).await,
         Command::Export(args) => desired::export(&app, &args).await,
         Command::Plan(args) => desired::plan(&app, &args).await,
         Command::Apply(args) => desired::apply(&app, &args).await,

@@ -13,6 +13,9 @@ pub struct ProviderSpec {
     pub build: fn(&Profile, &Shared) -> Result<Box<dyn Provider>>,
     /// What it can do; everything else is refused (exit 6) before a request is made.
     pub operations: &'static [Operation],
+    /// The requests per minute a profile sends at most unless its `rate_limit` says
+    /// otherwise (the README lists them).
+    pub requests_per_minute: u32,
     /// Its API has no live usage figures: `db stats` reads `INFO` over the data plane and
     /// keeps the API's figure only when the data plane cannot be reached.
     pub usage_from_info: bool,

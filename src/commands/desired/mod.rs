@@ -137,6 +137,22 @@ async fn differences(
     plan::diff(&entries, &fleet, &kinds, &managed)
 }
 
+/// The plan of a spec against every profile it names, as its JSON records (`{action,
+/// profile, name, id, changes}`): how `report -f` reads drift.
+pub(super) async fn plan_records(
+    app: &App,
+    file: &std::path::Path,
+) -> Result<Vec<serde_json::Value>> {
+    let actions = differences(app, file, &FleetArgs::default()).await?;
+    actions
+        .iter()
+        .map(|action| {
+            serde_json::to_value(action)
+                .map_err(|e| Error::internal(format!("cannot read the plan: {e}")))
+        })
+        .collect()
+}
+
 fn unknown_profile(app: &App, at: &str, name: &str) -> Error {
     let known: Vec<&str> = app
         .config

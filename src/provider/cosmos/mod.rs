@@ -41,6 +41,8 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Usage,
         Operation::Throughput,
     ],
+    // Metadata reads draw on the account's system-reserved throughput, not its RU/s.
+    requests_per_minute: 600,
     usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {

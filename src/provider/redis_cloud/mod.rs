@@ -52,6 +52,8 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Tasks,
         Operation::Usage,
     ],
+    // The account's documented limit (over it: 429).
+    requests_per_minute: 400,
     usage_from_info: true,
     unsupported_hint,
     fields: Fields {

@@ -41,6 +41,8 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::Tasks,
         Operation::Usage,
     ],
+    // Self-managed: no limit, but the cluster manager serves its own operators too.
+    requests_per_minute: 1200,
     usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {

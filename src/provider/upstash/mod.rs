@@ -36,6 +36,8 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::BackupRestore,
         Operation::Usage,
     ],
+    // No published limit for the Developer API; its edge answers 429 past one.
+    requests_per_minute: 600,
     usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
     fields: Fields {
