@@ -27,6 +27,7 @@ mod local_inputs;
 mod metrics;
 mod redis_cloud;
 mod redis_enterprise;
+mod report;
 mod shapes;
 mod tables;
 mod upstash;

@@ -75,7 +75,11 @@ pub async fn run(app: &App, args: &CheckArgs) -> Result<()> {
 /// What every rule made of every database, rule by rule.
 type Outcomes<'a> = Vec<(Rule, Vec<(&'a Subject, Outcome)>)>;
 
-fn outcomes<'a>(subjects: &'a [Subject], rules: &[Rule], memory: &MemoryThresholds) -> Outcomes<'a> {
+fn outcomes<'a>(
+    subjects: &'a [Subject],
+    rules: &[Rule],
+    memory: &MemoryThresholds,
+) -> Outcomes<'a> {
     rules
         .iter()
         .map(|rule| {

@@ -64,7 +64,8 @@ pub fn observed(profiles: &[&Profile], gathered: &mut Gathered<Row>) -> Vec<Obse
     profiles
         .iter()
         .map(|profile| {
-            let is_mine = |provider, name: &str| provider == profile.provider && name == profile.name;
+            let is_mine =
+                |provider, name: &str| provider == profile.provider && name == profile.name;
             let (mine, rest): (Vec<Row>, Vec<Row>) = std::mem::take(&mut rows)
                 .into_iter()
                 .partition(|row| is_mine(row.db.provider, &row.db.profile));

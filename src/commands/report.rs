@@ -31,7 +31,9 @@ pub async fn run(app: &App, args: &ReportArgs) -> Result<()> {
     let report = Report {
         taken: &taken,
         profiles: &observed,
-        drift: drift.as_ref().map(|(name, d)| (name.as_str(), d.as_slice())),
+        drift: drift
+            .as_ref()
+            .map(|(name, d)| (name.as_str(), d.as_slice())),
         warn: args.memory.warn,
         error: args.memory.error,
     };

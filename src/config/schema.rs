@@ -192,7 +192,15 @@ pub fn check(path: &Path, text: &str, variables: Variables) -> Checked {
             .and_then(toml::Value::as_table);
         match (item.as_table_like(), body) {
             (Some(spans), Some(body)) => {
-                profile(&mut checked, (path, variables), name, line, spans, body, &at);
+                profile(
+                    &mut checked,
+                    (path, variables),
+                    name,
+                    line,
+                    spans,
+                    body,
+                    &at,
+                );
             }
             _ => checked.problems.push(problem(
                 Some(name),

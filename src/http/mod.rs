@@ -24,8 +24,8 @@ mod retry;
 pub use auth::{Api, BasicAuth};
 pub use call::{Call, Reply, Target};
 pub use errors::status_error;
-pub use rate::requests_sent;
 use errors::{connect_failure, error_chain, excerpt_n, host_of};
+pub use rate::requests_sent;
 use retry::{backoff, retry_after, Decision, Failure};
 
 /// Largest response body accepted.

@@ -147,7 +147,9 @@ pub fn budget(provider: ProviderKind, profile: &str, per_minute: u32) -> Arc<Bud
 pub fn requests_sent() -> Vec<(ProviderKind, String, u64)> {
     budgets()
         .iter()
-        .map(|((kind, profile), budget)| (*kind, profile.clone(), budget.sent.load(Ordering::Relaxed)))
+        .map(|((kind, profile), budget)| {
+            (*kind, profile.clone(), budget.sent.load(Ordering::Relaxed))
+        })
         .collect()
 }
 
@@ -256,7 +258,10 @@ mod tests {
             bucket.refund();
         }
         let next = bucket.reserve(t0);
-        assert!(next > Duration::from_secs(5) && next < Duration::from_secs(7), "{next:?}");
+        assert!(
+            next > Duration::from_secs(5) && next < Duration::from_secs(7),
+            "{next:?}"
+        );
     }
 
     #[test]

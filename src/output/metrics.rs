@@ -217,9 +217,13 @@ pub fn exposition(
         };
         up.get_or_create(&profile)
             .set(if reading.up { 1.0 } else { 0.0 });
-        duration.get_or_create(&profile).set(reading.refresh_seconds);
+        duration
+            .get_or_create(&profile)
+            .set(reading.refresh_seconds);
         refreshes.get_or_create(&profile).inc_by(reading.refreshes);
-        errors.get_or_create(&profile).inc_by(reading.refresh_errors);
+        errors
+            .get_or_create(&profile)
+            .inc_by(reading.refresh_errors);
         if let Some(at) = reading.last_success {
             last.get_or_create(&profile).set(at);
         }
@@ -362,10 +366,18 @@ mod tests {
                 "{text}"
             );
             // One line per series: no label value made a line of its own.
-            assert!(!text.lines().any(|l| l.starts_with("evil") || l == "# EOF\"}"));
-            assert!(text.contains(r#"dbctl_database_memory_used_ratio{provider="upstash",profile="p",id="id\"1"} 0.5"#));
+            assert!(!text
+                .lines()
+                .any(|l| l.starts_with("evil") || l == "# EOF\"}"));
+            assert!(text.contains(
+                r#"dbctl_database_memory_used_ratio{provider="upstash",profile="p",id="id\"1"} 0.5"#
+            ));
         }
         assert!(text.openmetrics.ends_with("# EOF\n"));
-        assert_eq!(text.openmetrics.matches("# EOF").count(), 2, "the name's and the end's");
+        assert_eq!(
+            text.openmetrics.matches("# EOF").count(),
+            2,
+            "the name's and the end's"
+        );
     }
 }

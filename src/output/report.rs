@@ -114,8 +114,8 @@ fn html_text(text: &str) -> String {
 /// The ASCII characters that are Markdown syntax somewhere in GitHub Flavored Markdown.
 // TODO(lead): use output::markdown's escaper after merge.
 const MARKDOWN_SYNTAX: &[char] = &[
-    '\\', '`', '*', '_', '~', '[', ']', '(', ')', '!', '<', '>', '&', '|', '#', ':', '.', '@',
-    '$', '{', '}', '+', '-', '=', '"', '\'',
+    '\\', '`', '*', '_', '~', '[', ']', '(', ')', '!', '<', '>', '&', '|', '#', ':', '.', '@', '$',
+    '{', '}', '+', '-', '=', '"', '\'',
 ];
 
 /// Text for a Markdown table cell or line: each syntax character behind a backslash.
@@ -181,7 +181,7 @@ fn memory_of(db: &Database, usage: Option<&Usage>) -> (Option<u64>, Option<u64>,
 }
 
 /// Every profile's databases in the provider's order, then by profile.
-fn ordered<'a>(profiles: &'a [Observed]) -> Vec<&'a Observed> {
+fn ordered(profiles: &[Observed]) -> Vec<&Observed> {
     let mut ordered: Vec<&Observed> = profiles.iter().collect();
     ordered.sort_by(|a, b| (a.provider, &a.profile).cmp(&(b.provider, &b.profile)));
     ordered
@@ -204,6 +204,7 @@ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertic
 th{font-weight:600;color:var(--muted);font-size:12px;white-space:nowrap}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.mem{white-space:nowrap;min-width:260px}
+td.id,td.region{white-space:nowrap}
 .badge{display:inline-block;padding:0 8px;border-radius:10px;font-size:12px;border:1px solid currentColor;white-space:nowrap}
 .ok{color:var(--ok)}.warning{color:var(--warning)}.error{color:var(--error)}.other{color:var(--muted)}
 svg.bar{vertical-align:middle;margin-right:8px}
@@ -239,16 +240,16 @@ pub fn html(report: &Report) -> String {
         report.count(Severity::Warning)
     );
     if let Some((_, drift)) = report.drift {
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<div class=\"card\"><b>{}</b>differences from the spec</div>\n",
+            "<div class=\"card\"><b>{}</b>differences from the spec</div>",
             drift.len()
         );
     }
     if !unread.is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<div class=\"card error\"><b>{}</b>not read</div>\n",
+            "<div class=\"card error\"><b>{}</b>not read</div>",
             unread.len()
         );
     }
@@ -289,7 +290,11 @@ fn html_profile(page: &mut String, report: &Report, observed: &Observed) {
         html_text(&observed.profile),
         observed.provider,
         observed.databases.len(),
-        if observed.databases.len() == 1 { "" } else { "s" }
+        if observed.databases.len() == 1 {
+            ""
+        } else {
+            "s"
+        }
     );
     if let Some(error) = &observed.error {
         let _ = writeln!(
@@ -308,7 +313,7 @@ fn html_profile(page: &mut String, report: &Report, observed: &Observed) {
             let (used, limit, ratio) = memory_of(db, usage);
             let _ = writeln!(
                 page,
-                "<tr><td>{}</td><td>{}</td><td><span class=\"badge {}\">{}</span></td><td>{}</td>\
+                "<tr><td>{}</td><td class=\"id\">{}</td><td><span class=\"badge {}\">{}</span></td><td class=\"region\">{}</td>\
                  <td class=\"mem\">{}{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
                 html_text(&db.name),
                 html_text(&db.id),
@@ -359,13 +364,11 @@ fn bar(report: &Report, ratio: Option<f64>) -> String {
 }
 
 fn html_drift(page: &mut String, spec: &str, drift: &[Drift]) {
-    let _ = writeln!(
-        page,
-        "<section>\n<h2>Drift from {}</h2>",
-        html_text(spec)
-    );
+    let _ = writeln!(page, "<section>\n<h2>Drift from {}</h2>", html_text(spec));
     if drift.is_empty() {
-        page.push_str("<p class=\"ok\">No differences: the fleet matches the spec.</p>\n</section>\n");
+        page.push_str(
+            "<p class=\"ok\">No differences: the fleet matches the spec.</p>\n</section>\n",
+        );
         return;
     }
     page.push_str(
@@ -464,7 +467,9 @@ pub fn markdown(report: &Report) -> String {
         if drift.is_empty() {
             out.push_str("No differences: the fleet matches the spec.\n");
         } else {
-            out.push_str("| Action | Profile | Name | ID | Changes |\n| --- | --- | --- | --- | --- |\n");
+            out.push_str(
+                "| Action | Profile | Name | ID | Changes |\n| --- | --- | --- | --- | --- |\n",
+            );
             for d in drift {
                 let _ = writeln!(
                     out,
@@ -511,8 +516,13 @@ mod tests {
         );
         let md = markdown_text(hostile);
         assert!(!md.contains('\n') && !md.contains("##["));
-        assert!(md.match_indices(['<', '[', '(']).all(|(at, _)| md[..at].ends_with('\\')));
-        assert!(md.starts_with("\\<script\\>alert\\(1\\)\\</script\\>"), "{md}");
+        assert!(md
+            .match_indices(['<', '[', '('])
+            .all(|(at, _)| md[..at].ends_with('\\')));
+        assert!(
+            md.starts_with("\\<script\\>alert\\(1\\)\\</script\\>"),
+            "{md}"
+        );
         assert!(crate::sanitize::is_inert(&md) && crate::sanitize::is_inert(&html));
     }
 

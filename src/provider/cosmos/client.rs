@@ -124,7 +124,12 @@ impl Client {
             key_source,
         });
         let http = Http::new(
-            crate::http::Target::of(profile, "endpoint", &endpoint, super::SPEC.requests_per_minute)?,
+            crate::http::Target::of(
+                profile,
+                "endpoint",
+                &endpoint,
+                super::SPEC.requests_per_minute,
+            )?,
             api,
             shared.http.clone(),
         )?;
