@@ -741,9 +741,10 @@ async fn every_command_draws_on_the_profiles_budget() {
     let sandbox = Sandbox::new();
     // 120 a minute: 12 at once, then 1.8 a second.
     sandbox.config(&format!(
-        "{}{}",
+        "{}{}{}",
         upstash_profile("slow", &server, "rate_limit = 120"),
-        upstash_profile("usual", &server, "")
+        upstash_profile("usual", &server, ""),
+        upstash_profile("tiny", &server, "rate_limit = 1")
     ));
     for (profile, at_least, at_most) in [("slow", 4.5, 15.0), ("usual", 0.0, 3.0)] {
         let started = Instant::now();
@@ -756,4 +757,19 @@ async fn every_command_draws_on_the_profiles_budget() {
         assert!((at_least..at_most).contains(&took), "{profile}: {took} s");
     }
     assert_eq!(server.received_requests().await.unwrap().len(), 42);
+    // A request the budget holds past the deadline says so.
+    Mock::given(method("GET"))
+        .and(path("/v2/redis/database/u0"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"database_id": "u0",
+            "database_name": "db-00", "state": "active", "endpoint": "h.upstash.io",
+            "port": 6379, "tls": true})),
+        )
+        .mount(&server)
+        .await;
+    sandbox
+        .run(&["db", "stats", "u0", "--profile", "tiny", "--request-timeout", "2"])
+        .code(11)
+        .stderr_has("hint: the profile's request budget (1 a minute) held it back: raise rate_limit in profile 'tiny', or --request-timeout");
+    assert_eq!(server.received_requests().await.unwrap().len(), 43);
 }

@@ -123,16 +123,25 @@ impl Http {
                 return Err(self.deadline_error(&label));
             }
             let started = Instant::now();
+            let budgeted = std::sync::atomic::AtomicBool::new(false);
             let outcome = tokio::time::timeout(remaining, async {
                 // The profile's budget first: a request waiting its turn holds no slot that
                 // another profile's request could use.
                 self.budget.take().await;
+                budgeted.store(true, std::sync::atomic::Ordering::Relaxed);
                 // Closed never happens: the semaphore lives as long as the settings.
                 let _permit = self.settings.in_flight.acquire().await;
                 self.attempt(&call).await
             })
             .await;
             let result = match outcome {
+                Err(_) if !budgeted.load(std::sync::atomic::Ordering::Relaxed) => {
+                    return Err(self.deadline_error(&label).with_hint(format!(
+                        "the profile's request budget ({} a minute) held it back: raise rate_limit in profile '{}', or --request-timeout",
+                        self.budget.per_minute(),
+                        self.profile
+                    )))
+                }
                 Err(_) => return Err(self.deadline_error(&label)),
                 Ok(result) => result,
             };

@@ -11,6 +11,7 @@ use crate::model::ProviderKind;
 
 /// A profile's budget of requests per minute, and how many it has sent.
 pub struct Budget {
+    per_minute: u32,
     bucket: Mutex<Bucket>,
     sent: AtomicU64,
 }
@@ -81,6 +82,7 @@ impl Bucket {
 impl Budget {
     fn new(per_minute: u32) -> Budget {
         Budget {
+            per_minute,
             bucket: Mutex::new(Bucket::new(per_minute, Instant::now())),
             sent: AtomicU64::new(0),
         }
@@ -108,6 +110,10 @@ impl Budget {
     /// The provider's `Retry-After`: the profile sends nothing for `wait`.
     pub fn pause(&self, wait: Duration) {
         self.bucket().pause(Instant::now() + wait);
+    }
+
+    pub fn per_minute(&self) -> u32 {
+        self.per_minute
     }
 
     /// Counts a request that went out.
