@@ -335,6 +335,15 @@ pub enum Command {
   dbctl mcp --demo --allow-writes           a sandbox: the emulator's fleet, writes allowed
   dbctl mcp --allow-writes --allow-deletes  writes, deletes and prunes too")]
     Mcp(McpArgs),
+    /// A Prometheus/OpenMetrics exporter of the fleet.
+    #[command(subcommand)]
+    Metrics(MetricsCommand),
+    /// The fleet as one self-contained page: HTML (the default) or Markdown (`-o markdown`).
+    #[command(after_help = "Examples:
+  dbctl report > fleet.html                           every database, usage bars, findings
+  dbctl report -o markdown >> \"$GITHUB_STEP_SUMMARY\"   the same for a pull request or a job summary
+  dbctl report -f fleet.toml > fleet.html             with the drift from a spec (as `plan -f`)")]
+    Report(ReportArgs),
 }
 
 #[cfg(feature = "mcp")]
@@ -348,6 +357,59 @@ pub struct McpArgs {
     pub allow_deletes: bool,
 }
 
+/// `metrics ...`.
+#[derive(Debug, Subcommand)]
+pub enum MetricsCommand {
+    /// Serve /metrics (Prometheus or OpenMetrics text) and /healthz; each profile is read in
+    /// the background every --interval, and scrapes get the last complete reading.
+    #[command(after_help = "Examples:
+  dbctl metrics serve                                 http://127.0.0.1:10187/metrics
+  dbctl metrics serve --interval 300 -p redis-cloud
+  dbctl metrics serve --listen 0.0.0.0:10187          reachable from other machines")]
+    Serve(MetricsArgs),
+}
+
+/// The default `--listen` of `metrics serve`: loopback, on a port outside the Prometheus
+/// exporters' allocated 9100-9999.
+pub const METRICS_LISTEN: &str = "127.0.0.1:10187";
+
+#[derive(Debug, Clone, Args)]
+pub struct MetricsArgs {
+    /// Address and port to serve on (loopback by default; any other address is reachable
+    /// from other machines).
+    #[arg(long, value_name = "ADDR", default_value = METRICS_LISTEN)]
+    pub listen: std::net::SocketAddr,
+    /// Seconds between two readings of a profile.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = positive_seconds)]
+    pub interval: f64,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    #[command(flatten)]
+    pub memory: MemoryThresholds,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// A spec file: add what differs from it, as `dbctl plan -f` says.
+    #[arg(short = 'f', long = "file", value_name = "SPEC")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    #[command(flatten)]
+    pub memory: MemoryThresholds,
+}
+
+/// When memory used is a finding (the `memory` rule).
+#[derive(Debug, Clone, Copy, Args)]
+pub struct MemoryThresholds {
+    /// Memory used ratio that is a warning.
+    #[arg(id = "memory_warn", long = "memory-warn", value_name = "RATIO", default_value_t = 0.8, value_parser = ratio)]
+    pub warn: f64,
+    /// Memory used ratio that is an error.
+    #[arg(id = "memory_error", long = "memory-error", value_name = "RATIO", default_value_t = 0.95, value_parser = ratio)]
+    pub error: f64,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
@@ -358,12 +420,8 @@ pub struct CheckArgs {
     /// Exit 13 when a finding is at least this severe.
     #[arg(long, value_enum, default_value_t = crate::model::Severity::Error)]
     pub fail_on: crate::model::Severity,
-    /// Memory used ratio that is a warning.
-    #[arg(long, default_value_t = 0.8, value_parser = ratio)]
-    pub memory_warn: f64,
-    /// Memory used ratio that is an error.
-    #[arg(long, default_value_t = 0.95, value_parser = ratio)]
-    pub memory_error: f64,
+    #[command(flatten)]
+    pub memory: MemoryThresholds,
     /// Also check that every database answers (the `reachable` rule).
     #[arg(long)]
     pub ping: bool,

@@ -115,9 +115,8 @@ impl HttpSettings {
         }
     }
 
-    /// The settings it was made from: a fresh run of the same requests (the MCP server's
-    /// tool calls each have their own deadline).
-    #[cfg(feature = "mcp")]
+    /// The settings it was made from, for a fresh run of the same requests (each MCP tool
+    /// call and each profile's reading in `metrics serve` has its own deadline).
     pub fn requests(&self) -> Requests {
         Requests {
             timeout: self.timeout,

@@ -1,6 +1,6 @@
 //! Scrubbing by value: every credential the run holds is registered where it is made, and
 //! replaced by `***` in every line dbctl writes, whatever a provider or proxy echoes back.
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
@@ -18,9 +18,15 @@ pub const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHA
 /// Values shorter than this are not scrubbed: they would mangle ordinary text.
 const MIN_LEN: usize = 4;
 
+/// Forms of per-request signatures kept at most: a signature changes with every request (a
+/// Cosmos `sig=`), so only the latest are kept and a long run (`metrics serve`) stays flat.
+const MAX_SIGNATURES: usize = 256;
+
 #[derive(Default)]
 struct Registry {
     values: BTreeSet<String>,
+    /// The latest per-request signatures, in every form, newest last.
+    signatures: VecDeque<String>,
     /// Built on first use after a change.
     matcher: Option<AhoCorasick>,
 }
@@ -28,44 +34,82 @@ struct Registry {
 static REGISTRY: Mutex<Option<Registry>> = Mutex::new(None);
 static SHOW_ON_STDOUT: AtomicBool = AtomicBool::new(false);
 
-/// Registers a credential, with the encoded forms it takes in URLs and JSON.
-pub fn register(value: &str) {
+/// A credential with the encoded forms it takes in URLs and JSON; none when it is too short.
+fn forms(value: &str) -> Option<[String; 4]> {
     let value = value.trim();
     if value.len() < MIN_LEN {
-        return;
+        return None;
     }
     let encode = |set| percent_encoding::utf8_percent_encode(value, set).to_string();
-    let (encoded, unreserved) = (
+    let json = serde_json::to_string(value).unwrap_or_default();
+    Some([
+        value.to_string(),
         encode(percent_encoding::NON_ALPHANUMERIC),
         encode(UNRESERVED),
-    );
-    let json = serde_json::to_string(value).unwrap_or_default();
-    let json = json.trim_matches('"').to_string();
+        json.trim_matches('"').to_string(),
+    ])
+}
+
+/// Registers a credential, with the encoded forms it takes in URLs and JSON.
+pub fn register(value: &str) {
+    let Some(forms) = forms(value) else {
+        return;
+    };
     let mut guard = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
     let registry = guard.get_or_insert_with(Registry::default);
     let before = registry.values.len();
-    registry
-        .values
-        .extend([value.to_string(), encoded, unreserved, json]);
+    registry.values.extend(forms);
     if registry.values.len() != before {
         registry.matcher = None;
     }
 }
 
-/// Registers what an authorization header carries: the whole value, a Basic token, and a
-/// signature (`sig=...`, Cosmos) in raw and URL-encoded form.
-pub fn register_header(value: &str) {
-    register(value);
-    if let Some(token) = value.strip_prefix("Basic ") {
-        register(token);
+/// Registers a per-request signature among the latest [`MAX_SIGNATURES`].
+fn register_signature(value: &str) {
+    let mut guard = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
+    guard
+        .get_or_insert_with(Registry::default)
+        .add_signature(value);
+}
+
+impl Registry {
+    fn add_signature(&mut self, value: &str) {
+        let Some(forms) = forms(value) else {
+            return;
+        };
+        for form in forms {
+            if !self.signatures.contains(&form) {
+                self.signatures.push_back(form);
+                self.matcher = None;
+            }
+        }
+        while self.signatures.len() > MAX_SIGNATURES {
+            self.signatures.pop_front();
+        }
     }
+}
+
+/// Registers what an authorization header carries: the whole value, a Basic token, and a
+/// signature (`sig=...`, Cosmos, made anew for each request: kept among the latest only) in
+/// raw and URL-encoded form.
+pub fn register_header(value: &str) {
     let decoded = percent_encoding::percent_decode_str(value)
         .decode_utf8_lossy()
         .into_owned();
-    register(&decoded);
+    let signed = decoded.split('&').any(|part| part.starts_with("sig="));
+    if !signed {
+        register(value);
+        if let Some(token) = value.strip_prefix("Basic ") {
+            register(token);
+        }
+        register(&decoded);
+        return;
+    }
+    register_signature(value);
+    register_signature(&decoded);
     for part in decoded.split('&') {
         if let Some(sig) = part.strip_prefix("sig=") {
-            register(sig);
+            register_signature(sig);
         }
     }
 }
@@ -96,21 +140,23 @@ pub fn scrub(text: &str) -> String {
     let Some(registry) = guard.as_mut() else {
         return text.to_string();
     };
-    if registry.values.is_empty() {
+    let count = registry.values.len() + registry.signatures.len();
+    if count == 0 {
         return text.to_string();
     }
     if registry.matcher.is_none() {
         registry.matcher = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
-            .build(&registry.values)
+            .build(registry.values.iter().chain(&registry.signatures))
             .ok();
     }
     match &registry.matcher {
-        Some(matcher) => matcher.replace_all(text, &vec![MASK; registry.values.len()]),
+        Some(matcher) => matcher.replace_all(text, &vec![MASK; count]),
         // Cannot happen for plain strings; mask each value the slow way all the same.
         None => registry
             .values
             .iter()
+            .chain(&registry.signatures)
             .fold(text.to_string(), |t, v| t.replace(v.as_str(), MASK)),
     }
 }
@@ -146,6 +192,18 @@ mod tests {
             assert!(!out.contains(leaked), "{out}");
         }
         assert!(out.ends_with("short abc"), "{out}");
+    }
+
+    #[test]
+    fn only_the_latest_signatures_are_kept() {
+        let mut registry = Registry::default();
+        for n in 0..2 * MAX_SIGNATURES {
+            registry.add_signature(&format!("signature-{n:04}"));
+        }
+        assert_eq!(registry.signatures.len(), MAX_SIGNATURES);
+        let last = format!("signature-{:04}", 2 * MAX_SIGNATURES - 1);
+        assert!(registry.signatures.contains(&last));
+        assert!(!registry.signatures.contains(&"signature-0000".to_string()));
     }
 
     #[test]

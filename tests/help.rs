@@ -67,6 +67,7 @@ fn run_example(sb: &Sandbox, dir: &Path, example: &str) {
         .env("NO_COLOR", "1")
         .env("DBCTL_EMULATOR_SPEED", SPEED)
         .env("GITHUB_ENV", dir.join("github.env"))
+        .env("GITHUB_STEP_SUMMARY", dir.join("summary.md"))
         .output()
         .expect("run bash");
     let finds = example.starts_with("dbctl check") || example.starts_with("dbctl plan");
@@ -107,6 +108,49 @@ fn check_emulator_example(example: &str) {
         "port 0 must be replaced by the real port: {url}"
     );
     served.sandbox().run("db list").code(0);
+}
+
+/// A `metrics serve` example: it serves until stopped, so it is started under `--demo` on a
+/// free loopback port (whatever `--listen` the example names), scraped once, and stopped.
+fn check_metrics_example(example: &str) {
+    use std::io::{BufRead, Read, Write};
+    let words: Vec<&str> = example.split_whitespace().skip(3).collect();
+    let mut args: Vec<&str> = Vec::new();
+    let mut rest = words.iter();
+    while let Some(word) = rest.next() {
+        match *word {
+            "--listen" => {
+                rest.next();
+            }
+            word => args.push(word),
+        }
+    }
+    let sb = Sandbox::new();
+    let mut child = sb
+        .command()
+        .args(["--demo", "metrics", "serve", "--listen", "127.0.0.1:0"])
+        .args(&args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("metrics serve");
+    let mut first = String::new();
+    std::io::BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("`{example}` said {first:?}"));
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answer.starts_with("HTTP/1.1 200"), "`{example}`: {answer}");
 }
 
 #[test]
@@ -153,6 +197,9 @@ fn every_help_example_works_under_demo() {
             scope.spawn(move || {
                 if example.contains("emulator serve") {
                     return check_emulator_example(example);
+                }
+                if example.contains("metrics serve") {
+                    return check_metrics_example(example);
                 }
                 let dir = tempfile::tempdir().unwrap();
                 run_example(sb, dir.path(), "dbctl --demo export > fleet.toml");

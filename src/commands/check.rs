@@ -7,7 +7,7 @@ use clap::ValueEnum;
 
 use super::watch::{self, Frame};
 use super::App;
-use crate::cli::{CheckArgs, CheckFormat};
+use crate::cli::{CheckArgs, CheckFormat, MemoryThresholds};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fleet::Gathered;
 use crate::model::{ByteSize, Database, Status};
@@ -25,9 +25,9 @@ enum Outcome {
 }
 
 /// One database and what the rules need of it.
-struct Subject {
-    db: Database,
-    usage: Option<Usage>,
+pub(super) struct Subject {
+    pub db: Database,
+    pub usage: Option<Usage>,
     /// With `--ping`: whether it answered.
     reached: Option<std::result::Result<(), String>>,
 }
@@ -46,7 +46,7 @@ pub async fn run(app: &App, args: &CheckArgs) -> Result<()> {
 /// finding is at `--fail-on` or above, else exit 12 when something could not be read.
 async fn frame(app: &App, args: &CheckArgs, rules: &[Rule]) -> Result<Frame> {
     let gathered = gather(app, args, rules).await?;
-    let report = report(rules, &gathered.items, args);
+    let report = outcomes(&gathered.items, rules, &args.memory);
     let findings = findings(&report);
 
     let text = match args.format {
@@ -81,10 +81,13 @@ async fn frame(app: &App, args: &CheckArgs, rules: &[Rule]) -> Result<Frame> {
 /// The findings of the rules `args` asks for over the databases it selects, and what could
 /// not be read (the MCP server's `check`).
 #[cfg(feature = "mcp")]
-pub(crate) async fn findings_of(app: &App, args: &CheckArgs) -> Result<(Vec<Finding>, Vec<Error>)> {
+pub(crate) async fn fleet_findings(
+    app: &App,
+    args: &CheckArgs,
+) -> Result<(Vec<Finding>, Vec<Error>)> {
     let rules = rules(args)?;
     let gathered = gather(app, args, &rules).await?;
-    let findings = findings(&report(&rules, &gathered.items, args));
+    let findings = findings_of(&gathered.items, &rules, &args.memory);
     Ok((findings, gathered.failures().to_vec()))
 }
 
@@ -103,26 +106,37 @@ async fn gather(app: &App, args: &CheckArgs, rules: &[Rule]) -> Result<Gathered<
     .await
 }
 
-/// What each rule made of each database.
-fn report<'a>(
-    rules: &[Rule],
+/// What every rule made of every database, rule by rule.
+type Outcomes<'a> = Vec<(Rule, Vec<(&'a Subject, Outcome)>)>;
+
+fn outcomes<'a>(
     subjects: &'a [Subject],
-    args: &CheckArgs,
-) -> Vec<(Rule, Vec<(&'a Subject, Outcome)>)> {
+    rules: &[Rule],
+    memory: &MemoryThresholds,
+) -> Outcomes<'a> {
     rules
         .iter()
         .map(|rule| {
             let outcomes = subjects
                 .iter()
-                .map(|s| (s, evaluate(*rule, s, args)))
+                .map(|s| (s, evaluate(*rule, s, memory)))
                 .collect();
             (*rule, outcomes)
         })
         .collect()
 }
 
-/// The failing outcomes as findings.
-fn findings(report: &[(Rule, Vec<(&Subject, Outcome)>)]) -> Vec<Finding> {
+/// The findings of `rules` over `subjects`, as `check` lists them.
+pub(super) fn findings_of(
+    subjects: &[Subject],
+    rules: &[Rule],
+    memory: &MemoryThresholds,
+) -> Vec<Finding> {
+    findings(&outcomes(subjects, rules, memory))
+}
+
+/// Every failed outcome as a finding, rule by rule.
+fn findings(report: &Outcomes) -> Vec<Finding> {
     report
         .iter()
         .flat_map(|(rule, outcomes)| {
@@ -144,22 +158,33 @@ fn findings(report: &[(Rule, Vec<(&Subject, Outcome)>)]) -> Vec<Finding> {
         .collect()
 }
 
-/// The rules asked for (default: all, `reachable` only with `--ping`), in a stable order.
-fn rules(args: &CheckArgs) -> Result<Vec<Rule>> {
-    if args.memory_warn > args.memory_error {
+/// The rules that need no `--ping`: what `check` applies by default. The rules are the
+/// variants of `Rule` (clap lists them in `--help`).
+pub(super) fn default_rules() -> Vec<Rule> {
+    Rule::value_variants()
+        .iter()
+        .copied()
+        .filter(|rule| !needs_ping(*rule))
+        .collect()
+}
+
+/// `--memory-warn` must not be above `--memory-error`.
+pub(super) fn check_thresholds(memory: &MemoryThresholds) -> Result<()> {
+    if memory.warn > memory.error {
         return Err(Error::usage(format!(
             "--memory-warn ({}) is above --memory-error ({})",
-            args.memory_warn, args.memory_error
+            memory.warn, memory.error
         )));
     }
-    // The rules are the variants of `Rule` (clap lists them in `--help`): by default every
-    // one that needs no --ping.
+    Ok(())
+}
+
+/// The rules asked for (default: every rule that needs no `--ping`; `reachable` only with
+/// `--ping`), in a stable order.
+fn rules(args: &CheckArgs) -> Result<Vec<Rule>> {
+    check_thresholds(&args.memory)?;
     let mut rules = if args.rules.is_empty() {
-        Rule::value_variants()
-            .iter()
-            .copied()
-            .filter(|rule| !needs_ping(*rule))
-            .collect()
+        default_rules()
     } else {
         args.rules.clone()
     };
@@ -188,7 +213,7 @@ fn needs_ping(rule: Rule) -> bool {
 
 /// A provider's databases with their usage (when a rule needs it and the provider has it) and
 /// reachability (with `--ping`); figures that fail are named as failures, the rest checked.
-async fn subjects(
+pub(super) async fn subjects(
     app: &App,
     provider: &dyn Provider,
     databases: Vec<Database>,
@@ -223,7 +248,7 @@ async fn subjects(
     Ok((subjects, failures))
 }
 
-fn evaluate(rule: Rule, subject: &Subject, args: &CheckArgs) -> Outcome {
+fn evaluate(rule: Rule, subject: &Subject, memory: &MemoryThresholds) -> Outcome {
     let db = &subject.db;
     let switch = |on: Option<bool>, off: &str| match on {
         Some(true) => Outcome::Pass,
@@ -254,16 +279,16 @@ fn evaluate(rule: Rule, subject: &Subject, args: &CheckArgs) -> Outcome {
             let Some(ratio) = usage.memory_used_ratio else {
                 return Outcome::Skip("no memory figures");
             };
-            let severity = if ratio >= args.memory_error {
+            let severity = if ratio >= memory.error {
                 Severity::Error
-            } else if ratio >= args.memory_warn {
+            } else if ratio >= memory.warn {
                 Severity::Warning
             } else {
                 return Outcome::Pass;
             };
             let threshold = match severity {
-                Severity::Error => args.memory_error,
-                Severity::Warning => args.memory_warn,
+                Severity::Error => memory.error,
+                Severity::Warning => memory.warn,
             };
             Outcome::Fail(
                 severity,
@@ -296,7 +321,7 @@ fn evaluate(rule: Rule, subject: &Subject, args: &CheckArgs) -> Outcome {
 /// a `read` testsuite with an error per profile or database that could not be read (exit 12).
 /// Every text is escaped as in a table, so the document is well-formed XML 1.0 and inert in a
 /// CI log.
-fn junit(report: &[(Rule, Vec<(&Subject, Outcome)>)], unread: &[Error]) -> Result<String> {
+fn junit(report: &Outcomes, unread: &[Error]) -> Result<String> {
     let text = |s: &str| escape_controls(s).into_owned();
     let mut junit = Report::new("dbctl check");
     for (rule, outcomes) in report {

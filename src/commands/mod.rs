@@ -25,7 +25,10 @@ mod emulator;
 mod lookup;
 #[cfg(feature = "mcp")]
 mod mcp;
+mod metrics;
+mod observe;
 mod region;
+mod report;
 mod secret;
 mod shell;
 mod task;
@@ -62,6 +65,8 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Config(cmd) => configure::config(cmd, &settings, Some(&app.config)),
         Command::Api(args) => api::run(&app, args).await,
         Command::Check(args) => check::run(&app, &args).await,
+        Command::Metrics(cmd) => metrics::run(&app, cmd).await,
+        Command::Report(args) => report::run(&app, &args).await,
         Command::Export(args) => desired::export(&app, &args).await,
         Command::Plan(args) => desired::plan(&app, &args).await,
         Command::Apply(args) => desired::apply(&app, &args).await,
@@ -94,11 +99,11 @@ pub struct App {
 }
 
 impl App {
-    /// The run for one call of a long-lived server (the MCP server's tools): the same
-    /// profiles and emulator, a deadline of its own (`--request-timeout` counts from the call),
-    /// JSON output, never a prompt, a spinner or the name index.
-    #[cfg(feature = "mcp")]
-    pub(crate) fn for_one_call(&self) -> App {
+    /// A run of its own inside a long-lived server (an MCP tool call, one profile's reading
+    /// in `metrics serve`): the same profiles and emulator, a deadline of its own
+    /// (`--request-timeout` counts from now), `out` for output, and never a prompt, a spinner
+    /// or the name index.
+    pub(crate) fn fresh_run(&self, out: crate::output::OutputSettings) -> App {
         let http = HttpSettings::new(&self.shared.http.requests());
         for (to, from) in [
             (&http.dial_override, &self.shared.http.dial_override),
@@ -115,17 +120,7 @@ impl App {
                 raw: self.shared.raw,
                 show_secrets: false,
             },
-            out: Renderer::new(crate::output::OutputSettings {
-                format: crate::output::OutputFormat::Json,
-                show_secrets: false,
-                color: false,
-                stdout_tty: false,
-                stderr_tty: false,
-                query: None,
-                sort: None,
-                limit: None,
-                headers: true,
-            }),
+            out: Renderer::new(out),
             demo: self.demo,
             index: None,
             spinners: wait::Spinners::default(),

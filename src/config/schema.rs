@@ -11,11 +11,16 @@ use super::{Origin, Profile, Variables};
 use crate::model::ProviderKind;
 use crate::secret::is_secret_key;
 
-/// Keys every provider's profile may set: `Profile::tls` reads them for all of them.
-const TLS_KEYS: &[&str] = &["ca_cert", "insecure"];
-/// Keys whose value is true or false; every other key holds a string (a `*_command` may
-/// hold an array of strings, a `*_keyring` is true or false).
+/// Keys every provider's profile may set: `Profile::tls` reads the first two for all of
+/// them, `Profile::rate_limit` the last.
+const COMMON_KEYS: &[&str] = &["ca_cert", "insecure", RATE_LIMIT];
+/// Keys whose value is true or false; [`RATE_LIMIT`] is a number; every other key holds a
+/// string (a `*_command` may hold an array of strings, a `*_keyring` is true or false).
 const BOOL_KEYS: &[&str] = &["insecure"];
+/// A profile's request budget, in requests per minute.
+const RATE_LIMIT: &str = "rate_limit";
+/// The largest `rate_limit` accepted.
+const MAX_RATE_LIMIT: i64 = 100_000;
 /// A profile that sets this signs in the way it names; its provider checks which secrets
 /// that takes when it is built.
 const AUTH_KEY: &str = "auth";
@@ -32,7 +37,8 @@ pub struct Field {
     pub secret: bool,
 }
 
-/// Every setting of a provider with these variables, in their order, then the TLS keys.
+/// Every setting of a provider with these variables, in their order, then the keys every
+/// provider has.
 pub fn fields(variables: &[super::EnvVar]) -> Vec<Field> {
     let mut fields: Vec<Field> = Vec::new();
     for var in variables {
@@ -46,7 +52,7 @@ pub fn fields(variables: &[super::EnvVar]) -> Vec<Field> {
             }),
         }
     }
-    for key in TLS_KEYS {
+    for key in COMMON_KEYS {
         if !fields.iter().any(|f| f.name == *key) {
             fields.push(Field {
                 name: key,
@@ -351,6 +357,8 @@ fn type_errors(profile: &Profile) -> Vec<(String, String)> {
                 profile.bool(&key).map(|_| ())
             } else if key.ends_with("_command") {
                 profile.check_command(&key)
+            } else if key == RATE_LIMIT {
+                profile.rate_limit().map(|_| ())
             } else {
                 profile.string(&key).map(|_| ())
             };
@@ -387,6 +395,23 @@ fn missing(profile: &Profile) -> Vec<(String, String)> {
             result.err().map(|e| (key, e.message))
         })
         .collect()
+}
+
+impl Profile {
+    /// Its `rate_limit`: the requests per minute its provider account may receive from
+    /// dbctl (none: the provider's default).
+    pub fn rate_limit(&self) -> crate::error::Result<Option<u32>> {
+        match self.fields.get(RATE_LIMIT) {
+            None => Ok(None),
+            Some(toml::Value::Integer(n)) if (1..=MAX_RATE_LIMIT).contains(n) => {
+                Ok(u32::try_from(*n).ok())
+            }
+            Some(_) => Err(self.error(format!(
+                "{} must be a whole number of requests per minute from 1 to {MAX_RATE_LIMIT}",
+                self.describe(RATE_LIMIT)
+            ))),
+        }
+    }
 }
 
 fn problem(profile: Option<&str>, line: Option<usize>, message: String) -> Problem {
@@ -525,6 +550,32 @@ mod tests {
         assert_eq!(suggest("username", &known, re).as_deref(), Some("user"));
         assert_eq!(suggest("api_url", &known, re).as_deref(), Some("url"));
         assert_eq!(levenshtein("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn every_provider_takes_a_whole_rate_limit() {
+        for kind in ProviderKind::all() {
+            let text = format!(
+                "[profiles.a]\nprovider = \"{kind}\"\nrate_limit = 120\n\n[profiles.b]\nprovider = \"{kind}\"\nrate_limit = \"fast\"\n\n[profiles.c]\nprovider = \"{kind}\"\nrate_limit = 0\n"
+            );
+            let checked = check(Path::new("c.toml"), &text, variables);
+            let refused: Vec<&str> = checked
+                .problems
+                .iter()
+                .filter(|p| p.blocking)
+                .map(|p| p.message.as_str())
+                .collect();
+            assert_eq!(
+                refused,
+                [
+                    "'rate_limit' in profile 'b' must be a whole number of requests per minute from 1 to 100000 (line 7)",
+                    "'rate_limit' in profile 'c' must be a whole number of requests per minute from 1 to 100000 (line 11)",
+                ],
+                "{kind}"
+            );
+            let a = checked.profiles.iter().find(|p| p.name == "a").unwrap();
+            assert_eq!(a.rate_limit().unwrap(), Some(120));
+        }
     }
 
     #[test]

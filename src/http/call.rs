@@ -146,15 +146,19 @@ pub struct Target {
     pub tls: TlsOptions,
     /// What to do when the certificate is refused.
     pub certificate_hint: String,
+    /// The profile's budget: its `rate_limit`, else the provider's published limit, else none.
+    pub requests_per_minute: Option<u32>,
 }
 
 impl Target {
     /// Where a profile's requests go (`base_url`, read from `url_field`), with its TLS
-    /// settings (`ca_cert`, `insecure`).
+    /// settings (`ca_cert`, `insecure`) and its request budget (`rate_limit`, else
+    /// `requests_per_minute`, the provider's published limit).
     pub fn of(
         profile: &crate::config::Profile,
         url_field: &str,
         base_url: &str,
+        requests_per_minute: Option<u32>,
     ) -> crate::error::Result<Target> {
         Ok(Target {
             provider: profile.provider,
@@ -163,6 +167,7 @@ impl Target {
             url_setting: profile.describe(url_field),
             tls: profile.tls()?,
             certificate_hint: profile.certificate_hint(),
+            requests_per_minute: profile.rate_limit()?.or(requests_per_minute),
         })
     }
 }

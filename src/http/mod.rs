@@ -1,7 +1,8 @@
 //! The one HTTP layer: deadlines, retries with backoff, a response size cap, error decoding
 //! and request logs with every credential masked. Providers describe requests as [`Call`]s
 //! and authenticate them through [`Api`]. One file a job: the request types (`call`), the
-//! retry decision (`retry`), error answers (`errors`) and authentication (`auth`).
+//! retry decision (`retry`), error answers (`errors`), authentication (`auth`) and each
+//! profile's request budget (`rate`).
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,12 +18,14 @@ use crate::secret::{is_secret_key, redact_value, MASK};
 mod auth;
 mod call;
 mod errors;
+mod rate;
 mod retry;
 
 pub use auth::{Api, BasicAuth};
 pub use call::{Call, Reply, Target};
 pub use errors::status_error;
 use errors::{connect_failure, error_chain, excerpt_n, host_of};
+pub use rate::requests_sent;
 use retry::{backoff, retry_after, Decision, Failure};
 
 /// Largest response body accepted.
@@ -38,6 +41,8 @@ pub struct Http {
     profile: String,
     url_setting: String,
     certificate_hint: String,
+    /// The profile's requests per minute, shared by every client of the profile.
+    budget: Arc<rate::Budget>,
 }
 
 impl Http {
@@ -50,6 +55,7 @@ impl Http {
             url_setting,
             tls,
             certificate_hint,
+            requests_per_minute,
         } = target;
         let parsed = reqwest::Url::parse(&base_url).map_err(|e| {
             Error::config(format!(
@@ -91,6 +97,7 @@ impl Http {
         })?;
         Ok(Http {
             client,
+            budget: rate::budget(provider, &profile, requests_per_minute),
             base: base_url.trim_end_matches('/').to_string(),
             api,
             settings,
@@ -118,7 +125,12 @@ impl Http {
                 return Err(self.deadline_error(&label));
             }
             let started = Instant::now();
+            let budgeted = std::sync::atomic::AtomicBool::new(false);
             let outcome = tokio::time::timeout(remaining, async {
+                // The profile's budget first: a request waiting its turn holds no slot that
+                // another profile's request could use.
+                self.budget.take().await;
+                budgeted.store(true, std::sync::atomic::Ordering::Relaxed);
                 // Its own requests had their retries: its failure is final here.
                 self.api.prepare().await.map_err(|e| e.retryable(false))?;
                 // Closed never happens: the semaphore lives as long as the settings.
@@ -128,6 +140,16 @@ impl Http {
             })
             .await;
             let result = match outcome {
+                Err(_) if !budgeted.load(std::sync::atomic::Ordering::Relaxed) => {
+                    let hint = match self.budget.per_minute() {
+                        Some(per_minute) => format!(
+                            "the profile's request budget ({per_minute} a minute) held it back: raise rate_limit in profile '{}', or --request-timeout",
+                            self.profile
+                        ),
+                        None => "the provider asked for a pause (Retry-After) that outlasted --request-timeout".to_string(),
+                    };
+                    return Err(self.deadline_error(&label).with_hint(hint));
+                }
                 Err(_) => return Err(self.deadline_error(&label)),
                 Ok(result) => result,
             };
@@ -151,7 +173,13 @@ impl Http {
                         .log(1, format!("credential refused; renewing it for {label}"));
                     continue;
                 }
-                Ok(Attempt::Refused(error, retry_after)) => (error, retry_after, false),
+                Ok(Attempt::Refused(error, retry_after)) => {
+                    // The provider's wait holds every request of the profile, not just this one.
+                    if let Some(wait) = retry_after {
+                        self.budget.pause(wait);
+                    }
+                    (error, retry_after, false)
+                }
                 Ok(Attempt::Stale(error)) => (error, None, false),
                 Ok(Attempt::Unsent(error)) => (error, None, true),
                 Err(error) => (error, None, false),
@@ -201,6 +229,7 @@ impl Http {
     async fn attempt(&self, call: &Call) -> Result<Attempt> {
         let request = self.build(call)?;
         self.log_request(&request, call);
+        self.budget.count();
         let response = match self.client.execute(request).await {
             Ok(response) => response,
             Err(e) => {

@@ -16,9 +16,11 @@ use crate::secret::mask_text_secrets;
 mod detail;
 mod health;
 pub mod markdown;
+pub mod metrics;
 mod query;
 mod record;
 mod records;
+pub mod report;
 mod table;
 
 pub use health::DatabaseUsage;
@@ -34,7 +36,16 @@ pub enum OutputFormat {
     Csv,
     /// A table with every column in full, whatever the terminal's width (kubectl's).
     Wide,
+    /// A self-contained page (`dbctl report`).
+    Html,
     /// A GitHub Flavored Markdown table (a pull-request comment, `$GITHUB_STEP_SUMMARY`).
+    Markdown,
+}
+
+/// The two forms of `dbctl report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Html,
     Markdown,
 }
 
@@ -52,6 +63,13 @@ pub enum Refreshes {
 }
 
 pub use table::terminal_rows;
+
+/// `-o html` given to a command other than `report` (exit 2).
+fn report_only() -> Error {
+    Error::usage(
+        "-o html is for `dbctl report`; this command writes table, wide, json, yaml, csv or markdown",
+    )
+}
 
 /// Output settings for renderers.
 #[derive(Debug, Clone)]
@@ -93,6 +111,18 @@ impl Renderer {
         }
     }
 
+    /// What `dbctl report` writes: HTML (`-o html`, or no `-o`) or Markdown; any other `-o`
+    /// is a usage error.
+    pub fn page(&self) -> Result<Page> {
+        match self.settings.format {
+            OutputFormat::Table | OutputFormat::Html => Ok(Page::Html),
+            OutputFormat::Markdown => Ok(Page::Markdown),
+            _ => Err(Error::usage(
+                "report writes HTML (the default, or -o html) or Markdown (-o markdown)",
+            )),
+        }
+    }
+
     /// Whether output (and so the one error line) is JSON.
     pub fn is_json(&self) -> bool {
         self.settings.format == OutputFormat::Json
@@ -120,6 +150,7 @@ impl Renderer {
                 self.document(&Value::Array(values().collect()))
             }
             OutputFormat::Csv => csv_text(T::FIELDS, values(), self.settings.headers),
+            OutputFormat::Html => Err(report_only()),
             OutputFormat::Markdown if !items.is_empty() => Ok(self.markdown(&columns, &items)),
             OutputFormat::Table | OutputFormat::Wide | OutputFormat::Markdown => match empty {
                 _ if !items.is_empty() => Ok(self.table(&columns, &items)),
@@ -197,7 +228,7 @@ impl Renderer {
     /// JSON and YAML, `rows` otherwise.
     pub fn rows_or_document<T: Record>(&self, document: &Value, rows: &[T]) -> Result<String> {
         match self.settings.format {
-            OutputFormat::Json | OutputFormat::Yaml => self.value(document),
+            OutputFormat::Json | OutputFormat::Yaml | OutputFormat::Html => self.value(document),
             OutputFormat::Table
             | OutputFormat::Wide
             | OutputFormat::Csv
@@ -241,6 +272,7 @@ impl Renderer {
     pub fn value(&self, value: &Value) -> Result<String> {
         match self.settings.format {
             OutputFormat::Json | OutputFormat::Yaml => self.document(value),
+            OutputFormat::Html => Err(report_only()),
             OutputFormat::Csv => {
                 let value = self.untrusted(value.clone());
                 match &value {

@@ -13,8 +13,9 @@ pub struct ProviderSpec {
     pub build: fn(&Profile, &Shared) -> Result<Box<dyn Provider>>,
     /// What it can do; everything else is refused (exit 6) before a request is made.
     pub operations: &'static [Operation],
-    /// The requests a minute its API allows an account, where it publishes a limit: `--watch`
-    /// and `--live` stay under it.
+    /// The requests a minute its API allows an account, where it publishes a limit: every
+    /// request of a profile stays under it (a client-side budget, unless the profile's
+    /// `rate_limit` says otherwise), and `--watch` and `--live` pace themselves by it.
     pub requests_per_minute: Option<u32>,
     /// Its API has no live usage figures: `db stats` reads `INFO` over the data plane and
     /// keeps the API's figure only when the data plane cannot be reached.

@@ -158,6 +158,22 @@ async fn compare(
     plan::diff(&spec.entries, &fleet.databases, &scope)
 }
 
+/// The plan of a spec against every profile it names, as its JSON records (`{action,
+/// profile, name, id, changes}`): how `report -f` reads drift.
+pub(super) async fn plan_records(
+    app: &App,
+    file: &std::path::Path,
+) -> Result<Vec<serde_json::Value>> {
+    let actions = differences(app, file, &FleetArgs::default(), &ScopeArgs::default()).await?;
+    actions
+        .iter()
+        .map(|action| {
+            serde_json::to_value(action)
+                .map_err(|e| Error::internal(format!("cannot read the plan: {e}")))
+        })
+        .collect()
+}
+
 /// Every name of one profile, the spec's and the provider's, is visible and unlike the others.
 fn refuse_unreadable_names(
     profile: &Profile,

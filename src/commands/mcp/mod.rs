@@ -125,7 +125,17 @@ impl Dbctl {
     /// own (`--request-timeout` counts from the call, not from the server's start) and JSON
     /// output, never prompting, never drawing a spinner.
     fn app(&self) -> App {
-        self.base.for_one_call()
+        self.base.fresh_run(crate::output::OutputSettings {
+            format: crate::output::OutputFormat::Json,
+            show_secrets: false,
+            color: false,
+            stdout_tty: false,
+            stderr_tty: false,
+            query: None,
+            sort: None,
+            limit: None,
+            headers: true,
+        })
     }
 
     /// What the server tells the client when it connects: what dbctl is, which tools the

@@ -286,8 +286,10 @@ impl CheckParams {
             list: self.selection.list()?,
             rules: parse_all("rules", &self.rules)?,
             fail_on: Severity::Error,
-            memory_warn: self.memory_warn,
-            memory_error: self.memory_error,
+            memory: crate::cli::MemoryThresholds {
+                warn: self.memory_warn,
+                error: self.memory_error,
+            },
             ping: self.ping,
             format: None,
         })

@@ -265,7 +265,7 @@ impl Dbctl {
         let run = async {
             let args = parse::<params::CheckParams>(arguments)?.check()?;
             off_runtime(move || async move {
-                let (findings, errors) = check::findings_of(&app, &args).await?;
+                let (findings, errors) = check::fleet_findings(&app, &args).await?;
                 Ok(Findings {
                     findings: records(&app, &findings)?,
                     failures: failures(&errors),

@@ -207,7 +207,12 @@ impl Client {
             key_source,
         });
         let http = Http::new(
-            crate::http::Target::of(profile, "endpoint", &endpoint)?,
+            crate::http::Target::of(
+                profile,
+                "endpoint",
+                &endpoint,
+                super::SPEC.requests_per_minute,
+            )?,
             api,
             shared.http.clone(),
         )?;

@@ -123,7 +123,7 @@ impl Entra {
             .string("authority_url")?
             .unwrap_or_else(|| DEFAULT_AUTHORITY.to_string());
         let http = Http::new(
-            Target::of(profile, "authority_url", &authority)?,
+            Target::of(profile, "authority_url", &authority, None)?,
             Arc::new(Authority {
                 profile: profile.name.clone(),
                 tenant: profile.describe("tenant_id"),

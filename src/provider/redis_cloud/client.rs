@@ -77,7 +77,7 @@ impl Client {
             .string("url")?
             .unwrap_or_else(|| super::DEFAULT_URL.to_string());
         let http = Http::new(
-            crate::http::Target::of(profile, "url", &url)?,
+            crate::http::Target::of(profile, "url", &url, super::SPEC.requests_per_minute)?,
             Arc::new(RedisCloudApi { key, secret }),
             shared.http.clone(),
         )?;

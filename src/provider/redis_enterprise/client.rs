@@ -58,7 +58,7 @@ impl Client {
         let password = profile.require_secret("password")?;
         let api = Arc::new(ClusterApi(BasicAuth { user, password }));
         let http = Http::new(
-            crate::http::Target::of(profile, "url", &url)?,
+            crate::http::Target::of(profile, "url", &url, super::SPEC.requests_per_minute)?,
             api,
             shared.http.clone(),
         )?;

@@ -49,7 +49,7 @@ impl Client {
             password: api_key,
         }));
         let http = Http::new(
-            crate::http::Target::of(profile, "url", &url)?,
+            crate::http::Target::of(profile, "url", &url, super::SPEC.requests_per_minute)?,
             api,
             shared.http.clone(),
         )?;

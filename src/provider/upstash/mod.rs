@@ -38,6 +38,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         Operation::BackupRestore,
         Operation::Usage,
     ],
+    // No published limit: no budget unless the profile sets `rate_limit`; 429s are retried.
     requests_per_minute: None,
     usage_from_info: false,
     unsupported_hint: crate::provider::no_hint,
