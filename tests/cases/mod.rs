@@ -2,7 +2,8 @@
 //! once here and used by both `crate::behaviour` and the provider's own test module.
 //!
 //! A provider joins by adding `tests/cases/<provider>.rs` (a `case()` returning a [`Case`]), a
-//! `pub mod` line below, and its name in the `provider_tests!` line of tests/behaviour.rs.
+//! `pub mod` line and an entry in [`all`] below, and its name in the `provider_tests!` line of
+//! tests/behaviour.rs.
 use std::future::Future;
 use std::pin::Pin;
 
