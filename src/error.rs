@@ -121,6 +121,28 @@ impl Error {
         .with_provider(provider)
     }
 
+    /// A server that cannot listen on `addr` (exit 2), with the hint that fits why: an address
+    /// that is not this machine's (`address_flag` takes another), a port that needs privileges,
+    /// or a port another program holds (`port_flag` picks another).
+    pub fn cannot_listen(
+        server: &str,
+        addr: std::net::SocketAddr,
+        error: &std::io::Error,
+        address_flag: &str,
+        port_flag: &str,
+    ) -> Self {
+        let hint = match error.kind() {
+            std::io::ErrorKind::AddrNotAvailable => format!(
+                "{address_flag} takes an address of this machine: 127.0.0.1, or 0.0.0.0 for every interface"
+            ),
+            std::io::ErrorKind::PermissionDenied => format!(
+                "ports below 1024 need privileges: pick one above with {port_flag}"
+            ),
+            _ => format!("another program may hold that port: pick another with {port_flag}"),
+        };
+        Self::usage(format!("{server} cannot listen on {addr}: {error}")).with_hint(hint)
+    }
+
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self

@@ -32,13 +32,11 @@ pub async fn run(command: EmulatorCommand) -> Result<()> {
     }
     // The comment line ends the block, so a reader knows every variable has been printed.
     text.push_str(&format!(
-        "# dbctl emulator on {}, Redis data plane on {} (Ctrl-C to stop)\n",
+        "# dbctl emulator on {}, Redis data plane on {} (Ctrl-C or SIGTERM stops it)\n",
         emulator.base_url(),
         emulator.redis_addr()
     ));
     crate::output::emit(&text)?;
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| Error::internal(format!("cannot wait for Ctrl-C: {e}")))?;
+    super::stop_signal().await;
     Ok(())
 }

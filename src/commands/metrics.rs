@@ -16,7 +16,7 @@ use axum::Router;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::{check, observe, App};
+use super::{check, observe, stop_signal, App};
 use crate::cli::{MetricsArgs, MetricsCommand};
 use crate::config::Profile;
 use crate::error::{Error, Result};
@@ -31,8 +31,12 @@ pub async fn run(app: &App, command: MetricsCommand) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| {
-            Error::usage(format!("cannot listen on {}: {e}", args.listen)).with_hint(
-                "another program may hold that port: pick another with --listen ADDR:PORT (port 0: any free one)",
+            Error::cannot_listen(
+                "metrics serve",
+                args.listen,
+                &e,
+                "--listen ADDR:PORT",
+                "--listen ADDR:PORT (port 0: any free one)",
             )
         })?;
     let addr = listener
@@ -67,25 +71,6 @@ pub async fn run(app: &App, command: MetricsCommand) -> Result<()> {
     served.map_err(|e| Error::internal(format!("the metrics server failed: {e}")))?;
     crate::say!("metrics serve stopped");
     Ok(())
-}
-
-/// Ctrl-C, or SIGTERM (a service manager's stop).
-async fn stop_signal() {
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = terminate => {}
-    }
 }
 
 /// Reads one profile every `--interval` (start to start) until stopped.

@@ -37,6 +37,25 @@ mod watch;
 
 pub use lookup::{Acted, Found};
 
+/// Ctrl-C, or SIGTERM (a service manager's stop).
+async fn stop_signal() {
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
+
 pub async fn dispatch(cli: Cli) -> Result<()> {
     let Cli { global, command } = cli;
     let settings = global.settings();

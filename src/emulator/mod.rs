@@ -352,15 +352,13 @@ impl Emulator {
         let listener = tokio::net::TcpListener::bind((options.bind, options.port))
             .await
             .map_err(|e| {
-                Error::usage(format!(
-                    "emulator cannot listen on {}: {e}",
-                    SocketAddr::new(options.bind, options.port)
-                ))
-                .with_hint(if e.kind() == std::io::ErrorKind::AddrNotAvailable {
-                    "--bind takes an address of this machine: 127.0.0.1, or 0.0.0.0 for every interface"
-                } else {
-                    "another program may hold that port: pick another with --port, or --port 0 for any free one"
-                })
+                Error::cannot_listen(
+                    "emulator",
+                    SocketAddr::new(options.bind, options.port),
+                    &e,
+                    "--bind",
+                    "--port, or --port 0 for any free one",
+                )
             })?;
         let (redis_addr, redis_server) = redis_plane::start(options.bind, options.latency).await?;
         if !options.fixed_ports {

@@ -6,7 +6,8 @@
 //!
 //! Every message goes out through [`wire`]: each line is escaped as `--json` escapes stdout
 //! and scrubbed of every credential the run holds, so no tool, error or SDK message can carry
-//! a secret or a terminal control. Logs go to stderr only: stdout is the protocol.
+//! a secret or a terminal control. Logs go to stderr only: stdout is the protocol. Requests
+//! come in through [`requests::relay`], which answers one too long to read itself.
 use std::sync::Arc;
 
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -29,6 +30,7 @@ use crate::output::Record;
 
 mod params;
 mod read;
+mod requests;
 mod write;
 
 /// Serves until the client closes stdin.
@@ -39,39 +41,57 @@ pub async fn serve(global: &Settings, args: &McpArgs) -> Result<()> {
         ));
     }
     let server = Dbctl::new(App::new(global).await?, args);
+    let (to_server, from_client) = tokio::io::duplex(1 << 16);
     let (to_wire, from_server) = tokio::io::duplex(1 << 16);
-    let wire = tokio::spawn(wire(from_server));
+    let (lines, outgoing) = tokio::sync::mpsc::channel(16);
+    let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    let relay = tokio::spawn(requests::relay(
+        stdin,
+        to_server,
+        lines.clone(),
+        requests::MAX_REQUEST_BYTES,
+    ));
+    let answers = tokio::spawn(answers(from_server, lines));
+    let wire = tokio::spawn(wire(outgoing));
     let fail = |e: &dyn std::fmt::Display| Error::internal(format!("mcp: {e}"));
-    match server.serve((tokio::io::stdin(), to_wire)).await {
-        Ok(running) => {
-            running.waiting().await.map_err(|e| fail(&e))?;
-        }
+    let served = match server.serve((from_client, to_wire)).await {
+        Ok(running) => running.waiting().await.map(drop).map_err(|e| fail(&e)),
         // A client that left before it said anything (stdin closed) ends nothing in flight.
-        Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => {}
-        Err(e) => return Err(fail(&e)),
-    }
+        Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => Ok(()),
+        Err(e) => Err(fail(&e)),
+    };
+    // The server has stopped: nothing reads requests any more, and the last answers go out.
+    relay.abort();
+    answers.await.map_err(|e| fail(&e))?;
+    served?;
     wire.await.map_err(|e| fail(&e))?
 }
 
-/// Writes each message the server sends to stdout as one line: escaped as `--json` escapes
-/// stdout (C1, bidi and workflow-command characters as `\uXXXX`: the same data to a JSON
-/// parser) and scrubbed of every credential the run holds, as every stdout document is. A
-/// client that went away ends it quietly.
-async fn wire(from_server: tokio::io::DuplexStream) -> Result<()> {
+/// Passes each line the server writes on to [`wire`], until the server is done.
+async fn answers(from_server: tokio::io::DuplexStream, lines: tokio::sync::mpsc::Sender<String>) {
     let mut messages = tokio::io::BufReader::new(from_server);
-    let mut stdout = tokio::io::stdout();
     let mut line = Vec::new();
     loop {
         line.clear();
-        let read = messages
-            .read_until(b'\n', &mut line)
-            .await
-            .map_err(|e| Error::internal(format!("mcp: {e}")))?;
-        if read == 0 {
-            return Ok(());
+        match messages.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {
+                if lines.send(String::from_utf8_lossy(&line).into_owned()).await.is_err() {
+                    return;
+                }
+            }
         }
-        let text = String::from_utf8_lossy(&line);
-        let escaped = crate::sanitize::escape_json(&text);
+    }
+}
+
+/// Writes each message line (the server's answers, and the refusals of requests too long to
+/// read) to stdout: escaped as `--json` escapes stdout (C1, bidi and workflow-command
+/// characters as `\uXXXX`: the same data to a JSON parser) and scrubbed of every credential
+/// the run holds, as every stdout document is. A client that went away ends it quietly.
+async fn wire(mut lines: tokio::sync::mpsc::Receiver<String>) -> Result<()> {
+    let mut stdout = tokio::io::stdout();
+    while let Some(line) = lines.recv().await {
+        let escaped = crate::sanitize::escape_json(&line);
         let clean = crate::credentials::scrub_stdout(&escaped);
         let written = async {
             stdout.write_all(clean.as_bytes()).await?;
@@ -81,6 +101,7 @@ async fn wire(from_server: tokio::io::DuplexStream) -> Result<()> {
             return crate::output::stdout_written(Err(e));
         }
     }
+    Ok(())
 }
 
 /// The server: the run's profiles (or the `--demo` emulator, alive as long as it), what the
