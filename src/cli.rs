@@ -49,7 +49,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "KEY[:asc|desc]", value_parser = parse_sort)]
     pub sort: Option<SortOrder>,
     /// Only the first N items of a list (after --sort).
-    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, global = true, value_name = "N", value_parser = item_count)]
     pub limit: Option<u64>,
     /// Tables and CSV without their header row.
     #[arg(long, global = true)]
@@ -513,12 +513,24 @@ impl Default for WatchArgs {
     }
 }
 
-/// `--interval` of `--watch`: at least a second, so a watch never hammers an API.
+/// `--interval` of `--watch`: at least a second, so a watch never hammers an API, and no
+/// longer than any other span of seconds.
 fn watch_interval(text: &str) -> Result<f64, String> {
     match positive_seconds(text) {
         Ok(v) if v >= 1.0 => Ok(v),
         _ => Err(format!(
-            "expected at least 1 second between refreshes, got {text:?}"
+            "expected at least 1 second between refreshes (1 to 999999999), got {text:?}"
+        )),
+    }
+}
+
+/// `--limit`: at least one item; a count past what any list holds means all of them.
+fn item_count(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => Ok(u64::MAX),
+        _ => Err(format!(
+            "expected a number of items, at least 1, got {text:?}"
         )),
     }
 }

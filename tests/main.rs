@@ -19,6 +19,7 @@ mod emulator_serve;
 mod entra;
 mod faults;
 mod finish;
+mod flag_ranges;
 mod health;
 mod help;
 mod hostile;
