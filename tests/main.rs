@@ -17,6 +17,7 @@ mod dataplane;
 mod desired;
 mod emulator_serve;
 mod entra;
+mod env_hosts_names;
 mod faults;
 mod finish;
 mod flag_ranges;
