@@ -49,7 +49,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "KEY[:asc|desc]", value_parser = parse_sort)]
     pub sort: Option<SortOrder>,
     /// Only the first N items of a list (after --sort).
-    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, global = true, value_name = "N", value_parser = item_count)]
     pub limit: Option<u64>,
     /// Tables and CSV without their header row.
     #[arg(long, global = true)]
@@ -110,7 +110,7 @@ pub fn parse() -> Result<Cli, (Error, bool)> {
         if let Some(own) =
             std::error::Error::source(&e).and_then(|source| source.downcast_ref::<FlagValueError>())
         {
-            return (Error::usage(own.0.clone()), json);
+            return (own.0.clone(), json);
         }
         if !json {
             // clap's own text (with colour and usage line) for people.
@@ -513,12 +513,24 @@ impl Default for WatchArgs {
     }
 }
 
-/// `--interval` of `--watch`: at least a second, so a watch never hammers an API.
+/// `--interval` of `--watch`: at least a second, so a watch never hammers an API, and no
+/// longer than any other span of seconds.
 fn watch_interval(text: &str) -> Result<f64, String> {
     match positive_seconds(text) {
         Ok(v) if v >= 1.0 => Ok(v),
         _ => Err(format!(
-            "expected at least 1 second between refreshes, got {text:?}"
+            "expected at least 1 second between refreshes (1 to 999999999), got {text:?}"
+        )),
+    }
+}
+
+/// `--limit`: at least one item; a count past what any list holds means all of them.
+fn item_count(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => Ok(u64::MAX),
+        _ => Err(format!(
+            "expected a number of items, at least 1, got {text:?}"
         )),
     }
 }
@@ -635,12 +647,12 @@ pub struct ListArgs {
 
 /// `--sort`: the direction is checked here, the key against the list when it is printed.
 fn parse_sort(text: &str) -> Result<SortOrder, FlagValueError> {
-    SortOrder::parse(text).map_err(FlagValueError)
+    SortOrder::parse(text).map_err(FlagValueError::usage)
 }
 
 /// `--query`: compiled here, so a syntax error is exit 2 before any request.
 fn parse_query(text: &str) -> Result<Query, FlagValueError> {
-    Query::parse(text).map_err(FlagValueError)
+    Query::parse(text).map_err(FlagValueError::usage)
 }
 
 #[derive(Debug, Clone, Args)]
@@ -688,7 +700,7 @@ pub enum DbCommand {
         #[command(flatten)]
         target: Profiles,
         /// Name of the new database.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_name)]
         name: String,
         /// Memory limit: 256MB, 1.5GB, 2GiB or bytes; MB and GB are 1024-based (512MB = 512 MiB).
         #[arg(long, allow_hyphen_values = true, value_parser = parse_size_arg)]
@@ -729,7 +741,7 @@ pub enum DbCommand {
         #[arg(long, value_name = "RU", allow_negative_numbers = true)]
         autoscale_max: Option<i64>,
         /// New name.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_name)]
         name: Option<String>,
         /// Provider-specific setting to change (repeatable), e.g. eviction_policy=allkeys-lru.
         #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
@@ -796,7 +808,9 @@ pub enum DbCommand {
         id: String,
         #[command(flatten)]
         target: Profiles,
-        /// `url` prints the URL; `env` prints VAR=URL for $GITHUB_ENV.
+        /// `url` prints the URL; `env` prints one unquoted VAR=URL line for $GITHUB_ENV, `docker
+        /// --env-file` or a dotenv file, not for `eval` in a shell (there: `export
+        /// VAR="$(dbctl db url ID)"`).
         #[arg(long, value_enum, default_value_t = UrlFormat::Url)]
         format: UrlFormat,
         /// Variable name for --format env (default REDIS_URL; COSMOS_CONNECTION_STRING for
@@ -1047,17 +1061,41 @@ fn parse_setting(text: &str) -> Result<(String, String), String> {
 fn parse_size_arg(text: &str) -> Result<u64, FlagValueError> {
     text.parse::<crate::model::ByteSize>()
         .map(|s| s.0)
-        .map_err(|e| FlagValueError(e.for_flag("--memory")))
+        .map_err(|e| FlagValueError::usage(e.for_flag("--memory")))
+}
+
+/// `--name` of `db create` and `db update`.
+fn parse_name(text: &str) -> Result<String, FlagValueError> {
+    new_name("--name", text).map_err(FlagValueError)
+}
+
+/// A new database name, as given to `flag`: a blank one, or one holding a character nobody
+/// sees (which `plan` would then refuse, and lookups could not tell apart), is refused (exit
+/// 6) before any request.
+pub fn new_name(flag: &str, name: &str) -> Result<String, Error> {
+    match crate::sanitize::name_fault(name) {
+        None => Ok(name.to_string()),
+        Some(fault) => Err(Error::invalid(format!("{flag} {name:?} {fault}")).with_hint(
+            "a database name needs a visible character and holds no control, bidi, zero-width or other invisible one",
+        )),
+    }
 }
 
 /// A flag's value refused with a sentence that names the flag, the value and what is
-/// accepted: reported as that one line (exit 2), without clap's framing around it.
+/// accepted: reported as that error (exit 2 unless it says otherwise), without clap's framing
+/// around it.
 #[derive(Debug)]
-struct FlagValueError(String);
+struct FlagValueError(Error);
+
+impl FlagValueError {
+    fn usage(message: String) -> Self {
+        FlagValueError(Error::usage(message))
+    }
+}
 
 impl std::fmt::Display for FlagValueError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.0.message)
     }
 }
 

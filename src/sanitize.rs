@@ -20,6 +20,28 @@ pub fn is_unsafe_char(c: char) -> bool {
         )
 }
 
+/// The first character of `name` nobody sees: an [`is_unsafe_char`], or a default-ignorable
+/// code point (zero-width spaces and joiners, variation selectors...), which the TR39 skeleton
+/// drops. A name holding one reads as another name; `plan` refuses it, `db create` never
+/// makes it.
+pub fn invisible_char(name: &str) -> Option<char> {
+    name.chars().find(|&c| {
+        is_unsafe_char(c)
+            || unicode_security::skeleton(c.encode_utf8(&mut [0; 4]))
+                .next()
+                .is_none()
+    })
+}
+
+/// What makes `name` unfit for a new database, if anything: blank, or holding a character
+/// nobody sees (named with its code point).
+pub fn name_fault(name: &str) -> Option<String> {
+    if name.trim().is_empty() {
+        return Some("is blank".into());
+    }
+    invisible_char(name).map(|c| format!("holds U+{:04X}, which cannot be seen", c as u32))
+}
+
 /// Whether the character at byte `at` of `text` would let it form a GitHub Actions workflow
 /// command in a CI log: the first `:` of a `::` that starts the text or follows whitespace
 /// (the runner reads `::name::` after a line's leading whitespace, and renderers break lines

@@ -294,7 +294,7 @@ fn url_env_lines_fit_the_database_kind() {
     assert_eq!(run.stdout.lines().count(), 1);
     assert!(
         run.stdout
-            .starts_with("COSMOS_CONNECTION_STRING='AccountEndpoint="),
+            .starts_with("COSMOS_CONNECTION_STRING=AccountEndpoint="),
         "{}",
         run.stdout
     );

@@ -209,6 +209,23 @@ fn every_help_example_works_under_demo() {
     });
 }
 
+/// Every `-q`/`--query` example of the README runs under `--demo` (`<ID>`: a demo database).
+#[test]
+fn every_readme_query_example_works_under_demo() {
+    let examples: Vec<String> = include_str!("../README.md")
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with("dbctl ") && (l.contains(" -q ") || l.contains(" --query ")))
+        .map(|l| l.replace("<ID>", "a1b2c3d4-0000-4000-8000-000000000001"))
+        .collect();
+    assert!(examples.len() >= 4, "{examples:?}");
+    let sb = Sandbox::new();
+    let dir = tempfile::tempdir().unwrap();
+    for example in &examples {
+        run_example(&sb, dir.path(), example);
+    }
+}
+
 /// The page with roff's escapes for `-` and `\` read back.
 /// Help and version that cannot be written (a full disk, `>/dev/full`) fail like every
 /// other stdout write: one `error:` line on stderr and exit 1, never a silent 0 or a panic.

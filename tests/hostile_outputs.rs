@@ -547,7 +547,7 @@ async fn cosmos_connection_strings_refuse_values_that_change_their_structure() {
     assert_eq!(
         env.code(0).stdout,
         format!(
-            "COSMOS_CONNECTION_STRING='AccountEndpoint=http://{host}/;AccountKey=***;Database=orders'\n"
+            "COSMOS_CONNECTION_STRING=AccountEndpoint=http://{host}/;AccountKey=***;Database=orders\n"
         )
     );
 }

@@ -294,6 +294,51 @@ fn at_80_columns_the_information_a_row_exists_for_stays() {
     }
 }
 
+/// The demo fleet's spec without the Upstash `rate-limiter`, pruning: a plan that deletes it.
+fn pruning_spec(sb: &Sandbox) -> String {
+    let export = sb.run(&["--demo", "export"]);
+    export.code(0);
+    let blocks: Vec<&str> = export.stdout.split("[[database]]\n").collect();
+    let kept: Vec<&str> = blocks
+        .iter()
+        .copied()
+        .filter(|b| !b.starts_with("profile = \"upstash\"\nname = \"rate-limiter\"\n"))
+        .collect();
+    assert_eq!(kept.len() + 1, blocks.len(), "{}", export.stdout);
+    let text = kept
+        .join("[[database]]\n")
+        .replace("prune = false", "prune = true");
+    let path = sb.home.path().join("pruning.toml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn at_80_columns_a_plan_that_deletes_keeps_its_id_whole() {
+    let sb = Sandbox::new();
+    let spec = pruning_spec(&sb);
+    let screen = on_terminal(&sb, 80, &["--demo", "plan", "-f", &spec]);
+    assert_eq!(screen.code, 13, "{}\n{}", screen.raw, screen.stderr);
+    let lines = screen.lines();
+    assert_eq!(
+        lines[..2],
+        [
+            " ACTION    PROFILE  NAME          ID                                    CHANGES",
+            " - delete  upstash  rate-limiter  a1b2c3d4-0000-4000-8000-000000000002  not in",
+        ],
+        "{}",
+        screen.raw
+    );
+    assert!(reads_whole(&lines, "not in the spec"), "{}", screen.raw);
+    for line in &lines {
+        assert!(line.width() <= 80, "{line}\n{}", screen.raw);
+    }
+    assert_eq!(
+        screen.note(),
+        "note: CHANGES wrapped to fit 80 columns; `-o wide` shows every column"
+    );
+}
+
 #[test]
 fn written_to_a_pipe_every_table_keeps_every_column_in_full() {
     let sb = Sandbox::new();

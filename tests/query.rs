@@ -172,6 +172,35 @@ fn a_bad_query_is_a_usage_error_before_any_request() {
     assert_eq!(run.stdout, "");
 }
 
+#[test]
+fn a_query_nested_thousands_deep_is_one_usage_line_not_a_crash() {
+    let sb = Sandbox::new();
+    let nested = format!("{}name{}", "not_null(".repeat(2000), ")".repeat(2000));
+    // No provider is configured: a request would be exit 3.
+    for query in [nested, "[".repeat(100_000), format!("a{}", ".a".repeat(65))] {
+        let run = sb.run(&["db", "list", "-q", &query]);
+        run.code(2);
+        assert_eq!(run.stdout, "");
+        assert_eq!(run.stderr, "error: --query nests deeper than 64 levels\n");
+    }
+    // As deep as a real query goes, it runs.
+    let nested = format!("[0].{}name{}", "not_null(".repeat(20), ")".repeat(20));
+    let run = demo(&sb, &["db", "list", "-q", &nested]);
+    run.code(0);
+    assert_eq!(run.stdout, "\"rate-limiter\"\n");
+    // An error echoes at most 200 characters of the query.
+    let long = format!("{} ==", "x".repeat(5000));
+    let run = sb.run(&["db", "list", "-q", &long]);
+    run.code(2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: --query \"{}…\": Parse error: Unexpected nud token -- found Eof (at column 5004)\n",
+            "x".repeat(200)
+        )
+    );
+}
+
 /// `--sort KEY` of `args`, as JSON, each item's `field`.
 fn sorted(sb: &Sandbox, args: &[&str], key: &str, field: &str) -> Vec<Value> {
     let mut all = args.to_vec();

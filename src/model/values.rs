@@ -9,6 +9,8 @@ pub fn now_rfc3339() -> String {
 /// Unix seconds → RFC 3339 UTC; `None` for values out of range.
 pub fn rfc3339_from_unix(secs: i64) -> Option<String> {
     chrono::DateTime::from_timestamp(secs, 0)
+        // RFC 3339 writes years 0000 to 9999 only.
+        .filter(|t| (0..=9999).contains(&chrono::Datelike::year(t)))
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 

@@ -33,7 +33,8 @@ impl Table {
     }
 
     /// Gives way column by column, lowest rank first, until every line fits `width`; when
-    /// that is not enough, the widest columns wrap (ids and names last of all).
+    /// that is not enough, the widest columns that give way go further. Ids and names
+    /// ([`Give::Never`]) are never cut or wrapped, so a table of them alone may be wider.
     pub fn fit(&self, width: usize, headers: bool) -> Fit {
         let natural = self.natural(headers);
         let mut widths: Vec<Option<usize>> = natural.iter().copied().map(Some).collect();
@@ -77,13 +78,14 @@ impl Table {
                 changes.push(format!("{} {change}", self.header[i]));
             }
         }
-        // Still too wide: the widest column that gives way goes further (to 10), then, only
-        // when nothing else is left, the widest of all; it wraps, or is cut if it shortens.
-        for (any, least) in [(false, 10), (true, 4)] {
+        // Still too wide: the widest column that gives way goes further, to 10 and then to 4;
+        // it wraps, or is cut if it shortens. A column that never gives way stays whole even
+        // then: the table is wider than the terminal rather than split an id or a name.
+        for least in [10, 4] {
             loop {
                 let over = line_width(&widths).saturating_sub(width);
                 let widest = (0..widths.len())
-                    .filter(|&i| any || self.gives[i].0 != Give::Never)
+                    .filter(|&i| self.gives[i].0 != Give::Never)
                     .filter_map(|i| widths[i].map(|w| (w, i)))
                     .filter(|&(w, i)| w > floor(i, least))
                     .max();
@@ -331,6 +333,39 @@ mod tests {
         assert!(words
             .join(" ")
             .contains("memory 91.4% used (1.83 GiB of 2 GiB)"));
+    }
+
+    #[test]
+    fn ids_and_names_never_wrap_even_past_the_terminal() {
+        let id = "a1b2c3d4-0000-4000-8000-000000000002";
+        let t = table(
+            &["ACTION", "PROFILE", "NAME", "ID", "CHANGES"],
+            &[&["- delete", "upstash", "rate-limiter", id, "not in the spec"]],
+            &[
+                (Give::Never, 0),
+                (Give::Trim(10), 1),
+                (Give::Never, 0),
+                (Give::Never, 0),
+                (Give::Wrap(20), 2),
+            ],
+        );
+        // The message wraps below its own floor before anything else would.
+        let fit = t.fit(80, true);
+        assert_eq!(fit.changes, ["CHANGES wrapped"]);
+        let text = t.render(&fit, true, false);
+        assert!(widths(&text).iter().all(|&w| w <= 80), "{text}");
+        assert!(
+            text.contains(&format!(" rate-limiter  {id}  not in\n")),
+            "{text}"
+        );
+        // Nothing else can give: the line is wider than the terminal, the id whole.
+        let fit = t.fit(40, true);
+        let text = t.render(&fit, true, false);
+        assert!(text.contains(&format!(" rate-limiter  {id}  ")), "{text}");
+        assert!(fit
+            .changes
+            .iter()
+            .all(|c| !c.starts_with("ID") && !c.starts_with("NAME")));
     }
 
     #[test]

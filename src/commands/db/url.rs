@@ -89,8 +89,10 @@ fn dialed(app: &App, mut redis: RedisConnection) -> RedisConnection {
     redis
 }
 
-/// `VAR=url` for `$GITHUB_ENV`: exactly one line, or a refusal naming the field that would
-/// break it (exit 8); a masked password is printed only with a warning.
+/// `VAR=url` for `$GITHUB_ENV`, `docker --env-file` and dotenv files, which take the value
+/// unquoted and whole (a quote would stay part of it): exactly one line, or a refusal naming
+/// the field that would break it (exit 8); a masked password is printed only with a warning.
+/// Not for `eval` in a shell, where `;` ends a command.
 fn env_line(var: &str, connection: &Connection, show: bool) -> Result<String> {
     if var.is_empty() || var.chars().any(is_unsafe_char) || var.contains('=') {
         return Err(Error::usage(format!(
@@ -114,21 +116,18 @@ fn env_line(var: &str, connection: &Connection, show: bool) -> Result<String> {
         ))
         .with_hint("an env line must be one line; inspect the database with `dbctl db get ID --json`"));
     }
+    // A value starts with a scheme or a key; a trailing space (a Cosmos id may end with one)
+    // is dropped by dotenv and kept by $GITHUB_ENV.
+    if url.trim_end() != url {
+        return Err(Error::provider_error(format!(
+            "refusing to print {var}: its value ends with a space, which dotenv drops and $GITHUB_ENV keeps"
+        ))
+        .with_hint("print the value alone with `dbctl db url ID` (without --format env)"));
+    }
     if !show && connection.secret().is_some() {
         crate::sanitize::warn(&format!("the password in {var} is masked as {MASK}; add --show-secrets to put the real one in the environment"));
     }
-    Ok(format!("{var}={}\n", shell_word(&url)))
-}
-
-/// The value as one shell word, so `eval` and `source` keep it whole (a Cosmos connection
-/// string holds `;`); plain URLs stay unquoted, as `$GITHUB_ENV` takes them.
-fn shell_word(value: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "-_.:/@%+=,*[]".contains(c);
-    if value.chars().all(plain) {
-        value.to_string()
-    } else {
-        format!("'{}'", value.replace('\'', "'\\''"))
-    }
+    Ok(format!("{var}={url}\n"))
 }
 
 /// `rediss://default:***@host:port`, or a Cosmos connection string.

@@ -25,7 +25,7 @@ pub struct Named<'a> {
 /// names of it that differ after NFC yet share a TR39 skeleton.
 pub fn refuse_unreadable(profile: &str, names: &[Named]) -> Result<()> {
     for named in names {
-        if let Some(c) = named.name.chars().find(|c| invisible(*c)) {
+        if let Some(c) = crate::sanitize::invisible_char(named.name) {
             return Err(Error::config(format!(
                 "{}: the name {} in profile {profile} holds U+{:04X}, which cannot be seen: a reviewer cannot tell it from the name without it",
                 named.from,
@@ -57,15 +57,6 @@ pub fn refuse_unreadable(profile: &str, names: &[Named]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Characters nobody sees: controls, bidi marks, and every default-ignorable code point
-/// (zero-width spaces and joiners, variation selectors...), which the TR39 skeleton drops.
-fn invisible(c: char) -> bool {
-    crate::sanitize::is_unsafe_char(c)
-        || unicode_security::skeleton(c.encode_utf8(&mut [0; 4]))
-            .next()
-            .is_none()
 }
 
 /// `"оrders" [U+043E U+0072 U+0064 U+0065 U+0072 U+0073]`: a name with its code points.

@@ -258,6 +258,11 @@ pub fn parse(text: &str, origin: &str) -> Result<Spec> {
             throughput: raw.throughput.map(|t| t.into_inner().0),
             settings,
         };
+        if desired.name.trim().is_empty() {
+            return Err(Error::config(format!(
+                "{name_at}: a database name cannot be blank"
+            )));
+        }
         // One name however it is spelled: NFD and NFC forms are the same database.
         let key = (desired.profile.clone(), nfc(&desired.name));
         if let Some(&first) = seen.get(&key) {
@@ -662,6 +667,8 @@ mod tests {
             let databases: Vec<Desired> = databases
                 .into_iter()
                 .filter(|d| seen.insert((d.profile.clone(), nfc(&d.name))))
+                // A blank name is refused, as `db create` refuses it.
+                .filter(|d| !d.name.trim().is_empty())
                 .map(|mut d| {
                     d.settings.retain(|key, _| refuse_managed(key, "f").is_ok());
                     d

@@ -468,7 +468,7 @@ impl CreateParams {
 
     pub fn request(&self) -> Result<crate::provider::CreateRequest> {
         Ok(crate::provider::CreateRequest {
-            name: self.name.clone(),
+            name: crate::cli::new_name("name", &self.name)?,
             memory_bytes: size(self.memory.as_deref())?,
             region: self.region.clone(),
             subscription: self.subscription.clone(),
@@ -512,7 +512,11 @@ impl UpdateParams {
             ));
         }
         Ok(crate::provider::UpdateRequest {
-            name: self.name.clone(),
+            name: self
+                .name
+                .as_deref()
+                .map(|name| crate::cli::new_name("name", name))
+                .transpose()?,
             memory_bytes: size(self.memory.as_deref())?,
             settings: settings(&self.settings),
             throughput: super::super::db::write::throughput_flag(
@@ -544,4 +548,34 @@ pub struct ApplyParams {
     /// --allow-deletes).
     #[serde(default)]
     pub prune: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_and_update_refuse_names_nobody_can_read_before_any_request() {
+        for (name, fault) in [
+            ("a\n::error::b", "holds U+000A, which cannot be seen"),
+            ("or\u{200b}ders", "holds U+200B, which cannot be seen"),
+            ("\u{202e}sredro", "holds U+202E, which cannot be seen"),
+            (" ", "is blank"),
+            ("", "is blank"),
+        ] {
+            let create: CreateParams =
+                serde_json::from_value(serde_json::json!({"name": name})).unwrap();
+            let update: UpdateParams =
+                serde_json::from_value(serde_json::json!({"id": "1", "name": name})).unwrap();
+            for error in [create.request().unwrap_err(), update.request().unwrap_err()] {
+                assert_eq!(error.exit_code(), 6, "{name:?}");
+                assert_eq!(error.message, format!("name {name:?} {fault}"));
+            }
+        }
+        let create: CreateParams =
+            serde_json::from_value(serde_json::json!({"name": "キャッシュ-tokyo"})).unwrap();
+        assert_eq!(create.request().unwrap().name, "キャッシュ-tokyo");
+        let update: UpdateParams = serde_json::from_value(serde_json::json!({"id": "1"})).unwrap();
+        assert_eq!(update.request().unwrap().name, None);
+    }
 }

@@ -122,29 +122,20 @@ fn plan_word(database_type: &str) -> Option<String> {
     Some(plan.to_string())
 }
 
-/// A slug (`beloved-stallion-58500`) is served at `<slug>.upstash.io`; a full host stays;
-/// anything that is no host gives nothing.
+/// A slug (`beloved-stallion-58500`, one DNS label) is served at `<slug>.upstash.io`; a full
+/// host stays; anything else (a URL, `user:pw@host`, a path) is no usable endpoint, never a
+/// host cut out of it.
 fn host(endpoint: &str) -> Option<String> {
-    crate::sanitize::host(&slug_host(endpoint))
-}
-
-fn slug_host(endpoint: &str) -> String {
-    let endpoint = endpoint.trim();
-    let endpoint = endpoint
-        .split_once("://")
-        .map(|(_, rest)| rest)
-        .unwrap_or(endpoint);
-    if endpoint.parse::<std::net::IpAddr>().is_ok() {
-        return endpoint.to_string();
-    }
-    if let Some(inside) = endpoint.strip_prefix('[').and_then(|e| e.split(']').next()) {
-        return inside.to_string();
-    }
-    let endpoint = endpoint.split(['/', ':']).next().unwrap_or(endpoint);
-    if endpoint.contains('.') {
-        endpoint.to_string()
+    let label = |text: &str| {
+        !text.is_empty()
+            && !text.starts_with('-')
+            && !text.ends_with('-')
+            && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    if label(endpoint) {
+        crate::sanitize::host(&format!("{endpoint}.upstash.io"))
     } else {
-        format!("{endpoint}.upstash.io")
+        crate::sanitize::host(endpoint)
     }
 }
 
@@ -320,16 +311,29 @@ mod tests {
     }
 
     #[test]
-    fn slugs_become_hosts() {
+    fn slugs_become_hosts_and_anything_else_no_host() {
         let host = |text| host(text).unwrap_or_default();
         assert_eq!(
             host("beloved-stallion-58500"),
             "beloved-stallion-58500.upstash.io"
         );
         assert_eq!(host("eu1-x.upstash.io"), "eu1-x.upstash.io");
-        assert_eq!(host("https://eu1-x.upstash.io:6379"), "eu1-x.upstash.io");
+        assert_eq!(host("10.0.0.7"), "10.0.0.7");
         assert_eq!(host("2001:db8::1"), "2001:db8::1");
-        assert_eq!(host("[2001:db8::1]:6379"), "2001:db8::1");
-        assert_eq!(host("x\nBASH_ENV=./x"), "");
+        assert_eq!(host("[2001:db8::1]"), "2001:db8::1");
+        for bad in [
+            "user:pw@evil.example",
+            "evil.example/path?x=1",
+            "https://eu1-x.upstash.io:6379",
+            "[2001:db8::1]:6379",
+            "eu1-x.upstash.io:6379",
+            "-slug",
+            "slug-",
+            " slug",
+            "",
+            "x\nBASH_ENV=./x",
+        ] {
+            assert_eq!(host(bad), "", "{bad:?}");
+        }
     }
 }
