@@ -429,7 +429,12 @@ async fn apply_without_yes_and_without_a_terminal_is_exit_6_and_writes_nothing()
     sb.run(&["apply", "-f", &file])
         .code(6)
         .stderr_has("refusing to apply 3 changes without --yes; nothing was changed");
-    sb.run(&["apply", "-f", &file, "--prune"]).code(6);
+    // The refusal counts the deletes too.
+    sb.run(&["apply", "-f", &file, "--prune"])
+        .code(6)
+        .stderr_has(
+            "refusing to apply 3 changes and delete 1 database not in the spec without --yes",
+        );
     assert_eq!(writes(&server).await, 0);
 }
 

@@ -141,6 +141,27 @@ fn serve_lists_only_loopback_hosts_and_every_redis_database_answers_there() {
     }
 }
 
+/// Bound to ::1 only, its `localhost` database names are still reached: dbctl dials ::1 when
+/// nothing answers at 127.0.0.1. SIGTERM (`docker stop`) ends it with exit 0, as Ctrl-C does.
+#[test]
+fn bound_to_ipv6_loopback_the_data_plane_answers_and_sigterm_stops_it_cleanly() {
+    let served = Served::start(&["--bind", "::1"]);
+    assert!(
+        served.var("UPSTASH_API_URL").starts_with("http://[::1]:"),
+        "{:?}",
+        served.vars
+    );
+    let ping = served.sandbox().run("db ping -p upstash --json");
+    ping.code(0);
+    let results = ping.json();
+    assert!(!results.as_array().unwrap().is_empty());
+    for result in results.as_array().unwrap() {
+        assert_eq!(result["ok"], true, "{result}");
+    }
+    let status = served.terminate();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
+
 #[test]
 fn demo_lists_only_loopback_hosts_with_the_same_ports_every_run() {
     let listed = || {

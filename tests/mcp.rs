@@ -969,3 +969,51 @@ fn the_readme_lists_every_tool_and_its_client_config_is_a_dbctl_command_line() {
         assert!(parsed.is_ok(), "{name}: {parsed:?}");
     }
 }
+
+/// A request line longer than the server reads (16 MiB) is answered with JSON-RPC Invalid
+/// Request under its own id, never held whole, and the server goes on with the next request.
+/// Raw JSON-RPC over the pipe: the SDK sends no such line.
+#[test]
+fn a_request_over_16_mib_is_answered_invalid_and_the_server_keeps_serving() {
+    let sb = Sandbox::new();
+    let mut server = sb.spawn("mcp --demo");
+    let mut stdin = server.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let mut line = |message: &str| {
+            stdin.write_all(message.as_bytes()).unwrap();
+            stdin.write_all(b"\n").unwrap();
+        };
+        line(
+            r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#,
+        );
+        line(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+        let padding = "a".repeat(17 << 20);
+        line(&format!(
+            r#"{{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{{"name":"list_databases","arguments":{{"pad":"{padding}"}}}}}}"#
+        ));
+        line(r#"{"jsonrpc":"2.0","id":6,"method":"tools/list"}"#);
+        // stdin closes here: the server ends once it has answered.
+    });
+    let stdout = std::io::BufReader::new(server.stdout.take().unwrap());
+    let answers: Vec<Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(&line.unwrap()).expect("each line is JSON"))
+        .collect();
+    writer.join().unwrap();
+    let status = server.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    let by_id = |id: i64| {
+        answers
+            .iter()
+            .find(|a| a["id"] == json!(id))
+            .unwrap_or_else(|| panic!("no answer to {id}: {answers:?}"))
+    };
+    assert_eq!(by_id(5)["error"]["code"], json!(-32600), "{}", by_id(5));
+    assert!(by_id(6)["result"]["tools"].as_array().unwrap().len() > 3);
+    assert!(
+        stderr.contains("refused a request over 16 MiB (id 5)"),
+        "{stderr}"
+    );
+}

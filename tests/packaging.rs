@@ -122,6 +122,12 @@ fn a_bind_address_of_another_machine_says_what_to_give() {
         .run(&["emulator", "serve", "--bind", "localhost:80"])
         .code(2)
         .stderr_has("--bind");
+    // The exporter says the same, about its own flag.
+    Sandbox::new()
+        .run("--demo metrics serve --listen 203.0.113.7:0")
+        .code(2)
+        .stderr_has("metrics serve cannot listen on 203.0.113.7:0")
+        .stderr_has("--listen ADDR:PORT takes an address of this machine");
 }
 
 /// The release targets of .github/workflows/release.yml, with the archive format each gets.

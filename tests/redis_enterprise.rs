@@ -368,6 +368,8 @@ async fn flush_and_reset_password_are_bdb_actions_behind_yes() {
     sb.run("db reset-password 1 --yes")
         .code(0)
         .stdout_has("reset")
+        .stderr_has("admin password")
+        .stderr_has("is unchanged")
         .no_secrets(&refs(&secrets()));
 }
 

@@ -168,12 +168,19 @@ impl Dialer {
         connection: &'a RedisConnection,
         target: &'a Target,
     ) -> Result<Session<'a>> {
-        let dial = self.settings.dial_override.get().copied().or_else(|| {
-            // `localhost` names (RFC 6761; the emulator's) are ours to resolve: loopback, and
-            // plaintext, as nothing sent there leaves the machine.
-            crate::sanitize::is_loopback_name(&target.host)
-                .then(|| std::net::SocketAddr::from(([127, 0, 0, 1], target.port)))
-        });
+        let dial: Option<Vec<std::net::SocketAddr>> =
+            match self.settings.dial_override.get().copied() {
+                Some(addr) => Some(vec![addr]),
+                // `localhost` names (RFC 6761; the emulator's) are ours to resolve: loopback,
+                // 127.0.0.1 first and ::1 when nothing listens there (an emulator bound to
+                // ::1), in plaintext, as nothing sent there leaves the machine.
+                None => crate::sanitize::is_loopback_name(&target.host).then(|| {
+                    vec![
+                        (std::net::Ipv4Addr::LOCALHOST, target.port).into(),
+                        (std::net::Ipv6Addr::LOCALHOST, target.port).into(),
+                    ]
+                }),
+            };
         // The emulator answers TLS databases in plaintext: it has no certificate to show.
         let tls = connection.tls && dial.is_none();
         self.settings.log(
@@ -181,13 +188,15 @@ impl Dialer {
             format!(
                 "data plane: connecting to {target} (tls: {}{})",
                 if connection.tls { "yes" } else { "no" },
-                dial.map(|a| format!(", via {a} in plaintext"))
+                dial.as_ref()
+                    .map(|a| format!(", via {} in plaintext", a[0]))
                     .unwrap_or_default()
             ),
         );
         let connect = async {
-            let tcp = match dial {
-                Some(addr) => tokio::net::TcpStream::connect(addr).await,
+            // Each address in turn, until one accepts.
+            let tcp = match &dial {
+                Some(addrs) => tokio::net::TcpStream::connect(addrs.as_slice()).await,
                 None => tokio::net::TcpStream::connect((target.host.as_str(), target.port)).await,
             }
             .map_err(|e| {

@@ -191,6 +191,11 @@ pub trait Provider: Send + Sync {
     async fn reset_password(&self, _id: &str) -> Result<Change> {
         Err(self.unsupported(Operation::ResetPassword))
     }
+    /// Whether `reset_password` renews the password clients connect with (the one `db url`
+    /// prints); otherwise it renews another (Redis Enterprise: the database's admin password).
+    fn reset_renews_connection_password(&self) -> bool {
+        true
+    }
     async fn import(&self, _id: &str, _request: &ImportRequest) -> Result<Change> {
         Err(self.unsupported(Operation::Import))
     }

@@ -410,6 +410,19 @@ impl Served {
     }
 }
 
+impl Served {
+    /// Sends SIGTERM (a service manager's or `docker stop`'s stop) and waits for the exit.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(sent.success(), "kill -TERM {pid}");
+        self.child.wait().expect("wait for the emulator")
+    }
+}
+
 impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -97,11 +97,18 @@ pub async fn reset_password(app: &App, key: &str, target: &Profiles, yes: bool) 
         )
         .await?;
     print_change(app, &answer)?;
-    crate::say!(
-        "`dbctl db url {} {} --show-secrets` prints the connection URL with the new password",
+    let url = format!(
+        "`dbctl db url {} {} --show-secrets`",
         shell_word(&id),
         app.selector(provider.kind(), provider.profile())
     );
+    if provider.reset_renews_connection_password() {
+        crate::say!("{url} prints the connection URL with the new password");
+    } else {
+        crate::say!(
+            "this renewed the database's admin password; the password clients connect with (as {url} prints it) is unchanged"
+        );
+    }
     Ok(())
 }
 

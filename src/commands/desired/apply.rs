@@ -69,13 +69,27 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
         return app.print(&app.out.list_or::<Outcome>(&[], Some(""))?);
     }
     validate(&providers, &touched, concurrency).await?;
+    let apply_what = format!(
+        "apply {} change{}",
+        work.len(),
+        if work.len() == 1 { "" } else { "s" }
+    );
+    let delete_what = format!(
+        "delete {} database{} not in the spec",
+        prune.len(),
+        if prune.len() == 1 { "" } else { "s" }
+    );
+    // A refusal (no --yes, no terminal) names everything that was not done.
+    let refused_what = match (work.is_empty(), prune.is_empty()) {
+        (false, false) => format!("{apply_what} and {delete_what}"),
+        (false, true) => apply_what.clone(),
+        _ => delete_what.clone(),
+    };
     if !work.is_empty() {
-        let n = work.len();
-        let what = format!("apply {n} change{}", if n == 1 { "" } else { "s" });
         app.ask(
             args.yes,
-            &what,
-            &format!("This will {what}. Type yes to confirm: "),
+            &refused_what,
+            &format!("This will {apply_what}. Type yes to confirm: "),
             "yes",
         )?;
     }
@@ -85,15 +99,11 @@ pub async fn run(app: &App, args: &ApplyArgs) -> Result<()> {
             .iter()
             .map(|a| format!("{}/{}", a.profile, a.name))
             .collect();
-        let what = format!(
-            "delete {n} database{} not in the spec",
-            if n == 1 { "" } else { "s" }
-        );
         app.ask(
             args.yes,
-            &what,
+            &refused_what,
             &format!(
-                "This will {what} ({}). Type `delete {n}` to confirm: ",
+                "This will {delete_what} ({}). Type `delete {n}` to confirm: ",
                 names.join(", ")
             ),
             &format!("delete {n}"),

@@ -76,7 +76,11 @@ async fn answers(from_server: tokio::io::DuplexStream, lines: tokio::sync::mpsc:
         match messages.read_until(b'\n', &mut line).await {
             Ok(0) | Err(_) => return,
             Ok(_) => {
-                if lines.send(String::from_utf8_lossy(&line).into_owned()).await.is_err() {
+                if lines
+                    .send(String::from_utf8_lossy(&line).into_owned())
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }

@@ -363,6 +363,12 @@ impl Provider for RedisEnterprise {
             }))
     }
 
+    /// `reset_admin_pass` renews `authentication_admin_pass`, not the `authentication_redis_pass`
+    /// clients connect with.
+    fn reset_renews_connection_password(&self) -> bool {
+        false
+    }
+
     async fn import(&self, id: &str, request: &ImportRequest) -> Result<Change> {
         let uid = uid(id)?;
         let sources = request
