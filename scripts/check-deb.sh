@@ -26,7 +26,7 @@ else
   deb=$(DBCTL_CONFIG="$scratch/config.toml" scripts/package-deb.sh)
   # The probe is visible where package-deb.sh ran, so its absence below means something.
   DBCTL_CONFIG="$scratch/config.toml" "${CARGO_TARGET_DIR:-target}/release/dbctl" completions bash |
-    grep -q "$probe" || fail "completions do not offer the configured profile $probe"
+    grep -c "$probe" >/dev/null || fail "completions do not offer the configured profile $probe"
 fi
 [ -f "$deb" ] || fail "no package at $deb"
 echo "package: $deb ($(stat -c %s "$deb") bytes)"
@@ -57,11 +57,13 @@ grep -q "sessions-cache" "$scratch/list" || fail "--demo db list shows no demo d
 
 # The man page: gzipped roff titled dbctl(1); rendered without a warning where groff exists.
 man_page="$root/usr/share/man/man1/dbctl.1.gz"
-zcat "$man_page" | grep -q '^\.TH dbctl 1 ' || fail "the man page has no .TH dbctl 1 line"
+# `grep -c`, not `grep -q`, after a pipe: -q stops reading at the first match, the writer
+# dies of SIGPIPE, and pipefail fails the check on a man page that is right.
+zcat "$man_page" | grep -c '^\.TH dbctl 1 ' >/dev/null || fail "the man page has no .TH dbctl 1 line"
 if command -v groff >/dev/null 2>&1; then
   warnings=$(zcat "$man_page" | groff -man -Tutf8 -ww -z 2>&1)
   [ -z "$warnings" ] || fail "groff warns about the man page: $warnings"
-  zcat "$man_page" | groff -man -Tutf8 -P -cbou 2>/dev/null | grep -q "^EXIT STATUS" ||
+  zcat "$man_page" | groff -man -Tutf8 -P -cbou 2>/dev/null | grep -c "^EXIT STATUS" >/dev/null ||
     fail "the rendered man page has no EXIT STATUS section"
 else
   echo "groff not installed: the man page was checked as text only"
