@@ -122,18 +122,31 @@ impl Error {
     }
 
     /// A server that cannot listen on `addr` (exit 2), with the hint that fits why: an address
-    /// that is not this machine's (`address_flag` takes another), a port that needs privileges,
-    /// or a port another program holds (`port_flag` picks another).
+    /// that is not this machine's (`address_flag` takes another, shown with the port when
+    /// `with_port`), a port that needs privileges, or a port another program holds
+    /// (`port_flag` picks another).
     pub fn cannot_listen(
         server: &str,
         addr: std::net::SocketAddr,
         error: &std::io::Error,
-        address_flag: &str,
+        (address_flag, with_port): (&str, bool),
         port_flag: &str,
     ) -> Self {
+        use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+        let (loopback, every): (IpAddr, IpAddr) = match addr {
+            SocketAddr::V4(_) => (Ipv4Addr::LOCALHOST.into(), Ipv4Addr::UNSPECIFIED.into()),
+            SocketAddr::V6(_) => (Ipv6Addr::LOCALHOST.into(), Ipv6Addr::UNSPECIFIED.into()),
+        };
+        let shown = |ip: IpAddr| match with_port {
+            true => SocketAddr::new(ip, addr.port()).to_string(),
+            false => ip.to_string(),
+        };
         let hint = match error.kind() {
             std::io::ErrorKind::AddrNotAvailable => format!(
-                "{address_flag} takes an address of this machine: 127.0.0.1, or 0.0.0.0 for every interface"
+                // In parentheses: `::1` after a space would read as a workflow command.
+                "{address_flag} takes an address of this machine: loopback ({}), or every interface ({})",
+                shown(loopback),
+                shown(every)
             ),
             std::io::ErrorKind::PermissionDenied => format!(
                 "ports below 1024 need privileges: pick one above with {port_flag}"

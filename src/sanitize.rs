@@ -4,8 +4,10 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-/// Whether a character can act on a terminal, reorder text or break an XML document: C0/C1
-/// controls, DEL, the bidi and direction marks, and U+FFFE/U+FFFF (no XML 1.0 character).
+/// Whether a character can act on a terminal, break a line, reorder text or break an XML
+/// document: C0/C1 controls, DEL, the line and paragraph separators (a line break to
+/// JavaScript and Python), the bidi and direction marks, and U+FFFE/U+FFFF (no XML 1.0
+/// character).
 pub fn is_unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(
@@ -13,20 +15,21 @@ pub fn is_unsafe_char(c: char) -> bool {
             '\u{061C}'
                 | '\u{200E}'
                 | '\u{200F}'
-                | '\u{202A}'..='\u{202E}'
+                | '\u{2028}'..='\u{202E}'
                 | '\u{2066}'..='\u{2069}'
                 | '\u{FFFE}'
                 | '\u{FFFF}'
         )
 }
 
-/// The first character of `name` nobody sees: an [`is_unsafe_char`], or a default-ignorable
+/// The first character of `name` nobody sees: an [`is_unsafe_char`], a default-ignorable
 /// code point (zero-width spaces and joiners, variation selectors...), which the TR39 skeleton
-/// drops. A name holding one reads as another name; `plan` refuses it, `db create` never
-/// makes it.
+/// drops, or the blank braille pattern U+2800, drawn as a space that is none. A name holding
+/// one reads as another name; `plan` refuses it, `db create` never makes it.
 pub fn invisible_char(name: &str) -> Option<char> {
     name.chars().find(|&c| {
         is_unsafe_char(c)
+            || c == '\u{2800}'
             || unicode_security::skeleton(c.encode_utf8(&mut [0; 4]))
                 .next()
                 .is_none()

@@ -158,8 +158,24 @@ fn bound_to_ipv6_loopback_the_data_plane_answers_and_sigterm_stops_it_cleanly() 
     for result in results.as_array().unwrap() {
         assert_eq!(result["ok"], true, "{result}");
     }
+    // redis-cli, handed one address, gets the one that answers.
+    served
+        .sandbox()
+        .run("db connect sessions-cache -p upstash -- PING")
+        .code(0)
+        .stdout_has("PONG");
     let status = served.terminate();
     assert_eq!(status.code(), Some(0), "{status:?}");
+}
+
+/// SIGTERM the moment the ready line is out is a clean stop too: the handler is in place
+/// before the line is printed.
+#[test]
+fn sigterm_right_after_the_ready_line_is_a_clean_stop() {
+    for _ in 0..10 {
+        let status = Served::start(&[]).terminate();
+        assert_eq!(status.code(), Some(0), "{status:?}");
+    }
 }
 
 #[test]

@@ -157,6 +157,14 @@ async fn names_nobody_can_read_are_never_created_or_given() {
                 "\u{202e}sredro",
                 r#""\u{202e}sredro" holds U+202E, which cannot be seen"#,
             ),
+            (
+                "a\u{2028}b",
+                r#""a\u{2028}b" holds U+2028, which cannot be seen"#,
+            ),
+            (
+                "\u{2800}",
+                "\"\u{2800}\" holds U+2800, which cannot be seen",
+            ),
             ("", r#""" is blank"#),
             ("  ", r#""  " is blank"#),
         ] {

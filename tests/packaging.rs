@@ -127,7 +127,13 @@ fn a_bind_address_of_another_machine_says_what_to_give() {
         .run("--demo metrics serve --listen 203.0.113.7:0")
         .code(2)
         .stderr_has("metrics serve cannot listen on 203.0.113.7:0")
-        .stderr_has("--listen ADDR:PORT takes an address of this machine");
+        .stderr_has("--listen takes an address of this machine: loopback (127.0.0.1:0), or every interface (0.0.0.0:0)");
+    Sandbox::new()
+        .run("emulator serve --bind 2001:db8::7 --port 0")
+        .code(2)
+        .stderr_has(
+            "--bind takes an address of this machine: loopback (::1), or every interface (::)",
+        );
 }
 
 /// The release targets of .github/workflows/release.yml, with the archive format each gets.

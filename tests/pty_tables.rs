@@ -410,3 +410,30 @@ fn written_to_a_pipe_every_table_keeps_every_column_in_full() {
         assert_eq!(lines.len(), rows + 1, "{args:?}:\n{}", run.stdout);
     }
 }
+
+/// On a terminal too narrow for the ids and names alone, nothing is squeezed to a sliver for
+/// nothing: each finding's message still reads whole, and the note says the table is wider.
+#[test]
+fn too_narrow_for_the_ids_the_table_says_so_and_squeezes_nothing() {
+    let sb = Sandbox::new();
+    let findings = sb
+        .run(&["--demo", "check", "-p", "upstash", "--json"])
+        .json();
+    let screen = on_terminal(&sb, 40, &["--demo", "check", "-p", "upstash"]);
+    let lines = screen.lines();
+    for finding in findings.as_array().unwrap() {
+        let message = finding["message"].as_str().unwrap();
+        assert!(
+            reads_whole(&lines, message),
+            "{message:?} in\n{}",
+            screen.raw
+        );
+    }
+    // The note is wrapped to the terminal too.
+    let note = screen.stderr.replace('\n', " ");
+    assert!(
+        note.contains("still wider than 40 columns: ids and names are never cut"),
+        "{note}"
+    );
+    assert!(!note.contains("to fit 40 columns"), "{note}");
+}

@@ -26,6 +26,7 @@ pub async fn run(command: EmulatorCommand) -> Result<()> {
         speed,
     };
     let emulator = Emulator::start(options).await?;
+    let stopped = super::stop_signal();
     let mut text = String::new();
     for (name, value) in emulator.env() {
         text.push_str(&format!("export {name}={value}\n"));
@@ -37,6 +38,6 @@ pub async fn run(command: EmulatorCommand) -> Result<()> {
         emulator.redis_addr()
     ));
     crate::output::emit(&text)?;
-    super::stop_signal().await;
+    stopped.await;
     Ok(())
 }

@@ -35,7 +35,7 @@ pub async fn run(app: &App, command: MetricsCommand) -> Result<()> {
                 "metrics serve",
                 args.listen,
                 &e,
-                "--listen ADDR:PORT",
+                ("--listen", true),
                 "--listen ADDR:PORT (port 0: any free one)",
             )
         })?;
@@ -47,6 +47,7 @@ pub async fn run(app: &App, command: MetricsCommand) -> Result<()> {
         .route("/metrics", get(scrape))
         .route("/healthz", get(|| async { "ok\n" }))
         .with_state(exporter.clone());
+    let signalled = stop_signal();
     crate::say!(
         "serving metrics on http://{addr}/metrics; {} profile{} read every {}s (Ctrl-C or SIGTERM stops)",
         profiles.len(),
@@ -62,7 +63,7 @@ pub async fn run(app: &App, command: MetricsCommand) -> Result<()> {
         keep_reading(app, slot, profile, &args, &exporter, stopped.clone())
     }));
     let signal = async {
-        stop_signal().await;
+        signalled.await;
         let _ = stop.send(true);
     };
     let (served, _) = tokio::join!(server.into_future(), async {

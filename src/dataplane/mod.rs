@@ -30,7 +30,27 @@ pub use info::RedisUsage;
 use resp::{Reply, ReplyError};
 
 /// Port when the provider gives none.
-const DEFAULT_PORT: u16 = 6379;
+pub const DEFAULT_PORT: u16 = 6379;
+
+/// Where a `localhost` name (RFC 6761; the emulator's) is dialed, in this order: 127.0.0.1,
+/// then ::1 (an emulator bound to ::1 only). Nothing sent there leaves the machine.
+pub fn loopback_addrs(port: u16) -> [std::net::SocketAddr; 2] {
+    [
+        (std::net::Ipv4Addr::LOCALHOST, port).into(),
+        (std::net::Ipv6Addr::LOCALHOST, port).into(),
+    ]
+}
+
+/// The loopback address that accepts connections on `port`, for a program dbctl hands one
+/// address to (redis-cli): 127.0.0.1 unless only ::1 answers within 2 s.
+pub async fn accepting_loopback(port: u16) -> std::net::SocketAddr {
+    let addrs = loopback_addrs(port);
+    let probe = tokio::net::TcpStream::connect(&addrs[..]);
+    match tokio::time::timeout(Duration::from_secs(2), probe).await {
+        Ok(Ok(stream)) => stream.peer_addr().unwrap_or(addrs[0]),
+        _ => addrs[0],
+    }
+}
 
 /// min/avg/max of the samples in milliseconds, rounded to 0.01 ms; `None` without samples.
 pub fn latency(samples: &[Duration]) -> Option<Latency> {
@@ -171,15 +191,9 @@ impl Dialer {
         let dial: Option<Vec<std::net::SocketAddr>> =
             match self.settings.dial_override.get().copied() {
                 Some(addr) => Some(vec![addr]),
-                // `localhost` names (RFC 6761; the emulator's) are ours to resolve: loopback,
-                // 127.0.0.1 first and ::1 when nothing listens there (an emulator bound to
-                // ::1), in plaintext, as nothing sent there leaves the machine.
-                None => crate::sanitize::is_loopback_name(&target.host).then(|| {
-                    vec![
-                        (std::net::Ipv4Addr::LOCALHOST, target.port).into(),
-                        (std::net::Ipv6Addr::LOCALHOST, target.port).into(),
-                    ]
-                }),
+                // `localhost` names are ours to resolve, in plaintext.
+                None => crate::sanitize::is_loopback_name(&target.host)
+                    .then(|| loopback_addrs(target.port).to_vec()),
             };
         // The emulator answers TLS databases in plaintext: it has no certificate to show.
         let tls = connection.tls && dial.is_none();
@@ -189,7 +203,10 @@ impl Dialer {
                 "data plane: connecting to {target} (tls: {}{})",
                 if connection.tls { "yes" } else { "no" },
                 dial.as_ref()
-                    .map(|a| format!(", via {} in plaintext", a[0]))
+                    .map(|addrs| {
+                        let addrs: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+                        format!(", via {} in plaintext", addrs.join(" or "))
+                    })
                     .unwrap_or_default()
             ),
         );

@@ -356,7 +356,7 @@ impl Emulator {
                     "emulator",
                     SocketAddr::new(options.bind, options.port),
                     &e,
-                    "--bind",
+                    ("--bind", false),
                     "--port, or --port 0 for any free one",
                 )
             })?;

@@ -357,11 +357,20 @@ impl Renderer {
         let fit = match width {
             Some(width) => {
                 let fit = table.fit(width, headers);
-                if !fit.changes.is_empty() {
-                    let note = format!(
-                        "note: {} to fit {width} columns; `-o wide` shows every column",
-                        fit.changes.join(", ")
-                    );
+                let gave = fit.changes.join(", ");
+                let note = match (gave.is_empty(), fit.wider) {
+                    (true, false) => None,
+                    (false, false) => Some(format!(
+                        "note: {gave} to fit {width} columns; `-o wide` shows every column"
+                    )),
+                    (true, true) => Some(format!(
+                        "note: wider than {width} columns: ids and names are never cut"
+                    )),
+                    (false, true) => Some(format!(
+                        "note: {gave}, still wider than {width} columns: ids and names are never cut; `-o wide` shows every column"
+                    )),
+                };
+                if let Some(note) = note {
                     for line in table::wrap(&note, width) {
                         crate::say!("{line}");
                     }

@@ -21,6 +21,8 @@ pub struct Table {
 pub struct Fit {
     widths: Vec<Option<usize>>,
     pub changes: Vec<String>,
+    /// Still wider than asked: what never gives way (ids, names) does not fit.
+    pub wider: bool,
 }
 
 impl Table {
@@ -29,6 +31,7 @@ impl Table {
         Fit {
             widths: self.natural(headers).into_iter().map(Some).collect(),
             changes: Vec::new(),
+            wider: false,
         }
     }
 
@@ -80,8 +83,17 @@ impl Table {
         }
         // Still too wide: the widest column that gives way goes further, to 10 and then to 4;
         // it wraps, or is cut if it shortens. A column that never gives way stays whole even
-        // then: the table is wider than the terminal rather than split an id or a name.
-        for least in [10, 4] {
+        // then: the table is wider than the terminal rather than split an id or a name, and
+        // when it cannot fit that way, nothing is squeezed to a sliver for nothing.
+        let squeezed: Vec<Option<usize>> = (0..widths.len())
+            .map(|i| match self.gives[i].0 {
+                Give::Never => widths[i],
+                _ => widths[i].map(|w| w.min(floor(i, 4))),
+            })
+            .collect();
+        let wider = line_width(&squeezed) > width;
+        let squeezes: &[usize] = if wider { &[] } else { &[10, 4] };
+        for &least in squeezes {
             loop {
                 let over = line_width(&widths).saturating_sub(width);
                 let widest = (0..widths.len())
@@ -103,7 +115,11 @@ impl Table {
                 }
             }
         }
-        Fit { widths, changes }
+        Fit {
+            widths,
+            changes,
+            wider,
+        }
     }
 
     /// The widest cell of each column (and its header, when headers are shown).

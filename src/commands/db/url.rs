@@ -65,7 +65,7 @@ pub async fn connect(
             // The profile's CA file and insecure switch, as `db ping` uses them.
             let tls = provider.source().tls()?;
             let insecure = tls.insecure || app.shared.http.insecure;
-            run(redis_cli(&dialed(app, redis), &tls, insecure, args))
+            run(redis_cli(&dialed(app, redis).await, &tls, insecure, args))
         }
         Connection::Cosmos(_) => Err(provider.unsupported(Operation::Connect)),
     }
@@ -73,8 +73,9 @@ pub async fn connect(
 
 /// The connection redis-cli can reach: under `--demo` the databases' hosts are made up, so
 /// it dials the emulator's data plane (plaintext, answering PING, INFO and AUTH), and says so.
-/// A `localhost` name is dialed as 127.0.0.1 in plaintext, as the data plane does.
-fn dialed(app: &App, mut redis: RedisConnection) -> RedisConnection {
+/// A `localhost` name is dialed in plaintext at 127.0.0.1, or at ::1 when only that answers,
+/// as the data plane does.
+async fn dialed(app: &App, mut redis: RedisConnection) -> RedisConnection {
     if let Some(addr) = app.shared.http.dial_override.get() {
         crate::say!(
             "note: --demo: redis-cli reaches the emulator's data plane at {addr}, which answers PING, INFO and AUTH only"
@@ -83,7 +84,11 @@ fn dialed(app: &App, mut redis: RedisConnection) -> RedisConnection {
         redis.port = Some(addr.port());
         redis.tls = false;
     } else if crate::sanitize::is_loopback_name(&redis.host) {
-        redis.host = std::net::Ipv4Addr::LOCALHOST.to_string();
+        let port = redis.port.unwrap_or(crate::dataplane::DEFAULT_PORT);
+        redis.host = crate::dataplane::accepting_loopback(port)
+            .await
+            .ip()
+            .to_string();
         redis.tls = false;
     }
     redis

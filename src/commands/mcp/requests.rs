@@ -68,21 +68,19 @@ pub async fn relay(
     }
 }
 
-/// Answers a request over the limit and says so on stderr.
-async fn refuse(id: Option<Value>, limit: usize, replies: &mpsc::Sender<String>) {
-    let id = id.unwrap_or(Value::Null);
+/// Answers a request over the limit, echoing its id's JSON text as sent (a number past
+/// `f64` stays the client's number), and says so on stderr.
+async fn refuse(id: Option<String>, limit: usize, replies: &mpsc::Sender<String>) {
+    let id = id.unwrap_or_else(|| "null".into());
     crate::sanitize::warn(&format!(
         "mcp: refused a request over {} MiB (id {id}); answered Invalid Request",
         limit >> 20
     ));
-    let answer = json!({
-        "jsonrpc": "2.0",
-        "id": id,
-        "error": {
-            "code": rmcp::model::ErrorCode::INVALID_REQUEST.0,
-            "message": format!("Invalid Request: the request is over {} MiB, the most this server reads in one message", limit >> 20),
-        },
+    let error = json!({
+        "code": rmcp::model::ErrorCode::INVALID_REQUEST.0,
+        "message": format!("Invalid Request: the request is over {} MiB, the most this server reads in one message", limit >> 20),
     });
+    let answer = format!(r#"{{"jsonrpc":"2.0","id":{id},"error":{error}}}"#);
     // The writer is gone only when the client is.
     let _ = replies.send(format!("{answer}\n")).await;
 }
@@ -105,7 +103,8 @@ struct IdFinder {
     key: Vec<u8>,
     /// The bytes of the value of a top-level `"id"` while it is read.
     value: Option<Vec<u8>>,
-    id: Option<Value>,
+    /// The id's JSON text, when it is a string or a number.
+    id: Option<String>,
 }
 
 /// Where the reading is in a member of the top-level object.
@@ -126,7 +125,7 @@ impl IdFinder {
         }
     }
 
-    fn id(self) -> Option<Value> {
+    fn id(self) -> Option<String> {
         self.id
     }
 
@@ -202,8 +201,11 @@ impl IdFinder {
 
     fn end_value(&mut self) {
         if let Some(value) = self.value.take() {
-            let id: Option<Value> = serde_json::from_slice(&value).ok();
-            self.id = id.filter(|id| id.is_string() || id.is_number());
+            let parsed: Option<Value> = serde_json::from_slice(&value).ok();
+            self.id = parsed
+                .filter(|id| id.is_string() || id.is_number())
+                .and_then(|_| String::from_utf8(value).ok())
+                .map(|text| text.trim().to_string());
         }
     }
 }
@@ -212,13 +214,25 @@ impl IdFinder {
 mod tests {
     use super::*;
 
-    fn id_in(message: &str) -> Option<Value> {
+    fn id_text(message: &str) -> Option<String> {
         let mut finder = IdFinder::default();
         // Byte by byte: a piece may end anywhere.
         for byte in message.as_bytes() {
             finder.feed(&[*byte]);
         }
         finder.id()
+    }
+
+    fn id_in(message: &str) -> Option<Value> {
+        id_text(message).map(|text| serde_json::from_str(&text).unwrap())
+    }
+
+    #[test]
+    fn a_numeric_id_is_echoed_as_its_own_text() {
+        for id in ["123456789012345678901234567890", "1.0", "-0", "7"] {
+            let message = format!(r#"{{"jsonrpc":"2.0", "id" : {id} ,"method":"x"}}"#);
+            assert_eq!(id_text(&message).as_deref(), Some(id));
+        }
     }
 
     #[test]
