@@ -228,15 +228,13 @@ fn reads_whole(screen: &[String], text: &str) -> bool {
     words.windows(want.len()).any(|w| w == want.as_slice())
 }
 
-#[test]
-fn at_80_columns_the_information_a_row_exists_for_stays() {
-    let sb = Sandbox::new();
-    // check: every finding's message, id and name; the rule and provider go first.
-    let findings = sb.run(&["--demo", "check", "--json"]).json();
-    let screen = on_terminal(&sb, 80, &["--demo", "check"]);
+/// `dbctl --demo check EXTRA` on a terminal `columns` wide, each finding's message reading
+/// whole and its id on one line.
+fn check_reads_whole(sb: &Sandbox, columns: u16, extra: &[&str]) -> Screen {
+    let args = [&["--demo", "check"][..], extra].concat();
+    let findings = sb.run(&[&args[..], &["--json"]].concat()).json();
+    let screen = on_terminal(sb, columns, &args);
     let lines = screen.lines();
-    assert!(lines[0].contains("MESSAGE"), "{}", screen.raw);
-    assert!(lines[0].contains("SEVERITY"), "{}", screen.raw);
     for finding in findings.as_array().unwrap() {
         let message = finding["message"].as_str().unwrap();
         assert!(
@@ -251,6 +249,17 @@ fn at_80_columns_the_information_a_row_exists_for_stays() {
             screen.raw
         );
     }
+    screen
+}
+
+#[test]
+fn at_80_columns_the_information_a_row_exists_for_stays() {
+    let sb = Sandbox::new();
+    // check: every finding's message, id and name; the rule and provider go first.
+    let screen = check_reads_whole(&sb, 80, &[]);
+    let lines = screen.lines();
+    assert!(lines[0].contains("MESSAGE"), "{}", screen.raw);
+    assert!(lines[0].contains("SEVERITY"), "{}", screen.raw);
     assert!(screen.note().contains("RULE hidden"), "{}", screen.stderr);
 
     // db stats: OPS/S, CONN and RU/S before the timestamp; ids whole.
@@ -415,20 +424,7 @@ fn written_to_a_pipe_every_table_keeps_every_column_in_full() {
 /// nothing: each finding's message still reads whole, and the note says the table is wider.
 #[test]
 fn too_narrow_for_the_ids_the_table_says_so_and_squeezes_nothing() {
-    let sb = Sandbox::new();
-    let findings = sb
-        .run(&["--demo", "check", "-p", "upstash", "--json"])
-        .json();
-    let screen = on_terminal(&sb, 40, &["--demo", "check", "-p", "upstash"]);
-    let lines = screen.lines();
-    for finding in findings.as_array().unwrap() {
-        let message = finding["message"].as_str().unwrap();
-        assert!(
-            reads_whole(&lines, message),
-            "{message:?} in\n{}",
-            screen.raw
-        );
-    }
+    let screen = check_reads_whole(&Sandbox::new(), 40, &["-p", "upstash"]);
     // The note is wrapped to the terminal too.
     let note = screen.stderr.replace('\n', " ");
     assert!(
