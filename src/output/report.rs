@@ -316,22 +316,77 @@ fn html_profile(page: &mut String, report: &Report, observed: &Observed) {
         page.push_str("</tbody>\n</table>\n");
     }
     if !observed.findings.is_empty() {
-        page.push_str(
-            "<h3>Findings</h3>\n<table>\n<thead><tr><th>Severity</th><th>Rule</th><th>Database</th><th>Message</th></tr></thead>\n<tbody>\n",
+        page.push_str("<h3>Findings</h3>\n");
+        // The severity (a word of ours) as a badge of its colour.
+        let badged = |column: usize, cell: &str| match column {
+            0 => format!("<span class=\"badge {0}\">{0}</span>", html_text(cell)),
+            _ => html_text(cell),
+        };
+        html_table(
+            page,
+            FINDING_COLUMNS,
+            &finding_rows(&observed.findings),
+            badged,
         );
-        for finding in &observed.findings {
-            let _ = writeln!(
-                page,
-                "<tr><td><span class=\"badge {0}\">{0}</span></td><td>{1}</td><td>{2}</td><td>{3}</td></tr>",
-                finding.severity,
-                html_text(&finding.rule),
-                html_text(&format!("{} ({})", finding.name, finding.database_id)),
-                html_text(&finding.message),
-            );
-        }
-        page.push_str("</tbody>\n</table>\n");
     }
     page.push_str("</section>\n");
+}
+
+/// A table of `rows` under `columns`, each cell written by `cell(column, text)`.
+fn html_table(
+    page: &mut String,
+    columns: &[&str],
+    rows: &[Vec<String>],
+    cell: impl Fn(usize, &str) -> String,
+) {
+    page.push_str("<table>\n<thead><tr>");
+    for column in columns {
+        let _ = write!(page, "<th>{}</th>", html_text(column));
+    }
+    page.push_str("</tr></thead>\n<tbody>\n");
+    for row in rows {
+        page.push_str("<tr>");
+        for (column, text) in row.iter().enumerate() {
+            let _ = write!(page, "<td>{}</td>", cell(column, text));
+        }
+        page.push_str("</tr>\n");
+    }
+    page.push_str("</tbody>\n</table>\n");
+}
+
+const FINDING_COLUMNS: &[&str] = &["Severity", "Rule", "Database", "Message"];
+
+/// Each finding's cells, as text, for either format.
+fn finding_rows(findings: &[Finding]) -> Vec<Vec<String>> {
+    findings
+        .iter()
+        .map(|f| {
+            vec![
+                f.severity.to_string(),
+                f.rule.clone(),
+                format!("{} ({})", f.name, f.database_id),
+                f.message.clone(),
+            ]
+        })
+        .collect()
+}
+
+const DRIFT_COLUMNS: &[&str] = &["Action", "Profile", "Name", "ID", "Changes"];
+
+/// Each difference's cells, as text, for either format.
+fn drift_rows(drift: &[Drift]) -> Vec<Vec<String>> {
+    drift
+        .iter()
+        .map(|d| {
+            vec![
+                d.action.clone(),
+                d.profile.clone(),
+                d.name.clone(),
+                d.id.clone().unwrap_or_else(|| "-".into()),
+                changes_text(&d.changes),
+            ]
+        })
+        .collect()
 }
 
 /// Memory used of the limit as an inline SVG bar, coloured as the memory rule would judge it.
@@ -357,21 +412,10 @@ fn html_drift(page: &mut String, spec: &str, drift: &[Drift]) {
         );
         return;
     }
-    page.push_str(
-        "<table>\n<thead><tr><th>Action</th><th>Profile</th><th>Name</th><th>ID</th><th>Changes</th></tr></thead>\n<tbody>\n",
-    );
-    for d in drift {
-        let _ = writeln!(
-            page,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            html_text(&d.action),
-            html_text(&d.profile),
-            html_text(&d.name),
-            html_text(d.id.as_deref().unwrap_or("-")),
-            html_text(&changes_text(&d.changes)),
-        );
-    }
-    page.push_str("</tbody>\n</table>\n</section>\n");
+    html_table(page, DRIFT_COLUMNS, &drift_rows(drift), |_, text| {
+        html_text(text)
+    });
+    page.push_str("</section>\n");
 }
 
 /// `memory: 1 GiB → 2 GiB; tls: false → true`.
@@ -435,17 +479,12 @@ pub fn markdown(report: &Report) -> String {
             }
         }
         if !observed.findings.is_empty() {
-            out.push_str("\n| Severity | Rule | Database | Message |\n| --- | --- | --- | --- |\n");
-            for finding in &observed.findings {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} |",
-                    finding.severity,
-                    markdown_text(&finding.rule),
-                    markdown_text(&format!("{} ({})", finding.name, finding.database_id)),
-                    markdown_text(&finding.message),
-                );
-            }
+            out.push('\n');
+            out.push_str(&super::markdown::table(
+                FINDING_COLUMNS,
+                &finding_rows(&observed.findings),
+                false,
+            ));
         }
     }
     if let Some((spec, drift)) = report.drift {
@@ -453,20 +492,11 @@ pub fn markdown(report: &Report) -> String {
         if drift.is_empty() {
             out.push_str("No differences: the fleet matches the spec.\n");
         } else {
-            out.push_str(
-                "| Action | Profile | Name | ID | Changes |\n| --- | --- | --- | --- | --- |\n",
-            );
-            for d in drift {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} |",
-                    markdown_text(&d.action),
-                    markdown_text(&d.profile),
-                    markdown_text(&d.name),
-                    markdown_text(d.id.as_deref().unwrap_or("-")),
-                    markdown_text(&changes_text(&d.changes)),
-                );
-            }
+            out.push_str(&super::markdown::table(
+                DRIFT_COLUMNS,
+                &drift_rows(drift),
+                false,
+            ));
         }
     }
     let unread = report.unread();
